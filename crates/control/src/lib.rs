@@ -1,0 +1,2 @@
+//! # control — the safety core (OWNER: control helper)
+#![no_std]

@@ -1,0 +1,19 @@
+//! # physio — the digital twin of an adult ECMO patient and circuit
+//!
+//! Pure and deterministic: no I/O, no clocks, no threads, no global state. State in, state out,
+//! fixed step; the same configuration, seed and inputs give bit-identical numbers.
+
+pub mod blood;
+pub mod cannula;
+pub mod coagulation;
+pub mod hemolysis;
+pub mod oxygenator;
+pub mod pump;
+pub mod rng;
+pub mod sensors;
+pub mod twin;
+
+pub use twin::{
+    Actuation, CircuitConfig, ConfigError, Configuration, Event, Observation, PatientParam,
+    PatientParams, Twin, TwinConfig,
+};
