@@ -526,6 +526,9 @@ pub static ALARM_TABLE: [AlarmSpec; AlarmId::COUNT] = [
     ),
 ];
 
+// AlarmSet is a u64: at most 64 alarms.
+const _: () = assert!(AlarmId::COUNT <= 64);
+
 /// A set of alarms as a bit mask (one bit per [`AlarmId`]). `Copy`, no heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 pub struct AlarmSet(pub u64);
@@ -998,4 +1001,345 @@ pub struct AlarmSummary {
     pub audio: AudioState,
     /// Sequence number the next log entry will get: the host drains `log.since(last)`.
     pub log_next_seq: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    //! ALM-1..ALM-9: the alarm state machine, tested for every alarm in the table and
+    //! exhaustively over short input sequences.
+    use super::*;
+
+    fn set(ids: &[AlarmId]) -> AlarmSet {
+        let mut s = AlarmSet::EMPTY;
+        for &i in ids {
+            s.insert(i);
+        }
+        s
+    }
+
+    /// ALM-9: the table is in index order, every row has a requirement, a text and an action.
+    #[test]
+    fn alm9_table_complete_and_ordered() {
+        assert_eq!(ALARM_TABLE.len(), AlarmId::COUNT);
+        for (i, row) in ALARM_TABLE.iter().enumerate() {
+            assert_eq!(row.id.index(), i, "{:?} out of order", row.id);
+            assert!(!row.requirement.is_empty() && row.requirement.contains('-'));
+            assert!(row.text.len() > 10, "{:?}", row.id);
+            assert!(row.action.len() > 10, "{:?}", row.id);
+            assert!(row.delay_ms <= 60_000);
+        }
+        // Only the operator-interface alarm is unsilenceable (SYS-1).
+        for row in ALARM_TABLE.iter() {
+            assert_eq!(row.pausable, row.id != AlarmId::UiHeartbeatLost);
+        }
+        // Air and UI loss are high priority (hazards.md).
+        assert_eq!(AlarmId::Bubble.spec().priority, Priority::High);
+        assert_eq!(AlarmId::UiHeartbeatLost.spec().priority, Priority::High);
+    }
+
+    /// ALM-2: for every alarm, the condition must hold for its delay before the alarm is
+    /// raised; a shorter blip raises nothing and logs nothing.
+    #[test]
+    fn alm2_condition_delay_every_alarm() {
+        for &id in AlarmId::ALL {
+            let d = id.spec().delay_ms as u64;
+            let mut a = AlarmSystem::new();
+            a.update(1000, set(&[id]));
+            if d == 0 {
+                assert!(a.state(id).signalled(), "{id:?}");
+                continue;
+            }
+            assert_eq!(a.state(id).phase, Phase::Pending { since_ms: 1000 });
+            assert!(!a.state(id).signalled());
+            assert_eq!(a.audio(), AudioState::Silent);
+            a.update(1000 + d - 1, set(&[id]));
+            assert!(!a.state(id).signalled(), "{id:?} raised early");
+            // A blip that ends before the delay leaves no trace.
+            let mut b = a.clone();
+            b.update(1000 + d - 1, AlarmSet::EMPTY);
+            assert_eq!(b.state(id).phase, Phase::Inactive);
+            assert!(b.log().is_empty());
+            a.update(1000 + d, set(&[id]));
+            assert!(a.state(id).signalled(), "{id:?} not raised at its delay");
+            assert_eq!(a.log().entries()[0].event, LogEvent::Raised);
+            assert_eq!(a.log().entries()[0].alarm, id);
+        }
+    }
+
+    fn raise(a: &mut AlarmSystem, t: &mut u64, id: AlarmId) {
+        a.update(*t, set(&[id]));
+        *t += id.spec().delay_ms as u64;
+        a.update(*t, set(&[id]));
+        assert!(a.state(id).signalled());
+    }
+
+    /// ALM-3: non-latching alarms stop when the condition ends; latching ones stay until
+    /// acknowledged, and return to Active if the condition returns.
+    #[test]
+    fn alm3_latching_and_non_latching_every_alarm() {
+        for &id in AlarmId::ALL {
+            let mut a = AlarmSystem::new();
+            let mut t = 10;
+            raise(&mut a, &mut t, id);
+            t += 10;
+            a.update(t, AlarmSet::EMPTY);
+            if id.spec().latching {
+                assert!(matches!(a.state(id).phase, Phase::Latched { .. }), "{id:?}");
+                assert!(a.signalled().contains(id));
+                assert_eq!(a.audio(), AudioState::Sounding(id.spec().priority));
+                assert!(!a.present().contains(id));
+                // Condition back: Active again, no second Raised entry needed.
+                t += 10;
+                a.update(t, set(&[id]));
+                assert!(matches!(a.state(id).phase, Phase::Active { .. }));
+                a.update(t + 10, AlarmSet::EMPTY);
+                // Acknowledge resets a latched alarm.
+                assert_eq!(a.acknowledge(t + 20, id), Ok(()));
+                assert_eq!(a.state(id).phase, Phase::Inactive);
+                assert_eq!(a.audio(), AudioState::Silent);
+            } else {
+                assert_eq!(a.state(id).phase, Phase::Inactive, "{id:?}");
+                assert_eq!(a.audio(), AudioState::Silent);
+                assert_eq!(a.log().entries().last().unwrap().event, LogEvent::Cleared);
+            }
+        }
+    }
+
+    /// ALM-4: acknowledging an active alarm silences it (visual stays); an acknowledged latching
+    /// alarm does not latch; a new occurrence is a new event that sounds again.
+    #[test]
+    fn alm4_acknowledge_every_alarm() {
+        for &id in AlarmId::ALL {
+            let mut a = AlarmSystem::new();
+            let mut t = 10;
+            assert_eq!(a.acknowledge(t, id), Err(AckError::NotSignalled(id)));
+            raise(&mut a, &mut t, id);
+            let r = a.acknowledge(t, id);
+            if !id.spec().pausable {
+                assert_eq!(r, Err(AckError::NotSilenceable(id)));
+                assert_eq!(a.audio(), AudioState::Sounding(Priority::High));
+                continue;
+            }
+            assert_eq!(r, Ok(()));
+            assert!(a.state(id).acknowledged);
+            assert!(
+                a.signalled().contains(id),
+                "visual stays while the condition lasts"
+            );
+            assert_eq!(a.audio(), AudioState::Silent);
+            assert_eq!(a.highest(), Some(id.spec().priority));
+            t += 10;
+            a.update(t, AlarmSet::EMPTY);
+            assert_eq!(
+                a.state(id).phase,
+                Phase::Inactive,
+                "acknowledged alarm does not latch"
+            );
+            raise(&mut a, &mut t, id);
+            assert!(!a.state(id).acknowledged);
+            assert_eq!(a.audio(), AudioState::Sounding(id.spec().priority));
+        }
+    }
+
+    /// ALM-5: audio pause lasts 120 s, is broken by any new alarm condition, and never silences
+    /// the operator-interface alarm.
+    #[test]
+    fn alm5_audio_pause() {
+        let mut a = AlarmSystem::new();
+        let mut t = 0;
+        raise(&mut a, &mut t, AlarmId::FlowLow);
+        a.pause_audio(t);
+        assert_eq!(
+            a.audio(),
+            AudioState::Paused {
+                until_ms: t + AUDIO_PAUSE_MS
+            }
+        );
+        a.update(t + AUDIO_PAUSE_MS - 1, set(&[AlarmId::FlowLow]));
+        assert!(matches!(a.audio(), AudioState::Paused { .. }));
+        a.update(t + AUDIO_PAUSE_MS, set(&[AlarmId::FlowLow]));
+        assert_eq!(a.audio(), AudioState::Sounding(Priority::High));
+
+        // Broken through by a new condition (here a low-priority one).
+        let mut a = AlarmSystem::new();
+        let mut t = 0;
+        raise(&mut a, &mut t, AlarmId::FlowLow);
+        a.pause_audio(t);
+        a.update(t + 10, set(&[AlarmId::FlowLow, AlarmId::DeltaPRising]));
+        assert_eq!(a.paused_until_ms(), None);
+        assert_eq!(a.audio(), AudioState::Sounding(Priority::High));
+
+        // A pending (not yet raised) condition does not break the pause.
+        let mut a = AlarmSystem::new();
+        let mut t = 0;
+        raise(&mut a, &mut t, AlarmId::FlowLow);
+        a.pause_audio(t);
+        a.update(t + 10, set(&[AlarmId::FlowLow, AlarmId::TemperatureLow]));
+        assert!(matches!(a.audio(), AudioState::Paused { .. }));
+
+        // UI loss sounds through a pause.
+        let mut a = AlarmSystem::new();
+        a.pause_audio(0);
+        a.update(5, set(&[AlarmId::UiHeartbeatLost]));
+        assert_eq!(a.audio(), AudioState::Sounding(Priority::High));
+        // Pausing while it is active does not silence it either.
+        a.pause_audio(10);
+        a.update(20, set(&[AlarmId::UiHeartbeatLost]));
+        assert_eq!(a.audio(), AudioState::Sounding(Priority::High));
+    }
+
+    /// ALM-1: the highest signalled priority, for every pair of alarms.
+    #[test]
+    fn alm1_highest_priority_every_pair() {
+        for &x in AlarmId::ALL {
+            for &y in AlarmId::ALL {
+                let mut a = AlarmSystem::new();
+                let s = set(&[x, y]);
+                a.update(0, s);
+                a.update(100_000, s);
+                let want = x.spec().priority.max(y.spec().priority);
+                assert_eq!(a.highest(), Some(want), "{x:?} {y:?}");
+                assert_eq!(a.audio(), AudioState::Sounding(want));
+            }
+        }
+        assert_eq!(AlarmSystem::new().highest(), None);
+    }
+
+    /// ALM-7: every alarm is classed technical or physiological, and the patient-variable ones
+    /// are physiological.
+    #[test]
+    fn alm7_kinds() {
+        for id in [
+            AlarmId::SaO2UpperLow,
+            AlarmId::TemperatureLow,
+            AlarmId::FlowLow,
+        ] {
+            assert_eq!(id.spec().kind, AlarmKind::Physiological);
+        }
+        for id in [
+            AlarmId::FlowSensorFault,
+            AlarmId::UiHeartbeatLost,
+            AlarmId::DeadlineMissed,
+        ] {
+            assert_eq!(id.spec().kind, AlarmKind::Technical);
+        }
+    }
+
+    /// ALM-8: the log is bounded, evicts lower-priority entries first, keeps high-priority ones,
+    /// counts what it had to drop, and numbers entries without gaps.
+    #[test]
+    fn alm8_log_overwrite_policy() {
+        let mut log = AlarmLog::new();
+        for i in 0..LOG_CAPACITY as u64 {
+            let id = if i % 2 == 0 {
+                AlarmId::Bubble
+            } else {
+                AlarmId::DeltaPRising
+            };
+            log.push(i, id, LogEvent::Raised);
+        }
+        assert_eq!(log.len(), LOG_CAPACITY);
+        // 64 more high-priority entries push out all 64 low ones, none of the high ones.
+        for i in 0..(LOG_CAPACITY / 2) as u64 {
+            log.push(1000 + i, AlarmId::Backflow, LogEvent::Raised);
+        }
+        assert_eq!(log.len(), LOG_CAPACITY);
+        assert!(log.entries().iter().all(|e| e.priority == Priority::High));
+        assert_eq!(log.other_dropped(), (LOG_CAPACITY / 2) as u64);
+        assert_eq!(log.high_dropped(), 0);
+        // Sequence numbers strictly increase.
+        assert!(log.entries().windows(2).all(|w| w[0].seq < w[1].seq));
+        // Now full of high: the oldest high one goes and is counted.
+        let first = log.entries()[0].seq;
+        log.push(5000, AlarmId::Suction, LogEvent::Raised);
+        assert_eq!(log.high_dropped(), 1);
+        assert!(log.entries().iter().all(|e| e.seq != first));
+        assert_eq!(log.entries().last().unwrap().alarm, AlarmId::Suction);
+        // Draining by sequence number.
+        let next = log.next_seq();
+        assert_eq!(log.since(next).count(), 0);
+        assert_eq!(log.since(next - 3).count(), 3);
+    }
+
+    /// Exhaustive check over every input sequence of length 6 for one alarm of each kind
+    /// (latching/non-latching, with/without delay, pausable or not): at every step the
+    /// invariants of IEC 60601-1-8 as stated in the module documentation hold.
+    #[test]
+    fn exhaustive_sequences_keep_invariants() {
+        // Inputs per step: condition off/on × operator none/acknowledge/pause → 6 symbols.
+        let alarms = [
+            AlarmId::Bubble,            // latching, no delay
+            AlarmId::Suction,           // non-latching, 1 s
+            AlarmId::FlowSpeedMismatch, // latching, 10 s
+            AlarmId::UiHeartbeatLost,   // not pausable
+            AlarmId::DeltaPRising,      // low, latching, no delay
+        ];
+        const LEN: u32 = 6;
+        let mut checked = 0u64;
+        for &id in &alarms {
+            let spec = id.spec();
+            // Each step lasts half the delay (at least 1 ms), so delays are crossed.
+            let dt = (spec.delay_ms as u64 / 2).max(1);
+            for code in 0..6u32.pow(LEN) {
+                let mut a = AlarmSystem::new();
+                let mut c = code;
+                let mut t = 0u64;
+                let mut present_since: Option<u64> = None;
+                let mut met_delay_since_clear = false;
+                for _ in 0..LEN {
+                    let sym = c % 6;
+                    c /= 6;
+                    let cond = sym % 2 == 1;
+                    match sym / 2 {
+                        1 => {
+                            let _ = a.acknowledge(t, id);
+                        }
+                        2 => a.pause_audio(t),
+                        _ => {}
+                    }
+                    a.update(t, if cond { set(&[id]) } else { AlarmSet::EMPTY });
+                    if cond {
+                        let s = *present_since.get_or_insert(t);
+                        if t - s >= spec.delay_ms as u64 {
+                            met_delay_since_clear = true;
+                        }
+                    } else {
+                        present_since = None;
+                    }
+                    let st = a.state(id);
+                    // Raised only after the delay was met.
+                    if st.signalled() {
+                        assert!(met_delay_since_clear, "{id:?} {code}");
+                    }
+                    // A condition held for its delay is signalled.
+                    if cond && present_since.is_some_and(|s| t - s >= spec.delay_ms as u64) {
+                        assert!(matches!(st.phase, Phase::Active { .. }), "{id:?} {code}");
+                    }
+                    // Non-latching: no signal without the condition.
+                    if !spec.latching && !cond {
+                        assert!(!st.signalled(), "{id:?} {code}");
+                    }
+                    // Latched only when latching, unacknowledged, condition absent.
+                    if let Phase::Latched { .. } = st.phase {
+                        assert!(spec.latching && !st.acknowledged && !cond);
+                    }
+                    // Audio: sounds iff a signalled alarm is unacknowledged and not paused, or
+                    // it is unpausable.
+                    let should_sound = st.signalled()
+                        && (!spec.pausable || (!st.acknowledged && a.paused_until_ms().is_none()));
+                    assert_eq!(
+                        matches!(a.audio(), AudioState::Sounding(_)),
+                        should_sound,
+                        "{id:?} {code}"
+                    );
+                    if !st.signalled() {
+                        met_delay_since_clear = met_delay_since_clear && cond;
+                    }
+                    t += dt;
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200_000);
+    }
 }

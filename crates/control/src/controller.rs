@@ -1030,7 +1030,7 @@ impl Controller {
             && pumping
             && !clamped_by_operator
             && self.settings.mode != Mode::ZeroFlow
-            && speed.unwrap_or(self.out_rpm) < 0.9 * floor
+            && speed.unwrap_or(self.out_rpm).min(self.out_rpm) < 0.9 * floor
             && self.clamp_closed;
         self.clamp_closed = !pumping || clamped_by_operator || spin_up_va;
 

@@ -51,6 +51,9 @@ pub use hal::{Actuators, Error, ErrorKind, ErrorType, SensorSource};
 pub use plausibility::{ChannelSet, Fault};
 pub use pump_curve::PumpCurve;
 
+#[cfg(test)]
+mod tests;
+
 /// Control period, ms (CTL-1): 100 Hz.
 ///
 /// Why 100 Hz: the fastest hazard is air reaching the patient. A bubble detector sits ~0.5–1 m
