@@ -64,7 +64,7 @@ fn frame(t: u64, i: u64) -> SensorFrame {
     match (i / 500) % 6 {
         1 => f.p_drainage = Reading::new(-180.0 + w, t),
         2 => f.p_post_oxy = Reading::new(450.0 + w, t),
-        3 => f.bubble = Flag::new(i % 50 == 0, t),
+        3 => f.bubble = Flag::new(i.is_multiple_of(50), t),
         4 => f.flow = Reading::new(f32::NAN, t),
         5 => {
             f.ui_heartbeat_ms = None;
