@@ -79,8 +79,8 @@ pub fn ards_patient() -> PatientParams {
         temp_c: 38.5,
         vo2_ml_kg_min: 3.6,
         // Lung-protective ventilation, 6 mL/kg at high dead space: alveolar ventilation about
-        // 2.5 L/min, permissive hypercapnia [M].
-        alveolar_ventilation_lpm: 2.5,
+        // 3 L/min, permissive hypercapnia [M].
+        alveolar_ventilation_lpm: 3.2,
         fio2: 1.0,
         // Shunt fractions of 50–70 % and beyond in the most severe ARDS (Dantzker 1979, Am Rev
         // Respir Dis 120:1039) [M].
@@ -94,12 +94,14 @@ pub fn cardiogenic_shock_patient() -> PatientParams {
     PatientParams {
         heart_rate_bpm: 110.0,
         lv_emax_mmhg_ml: 0.6,
-        // Vasoconstriction: SVR raised (1.5 ≈ 2000 dyn·s/cm⁵) [M].
-        svr_mmhg_s_ml: 1.5,
+        // Vasoconstriction: SVR raised (1.2 ≈ 1600 dyn·s/cm⁵) [M].
+        svr_mmhg_s_ml: 1.2,
+        // The right ventricle is often involved too (biventricular failure) [M].
+        rv_emax_mmhg_ml: 1.2,
         // Post-capillary pulmonary hypertension [M].
         pvr_mmhg_s_ml: 0.12,
-        // Fluid retention of heart failure: volume raised by ~10 % [M].
-        blood_volume_ml: 5800.0,
+        // Fluid retention of heart failure: volume raised by ~15 % [M].
+        blood_volume_ml: 6100.0,
         hb_g_dl: 12.0,
         // Lactic acidosis [M].
         base_excess_meq_l: -6.0,
@@ -171,8 +173,8 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
         "cardiogenic-shock" => (cardiogenic_shock_patient(), va_femoral_circuit()),
         "hypovolaemia" => (
             PatientParams {
-                // 1500 mL lost from 5300 (class III haemorrhage, 30–40 % [M, ATLS]).
-                blood_volume_ml: 3800.0,
+                // 1000 mL lost from 5300 (class II haemorrhage, 15–30 % [M, ATLS]).
+                blood_volume_ml: 4300.0,
                 heart_rate_bpm: 120.0,
                 svr_mmhg_s_ml: 1.3,
                 ..ards_patient()

@@ -296,6 +296,8 @@ impl Configuration {
 pub const GAS_EVERY: u64 = 20;
 /// Gas steps per update of the observed blood gases (0.2 s): each needs an inverse solve.
 pub const OBS_EVERY_GAS: u64 = 5;
+/// Time constant of the smoothing of reported rates (VO2, lung and oxygenator transfer), s.
+pub const RATE_TAU_S: f64 = 3.0;
 /// Hemodynamic steps per slow step (1 s): hemolysis, heparin, thrombus, battery, temperature.
 pub const SLOW_EVERY: u64 = 500;
 
@@ -389,7 +391,6 @@ pub struct Twin {
     beat_n: u32,
     // Gas-interval and observation-interval sums.
     venous_vol: [f64; 3],
-    obs_sums: [f64; 4],
     flow_sum_ml: f64,
     slow_flow_ml: f64,
 }
@@ -559,7 +560,6 @@ impl Twin {
             beat_sum: [0.0; 5],
             beat_n: 0,
             venous_vol: [0.0; 3],
-            obs_sums: [0.0; 4],
             flow_sum_ml: 0.0,
             slow_flow_ml: 0.0,
         };
@@ -717,21 +717,19 @@ impl Twin {
             self.balance.oxy_o2 += o2_add;
             self.balance.oxy_co2 += co2_rm;
         }
-        self.obs_sums[0] += used_total;
-        self.obs_sums[1] += up;
-        self.obs_sums[2] += out;
-        self.obs_sums[3] += 0.0;
-        let obs_dt = dtg * OBS_EVERY_GAS as f64;
-        self.obs.oxy_o2_transfer_ml_min = o2_add / dtg * 60.0;
-        self.obs.oxy_co2_transfer_ml_min = co2_rm / dtg * 60.0;
+        // Rates are smoothed over a few beats (the pulmonary flow is pulsatile, so 40 ms
+        // samples of uptake swing from zero to several times the mean).
+        let a = (dtg / RATE_TAU_S).min(1.0);
+        let ema = |old: f64, amount: f64| old + a * (amount / dtg * 60.0 - old);
+        self.obs.vo2_ml_min = ema(self.obs.vo2_ml_min, used_total);
+        self.obs.vco2_ml_min = self.obs.vo2_ml_min * self.params.rq;
+        self.obs.lung_o2_ml_min = ema(self.obs.lung_o2_ml_min, up);
+        self.obs.lung_co2_ml_min = ema(self.obs.lung_co2_ml_min, out);
+        self.obs.oxy_o2_transfer_ml_min = ema(self.obs.oxy_o2_transfer_ml_min, o2_add);
+        self.obs.oxy_co2_transfer_ml_min = ema(self.obs.oxy_co2_transfer_ml_min, co2_rm);
         self.obs.bubble = self.with_circuit
             && self.gases.air[cv::CRT] > 1e-4 * self.circ.v[cv::CRT].max(1.0);
         if (self.steps / GAS_EVERY) % OBS_EVERY_GAS == 0 {
-            self.obs.vo2_ml_min = self.obs_sums[0] / obs_dt * 60.0;
-            self.obs.vco2_ml_min = self.obs.vo2_ml_min * self.params.rq;
-            self.obs.lung_o2_ml_min = self.obs_sums[1] / obs_dt * 60.0;
-            self.obs.lung_co2_ml_min = self.obs_sums[2] / obs_dt * 60.0;
-            self.obs_sums = [0.0; 4];
             self.observe_gases();
         }
     }
