@@ -420,6 +420,28 @@ impl Circulation {
             let pb = self.p[b].max(self.ext[b]);
             self.q[k] = (pa - pb) / self.r[k];
         }
+        // A collapsing great vein narrows along its length: blood passing through it toward or
+        // from the right atrium meets a lumen whose resistance rises as (V0/V)² (Poiseuille at
+        // fixed length, area ∝ volume). Tissue veins keep draining into it: their blood reaches a
+        // cannula's side holes without passing the narrowed length.
+        for (k, a, b) in [(E_IVCI_IVCJ, IVCI, IVCJ), (E_IVCJ_RA, IVCJ, IVCJ), (E_SVC_RA, SVC, SVC)] {
+            let f = self.narrowing(a).max(self.narrowing(b));
+            if f > 1.0 {
+                self.q[k] /= f;
+            }
+        }
+    }
+
+    /// Resistance factor of a collapsing great vein, 1 when full.
+    #[inline]
+    fn narrowing(&self, i: usize) -> f64 {
+        let v = self.v[i];
+        if v < self.v0[i] {
+            let r = self.v0[i] / v.max(0.01 * self.v0[i]);
+            r * r
+        } else {
+            1.0
+        }
     }
 
     /// Move volumes along every connection (circuit included) for `dt`.

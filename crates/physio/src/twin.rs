@@ -154,6 +154,10 @@ pub struct Observation {
     pub p_alv_co2_mmhg: f64,
     /// Air that has passed the return cannula into the patient since the start, mL.
     pub air_to_patient_ml: f64,
+    /// Heater water set point in use, °C (0 = off).
+    pub heater_c: f64,
+    /// Vein wall sucked onto the drainage cannula's holes (suction event in progress).
+    pub drainage_occluded: bool,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -522,12 +526,14 @@ impl Twin {
             recirculation_fraction: 0.0,
             blood_volume_ml: p.blood_volume_ml,
             venous_return_so2: 0.0,
-            lung_o2_ml_min: 0.0,
-            lung_co2_ml_min: 0.0,
+            lung_o2_ml_min: vo2,
+            lung_co2_ml_min: vco2,
             stroke_volume_ml: 0.0,
             p_alv_o2_mmhg: pao2,
             p_alv_co2_mmhg: paco2,
             air_to_patient_ml: 0.0,
+            heater_c: 0.0,
+            drainage_occluded: false,
         };
         let mut twin = Twin {
             steps: 0,
@@ -871,29 +877,37 @@ impl Twin {
             }
             Event::Volume(dv) => {
                 check("event.volume", dv, -3000.0, 3000.0, "mL")?;
-                let i = cv::LBT;
-                let v = self.circ.v[i];
-                let avail = v - 0.5 * self.circ.unstressed(i);
+                // Given into or lost from the systemic venous reservoirs (upper and lower body),
+                // shared by their volumes so that neither collapses alone.
+                let res = [cv::UBT, cv::LBT];
+                let total: f64 = res.iter().map(|&i| self.circ.v[i]).sum();
+                let avail: f64 = res
+                    .iter()
+                    .map(|&i| self.circ.v[i] - 0.5 * self.circ.unstressed(i))
+                    .sum();
                 if -dv > avail {
                     return Err(ConfigError {
                         field: "event.volume",
                         message: format!(
-                            "cannot remove {} mL: only {avail:.0} mL can be lost from the venous reservoir",
+                            "cannot remove {} mL: only {avail:.0} mL can be lost from the venous reservoirs",
                             -dv
                         ),
                     });
                 }
-                // Transfused or lost blood has the receiving compartment's gas contents.
-                let g = &mut self.gases;
-                let f = dv / g.vprev[i];
-                let (do2, dco2) = (g.o2[i] * f, g.co2[i] * f);
-                g.o2[i] += do2;
-                g.co2[i] += dco2;
-                g.vprev[i] += dv;
-                self.circ.v[i] += dv;
-                self.balance.external_o2 += do2;
-                self.balance.external_co2 += dco2;
-                self.balance.external_volume_ml += dv;
+                for i in res {
+                    // Transfused or lost blood has the receiving compartment's gas contents.
+                    let share = dv * self.circ.v[i] / total;
+                    let g = &mut self.gases;
+                    let f = share / g.vprev[i];
+                    let (do2, dco2) = (g.o2[i] * f, g.co2[i] * f);
+                    g.o2[i] += do2;
+                    g.co2[i] += dco2;
+                    g.vprev[i] += share;
+                    self.circ.v[i] += share;
+                    self.balance.external_o2 += do2;
+                    self.balance.external_co2 += dco2;
+                    self.balance.external_volume_ml += share;
+                }
             }
             Event::Bleeding(r) => {
                 check("event.bleeding", r, 0.0, 2000.0, "mL/min")?;
@@ -965,6 +979,8 @@ impl Twin {
             o.oxy_clot_fraction = self.thrombus.oxygenator_fraction;
             o.pump_clot_fraction = self.thrombus.pump_fraction;
             o.mains_power = self.hyd.mains;
+            o.heater_c = self.heater_c;
+            o.drainage_occluded = self.hyd.occluded;
             o.battery_fraction = self.hyd.battery;
         } else {
             o.circuit_temp_c = self.temp_c;
