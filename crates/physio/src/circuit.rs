@@ -88,7 +88,9 @@ pub fn viscosity_mpa_s(hct: f64) -> f64 {
 
 /// Segment volumes of the circuit, mL: [drainage line, pump head, oxygenator, return line].
 pub fn segment_volumes(drainage: &Cannula, ret: &Cannula, tubing: &Tubing) -> [f64; 4] {
-    let tube_ml = core::f64::consts::PI * 0.25 * (tubing.inner_diameter_mm * 1e-3).powi(2)
+    let tube_ml = core::f64::consts::PI
+        * 0.25
+        * (tubing.inner_diameter_mm * 1e-3).powi(2)
         * tubing.length_m
         * 1e6;
     let dc_ml = lumen_area_m2(drainage.size_fr) * DRAINAGE_LENGTH_M * 1e6;
@@ -189,7 +191,11 @@ impl Hydraulics {
     #[inline]
     pub fn motor(&mut self, dt: f64, cmd_rpm: f64) {
         if self.driven() {
-            let cmd = if cmd_rpm.is_finite() { cmd_rpm.clamp(0.0, MAX_RPM) } else { 0.0 };
+            let cmd = if cmd_rpm.is_finite() {
+                cmd_rpm.clamp(0.0, MAX_RPM)
+            } else {
+                0.0
+            };
             let step = ACCEL_RPM_S * dt;
             self.rpm += (cmd - self.rpm).clamp(-step, step);
         } else {

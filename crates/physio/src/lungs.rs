@@ -62,7 +62,8 @@ impl Lungs {
         self.co2_ml -= f * self.co2_ml;
     }
 
-    /// Bring capillary blood (`o2`, `co2` in mL, volume `v_ml`) to alveolar partial pressures.
+    /// Bring capillary blood (`o2`, `co2` in mL, volume `v_ml`) and alveolar gas to a common
+    /// partial pressure.
     /// Returns (O2 taken up by the blood, CO2 given off by it), mL; the alveolar amounts change
     /// by the opposite.
     pub fn equilibrate(
@@ -75,9 +76,19 @@ impl Lungs {
         if v_ml <= 1e-6 {
             return (0.0, 0.0);
         }
-        let (c, _) = blood::from_partial_pressures(self.pao2().max(0.0), self.paco2().max(0.0), chem);
-        let mut up_o2 = c.o2_ml_dl * v_ml / 100.0 - *o2;
-        let mut out_co2 = *co2 - c.co2_ml_dl * v_ml / 100.0;
+        let (pao2, paco2) = (self.pao2().max(0.0), self.paco2().max(0.0));
+        let (c, _) = blood::from_partial_pressures(pao2, paco2, chem);
+        // Blood and alveolar gas settle together: the exchange that brings the blood to the
+        // *present* alveolar pressures would move those pressures, and where the blood's store
+        // per mmHg rivals the gas's (CO2 at low PCO2, O2 on the steep part of the dissociation
+        // curve) doing it explicitly overshoots and oscillates. Scaling the exchange by
+        // C_gas/(C_gas + C_blood) lands on the joint (linearised) equilibrium instead.
+        let (c1, _) = blood::from_partial_pressures(pao2 + 1.0, paco2 + 1.0, chem);
+        let c_gas = self.volume_ml * K_STPD;
+        let cb_o2 = ((c1.o2_ml_dl - c.o2_ml_dl) * v_ml / 100.0).max(0.0);
+        let cb_co2 = ((c1.co2_ml_dl - c.co2_ml_dl) * v_ml / 100.0).max(0.0);
+        let mut up_o2 = (c.o2_ml_dl * v_ml / 100.0 - *o2) * c_gas / (c_gas + cb_o2);
+        let mut out_co2 = (*co2 - c.co2_ml_dl * v_ml / 100.0) * c_gas / (c_gas + cb_co2);
         // The alveolar gas cannot give more than it holds (apnoea, hypoxic gas), nor the blood.
         up_o2 = up_o2.clamp(-0.5 * *o2, 0.5 * self.o2_ml);
         out_co2 = out_co2.clamp(-0.5 * self.co2_ml, 0.5 * *co2);

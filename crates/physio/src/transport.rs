@@ -104,10 +104,9 @@ impl Gases {
             out[d] += x[j].abs();
         }
         let mut courant: f64 = 0.0;
-        for i in 0..N {
-            let vmin = self.vprev[i].min(circ.v[i]);
-            if out[i] > 0.0 {
-                courant = courant.max(out[i] / vmin.max(1e-6));
+        for ((&o, &vp), &vn) in out.iter().zip(self.vprev.iter()).zip(circ.v.iter()) {
+            if o > 0.0 {
+                courant = courant.max(o / vp.min(vn).max(1e-6));
             }
         }
         let sub = if courant > MAX_COURANT {
@@ -172,6 +171,7 @@ impl Gases {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use crate::circulation::*;

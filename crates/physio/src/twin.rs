@@ -233,19 +233,73 @@ impl PatientParams {
     /// Check every field against its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("patient.weight_kg", self.weight_kg, 30.0, 200.0, "kg")?;
-        check("patient.heart_rate_bpm", self.heart_rate_bpm, 20.0, 220.0, "1/min")?;
-        check("patient.lv_emax_mmhg_ml", self.lv_emax_mmhg_ml, 0.1, 6.0, "mmHg/mL")?;
-        check("patient.rv_emax_mmhg_ml", self.rv_emax_mmhg_ml, 0.1, 5.0, "mmHg/mL")?;
-        check("patient.svr_mmhg_s_ml", self.svr_mmhg_s_ml, 0.2, 4.0, "mmHg·s/mL")?;
-        check("patient.pvr_mmhg_s_ml", self.pvr_mmhg_s_ml, 0.02, 1.5, "mmHg·s/mL")?;
+        check(
+            "patient.heart_rate_bpm",
+            self.heart_rate_bpm,
+            20.0,
+            220.0,
+            "1/min",
+        )?;
+        check(
+            "patient.lv_emax_mmhg_ml",
+            self.lv_emax_mmhg_ml,
+            0.1,
+            6.0,
+            "mmHg/mL",
+        )?;
+        check(
+            "patient.rv_emax_mmhg_ml",
+            self.rv_emax_mmhg_ml,
+            0.1,
+            5.0,
+            "mmHg/mL",
+        )?;
+        check(
+            "patient.svr_mmhg_s_ml",
+            self.svr_mmhg_s_ml,
+            0.2,
+            4.0,
+            "mmHg·s/mL",
+        )?;
+        check(
+            "patient.pvr_mmhg_s_ml",
+            self.pvr_mmhg_s_ml,
+            0.02,
+            1.5,
+            "mmHg·s/mL",
+        )?;
         let bv_per_kg = self.blood_volume_ml / self.weight_kg;
-        check("patient.blood_volume_ml", bv_per_kg, 35.0, 120.0, "mL per kg of weight")?;
+        check(
+            "patient.blood_volume_ml",
+            bv_per_kg,
+            35.0,
+            120.0,
+            "mL per kg of weight",
+        )?;
         check("patient.hb_g_dl", self.hb_g_dl, 3.0, 22.0, "g/dL")?;
-        check("patient.base_excess_meq_l", self.base_excess_meq_l, -30.0, 30.0, "mEq/L")?;
+        check(
+            "patient.base_excess_meq_l",
+            self.base_excess_meq_l,
+            -30.0,
+            30.0,
+            "mEq/L",
+        )?;
         check("patient.temp_c", self.temp_c, 25.0, 43.0, "°C")?;
-        check("patient.vo2_ml_kg_min", self.vo2_ml_kg_min, 0.5, 10.0, "mL/kg/min")?;
+        check(
+            "patient.vo2_ml_kg_min",
+            self.vo2_ml_kg_min,
+            0.5,
+            10.0,
+            "mL/kg/min",
+        )?;
         check("patient.rq", self.rq, 0.6, 1.2, "")?;
-        check("patient.alveolar_ventilation_lpm", self.alveolar_ventilation_lpm, 0.0, 30.0, "L/min")?;
+        check(
+            "patient.alveolar_ventilation_lpm",
+            self.alveolar_ventilation_lpm,
+            0.0,
+            30.0,
+            "L/min",
+        )?;
         check("patient.fio2", self.fio2, 0.21, 1.0, "")?;
         check("patient.shunt_fraction", self.shunt_fraction, 0.0, 1.0, "")?;
         Ok(())
@@ -256,10 +310,34 @@ impl CircuitConfig {
     /// Check sizes against the ranges the component models are fitted for (circuit.md) with a
     /// margin.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("circuit.drainage.size_fr", self.drainage.size_fr, 15.0, 31.0, "Fr")?;
-        check("circuit.return_cannula.size_fr", self.return_cannula.size_fr, 13.0, 25.0, "Fr")?;
-        check("circuit.tubing.length_m", self.tubing.length_m, 0.5, 6.0, "m")?;
-        check("circuit.tubing.inner_diameter_mm", self.tubing.inner_diameter_mm, 4.0, 13.0, "mm")?;
+        check(
+            "circuit.drainage.size_fr",
+            self.drainage.size_fr,
+            15.0,
+            31.0,
+            "Fr",
+        )?;
+        check(
+            "circuit.return_cannula.size_fr",
+            self.return_cannula.size_fr,
+            13.0,
+            25.0,
+            "Fr",
+        )?;
+        check(
+            "circuit.tubing.length_m",
+            self.tubing.length_m,
+            0.5,
+            6.0,
+            "m",
+        )?;
+        check(
+            "circuit.tubing.inner_diameter_mm",
+            self.tubing.inner_diameter_mm,
+            4.0,
+            13.0,
+            "mm",
+        )?;
         Ok(())
     }
 }
@@ -268,11 +346,23 @@ impl Actuation {
     /// Check a command against the ranges the twin accepts; [`Twin::step`] clamps out-of-range
     /// values instead, so that a faulty controller cannot make the model non-physical.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("actuation.pump_rpm", self.pump_rpm, 0.0, circuit::MAX_RPM, "rpm")?;
+        check(
+            "actuation.pump_rpm",
+            self.pump_rpm,
+            0.0,
+            circuit::MAX_RPM,
+            "rpm",
+        )?;
         check("actuation.return_clamp", self.return_clamp, 0.0, 1.0, "")?;
         check("actuation.sweep_lpm", self.sweep_lpm, 0.0, 15.0, "L/min")?;
         check("actuation.fdo2", self.fdo2, 0.21, 1.0, "")?;
-        check("actuation.heater_c", self.heater_c, 0.0, 42.0, "°C (0 = off)")?;
+        check(
+            "actuation.heater_c",
+            self.heater_c,
+            0.0,
+            42.0,
+            "°C (0 = off)",
+        )?;
         Ok(())
     }
 }
@@ -585,10 +675,26 @@ impl Twin {
     /// Advance one fixed step.
     pub fn step(&mut self, act: &Actuation) {
         let dt = Self::DT_S;
-        self.sweep_lpm = if act.sweep_lpm.is_finite() { act.sweep_lpm.clamp(0.0, 15.0) } else { 0.0 };
-        self.fdo2 = if act.fdo2.is_finite() { act.fdo2.clamp(0.21, 1.0) } else { 0.21 };
-        self.heater_c = if act.heater_c.is_finite() { act.heater_c.clamp(0.0, 42.0) } else { 0.0 };
-        let clamp = if act.return_clamp.is_finite() { act.return_clamp.clamp(0.0, 1.0) } else { 1.0 };
+        self.sweep_lpm = if act.sweep_lpm.is_finite() {
+            act.sweep_lpm.clamp(0.0, 15.0)
+        } else {
+            0.0
+        };
+        self.fdo2 = if act.fdo2.is_finite() {
+            act.fdo2.clamp(0.21, 1.0)
+        } else {
+            0.21
+        };
+        self.heater_c = if act.heater_c.is_finite() {
+            act.heater_c.clamp(0.0, 42.0)
+        } else {
+            0.0
+        };
+        let clamp = if act.return_clamp.is_finite() {
+            act.return_clamp.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         let circ = &mut self.circ;
         circ.pressures();
         circ.flows(dt);
@@ -598,12 +704,18 @@ impl Twin {
             let ends = circuit::Ends {
                 p_drain: circ.p[self.drain_site],
                 v_drain: circ.v[self.drain_site],
-                v_collapse: if vc > 0.0 { vc } else { 2.0 * crate::heart::CHAMBER_COLLAPSE_ML },
+                v_collapse: if vc > 0.0 {
+                    vc
+                } else {
+                    2.0 * crate::heart::CHAMBER_COLLAPSE_ML
+                },
                 p_return: circ.p[self.return_site],
                 v_return: circ.v[self.return_site],
             };
             let visc = circuit::viscosity_mpa_s(hct(self.params.hb_g_dl));
-            let q = self.hyd.flow(dt, &ends, self.thrombus.oxygenator_fraction, visc, clamp);
+            let q = self
+                .hyd
+                .flow(dt, &ends, self.thrombus.oxygenator_fraction, visc, clamp);
             for k in cv::FIRST_CIRCUIT_EDGE..cv::NE {
                 circ.q[k] = q;
             }
@@ -630,10 +742,10 @@ impl Twin {
         }
         circ.act = circ.beat.activation();
         self.steps += 1;
-        if self.steps % GAS_EVERY == 0 {
+        if self.steps.is_multiple_of(GAS_EVERY) {
             self.gas_step();
         }
-        if self.steps % SLOW_EVERY == 0 {
+        if self.steps.is_multiple_of(SLOW_EVERY) {
             self.slow_step();
         }
     }
@@ -669,9 +781,12 @@ impl Twin {
             self.balance.external_volume_ml -= dv;
         }
         // Native lungs.
-        self.lungs.ventilate(dtg, self.params.alveolar_ventilation_lpm, self.params.fio2);
+        self.lungs
+            .ventilate(dtg, self.params.alveolar_ventilation_lpm, self.params.fio2);
         let (mut o2c, mut co2c) = (g.o2[cv::PCAP], g.co2[cv::PCAP]);
-        let (up, out) = self.lungs.equilibrate(&mut o2c, &mut co2c, g.vprev[cv::PCAP], &chem);
+        let (up, out) = self
+            .lungs
+            .equilibrate(&mut o2c, &mut co2c, g.vprev[cv::PCAP], &chem);
         g.o2[cv::PCAP] = o2c;
         g.co2[cv::PCAP] = co2c;
         self.balance.lung_o2 += up;
@@ -697,7 +812,11 @@ impl Twin {
         let (mut o2_add, mut co2_rm) = (0.0, 0.0);
         if self.with_circuit {
             let q_lpm = (circ_flow_ml / dtg * 0.06).abs();
-            let inlet_i = if circ_flow_ml >= 0.0 { cv::CPU } else { cv::CRT };
+            let inlet_i = if circ_flow_ml >= 0.0 {
+                cv::CPU
+            } else {
+                cv::CRT
+            };
             let inlet = Contents {
                 o2_ml_dl: g.o2_content(inlet_i),
                 co2_ml_dl: g.co2_content(inlet_i),
@@ -713,7 +832,10 @@ impl Twin {
                 flow_lpm: self.sweep_lpm,
                 fdo2: self.fdo2,
             };
-            let tr = self.hyd.oxygenator.transfer(q_lpm, inlet, &ochem, sweep, clot);
+            let tr = self
+                .hyd
+                .oxygenator
+                .transfer(q_lpm, inlet, &ochem, sweep, clot);
             if tr.o2_ml_min.is_finite() && tr.co2_ml_min.is_finite() {
                 o2_add = (tr.o2_ml_min / 60.0 * dtg).max(-0.9 * g.o2[cv::COX]);
                 co2_rm = (tr.co2_ml_min / 60.0 * dtg).min(0.9 * g.co2[cv::COX]);
@@ -733,9 +855,9 @@ impl Twin {
         self.obs.lung_co2_ml_min = ema(self.obs.lung_co2_ml_min, out);
         self.obs.oxy_o2_transfer_ml_min = ema(self.obs.oxy_o2_transfer_ml_min, o2_add);
         self.obs.oxy_co2_transfer_ml_min = ema(self.obs.oxy_co2_transfer_ml_min, co2_rm);
-        self.obs.bubble = self.with_circuit
-            && self.gases.air[cv::CRT] > 1e-4 * self.circ.v[cv::CRT].max(1.0);
-        if (self.steps / GAS_EVERY) % OBS_EVERY_GAS == 0 {
+        self.obs.bubble =
+            self.with_circuit && self.gases.air[cv::CRT] > 1e-4 * self.circ.v[cv::CRT].max(1.0);
+        if (self.steps / GAS_EVERY).is_multiple_of(OBS_EVERY_GAS) {
             self.observe_gases();
         }
     }
@@ -760,10 +882,10 @@ impl Twin {
             let idx = [cv::UBT, cv::LBT, cv::COR];
             let mut o = 0.0;
             let mut c = 0.0;
-            for k in 0..3 {
-                let w = self.venous_vol[k] / vsum;
-                o += w * g.o2_content(idx[k]);
-                c += w * g.co2_content(idx[k]);
+            for (&i, &vol) in idx.iter().zip(self.venous_vol.iter()) {
+                let w = vol / vsum;
+                o += w * g.o2_content(i);
+                c += w * g.co2_content(i);
             }
             Contents {
                 o2_ml_dl: o,

@@ -26,7 +26,10 @@ fn check_balance(cfg: Configuration, minutes: f64) {
     let expect_o2 = b.lung_o2 + b.oxy_o2 - b.consumed_o2 + b.external_o2;
     let d_co2 = t1.co2_ml - t0.co2_ml;
     let expect_co2 = b.produced_co2 - b.lung_co2 - b.oxy_co2 + b.external_co2;
-    eprintln!("{cfg:?}: dO2 {d_o2:.6} expected {expect_o2:.6}; dCO2 {d_co2:.6} expected {expect_co2:.6}; consumed {:.1} lung {:.1} oxy {:.1}", b.consumed_o2, b.lung_o2, b.oxy_o2);
+    eprintln!(
+        "{cfg:?}: dO2 {d_o2:.6} expected {expect_o2:.6}; dCO2 {d_co2:.6} expected {expect_co2:.6}; consumed {:.1} lung {:.1} oxy {:.1}",
+        b.consumed_o2, b.lung_o2, b.oxy_o2
+    );
     assert!((d_o2 - expect_o2).abs() < 1e-6 * t0.o2_ml, "{cfg:?} O2");
     assert!((d_co2 - expect_co2).abs() < 1e-6 * t0.co2_ml, "{cfg:?} CO2");
     assert!((t1.volume_ml - t0.volume_ml).abs() < 1e-6, "{cfg:?} volume");

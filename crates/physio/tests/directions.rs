@@ -18,23 +18,42 @@ fn more_vv_flow_raises_sao2() {
     let mut sao2 = Vec::new();
     let mut flows = Vec::new();
     for rpm in [2000.0, 2800.0, 3600.0] {
-        let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, Some(vv(rpm, 5.0)), 120.0);
+        let (mut t, act) = warmed(
+            "ards-severe",
+            Configuration::VvFemoroJugular,
+            Some(vv(rpm, 5.0)),
+            120.0,
+        );
         let m = means(&mut t, &act, 10.0);
         sao2.push(m.sao2_upper);
         flows.push(m.flow);
     }
-    assert!(flows[0] < flows[1] && flows[1] < flows[2], "flows {flows:?}");
-    assert!(sao2[0] < sao2[1] && sao2[1] < sao2[2], "SaO2 {sao2:?} at flows {flows:?}");
+    assert!(
+        flows[0] < flows[1] && flows[1] < flows[2],
+        "flows {flows:?}"
+    );
+    assert!(
+        sao2[0] < sao2[1] && sao2[1] < sao2[2],
+        "SaO2 {sao2:?} at flows {flows:?}"
+    );
 }
 
 #[test]
 fn more_sweep_lowers_paco2() {
     let mut paco2 = Vec::new();
     for sweep in [1.0, 3.0, 8.0] {
-        let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, Some(vv(3000.0, sweep)), 240.0);
+        let (mut t, act) = warmed(
+            "ards-severe",
+            Configuration::VvFemoroJugular,
+            Some(vv(3000.0, sweep)),
+            240.0,
+        );
         paco2.push(means(&mut t, &act, 10.0).paco2_upper);
     }
-    assert!(paco2[0] > paco2[1] && paco2[1] > paco2[2], "PaCO2 {paco2:?}");
+    assert!(
+        paco2[0] > paco2[1] && paco2[1] > paco2[2],
+        "PaCO2 {paco2:?}"
+    );
 }
 
 #[test]
@@ -67,8 +86,10 @@ fn femoral_va_with_poor_lungs_has_differential_hypoxaemia() {
             ..physio::presets::default_actuation(&c)
         };
         let mut t = physio::Twin::new(&c).unwrap();
-        t.apply(&Event::SetPatient(PatientParam::ShuntFraction, 0.7)).unwrap();
-        t.apply(&Event::SetPatient(PatientParam::Fio2, 0.4)).unwrap();
+        t.apply(&Event::SetPatient(PatientParam::ShuntFraction, 0.7))
+            .unwrap();
+        t.apply(&Event::SetPatient(PatientParam::Fio2, 0.4))
+            .unwrap();
         run(&mut t, &act, 120.0);
         let m = means(&mut t, &act, 10.0);
         rows.push((m.flow, m.aa_da_flow_lpm, m.sao2_upper, m.sao2_lower));
@@ -95,7 +116,12 @@ fn va_flow_raises_afterload() {
             fdo2: 0.6,
             heater_c: 37.0,
         };
-        let (mut t, act) = warmed("cardiogenic-shock", Configuration::VaFemoral, Some(act), 60.0);
+        let (mut t, act) = warmed(
+            "cardiogenic-shock",
+            Configuration::VaFemoral,
+            Some(act),
+            60.0,
+        );
         let m = means(&mut t, &act, 10.0);
         rows.push((m.flow, m.map, m.sv, m.la));
     }
@@ -109,14 +135,29 @@ fn va_flow_raises_afterload() {
 #[test]
 fn hypovolaemia_causes_suction_and_chatter() {
     let act = vv(4600.0, 5.0);
-    let (mut low, _) = warmed("hypovolaemia", Configuration::VvFemoroJugular, Some(act), 0.0);
-    let (mut full, _) = warmed("hypovolaemia", Configuration::VvFemoroJugular, Some(act), 0.0);
+    let (mut low, _) = warmed(
+        "hypovolaemia",
+        Configuration::VvFemoroJugular,
+        Some(act),
+        0.0,
+    );
+    let (mut full, _) = warmed(
+        "hypovolaemia",
+        Configuration::VvFemoroJugular,
+        Some(act),
+        0.0,
+    );
     full.apply(&Event::Volume(1000.0)).unwrap();
     run(&mut low, &act, 30.0);
     run(&mut full, &act, 30.0);
     let f = means(&mut full, &act, 10.0);
     let l = means(&mut low, &act, 10.0);
-    assert!(l.p_drainage < f.p_drainage - 50.0, "drainage {} vs {}", l.p_drainage, f.p_drainage);
+    assert!(
+        l.p_drainage < f.p_drainage - 50.0,
+        "drainage {} vs {}",
+        l.p_drainage,
+        f.p_drainage
+    );
     assert!(l.p_drainage_min < -250.0, "suction {}", l.p_drainage_min);
     // Chatter: the flow swings far more than the pulsatility of a full vein.
     assert!(

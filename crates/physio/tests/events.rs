@@ -15,13 +15,23 @@ fn bad_values_name_the_field_and_range() {
         (Event::Bleeding(-1.0), "event.bleeding"),
         (Event::HeparinBolus(1e9), "event.heparin_bolus"),
         (Event::HeparinInfusion(-5.0), "event.heparin_infusion"),
-        (Event::SetPatient(PatientParam::HeartRate, 400.0), "patient.heart_rate_bpm"),
+        (
+            Event::SetPatient(PatientParam::HeartRate, 400.0),
+            "patient.heart_rate_bpm",
+        ),
         (Event::SetPatient(PatientParam::Fio2, 0.1), "patient.fio2"),
-        (Event::SetPatient(PatientParam::ShuntFraction, 1.2), "patient.shunt_fraction"),
+        (
+            Event::SetPatient(PatientParam::ShuntFraction, 1.2),
+            "patient.shunt_fraction",
+        ),
     ] {
         let e = t.apply(&ev).expect_err("must be refused");
         assert_eq!(e.field, field, "{ev:?}");
-        assert!(e.message.contains("range") || e.message.contains("cannot"), "{}", e.message);
+        assert!(
+            e.message.contains("range") || e.message.contains("cannot"),
+            "{}",
+            e.message
+        );
     }
     let mut c = config("adult-healthy", Configuration::None);
     c.patient.weight_kg = 5.0;
@@ -38,7 +48,12 @@ fn kinks_and_clamp_cut_flow() {
     t.apply(&Event::DrainageKink(0.8)).unwrap();
     run(&mut t, &act, 5.0);
     let dk = t.observe();
-    assert!(dk.circuit_flow_lpm < 0.7 * base.circuit_flow_lpm, "{} {}", dk.circuit_flow_lpm, base.circuit_flow_lpm);
+    assert!(
+        dk.circuit_flow_lpm < 0.7 * base.circuit_flow_lpm,
+        "{} {}",
+        dk.circuit_flow_lpm,
+        base.circuit_flow_lpm
+    );
     // A drainage-side kink pulls the pre-pump pressure down.
     assert!(dk.p_drainage_mmhg < base.p_drainage_mmhg - 30.0);
     t.apply(&Event::DrainageKink(0.0)).unwrap();
@@ -49,7 +64,10 @@ fn kinks_and_clamp_cut_flow() {
     // A return-side kink raises the post-oxygenator pressure.
     assert!(rk.p_post_oxy_mmhg > base.p_post_oxy_mmhg + 30.0);
     t.apply(&Event::ReturnKink(0.0)).unwrap();
-    let clamped = physio::Actuation { return_clamp: 1.0, ..act };
+    let clamped = physio::Actuation {
+        return_clamp: 1.0,
+        ..act
+    };
     run(&mut t, &clamped, 3.0);
     assert!(t.observe().circuit_flow_lpm.abs() < 0.05);
 }
@@ -62,7 +80,11 @@ fn pump_failure_coasts_down_and_va_flows_backward() {
     run(&mut t, &act, 1.0);
     let o = t.observe();
     // Coasting, not stopped dead.
-    assert!(o.pump_speed_rpm > 500.0 && o.pump_speed_rpm < 3000.0, "{}", o.pump_speed_rpm);
+    assert!(
+        o.pump_speed_rpm > 500.0 && o.pump_speed_rpm < 3000.0,
+        "{}",
+        o.pump_speed_rpm
+    );
     run(&mut t, &act, 15.0);
     let o = t.observe();
     assert!(o.pump_speed_rpm < 10.0);
@@ -82,7 +104,11 @@ fn power_loss_runs_on_battery() {
     assert!(!o.mains_power);
     assert!(o.pump_speed_rpm > 3000.0, "still driven on battery");
     // Two hours of endurance: one minute costs about 1/120 of the charge.
-    assert!((o.battery_fraction - (1.0 - 60.0 / 7200.0)).abs() < 2e-3, "{}", o.battery_fraction);
+    assert!(
+        (o.battery_fraction - (1.0 - 60.0 / 7200.0)).abs() < 2e-3,
+        "{}",
+        o.battery_fraction
+    );
     t.apply(&Event::PowerLoss(false)).unwrap();
     run(&mut t, &act, 10.0);
     assert!(t.observe().mains_power && t.observe().battery_fraction > o.battery_fraction);
@@ -144,37 +170,50 @@ fn bolus_and_bleeding_change_volume_and_pressure() {
 fn patient_parameters_take_effect() {
     let (mut t, act) = warmed("adult-healthy", Configuration::None, None, 30.0);
     let m0 = means(&mut t, &act, 5.0);
-    t.apply(&Event::SetPatient(PatientParam::LvEmax, 0.8)).unwrap();
+    t.apply(&Event::SetPatient(PatientParam::LvEmax, 0.8))
+        .unwrap();
     run(&mut t, &act, 30.0);
     let m1 = means(&mut t, &act, 5.0);
     assert!(m1.co < m0.co - 1.0 && m1.la > m0.la + 3.0, "{m0:?} {m1:?}");
-    t.apply(&Event::SetPatient(PatientParam::LvEmax, 2.95)).unwrap();
-    t.apply(&Event::SetPatient(PatientParam::HeartRate, 120.0)).unwrap();
+    t.apply(&Event::SetPatient(PatientParam::LvEmax, 2.95))
+        .unwrap();
+    t.apply(&Event::SetPatient(PatientParam::HeartRate, 120.0))
+        .unwrap();
     run(&mut t, &act, 20.0);
     assert_eq!(t.observe().heart_rate_bpm, 120.0);
     t.apply(&Event::SetPatient(PatientParam::Svr, 1.6)).unwrap();
     run(&mut t, &act, 30.0);
     let m2 = means(&mut t, &act, 5.0);
     assert!(m2.map > m0.map + 15.0, "{m0:?} {m2:?}");
-    t.apply(&Event::SetPatient(PatientParam::AlveolarVentilation, 2.0)).unwrap();
+    t.apply(&Event::SetPatient(PatientParam::AlveolarVentilation, 2.0))
+        .unwrap();
     run(&mut t, &act, 300.0);
     let paco2 = means(&mut t, &act, 5.0).paco2_upper;
     assert!(paco2 > 55.0, "PaCO2 {paco2}");
-    t.apply(&Event::SetPatient(PatientParam::Temperature, 34.0)).unwrap();
+    t.apply(&Event::SetPatient(PatientParam::Temperature, 34.0))
+        .unwrap();
     run(&mut t, &act, 10.0);
     assert!((t.observe().patient_temp_c - 34.0).abs() < 0.1);
     // VO2 at the patient's new set point is their own.
     t.apply(&Event::SetPatient(PatientParam::Vo2, 2.0)).unwrap();
     run(&mut t, &act, 30.0);
-    assert!((t.observe().vo2_ml_min - 150.0).abs() < 10.0, "{}", t.observe().vo2_ml_min);
+    assert!(
+        (t.observe().vo2_ml_min - 150.0).abs() < 10.0,
+        "{}",
+        t.observe().vo2_ml_min
+    );
 }
 
 #[test]
 fn heater_warms_a_cold_patient() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 5.0);
-    t.apply(&Event::SetPatient(PatientParam::Temperature, 34.0)).unwrap();
+    t.apply(&Event::SetPatient(PatientParam::Temperature, 34.0))
+        .unwrap();
     // Back to a normal set point; the circuit at 38 °C warms faster than the body alone.
-    let warm = physio::Actuation { heater_c: 38.0, ..act };
+    let warm = physio::Actuation {
+        heater_c: 38.0,
+        ..act
+    };
     run(&mut t, &warm, 600.0);
     let o = t.observe();
     assert!(o.patient_temp_c > 34.5, "{}", o.patient_temp_c);

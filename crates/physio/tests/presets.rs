@@ -16,15 +16,27 @@ fn healthy_adult_has_normal_values() {
     assert!((2.0..=8.0).contains(&m.cvp), "CVP {}", m.cvp);
     assert!((6.0..=12.0).contains(&m.la), "LA {}", m.la);
     assert!((0.65..=0.75).contains(&m.svo2), "SvO2 {}", m.svo2);
-    assert!((35.0..=45.0).contains(&m.paco2_upper), "PaCO2 {}", m.paco2_upper);
+    assert!(
+        (35.0..=45.0).contains(&m.paco2_upper),
+        "PaCO2 {}",
+        m.paco2_upper
+    );
     assert!((7.35..=7.45).contains(&m.ph_upper), "pH {}", m.ph_upper);
     assert!(m.sao2_upper > 0.95, "SaO2 {}", m.sao2_upper);
     // Mean pulmonary artery pressure 10–20 mmHg [M].
     assert!((10.0..=20.0).contains(&m.pa), "mPAP {}", m.pa);
     // VO2 and lung uptake agree at steady state (about 250 mL/min at 75 kg).
     assert!((o.vo2_ml_min - 250.0).abs() < 15.0, "VO2 {}", o.vo2_ml_min);
-    assert!((o.lung_o2_ml_min - o.vo2_ml_min).abs() < 0.1 * o.vo2_ml_min, "uptake {}", o.lung_o2_ml_min);
-    assert!((o.lung_co2_ml_min - o.vco2_ml_min).abs() < 0.1 * o.vco2_ml_min, "CO2 {}", o.lung_co2_ml_min);
+    assert!(
+        (o.lung_o2_ml_min - o.vo2_ml_min).abs() < 0.1 * o.vo2_ml_min,
+        "uptake {}",
+        o.lung_o2_ml_min
+    );
+    assert!(
+        (o.lung_co2_ml_min - o.vco2_ml_min).abs() < 0.1 * o.vco2_ml_min,
+        "CO2 {}",
+        o.lung_co2_ml_min
+    );
 }
 
 #[test]
@@ -57,9 +69,17 @@ fn every_preset_runs_in_every_configuration() {
             let (t, _) = warmed(name, cfg, None, 20.0);
             let o = t.observe();
             assert!(all_finite(&o), "{name} {cfg:?}: {o:?}");
-            assert!(o.map_mmhg > 20.0 && o.map_mmhg < 200.0, "{name} {cfg:?} MAP {}", o.map_mmhg);
+            assert!(
+                o.map_mmhg > 20.0 && o.map_mmhg < 200.0,
+                "{name} {cfg:?} MAP {}",
+                o.map_mmhg
+            );
             if cfg != Configuration::None {
-                assert!(o.circuit_flow_lpm > 1.5, "{name} {cfg:?} flow {}", o.circuit_flow_lpm);
+                assert!(
+                    o.circuit_flow_lpm > 1.5,
+                    "{name} {cfg:?} flow {}",
+                    o.circuit_flow_lpm
+                );
                 assert!(o.post_oxy.so2 > o.pre_oxy.so2, "{name} {cfg:?} oxygenator");
             }
         }

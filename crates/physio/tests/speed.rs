@@ -1,7 +1,7 @@
 //! Throughput printout (run with `--release --ignored --nocapture`); the benchmark proper is
 //! `ecmo bench-sim`. Not a timed assertion.
-use physio::presets::{default_actuation, preset};
 use physio::Twin;
+use physio::presets::{default_actuation, preset};
 
 #[test]
 #[ignore]

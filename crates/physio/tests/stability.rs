@@ -85,3 +85,28 @@ proptest! {
         prop_assert!((t.totals().volume_ml - v0).abs() < 1e-6);
     }
 }
+
+/// Low pulmonary flow through a large, congested capillary bed with the circuit washing CO2
+/// out: blood and alveolar gas stores are then of the same size, where an explicit exchange
+/// oscillates. The alveolar PCO2 must drift smoothly.
+#[test]
+fn lung_exchange_does_not_oscillate() {
+    let (mut t, act) = warmed(
+        "va-central-postcardiotomy",
+        physio::Configuration::VaCentral,
+        None,
+        60.0,
+    );
+    let mut last = t.observe().p_alv_co2_mmhg;
+    for _ in 0..300 {
+        run(&mut t, &act, 1.0);
+        let o = t.observe();
+        assert!(
+            (o.p_alv_co2_mmhg - last).abs() < 1.0,
+            "PACO2 jumped {last} -> {}",
+            o.p_alv_co2_mmhg
+        );
+        assert!(o.lung_co2_ml_min > -5.0, "lung CO2 {}", o.lung_co2_ml_min);
+        last = o.p_alv_co2_mmhg;
+    }
+}

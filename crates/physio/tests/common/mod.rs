@@ -105,7 +105,12 @@ pub fn means(t: &mut Twin, act: &Actuation, seconds: f64) -> Means {
 }
 
 /// A twin of `name` in configuration `cfg`, run for `warmup` seconds at `act` (or the default).
-pub fn warmed(name: &str, cfg: Configuration, act: Option<Actuation>, warmup: f64) -> (Twin, Actuation) {
+pub fn warmed(
+    name: &str,
+    cfg: Configuration,
+    act: Option<Actuation>,
+    warmup: f64,
+) -> (Twin, Actuation) {
     let c = config(name, cfg);
     let act = act.unwrap_or_else(|| default_actuation(&c));
     let mut t = Twin::new(&c).expect("valid preset");
