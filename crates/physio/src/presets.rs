@@ -92,12 +92,13 @@ pub fn ards_patient() -> PatientParams {
 /// Cardiogenic shock: LV Emax about 0.6 mmHg/mL in failure (ECLIPSE model, patient.md [S]).
 pub fn cardiogenic_shock_patient() -> PatientParams {
     PatientParams {
-        heart_rate_bpm: 110.0,
-        lv_emax_mmhg_ml: 0.6,
-        // Vasoconstriction: SVR raised (1.2 ≈ 1600 dyn·s/cm⁵) [M].
-        svr_mmhg_s_ml: 1.2,
+        heart_rate_bpm: 105.0,
+        // The weak end of the failing range (0.6 in ECLIPSE).
+        lv_emax_mmhg_ml: 0.5,
+        // Vasoconstriction: SVR raised (1.05 ≈ 1400 dyn·s/cm⁵) [M].
+        svr_mmhg_s_ml: 1.05,
         // The right ventricle is often involved too (biventricular failure) [M].
-        rv_emax_mmhg_ml: 1.2,
+        rv_emax_mmhg_ml: 1.0,
         // Post-capillary pulmonary hypertension [M].
         pvr_mmhg_s_ml: 0.12,
         // Fluid retention of heart failure: volume raised by ~15 % [M].
@@ -183,7 +184,7 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
         ),
         "va-central-postcardiotomy" => (
             PatientParams {
-                lv_emax_mmhg_ml: 0.5,
+                lv_emax_mmhg_ml: 0.45,
                 rv_emax_mmhg_ml: 0.8,
                 ..cardiogenic_shock_patient()
             },
@@ -219,7 +220,7 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
             heater_c: 37.0,
         },
         Configuration::VaFemoral | Configuration::VaCentral => Actuation {
-            pump_rpm: 3200.0,
+            pump_rpm: 3600.0,
             return_clamp: 0.0,
             sweep_lpm: 3.5,
             fdo2: 0.6,
