@@ -33,12 +33,12 @@ const CANNULA_ID_SHARE: f64 = 0.8;
 /// cannulae 15–23 cm [M, manufacturer catalogues].
 const DRAINAGE_LENGTH_M: f64 = 0.55;
 const RETURN_LENGTH_M: f64 = 0.23;
-/// Priming volumes, mL: Rotaflow-class pump head 32 mL [M, Maquet IFU]; adult PMP oxygenator
-/// about 215 mL (circuit.md [M]).
-pub const PUMP_PRIME_ML: f64 = 32.0;
+/// Priming volume of an adult PMP oxygenator, mL (circuit.md: about 215 mL [M]). The pump
+/// head's comes from its model ([`PumpModel::priming_ml`]).
 pub const OXY_PRIME_ML: f64 = 215.0;
-/// Highest speed a console will command, rpm (Rotaflow-class consoles stop at 5000 rpm [M]).
-pub const MAX_RPM: f64 = 5000.0;
+/// Highest speed any built-in pump takes, rpm; each model's own limit is
+/// [`PumpModel::max_rpm`].
+pub const MAX_RPM: f64 = 10_000.0;
 /// Motor acceleration limit, rpm/s. Consoles ramp speed rather than step it; about 1000 rpm/s
 /// reaches a working point within 3 s [assumption, console behaviour].
 pub const ACCEL_RPM_S: f64 = 1000.0;
@@ -80,24 +80,20 @@ fn lumen_area_m2(size_fr: f64) -> f64 {
     core::f64::consts::PI * 0.25 * id_m * id_m
 }
 
-/// Blood viscosity from haematocrit, mPa·s: 3–4 mPa·s at Hct 30–40 % (circuit.md [M]), linear
-/// there and held within 2–6.
-pub fn viscosity_mpa_s(hct: f64) -> f64 {
-    (3.0 + (hct - 0.30) * 10.0).clamp(2.0, 6.0)
-}
-
 /// Segment volumes of the circuit, mL: [drainage line, pump head, oxygenator, return line].
-pub fn segment_volumes(drainage: &Cannula, ret: &Cannula, tubing: &Tubing) -> [f64; 4] {
-    let tube_ml = core::f64::consts::PI
-        * 0.25
-        * (tubing.inner_diameter_mm * 1e-3).powi(2)
-        * tubing.length_m
-        * 1e6;
+/// The tubing is split evenly between the drainage and return lines.
+pub fn segment_volumes(
+    drainage: &Cannula,
+    ret: &Cannula,
+    tubing: &Tubing,
+    pump: &PumpModel,
+) -> [f64; 4] {
+    let tube_ml = tubing.volume_ml();
     let dc_ml = lumen_area_m2(drainage.size_fr) * DRAINAGE_LENGTH_M * 1e6;
     let rc_ml = lumen_area_m2(ret.size_fr) * RETURN_LENGTH_M * 1e6;
     [
         dc_ml + 0.5 * tube_ml,
-        PUMP_PRIME_ML,
+        pump.priming_ml.max(1.0),
         OXY_PRIME_ML,
         0.5 * tube_ml + rc_ml,
     ]
@@ -281,7 +277,7 @@ mod tests {
             length_m: 2.0,
             inner_diameter_mm: 9.525,
         };
-        let v = segment_volumes(&d, &r, &t);
+        let v = segment_volumes(&d, &r, &t, &PumpModel::rotaflow());
         let total: f64 = v.iter().sum();
         // 2 m of 3/8" tubing is 143 mL; with pump, oxygenator and cannulae 400–550 mL.
         assert!((400.0..550.0).contains(&total), "prime {total}");
