@@ -22,44 +22,44 @@ use crate::cannula::{Cannula, Tubing};
 use crate::oxygenator::OxygenatorModel;
 use crate::pump::PumpModel;
 
-/// Blood density, kg/m³ [M].
+/// Blood density, kg/m³ \[M\].
 const RHO_BLOOD: f64 = 1060.0;
 /// Pa → mmHg.
 const PA_PER_MMHG: f64 = 133.322;
 /// Inner diameter of a cannula as a share of its outer diameter (thin-wall wire-reinforced
-/// cannulae, e.g. 25 Fr = 8.33 mm OD, about 6.7 mm ID) [M, manufacturer tables].
+/// cannulae, e.g. 25 Fr = 8.33 mm OD, about 6.7 mm ID) \[M, manufacturer tables\].
 const CANNULA_ID_SHARE: f64 = 0.8;
 /// Cannula lengths, m: femoral multi-stage drainage cannulae 38–55 cm, arterial/return
-/// cannulae 15–23 cm [M, manufacturer catalogues].
+/// cannulae 15–23 cm \[M, manufacturer catalogues\].
 const DRAINAGE_LENGTH_M: f64 = 0.55;
 const RETURN_LENGTH_M: f64 = 0.23;
-/// Priming volume of an adult PMP oxygenator, mL (circuit.md: about 215 mL [M]). The pump
+/// Priming volume of an adult PMP oxygenator, mL (circuit.md: about 215 mL \[M\]). The pump
 /// head's comes from its model ([`PumpModel::priming_ml`]).
 pub const OXY_PRIME_ML: f64 = 215.0;
 /// Highest speed any built-in pump takes, rpm; each model's own limit is
 /// [`PumpModel::max_rpm`].
 pub const MAX_RPM: f64 = 10_000.0;
 /// Motor acceleration limit, rpm/s. Consoles ramp speed rather than step it; about 1000 rpm/s
-/// reaches a working point within 3 s [assumption, console behaviour].
+/// reaches a working point within 3 s \[assumption, console behaviour\].
 pub const ACCEL_RPM_S: f64 = 1000.0;
 /// Unpowered impeller coast-down time constant, s (impeller and blood inertia against fluid
-/// drag; a few seconds [assumption]).
+/// drag; a few seconds \[assumption\]).
 pub const COAST_TAU_S: f64 = 2.0;
-/// Battery endurance at nominal load, s (consoles run 1.5–2 h on their internal battery [M]).
+/// Battery endurance at nominal load, s (consoles run 1.5–2 h on their internal battery \[M\]).
 pub const BATTERY_S: f64 = 2.0 * 3600.0;
-/// Battery recharge time from empty, s [assumption].
+/// Battery recharge time from empty, s \[assumption\].
 pub const RECHARGE_S: f64 = 6.0 * 3600.0;
 /// Entry resistance of an open drainage cannula's holes at full vein volume, mmHg·s/mL; it
 /// rises as (V0/V)² when the vein empties [model; sized so that it is negligible in a full vein
 /// next to the cannula's own drop, ~0.5 mmHg·s/mL at 4 L/min].
 const ENTRY_R0: f64 = 0.05;
 /// Occlusion of the holes by the vein wall: on below this share of the collapse volume, off
-/// above the second (hysteresis gives the chatter) [model].
+/// above the second (hysteresis gives the chatter) \[model\].
 const OCCLUDE_ON: f64 = 0.3;
 const OCCLUDE_OFF: f64 = 0.6;
 const OCCLUDED_FACTOR: f64 = 20.0;
 /// Resistance scale of a kink or clamp at half occlusion, mmHg·s/mL; the added resistance is
-/// R·s²/(1−s)² for severity s, unbounded as the lumen closes [model].
+/// R·s²/(1−s)² for severity s, unbounded as the lumen closes \[model\].
 const KINK_R: f64 = 1.0;
 /// A fully closed clamp or kink: effectively no flow.
 const CLOSED_R: f64 = 1.0e7;
@@ -80,7 +80,7 @@ fn lumen_area_m2(size_fr: f64) -> f64 {
     core::f64::consts::PI * 0.25 * id_m * id_m
 }
 
-/// Segment volumes of the circuit, mL: [drainage line, pump head, oxygenator, return line].
+/// Segment volumes of the circuit, mL: \[drainage line, pump head, oxygenator, return line\].
 /// The tubing is split evenly between the drainage and return lines.
 pub fn segment_volumes(
     drainage: &Cannula,

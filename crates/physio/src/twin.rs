@@ -408,18 +408,18 @@ pub const SLOW_EVERY: u64 = 500;
 
 /// Regional shares of whole-body O2 consumption: brain ~20 % and arms/upper trunk ~8 % (upper
 /// body), heart ~10 %, the rest splanchnic, renal and lower limbs (Guyton & Hall ch. 74; Wade
-/// & Bishop) [M].
+/// & Bishop) \[M\].
 const VO2_SHARES: [(usize, f64); 3] = [(cv::UBT, 0.28), (cv::COR, 0.10), (cv::LBT, 0.62)];
 /// Tissue O2 consumption falls linearly to zero as the tissue's venous O2 content falls from
 /// 2.5 to 0.5 mL/dL (supply-dependent VO2 below a critical delivery; the figures put the knee near
-/// a venous saturation of 10–15 % at Hb 14) [model].
+/// a venous saturation of 10–15 % at Hb 14) \[model\].
 const C_O2_CRITICAL: f64 = 2.5;
 const C_O2_FLOOR: f64 = 0.5;
-/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature [M]).
+/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
 const Q10: f64 = 2.0;
-/// Heat: 20.1 J per mL O2 consumed at RQ 0.8 [M]; body 3470 J/kg/K [M]; blood 3.6 J/mL/K [M];
-/// ambient 24 °C [assumption]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
-/// test at rated flow, typical 0.4–0.6 [M]).
+/// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
+/// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
+/// test at rated flow, typical 0.4–0.6 \[M\]).
 const J_PER_ML_O2: f64 = 20.1;
 const C_BODY_J_KG_K: f64 = 3470.0;
 const C_BLOOD_J_ML_K: f64 = 3.6;
