@@ -644,3 +644,125 @@ fn ctl10_auto_sweep_bounded_and_slow() {
     });
     assert_eq!(out.actuators.sweep_lpm, 6.0);
 }
+
+/// CTL-1: the control period and the rate agree, and the twin's 2 ms step divides it.
+#[test]
+fn ctl1_rate_constants() {
+    assert_eq!(CONTROL_PERIOD_MS * CONTROL_RATE_HZ as u64, 1000);
+    assert_eq!(CONTROL_PERIOD_MS % 2, 0);
+    assert!(STEP_DEADLINE_US as u64 <= CONTROL_PERIOD_MS * 1000);
+}
+
+/// CTL-9, CTL-11: manual sweep, FdO2 and heater reach the actuators as set.
+#[test]
+fn ctl9_ctl11_gas_and_heater_as_set() {
+    let (mut c, t) = running_rpm(CircuitKind::Vv, 3000.0);
+    let out = ok(
+        &mut c,
+        t + 10,
+        &[
+            Command::SetSweep(3.5),
+            Command::SetFdO2(0.8),
+            Command::SetHeater(36.0),
+        ],
+    );
+    assert_eq!(out.actuators.sweep_lpm, 3.5);
+    assert_eq!(out.actuators.fdo2, 0.8);
+    assert_eq!(out.actuators.heater_c, 36.0);
+}
+
+/// MON-2: a ΔP rising by 15 mmHg per hour at constant flow raises the trend alarm after an
+/// hour of data; a flat ΔP over the same time does not. MON-1 fires when ΔP crosses its limit.
+#[test]
+fn mon1_mon2_delta_p_limit_and_trend() {
+    for rising in [false, true] {
+        let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+        let t0 = t;
+        let mut first_trend_ms = None;
+        let mut first_high_ms = None;
+        // Two hours at 100 Hz.
+        for _ in 0..720_000 {
+            t += CONTROL_PERIOD_MS;
+            let mut f = frame(t);
+            let hours = (t - t0) as f32 / 3.6e6;
+            if rising {
+                f.delta_p = Reading::new(30.0 + 15.0 * hours + ((t / 10) % 3) as f32 * 0.01, t);
+            } else {
+                f.delta_p = Reading::new(30.0 + ((t / 10) % 3) as f32 * 0.01, t);
+            }
+            let out = c.step(t, &f, &[]);
+            if first_trend_ms.is_none() && out.alarms.signalled.contains(AlarmId::DeltaPRising) {
+                first_trend_ms = Some(t - t0);
+            }
+            if first_high_ms.is_none() && out.alarms.signalled.contains(AlarmId::DeltaPHigh) {
+                first_high_ms = Some(t - t0);
+            }
+        }
+        if rising {
+            let tr = first_trend_ms.expect("trend alarm");
+            assert!(
+                (3_600_000..=4_300_000).contains(&tr),
+                "trend alarm at {tr} ms"
+            );
+            // 30 + 15 h = 60 at 2 h: the limit is crossed at the very end, 10 s delay.
+            assert!(first_high_ms.is_none() || first_high_ms.unwrap() > 7_000_000);
+        } else {
+            assert_eq!(first_trend_ms, None);
+            assert_eq!(first_high_ms, None);
+        }
+    }
+}
+
+/// MON-6, MON-7, MON-10: high flow, temperature and upper-body saturation limits.
+#[test]
+fn mon6_mon7_mon10_limits() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    // Move slowly to the abnormal values (the plausibility layer rejects jumps).
+    let t0 = t;
+    let out = run(&mut c, &mut t, 6000, &mut |t, f| {
+        let k = ((t - t0) as f32 / 20_000.0).min(1.0);
+        f.flow = Reading::new(4.5 + 3.0 * k + ((t / 10) % 3) as f32 * 0.001, t);
+        f.temperature = Reading::new(36.8 - 3.0 * k, t);
+        f.sao2_upper = Reading::new(94.0 - 14.0 * k, t);
+    });
+    for id in [
+        AlarmId::FlowHigh,
+        AlarmId::TemperatureLow,
+        AlarmId::SaO2UpperLow,
+    ] {
+        assert!(out.alarms.signalled.contains(id), "{id:?}");
+    }
+    assert!(!out.alarms.signalled.contains(AlarmId::TemperatureHigh));
+    // The limits are the operator's: raising them clears the non-latching alarms.
+    t += 10;
+    ok(
+        &mut c,
+        t,
+        &[
+            Command::SetAlarmLimit {
+                limit: AlarmLimit::FlowHigh,
+                value: 8.0,
+            },
+            Command::SetAlarmLimit {
+                limit: AlarmLimit::TemperatureLow,
+                value: 33.0,
+            },
+            Command::SetAlarmLimit {
+                limit: AlarmLimit::SaO2UpperLow,
+                value: 75.0,
+            },
+        ],
+    );
+    let out = run(&mut c, &mut t, 10, &mut |t, f| {
+        f.flow = Reading::new(7.5 + ((t / 10) % 3) as f32 * 0.001, t);
+        f.temperature = Reading::new(33.8, t);
+        f.sao2_upper = Reading::new(80.0, t);
+    });
+    for id in [
+        AlarmId::FlowHigh,
+        AlarmId::TemperatureLow,
+        AlarmId::SaO2UpperLow,
+    ] {
+        assert!(!out.alarms.signalled.contains(id), "{id:?}");
+    }
+}

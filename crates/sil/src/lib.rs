@@ -23,8 +23,8 @@ pub mod sensors;
 
 use control::hal::{Actuators, ErrorType, SensorSource};
 use control::{
-    ActuatorCommands, AlarmSystem, CircuitKind, Command, Controller, Output, PumpCurve,
-    SensorFrame, CONTROL_PERIOD_MS,
+    ActuatorCommands, AlarmSystem, CONTROL_PERIOD_MS, CircuitKind, Command, Controller, Output,
+    PumpCurve, SensorFrame,
 };
 use physio::{Actuation, ConfigError, Event, Observation, Twin, TwinConfig};
 pub use sensors::{ChannelFault, SensorLayer};
@@ -48,7 +48,9 @@ impl std::fmt::Display for SilError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SilError::Twin(e) => write!(f, "twin configuration: {}: {}", e.field, e.message),
-            SilError::Control(e) => write!(f, "controller configuration: {}: {}", e.field, e.reason),
+            SilError::Control(e) => {
+                write!(f, "controller configuration: {}: {}", e.field, e.reason)
+            }
         }
     }
 }
@@ -70,7 +72,11 @@ pub fn pump_curve(config: &TwinConfig) -> PumpCurve {
 /// Controller configuration matching a twin configuration.
 pub fn control_config(config: &TwinConfig) -> control::Config {
     control::Config {
-        circuit: if config.circuit.configuration.is_va() { CircuitKind::Va } else { CircuitKind::Vv },
+        circuit: if config.circuit.configuration.is_va() {
+            CircuitKind::Va
+        } else {
+            CircuitKind::Vv
+        },
         pump: pump_curve(config),
     }
 }
@@ -197,7 +203,9 @@ impl Sil {
 
     /// Advance by `seconds` of simulated time (whole control periods).
     pub fn run_for(&mut self, seconds: f64) {
-        let n = (seconds * 1000.0 / CONTROL_PERIOD_MS as f64).round().max(0.0) as u64;
+        let n = (seconds * 1000.0 / CONTROL_PERIOD_MS as f64)
+            .round()
+            .max(0.0) as u64;
         for _ in 0..n {
             self.step();
         }
@@ -207,11 +215,21 @@ impl Sil {
         self.observation = self.twin.observe();
         let take = self.pending.len().min(control::MAX_COMMANDS_PER_STEP);
         let cmds: Vec<Command> = self.pending.drain(..take).collect();
-        let mut sampler =
-            Sampler { obs: &self.observation, layer: &mut self.sensors, ui_alive: self.ui_alive };
-        let mut latch = Latch { act: &mut self.actuation };
-        self.output =
-            self.controller.cycle(self.now_ms, &mut sampler, &mut latch, &mut self.frame, &cmds);
+        let mut sampler = Sampler {
+            obs: &self.observation,
+            layer: &mut self.sensors,
+            ui_alive: self.ui_alive,
+        };
+        let mut latch = Latch {
+            act: &mut self.actuation,
+        };
+        self.output = self.controller.cycle(
+            self.now_ms,
+            &mut sampler,
+            &mut latch,
+            &mut self.frame,
+            &cmds,
+        );
     }
 
     /// Simulated time, ms (the controller's clock).

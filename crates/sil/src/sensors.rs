@@ -119,10 +119,18 @@ impl SensorLayer {
             let i = ch.index();
             let truth = Self::truth(obs, ch);
             let sd = self.noise_sd[i];
-            let noisy = if sd > 0.0 { truth + sd * self.rng.normal() as f32 } else { truth };
+            let noisy = if sd > 0.0 {
+                truth + sd * self.rng.normal() as f32
+            } else {
+                truth
+            };
             let r = match self.faults[i] {
                 ChannelFault::None => Reading::new(noisy, now_ms),
-                ChannelFault::Dropout => Reading { value: 0.0, valid: false, t_ms: now_ms },
+                ChannelFault::Dropout => Reading {
+                    value: 0.0,
+                    valid: false,
+                    t_ms: now_ms,
+                },
                 ChannelFault::Stuck => Reading::new(*self.frozen[i].get_or_insert(noisy), now_ms),
                 ChannelFault::Offset(o) => Reading::new(noisy + o, now_ms),
                 ChannelFault::Gain(g) => Reading::new(noisy * g, now_ms),
@@ -130,7 +138,11 @@ impl SensorLayer {
             *frame.reading_mut(ch) = r;
         }
         frame.bubble = if self.bubble_fault {
-            Flag { value: false, valid: false, t_ms: now_ms }
+            Flag {
+                value: false,
+                valid: false,
+                t_ms: now_ms,
+            }
         } else {
             Flag::new(obs.bubble, now_ms)
         };
