@@ -192,7 +192,7 @@ impl Settings {
             100.0, // PostOxyPo2Low
             35.0,  // TemperatureLow
             38.5,  // TemperatureHigh
-            90.0,  // SaO2UpperLow
+            85.0,  // SaO2UpperLow (ELSO VV: SaO2 > 80–85 % is acceptable)
             0.5,   // BatteryLow
             1.0,   // FlowMismatch
         ],

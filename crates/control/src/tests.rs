@@ -723,7 +723,7 @@ fn mon6_mon7_mon10_limits() {
         let k = ((t - t0) as f32 / 20_000.0).min(1.0);
         f.flow = Reading::new(4.5 + 3.0 * k + ((t / 10) % 3) as f32 * 0.001, t);
         f.temperature = Reading::new(36.8 - 3.0 * k, t);
-        f.sao2_upper = Reading::new(94.0 - 14.0 * k, t);
+        f.sao2_upper = Reading::new(94.0 - 14.0 * k, t); // to 80 %
     });
     for id in [
         AlarmId::FlowHigh,
