@@ -50,6 +50,10 @@ const MONITOR_FILTER_S: f32 = 2.0;
 /// (CTL-5 demands 0 ± 0.2 L/min and no backflow).
 const ZERO_FLOW_TARGET: f32 = 0.08;
 const ZERO_FLOW_BAND: f32 = 0.2;
+/// A flow-sensor fault must persist this long before flow mode gives up (SEN-5): a single
+/// rejected sample (a spike, or the real flow stopping faster than the rate check allows when
+/// the clamp closes) only pauses the loop.
+const FLOW_FALLBACK_MS: u64 = 300;
 /// Lowest speed of a running pump outside the VA floor: below ~1000 rpm a centrifugal pump
 /// recirculates and heats blood (Gross-Hardt 2019, circuit.md).
 const MIN_RUNNING_RPM: f32 = 1000.0;
@@ -451,6 +455,8 @@ pub struct Controller {
     /// Air at the detector in the latest frame.
     bubble_seen: bool,
     flow_fallback: bool,
+    /// Since when the flow reading has been rejected.
+    flow_bad_since_ms: Option<u64>,
     auto_sweep: f32,
     auto_sweep_at_limit: bool,
     clamp_closed: bool,
@@ -499,6 +505,7 @@ impl Controller {
             bubble_stop: false,
             bubble_seen: false,
             flow_fallback: false,
+            flow_bad_since_ms: None,
             auto_sweep: 0.0,
             auto_sweep_at_limit: false,
             clamp_closed: true,
@@ -864,7 +871,21 @@ impl Controller {
         }
 
         // 5. flow-sensor fallback (SEN-5): flow and zero-flow modes need flow.
-        if matches!(self.settings.mode, Mode::Flow | Mode::ZeroFlow) && flow.is_none() {
+        let flow_bad_for = match (flow, self.flow_bad_since_ms) {
+            (Some(_), _) => {
+                self.flow_bad_since_ms = None;
+                0
+            }
+            (None, None) => {
+                self.flow_bad_since_ms = Some(now_ms);
+                0
+            }
+            (None, Some(since)) => now_ms.saturating_sub(since),
+        };
+        if matches!(self.settings.mode, Mode::Flow | Mode::ZeroFlow)
+            && flow.is_none()
+            && flow_bad_for >= FLOW_FALLBACK_MS
+        {
             self.settings.rpm_target = self.base_rpm.clamp(0.0, MAX_RPM);
             self.settings.mode = Mode::Rpm;
             self.flow_fallback = true;
