@@ -549,6 +549,18 @@ impl Circulation {
         }
     }
 
+    /// Volume of the passive vessels above their unstressed volumes, mL (the heart chambers,
+    /// whose "unstressed" volume changes through the beat, are left out).
+    pub fn stressed_volume(&self) -> f64 {
+        let mut s = 0.0;
+        for i in 0..NP {
+            if self.e[i] > 0.0 {
+                s += (self.v[i] - self.v0[i]).max(0.0);
+            }
+        }
+        s
+    }
+
     /// Total volume of the patient's compartments, mL.
     pub fn patient_volume(&self) -> f64 {
         self.v[..NP].iter().sum()
