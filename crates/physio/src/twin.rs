@@ -664,6 +664,7 @@ impl Twin {
             air_to_patient_ml: 0.0,
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
+            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
             pfhb: PlasmaFreeHb { mg_dl: 2.0 },
             heparin,
             thrombus: Thrombus::default(),
