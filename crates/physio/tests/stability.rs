@@ -115,3 +115,10 @@ fn lung_exchange_does_not_oscillate() {
         last = o.p_alv_co2_mmhg;
     }
 }
+
+/// Issue 2: a patient instance under 64 KiB, so thousands of virtual patients fit in cache-sized
+/// memory. (The twin holds fixed-size arrays only.)
+#[test]
+fn a_twin_is_small() {
+    assert!(std::mem::size_of::<Twin>() < 64 * 1024, "{}", std::mem::size_of::<Twin>());
+}
