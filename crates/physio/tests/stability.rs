@@ -120,5 +120,9 @@ fn lung_exchange_does_not_oscillate() {
 /// memory. (The twin holds fixed-size arrays only.)
 #[test]
 fn a_twin_is_small() {
-    assert!(std::mem::size_of::<Twin>() < 64 * 1024, "{}", std::mem::size_of::<Twin>());
+    assert!(
+        std::mem::size_of::<Twin>() < 64 * 1024,
+        "{}",
+        std::mem::size_of::<Twin>()
+    );
 }
