@@ -137,7 +137,9 @@ pub struct Observation {
     pub patient_temp_c: f64,
     pub vo2_ml_min: f64,
     pub vco2_ml_min: f64,
-    /// Fraction of circuit flow that is returned blood drawn straight back (VV), 0..1.
+    /// Fraction of circuit flow that is returned blood drawn straight back, 0..1, by the Abrams
+    /// formula (SpreO2 − SvO2)/(SpostO2 − SvO2) from true values, SvO2 being
+    /// `venous_return_so2`. VV only; 0 in VA and without a circuit.
     pub recirculation_fraction: f64,
     pub blood_volume_ml: f64,
     /// True saturation of the venous blood returning from the body (upper, lower body and
@@ -937,7 +939,9 @@ impl Twin {
             self.obs.post_oxy = post;
             // Abrams 2015: R = (SpreO2 − SvO2) / (SpostO2 − SvO2), from true values.
             let den = post.so2 - ven.so2;
-            self.obs.recirculation_fraction = if den > 0.01 {
+            // In VA the formula's premise (returned blood re-entering the drainage) does not
+            // hold: arterial return cannot reach a venous cannula except through the tissues.
+            self.obs.recirculation_fraction = if den > 0.01 && !self.configuration.is_va() {
                 ((pre.so2 - ven.so2) / den).clamp(0.0, 1.0)
             } else {
                 0.0
