@@ -137,7 +137,9 @@ pub struct Observation {
     pub patient_temp_c: f64,
     pub vo2_ml_min: f64,
     pub vco2_ml_min: f64,
-    /// Fraction of circuit flow that is returned blood drawn straight back (VV), 0..1.
+    /// Fraction of circuit flow that is returned blood drawn straight back, 0..1, by the Abrams
+    /// formula (SpreO2 − SvO2)/(SpostO2 − SvO2) from true values, SvO2 being
+    /// `venous_return_so2`. VV only; 0 in VA and without a circuit.
     pub recirculation_fraction: f64,
     pub blood_volume_ml: f64,
     /// True saturation of the venous blood returning from the body (upper, lower body and
@@ -158,6 +160,8 @@ pub struct Observation {
     pub heater_c: f64,
     /// Vein wall sucked onto the drainage cannula's holes (suction event in progress).
     pub drainage_occluded: bool,
+    /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
+    pub stressed_volume_ml: f64,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -637,6 +641,7 @@ impl Twin {
             air_to_patient_ml: 0.0,
             heater_c: 0.0,
             drainage_occluded: false,
+            stressed_volume_ml: 0.0,
         };
         let mut twin = Twin {
             steps: 0,
@@ -661,6 +666,7 @@ impl Twin {
             air_to_patient_ml: 0.0,
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
+            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
             pfhb: PlasmaFreeHb { mg_dl: 2.0 },
             heparin,
             thrombus: Thrombus::default(),
@@ -933,7 +939,9 @@ impl Twin {
             self.obs.post_oxy = post;
             // Abrams 2015: R = (SpreO2 − SvO2) / (SpostO2 − SvO2), from true values.
             let den = post.so2 - ven.so2;
-            self.obs.recirculation_fraction = if den > 0.01 {
+            // In VA the formula's premise (returned blood re-entering the drainage) does not
+            // hold: arterial return cannot reach a venous cannula except through the tissues.
+            self.obs.recirculation_fraction = if den > 0.01 && !self.configuration.is_va() {
                 ((pre.so2 - ven.so2) / den).clamp(0.0, 1.0)
             } else {
                 0.0
@@ -1103,6 +1111,7 @@ impl Twin {
         o.hb_g_dl = self.params.hb_g_dl;
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
+        o.stressed_volume_ml = self.circ.stressed_volume();
         o.plasma_fhb_mg_dl = self.pfhb.mg_dl;
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
