@@ -1,3 +1,6 @@
+//! Run a twin preset under the controller in RPM mode and print a trace every few seconds.
+//!
+//! `cargo run --release -p sil --example explore -- PRESET RPM SECONDS [nosuction]`
 use control::{Command, Mode};
 use physio::presets::preset;
 use sil::Sil;
