@@ -1,8 +1,22 @@
 //! The twin: patient and circuit stepped together at a fixed step.
 //!
-//! OWNER: twin helper. The public types here are the contract with the experiment runner, the
-//! sensor models, the control loop and the console: add fields freely, rename none without
-//! telling the lead.
+//! The public types here are the contract with the experiment runner, the sensor models, the
+//! control loop and the console: add fields freely, rename none without telling the lead.
+//!
+//! One [`Twin::step`] is 2 ms of hemodynamics ([`crate::circulation`], [`crate::circuit`]);
+//! every 20th step also moves gas and exchanges it in lungs, tissues and oxygenator
+//! ([`crate::transport`], [`crate::lungs`]); every 500th runs the slow processes (hemolysis,
+//! heparin, thrombus, battery, temperature). Observed blood gases are solved every 0.2 s and
+//! held; [`Twin::observe`] is cheap and can be called every step.
+//!
+//! Where cannulae sit (per [`Configuration`]):
+//!
+//! | configuration | drainage | return |
+//! |---|---|---|
+//! | VV femoro-jugular | infrahepatic IVC | SVC |
+//! | VV femoro-femoral | infrahepatic IVC | IVC–RA junction |
+//! | VA femoral | IVC–RA junction | abdominal aorta / iliac (retrograde) |
+//! | VA central | right atrium | ascending aorta |
 use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
 use crate::circulation as cv;
