@@ -99,7 +99,8 @@ pub struct Actuation {
     pub return_clamp: f64,
     pub sweep_lpm: f64,
     pub fdo2: f64,
-    /// Heater water temperature set point, °C.
+    /// Heater water temperature set point, °C; 0 switches the heater off (the blood then
+    /// leaves the oxygenator at the temperature it entered).
     pub heater_c: f64,
 }
 
