@@ -383,7 +383,7 @@ mod tests {
             coating: Coating::HeparinBonded,
         };
         let (mut a, mut b) = (Thrombus::default(), Thrombus::default());
-        for _ in 0..(86_400) {
+        for _ in 0..86_400 {
             a.step(1.0, &d);
         }
         for _ in 0..144 {
