@@ -691,8 +691,8 @@ impl Twin {
             oxy_delta: (0.0, 0.0),
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
-            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
-            pfhb: PlasmaFreeHb { mg_dl: 2.0 },
+            // Starts without free haemoglobin and with full haptoglobin (hemolysis.rs).
+            pfhb: PlasmaFreeHb::new(),
             heparin,
             thrombus: Thrombus::default(),
             balance: Balance::default(),
