@@ -139,6 +139,7 @@ pub struct Sil {
     output: Output,
     actuation: Actuation,
     pending: Vec<Command>,
+    last_commands: Vec<Command>,
     now_ms: u64,
     ui_alive: bool,
 }
@@ -166,6 +167,7 @@ impl Sil {
             },
             actuation: actuation(&ActuatorCommands::SAFE),
             pending: Vec::new(),
+            last_commands: Vec::new(),
             now_ms: 0,
             ui_alive: true,
         };
@@ -178,6 +180,22 @@ impl Sil {
     /// [`control::MAX_COMMANDS_PER_STEP`] are taken per step; the rest wait their turn).
     pub fn command(&mut self, cmd: Command) {
         self.pending.push(cmd);
+    }
+
+    /// Apply an operator command at once, answering whether the controller took it (CTL-8):
+    /// for a console that must tell the operator immediately. It takes effect at the next step.
+    pub fn command_now(&mut self, cmd: &Command) -> Result<(), control::CommandError> {
+        self.controller.apply(self.now_ms, cmd)
+    }
+
+    /// The commands the last step took from the queue, each with the controller's answer.
+    pub fn last_commands(
+        &self,
+    ) -> impl Iterator<Item = (&Command, Result<(), control::CommandError>)> {
+        self.last_commands
+            .iter()
+            .zip(self.output.command_results.iter())
+            .filter_map(|(c, r)| r.map(|r| (c, r)))
     }
 
     /// Something happens to the patient or circuit.
@@ -214,7 +232,8 @@ impl Sil {
     fn control_step(&mut self) {
         self.observation = self.twin.observe();
         let take = self.pending.len().min(control::MAX_COMMANDS_PER_STEP);
-        let cmds: Vec<Command> = self.pending.drain(..take).collect();
+        self.last_commands.clear();
+        self.last_commands.extend(self.pending.drain(..take));
         let mut sampler = Sampler {
             obs: &self.observation,
             layer: &mut self.sensors,
@@ -228,7 +247,7 @@ impl Sil {
             &mut sampler,
             &mut latch,
             &mut self.frame,
-            &cmds,
+            &self.last_commands,
         );
     }
 
