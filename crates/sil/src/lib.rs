@@ -27,7 +27,7 @@ use control::{
     PumpCurve, SensorFrame,
 };
 use physio::{Actuation, ConfigError, Event, Observation, Twin, TwinConfig};
-pub use sensors::{ChannelFault, SensorLayer};
+pub use sensors::{ChannelFault, SensorError, SensorLayer};
 
 /// Twin steps per control step: 10 ms / 2 ms.
 pub const TWIN_STEPS_PER_CONTROL: u32 = 5;
@@ -145,16 +145,21 @@ pub struct Sil {
 }
 
 impl Sil {
-    /// Build from a twin configuration with ideal sensors (seeded noise can be added through
-    /// [`Sil::sensors_mut`]).
+    /// Build from a twin configuration, with the twin's sensor suite (seeded from the
+    /// configuration's seed) between the twin and the controller.
     pub fn new(config: &TwinConfig) -> Result<Sil, SilError> {
+        Sil::with_sensors(config, SensorLayer::new(config.seed))
+    }
+
+    /// Build with a given sensor layer (e.g. [`SensorLayer::ideal`]).
+    pub fn with_sensors(config: &TwinConfig, sensors: SensorLayer) -> Result<Sil, SilError> {
         let twin = Twin::new(config).map_err(SilError::Twin)?;
         let controller = Controller::new(control_config(config)).map_err(SilError::Control)?;
         let observation = twin.observe();
         let mut sil = Sil {
             twin,
             controller,
-            sensors: SensorLayer::new(config.seed),
+            sensors,
             frame: SensorFrame::MISSING,
             observation,
             output: Output {
