@@ -119,7 +119,7 @@ const NO_FAULT: IdealFault = IdealFault {
 
 enum Source {
     Suite(Box<SensorSuite>),
-    Ideal([IdealFault; Channel::COUNT]),
+    Ideal(Box<[IdealFault; Channel::COUNT]>),
 }
 
 /// Sensors of the loop.
@@ -144,7 +144,7 @@ impl SensorLayer {
     /// Exact readings, sampled every control step.
     pub fn ideal() -> SensorLayer {
         SensorLayer {
-            source: Source::Ideal([NO_FAULT; Channel::COUNT]),
+            source: Source::Ideal(Box::new([NO_FAULT; Channel::COUNT])),
             gains: [1.0; Channel::COUNT],
             bubble_fault: false,
             now_ms: 0,
