@@ -354,7 +354,8 @@ fn mon4_pump_curve_flags_flow_sensor_gain_error() {
         "healthy circuit agrees with the curve"
     );
     s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Gain(0.6));
+        .set_fault(Channel::Flow, ChannelFault::Gain(0.6))
+        .unwrap();
     let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::FlowSpeedMismatch));
     assert!(t.is_some());
 }
@@ -407,7 +408,8 @@ fn sen5_flow_sensor_failure_falls_back_to_rpm() {
     let before = mean_flow(&mut s, 2.0);
     let rpm = s.output().actuators.pump_rpm;
     s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Dropout);
+        .set_fault(Channel::Flow, ChannelFault::Dropout)
+        .unwrap();
     s.run_for(1.0);
     assert_eq!(s.output().mode, Mode::Rpm);
     assert!(s.output().status.flow_fallback);
