@@ -537,3 +537,24 @@ fn sen_no_false_technical_alarms_on_a_stable_run() {
     );
     assert!(s.output().status.faulty_channels.is_empty());
 }
+
+/// INT-4, MON-9: the pump fails on femoral VA and coasts down (τ 2 s): the return line is
+/// clamped within 1.2 s, before the impeller slows below the speed that holds off arterial
+/// pressure, so that the arterial pressure cannot run the circuit backwards; the
+/// clamp opens again once the pump turns.
+#[test]
+fn int4_mon9_va_pump_failure_clamps_against_backflow() {
+    let mut s = start("cardiogenic-shock", 3600.0, 3.0, 20.0);
+    s.event(&Event::PumpFailure(true)).unwrap();
+    let clamp = until(&mut s, 1.2, |s| s.output().actuators.return_clamp_closed);
+    assert!(clamp.is_some(), "clamped within 1.2 s");
+    let alarm = until(&mut s, 2.0, |s| signalled(s, AlarmId::PumpStopped));
+    assert!(alarm.is_some(), "pump-stopped alarm");
+    let m = mean_flow(&mut s, 10.0);
+    assert!(m > -0.1, "no backflow through the failed pump: {m:.3}");
+    s.event(&Event::PumpFailure(false)).unwrap();
+    let open = until(&mut s, 10.0, |s| !s.output().actuators.return_clamp_closed);
+    assert!(open.is_some(), "clamp opens when the pump turns again");
+    s.run_for(10.0);
+    assert!(s.observation().circuit_flow_lpm > 2.0);
+}
