@@ -558,3 +558,37 @@ fn int4_mon9_va_pump_failure_clamps_against_backflow() {
     s.run_for(10.0);
     assert!(s.observation().circuit_flow_lpm > 2.0);
 }
+
+/// MON-8 over the battery's life: on battery (2 h endurance in the twin) the low-battery alarm
+/// comes at half charge, the critical one near empty, both before the pump stops, which then
+/// raises the pump-stopped alarm.
+#[test]
+fn mon8_battery_depletion_alarms_before_the_pump_stops() {
+    let mut s = start("ards-severe", 3200.0, 4.0, 10.0);
+    s.event(&Event::PowerLoss(true)).unwrap();
+    let (mut low, mut critical, mut stopped) = (None, None, None);
+    for minute in 1..=150 {
+        s.run_for(60.0);
+        let o = &s.output().alarms.signalled;
+        if low.is_none() && o.contains(AlarmId::BatteryLow) {
+            low = Some(minute);
+        }
+        if critical.is_none() && o.contains(AlarmId::BatteryCritical) {
+            critical = Some(minute);
+        }
+        if stopped.is_none() && s.observation().pump_speed_rpm < 500.0 {
+            stopped = Some(minute);
+        }
+        if stopped.is_some() && s.output().alarms.signalled.contains(AlarmId::PumpStopped) {
+            break;
+        }
+    }
+    eprintln!(
+        "battery: low at {low:?} min, critical at {critical:?} min, pump stopped at {stopped:?} min"
+    );
+    let (low, critical, stopped) = (low.unwrap(), critical.unwrap(), stopped.unwrap());
+    assert!(low < critical && critical < stopped);
+    assert!(stopped - critical >= 5, "at least 5 minutes' warning");
+    assert!(signalled(&s, AlarmId::PumpStopped));
+    assert!(signalled(&s, AlarmId::MainsPowerLost));
+}
