@@ -46,6 +46,8 @@ const FLOW_FILTER_S: f32 = 0.2;
 const PRESSURE_FILTER_S: f32 = 0.15;
 /// Slow filter for monitoring (ΔP, pump-curve check).
 const MONITOR_FILTER_S: f32 = 2.0;
+/// Filter for gas, saturation and temperature monitors before their limits, s.
+const GAS_FILTER_S: f32 = 5.0;
 /// Zero-flow mode aims slightly forward so that noise and pulsatility stay on the forward side
 /// (CTL-5 demands 0 ± 0.2 L/min and no backflow).
 const ZERO_FLOW_TARGET: f32 = 0.08;
@@ -484,6 +486,10 @@ pub struct Controller {
     flow_m: Lp,
     speed_m: Lp,
     po2_ref: Lp,
+    po2_f: Lp,
+    so2_post_f: Lp,
+    sao2_up_f: Lp,
+    temp_f: Lp,
     trend: Trend,
 }
 
@@ -535,6 +541,10 @@ impl Controller {
             flow_m: Lp::NEW,
             speed_m: Lp::NEW,
             po2_ref: Lp::NEW,
+            po2_f: Lp::NEW,
+            so2_post_f: Lp::NEW,
+            sao2_up_f: Lp::NEW,
+            temp_f: Lp::NEW,
             trend: Trend::NEW,
         })
     }
@@ -866,6 +876,13 @@ impl Controller {
         let dp_m = self.dp_m.update(dp, dt, MONITOR_FILTER_S);
         let flow_m = self.flow_m.update(flow, dt, MONITOR_FILTER_S);
         let speed_m = self.speed_m.update(speed, dt, MONITOR_FILTER_S);
+        // Slow, noisy monitors (saturations ±1–1.5 %, PO2 ±3 %, temperature ±0.05 °C, sampled
+        // about once a second) are averaged before they are compared with limits, so that the
+        // noise does not reset an alarm's condition delay near the limit.
+        let po2 = self.po2_f.update(po2, dt, GAS_FILTER_S);
+        let so2_post = self.so2_post_f.update(so2_post, dt, GAS_FILTER_S);
+        let sao2_up = self.sao2_up_f.update(sao2_up, dt, GAS_FILTER_S);
+        let temp = self.temp_f.update(temp, dt, GAS_FILTER_S);
 
         // 3. commands (CTL-8)
         let mut results: CommandResults = [None; MAX_COMMANDS_PER_STEP];

@@ -592,3 +592,27 @@ fn mon8_battery_depletion_alarms_before_the_pump_stops() {
     assert!(signalled(&s, AlarmId::PumpStopped));
     assert!(signalled(&s, AlarmId::MainsPowerLost));
 }
+
+/// MON-10: femoral VA with the native lungs failing (shunt 90 %): the heart ejects
+/// deoxygenated blood to the upper body while the femoral saturation stays high
+/// (differential hypoxia); the upper-body alarm comes, and the lower-body reading alone would
+/// have missed it.
+#[test]
+fn mon10_differential_hypoxia_in_va() {
+    let mut s = start("cardiogenic-shock", 3600.0, 3.5, 150.0);
+    assert!(!signalled(&s, AlarmId::SaO2UpperLow));
+    s.event(&Event::SetPatient(PatientParam::ShuntFraction, 0.9))
+        .unwrap();
+    let t = until(&mut s, 300.0, |s| signalled(s, AlarmId::SaO2UpperLow));
+    let o = s.observation();
+    eprintln!(
+        "differential hypoxia: alarm after {t:?} s, SaO2 upper {:.1} %, lower {:.1} %",
+        o.art_upper.so2 * 100.0,
+        o.art_lower.so2 * 100.0
+    );
+    assert!(t.is_some());
+    assert!(
+        o.art_lower.so2 > o.art_upper.so2 + 0.05,
+        "lower body better oxygenated"
+    );
+}
