@@ -203,6 +203,9 @@ pub enum Event {
     HeparinInfusion(f64),
     /// Change one patient parameter.
     SetPatient(PatientParam, f64),
+    /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
+    /// scenario with a membrane days into its life; it keeps growing from there.
+    OxygenatorClot(f64),
 }
 
 /// The patient parameters an event may change.
@@ -1107,6 +1110,16 @@ impl Twin {
                 self.heparin.set_infusion(u);
             }
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
+            Event::OxygenatorClot(f) => {
+                check(
+                    "event.oxygenator_clot",
+                    f,
+                    0.0,
+                    crate::oxygenator::MAX_CLOT,
+                    "",
+                )?;
+                self.thrombus.oxygenator_fraction = f;
+            }
         }
         Ok(())
     }
