@@ -177,6 +177,10 @@ pub struct Observation {
     pub drainage_occluded: bool,
     /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
     pub stressed_volume_ml: f64,
+    /// Net flow from the aortic arch into the descending aorta over the last beat, L/min. In
+    /// femoral VA it turns negative when circuit blood climbs past the arch's branches: the
+    /// watershed has moved above the descending aorta.
+    pub arch_to_descending_lpm: f64,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -519,7 +523,7 @@ pub struct Twin {
     obs: Observation,
     guesses: [Option<GasState>; 6],
     // Beat averages.
-    beat_sum: [f64; 5],
+    beat_sum: [f64; 6],
     beat_n: u32,
     // Gas-interval and observation-interval sums.
     venous_vol: [f64; 3],
@@ -669,6 +673,7 @@ impl Twin {
             heater_c: 0.0,
             drainage_occluded: false,
             stressed_volume_ml: 0.0,
+            arch_to_descending_lpm: 0.0,
         };
         let mut twin = Twin {
             steps: 0,
@@ -701,7 +706,7 @@ impl Twin {
             balance: Balance::default(),
             obs,
             guesses: [None; 6],
-            beat_sum: [0.0; 5],
+            beat_sum: [0.0; 6],
             beat_n: 0,
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
@@ -778,6 +783,7 @@ impl Twin {
         self.beat_sum[2] += circ.p[cv::LA];
         self.beat_sum[3] += circ.p[cv::PA];
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
+        self.beat_sum[5] += circ.q[cv::E_AA_DA] * dt;
         self.beat_n += 1;
         let period = circ.beat.period_s;
         if circ.beat.advance(dt, self.params.heart_rate_bpm) {
@@ -788,7 +794,8 @@ impl Twin {
             self.obs.p_pa_mean_mmhg = self.beat_sum[3] / n;
             self.obs.stroke_volume_ml = self.beat_sum[4];
             self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
-            self.beat_sum = [0.0; 5];
+            self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
+            self.beat_sum = [0.0; 6];
             self.beat_n = 0;
         }
         circ.act = circ.beat.activation();
