@@ -616,3 +616,52 @@ fn mon10_differential_hypoxia_in_va() {
         "lower body better oxygenated"
     );
 }
+
+/// INT-1 in flow mode: a hypovolaemic patient asked for more flow than the veins give. The
+/// flow loop must not fight the suction intervention (anti-windup): suction is relieved, the
+/// speed settles, and the episodes stay few.
+#[test]
+fn int1_suction_in_flow_mode_does_not_wind_up() {
+    let cfg = preset("hypovolaemia").unwrap();
+    let mut s = Sil::new(&cfg).unwrap();
+    s.command(Command::SetRpmTarget(3000.0));
+    s.command(Command::SetSweep(4.0));
+    s.command(Command::SetMode(Mode::Rpm));
+    s.run_for(10.0);
+    s.command(Command::SetFlowTarget(7.5));
+    s.command(Command::SetMode(Mode::Flow));
+    let engaged = until(&mut s, 60.0, |s| {
+        s.output().status.suction_reduction_rpm > 0.0
+    });
+    assert!(
+        engaged.is_some(),
+        "7.5 L/min is beyond this patient's venous return"
+    );
+    let seq0 = s.controller().alarm_log().next_seq();
+    let mut speeds = Vec::new();
+    let mut sucking = 0;
+    for _ in 0..(10 * 60 * 10) {
+        s.run_for(0.1);
+        speeds.push(s.output().actuators.pump_rpm);
+        if s.observation().p_drainage_mmhg < -150.0 {
+            sucking += 1;
+        }
+    }
+    let raised = s
+        .controller()
+        .alarm_log()
+        .since(seq0)
+        .filter(|e| e.alarm == AlarmId::Suction && e.event == LogEvent::Raised)
+        .count();
+    let last = &speeds[speeds.len() / 2..];
+    let (lo, hi) = last
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    eprintln!(
+        "flow-mode suction: {raised} episodes, speed {lo}..{hi} in the last 5 min, deep suction {sucking} of 6000 samples"
+    );
+    assert!(raised <= 3, "{raised} suction episodes");
+    assert!(hi - lo <= 300.0, "speed swings {lo}..{hi}");
+    assert!(sucking < 300, "deep suction {sucking} of 6000 samples");
+    assert_eq!(s.output().mode, Mode::Flow);
+}
