@@ -361,3 +361,43 @@ fn small_buffer_is_an_error_not_a_panic() {
         assert!(encode(0, &msg, &mut buf).is_err(), "buffer {n} of {full}");
     }
 }
+
+/// Ack and sensor worked examples (docs §9.3, §9.4); the expected bytes were computed with an
+/// independent implementation of CRC-32C and COBS, not with this crate.
+#[test]
+fn ack_and_sensor_examples_match_the_document() {
+    let ack = Message::Ack(Ack { acked_seq: 0x0102, acked_type: ty::SET_PUMP_SPEED, result: AckResult::Applied });
+    assert_eq!(hex(&wire(0x0042, &ack)), "00 04 01 1F 42 05 04 02 01 10 05 A5 16 D8 1C 00");
+    let s = SensorFrame {
+        sample: 1234,
+        time_ms: 12340,
+        valid: 0xFFFF,
+        state: 0x0041,
+        p_drainage: -623,
+        p_pre_oxy: 3013,
+        p_post_oxy: 2550,
+        flow_ml_min: 4321,
+        speed_rpm: 3500,
+        so2_pre: 6550,
+        so2_post: 9987,
+        po2_post: 4123,
+        pco2_post: 312,
+        hb: 1180,
+        temp_pre: 3662,
+        temp_post: 3695,
+        bubble: 0,
+        sweep_ml_min: 3500,
+        fdo2_permille: 800,
+        battery_pct: 93,
+        battery_min: 125,
+    };
+    let w = wire(0x0200, &Message::Sensor(s));
+    assert_eq!(
+        hex(&w),
+        "00 03 01 20 05 02 2D D2 04 01 03 34 30 01 04 FF FF 41 19 91 FD C5 0B F6 09 E1 10 AC 0D 96 19 \
+         03 27 1B 10 38 01 9C 04 4E 0E 6F 0E 01 07 AC 0D 20 03 5D 7D 05 50 4E 12 72 00"
+    );
+    assert_eq!(w.len(), 57, "sensor frame size on the wire (docs §10)");
+    let hb = Message::Heartbeat(Heartbeat { uptime_ms: 100_000, state: 0x0041, rx_rejected: 0 });
+    assert_eq!(hex(&wire(5, &hb)), "00 04 01 03 05 05 08 A0 86 01 02 41 01 01 05 6F 29 5C 86 00");
+}
