@@ -13,6 +13,10 @@ use std::time::Duration;
 /// How long one read waits for data before returning `TimedOut`.
 pub const READ_POLL: Duration = Duration::from_millis(20);
 
+/// How long a write may block (peer not reading, line stuck) before it fails and the session
+/// ends. Keeps a hung peer from stalling the sender.
+pub const WRITE_TIMEOUT: Duration = Duration::from_millis(250);
+
 /// A connection to the peer.
 pub struct Transport {
     pub(crate) reader: Box<dyn Read + Send>,
@@ -38,6 +42,7 @@ impl Transport {
         };
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(READ_POLL))?;
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
         let reader = stream.try_clone()?;
         Ok(Transport {
             reader: Box::new(reader),
@@ -77,7 +82,7 @@ impl Transport {
         let writer = file.try_clone()?;
         Ok(Transport {
             reader: Box::new(PollReader(file)),
-            writer: Box::new(writer),
+            writer: Box::new(PollWriter(writer)),
             name,
         })
     }
@@ -182,6 +187,32 @@ impl Read for PollReader {
             Err(e) if e.raw_os_error() == Some(libc::EIO) => Ok(0),
             r => r,
         }
+    }
+}
+
+/// Writes to a descriptor, failing with `TimedOut` when it accepts nothing for
+/// [`WRITE_TIMEOUT`].
+struct PollWriter(File);
+
+impl Write for PollWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut pfd = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for an open descriptor.
+        let n = unsafe { libc::poll(&mut pfd, 1, WRITE_TIMEOUT.as_millis() as libc::c_int) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "peer not reading"));
+        }
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }
 

@@ -18,7 +18,7 @@ use protocol::{
 use std::io::{self, Read};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -83,7 +83,7 @@ pub struct UnitStats {
 
 struct Active {
     conn: u64,
-    sender: Arc<FrameSender>,
+    tx: Tx,
     seq: SeqTracker,
     heartbeat_ms: u64,
 }
@@ -97,6 +97,26 @@ struct Core {
     seq_done: SeqStats,
     decode_by_conn: Vec<(u64, DecodeStats)>,
     next_conn: u64,
+}
+
+/// The sending side of one connection: a bounded queue drained by that connection's writer
+/// thread. Nothing that holds the core lock, and nothing in the service loop, ever writes to
+/// a transport, so a peer that stops reading cannot stall the safety logic (DEV-2); it only
+/// fills its queue, which ends its session.
+#[derive(Clone)]
+struct Tx {
+    queue: mpsc::SyncSender<Message>,
+    broken: Arc<AtomicBool>,
+}
+
+/// Frames queued per connection before the peer counts as not reading (2.5 s of sensor frames).
+const TX_QUEUE: usize = 256;
+
+impl Tx {
+    /// Queues `msg`; false if the connection is broken or its queue is full.
+    fn push(&self, msg: Message) -> bool {
+        !self.broken.load(Ordering::Relaxed) && self.queue.try_send(msg).is_ok()
+    }
 }
 
 struct Shared {
@@ -310,14 +330,14 @@ fn flags(c: &Core) -> u16 {
     f
 }
 
-/// Sends on the active connection; a write error ends that session (the console will
-/// reconnect); setpoints are untouched (DEV-5).
+/// Queues `msg` for the active connection; a connection that cannot take it (broken, or not
+/// reading) loses its session. Setpoints are untouched (DEV-5).
 fn send_active(c: &mut Core, msg: &Message) {
-    let failed = match &c.active {
-        Some(a) => a.sender.send(msg).is_err(),
-        None => false,
+    let ok = match &c.active {
+        Some(a) => a.tx.push(*msg),
+        None => true,
     };
-    if failed {
+    if !ok {
         end_session(c);
     }
 }
@@ -326,6 +346,11 @@ fn end_session(c: &mut Core) {
     if let Some(a) = c.active.take() {
         c.seq_done = add_seq(c.seq_done, a.seq.stats());
     }
+}
+
+/// Queues `msg` for a connection, in session or not.
+fn send_to(tx: &Tx, msg: Message) {
+    let _ = tx.push(msg);
 }
 
 fn raise(c: &mut Core, f: Fault) {
@@ -391,39 +416,59 @@ fn service_loop(s: &Shared, source: &mut dyn SensorSource) {
         let outputs = s.core().safety.outputs();
         // Sample outside the lock: a twin step may take a while.
         let sample = source.sample(&outputs, now);
-        let mut c = s.core();
-        if let Some(e) = c.safety.tick(now, sample.air) {
-            on_event(&mut c, e, now);
-        }
-        if c.active.is_none() {
-            continue;
-        }
-        let st = flags(&c) | sample.state;
-        let frame = SensorFrame::from_values(&sample.values, sample_no, now as u32, st);
-        sample_no = sample_no.wrapping_add(1);
-        send_active(&mut c, &Message::Sensor(frame));
-        c.stats.sensor_frames += 1;
-        let hb_ms = c.active.as_ref().map(|a| a.heartbeat_ms).unwrap_or(100);
-        if now.saturating_sub(last_hb) >= hb_ms {
-            last_hb = now;
-            let rejected = c
-                .active
-                .as_ref()
-                .map(|a| a.seq.stats().rejected())
-                .unwrap_or(0);
-            let hb = Heartbeat {
-                uptime_ms: now as u32,
-                state: st,
-                rx_rejected: rejected as u16,
-            };
-            send_active(&mut c, &Message::Heartbeat(hb));
-        }
-        if now.saturating_sub(last_fault_repeat) >= 1000 {
-            last_fault_repeat = now;
-            let faults = c.faults.clone();
-            for f in faults {
-                send_active(&mut c, &Message::Fault(f));
-            }
+        service_step(
+            s,
+            sample,
+            now,
+            &mut sample_no,
+            &mut last_hb,
+            &mut last_fault_repeat,
+        );
+    }
+}
+
+/// One sample period under the core lock: safety tick, then queue the sensor frame, the
+/// heartbeat and fault repeats when due.
+fn service_step(
+    s: &Shared,
+    sample: UnitSample,
+    now: u64,
+    sample_no: &mut u32,
+    last_hb: &mut u64,
+    last_fault_repeat: &mut u64,
+) {
+    let mut c = s.core();
+    if let Some(e) = c.safety.tick(now, sample.air) {
+        on_event(&mut c, e, now);
+    }
+    if c.active.is_none() {
+        return;
+    }
+    let st = flags(&c) | sample.state;
+    let frame = SensorFrame::from_values(&sample.values, *sample_no, now as u32, st);
+    *sample_no = sample_no.wrapping_add(1);
+    send_active(&mut c, &Message::Sensor(frame));
+    c.stats.sensor_frames += 1;
+    let hb_ms = c.active.as_ref().map(|a| a.heartbeat_ms).unwrap_or(100);
+    if now.saturating_sub(*last_hb) >= hb_ms {
+        *last_hb = now;
+        let rejected = c
+            .active
+            .as_ref()
+            .map(|a| a.seq.stats().rejected())
+            .unwrap_or(0);
+        let hb = Heartbeat {
+            uptime_ms: now as u32,
+            state: st,
+            rx_rejected: rejected as u16,
+        };
+        send_active(&mut c, &Message::Heartbeat(hb));
+    }
+    if now.saturating_sub(*last_fault_repeat) >= 1000 {
+        *last_fault_repeat = now;
+        let faults = c.faults.clone();
+        for f in faults {
+            send_active(&mut c, &Message::Fault(f));
         }
     }
 }
@@ -432,7 +477,27 @@ fn connection_loop(s: &Shared, transport: Transport) {
     let Transport {
         mut reader, writer, ..
     } = transport;
-    let sender = Arc::new(FrameSender::new(writer));
+    let sender = FrameSender::new(writer);
+    let (queue, rx) = mpsc::sync_channel::<Message>(TX_QUEUE);
+    let tx = Tx {
+        queue,
+        broken: Arc::new(AtomicBool::new(false)),
+    };
+    let broken = Arc::clone(&tx.broken);
+    // The writer thread ends when every Tx clone is gone (connection over, session ended).
+    let writer_thread = std::thread::Builder::new()
+        .name("devlink-unit-tx".into())
+        .spawn(move || {
+            for msg in rx {
+                if sender.send(&msg).is_err() {
+                    broken.store(true, Ordering::Relaxed);
+                    break;
+                }
+            }
+        });
+    let Ok(writer_thread) = writer_thread else {
+        return;
+    };
     let conn = {
         let mut c = s.core();
         let id = c.next_conn;
@@ -463,31 +528,38 @@ fn connection_loop(s: &Shared, transport: Transport) {
         let now = ms_since(s.start);
         let mut c = s.core();
         for r in frames {
-            handle_frame(s, &mut c, conn, &sender, r, now);
+            handle_frame(s, &mut c, conn, &tx, r, now);
         }
         if let Some(slot) = c.decode_by_conn.iter_mut().find(|(id, _)| *id == conn) {
             slot.1 = dec.stats();
         }
     }
-    let mut c = s.core();
-    if c.active.as_ref().is_some_and(|a| a.conn == conn) {
-        end_session(&mut c);
+    {
+        let mut c = s.core();
+        if c.active.as_ref().is_some_and(|a| a.conn == conn) {
+            end_session(&mut c);
+        }
     }
+    drop(tx);
+    let _ = writer_thread.join();
 }
 
-fn refuse(sender: &FrameSender, reason: ProtocolErrorReason, seq: u16, ty: u8) {
-    let _ = sender.send(&Message::ProtocolError(ProtocolError {
-        reason,
-        offending_seq: seq,
-        offending_type: ty,
-    }));
+fn refuse(tx: &Tx, reason: ProtocolErrorReason, seq: u16, ty: u8) {
+    send_to(
+        tx,
+        Message::ProtocolError(ProtocolError {
+            reason,
+            offending_seq: seq,
+            offending_type: ty,
+        }),
+    );
 }
 
 fn handle_frame(
     s: &Shared,
     c: &mut Core,
     conn: u64,
-    sender: &Arc<FrameSender>,
+    tx: &Tx,
     r: Result<protocol::Frame, DecodeError>,
     now: u64,
 ) {
@@ -502,7 +574,7 @@ fn handle_frame(
                     DecodeError::BadLength { .. } => ProtocolErrorReason::BadLength,
                     _ => ProtocolErrorReason::BadField,
                 };
-                refuse(sender, reason, seq, ty);
+                refuse(tx, reason, seq, ty);
             }
             return;
         }
@@ -529,7 +601,7 @@ fn handle_frame(
             if h.major != PROTOCOL_MAJOR {
                 ack.status = HelloStatus::VersionMismatch;
                 c.stats.version_mismatches += 1;
-                let _ = sender.send(&Message::HelloAck(ack));
+                send_to(tx, Message::HelloAck(ack));
                 return; // no session: setpoints untouched (DEV-5)
             }
             end_session(c);
@@ -537,7 +609,7 @@ fn handle_frame(
             seq.restart(frame.seq);
             c.active = Some(Active {
                 conn,
-                sender: Arc::clone(sender),
+                tx: tx.clone(),
                 seq,
                 heartbeat_ms: ack.heartbeat_ms as u64,
             });
@@ -557,7 +629,7 @@ fn handle_frame(
                     acked_type: cmd.type_code(),
                     result: AckResult::NoSession,
                 };
-                let _ = sender.send(&Message::Ack(ack));
+                send_to(tx, Message::Ack(ack));
             }
         }
         msg => {
@@ -593,7 +665,7 @@ fn handle_frame(
                 Message::Heartbeat(_) => {}
                 other => {
                     refuse(
-                        sender,
+                        tx,
                         ProtocolErrorReason::WrongDirection,
                         frame.seq,
                         other.type_code(),

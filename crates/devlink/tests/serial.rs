@@ -80,3 +80,65 @@ fn serial_open_errors_say_what_and_where() {
         "{err}"
     );
 }
+
+/// A console that opens the line, says Hello and then hangs (never reads): the unit's writes
+/// time out and end the session, and its safety logic keeps running — air still stops the pump
+/// (DEV-2) and nothing else changes (DEV-5).
+#[test]
+fn hung_console_never_stalls_the_unit_safety_logic() {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    let (master, slave) = openpty().unwrap();
+    let air = Arc::new(AtomicBool::new(false));
+    let unit = sim_unit(Arc::clone(&air));
+    unit.attach(Transport::fd(master, "pty master".into()).unwrap())
+        .unwrap();
+    let mut line = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&slave)
+        .unwrap();
+    devlink::transport::set_raw(&line, 115_200).unwrap();
+    let hello = Message::Hello(Hello {
+        major: 1,
+        minor: 0,
+        nonce: 1,
+        heartbeat_ms: 100,
+        timeout_ms: 5000,
+    });
+    let mut buf = [0u8; MAX_WIRE];
+    let n = encode(0, &hello, &mut buf).unwrap();
+    line.write_all(&buf[..n]).unwrap();
+    let speed = Message::Command(Command::SetPumpSpeed { rpm: 2500 });
+    let n = encode(1, &speed, &mut buf).unwrap();
+    line.write_all(&buf[..n]).unwrap();
+    assert!(wait_until(Duration::from_secs(1), || unit
+        .outputs()
+        .pump_rpm
+        == 2500));
+    // The pty's buffer fills with sensor frames nobody reads; the unit's writes start to time out.
+    assert!(
+        wait_until(Duration::from_secs(30), || unit.stats().sessions == 1
+            && unit.state_flags() & protocol::msg::state::SESSION != 0
+            && unit_session_ended(&unit)),
+        "the unit never noticed the hung console"
+    );
+    assert_eq!(
+        unit.outputs().pump_rpm,
+        2500,
+        "DEV-5: a hung console changes nothing"
+    );
+    air.store(true, Ordering::Relaxed);
+    assert!(
+        wait_until(Duration::from_millis(500), || unit.outputs().pump_rpm == 0),
+        "DEV-2 stalled"
+    );
+    drop(line);
+}
+
+/// The unit's sensor-frame counter stops growing once the session ended.
+fn unit_session_ended(unit: &devlink::UnitEndpoint) -> bool {
+    let a = unit.stats().sensor_frames;
+    std::thread::sleep(Duration::from_millis(100));
+    unit.stats().sensor_frames == a
+}
