@@ -10,19 +10,23 @@
 //!   safety rules ([`protocol::safety`], DEV-1..DEV-7), acknowledges them, streams sensor
 //!   frames from a [`SensorSource`] at the sensor rate, heartbeats and fault frames.
 //!
+//! - [`DeviceHal`]: the unit as the control core's hardware (`control::hal` traits), with a
+//!   supervisor thread that keeps the link up, reconnects, and takes over bumplessly.
+//!
 //! Invariants: a frame is acted on only after CRC, length and sequence checks; frames leave a
 //! sender in sequence order; nothing on the unit side ever stops the pump except the air rule;
 //! losing or closing a link changes no setpoint.
 //!
 //! What it does not do: it has no simulated hardware of its own (the `ecmo device` process
-//! puts the twin behind [`SensorSource`]), no reconnection policy (the console calls
-//! [`ConsoleLink::connect`] again), and no serde.
+//! puts the twin behind [`SensorSource`]) and no serde.
 
 pub mod console;
+pub mod hal;
 pub mod transport;
 pub mod unit;
 mod wire;
 
 pub use console::{ConsoleConfig, ConsoleEvent, ConsoleLink, ConsoleStats, LinkError};
+pub use hal::{DeviceHal, LinkState};
 pub use transport::{Transport, openpty};
 pub use unit::{SensorSource, UnitConfig, UnitEndpoint, UnitSample, UnitStats};
