@@ -8,7 +8,9 @@ use libfuzzer_sys::fuzz_target;
 use protocol::{Decoder, Frame, MAX_WIRE, SeqTracker, decode_raw, encode};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&split, rest)) = data.split_first() else { return };
+    let Some((&split, rest)) = data.split_first() else {
+        return;
+    };
     let chunk = (split as usize % 64) + 1;
     let mut d = Decoder::new();
     let mut t = SeqTracker::new();
@@ -37,6 +39,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = decode_raw(rest);
     for w in accepted.windows(2) {
         let ahead = w[1].wrapping_sub(w[0]);
-        assert!(ahead != 0 && ahead < 0x8000, "tracker accepted {} after {}", w[1], w[0]);
+        assert!(
+            ahead != 0 && ahead < 0x8000,
+            "tracker accepted {} after {}",
+            w[1],
+            w[0]
+        );
     }
 });
