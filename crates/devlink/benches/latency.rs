@@ -9,8 +9,8 @@ use protocol::{AckResult, Command, SensorValues};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-fn main() {
-    let unit = UnitEndpoint::start(
+fn sim_unit() -> UnitEndpoint {
+    UnitEndpoint::start(
         UnitConfig::default(),
         |sp: &protocol::Setpoints, _now: u64| UnitSample {
             values: SensorValues {
@@ -20,7 +20,11 @@ fn main() {
             ..Default::default()
         },
     )
-    .expect("start unit");
+    .expect("start unit")
+}
+
+fn main() {
+    let unit = sim_unit();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     unit.listen(listener).expect("listen");
@@ -29,7 +33,25 @@ fn main() {
         ConsoleConfig::default(),
     )
     .expect("handshake");
+    measure("TCP loopback", &unit, &link);
+    drop(link);
+    drop(unit);
 
+    // The same over a pseudo-terminal opened as a serial line (a pty has no baud rate: this is
+    // the software path of the serial transport, not a UART's wire time).
+    let unit = sim_unit();
+    let (master, slave) = devlink::openpty().expect("openpty");
+    unit.attach(Transport::fd(master, "pty".into()).expect("pty"))
+        .expect("attach");
+    let link = ConsoleLink::connect(
+        Transport::serial(&slave, 115_200).expect("serial"),
+        ConsoleConfig::default(),
+    )
+    .expect("handshake over pty");
+    measure("pty serial line", &unit, &link);
+}
+
+fn measure(what: &str, unit: &UnitEndpoint, link: &ConsoleLink) {
     let n = 5000;
     let mut lat = Vec::with_capacity(n);
     for i in 0..n {
@@ -47,7 +69,7 @@ fn main() {
     lat.sort();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     let stats = link.stats();
-    println!("command -> ack over TCP loopback, {n} commands, 100 Hz sensor stream running");
+    println!("command -> ack over {what}, {n} commands, 100 Hz sensor stream running");
     println!(
         "median {:.0} us   p99 {:.0} us   max {:.0} us",
         us(lat[n / 2]),

@@ -147,6 +147,15 @@ impl UnitEndpoint {
         config: UnitConfig,
         source: impl SensorSource + 'static,
     ) -> io::Result<UnitEndpoint> {
+        if config.sensor_rate_hz < 100 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "unit config: sensor_rate_hz {} is below the protocol's minimum of 100 Hz (docs/protocol.md §5.6)",
+                    config.sensor_rate_hz
+                ),
+            ));
+        }
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 safety: UnitSafety::new(config.limits),
@@ -538,6 +547,11 @@ fn connection_loop(s: &Shared, transport: Transport) {
         let mut c = s.core();
         if c.active.as_ref().is_some_and(|a| a.conn == conn) {
             end_session(&mut c);
+        }
+        // Fold this connection's counts into the total so the list does not grow.
+        if let Some(i) = c.decode_by_conn.iter().position(|(id, _)| *id == conn) {
+            let (_, d) = c.decode_by_conn.swap_remove(i);
+            c.stats.decode = add_decode(c.stats.decode, d);
         }
     }
     drop(tx);

@@ -481,3 +481,16 @@ fn handshake_times_out_against_a_mute_peer() {
     );
     assert!(err.to_string().contains("no HelloAck after 3"));
 }
+
+#[test]
+fn unit_refuses_a_sensor_rate_below_100_hz() {
+    let cfg = devlink::UnitConfig {
+        sensor_rate_hz: 50,
+        ..Default::default()
+    };
+    let err =
+        devlink::UnitEndpoint::start(cfg, |_: &Setpoints, _: u64| devlink::UnitSample::default())
+            .err()
+            .expect("50 Hz must be refused");
+    assert!(err.to_string().contains("sensor_rate_hz 50"), "{err}");
+}
