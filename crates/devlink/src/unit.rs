@@ -306,28 +306,29 @@ impl Drop for UnitEndpoint {
     }
 }
 
+/// Counter sums saturate: a unit runs for weeks, and a wrapped counter would lie.
 fn add_decode(a: DecodeStats, b: DecodeStats) -> DecodeStats {
     DecodeStats {
-        frames: a.frames + b.frames,
-        oversize: a.oversize + b.oversize,
-        cobs: a.cobs + b.cobs,
-        truncated: a.truncated + b.truncated,
-        length: a.length + b.length,
-        crc: a.crc + b.crc,
-        version: a.version + b.version,
-        unknown_type: a.unknown_type + b.unknown_type,
-        bad_length: a.bad_length + b.bad_length,
-        bad_field: a.bad_field + b.bad_field,
+        frames: a.frames.saturating_add(b.frames),
+        oversize: a.oversize.saturating_add(b.oversize),
+        cobs: a.cobs.saturating_add(b.cobs),
+        truncated: a.truncated.saturating_add(b.truncated),
+        length: a.length.saturating_add(b.length),
+        crc: a.crc.saturating_add(b.crc),
+        version: a.version.saturating_add(b.version),
+        unknown_type: a.unknown_type.saturating_add(b.unknown_type),
+        bad_length: a.bad_length.saturating_add(b.bad_length),
+        bad_field: a.bad_field.saturating_add(b.bad_field),
     }
 }
 
 fn add_seq(a: SeqStats, b: SeqStats) -> SeqStats {
     SeqStats {
-        accepted: a.accepted + b.accepted,
-        lost: a.lost + b.lost,
-        replayed: a.replayed + b.replayed,
-        out_of_order: a.out_of_order + b.out_of_order,
-        too_old: a.too_old + b.too_old,
+        accepted: a.accepted.saturating_add(b.accepted),
+        lost: a.lost.saturating_add(b.lost),
+        replayed: a.replayed.saturating_add(b.replayed),
+        out_of_order: a.out_of_order.saturating_add(b.out_of_order),
+        too_old: a.too_old.saturating_add(b.too_old),
     }
 }
 
