@@ -20,12 +20,14 @@
 //! What it does not do: it has no simulated hardware of its own (the `ecmo device` process
 //! puts the twin behind [`SensorSource`]) and no serde.
 
+pub mod addr;
 pub mod console;
 pub mod hal;
 pub mod transport;
 pub mod unit;
 mod wire;
 
+pub use addr::{AddrError, DeviceAddr};
 pub use console::{ConsoleConfig, ConsoleEvent, ConsoleLink, ConsoleStats, LinkError};
 pub use hal::{DeviceHal, LinkState};
 pub use transport::{Transport, openpty};
