@@ -12,12 +12,15 @@
 //!   corrupted, truncated and malformed frames with a reason ([`DecodeError`]).
 //! - [`seq`]: the receive-side [`SeqTracker`] that refuses replayed and out-of-order frames and
 //!   counts each kind of refusal.
+//! - [`sensor`]: physical units <-> the scaled integers of a Sensor frame, in one place.
+//! - [`crc`], [`cobs`]: CRC-32C and byte stuffing, with the published test vectors.
 //! - [`safety`]: the unit-side safety rules (DEV-1..DEV-7) as a state machine without clock or
 //!   I/O, for the unit's firmware or a simulated unit.
 //!
 //! Invariants: no function panics on any input (property-tested and fuzzed); encoding then
 //! decoding gives back the same frame; a frame is only handed out after its CRC-32C and length
-//! checked out; [`SeqTracker`] accepts each sequence number at most once per session.
+//! checked out; the numbers [`SeqTracker`] accepts strictly increase in serial-number arithmetic
+//! (RFC 1982), so no frame among the last 64 is ever acted on twice.
 //!
 //! What it does not do: no I/O, threads, clocks or timeouts (the `devlink` crate does those);
 //! no authentication: the CRC catches line faults, not an adversary — the link is a dedicated

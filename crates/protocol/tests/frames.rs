@@ -366,8 +366,15 @@ fn small_buffer_is_an_error_not_a_panic() {
 /// independent implementation of CRC-32C and COBS, not with this crate.
 #[test]
 fn ack_and_sensor_examples_match_the_document() {
-    let ack = Message::Ack(Ack { acked_seq: 0x0102, acked_type: ty::SET_PUMP_SPEED, result: AckResult::Applied });
-    assert_eq!(hex(&wire(0x0042, &ack)), "00 04 01 1F 42 05 04 02 01 10 05 A5 16 D8 1C 00");
+    let ack = Message::Ack(Ack {
+        acked_seq: 0x0102,
+        acked_type: ty::SET_PUMP_SPEED,
+        result: AckResult::Applied,
+    });
+    assert_eq!(
+        hex(&wire(0x0042, &ack)),
+        "00 04 01 1F 42 05 04 02 01 10 05 A5 16 D8 1C 00"
+    );
     let s = SensorFrame {
         sample: 1234,
         time_ms: 12340,
@@ -398,6 +405,13 @@ fn ack_and_sensor_examples_match_the_document() {
          03 27 1B 10 38 01 9C 04 4E 0E 6F 0E 01 07 AC 0D 20 03 5D 7D 05 50 4E 12 72 00"
     );
     assert_eq!(w.len(), 57, "sensor frame size on the wire (docs §10)");
-    let hb = Message::Heartbeat(Heartbeat { uptime_ms: 100_000, state: 0x0041, rx_rejected: 0 });
-    assert_eq!(hex(&wire(5, &hb)), "00 04 01 03 05 05 08 A0 86 01 02 41 01 01 05 6F 29 5C 86 00");
+    let hb = Message::Heartbeat(Heartbeat {
+        uptime_ms: 100_000,
+        state: 0x0041,
+        rx_rejected: 0,
+    });
+    assert_eq!(
+        hex(&wire(5, &hb)),
+        "00 04 01 03 05 05 08 A0 86 01 02 41 01 01 05 6F 29 5C 86 00"
+    );
 }
