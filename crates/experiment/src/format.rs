@@ -401,21 +401,20 @@ impl Experiment {
                 }
             }
         }
-        if preset.is_none() {
-            if let Some(f) = params::PATIENT_FIELDS
+        if preset.is_none()
+            && let Some(f) = params::PATIENT_FIELDS
                 .iter()
                 .find(|f| !patient.iter().any(|(n, _)| *n == f.name))
-            {
-                return Err(Error::new(
-                    format!("patient.{}", f.name),
-                    format!(
-                        "missing; without a `preset` every patient parameter is required ({}..={} {})",
-                        num(f.min),
-                        num(f.max),
-                        f.unit
-                    ),
-                ));
-            }
+        {
+            return Err(Error::new(
+                format!("patient.{}", f.name),
+                format!(
+                    "missing; without a `preset` every patient parameter is required ({}..={} {})",
+                    num(f.min),
+                    num(f.max),
+                    f.unit
+                ),
+            ));
         }
 
         // [circuit]
