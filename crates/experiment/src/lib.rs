@@ -21,6 +21,7 @@ pub mod format;
 pub mod params;
 mod reader;
 pub mod signals;
+pub mod validation;
 
 pub use error::Error;
 pub use format::Experiment;

@@ -1,0 +1,536 @@
+//! The validation suite behind `ecmo validate`: the twin's parts and whole against the published
+//! figures in `shared/references/` and against physiological directions.
+//!
+//! Each case names its source. Component cases call the `physio` part directly with the
+//! reference's conditions; whole-patient cases run small experiments (written in the experiment
+//! file format, so the suite also exercises the runner) and compare window means.
+use physio::blood::{self, Chemistry, Contents};
+use physio::cannula::{Cannula, CannulaRole};
+use physio::oxygenator::{OxygenatorModel, Sweep};
+use physio::pump::PumpModel;
+
+/// What a case expects of its simulated value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// |simulated − expected| ≤ tolerance.
+    Near { expected: f64, tolerance: f64 },
+    /// lo ≤ simulated ≤ hi.
+    Within { lo: f64, hi: f64 },
+    /// simulated ≤ bound.
+    AtMost { bound: f64 },
+    /// simulated ≥ bound.
+    AtLeast { bound: f64 },
+    /// Going from the first to the second condition, the value rises by at least `min_change`
+    /// (falls, when `min_change` is negative, by at least its size).
+    Change { before: f64, min_change: f64 },
+}
+
+/// One row of the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub name: String,
+    pub source: &'static str,
+    pub unit: &'static str,
+    pub check: Check,
+    /// The twin's value (for `Change`, the value in the second condition).
+    pub simulated: f64,
+}
+
+fn fmt(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if a >= 100.0 {
+        format!("{x:.1}")
+    } else if a >= 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+impl Case {
+    /// Whether the simulated value meets the expectation. Non-finite values never pass.
+    pub fn pass(&self) -> bool {
+        let s = self.simulated;
+        if !s.is_finite() {
+            return false;
+        }
+        match self.check {
+            Check::Near {
+                expected,
+                tolerance,
+            } => (s - expected).abs() <= tolerance,
+            Check::Within { lo, hi } => lo <= s && s <= hi,
+            Check::AtMost { bound } => s <= bound,
+            Check::AtLeast { bound } => s >= bound,
+            Check::Change { before, min_change } => {
+                if !before.is_finite() {
+                    return false;
+                }
+                if min_change >= 0.0 {
+                    s - before >= min_change
+                } else {
+                    s - before <= min_change
+                }
+            }
+        }
+    }
+
+    pub fn expected_text(&self) -> String {
+        let u = self.unit;
+        match self.check {
+            Check::Near { expected, .. } => format!("{} {u}", fmt(expected)),
+            Check::Within { lo, hi } => format!("{}..{} {u}", fmt(lo), fmt(hi)),
+            Check::AtMost { bound } => format!("<= {} {u}", fmt(bound)),
+            Check::AtLeast { bound } => format!(">= {} {u}", fmt(bound)),
+            Check::Change { min_change, .. } if min_change >= 0.0 => "rises".to_string(),
+            Check::Change { .. } => "falls".to_string(),
+        }
+    }
+
+    pub fn simulated_text(&self) -> String {
+        match self.check {
+            Check::Change { before, .. } => {
+                format!("{} -> {} {}", fmt(before), fmt(self.simulated), self.unit)
+            }
+            _ => format!("{} {}", fmt(self.simulated), self.unit),
+        }
+    }
+
+    pub fn tolerance_text(&self) -> String {
+        match self.check {
+            Check::Near { tolerance, .. } => format!("±{}", fmt(tolerance)),
+            Check::Within { .. } => "range".into(),
+            Check::AtMost { .. } | Check::AtLeast { .. } => "bound".into(),
+            Check::Change { min_change, .. } => format!("by >= {}", fmt(min_change.abs())),
+        }
+    }
+}
+
+/// The whole table as text: case, source, expected, simulated, tolerance, pass.
+pub fn table(cases: &[Case]) -> String {
+    let header = [
+        "case",
+        "source",
+        "expected",
+        "simulated",
+        "tolerance",
+        "pass",
+    ];
+    let rows: Vec<[String; 6]> = cases
+        .iter()
+        .map(|c| {
+            [
+                c.name.clone(),
+                c.source.to_string(),
+                c.expected_text(),
+                c.simulated_text(),
+                c.tolerance_text(),
+                if c.pass() { "ok".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    let mut width = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in width.iter_mut().zip(r.iter()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[String]| -> String {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(width.iter()).enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            s.push_str(cell);
+            if i + 1 < cells.len() {
+                for _ in cell.chars().count()..*w {
+                    s.push(' ');
+                }
+            }
+        }
+        s.push('\n');
+        s
+    };
+    out.push_str(&line(&header.map(String::from)));
+    out.push_str(&line(&width.map(|w| "-".repeat(w))));
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    let failed = cases.iter().filter(|c| !c.pass()).count();
+    out.push_str(&format!(
+        "\n{} cases, {} passed, {} failed\n",
+        cases.len(),
+        cases.len() - failed,
+        failed
+    ));
+    out
+}
+
+/// True when every case passes (and there is at least one).
+pub fn all_pass(cases: &[Case]) -> bool {
+    !cases.is_empty() && cases.iter().all(Case::pass)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Component cases
+
+const SRC_PUMP: &str = "circuit.md: Boes 2019/ECLIPSE Rotaflow fit, head table";
+const SRC_CANNULA: &str = "circuit.md: ECLIPSE cannula fits, dP table";
+const SRC_KELMAN: &str = "patient.md: Kelman 1966 reference saturations";
+const SRC_SEVERINGHAUS: &str = "patient.md: Severinghaus 1979 (cross-model)";
+const SRC_CONTENT: &str = "patient.md: CaO2 = 1.34*Hb*SO2 + 0.0031*PO2";
+const SRC_ISO: &str = "circuit.md: ISO 7199 inlet, physical O2 bound";
+const SRC_RATED: &str = "circuit.md: ISO 7199 rated flow; adult PMP 0.5-7 L/min";
+const SRC_PARK: &str = "circuit.md: Park 2013 PLoS One (pigs, PMP)";
+
+/// Rotaflow-class head table (circuit.md), mmHg: rows rpm, columns Q = 0, 2, 4, 5, 6 L/min.
+const PUMP_TABLE: [(f64, [f64; 5]); 4] = [
+    (2000.0, [120.0, 103.0, 93.0, 82.0, 65.0]),
+    (3000.0, [269.0, 242.0, 223.0, 217.0, 208.0]),
+    (3500.0, [366.0, 333.0, 310.0, 301.0, 294.0]),
+    (4000.0, [478.0, 440.0, 411.0, 400.0, 391.0]),
+];
+const PUMP_FLOWS: [f64; 5] = [0.0, 2.0, 4.0, 5.0, 6.0];
+
+/// Pump head against the published table. Tolerance 1 mmHg: the table is rounded to whole
+/// mmHg from the fit, so a faithful implementation lands within 0.5.
+pub fn pump_cases() -> Vec<Case> {
+    let pump = PumpModel::rotaflow();
+    let mut out = Vec::new();
+    for (rpm, heads) in PUMP_TABLE {
+        for (q, h) in PUMP_FLOWS.iter().zip(heads) {
+            out.push(Case {
+                name: format!("Rotaflow head {rpm:.0} rpm, {q:.0} L/min"),
+                source: SRC_PUMP,
+                unit: "mmHg",
+                check: Check::Near {
+                    expected: h,
+                    tolerance: 1.0,
+                },
+                simulated: pump.head_mmhg(rpm, *q),
+            });
+        }
+    }
+    out
+}
+
+/// Cannula ΔP (circuit.md) at 4 and 5 L/min: (role, Fr, dP at 4, dP at 5).
+const CANNULA_TABLE: [(CannulaRole, f64, f64, f64); 8] = [
+    (CannulaRole::Return, 15.0, 240.0, 375.0),
+    (CannulaRole::Return, 17.0, 130.0, 203.0),
+    (CannulaRole::Return, 19.0, 74.0, 116.0),
+    (CannulaRole::Return, 21.0, 49.0, 77.0),
+    (CannulaRole::Drainage, 21.0, 57.0, 90.0),
+    (CannulaRole::Drainage, 23.0, 40.0, 62.0),
+    (CannulaRole::Drainage, 25.0, 27.0, 42.0),
+    (CannulaRole::Drainage, 27.0, 19.0, 30.0),
+];
+
+/// Cannula pressure drops against the published table. Tolerance: 1 mmHg for the table's
+/// rounding or 1 %, whichever is larger.
+pub fn cannula_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for (role, fr, dp4, dp5) in CANNULA_TABLE {
+        let c = Cannula { role, size_fr: fr };
+        for (q, dp) in [(4.0, dp4), (5.0, dp5)] {
+            let kind = match role {
+                CannulaRole::Return => "return",
+                CannulaRole::Drainage => "drainage",
+            };
+            out.push(Case {
+                name: format!("{kind} cannula {fr:.0} Fr dP at {q:.0} L/min"),
+                source: SRC_CANNULA,
+                unit: "mmHg",
+                check: Check::Near {
+                    expected: dp,
+                    tolerance: (0.01 * dp).max(1.0),
+                },
+                simulated: c.pressure_drop_mmhg(q).abs(),
+            });
+        }
+    }
+    out
+}
+
+/// Dissociation against Kelman's reference values (pH 7.4, 37 °C, PCO2 40) and, with a wider
+/// tolerance, against Severinghaus' equation, plus the O2 content formula.
+pub fn blood_cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    let kelman = [(26.8, 49.9), (40.0, 74.1), (60.0, 91.1), (100.0, 97.5)];
+    for (po2, so2) in kelman {
+        out.push(Case {
+            name: format!("Kelman SO2 at PO2 {po2} mmHg"),
+            source: SRC_KELMAN,
+            unit: "%",
+            // The table is rounded to 0.1 %.
+            check: Check::Near {
+                expected: so2,
+                tolerance: 0.3,
+            },
+            simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
+        });
+    }
+    let sev = [(26.8, 49.9), (40.0, 75.0), (60.0, 90.6), (100.0, 97.7)];
+    for (po2, so2) in sev {
+        out.push(Case {
+            name: format!("SO2 vs Severinghaus at PO2 {po2} mmHg"),
+            source: SRC_SEVERINGHAUS,
+            unit: "%",
+            // Two published fits to the same curve differ by up to about 1 %.
+            check: Check::Near {
+                expected: so2,
+                tolerance: 1.5,
+            },
+            simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
+        });
+    }
+    // Full content at Hb 15, PO2 100, PCO2 40, BE 0, 37 °C: 1.34*15*0.975 + 0.0031*100.
+    let chem = Chemistry {
+        hb_g_dl: 15.0,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+    };
+    let (contents, _) = blood::from_partial_pressures(100.0, 40.0, &chem);
+    out.push(Case {
+        name: "O2 content, Hb 15, PO2 100, PCO2 40".into(),
+        source: SRC_CONTENT,
+        unit: "mL/dL",
+        check: Check::Near {
+            expected: 1.34 * 15.0 * 0.975 + 0.0031 * 100.0,
+            tolerance: 0.15,
+        },
+        simulated: contents.o2_ml_dl,
+    });
+    // Inverse solver returns what forward made.
+    let g = blood::solve(contents, &chem, None);
+    out.push(Case {
+        name: "blood::solve inverts content at PO2 100".into(),
+        source: "consistency of forward and inverse",
+        unit: "mmHg",
+        check: Check::Near {
+            expected: 100.0,
+            tolerance: 0.5,
+        },
+        simulated: g.po2_mmhg,
+    });
+    out
+}
+
+/// Blood at the ISO 7199 inlet: Hb 12, 37 °C, BE 0, PCO2 45, SO2 65 %. The PO2 is found by
+/// bisection so that the twin's own dissociation gives 65 %.
+fn iso_inlet(chem: &Chemistry, so2_target: f64, pco2: f64) -> Contents {
+    let (mut lo, mut hi) = (5.0, 150.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let (_, g) = blood::from_partial_pressures(mid, pco2, chem);
+        if g.so2 < so2_target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    blood::from_partial_pressures(0.5 * (lo + hi), pco2, chem).0
+}
+
+/// ISO 7199: O2 transfer may not exceed the physical bound at 5 and 7 L/min (gas:blood 1,
+/// FdO2 1); the rated flow of an adult oxygenator (outlet ≥ 95 % at the ISO inlet) reaches
+/// at least 5 L/min.
+pub fn oxygenator_cases() -> Vec<Case> {
+    let oxy = OxygenatorModel::quadrox_adult();
+    let chem = Chemistry {
+        hb_g_dl: 12.0,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+    };
+    let inlet = iso_inlet(&chem, 0.65, 45.0);
+    let mut out = Vec::new();
+    for (q, bound) in [(5.0, 346.0), (7.0, 484.0)] {
+        let t = oxy.transfer(
+            q,
+            inlet,
+            &chem,
+            Sweep {
+                flow_lpm: q,
+                fdo2: 1.0,
+            },
+            0.0,
+        );
+        out.push(Case {
+            name: format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
+            source: SRC_ISO,
+            unit: "mL/min",
+            check: Check::AtMost { bound },
+            simulated: t.o2_ml_min,
+        });
+        if q == 5.0 {
+            out.push(Case {
+                name: "Quadrox outlet SO2 at 5 L/min, ISO inlet".into(),
+                source: SRC_RATED,
+                unit: "%",
+                check: Check::AtLeast { bound: 95.0 },
+                simulated: 100.0 * t.outlet_gas.so2,
+            });
+        }
+    }
+    out.extend(park_cases(&oxy));
+    out
+}
+
+/// Park 2013's sensitivities, measured as central finite differences around a baseline in
+/// the study's range (pigs, Hb 10, blood flow 2.5 L/min, sweep 4 L/min, inlet SO2 60 %,
+/// PCO2 45). The published figures are mixed-model coefficients pooled over animals and
+/// operating points, not one device curve, so the tolerance is ±50 % of each slope.
+fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
+    let chem = Chemistry {
+        hb_g_dl: 10.0,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+    };
+    let (q0, sweep0, so20, pco20) = (2.5, 4.0, 0.60, 45.0);
+    let tr = |q: f64, sweep: f64, so2: f64, pco2: f64| {
+        let inlet = iso_inlet(&chem, so2, pco2);
+        oxy.transfer(
+            q,
+            inlet,
+            &chem,
+            Sweep {
+                flow_lpm: sweep,
+                fdo2: 1.0,
+            },
+            0.0,
+        )
+    };
+    let slope = |f: &dyn Fn(f64) -> f64, x0: f64, h: f64| (f(x0 + h) - f(x0 - h)) / (2.0 * h);
+    let o2_q = slope(&|q| tr(q, sweep0, so20, pco20).o2_ml_min, q0, 0.5);
+    let o2_so2 = slope(
+        &|s| tr(q0, sweep0, s / 100.0, pco20).o2_ml_min,
+        100.0 * so20,
+        5.0,
+    );
+    let co2_q = slope(&|q| tr(q, sweep0, so20, pco20).co2_ml_min, q0, 0.5);
+    let co2_sweep = slope(&|s| tr(q0, s, so20, pco20).co2_ml_min, sweep0, 1.0);
+    let co2_pco2 = slope(&|p| tr(q0, sweep0, so20, p).co2_ml_min, pco20, 5.0);
+    let case = |name: &str, unit: &'static str, expected: f64, sim: f64| Case {
+        name: name.into(),
+        source: SRC_PARK,
+        unit,
+        check: Check::Near {
+            expected,
+            tolerance: 0.5 * expected.abs(),
+        },
+        simulated: sim,
+    };
+    vec![
+        case(
+            "O2 transfer per L/min blood flow",
+            "mL/min per L/min",
+            66.0,
+            o2_q,
+        ),
+        case("O2 transfer per % inlet SO2", "mL/min per %", -1.7, o2_so2),
+        case(
+            "CO2 transfer per L/min blood flow",
+            "mL/min per L/min",
+            17.0,
+            co2_q,
+        ),
+        case(
+            "CO2 transfer per L/min sweep",
+            "mL/min per L/min",
+            33.0,
+            co2_sweep,
+        ),
+        case(
+            "CO2 transfer per mmHg inlet PCO2",
+            "mL/min per mmHg",
+            1.2,
+            co2_pco2,
+        ),
+    ]
+}
+
+/// Every component case.
+pub fn component_cases() -> Vec<Case> {
+    let mut out = pump_cases();
+    out.extend(cannula_cases());
+    out.extend(blood_cases());
+    out.extend(oxygenator_cases());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(check: Check, simulated: f64) -> Case {
+        Case {
+            name: "test".into(),
+            source: "test",
+            unit: "u",
+            check,
+            simulated,
+        }
+    }
+
+    #[test]
+    fn checks_pass_and_fail() {
+        let near = Check::Near {
+            expected: 10.0,
+            tolerance: 1.0,
+        };
+        assert!(case(near, 10.9).pass());
+        assert!(!case(near, 11.1).pass());
+        assert!(!case(near, f64::NAN).pass());
+        let within = Check::Within { lo: 5.0, hi: 6.0 };
+        assert!(case(within, 5.5).pass());
+        assert!(!case(within, 6.5).pass());
+        assert!(case(Check::AtMost { bound: 346.0 }, 300.0).pass());
+        assert!(!case(Check::AtMost { bound: 346.0 }, 350.0).pass());
+        assert!(case(Check::AtLeast { bound: 95.0 }, 96.0).pass());
+        assert!(!case(Check::AtLeast { bound: 95.0 }, 94.0).pass());
+        let rises = Check::Change {
+            before: 0.8,
+            min_change: 0.02,
+        };
+        assert!(case(rises, 0.9).pass());
+        assert!(!case(rises, 0.81).pass());
+        let falls = Check::Change {
+            before: 50.0,
+            min_change: -2.0,
+        };
+        assert!(case(falls, 45.0).pass());
+        assert!(!case(falls, 49.0).pass());
+        assert!(!case(falls, 55.0).pass());
+    }
+
+    /// A deliberately wrong expectation must turn the table red: the failing row is marked
+    /// FAIL, the count says so, and `all_pass` is false.
+    #[test]
+    fn wrong_expectation_fails_the_table() {
+        let good = case(
+            Check::Near {
+                expected: 120.0,
+                tolerance: 1.0,
+            },
+            119.6,
+        );
+        let wrong = case(
+            Check::Near {
+                expected: 170.0,
+                tolerance: 1.0,
+            },
+            119.6,
+        );
+        assert!(all_pass(&[good.clone()]));
+        let cases = vec![good, wrong];
+        assert!(!all_pass(&cases));
+        let t = table(&cases);
+        assert!(t.contains("FAIL"), "{t}");
+        assert!(t.contains("2 cases, 1 passed, 1 failed"), "{t}");
+        assert!(!all_pass(&[]), "an empty suite proves nothing");
+    }
+}
