@@ -525,7 +525,7 @@ mod tests {
             },
             119.6,
         );
-        assert!(all_pass(&[good.clone()]));
+        assert!(all_pass(std::slice::from_ref(&good)));
         let cases = vec![good, wrong];
         assert!(!all_pass(&cases));
         let t = table(&cases);
