@@ -16,10 +16,13 @@
 //! not control the circuit (the settings are open-loop; the console's control loop lives in
 //! `control`), and it prints nothing (the `ecmo` binary formats results).
 
+pub mod bench;
+mod build;
 pub mod error;
 pub mod format;
 pub mod params;
-mod reader;
+pub mod run;
+pub(crate) mod reader;
 pub mod signals;
 pub mod validation;
 

@@ -534,3 +534,289 @@ mod tests {
         assert!(!all_pass(&[]), "an empty suite proves nothing");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Whole-twin cases
+
+const SRC_NORMAL: &str = "patient.md: normal adult at rest";
+const SRC_MIXING: &str = "derived: VV mixing (Messai 2016, patient.md)";
+const SRC_SWEEP: &str = "derived: CO2 removal rises with sweep (Park 2013)";
+const SRC_HARLEQUIN: &str = "patient.md: Nezami 2021, Prisco 2021";
+const SRC_CENTRAL: &str = "derived: central return feeds the arch";
+const SRC_AFTERLOAD: &str = "patient.md: VA-ECMO raises LV afterload";
+const SRC_RECIRC: &str = "patient.md: Abrams 2015; recirculation vs flow";
+const SRC_DISTANCE: &str = "patient.md: recirculation vs cannula distance";
+
+/// An experiment text: preset, circuit, settings and a final window, in the file format.
+fn experiment_text(
+    preset: &str,
+    patient: &str,
+    configuration: &str,
+    rpm: f64,
+    sweep: f64,
+    duration_s: f64,
+) -> String {
+    format!(
+        "preset = \"{preset}\"\nduration_s = {duration_s}\n\
+         [patient]\n{patient}\n\
+         [circuit]\nconfiguration = \"{configuration}\"\n\
+         [settings]\npump_rpm = {rpm}\nsweep_lpm = {sweep}\nfdo2 = 1.0\n\
+         [output]\nfinal_window_s = 120\n"
+    )
+}
+
+/// Run one experiment text; a refusal or failure becomes a NaN so that the cases fail loudly
+/// in the table instead of aborting the suite.
+fn sim(text: &str) -> Result<crate::run::Summary, crate::Error> {
+    crate::Experiment::parse(text)?.run(None)
+}
+
+/// Final-window means of `signals` for one experiment, NaN when the run failed.
+fn means(text: &str, signals: &[&str]) -> Vec<f64> {
+    match sim(text) {
+        Ok(s) => signals.iter().map(|n| s.final_mean(n)).collect(),
+        Err(e) => {
+            eprintln!("validation run failed: {e}\n{text}");
+            vec![f64::NAN; signals.len()]
+        }
+    }
+}
+
+/// Healthy adult at rest, no circuit: the normal ranges of patient.md.
+fn healthy_cases() -> Vec<Case> {
+    let text = experiment_text("adult-healthy", "", "none", 0.0, 0.0, 600.0);
+    let sig = [
+        "cardiac_output_lpm",
+        "map_mmhg",
+        "cvp_mmhg",
+        "p_la_mmhg",
+        "svo2",
+        "art_upper_pco2_mmhg",
+        "art_upper_ph",
+        "hb_g_dl",
+    ];
+    let m = means(&text, &sig);
+    let row = |name: &str, unit: &'static str, lo: f64, hi: f64, v: f64| Case {
+        name: format!("adult-healthy {name}"),
+        source: SRC_NORMAL,
+        unit,
+        check: Check::Within { lo, hi },
+        simulated: v,
+    };
+    vec![
+        row("cardiac output", "L/min", 5.0, 6.0, m[0]),
+        row("MAP", "mmHg", 70.0, 100.0, m[1]),
+        row("CVP", "mmHg", 2.0, 8.0, m[2]),
+        row("LA pressure (PCWP)", "mmHg", 6.0, 12.0, m[3]),
+        row("SvO2", "%", 65.0, 75.0, 100.0 * m[4]),
+        row("PaCO2", "mmHg", 35.0, 45.0, m[5]),
+        row("arterial pH", "pH", 7.35, 7.45, m[6]),
+        row("Hb", "g/dL", 12.0, 16.0, m[7]),
+    ]
+}
+
+fn change(
+    name: &str,
+    source: &'static str,
+    unit: &'static str,
+    before: f64,
+    after: f64,
+    min_change: f64,
+) -> Case {
+    Case {
+        name: name.into(),
+        source,
+        unit,
+        check: Check::Change { before, min_change },
+        simulated: after,
+    }
+}
+
+/// VV: more flow raises SaO2; more sweep lowers PaCO2; recirculation rises with flow and with
+/// closer cannulae.
+fn vv_cases() -> Vec<Case> {
+    let shots: Vec<(&str, f64, f64)> = vec![
+        ("vv-femoro-jugular", 2800.0, 6.0),
+        ("vv-femoro-jugular", 3800.0, 6.0),
+        ("vv-femoro-jugular", 3800.0, 2.0),
+        ("vv-femoro-jugular", 3800.0, 8.0),
+        ("vv-femoro-femoral", 2800.0, 6.0),
+        ("vv-femoro-femoral", 3800.0, 6.0),
+    ];
+    let sig = [
+        "art_upper_so2",
+        "art_upper_pco2_mmhg",
+        "recirculation_fraction",
+        "circuit_flow_lpm",
+    ];
+    let r: Vec<Vec<f64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = shots
+            .iter()
+            .map(|(conf, rpm, sweep)| {
+                let text = experiment_text("ards-severe", "", conf, *rpm, *sweep, 900.0);
+                s.spawn(move || means(&text, &sig))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| vec![f64::NAN; sig.len()]))
+            .collect()
+    });
+    vec![
+        change(
+            &format!(
+                "VV flow {:.1} -> {:.1} L/min: SaO2",
+                r[0][3], r[1][3]
+            ),
+            SRC_MIXING,
+            "",
+            r[0][0],
+            r[1][0],
+            0.02,
+        ),
+        change(
+            "VV sweep 2 -> 8 L/min: PaCO2",
+            SRC_SWEEP,
+            "mmHg",
+            r[2][1],
+            r[3][1],
+            -3.0,
+        ),
+        change(
+            &format!(
+                "VV fem-fem flow {:.1} -> {:.1} L/min: recirculation",
+                r[4][3], r[5][3]
+            ),
+            SRC_RECIRC,
+            "",
+            r[4][2],
+            r[5][2],
+            0.02,
+        ),
+        change(
+            "VV 3800 rpm fem-jug -> fem-fem: recirculation",
+            SRC_DISTANCE,
+            "",
+            r[1][2],
+            r[5][2],
+            0.02,
+        ),
+    ]
+}
+
+/// VA: the watershed with poor lungs (femoral, not central), and the afterload trade-off.
+fn va_cases() -> Vec<Case> {
+    let poor = "shunt_fraction = 0.7";
+    let shots: Vec<(&str, &str, f64)> = vec![
+        ("va-femoral", poor, 3000.0),
+        ("va-central", poor, 3000.0),
+        ("va-femoral", "", 2200.0),
+        ("va-femoral", "", 3800.0),
+    ];
+    let sig = [
+        "art_upper_so2",
+        "art_lower_so2",
+        "map_mmhg",
+        "cardiac_output_lpm",
+        "circuit_flow_lpm",
+    ];
+    let r: Vec<Vec<f64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = shots
+            .iter()
+            .map(|(conf, patient, rpm)| {
+                let text = experiment_text("cardiogenic-shock", patient, conf, *rpm, 4.0, 600.0);
+                s.spawn(move || means(&text, &sig))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| vec![f64::NAN; sig.len()]))
+            .collect()
+    });
+    vec![
+        change(
+            "femoral VA, shunt 0.7: SaO2 lower -> upper body",
+            SRC_HARLEQUIN,
+            "",
+            r[0][1],
+            r[0][0],
+            -0.05,
+        ),
+        Case {
+            name: "central VA, shunt 0.7: SaO2 upper - lower body".into(),
+            source: SRC_CENTRAL,
+            unit: "",
+            check: Check::Near {
+                expected: 0.0,
+                tolerance: 0.02,
+            },
+            simulated: r[1][0] - r[1][1],
+        },
+        change(
+            &format!(
+                "VA flow {:.1} -> {:.1} L/min: MAP (LV afterload)",
+                r[2][4], r[3][4]
+            ),
+            SRC_AFTERLOAD,
+            "mmHg",
+            r[2][2],
+            r[3][2],
+            5.0,
+        ),
+        change(
+            &format!(
+                "VA flow {:.1} -> {:.1} L/min: native LV output",
+                r[2][4], r[3][4]
+            ),
+            SRC_AFTERLOAD,
+            "L/min",
+            r[2][3],
+            r[3][3],
+            -0.1,
+        ),
+    ]
+}
+
+/// A failing row standing for a group of cases that panicked instead of answering.
+fn panicked(group: &str) -> Case {
+    Case {
+        name: format!("{group}: panicked (see stderr)"),
+        source: "runner",
+        unit: "",
+        check: Check::Near {
+            expected: 0.0,
+            tolerance: 0.0,
+        },
+        simulated: f64::NAN,
+    }
+}
+
+/// Every case: components, then the whole twin. The twin runs go on parallel threads. A group
+/// that panics shows as one failing row, so the table is always printed.
+pub fn all_cases() -> Vec<Case> {
+    type Group = (&'static str, fn() -> Vec<Case>);
+    let groups: [Group; 7] = [
+        ("pump", pump_cases),
+        ("cannula", cannula_cases),
+        ("blood", blood_cases),
+        ("oxygenator", oxygenator_cases),
+        ("healthy", healthy_cases),
+        ("VV", vv_cases),
+        ("VA", va_cases),
+    ];
+    let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = groups
+            .iter()
+            .map(|(name, f)| (*name, s.spawn(*f)))
+            .collect();
+        handles.into_iter().map(|(n, h)| (n, h.join())).collect()
+    });
+    let mut out = Vec::new();
+    for (name, r) in results {
+        match r {
+            Ok(c) => out.extend(c),
+            Err(_) => out.push(panicked(name)),
+        }
+    }
+    out
+}

@@ -1,0 +1,322 @@
+//! Running an experiment on the twin: timeline, window statistics, CSV.
+use crate::error::Error;
+use crate::format::{Experiment, Window};
+use crate::params;
+use crate::signals::{self, Signal};
+use physio::{Actuation, Twin, TwinConfig};
+use std::io::Write;
+
+/// Window statistics are sampled every 20 ms (every 10th step at the twin's 2 ms): about 40
+/// samples per heart beat at 80/min, so beat-to-beat pressures average out without paying for
+/// an observation at every step.
+pub const STATS_INTERVAL_S: f64 = 0.02;
+
+/// Mean, minimum and maximum of every signal over one window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowStats {
+    pub window: Window,
+    pub samples: u64,
+    /// Indexed like [`signals::all`].
+    pub mean: Vec<f64>,
+    pub min: Vec<f64>,
+    pub max: Vec<f64>,
+}
+
+/// What a run reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub name: Option<String>,
+    pub preset: Option<String>,
+    pub duration_s: f64,
+    pub seed: u64,
+    /// The final window first, then the file's windows in order.
+    pub windows: Vec<WindowStats>,
+}
+
+fn signal_index(name: &str) -> Option<usize> {
+    signals::all().position(|s| s.name == name)
+}
+
+impl Summary {
+    pub fn window(&self, name: &str) -> Option<&WindowStats> {
+        self.windows.iter().find(|w| w.window.name == name)
+    }
+
+    /// Mean of `signal` over window `window`; `None` if either is unknown.
+    pub fn mean(&self, window: &str, signal: &str) -> Option<f64> {
+        let i = signal_index(signal)?;
+        self.window(window).map(|w| w.mean[i])
+    }
+
+    /// Mean of `signal` over the final window. Panics on an unknown signal name: callers pass
+    /// names from the signal table, so a typo is a programming error.
+    pub fn final_mean(&self, signal: &str) -> f64 {
+        self.mean("final", signal)
+            .unwrap_or_else(|| panic!("unknown signal `{signal}`"))
+    }
+
+    /// The JSON summary: units, and per window its bounds, sample count and the mean, min and
+    /// max of every signal.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Map, Value, json};
+        let num = |x: f64| {
+            serde_json::Number::from_f64(x)
+                .map(Value::Number)
+                .unwrap_or(Value::Null)
+        };
+        let mut units = Map::new();
+        for s in signals::all() {
+            units.insert(s.name.into(), Value::String(s.unit.into()));
+        }
+        let mut windows = Map::new();
+        for w in &self.windows {
+            let stat = |v: &Vec<f64>| {
+                let mut m = Map::new();
+                for (s, x) in signals::all().zip(v) {
+                    m.insert(s.name.into(), num(*x));
+                }
+                Value::Object(m)
+            };
+            windows.insert(
+                w.window.name.clone(),
+                json!({
+                    "start_s": w.window.start_s,
+                    "end_s": w.window.end_s,
+                    "samples": w.samples,
+                    "mean": stat(&w.mean),
+                    "min": stat(&w.min),
+                    "max": stat(&w.max),
+                }),
+            );
+        }
+        json!({
+            "name": self.name,
+            "preset": self.preset,
+            "duration_s": self.duration_s,
+            "seed": self.seed,
+            "units": Value::Object(units),
+            "windows": Value::Object(windows),
+        })
+    }
+
+    /// A human table of window means for `only` (all signals when `None`).
+    pub fn table(&self, only: Option<&[&str]>) -> String {
+        let sigs: Vec<(usize, &Signal)> = signals::all()
+            .enumerate()
+            .filter(|(_, s)| only.is_none_or(|o| o.contains(&s.name)))
+            .collect();
+        let mut header = vec!["signal".to_string(), "unit".to_string()];
+        for w in &self.windows {
+            header.push(format!(
+                "{} [{}-{} s]",
+                w.window.name,
+                crate::reader::num(w.window.start_s),
+                crate::reader::num(w.window.end_s)
+            ));
+        }
+        let mut rows = vec![header];
+        for (i, s) in sigs {
+            let mut r = vec![s.name.to_string(), s.unit.to_string()];
+            for w in &self.windows {
+                r.push(fmt_sig(w.mean[i]));
+            }
+            rows.push(r);
+        }
+        let cols = rows[0].len();
+        let width: Vec<usize> = (0..cols)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for (k, r) in rows.iter().enumerate() {
+            for (c, cell) in r.iter().enumerate() {
+                let pad = width[c] - cell.chars().count();
+                if c >= 2 {
+                    out.push_str("  ");
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(cell);
+                } else {
+                    if c > 0 {
+                        out.push_str("  ");
+                    }
+                    out.push_str(cell);
+                    out.push_str(&" ".repeat(pad));
+                }
+            }
+            out.push('\n');
+            if k == 0 {
+                let total: usize = width.iter().sum::<usize>() + 2 * (cols - 1);
+                out.push_str(&"-".repeat(total));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Four significant digits, without exponent for the usual magnitudes.
+fn fmt_sig(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
+        format!("{x:.1}")
+    } else if a >= 10.0 {
+        format!("{x:.2}")
+    } else if a >= 0.001 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
+/// Apply the file's setting overrides to an actuation.
+pub fn apply_settings(act: &mut Actuation, set: &[(&'static str, f64)]) {
+    for (name, v) in set {
+        if let Some(f) = params::setting_field(name) {
+            (f.set)(act, *v);
+        }
+    }
+}
+
+fn to_steps(t_s: f64) -> u64 {
+    (t_s / Twin::DT_S).round() as u64
+}
+
+/// Run `exp` from a ready configuration. CSV rows (time and the selected signals) go to `csv`
+/// every `output.sample_interval_s`, rounded to whole twin steps.
+pub fn run_config(
+    exp: &Experiment,
+    config: &TwinConfig,
+    initial: Actuation,
+    mut csv: Option<&mut dyn Write>,
+) -> Result<Summary, Error> {
+    let mut twin = Twin::new(config).map_err(|e| Error::new(e.field, e.message))?;
+    let mut act = initial;
+    let all: Vec<&Signal> = signals::all().collect();
+    let csv_cols: Vec<usize> = match &exp.output.signals {
+        Some(list) => list.iter().filter_map(|n| signal_index(n)).collect(),
+        None => (0..all.len()).collect(),
+    };
+    let io = |e: std::io::Error| Error::new("", format!("writing CSV: {e}"));
+    if let Some(w) = csv.as_deref_mut() {
+        let mut header = String::from("time_s");
+        for &c in &csv_cols {
+            header.push(',');
+            header.push_str(all[c].name);
+        }
+        writeln!(w, "{header}").map_err(io)?;
+    }
+
+    let windows = exp.all_windows();
+    let n = all.len();
+    let mut stats: Vec<WindowStats> = windows
+        .iter()
+        .map(|w| WindowStats {
+            window: w.clone(),
+            samples: 0,
+            mean: vec![0.0; n],
+            min: vec![f64::INFINITY; n],
+            max: vec![f64::NEG_INFINITY; n],
+        })
+        .collect();
+    let win_steps: Vec<(u64, u64)> = windows
+        .iter()
+        .map(|w| (to_steps(w.start_s), to_steps(w.end_s)))
+        .collect();
+
+    let n_steps = to_steps(exp.duration_s).max(1);
+    let stat_every = to_steps(STATS_INTERVAL_S).max(1);
+    let csv_every = to_steps(exp.output.sample_interval_s).max(1);
+    let timeline: Vec<(u64, &crate::format::TimelineEntry)> = exp
+        .timeline
+        .iter()
+        .map(|e| (to_steps(e.at_s), e))
+        .collect();
+    let mut next = 0;
+    let mut values = vec![0.0; n];
+
+    for k in 0..=n_steps {
+        while next < timeline.len() && timeline[next].0 <= k {
+            let entry = timeline[next].1;
+            apply_settings(&mut act, &entry.set);
+            if let Some(ev) = &entry.event {
+                twin.apply(ev).map_err(|e| {
+                    Error::new(
+                        format!("timeline[{}].event", entry.index),
+                        format!("refused by the twin ({}): {}", e.field, e.message),
+                    )
+                })?;
+            }
+            next += 1;
+        }
+        let want_stats = k % stat_every == 0 || k == n_steps;
+        let want_csv = csv.is_some() && k % csv_every == 0;
+        if want_stats || want_csv {
+            let o = twin.observe();
+            let t = k as f64 * Twin::DT_S;
+            for (v, s) in values.iter_mut().zip(&all) {
+                *v = (s.get)(&o);
+            }
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(Error::new(
+                    "",
+                    format!(
+                        "the twin produced a non-finite `{}` at t = {t} s; please report this file",
+                        all[i].name
+                    ),
+                ));
+            }
+            if want_csv && let Some(w) = csv.as_deref_mut() {
+                let mut line = format!("{t}");
+                for &c in &csv_cols {
+                    line.push(',');
+                    line.push_str(&format!("{}", values[c]));
+                }
+                writeln!(w, "{line}").map_err(io)?;
+            }
+            if want_stats {
+                for (st, (a, b)) in stats.iter_mut().zip(&win_steps) {
+                    if k < *a || k > *b {
+                        continue;
+                    }
+                    st.samples += 1;
+                    for i in 0..n {
+                        let v = values[i];
+                        st.mean[i] += v;
+                        st.min[i] = st.min[i].min(v);
+                        st.max[i] = st.max[i].max(v);
+                    }
+                }
+            }
+        }
+        if k < n_steps {
+            twin.step(&act);
+        }
+    }
+    for st in &mut stats {
+        let c = st.samples.max(1) as f64;
+        for m in &mut st.mean {
+            *m /= c;
+        }
+        if st.samples == 0 {
+            st.mean.fill(f64::NAN);
+            st.min.fill(f64::NAN);
+            st.max.fill(f64::NAN);
+        }
+    }
+    if let Some(w) = csv.as_deref_mut() {
+        w.flush().map_err(io)?;
+    }
+    Ok(Summary {
+        name: exp.name.clone(),
+        preset: exp.preset.clone(),
+        duration_s: exp.duration_s,
+        seed: exp.seed,
+        windows: stats,
+    })
+}
