@@ -5,7 +5,9 @@
 
 pub mod blood;
 pub mod cannula;
+pub mod circulation;
 pub mod coagulation;
+pub mod heart;
 pub mod hemolysis;
 pub mod oxygenator;
 pub mod pump;
