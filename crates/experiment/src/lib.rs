@@ -18,6 +18,7 @@
 
 pub mod bench;
 mod build;
+pub mod docs;
 pub mod error;
 pub mod format;
 pub mod params;
