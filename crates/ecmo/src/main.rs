@@ -4,7 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ecmo", version, about = "OpenECMO: console, digital twin, validation, benches")]
+#[command(
+    name = "ecmo",
+    version,
+    about = "OpenECMO: console, digital twin, validation, benches"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,7 +69,10 @@ fn sim(path: &std::path::Path, json: bool, csv: Option<&std::path::Path>) -> Exi
     let mut file = match csv.map(std::fs::File::create).transpose() {
         Ok(f) => f.map(std::io::BufWriter::new),
         Err(e) => {
-            eprintln!("error: cannot create {}: {e}", csv.unwrap_or(path).display());
+            eprintln!(
+                "error: cannot create {}: {e}",
+                csv.unwrap_or(path).display()
+            );
             return ExitCode::from(2);
         }
     };

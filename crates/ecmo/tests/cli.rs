@@ -99,7 +99,9 @@ fn sim_bad_file_names_the_field() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("`preset`") && err.contains("unknown preset `nobody`") && err.contains("ards-severe"),
+        err.contains("`preset`")
+            && err.contains("unknown preset `nobody`")
+            && err.contains("ards-severe"),
         "{err}"
     );
 
@@ -124,5 +126,8 @@ fn bench_sim_runs() {
     let out = ecmo(&["bench-sim", "--seconds", "2"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
-    assert!(s.contains("size_of::<Twin>()") && s.contains("x real time"), "{s}");
+    assert!(
+        s.contains("size_of::<Twin>()") && s.contains("x real time"),
+        "{s}"
+    );
 }

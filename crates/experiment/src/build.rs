@@ -33,7 +33,10 @@ impl Experiment {
                 )
             })?,
             None => preset_parts(BASE_PRESET).ok_or_else(|| {
-                Error::new("preset", format!("built-in preset `{BASE_PRESET}` is missing"))
+                Error::new(
+                    "preset",
+                    format!("built-in preset `{BASE_PRESET}` is missing"),
+                )
             })?,
         };
         for (name, v) in &self.patient {
@@ -74,7 +77,10 @@ impl Experiment {
             circ.pump = PumpModel::by_name(p).ok_or_else(|| {
                 Error::new(
                     "circuit.pump",
-                    format!("unknown pump `{p}`; allowed: {}", PumpModel::NAMES.join(", ")),
+                    format!(
+                        "unknown pump `{p}`; allowed: {}",
+                        PumpModel::NAMES.join(", ")
+                    ),
                 )
             })?;
         }

@@ -8,7 +8,8 @@ use crate::signals;
 use physio::presets;
 
 /// Marks the start and end of the generated block in docs/experiments.md.
-pub const BEGIN: &str = "<!-- BEGIN GENERATED: `UPDATE_DOCS=1 cargo test -p experiment --test docs` -->";
+pub const BEGIN: &str =
+    "<!-- BEGIN GENERATED: `UPDATE_DOCS=1 cargo test -p experiment --test docs` -->";
 pub const END: &str = "<!-- END GENERATED -->";
 
 fn fmt_default(x: f64) -> String {
@@ -65,11 +66,24 @@ pub fn reference_markdown() -> String {
             .find(|(_, x)| *x == c)
             .map_or("?", |(n, _)| *n)
     };
-    let coat_name = |c| COATINGS.iter().find(|(_, x)| *x == c).map_or("?", |(n, _)| *n);
-    let col = |f: &dyn Fn(&presets::Preset) -> String| -> String {
-        presets.iter().map(|(_, p)| format!(" {} |", f(p))).collect()
+    let coat_name = |c| {
+        COATINGS
+            .iter()
+            .find(|(_, x)| *x == c)
+            .map_or("?", |(n, _)| *n)
     };
-    let names = |l: &[&str]| l.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let col = |f: &dyn Fn(&presets::Preset) -> String| -> String {
+        presets
+            .iter()
+            .map(|(_, p)| format!(" {} |", f(p)))
+            .collect()
+    };
+    let names = |l: &[&str]| {
+        l.iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let confs: Vec<&str> = CONFIGURATIONS.iter().map(|(n, _)| *n).collect();
     let coats: Vec<&str> = COATINGS.iter().map(|(n, _)| *n).collect();
     s.push_str(&format!(
@@ -137,7 +151,9 @@ pub fn reference_markdown() -> String {
         ));
     }
 
-    s.push_str("\n### Top level\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n");
+    s.push_str(
+        "\n### Top level\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n",
+    );
     s.push_str("| `name` | - | text | file name | shown in the summary |\n");
     s.push_str("| `description` | - | text | none | free text |\n");
     s.push_str(&format!(
@@ -148,9 +164,13 @@ pub fn reference_markdown() -> String {
         "| `duration_s` | s | >0..={} | required | length of the run (30 days at most) |\n",
         num(MAX_DURATION_S)
     ));
-    s.push_str("| `seed` | - | 0..=2^63-1 | 0 | seed of everything random in the twin (sensor noise) |\n");
+    s.push_str(
+        "| `seed` | - | 0..=2^63-1 | 0 | seed of everything random in the twin (sensor noise) |\n",
+    );
 
-    s.push_str("\n### `[output]`\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n");
+    s.push_str(
+        "\n### `[output]`\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n",
+    );
     s.push_str("| `sample_interval_s` | s | 0.002..=duration | 1 | CSV row interval, rounded to whole twin steps (2 ms) |\n");
     s.push_str("| `signals` | - | signal names | all | columns of the CSV and rows of the summary table (JSON always has all) |\n");
     s.push_str("| `final_window_s` | s | 0.002..=duration | max(10 % of duration, 60 s), capped at the duration | length of the `final` window |\n");
@@ -170,7 +190,10 @@ pub fn reference_markdown() -> String {
 
     s.push_str("\n### Signals\n\nThe twin's true values (before any sensor model). Flags are 0 or 1, so their window mean is the share of time they were set.\n\n| signal | unit | meaning |\n|---|---|---|\n");
     for sig in signals::all() {
-        s.push_str(&format!("| `{}` | {} | {} |\n", sig.name, sig.unit, sig.doc));
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            sig.name, sig.unit, sig.doc
+        ));
     }
     s
 }

@@ -22,8 +22,8 @@ pub mod docs;
 pub mod error;
 pub mod format;
 pub mod params;
-pub mod run;
 pub(crate) mod reader;
+pub mod run;
 pub mod signals;
 pub mod validation;
 

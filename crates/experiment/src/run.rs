@@ -232,11 +232,8 @@ pub fn run_config(
     let n_steps = to_steps(exp.duration_s).max(1);
     let stat_every = to_steps(STATS_INTERVAL_S).max(1);
     let csv_every = to_steps(exp.output.sample_interval_s).max(1);
-    let timeline: Vec<(u64, &crate::format::TimelineEntry)> = exp
-        .timeline
-        .iter()
-        .map(|e| (to_steps(e.at_s), e))
-        .collect();
+    let timeline: Vec<(u64, &crate::format::TimelineEntry)> =
+        exp.timeline.iter().map(|e| (to_steps(e.at_s), e)).collect();
     let mut next = 0;
     let mut values = vec![0.0; n];
 
@@ -285,8 +282,7 @@ pub fn run_config(
                         continue;
                     }
                     st.samples += 1;
-                    for i in 0..n {
-                        let v = values[i];
+                    for (i, &v) in values.iter().enumerate() {
                         st.mean[i] += v;
                         st.min[i] = st.min[i].min(v);
                         st.max[i] = st.max[i].max(v);
@@ -309,7 +305,7 @@ pub fn run_config(
             st.max.fill(f64::NAN);
         }
     }
-    if let Some(w) = csv.as_deref_mut() {
+    if let Some(w) = csv {
         w.flush().map_err(io)?;
     }
     Ok(Summary {

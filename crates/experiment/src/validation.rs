@@ -462,79 +462,6 @@ pub fn component_cases() -> Vec<Case> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn case(check: Check, simulated: f64) -> Case {
-        Case {
-            name: "test".into(),
-            source: "test",
-            unit: "u",
-            check,
-            simulated,
-        }
-    }
-
-    #[test]
-    fn checks_pass_and_fail() {
-        let near = Check::Near {
-            expected: 10.0,
-            tolerance: 1.0,
-        };
-        assert!(case(near, 10.9).pass());
-        assert!(!case(near, 11.1).pass());
-        assert!(!case(near, f64::NAN).pass());
-        let within = Check::Within { lo: 5.0, hi: 6.0 };
-        assert!(case(within, 5.5).pass());
-        assert!(!case(within, 6.5).pass());
-        assert!(case(Check::AtMost { bound: 346.0 }, 300.0).pass());
-        assert!(!case(Check::AtMost { bound: 346.0 }, 350.0).pass());
-        assert!(case(Check::AtLeast { bound: 95.0 }, 96.0).pass());
-        assert!(!case(Check::AtLeast { bound: 95.0 }, 94.0).pass());
-        let rises = Check::Change {
-            before: 0.8,
-            min_change: 0.02,
-        };
-        assert!(case(rises, 0.9).pass());
-        assert!(!case(rises, 0.81).pass());
-        let falls = Check::Change {
-            before: 50.0,
-            min_change: -2.0,
-        };
-        assert!(case(falls, 45.0).pass());
-        assert!(!case(falls, 49.0).pass());
-        assert!(!case(falls, 55.0).pass());
-    }
-
-    /// A deliberately wrong expectation must turn the table red: the failing row is marked
-    /// FAIL, the count says so, and `all_pass` is false.
-    #[test]
-    fn wrong_expectation_fails_the_table() {
-        let good = case(
-            Check::Near {
-                expected: 120.0,
-                tolerance: 1.0,
-            },
-            119.6,
-        );
-        let wrong = case(
-            Check::Near {
-                expected: 170.0,
-                tolerance: 1.0,
-            },
-            119.6,
-        );
-        assert!(all_pass(std::slice::from_ref(&good)));
-        let cases = vec![good, wrong];
-        assert!(!all_pass(&cases));
-        let t = table(&cases);
-        assert!(t.contains("FAIL"), "{t}");
-        assert!(t.contains("2 cases, 1 passed, 1 failed"), "{t}");
-        assert!(!all_pass(&[]), "an empty suite proves nothing");
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Whole-twin cases
 
@@ -664,10 +591,7 @@ fn vv_cases() -> Vec<Case> {
     });
     vec![
         change(
-            &format!(
-                "VV flow {:.1} -> {:.1} L/min: SaO2",
-                r[0][3], r[1][3]
-            ),
+            &format!("VV flow {:.1} -> {:.1} L/min: SaO2", r[0][3], r[1][3]),
             SRC_MIXING,
             "",
             r[0][0],
@@ -819,4 +743,77 @@ pub fn all_cases() -> Vec<Case> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(check: Check, simulated: f64) -> Case {
+        Case {
+            name: "test".into(),
+            source: "test",
+            unit: "u",
+            check,
+            simulated,
+        }
+    }
+
+    #[test]
+    fn checks_pass_and_fail() {
+        let near = Check::Near {
+            expected: 10.0,
+            tolerance: 1.0,
+        };
+        assert!(case(near, 10.9).pass());
+        assert!(!case(near, 11.1).pass());
+        assert!(!case(near, f64::NAN).pass());
+        let within = Check::Within { lo: 5.0, hi: 6.0 };
+        assert!(case(within, 5.5).pass());
+        assert!(!case(within, 6.5).pass());
+        assert!(case(Check::AtMost { bound: 346.0 }, 300.0).pass());
+        assert!(!case(Check::AtMost { bound: 346.0 }, 350.0).pass());
+        assert!(case(Check::AtLeast { bound: 95.0 }, 96.0).pass());
+        assert!(!case(Check::AtLeast { bound: 95.0 }, 94.0).pass());
+        let rises = Check::Change {
+            before: 0.8,
+            min_change: 0.02,
+        };
+        assert!(case(rises, 0.9).pass());
+        assert!(!case(rises, 0.81).pass());
+        let falls = Check::Change {
+            before: 50.0,
+            min_change: -2.0,
+        };
+        assert!(case(falls, 45.0).pass());
+        assert!(!case(falls, 49.0).pass());
+        assert!(!case(falls, 55.0).pass());
+    }
+
+    /// A deliberately wrong expectation must turn the table red: the failing row is marked
+    /// FAIL, the count says so, and `all_pass` is false.
+    #[test]
+    fn wrong_expectation_fails_the_table() {
+        let good = case(
+            Check::Near {
+                expected: 120.0,
+                tolerance: 1.0,
+            },
+            119.6,
+        );
+        let wrong = case(
+            Check::Near {
+                expected: 170.0,
+                tolerance: 1.0,
+            },
+            119.6,
+        );
+        assert!(all_pass(std::slice::from_ref(&good)));
+        let cases = vec![good, wrong];
+        assert!(!all_pass(&cases));
+        let t = table(&cases);
+        assert!(t.contains("FAIL"), "{t}");
+        assert!(t.contains("2 cases, 1 passed, 1 failed"), "{t}");
+        assert!(!all_pass(&[]), "an empty suite proves nothing");
+    }
 }

@@ -10,7 +10,7 @@ fn reference_tables_are_current() {
     let b = text.find(BEGIN).expect("begin marker") + BEGIN.len();
     let e = text.find(END).expect("end marker");
     let want = format!("\n\n{}\n", reference_markdown());
-    if &text[b..e] != want {
+    if text[b..e] != want {
         if std::env::var_os("UPDATE_DOCS").is_some() {
             let new = format!("{}{}{}", &text[..b], want, &text[e..]);
             std::fs::write(&path, new).unwrap();
