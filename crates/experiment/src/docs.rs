@@ -173,7 +173,7 @@ pub fn reference_markdown() -> String {
     );
     s.push_str("| `sample_interval_s` | s | 0.002..=duration | 1 | CSV row interval, rounded to whole twin steps (2 ms) |\n");
     s.push_str("| `signals` | - | signal names | all | columns of the CSV and rows of the summary table (JSON always has all) |\n");
-    s.push_str("| `final_window_s` | s | 0.002..=duration | max(10 % of duration, 60 s), capped at the duration | length of the `final` window |\n");
+    s.push_str("| `final_window_s` | s | 0.02..=duration | max(10 % of duration, 60 s), capped at the duration | length of the `final` window |\n");
 
     s.push_str("\n### Events (timeline `event = { kind = ..., ... }`)\n\n| kind | value field | range | unit | meaning |\n|---|---|---|---|---|\n");
     for k in EVENT_KINDS {

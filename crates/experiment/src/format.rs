@@ -571,6 +571,15 @@ impl Experiment {
                         format!("end ({}) must be after start ({})", num(end), num(start)),
                     ));
                 }
+                if end - start < crate::run::STATS_INTERVAL_S {
+                    return Err(Error::new(
+                        path,
+                        format!(
+                            "is shorter than the {} s statistics interval; make it longer",
+                            crate::run::STATS_INTERVAL_S
+                        ),
+                    ));
+                }
                 windows.push(Window {
                     name: wname.clone(),
                     start_s: start,
@@ -590,7 +599,12 @@ impl Experiment {
             if let Some(x) = tab.f64_opt("sample_interval_s", Twin::DT_S, duration_s, "s")? {
                 output.sample_interval_s = x;
             }
-            output.final_window_s = tab.f64_opt("final_window_s", Twin::DT_S, duration_s, "s")?;
+            output.final_window_s = tab.f64_opt(
+                "final_window_s",
+                crate::run::STATS_INTERVAL_S,
+                duration_s,
+                "s",
+            )?;
             if let Some(v) = tab.get("signals") {
                 let p = tab.at("signals");
                 let Value::Array(a) = v else {
