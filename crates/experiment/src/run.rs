@@ -255,7 +255,8 @@ pub fn run_config(
         let want_csv = csv.is_some() && k % csv_every == 0;
         if want_stats || want_csv {
             let o = twin.observe();
-            let t = k as f64 * Twin::DT_S;
+            // Rounded to the microsecond so that CSV times read 0.5, not 0.5000000000000001.
+            let t = (k as f64 * Twin::DT_S * 1e6).round() / 1e6;
             for (v, s) in values.iter_mut().zip(&all) {
                 *v = (s.get)(&o);
             }
