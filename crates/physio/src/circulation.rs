@@ -60,8 +60,27 @@ pub const N: usize = 21;
 
 /// Short names, for diagnostics.
 pub const NAMES: [&str; N] = [
-    "RA", "RV", "PA", "PCAP", "PV", "LA", "LV", "AA", "DA", "ABA", "UBA", "UBT", "SVC", "COR", "LBT",
-    "IVCI", "IVCJ", "drain line", "pump", "oxygenator", "return line",
+    "RA",
+    "RV",
+    "PA",
+    "PCAP",
+    "PV",
+    "LA",
+    "LV",
+    "AA",
+    "DA",
+    "ABA",
+    "UBA",
+    "UBT",
+    "SVC",
+    "COR",
+    "LBT",
+    "IVCI",
+    "IVCJ",
+    "drain line",
+    "pump",
+    "oxygenator",
+    "return line",
 ];
 
 // Connections.
@@ -143,33 +162,101 @@ struct VesselSpec {
 /// The vessel table for the reference patient. Chambers (RA, RV, LA, LV) have `c = 0` here.
 const VESSELS: [VesselSpec; NP] = [
     // RA, RV: chambers (heart.rs); p_init is the mean used for the initial volume.
-    VesselSpec { c: 0.0, v0: 0.0, p_init: 5.0 },
-    VesselSpec { c: 0.0, v0: 0.0, p_init: 5.0 },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 5.0,
+    },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 5.0,
+    },
     // PA: Ursino 1998 Cpa 0.76; unstressed volume of main and lobar arteries, split, 50 mL.
-    VesselSpec { c: 0.76, v0: 50.0, p_init: 15.0 },
+    VesselSpec {
+        c: 0.76,
+        v0: 50.0,
+        p_init: 15.0,
+    },
     // PCAP: Ursino 1998 pulmonary peripheral Cpp 5.80, Vu 123.
-    VesselSpec { c: 5.80, v0: 123.0, p_init: 11.0 },
+    VesselSpec {
+        c: 5.80,
+        v0: 123.0,
+        p_init: 11.0,
+    },
     // PV: Ursino 1998 Cpv 25.37, Vu 120.
-    VesselSpec { c: 25.37, v0: 120.0, p_init: 8.0 },
+    VesselSpec {
+        c: 25.37,
+        v0: 120.0,
+        p_init: 8.0,
+    },
     // LA, LV: chambers.
-    VesselSpec { c: 0.0, v0: 0.0, p_init: 8.0 },
-    VesselSpec { c: 0.0, v0: 0.0, p_init: 8.0 },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 8.0,
+    },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 8.0,
+    },
     // Systemic arteries: total compliance 1.6 mL/mmHg, between Smith 2004's aorta (1/0.6913 =
     // 1.45) and Ursino 1998's large arteries; split by segment length. Unstressed volumes: split
     // of Ursino's arterial 610 mL (sp 274 + ep 336) less peripheral beds.
-    VesselSpec { c: 0.45, v0: 60.0, p_init: 95.0 },  // AA
-    VesselSpec { c: 0.40, v0: 70.0, p_init: 94.0 },  // DA
-    VesselSpec { c: 0.45, v0: 180.0, p_init: 93.0 }, // ABA
-    VesselSpec { c: 0.30, v0: 120.0, p_init: 94.0 }, // UBA
+    VesselSpec {
+        c: 0.45,
+        v0: 60.0,
+        p_init: 95.0,
+    }, // AA
+    VesselSpec {
+        c: 0.40,
+        v0: 70.0,
+        p_init: 94.0,
+    }, // DA
+    VesselSpec {
+        c: 0.45,
+        v0: 180.0,
+        p_init: 93.0,
+    }, // ABA
+    VesselSpec {
+        c: 0.30,
+        v0: 120.0,
+        p_init: 94.0,
+    }, // UBA
     // Systemic veins: total compliance 130 mL/mmHg, between Ursino 1998 (sv 61.11 + ev 50) and
     // Smith 2004 (vena cava 1/0.0059 = 170); unstressed total 2110 mL against Ursino's 2496 plus
     // thoracic veins. Split by region (upper body about a quarter).
-    VesselSpec { c: 20.0, v0: 500.0, p_init: 14.0 },  // UBT
-    VesselSpec { c: 5.0, v0: 60.0, p_init: 6.0 },     // SVC
-    VesselSpec { c: 2.0, v0: 30.0, p_init: 12.0 },    // COR (myocardial blood volume)
-    VesselSpec { c: 90.0, v0: 1400.0, p_init: 10.0 }, // LBT
-    VesselSpec { c: 8.0, v0: 80.0, p_init: 7.0 },     // IVCI
-    VesselSpec { c: 5.0, v0: 40.0, p_init: 6.0 },     // IVCJ
+    VesselSpec {
+        c: 20.0,
+        v0: 500.0,
+        p_init: 14.0,
+    }, // UBT
+    VesselSpec {
+        c: 5.0,
+        v0: 60.0,
+        p_init: 6.0,
+    }, // SVC
+    VesselSpec {
+        c: 2.0,
+        v0: 30.0,
+        p_init: 12.0,
+    }, // COR (myocardial blood volume)
+    VesselSpec {
+        c: 90.0,
+        v0: 1400.0,
+        p_init: 10.0,
+    }, // LBT
+    VesselSpec {
+        c: 8.0,
+        v0: 80.0,
+        p_init: 7.0,
+    }, // IVCI
+    VesselSpec {
+        c: 5.0,
+        v0: 40.0,
+        p_init: 6.0,
+    }, // IVCJ
 ];
 
 /// Initial chamber volumes at the p_init above, mL (approximate diastolic means; the state
@@ -387,7 +474,9 @@ impl Circulation {
         self.p[LA] = self.la.pressure(self.v[LA], ea);
         self.p[RV] = self.rv.pressure(self.v[RV], ev);
         self.p[LV] = self.lv.pressure(self.v[LV], ev);
-        for i in [PA, PCAP, PV, AA, DA, ABA, UBA, UBT, SVC, COR, LBT, IVCI, IVCJ] {
+        for i in [
+            PA, PCAP, PV, AA, DA, ABA, UBA, UBT, SVC, COR, LBT, IVCI, IVCJ,
+        ] {
             let dv = self.v[i] - self.v0[i];
             self.p[i] = if dv >= 0.0 {
                 self.e[i] * dv
@@ -419,6 +508,32 @@ impl Circulation {
             let pa = self.p[a].max(self.ext[a]);
             let pb = self.p[b].max(self.ext[b]);
             self.q[k] = (pa - pb) / self.r[k];
+        }
+        // A collapsing great vein narrows along its length: blood passing through it toward or
+        // from the right atrium meets a lumen whose resistance rises as (V0/V)² (Poiseuille at
+        // fixed length, area ∝ volume). Tissue veins keep draining into it: their blood reaches a
+        // cannula's side holes without passing the narrowed length.
+        for (k, a, b) in [
+            (E_IVCI_IVCJ, IVCI, IVCJ),
+            (E_IVCJ_RA, IVCJ, IVCJ),
+            (E_SVC_RA, SVC, SVC),
+        ] {
+            let f = self.narrowing(a).max(self.narrowing(b));
+            if f > 1.0 {
+                self.q[k] /= f;
+            }
+        }
+    }
+
+    /// Resistance factor of a collapsing great vein, 1 when full.
+    #[inline]
+    fn narrowing(&self, i: usize) -> f64 {
+        let v = self.v[i];
+        if v < self.v0[i] {
+            let r = self.v0[i] / v.max(0.01 * self.v0[i]);
+            r * r
+        } else {
+            1.0
         }
     }
 
@@ -495,37 +610,5 @@ mod tests {
         assert!((2.0..=8.0).contains(&cvp), "CVP {cvp}");
         assert!((6.0..=12.0).contains(&lap), "LAP {lap}");
         assert!((5.0..=6.0).contains(&co), "CO {co}");
-    }
-}
-#[cfg(test)]
-mod calib {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn print_state() {
-        let mut c = Circulation::new(75.0, 5300.0, 0.9, 0.09, 2.95, 1.75, 75.0);
-        let dt = 0.002;
-        let n = 30000;
-        let mut pm = [0.0; N];
-        let mut pmax = [f64::MIN; N];
-        let mut pmin = [f64::MAX; N];
-        let mut qm = [0.0; NE];
-        let mut vmax = [f64::MIN; N];
-        let mut vmin = [f64::MAX; N];
-        let tail = 5000;
-        for i in 0..n {
-            c.pressures();
-            c.flows(dt);
-            c.integrate(dt, false);
-            c.beat.advance(dt, 75.0);
-            c.act = c.beat.activation();
-            if i >= n - tail {
-                for k in 0..N { pm[k] += c.p[k] / tail as f64; pmax[k] = pmax[k].max(c.p[k]); pmin[k] = pmin[k].min(c.p[k]);
-                vmax[k] = vmax[k].max(c.v[k]); vmin[k] = vmin[k].min(c.v[k]); }
-                for k in 0..NE { qm[k] += c.q[k] * 0.06 / tail as f64; }
-            }
-        }
-        for k in 0..NP { eprintln!("{:5} P {:7.1} [{:7.1} {:7.1}] V {:7.1} [{:7.1} {:7.1}]", NAMES[k], pm[k], pmin[k], pmax[k], c.v[k], vmin[k], vmax[k]); }
-        for k in 0..FIRST_CIRCUIT_EDGE { eprintln!("edge {} {}->{} Q {:6.2} L/min", k, NAMES[EDGES[k].0], NAMES[EDGES[k].1], qm[k]); }
     }
 }

@@ -5,14 +5,18 @@
 
 pub mod blood;
 pub mod cannula;
+pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
 pub mod heart;
 pub mod hemolysis;
+pub mod lungs;
 pub mod oxygenator;
+pub mod presets;
 pub mod pump;
 pub mod rng;
 pub mod sensors;
+pub mod transport;
 pub mod twin;
 
 pub use twin::{
