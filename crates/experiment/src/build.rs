@@ -14,16 +14,11 @@ use std::io::Write;
 /// The preset whose circuit and settings stand in when a file names no preset.
 pub const BASE_PRESET: &str = "adult-healthy";
 
-fn preset_parts(name: &str) -> Option<(TwinConfig, Actuation)> {
-    let p = presets::preset(name)?;
-    Some((p.config, p.actuation))
-}
-
 impl Experiment {
     /// The twin configuration and initial actuation this experiment starts from.
     pub fn twin_config(&self) -> Result<(TwinConfig, Actuation), Error> {
-        let (mut cfg, mut act) = match &self.preset {
-            Some(name) => preset_parts(name).ok_or_else(|| {
+        let mut cfg: TwinConfig = match &self.preset {
+            Some(name) => presets::preset(name).ok_or_else(|| {
                 Error::new(
                     "preset",
                     format!(
@@ -32,7 +27,7 @@ impl Experiment {
                     ),
                 )
             })?,
-            None => preset_parts(BASE_PRESET).ok_or_else(|| {
+            None => presets::preset(BASE_PRESET).ok_or_else(|| {
                 Error::new(
                     "preset",
                     format!("built-in preset `{BASE_PRESET}` is missing"),
@@ -45,10 +40,16 @@ impl Experiment {
             }
         }
         let c = &self.circuit;
-        let circ = &mut cfg.circuit;
-        if let Some(x) = c.configuration {
-            circ.configuration = x;
+        // A different configuration brings that configuration's default cannulae; the file's
+        // own sizes, tubing, pump, oxygenator and coating then go on top.
+        if let Some(x) = c.configuration
+            && x != cfg.circuit.configuration
+        {
+            let coating = cfg.circuit.coating;
+            cfg.circuit = presets::circuit_for(x);
+            cfg.circuit.coating = coating;
         }
+        let circ = &mut cfg.circuit;
         if let Some(fr) = c.drainage_fr {
             circ.drainage = Cannula {
                 role: CannulaRole::Drainage,
@@ -88,10 +89,7 @@ impl Experiment {
             circ.oxygenator = OxygenatorModel::by_name(o).ok_or_else(|| {
                 Error::new(
                     "circuit.oxygenator",
-                    format!(
-                        "unknown oxygenator `{o}`; allowed: {}",
-                        OxygenatorModel::NAMES.join(", ")
-                    ),
+                    format!("unknown oxygenator `{o}`; see docs/experiments.md"),
                 )
             })?;
         }
@@ -99,6 +97,8 @@ impl Experiment {
             circ.coating = x;
         }
         cfg.seed = self.seed;
+        // Default settings follow the final configuration (none: pump stopped, heater off).
+        let mut act = presets::default_actuation(&cfg);
         apply_settings(&mut act, &self.settings);
         Ok((cfg, act))
     }

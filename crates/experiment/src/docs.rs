@@ -25,11 +25,21 @@ fn fmt_default(x: f64) -> String {
     }
 }
 
+struct Preset {
+    config: physio::TwinConfig,
+    actuation: physio::Actuation,
+}
+
 /// The generated markdown (without the markers).
 pub fn reference_markdown() -> String {
-    let presets: Vec<(&str, presets::Preset)> = presets::PRESET_NAMES
+    let presets: Vec<(&str, Preset)> = presets::PRESET_NAMES
         .iter()
-        .filter_map(|n| presets::preset(n).map(|p| (*n, p)))
+        .filter_map(|n| {
+            presets::preset(n).map(|config| {
+                let actuation = presets::default_actuation(&config);
+                (*n, Preset { config, actuation })
+            })
+        })
         .collect();
     let preset_cols: String = presets.iter().map(|(n, _)| format!(" {n} |")).collect();
     let preset_rule: String = presets.iter().map(|_| "---|").collect();
@@ -72,7 +82,7 @@ pub fn reference_markdown() -> String {
             .find(|(_, x)| *x == c)
             .map_or("?", |(n, _)| *n)
     };
-    let col = |f: &dyn Fn(&presets::Preset) -> String| -> String {
+    let col = |f: &dyn Fn(&Preset) -> String| -> String {
         presets
             .iter()
             .map(|(_, p)| format!(" {} |", f(p)))
@@ -91,14 +101,14 @@ pub fn reference_markdown() -> String {
         names(&confs),
         col(&|p| format!("`{}`", conf_name(p.config.circuit.configuration)))
     ));
-    let (lo, hi) = params::circuit::DRAINAGE_FR;
+    let (lo, hi) = params::circuit::drainage_fr();
     s.push_str(&format!(
         "| `drainage_fr` | Fr | {}..={} |{} drainage cannula size; range of the venous ΔP fit (circuit.md) |\n",
         num(lo),
         num(hi),
         col(&|p| fmt_default(p.config.circuit.drainage.size_fr))
     ));
-    let (lo, hi) = params::circuit::RETURN_FR;
+    let (lo, hi) = params::circuit::return_fr();
     s.push_str(&format!(
         "| `return_fr` | Fr | {}..={} |{} return cannula size; range of the arterial ΔP fit (circuit.md) |\n",
         num(lo),
@@ -121,12 +131,12 @@ pub fn reference_markdown() -> String {
     ));
     s.push_str(&format!(
         "| `pump` | - | {} |{} centrifugal pump model |\n",
-        names(physio::pump::PumpModel::NAMES),
+        names(&physio::pump::PumpModel::NAMES),
         col(&|_| "preset's".into())
     ));
     s.push_str(&format!(
         "| `oxygenator` | - | {} |{} membrane oxygenator model |\n",
-        names(physio::oxygenator::OxygenatorModel::NAMES),
+        "`quadrox-adult`",
         col(&|_| "preset's".into())
     ));
     s.push_str(&format!(

@@ -427,9 +427,9 @@ impl Experiment {
                     .find(|(n, _)| *n == c)
                     .map(|(_, c)| *c);
             }
-            let (lo, hi) = params::circuit::DRAINAGE_FR;
+            let (lo, hi) = params::circuit::drainage_fr();
             circuit.drainage_fr = tab.f64_opt("drainage_fr", lo, hi, "Fr")?;
-            let (lo, hi) = params::circuit::RETURN_FR;
+            let (lo, hi) = params::circuit::return_fr();
             circuit.return_fr = tab.f64_opt("return_fr", lo, hi, "Fr")?;
             let (lo, hi) = params::circuit::TUBING_LENGTH_M;
             circuit.tubing_length_m = tab.f64_opt("tubing_length_m", lo, hi, "m")?;

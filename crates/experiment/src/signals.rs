@@ -98,6 +98,15 @@ signals! {
     vco2_ml_min, "mL/min", "Whole-body CO2 production.", |o| o.vco2_ml_min;
     recirculation_fraction, "1", "Share of circuit flow that is returned blood drawn straight back (VV).", |o| o.recirculation_fraction;
     blood_volume_ml, "mL", "Total blood volume in patient and circuit.", |o| o.blood_volume_ml;
+    venous_return_so2, "1", "O2 saturation of the venous blood returning from the body before it meets circuit return (the SvO2 of Abrams' recirculation formula).", |o| o.venous_return_so2;
+    lung_o2_ml_min, "mL/min", "O2 taken up by the native lungs.", |o| o.lung_o2_ml_min;
+    lung_co2_ml_min, "mL/min", "CO2 given off by the native lungs.", |o| o.lung_co2_ml_min;
+    stroke_volume_ml, "mL", "Left-ventricular stroke volume of the last beat.", |o| o.stroke_volume_ml;
+    p_alv_o2_mmhg, "mmHg", "Alveolar PO2.", |o| o.p_alv_o2_mmhg;
+    p_alv_co2_mmhg, "mmHg", "Alveolar PCO2.", |o| o.p_alv_co2_mmhg;
+    air_to_patient_ml, "mL", "Air passed through the return cannula into the patient since the start.", |o| o.air_to_patient_ml;
+    heater_c, "degC", "Heater water set point in use (0 = off).", |o| o.heater_c;
+    drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);
 }
 
 /// All signals, scalar ones first and then the blood gases.
