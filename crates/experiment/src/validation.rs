@@ -472,6 +472,7 @@ const SRC_HARLEQUIN: &str = "patient.md: Nezami 2021, Prisco 2021";
 const SRC_CENTRAL: &str = "derived: central return feeds the arch";
 const SRC_AFTERLOAD: &str = "patient.md: VA-ECMO raises LV afterload";
 const SRC_RECIRC: &str = "patient.md: Abrams 2015; recirculation vs flow";
+const SRC_ABRAMS: &str = "patient.md: Abrams 2015 R = (Spre-Sv)/(Spost-Sv)";
 const SRC_DISTANCE: &str = "patient.md: recirculation vs cannula distance";
 
 /// An experiment text: preset, circuit, settings and a final window, in the file format.
@@ -575,6 +576,9 @@ fn vv_cases() -> Vec<Case> {
         "art_upper_pco2_mmhg",
         "recirculation_fraction",
         "circuit_flow_lpm",
+        "pre_oxy_so2",
+        "post_oxy_so2",
+        "venous_return_so2",
     ];
     let r: Vec<Vec<f64>> = std::thread::scope(|s| {
         let handles: Vec<_> = shots
@@ -625,6 +629,18 @@ fn vv_cases() -> Vec<Case> {
             r[5][2],
             0.02,
         ),
+        // Abrams' formula from the saturations a clinician would measure, against the share of
+        // flow the twin actually draws back. Window means of saturations, so not exact; ±0.05.
+        Case {
+            name: "VV fem-fem 3800 rpm: Abrams R from saturations vs twin".into(),
+            source: SRC_ABRAMS,
+            unit: "",
+            check: Check::Near {
+                expected: r[5][2],
+                tolerance: 0.05,
+            },
+            simulated: (r[5][4] - r[5][6]) / (r[5][5] - r[5][6]),
+        },
     ]
 }
 
