@@ -22,44 +22,44 @@ use crate::cannula::{Cannula, Tubing};
 use crate::oxygenator::OxygenatorModel;
 use crate::pump::PumpModel;
 
-/// Blood density, kg/m³ [M].
+/// Blood density, kg/m³ \[M\].
 const RHO_BLOOD: f64 = 1060.0;
 /// Pa → mmHg.
 const PA_PER_MMHG: f64 = 133.322;
 /// Inner diameter of a cannula as a share of its outer diameter (thin-wall wire-reinforced
-/// cannulae, e.g. 25 Fr = 8.33 mm OD, about 6.7 mm ID) [M, manufacturer tables].
+/// cannulae, e.g. 25 Fr = 8.33 mm OD, about 6.7 mm ID) \[M, manufacturer tables\].
 const CANNULA_ID_SHARE: f64 = 0.8;
 /// Cannula lengths, m: femoral multi-stage drainage cannulae 38–55 cm, arterial/return
-/// cannulae 15–23 cm [M, manufacturer catalogues].
+/// cannulae 15–23 cm \[M, manufacturer catalogues\].
 const DRAINAGE_LENGTH_M: f64 = 0.55;
 const RETURN_LENGTH_M: f64 = 0.23;
-/// Priming volumes, mL: Rotaflow-class pump head 32 mL [M, Maquet IFU]; adult PMP oxygenator
-/// about 215 mL (circuit.md [M]).
-pub const PUMP_PRIME_ML: f64 = 32.0;
+/// Priming volume of an adult PMP oxygenator, mL (circuit.md: about 215 mL \[M\]). The pump
+/// head's comes from its model ([`PumpModel::priming_ml`]).
 pub const OXY_PRIME_ML: f64 = 215.0;
-/// Highest speed a console will command, rpm (Rotaflow-class consoles stop at 5000 rpm [M]).
-pub const MAX_RPM: f64 = 5000.0;
+/// Highest speed any built-in pump takes, rpm; each model's own limit is
+/// [`PumpModel::max_rpm`].
+pub const MAX_RPM: f64 = 10_000.0;
 /// Motor acceleration limit, rpm/s. Consoles ramp speed rather than step it; about 1000 rpm/s
-/// reaches a working point within 3 s [assumption, console behaviour].
+/// reaches a working point within 3 s \[assumption, console behaviour\].
 pub const ACCEL_RPM_S: f64 = 1000.0;
 /// Unpowered impeller coast-down time constant, s (impeller and blood inertia against fluid
-/// drag; a few seconds [assumption]).
+/// drag; a few seconds \[assumption\]).
 pub const COAST_TAU_S: f64 = 2.0;
-/// Battery endurance at nominal load, s (consoles run 1.5–2 h on their internal battery [M]).
+/// Battery endurance at nominal load, s (consoles run 1.5–2 h on their internal battery \[M\]).
 pub const BATTERY_S: f64 = 2.0 * 3600.0;
-/// Battery recharge time from empty, s [assumption].
+/// Battery recharge time from empty, s \[assumption\].
 pub const RECHARGE_S: f64 = 6.0 * 3600.0;
 /// Entry resistance of an open drainage cannula's holes at full vein volume, mmHg·s/mL; it
 /// rises as (V0/V)² when the vein empties [model; sized so that it is negligible in a full vein
 /// next to the cannula's own drop, ~0.5 mmHg·s/mL at 4 L/min].
 const ENTRY_R0: f64 = 0.05;
 /// Occlusion of the holes by the vein wall: on below this share of the collapse volume, off
-/// above the second (hysteresis gives the chatter) [model].
+/// above the second (hysteresis gives the chatter) \[model\].
 const OCCLUDE_ON: f64 = 0.3;
 const OCCLUDE_OFF: f64 = 0.6;
 const OCCLUDED_FACTOR: f64 = 20.0;
 /// Resistance scale of a kink or clamp at half occlusion, mmHg·s/mL; the added resistance is
-/// R·s²/(1−s)² for severity s, unbounded as the lumen closes [model].
+/// R·s²/(1−s)² for severity s, unbounded as the lumen closes \[model\].
 const KINK_R: f64 = 1.0;
 /// A fully closed clamp or kink: effectively no flow.
 const CLOSED_R: f64 = 1.0e7;
@@ -80,24 +80,20 @@ fn lumen_area_m2(size_fr: f64) -> f64 {
     core::f64::consts::PI * 0.25 * id_m * id_m
 }
 
-/// Blood viscosity from haematocrit, mPa·s: 3–4 mPa·s at Hct 30–40 % (circuit.md [M]), linear
-/// there and held within 2–6.
-pub fn viscosity_mpa_s(hct: f64) -> f64 {
-    (3.0 + (hct - 0.30) * 10.0).clamp(2.0, 6.0)
-}
-
-/// Segment volumes of the circuit, mL: [drainage line, pump head, oxygenator, return line].
-pub fn segment_volumes(drainage: &Cannula, ret: &Cannula, tubing: &Tubing) -> [f64; 4] {
-    let tube_ml = core::f64::consts::PI
-        * 0.25
-        * (tubing.inner_diameter_mm * 1e-3).powi(2)
-        * tubing.length_m
-        * 1e6;
+/// Segment volumes of the circuit, mL: \[drainage line, pump head, oxygenator, return line\].
+/// The tubing is split evenly between the drainage and return lines.
+pub fn segment_volumes(
+    drainage: &Cannula,
+    ret: &Cannula,
+    tubing: &Tubing,
+    pump: &PumpModel,
+) -> [f64; 4] {
+    let tube_ml = tubing.volume_ml();
     let dc_ml = lumen_area_m2(drainage.size_fr) * DRAINAGE_LENGTH_M * 1e6;
     let rc_ml = lumen_area_m2(ret.size_fr) * RETURN_LENGTH_M * 1e6;
     [
         dc_ml + 0.5 * tube_ml,
-        PUMP_PRIME_ML,
+        pump.priming_ml.max(1.0),
         OXY_PRIME_ML,
         0.5 * tube_ml + rc_ml,
     ]
@@ -281,7 +277,7 @@ mod tests {
             length_m: 2.0,
             inner_diameter_mm: 9.525,
         };
-        let v = segment_volumes(&d, &r, &t);
+        let v = segment_volumes(&d, &r, &t, &PumpModel::rotaflow());
         let total: f64 = v.iter().sum();
         // 2 m of 3/8" tubing is 143 mL; with pump, oxygenator and cannulae 400–550 mL.
         assert!((400.0..550.0).contains(&total), "prime {total}");

@@ -23,10 +23,10 @@
 //! ([`crate::circuit`]).
 //!
 //! Parameter sources, per value below: Ursino 1998 (Am J Physiol 275:H1733) compliances and
-//! unstressed volumes [S, via patient.md]; Smith/Chase 2004 (Med Eng Phys 26:131) valve
-//! resistances and inertances [S]; regional shares of cardiac output from Guyton & Hall, Textbook
+//! unstressed volumes \[S, via patient.md\]; Smith/Chase 2004 (Med Eng Phys 26:131) valve
+//! resistances and inertances \[S\]; regional shares of cardiac output from Guyton & Hall, Textbook
 //! of Medical Physiology, ch. 15 and 21 (brain 14 %, coronary 4–5 %, arms and upper trunk the rest
-//! of the upper body) [M]. Where a value is a split of a published total (arterial and venous
+//! of the upper body) \[M\]. Where a value is a split of a published total (arterial and venous
 //! compliances into segments), the split is ours and named "split" below.
 use crate::heart::{self, Beat, Chamber};
 
@@ -263,7 +263,7 @@ const VESSELS: [VesselSpec; NP] = [
 /// settles within seconds).
 const CHAMBER_INIT_ML: [(usize, f64); 4] = [(RA, 45.0), (RV, 110.0), (LA, 45.0), (LV, 100.0)];
 
-/// Shares of systemic flow (Guyton & Hall [M]): upper body (brain 14 % plus arms and upper
+/// Shares of systemic flow (Guyton & Hall \[M\]): upper body (brain 14 % plus arms and upper
 /// trunk), coronary 4.5 %, the rest to the lower body.
 pub const SHARE_UPPER: f64 = 0.25;
 pub const SHARE_CORONARY: f64 = 0.045;

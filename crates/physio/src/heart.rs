@@ -9,13 +9,13 @@
 //! ```
 //!
 //! Sources (also in `shared/references/patient.md`):
-//! - Ventricles: Ursino 1998 (Am J Physiol 275:H1733): LV Emax 2.95 mmHg/mL, RV 1.75 [M];
+//! - Ventricles: Ursino 1998 (Am J Physiol 275:H1733): LV Emax 2.95 mmHg/mL, RV 1.75 \[M\];
 //!   EDPVR P0·(exp(kE·V) − 1) with P0 1.5 mmHg, kE 0.014 /mL (LV) and 0.011 /mL (RV), unstressed
-//!   volumes 16.77 mL (LV) and 40.8 mL (RV) [M, Ursino 1998 Table 1, not re-checked].
+//!   volumes 16.77 mL (LV) and 40.8 mL (RV) \[M, Ursino 1998 Table 1, not re-checked\].
 //! - Atria: Heldt et al. 2002 (J Appl Physiol 92:1239) four-chamber model: RA Ees 0.74 / Eed 0.30
-//!   mmHg/mL, V0 14 mL; LA Ees 0.61 / Eed 0.50, V0 24 mL [M, not re-checked].
+//!   mmHg/mL, V0 14 mL; LA Ees 0.61 / Eed 0.50, V0 24 mL \[M, not re-checked\].
 //! - Timing scales with the square root of the cycle length (Bazett), as in Heldt 2002: atrial
-//!   systole 0.2·√T, atrioventricular delay 0.12·√T, ventricular systole 0.3·√T (T in s) [M].
+//!   systole 0.2·√T, atrioventricular delay 0.12·√T, ventricular systole 0.3·√T (T in s) \[M\].
 //!   The ventricular activation rises over that time and relaxes over half of it (raised-cosine
 //!   shape, as in Heldt 2002); the atrial one is a raised-cosine pulse.
 

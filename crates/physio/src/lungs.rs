@@ -5,13 +5,13 @@
 //! functional residual capacity). Alveolar ventilation exchanges its gas with inspired gas; the
 //! non-shunted capillary blood leaves at alveolar PO2 and PCO2 (complete equilibration: the
 //! capillary transit time, about 0.75 s at rest, is three times what equilibration takes,
-//! West's Respiratory Physiology ch. 3 [M]). What the blood takes up is taken from the alveolar
+//! West's Respiratory Physiology ch. 3 \[M\]). What the blood takes up is taken from the alveolar
 //! gas, so O2 uptake and CO2 elimination follow ventilation, FiO2 and shunt without any steady
 //! state being assumed; at steady state the compartment reproduces the alveolar gas equation
 //! (PACO2 = 0.863·VCO2/VA).
 //!
 //! Figures: barometric pressure 760 mmHg, alveolar water vapour 47 mmHg at 37 °C; STPD↔BTPS at
-//! 273.15 K / 310.15 K [M]; FRC about 2.5–3 L in an adult [M, West], scaled with weight.
+//! 273.15 K / 310.15 K \[M\]; FRC about 2.5–3 L in an adult \[M, West\], scaled with weight.
 use crate::blood::{self, Chemistry};
 
 /// Barometric pressure, mmHg.
@@ -20,7 +20,7 @@ pub const P_BAR_MMHG: f64 = 760.0;
 pub const P_H2O_MMHG: f64 = 47.0;
 /// mL STPD of a gas per mL BTPS per mmHg of its partial pressure.
 const K_STPD: f64 = 273.15 / (310.15 * P_BAR_MMHG);
-/// Functional residual capacity of a 75 kg adult, mL BTPS (West [M]: 2.5–3 L).
+/// Functional residual capacity of a 75 kg adult, mL BTPS (West \[M\]: 2.5–3 L).
 pub const FRC_REFERENCE_ML: f64 = 2700.0;
 
 #[derive(Clone, Debug)]

@@ -28,10 +28,10 @@ pub const PRESET_NAMES: &[&str] = &[
     "va-central-postcardiotomy",
 ];
 
-/// 3/8 inch tubing, the usual adult ECMO line (circuit.md [S]), in mm.
+/// 3/8 inch tubing, the usual adult ECMO line (circuit.md \[S\]), in mm.
 pub const TUBING_3_8_IN_MM: f64 = 9.525;
 
-/// The healthy adult (patient.md normal values [M]; circulation parameters in
+/// The healthy adult (patient.md normal values \[M\]; circulation parameters in
 /// `circulation.rs` and `heart.rs`).
 pub fn healthy_patient() -> PatientParams {
     PatientParams {
@@ -63,7 +63,7 @@ pub fn healthy_patient() -> PatientParams {
     }
 }
 
-/// Severe ARDS (Berlin definition: PaO2/FiO2 ≤ 100 mmHg [M]).
+/// Severe ARDS (Berlin definition: PaO2/FiO2 ≤ 100 mmHg \[M\]).
 pub fn ards_patient() -> PatientParams {
     PatientParams {
         // Hyperdynamic, septic circulation: tachycardia, low SVR, raised PVR (ARDS pulmonary
@@ -89,7 +89,7 @@ pub fn ards_patient() -> PatientParams {
     }
 }
 
-/// Cardiogenic shock: LV Emax about 0.6 mmHg/mL in failure (ECLIPSE model, patient.md [S]).
+/// Cardiogenic shock: LV Emax about 0.6 mmHg/mL in failure (ECLIPSE model, patient.md \[S\]).
 pub fn cardiogenic_shock_patient() -> PatientParams {
     PatientParams {
         heart_rate_bpm: 105.0,
@@ -134,7 +134,7 @@ fn circuit(configuration: Configuration, drainage_fr: f64, return_fr: f64) -> Ci
 }
 
 /// VV femoro-jugular: 25 Fr femoral drainage, 21 Fr jugular return (ELSO adult cannulation,
-/// Tonna 2021 [M]).
+/// Tonna 2021 \[M\]).
 pub fn vv_femoro_jugular_circuit() -> CircuitConfig {
     circuit(Configuration::VvFemoroJugular, 25.0, 21.0)
 }
@@ -144,12 +144,12 @@ pub fn vv_femoro_femoral_circuit() -> CircuitConfig {
     circuit(Configuration::VvFemoroFemoral, 25.0, 21.0)
 }
 
-/// Femoral VA: 25 Fr femoral venous drainage, 17 Fr femoral arterial return [M].
+/// Femoral VA: 25 Fr femoral venous drainage, 17 Fr femoral arterial return \[M\].
 pub fn va_femoral_circuit() -> CircuitConfig {
     circuit(Configuration::VaFemoral, 25.0, 17.0)
 }
 
-/// Central VA: right-atrial drainage, 21 Fr ascending-aortic return [M].
+/// Central VA: right-atrial drainage, 21 Fr ascending-aortic return \[M\].
 pub fn va_central_circuit() -> CircuitConfig {
     circuit(Configuration::VaCentral, 25.0, 21.0)
 }
@@ -200,9 +200,9 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
 }
 
 /// A sensible starting command for a configuration: pump speed for about 60–70 mL/kg/min of
-/// flow, sweep 1:1 with blood flow at FdO2 1.0 for VV (Tonna 2021 [M]); VA at about
+/// flow, sweep 1:1 with blood flow at FdO2 1.0 for VV (Tonna 2021 \[M\]); VA at about
 /// 50–60 mL/kg/min with a lower FdO2 aiming at a post-oxygenator PO2 near 150 mmHg
-/// (patient.md, citing ELSO [P]); heater at 37 °C.
+/// (patient.md, citing ELSO \[P\]); heater at 37 °C.
 pub fn default_actuation(config: &TwinConfig) -> Actuation {
     match config.circuit.configuration {
         Configuration::None => Actuation {

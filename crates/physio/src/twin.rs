@@ -307,23 +307,34 @@ impl PatientParams {
 }
 
 impl CircuitConfig {
-    /// Check sizes against the ranges the component models are fitted for (circuit.md) with a
-    /// margin.
+    /// Check roles and sizes against the ranges the component models are fitted for
+    /// (circuit.md: drainage 19–29 Fr, return 15–23 Fr) and the tubing against a sane range.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check(
-            "circuit.drainage.size_fr",
-            self.drainage.size_fr,
-            15.0,
-            31.0,
-            "Fr",
-        )?;
-        check(
-            "circuit.return_cannula.size_fr",
-            self.return_cannula.size_fr,
-            13.0,
-            25.0,
-            "Fr",
-        )?;
+        use crate::cannula::CannulaRole;
+        for (field, role_field, c, role) in [
+            (
+                "circuit.drainage.size_fr",
+                "circuit.drainage.role",
+                &self.drainage,
+                CannulaRole::Drainage,
+            ),
+            (
+                "circuit.return_cannula.size_fr",
+                "circuit.return_cannula.role",
+                &self.return_cannula,
+                CannulaRole::Return,
+            ),
+        ] {
+            if c.role != role {
+                return Err(ConfigError {
+                    field: role_field,
+                    message: format!("must be {role:?}, is {:?}", c.role),
+                });
+            }
+            // The ranges the pressure–flow fits hold for (circuit.md).
+            let (lo, hi) = Cannula::valid_range(role);
+            check(field, c.size_fr, lo, hi, "Fr")?;
+        }
         check(
             "circuit.tubing.length_m",
             self.tubing.length_m,
@@ -397,26 +408,25 @@ pub const SLOW_EVERY: u64 = 500;
 
 /// Regional shares of whole-body O2 consumption: brain ~20 % and arms/upper trunk ~8 % (upper
 /// body), heart ~10 %, the rest splanchnic, renal and lower limbs (Guyton & Hall ch. 74; Wade
-/// & Bishop) [M].
+/// & Bishop) \[M\].
 const VO2_SHARES: [(usize, f64); 3] = [(cv::UBT, 0.28), (cv::COR, 0.10), (cv::LBT, 0.62)];
 /// Tissue O2 consumption falls linearly to zero as the tissue's venous O2 content falls from
 /// 2.5 to 0.5 mL/dL (supply-dependent VO2 below a critical delivery; the figures put the knee near
-/// a venous saturation of 10–15 % at Hb 14) [model].
+/// a venous saturation of 10–15 % at Hb 14) \[model\].
 const C_O2_CRITICAL: f64 = 2.5;
 const C_O2_FLOOR: f64 = 0.5;
-/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature [M]).
+/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
 const Q10: f64 = 2.0;
-/// Heat: 20.1 J per mL O2 consumed at RQ 0.8 [M]; body 3470 J/kg/K [M]; blood 3.6 J/mL/K [M];
-/// ambient 24 °C [assumption]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
-/// test at rated flow, typical 0.4–0.6 [M]).
+/// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
+/// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
+/// test at rated flow, typical 0.4–0.6 \[M\]).
 const J_PER_ML_O2: f64 = 20.1;
 const C_BODY_J_KG_K: f64 = 3470.0;
 const C_BLOOD_J_ML_K: f64 = 3.6;
 const T_AMBIENT_C: f64 = 24.0;
 const HEATER_EFFICIENCY: f64 = 0.5;
-/// Haematocrit from haemoglobin, Hct ≈ 3·Hb/100 [M].
 fn hct(hb_g_dl: f64) -> f64 {
-    (3.0 * hb_g_dl / 100.0).clamp(0.05, 0.7)
+    crate::cannula::hct_from_hb(hb_g_dl)
 }
 
 /// Running sums that close the O2 and CO2 balances (all in mL STPD since construction).
@@ -466,6 +476,8 @@ pub struct Twin {
     lungs: lungs::Lungs,
     temp_c: f64,
     circuit_temp_c: f64,
+    /// Blood viscosity in the circuit, mPa·s (updated with temperature each slow step).
+    viscosity: f64,
     sweep_lpm: f64,
     fdo2: f64,
     heater_c: f64,
@@ -538,7 +550,8 @@ impl Twin {
         );
         if with_circuit {
             circ.set_cannula_sites(drain_site, return_site);
-            let seg = circuit::segment_volumes(&cc.drainage, &cc.return_cannula, &cc.tubing);
+            let seg =
+                circuit::segment_volumes(&cc.drainage, &cc.return_cannula, &cc.tubing, &cc.pump);
             circ.v[cv::CDR..cv::N].copy_from_slice(&seg);
         }
         // Initial gases: an estimate of the steady state (alveolar gas equation, Fick), which
@@ -640,6 +653,7 @@ impl Twin {
             lungs,
             temp_c: p.temp_c,
             circuit_temp_c: p.temp_c,
+            viscosity: crate::cannula::blood_viscosity_mpa_s(hct(p.hb_g_dl), p.temp_c),
             sweep_lpm: 0.0,
             fdo2: 0.21,
             heater_c: 0.0,
@@ -712,10 +726,13 @@ impl Twin {
                 p_return: circ.p[self.return_site],
                 v_return: circ.v[self.return_site],
             };
-            let visc = circuit::viscosity_mpa_s(hct(self.params.hb_g_dl));
-            let q = self
-                .hyd
-                .flow(dt, &ends, self.thrombus.oxygenator_fraction, visc, clamp);
+            let q = self.hyd.flow(
+                dt,
+                &ends,
+                self.thrombus.oxygenator_fraction,
+                self.viscosity,
+                clamp,
+            );
             for k in cv::FIRST_CIRCUIT_EDGE..cv::NE {
                 circ.q[k] = q;
             }
@@ -968,6 +985,8 @@ impl Twin {
         }
         self.temp_c += heat * dt / (mass * C_BODY_J_KG_K);
         self.temp_c = self.temp_c.clamp(20.0, 45.0);
+        self.viscosity =
+            crate::cannula::blood_viscosity_mpa_s(hct(self.params.hb_g_dl), self.circuit_temp_c);
     }
 
     /// Mean circuit flow over the last slow step, L/min.
