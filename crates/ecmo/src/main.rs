@@ -94,7 +94,10 @@ fn sim(path: &std::path::Path, json: bool, csv: Option<&std::path::Path>) -> Exi
     } else {
         println!(
             "{} (preset {}, {} s, seed {})\nmeans over each window:\n",
-            summary.name.as_deref().unwrap_or("experiment"),
+            summary
+                .name
+                .clone()
+                .unwrap_or_else(|| path.display().to_string()),
             summary.preset.as_deref().unwrap_or("none"),
             summary.duration_s,
             summary.seed
