@@ -286,6 +286,44 @@ mod tests {
     }
 
     #[test]
+    fn battery_lasts_two_hours_then_the_pump_coasts() {
+        let d = Cannula {
+            role: CannulaRole::Drainage,
+            size_fr: 25.0,
+        };
+        let r = Cannula {
+            role: CannulaRole::Return,
+            size_fr: 21.0,
+        };
+        let mut h = Hydraulics::new(
+            d,
+            r,
+            Tubing::ADULT_3_8_IN,
+            PumpModel::rotaflow(),
+            OxygenatorModel::quadrox_adult(),
+        );
+        h.rpm = 3500.0;
+        h.mains = false;
+        for _ in 0..7190 {
+            h.power_step(1.0);
+        }
+        assert!(h.driven(), "still on battery just before two hours");
+        for _ in 0..20 {
+            h.power_step(1.0);
+        }
+        assert!(!h.driven(), "battery exhausted after two hours");
+        for _ in 0..1000 {
+            h.motor(0.002, 3500.0);
+        }
+        assert!(h.rpm < 3500.0 * 0.5, "coasting down: {}", h.rpm);
+        h.mains = true;
+        for _ in 0..5000 {
+            h.motor(0.002, 3500.0);
+        }
+        assert!((h.rpm - 3500.0).abs() < 1e-9, "back under power");
+    }
+
+    #[test]
     fn occlusion_grows_without_bound() {
         assert_eq!(occlusion_resistance(0.0), 0.0);
         assert!(occlusion_resistance(0.5) < occlusion_resistance(0.9));

@@ -145,6 +145,9 @@ const EDGES: [(usize, usize); NE] = [
     (CRT, SVC),
 ];
 
+/// Least volume the positivity limiter leaves in a compartment, mL.
+const V_FLOOR_ML: f64 = 0.5;
+
 /// Reference body weight for the vessel table, kg; volumes and compliances scale with weight.
 /// Ursino 1998 describes a 70 kg adult with 5300 mL of blood; our table is set for 75 kg
 /// (the healthy preset), so the factor is weight/75.
@@ -409,9 +412,12 @@ impl Circulation {
                 v[i] = nv;
             }
         }
-        // Whatever the floor kept back (or added) is taken from the largest reservoir so the
-        // total is exact.
-        v[LBT] += blood_volume_ml - total - placed;
+        // Whatever the floor kept back is taken from all compartments in proportion, so the
+        // total is exact and every volume stays positive however small the blood volume.
+        let placed_total = total + placed;
+        for x in v.iter_mut().take(NP) {
+            *x *= blood_volume_ml / placed_total;
+        }
         let mut ext = [f64::NEG_INFINITY; N];
         for i in [RA, SVC, IVCI, IVCJ] {
             ext[i] = 0.0;
@@ -538,14 +544,76 @@ impl Circulation {
     }
 
     /// Move volumes along every connection (circuit included) for `dt`.
+    ///
+    /// A positivity limiter first scales down the patient-side outflows of any compartment
+    /// that would give away more than it holds in one step (an empty chamber behind an
+    /// inertial valve, extreme hypovolaemia). It never acts in a circulation within physiology;
+    /// it keeps the extremes finite. The circuit's flow is limited by the circuit model itself.
     #[inline]
     pub fn integrate(&mut self, dt: f64, with_circuit: bool) {
         let ne = if with_circuit { NE } else { FIRST_CIRCUIT_EDGE };
+        let mut out = [0.0f64; N];
+        for k in 0..ne {
+            let q = self.q[k];
+            if q > 0.0 {
+                out[self.from[k] as usize] += q * dt;
+            } else {
+                out[self.to[k] as usize] -= q * dt;
+            }
+        }
+        if out
+            .iter()
+            .zip(self.v.iter())
+            .take(NP)
+            .any(|(o, v)| *o > v - V_FLOOR_ML)
+        {
+            self.limit_outflows(dt, ne);
+        }
         for k in 0..ne {
             let dv = self.q[k] * dt;
             self.v[self.from[k] as usize] -= dv;
             self.v[self.to[k] as usize] += dv;
             self.acc[k] += dv;
+        }
+    }
+
+    /// Volume of the passive vessels above their unstressed volumes, mL (the heart chambers,
+    /// whose "unstressed" volume changes through the beat, are left out).
+    pub fn stressed_volume(&self) -> f64 {
+        let mut s = 0.0;
+        for i in 0..NP {
+            if self.e[i] > 0.0 {
+                s += (self.v[i] - self.v0[i]).max(0.0);
+            }
+        }
+        s
+    }
+
+    /// See [`Circulation::integrate`].
+    #[cold]
+    fn limit_outflows(&mut self, dt: f64, ne: usize) {
+        let mut patient_out = [0.0f64; N];
+        let mut circuit_out = [0.0f64; N];
+        for k in 0..ne {
+            let q = self.q[k];
+            let d = if q > 0.0 { self.from[k] } else { self.to[k] } as usize;
+            if k < FIRST_CIRCUIT_EDGE {
+                patient_out[d] += q.abs() * dt;
+            } else {
+                circuit_out[d] += q.abs() * dt;
+            }
+        }
+        let mut scale = [1.0f64; N];
+        for i in 0..NP {
+            if patient_out[i] > 0.0 {
+                let avail = (self.v[i] - V_FLOOR_ML - circuit_out[i]).max(0.0);
+                scale[i] = (avail / patient_out[i]).min(1.0);
+            }
+        }
+        for k in 0..FIRST_CIRCUIT_EDGE {
+            let q = self.q[k];
+            let d = if q > 0.0 { self.from[k] } else { self.to[k] } as usize;
+            self.q[k] = q * scale[d];
         }
     }
 

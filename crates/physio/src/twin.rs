@@ -158,6 +158,8 @@ pub struct Observation {
     pub heater_c: f64,
     /// Vein wall sucked onto the drainage cannula's holes (suction event in progress).
     pub drainage_occluded: bool,
+    /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
+    pub stressed_volume_ml: f64,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -637,6 +639,7 @@ impl Twin {
             air_to_patient_ml: 0.0,
             heater_c: 0.0,
             drainage_occluded: false,
+            stressed_volume_ml: 0.0,
         };
         let mut twin = Twin {
             steps: 0,
@@ -661,6 +664,7 @@ impl Twin {
             air_to_patient_ml: 0.0,
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
+            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
             pfhb: PlasmaFreeHb { mg_dl: 2.0 },
             heparin,
             thrombus: Thrombus::default(),
@@ -1103,6 +1107,7 @@ impl Twin {
         o.hb_g_dl = self.params.hb_g_dl;
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
+        o.stressed_volume_ml = self.circ.stressed_volume();
         o.plasma_fhb_mg_dl = self.pfhb.mg_dl;
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();

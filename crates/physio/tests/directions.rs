@@ -97,7 +97,10 @@ fn femoral_va_with_poor_lungs_has_differential_hypoxaemia() {
     // Harlequin: the heart ejects what the failing lungs made to the upper body; the lower body
     // gets circuit blood.
     let (upper, lower) = (rows[0].2, rows[0].3);
-    assert!(upper + 0.1 < lower, "upper {upper} lower {lower} ({rows:?})");
+    assert!(
+        upper + 0.1 < lower,
+        "upper {upper} lower {lower} ({rows:?})"
+    );
     assert!(rows[1].2 < rows[1].3, "{rows:?}");
     // More circuit flow pushes oxygenated blood further up: the upper body improves.
     assert!(rows[1].2 > rows[0].2, "{rows:?}");

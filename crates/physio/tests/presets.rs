@@ -25,6 +25,14 @@ fn healthy_adult_has_normal_values() {
     assert!(m.sao2_upper > 0.95, "SaO2 {}", m.sao2_upper);
     // Mean pulmonary artery pressure 10–20 mmHg [M].
     assert!((10.0..=20.0).contains(&m.pa), "mPAP {}", m.pa);
+    // Stressed volume: 1.5 L in Smith/Chase 2004 (patient.md), about 1.9 L in Ursino 1998
+    // (5300 mL less its unstressed volumes); ours includes the pulmonary vessels.
+    assert!(
+        (1200.0..2500.0).contains(&o.stressed_volume_ml),
+        "stressed {}",
+        o.stressed_volume_ml
+    );
+    assert!((o.blood_volume_ml - 5300.0).abs() < 1e-6);
     // VO2 and lung uptake agree at steady state (about 250 mL/min at 75 kg).
     assert!((o.vo2_ml_min - 250.0).abs() < 15.0, "VO2 {}", o.vo2_ml_min);
     assert!(

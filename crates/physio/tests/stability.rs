@@ -28,14 +28,16 @@ fn two_runs_are_bit_identical() {
     }
 }
 
+/// Every patient parameter over its whole validated range, every configuration, any command.
 fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
     (
-        (40.0..150.0f64, 30.0..200.0f64, 0.2..5.0f64, 0.3..3.5f64),
-        (0.3..3.0f64, 0.03..0.8f64, 45.0..100.0f64, 6.0..18.0f64),
-        (1.0..8.0f64, 0.0..15.0f64, 0.21..1.0f64, 0.0..1.0f64),
-        (0usize..5, 0.0..5000.0f64, 0.0..12.0f64, 0.21..1.0f64),
+        (30.0..200.0f64, 20.0..220.0f64, 0.1..6.0f64, 0.1..5.0f64),
+        (0.2..4.0f64, 0.02..1.5f64, 35.0..120.0f64, 3.0..22.0f64),
+        (0.5..10.0f64, 0.0..30.0f64, 0.21..1.0f64, 0.0..1.0f64),
+        (0usize..5, 0.0..5000.0f64, 0.0..15.0f64, 0.21..1.0f64),
+        (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
     )
-        .prop_map(|(a, b, c, d)| {
+        .prop_map(|(a, b, c, d, e)| {
             let mut p = healthy_patient();
             p.weight_kg = a.0;
             p.heart_rate_bpm = a.1;
@@ -49,6 +51,9 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             p.alveolar_ventilation_lpm = c.1;
             p.fio2 = c.2;
             p.shunt_fraction = c.3;
+            p.temp_c = e.0;
+            p.base_excess_meq_l = e.1;
+            p.rq = e.3;
             let config = TwinConfig {
                 patient: p,
                 circuit: circuit_for(CONFIGS[d.0]),
@@ -59,7 +64,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
                 return_clamp: 0.0,
                 sweep_lpm: d.2,
                 fdo2: d.3,
-                heater_c: 37.0,
+                heater_c: e.2,
             };
             (config, act)
         })
@@ -109,4 +114,15 @@ fn lung_exchange_does_not_oscillate() {
         assert!(o.lung_co2_ml_min > -5.0, "lung CO2 {}", o.lung_co2_ml_min);
         last = o.p_alv_co2_mmhg;
     }
+}
+
+/// Issue 2: a patient instance under 64 KiB, so thousands of virtual patients fit in cache-sized
+/// memory. (The twin holds fixed-size arrays only.)
+#[test]
+fn a_twin_is_small() {
+    assert!(
+        std::mem::size_of::<Twin>() < 64 * 1024,
+        "{}",
+        std::mem::size_of::<Twin>()
+    );
 }
