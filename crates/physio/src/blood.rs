@@ -242,6 +242,25 @@ pub fn co2_content(pco2_mmhg: f64, ph: f64, so2: f64, chem: &Chemistry) -> f64 {
     co2_content_parts(pco2, ph, so2, &chem).0
 }
 
+/// Local slopes of the dissociation curves at a solved state: (∂CtO2/∂PO2 at fixed PCO2,
+/// dCtCO2/dPCO2 at fixed saturation including the pH change along the buffer line), in
+/// mL/dL per mmHg. Cheap (two powers); the oxygenator uses them to linearise each segment.
+pub fn slopes(state: &GasState, chem: &Chemistry) -> (f64, f64) {
+    let chem = chem.clamped();
+    let p = clamp_or(state.po2_mmhg, LIMITS.po2_mmhg, 40.0);
+    let c = clamp_or(state.pco2_mmhg, LIMITS.pco2_mmhg, 40.0);
+    let h = clamp_or(state.ph, LIMITS.ph, 7.4);
+    let s = clamp_or(state.so2, (0.0, 1.0), 0.0);
+    let x = p * 10f64.powf(virtual_exponent(c, h, chem.temp_c));
+    let (_, ds_dx) = kelman_of_virtual(x);
+    let do2 = 1.34 * chem.hb_g_dl * ds_dx * x / p + 0.0031;
+    let (_, dc_dc, dc_dh, _) = co2_content_parts(c, h, s, &chem);
+    let hco3 = CO2_SOL * c * 10f64.powf(h - 6.1);
+    let beta = 1.43 * chem.hb_g_dl + 7.7;
+    let dh_dc = -(hco3 / c) / (hco3 * LN10 + beta);
+    (do2, (dc_dc + dc_dh * dh_dc).max(1e-6))
+}
+
 /// Forward: contents and full state of blood at the given partial pressures.
 pub fn from_partial_pressures(
     po2_mmhg: f64,
