@@ -89,7 +89,10 @@ impl Experiment {
             circ.oxygenator = OxygenatorModel::by_name(o).ok_or_else(|| {
                 Error::new(
                     "circuit.oxygenator",
-                    format!("unknown oxygenator `{o}`; see docs/experiments.md"),
+                    format!(
+                        "unknown oxygenator `{o}`; allowed: {}",
+                        OxygenatorModel::NAMES.join(", ")
+                    ),
                 )
             })?;
         }

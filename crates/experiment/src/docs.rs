@@ -136,7 +136,7 @@ pub fn reference_markdown() -> String {
     ));
     s.push_str(&format!(
         "| `oxygenator` | - | {} |{} membrane oxygenator model |\n",
-        "`quadrox-adult`",
+        names(&physio::oxygenator::OxygenatorModel::NAMES),
         col(&|_| "preset's".into())
     ));
     s.push_str(&format!(
@@ -164,7 +164,9 @@ pub fn reference_markdown() -> String {
     s.push_str(
         "\n### Top level\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n",
     );
-    s.push_str("| `name` | - | text | none (the table shows the file name) | shown in the summary |\n");
+    s.push_str(
+        "| `name` | - | text | none (the table shows the file name) | shown in the summary |\n",
+    );
     s.push_str("| `description` | - | text | none | free text |\n");
     s.push_str(&format!(
         "| `preset` | - | {} | none | the patient, circuit and settings to start from |\n",
