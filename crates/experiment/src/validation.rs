@@ -383,6 +383,7 @@ pub fn oxygenator_cases() -> Vec<Case> {
 }
 
 /// Ordinary least squares: coefficients of `y ≈ b0 + b1·x1 + …` (normal equations, Gauss–Jordan).
+#[allow(clippy::needless_range_loop)] // index form mirrors the matrix algebra
 fn ols<const K: usize>(rows: &[([f64; K], f64)]) -> [f64; K] {
     let mut a = [[0.0f64; K]; K];
     let mut b = [0.0f64; K];
@@ -424,9 +425,9 @@ fn ols<const K: usize>(rows: &[([f64; K], f64)]) -> [f64; K] {
 /// not one device's curve). The PCO2 slope gets a band of 0.5–2.5 times the published 1.2:
 /// a membrane whose CO2 flux follows the blood–gas PCO2 gradient has dJ/dPCO2 ≈ J/PCO2, about
 /// 2–2.5 mL/min/mmHg here, while the pig regression pooled animals up to PCO2 91 mmHg in
-/// multi-organ failure. The O2 slope per % inlet SO2 is not a membrane property: with the outlet
-/// saturated it is −1.34·Hb·Q/10 per %, and Park's −1.7 is that identity at the pigs' Hb·Q, which
-/// the references do not give; the identity itself is checked instead.
+/// multi-organ failure. Park's O2 slope per % inlet SO2 (−1.7) is left out: with the outlet
+/// saturated it is about −1.34·Hb·Q/10 per %, set by the pigs' Hb and blood flow, which the
+/// references do not give, rather than by the membrane.
 fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
     let hb = 10.0;
     let chem = Chemistry {
@@ -471,9 +472,6 @@ fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
         },
         simulated: sim,
     };
-    // The identity at one point: 1.5 L/min, sweep 1.5, inlet 55 → 75 %.
-    let q = 1.5;
-    let identity = (tr(q, q, 0.75, 45.0).o2_ml_min - tr(q, q, 0.55, 45.0).o2_ml_min) / 20.0;
     vec![
         case(
             "Park: O2 transfer per L/min blood",
@@ -502,16 +500,6 @@ fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
                 hi: 2.5 * 1.2,
             },
             simulated: co2[3],
-        },
-        Case {
-            name: "O2 transfer per % inlet SO2 at 1.5 L/min, Hb 10".into(),
-            source: SRC_CONTENT,
-            unit: "mL/min/%",
-            check: Check::Near {
-                expected: -1.34 * hb * q / 10.0,
-                tolerance: 0.1 * 1.34 * hb * q / 10.0,
-            },
-            simulated: identity,
         },
     ]
 }
