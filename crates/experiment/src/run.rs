@@ -101,10 +101,14 @@ impl Summary {
 
     /// A human table of window means for `only` (all signals when `None`).
     pub fn table(&self, only: Option<&[&str]>) -> String {
-        let sigs: Vec<(usize, &Signal)> = signals::all()
-            .enumerate()
-            .filter(|(_, s)| only.is_none_or(|o| o.contains(&s.name)))
-            .collect();
+        // In the order the file lists them, or the table's order for all.
+        let sigs: Vec<(usize, &Signal)> = match only {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| signals::all().enumerate().find(|(_, s)| s.name == *n))
+                .collect(),
+            None => signals::all().enumerate().collect(),
+        };
         let mut header = vec!["signal".to_string(), "unit".to_string()];
         for w in &self.windows {
             header.push(format!(
@@ -167,6 +171,8 @@ fn fmt_sig(x: f64) -> String {
         format!("{x:.1}")
     } else if a >= 10.0 {
         format!("{x:.2}")
+    } else if a >= 1.0 {
+        format!("{x:.3}")
     } else if a >= 0.001 {
         format!("{x:.4}")
     } else {

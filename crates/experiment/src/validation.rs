@@ -614,13 +614,17 @@ fn change(
 /// VV: more flow raises SaO2; more sweep lowers PaCO2; recirculation rises with flow and with
 /// closer cannulae.
 fn vv_cases() -> Vec<Case> {
-    let shots: Vec<(&str, f64, f64)> = vec![
-        ("vv-femoro-jugular", 2800.0, 6.0),
-        ("vv-femoro-jugular", 3800.0, 6.0),
-        ("vv-femoro-jugular", 3800.0, 2.0),
-        ("vv-femoro-jugular", 3800.0, 8.0),
-        ("vv-femoro-femoral", 2800.0, 6.0),
-        ("vv-femoro-femoral", 3800.0, 6.0),
+    // Shunt 0.95 for the SaO2 case: with the preset's 0.65 and FiO2 1 the native lungs alone
+    // keep SaO2 near 1 at any flow, and there is nothing for the circuit to add.
+    let worse = "shunt_fraction = 0.95";
+    let shots: Vec<(&str, &str, f64, f64)> = vec![
+        ("vv-femoro-jugular", worse, 2200.0, 6.0),
+        ("vv-femoro-jugular", worse, 3200.0, 6.0),
+        ("vv-femoro-jugular", "", 3800.0, 2.0),
+        ("vv-femoro-jugular", "", 3800.0, 8.0),
+        ("vv-femoro-femoral", "", 2800.0, 6.0),
+        ("vv-femoro-femoral", "", 3800.0, 6.0),
+        ("vv-femoro-jugular", "", 3800.0, 6.0),
     ];
     let sig = [
         "art_upper_so2",
@@ -634,8 +638,8 @@ fn vv_cases() -> Vec<Case> {
     let r: Vec<Vec<f64>> = std::thread::scope(|s| {
         let handles: Vec<_> = shots
             .iter()
-            .map(|(conf, rpm, sweep)| {
-                let text = experiment_text("ards-severe", "", conf, *rpm, *sweep, 900.0);
+            .map(|(conf, patient, rpm, sweep)| {
+                let text = experiment_text("ards-severe", patient, conf, *rpm, *sweep, 900.0);
                 s.spawn(move || means(&text, &sig))
             })
             .collect();
@@ -646,7 +650,10 @@ fn vv_cases() -> Vec<Case> {
     });
     vec![
         change(
-            &format!("VV flow {:.1} -> {:.1} L/min: SaO2", r[0][3], r[1][3]),
+            &format!(
+                "VV, shunt 0.95, flow {:.1} -> {:.1} L/min: SaO2",
+                r[0][3], r[1][3]
+            ),
             SRC_MIXING,
             "",
             r[0][0],
@@ -676,7 +683,7 @@ fn vv_cases() -> Vec<Case> {
             "VV 3800 rpm fem-jug -> fem-fem: recirculation",
             SRC_DISTANCE,
             "",
-            r[1][2],
+            r[6][2],
             r[5][2],
             0.02,
         ),
