@@ -338,13 +338,15 @@ impl Experiment {
     /// Read and fully check a file: syntax, ranges, and names against the twin's catalogue.
     pub fn load(path: &std::path::Path) -> Result<Experiment, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new("", format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Error::new("", format!("cannot read the file: {e}")))?;
         Experiment::from_toml(&text)
     }
 
     /// [`Experiment::parse`] followed by [`Experiment::twin_config`].
     pub fn from_toml(text: &str) -> Result<Experiment, Error> {
-        Experiment::parse(text)
+        let exp = Experiment::parse(text)?;
+        exp.twin_config()?;
+        Ok(exp)
     }
 
     /// Check syntax, types, ranges and unknown fields. Names of presets, pumps and oxygenators

@@ -285,7 +285,10 @@ pub fn run_config(
             }
             if want_stats {
                 for (st, (a, b)) in stats.iter_mut().zip(&win_steps) {
-                    if k < *a || k > *b {
+                    // Half-open [start, end), so an event at a window's end does not leak into
+                    // it; a window ending with the run keeps the last sample.
+                    let inside = k >= *a && (k < *b || (k == *b && k == n_steps));
+                    if !inside {
                         continue;
                     }
                     st.samples += 1;
