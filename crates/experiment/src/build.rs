@@ -99,6 +99,18 @@ impl Experiment {
         if let Some(x) = c.coating {
             circ.coating = x;
         }
+        // The twin's own checks (e.g. blood volume per kg of weight, which depends on two fields)
+        // run here, so that a file that loads is a twin that starts.
+        let refused = |e: physio::ConfigError| {
+            let hint = if e.field == "patient.blood_volume_ml" {
+                " (blood_volume_ml divided by weight_kg; adjust either)"
+            } else {
+                ""
+            };
+            Error::new(e.field, format!("{}{hint}", e.message))
+        };
+        cfg.patient.validate().map_err(refused)?;
+        cfg.circuit.validate().map_err(refused)?;
         cfg.seed = self.seed;
         // Default settings follow the final configuration (none: pump stopped, heater off).
         let mut act = presets::default_actuation(&cfg);

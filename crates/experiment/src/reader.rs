@@ -43,7 +43,7 @@ pub fn as_f64(path: &str, v: &Value, unit: &str) -> Result<f64, Error> {
         Value::Integer(i) => *i as f64,
         Value::Float(f) => *f,
         other => {
-            let what = if unit.is_empty() {
+            let what = if unit.is_empty() || unit == "1" {
                 "expected a number".to_string()
             } else {
                 format!("expected a number ({unit})")
@@ -60,7 +60,7 @@ pub fn as_f64(path: &str, v: &Value, unit: &str) -> Result<f64, Error> {
 /// Check `x` against an inclusive range.
 pub fn in_range(path: &str, x: f64, lo: f64, hi: f64, unit: &str) -> Result<f64, Error> {
     if x < lo || x > hi {
-        let unit = if unit.is_empty() {
+        let unit = if unit.is_empty() || unit == "1" {
             String::new()
         } else {
             format!(" {unit}")
@@ -142,7 +142,7 @@ impl<'a> Table<'a> {
                     "missing; required, {}..={}{}",
                     num(lo),
                     num(hi),
-                    if unit.is_empty() {
+                    if unit.is_empty() || unit == "1" {
                         String::new()
                     } else {
                         format!(" {unit}")

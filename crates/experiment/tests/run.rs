@@ -112,3 +112,16 @@ fn patient_overrides_reach_the_twin() {
     assert!((s.final_mean("hb_g_dl") - 9.0).abs() < 0.2);
     assert!((s.final_mean("heart_rate_bpm") - 100.0).abs() < 1e-9);
 }
+
+#[test]
+fn the_twins_own_checks_run_on_load() {
+    let e = Experiment::from_toml(
+        "preset = \"ards-severe\"\nduration_s = 10\n[patient]\nweight_kg = 180\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.path, "patient.blood_volume_ml");
+    assert!(
+        e.message.contains("per kg") && e.message.contains("weight_kg"),
+        "{e}"
+    );
+}
