@@ -177,6 +177,10 @@ pub struct Observation {
     pub drainage_occluded: bool,
     /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
     pub stressed_volume_ml: f64,
+    /// Net flow from the aortic arch into the descending aorta over the last beat, L/min. In
+    /// femoral VA it turns negative when circuit blood climbs past the arch's branches: the
+    /// watershed has moved above the descending aorta.
+    pub arch_to_descending_lpm: f64,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -203,6 +207,9 @@ pub enum Event {
     HeparinInfusion(f64),
     /// Change one patient parameter.
     SetPatient(PatientParam, f64),
+    /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
+    /// scenario with a membrane days into its life; it keeps growing from there.
+    OxygenatorClot(f64),
 }
 
 /// The patient parameters an event may change.
@@ -516,7 +523,7 @@ pub struct Twin {
     obs: Observation,
     guesses: [Option<GasState>; 6],
     // Beat averages.
-    beat_sum: [f64; 5],
+    beat_sum: [f64; 6],
     beat_n: u32,
     // Gas-interval and observation-interval sums.
     venous_vol: [f64; 3],
@@ -666,6 +673,7 @@ impl Twin {
             heater_c: 0.0,
             drainage_occluded: false,
             stressed_volume_ml: 0.0,
+            arch_to_descending_lpm: 0.0,
         };
         let mut twin = Twin {
             steps: 0,
@@ -691,14 +699,14 @@ impl Twin {
             oxy_delta: (0.0, 0.0),
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
-            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
-            pfhb: PlasmaFreeHb { mg_dl: 2.0 },
+            // Starts without free haemoglobin and with full haptoglobin (hemolysis.rs).
+            pfhb: PlasmaFreeHb::new(),
             heparin,
             thrombus: Thrombus::default(),
             balance: Balance::default(),
             obs,
             guesses: [None; 6],
-            beat_sum: [0.0; 5],
+            beat_sum: [0.0; 6],
             beat_n: 0,
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
@@ -775,6 +783,7 @@ impl Twin {
         self.beat_sum[2] += circ.p[cv::LA];
         self.beat_sum[3] += circ.p[cv::PA];
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
+        self.beat_sum[5] += circ.q[cv::E_AA_DA] * dt;
         self.beat_n += 1;
         let period = circ.beat.period_s;
         if circ.beat.advance(dt, self.params.heart_rate_bpm) {
@@ -785,7 +794,8 @@ impl Twin {
             self.obs.p_pa_mean_mmhg = self.beat_sum[3] / n;
             self.obs.stroke_volume_ml = self.beat_sum[4];
             self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
-            self.beat_sum = [0.0; 5];
+            self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
+            self.beat_sum = [0.0; 6];
             self.beat_n = 0;
         }
         circ.act = circ.beat.activation();
@@ -1107,6 +1117,16 @@ impl Twin {
                 self.heparin.set_infusion(u);
             }
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
+            Event::OxygenatorClot(f) => {
+                check(
+                    "event.oxygenator_clot",
+                    f,
+                    0.0,
+                    crate::oxygenator::MAX_CLOT,
+                    "",
+                )?;
+                self.thrombus.oxygenator_fraction = f;
+            }
         }
         Ok(())
     }
