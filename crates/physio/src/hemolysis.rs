@@ -282,6 +282,19 @@ impl PlasmaFreeHb {
         }
     }
 
+    /// A pool already holding `mg_dl` of plasma Hb (e.g. 2 mg/dL from normal red-cell
+    /// turnover): bound to haptoglobin as far as the capacity reaches, the rest unbound.
+    /// Use this rather than a struct literal: the struct carries the haptoglobin state too.
+    pub fn with_mg_dl(mg_dl: f64) -> Self {
+        let total = finite_nonneg(mg_dl).min(10_000.0);
+        let bound = total.min(HP_CAPACITY_MG_DL);
+        PlasmaFreeHb {
+            mg_dl: total,
+            unbound_mg_dl: total - bound,
+            haptoglobin_capacity_mg_dl: HP_CAPACITY_MG_DL - bound,
+        }
+    }
+
     /// Hp-bound share, mg/dL.
     pub fn bound_mg_dl(&self) -> f64 {
         (self.mg_dl - self.unbound_mg_dl).max(0.0)
@@ -448,6 +461,18 @@ mod tests {
         assert!(p.haptoglobin_capacity_mg_dl < 5.0);
         p.step(4.0 * 86_400.0, 0.0, plasma_ml);
         assert!((p.haptoglobin_capacity_mg_dl - 100.0 * (1.0 - (-1f64).exp())).abs() < 1.0);
+    }
+
+    #[test]
+    fn with_level_splits_pools() {
+        let p = PlasmaFreeHb::with_mg_dl(2.0);
+        assert_eq!(
+            (p.mg_dl, p.unbound_mg_dl, p.haptoglobin_capacity_mg_dl),
+            (2.0, 0.0, 98.0)
+        );
+        let p = PlasmaFreeHb::with_mg_dl(130.0);
+        assert_eq!((p.unbound_mg_dl, p.haptoglobin_capacity_mg_dl), (30.0, 0.0));
+        assert_eq!(PlasmaFreeHb::with_mg_dl(f64::NAN).mg_dl, 0.0);
     }
 
     #[test]
