@@ -1,7 +1,7 @@
 //! The reference tables of docs/experiments.md, generated from the parameter, setting, event
 //! and signal tables and from the presets, so the document cannot drift from the code. A test
 //! compares the document's generated block with this output (`UPDATE_DOCS=1` rewrites it).
-use crate::format::{COATINGS, CONFIGURATIONS, EVENT_KINDS, MAX_DURATION_S};
+use crate::format::{COATINGS, CONFIGURATIONS, EVENT_KINDS, MAX_DURATION_S, SENSOR_FAULTS};
 use crate::params::{self, PATIENT_FIELDS, SETTING_FIELDS};
 use crate::reader::num;
 use crate::signals;
@@ -199,6 +199,31 @@ pub fn reference_markdown() -> String {
         ));
     }
     s.push_str("| `set_patient` | `param`, `value` | `param`: a patient field marked yes above; `value`: that field's range | that field's | change one patient parameter |\n");
+
+    s.push_str("\n### `[sensors]` and timeline `sensor`\n\n| field | values | default | meaning |\n|---|---|---|---|\n");
+    s.push_str("| `enabled` | true / false | false | also record what the console's sensors read: `sensor_<channel>` and `sensor_<channel>_valid` |\n");
+    s.push_str("| `noise` | true / false | true | Gaussian measurement noise on every channel (sampling, range and resolution stay) |\n");
+    s.push_str("\nTimeline `sensor = { channel = ..., fault = ..., value = ... }` (needs `enabled = true`):\n\n| fault | meaning |\n|---|---|\n");
+    for (name, doc) in SENSOR_FAULTS {
+        s.push_str(&format!("| `{name}` | {doc} |\n"));
+    }
+    s.push_str("\nChannels (`physio::sensors`; σ = σ_abs + σ_rel·|truth|, sampled and held at the rate, saturated at the range, rounded to the resolution):\n\n| channel | signals | unit | σ_abs | σ_rel | rate (Hz) | range | resolution |\n|---|---|---|---|---|---|---|---|\n");
+    for ch in physio::sensors::Channel::ALL {
+        let sp = ch.spec();
+        s.push_str(&format!(
+            "| `{}` | `sensor_{}`, `sensor_{}_valid` | {} | {} | {} | {} | {}..={} | {} |\n",
+            sp.name,
+            sp.name,
+            sp.name,
+            sp.unit,
+            fmt_default(sp.sigma_abs),
+            fmt_default(sp.sigma_rel),
+            fmt_default(1.0 / sp.period_s),
+            num(sp.range.0),
+            num(sp.range.1),
+            fmt_default(sp.resolution)
+        ));
+    }
 
     s.push_str("\n### Signals\n\nThe twin's true values (before any sensor model). Flags are 0 or 1, so their window mean is the share of time they were set.\n\n| signal | unit | meaning |\n|---|---|---|\n");
     for sig in signals::all() {

@@ -7,8 +7,9 @@
 use crate::error::Error;
 use crate::params;
 use crate::reader::{Table, as_f64, in_range, join, kind, num};
-use crate::signals::{self, Signal};
+use crate::signals;
 use physio::coagulation::Coating;
+use physio::sensors::{Channel, Fault};
 use physio::{Configuration, Event, Twin};
 use toml::Value;
 
@@ -52,7 +53,51 @@ pub struct TimelineEntry {
     pub at_s: f64,
     pub set: Vec<(&'static str, f64)>,
     pub event: Option<Event>,
+    pub sensor: Option<SensorAction>,
 }
+
+/// Sensor models between the twin's truth and what a console would read (`physio::sensors`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SensorSpec {
+    /// Record the measured signals (`sensor_*`) alongside the true ones.
+    pub enabled: bool,
+    /// Gaussian measurement noise on every channel (sampling, range and resolution stay).
+    pub noise: bool,
+}
+
+impl Default for SensorSpec {
+    fn default() -> Self {
+        SensorSpec {
+            enabled: false,
+            noise: true,
+        }
+    }
+}
+
+/// A sensor fault switched on (or all faults cleared) on one channel.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SensorAction {
+    Fault(Channel, Fault),
+    Clear(Channel),
+}
+
+/// The sensor faults a timeline may switch: name, whether it takes a value, the value's meaning.
+pub const SENSOR_FAULTS: &[(&str, &str)] = &[
+    (
+        "stuck",
+        "the output freezes at its current value and stays flagged valid (the dangerous kind)",
+    ),
+    (
+        "dropout",
+        "no data: flagged invalid, the value holds the last output",
+    ),
+    ("offset", "constant error; `value` in the channel's unit"),
+    (
+        "drift",
+        "error growing from now on; `value` in the channel's unit per hour",
+    ),
+    ("clear", "switch every fault on the channel off"),
+];
 
 /// A named interval over which signal means are reported.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +113,7 @@ pub struct Output {
     /// CSV sample interval, s.
     pub sample_interval_s: f64,
     /// Signals in the CSV and the human table; all when `None`.
-    pub signals: Option<Vec<&'static str>>,
+    pub signals: Option<Vec<String>>,
     /// Length of the final window; default max(10 % of the duration, 60 s), capped at the run.
     pub final_window_s: Option<f64>,
 }
@@ -94,6 +139,7 @@ pub struct Experiment {
     pub circuit: CircuitSpec,
     /// Initial settings overriding the preset's.
     pub settings: Vec<(&'static str, f64)>,
+    pub sensors: SensorSpec,
     pub seed: u64,
     pub duration_s: f64,
     /// Sorted by time; entries at the same time keep file order.
@@ -111,6 +157,7 @@ const TOP_KEYS: &[&str] = &[
     "patient",
     "circuit",
     "settings",
+    "sensors",
     "timeline",
     "windows",
     "output",
@@ -184,6 +231,13 @@ pub const EVENT_KINDS: &[EventKind] = &[
         range: Some((0.0, 1.0)),
         unit: "1",
         doc: "Sudden loss of this share of the membrane's gas transfer.",
+    },
+    EventKind {
+        kind: "oxygenator_clot",
+        field: "fraction",
+        range: Some((0.0, 0.98)),
+        unit: "1",
+        doc: "Set the oxygenator's thrombus burden (share of membrane lost), e.g. to start with a membrane days into its life; it keeps growing from there.",
     },
     EventKind {
         kind: "volume",
@@ -306,12 +360,61 @@ fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
                 "return_kink" => Event::ReturnKink(x),
                 "air_entrainment" => Event::AirEntrainment(x),
                 "oxygenator_failure" => Event::OxygenatorFailure(x),
+                "oxygenator_clot" => Event::OxygenatorClot(x),
                 "volume" => Event::Volume(x),
                 "bleeding" => Event::Bleeding(x),
                 "heparin_bolus" => Event::HeparinBolus(x),
                 _ => Event::HeparinInfusion(x),
             }
         }
+    })
+}
+
+fn parse_sensor_action(path: &str, v: &Value) -> Result<SensorAction, Error> {
+    let tab = Table::from_value(path.to_string(), v, &["channel", "fault", "value"])?;
+    let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.spec().name).collect();
+    let cname = tab.str_opt("channel")?.ok_or_else(|| {
+        Error::new(
+            tab.at("channel"),
+            format!("missing; one of: {}", channels.join(", ")),
+        )
+    })?;
+    let ch = Channel::by_name(cname).ok_or_else(|| {
+        Error::new(
+            tab.at("channel"),
+            format!(
+                "unknown channel `{cname}`; allowed: {}",
+                channels.join(", ")
+            ),
+        )
+    })?;
+    let faults: Vec<&str> = SENSOR_FAULTS.iter().map(|(n, _)| *n).collect();
+    let fname = tab.choice_opt("fault", &faults)?.ok_or_else(|| {
+        Error::new(
+            tab.at("fault"),
+            format!("missing; one of: {}", faults.join(", ")),
+        )
+    })?;
+    let unit = ch.spec().unit;
+    let needs_value = matches!(fname, "offset" | "drift");
+    if !needs_value && tab.get("value").is_some() {
+        return Err(Error::new(
+            tab.at("value"),
+            format!("`{fname}` takes no value"),
+        ));
+    }
+    // Any finite magnitude: the channel's measuring range bounds what it can show anyway.
+    let value = if needs_value {
+        tab.f64_req("value", -1e6, 1e6, unit)?
+    } else {
+        0.0
+    };
+    Ok(match fname {
+        "stuck" => SensorAction::Fault(ch, Fault::Stuck),
+        "dropout" => SensorAction::Fault(ch, Fault::Dropout),
+        "offset" => SensorAction::Fault(ch, Fault::Offset(value)),
+        "drift" => SensorAction::Fault(ch, Fault::Drift(value)),
+        _ => SensorAction::Clear(ch),
     })
 }
 
@@ -452,6 +555,18 @@ impl Experiment {
             settings = parse_settings(&tab)?;
         }
 
+        // [sensors]
+        let mut sensors = SensorSpec::default();
+        if let Some(v) = top.get("sensors") {
+            let tab = Table::from_value("sensors".into(), v, &["enabled", "noise"])?;
+            if let Some(b) = tab.bool_opt("enabled")? {
+                sensors.enabled = b;
+            }
+            if let Some(b) = tab.bool_opt("noise")? {
+                sensors.noise = b;
+            }
+        }
+
         // [[timeline]]
         let mut timeline = Vec::new();
         if let Some(v) = top.get("timeline") {
@@ -466,7 +581,7 @@ impl Experiment {
             };
             for (i, item) in items.iter().enumerate() {
                 let path = format!("timeline[{i}]");
-                let tab = Table::from_value(path, item, &["at", "set", "event"])?;
+                let tab = Table::from_value(path, item, &["at", "set", "event", "sensor"])?;
                 let at_path = tab.at("at");
                 let at = match tab.get("at") {
                     None => {
@@ -509,10 +624,22 @@ impl Experiment {
                     None => None,
                     Some(v) => Some(parse_event(&tab.at("event"), v)?),
                 };
-                if set.is_empty() && event.is_none() {
+                let sensor = match tab.get("sensor") {
+                    None => None,
+                    Some(v) => {
+                        if !sensors.enabled {
+                            return Err(Error::new(
+                                tab.at("sensor"),
+                                "sensor faults need `[sensors] enabled = true`",
+                            ));
+                        }
+                        Some(parse_sensor_action(&tab.at("sensor"), v)?)
+                    }
+                };
+                if set.is_empty() && event.is_none() && sensor.is_none() {
                     return Err(Error::new(
                         tab.path.clone(),
-                        "does nothing: give `set = { ... }` and/or `event = { kind = ..., ... }`",
+                        "does nothing: give `set = { ... }`, `event = { kind = ..., ... }` and/or `sensor = { channel = ..., fault = ... }`",
                     ));
                 }
                 timeline.push(TimelineEntry {
@@ -520,6 +647,7 @@ impl Experiment {
                     at_s: at,
                     set,
                     event,
+                    sensor,
                 });
             }
         }
@@ -624,16 +752,21 @@ impl Experiment {
                             format!("expected a signal name, found {}", kind(s)),
                         ));
                     };
-                    let sig: &Signal = signals::find(s).ok_or_else(|| {
-                        Error::new(
-                            ip.clone(),
+                    let known = signals::find(s).is_some()
+                        || (sensors.enabled
+                            && signals::sensor_signals().iter().any(|x| x.name == *s));
+                    if !known {
+                        let hint = if s.starts_with("sensor_") && !sensors.enabled {
+                            "sensor signals need `[sensors] enabled = true`".to_string()
+                        } else {
                             format!(
-                                "unknown signal `{s}`; see docs/experiments.md or `ecmo sim --list-signals`; allowed: {}",
+                                "see docs/experiments.md; allowed: {}",
                                 signals::names().join(", ")
-                            ),
-                        )
-                    })?;
-                    list.push(sig.name);
+                            )
+                        };
+                        return Err(Error::new(ip, format!("unknown signal `{s}`; {hint}")));
+                    }
+                    list.push(s.clone());
                 }
                 if list.is_empty() {
                     return Err(Error::new(
@@ -652,6 +785,7 @@ impl Experiment {
             patient,
             circuit,
             settings,
+            sensors,
             seed,
             duration_s,
             timeline,

@@ -1,8 +1,9 @@
 //! Running an experiment on the twin: timeline, window statistics, CSV.
 use crate::error::Error;
-use crate::format::{Experiment, Window};
+use crate::format::{Experiment, SensorAction, Window};
 use crate::params;
 use crate::signals::{self, Signal};
+use physio::sensors::{Channel, SensorSuite};
 use physio::{Actuation, Twin, TwinConfig};
 use std::io::Write;
 
@@ -16,7 +17,7 @@ pub const STATS_INTERVAL_S: f64 = 0.02;
 pub struct WindowStats {
     pub window: Window,
     pub samples: u64,
-    /// Indexed like [`signals::all`].
+    /// Indexed like [`Summary::names`].
     pub mean: Vec<f64>,
     pub min: Vec<f64>,
     pub max: Vec<f64>,
@@ -29,12 +30,11 @@ pub struct Summary {
     pub preset: Option<String>,
     pub duration_s: f64,
     pub seed: u64,
+    /// Every recorded signal: the true ones, then the sensor ones when enabled.
+    pub names: Vec<String>,
+    pub units: Vec<String>,
     /// The final window first, then the file's windows in order.
     pub windows: Vec<WindowStats>,
-}
-
-fn signal_index(name: &str) -> Option<usize> {
-    signals::all().position(|s| s.name == name)
 }
 
 impl Summary {
@@ -44,7 +44,7 @@ impl Summary {
 
     /// Mean of `signal` over window `window`; `None` if either is unknown.
     pub fn mean(&self, window: &str, signal: &str) -> Option<f64> {
-        let i = signal_index(signal)?;
+        let i = self.names.iter().position(|n| n == signal)?;
         self.window(window).map(|w| w.mean[i])
     }
 
@@ -65,15 +65,15 @@ impl Summary {
                 .unwrap_or(Value::Null)
         };
         let mut units = Map::new();
-        for s in signals::all() {
-            units.insert(s.name.into(), Value::String(s.unit.into()));
+        for (n, u) in self.names.iter().zip(&self.units) {
+            units.insert(n.clone(), Value::String(u.clone()));
         }
         let mut windows = Map::new();
         for w in &self.windows {
             let stat = |v: &Vec<f64>| {
                 let mut m = Map::new();
-                for (s, x) in signals::all().zip(v) {
-                    m.insert(s.name.into(), num(*x));
+                for (n, x) in self.names.iter().zip(v) {
+                    m.insert(n.clone(), num(*x));
                 }
                 Value::Object(m)
             };
@@ -100,14 +100,14 @@ impl Summary {
     }
 
     /// A human table of window means for `only` (all signals when `None`).
-    pub fn table(&self, only: Option<&[&str]>) -> String {
+    pub fn table(&self, only: Option<&[String]>) -> String {
         // In the order the file lists them, or the table's order for all.
-        let sigs: Vec<(usize, &Signal)> = match only {
+        let sigs: Vec<usize> = match only {
             Some(names) => names
                 .iter()
-                .filter_map(|n| signals::all().enumerate().find(|(_, s)| s.name == *n))
+                .filter_map(|n| self.names.iter().position(|m| m == n))
                 .collect(),
-            None => signals::all().enumerate().collect(),
+            None => (0..self.names.len()).collect(),
         };
         let mut header = vec!["signal".to_string(), "unit".to_string()];
         for w in &self.windows {
@@ -119,8 +119,8 @@ impl Summary {
             ));
         }
         let mut rows = vec![header];
-        for (i, s) in sigs {
-            let mut r = vec![s.name.to_string(), s.unit.to_string()];
+        for i in sigs {
+            let mut r = vec![self.names[i].clone(), self.units[i].clone()];
             for w in &self.windows {
                 r.push(fmt_sig(w.mean[i]));
             }
@@ -203,23 +203,43 @@ pub fn run_config(
 ) -> Result<Summary, Error> {
     let mut twin = Twin::new(config).map_err(|e| Error::new(e.field, e.message))?;
     let mut act = initial;
-    let all: Vec<&Signal> = signals::all().collect();
+    let truth: Vec<&Signal> = signals::all().collect();
+    let sensor_sigs = if exp.sensors.enabled {
+        signals::sensor_signals()
+    } else {
+        Vec::new()
+    };
+    let mut suite = SensorSuite::new(exp.seed);
+    if !exp.sensors.noise {
+        for ch in Channel::ALL {
+            suite.set_noise(ch, false);
+        }
+    }
+    let mut names: Vec<String> = truth.iter().map(|s| s.name.to_string()).collect();
+    let mut units: Vec<String> = truth.iter().map(|s| s.unit.to_string()).collect();
+    for s in &sensor_sigs {
+        names.push(s.name.clone());
+        units.push(s.unit.to_string());
+    }
     let csv_cols: Vec<usize> = match &exp.output.signals {
-        Some(list) => list.iter().filter_map(|n| signal_index(n)).collect(),
-        None => (0..all.len()).collect(),
+        Some(list) => list
+            .iter()
+            .filter_map(|n| names.iter().position(|m| m == n))
+            .collect(),
+        None => (0..names.len()).collect(),
     };
     let io = |e: std::io::Error| Error::new("", format!("writing CSV: {e}"));
     if let Some(w) = csv.as_deref_mut() {
         let mut header = String::from("time_s");
         for &c in &csv_cols {
             header.push(',');
-            header.push_str(all[c].name);
+            header.push_str(&names[c]);
         }
         writeln!(w, "{header}").map_err(io)?;
     }
 
     let windows = exp.all_windows();
-    let n = all.len();
+    let n = names.len();
     let mut stats: Vec<WindowStats> = windows
         .iter()
         .map(|w| WindowStats {
@@ -255,6 +275,13 @@ pub fn run_config(
                     )
                 })?;
             }
+            match entry.sensor {
+                Some(SensorAction::Fault(ch, f)) => suite.set_fault(ch, f).map_err(|e| {
+                    Error::new(format!("timeline[{}].sensor", entry.index), e.to_string())
+                })?,
+                Some(SensorAction::Clear(ch)) => suite.clear_faults(ch),
+                None => {}
+            }
             next += 1;
         }
         let want_stats = k % stat_every == 0 || k == n_steps;
@@ -263,15 +290,26 @@ pub fn run_config(
             let o = twin.observe();
             // Rounded to the microsecond so that CSV times read 0.5, not 0.5000000000000001.
             let t = (k as f64 * Twin::DT_S * 1e6).round() / 1e6;
-            for (v, s) in values.iter_mut().zip(&all) {
+            for (v, s) in values.iter_mut().zip(&truth) {
                 *v = (s.get)(&o);
+            }
+            if !sensor_sigs.is_empty() {
+                let readings = suite.sample(&o);
+                for (v, s) in values[truth.len()..].iter_mut().zip(&sensor_sigs) {
+                    let r = readings.get(s.channel);
+                    *v = if s.valid {
+                        f64::from(u8::from(r.valid))
+                    } else {
+                        r.value
+                    };
+                }
             }
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 return Err(Error::new(
                     "",
                     format!(
                         "the twin produced a non-finite `{}` at t = {t} s; please report this file",
-                        all[i].name
+                        names[i]
                     ),
                 ));
             }
@@ -323,6 +361,8 @@ pub fn run_config(
         preset: exp.preset.clone(),
         duration_s: exp.duration_s,
         seed: exp.seed,
+        names,
+        units,
         windows: stats,
     })
 }

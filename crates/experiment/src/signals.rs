@@ -106,6 +106,8 @@ signals! {
     p_alv_co2_mmhg, "mmHg", "Alveolar PCO2.", |o| o.p_alv_co2_mmhg;
     air_to_patient_ml, "mL", "Air passed through the return cannula into the patient since the start.", |o| o.air_to_patient_ml;
     heater_c, "degC", "Heater water set point in use (0 = off).", |o| o.heater_c;
+    stressed_volume_ml, "mL", "Stressed volume of the patient's vessels (above their unstressed volumes).", |o| o.stressed_volume_ml;
+    arch_to_descending_lpm, "L/min", "Net flow from the aortic arch into the descending aorta over the last beat; negative in femoral VA when circuit blood climbs past the arch's branches (watershed above the descending aorta).", |o| o.arch_to_descending_lpm;
     drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);
 }
 
@@ -122,4 +124,36 @@ pub fn find(name: &str) -> Option<&'static Signal> {
 /// Every signal name, for error messages.
 pub fn names() -> Vec<&'static str> {
     all().map(|s| s.name).collect()
+}
+
+/// Measured (sensor) signals, present when `[sensors] enabled = true`: for each console channel
+/// `sensor_<channel>` (the reading) and `sensor_<channel>_valid` (1 when valid, 0 during a
+/// dropout or before the first sample).
+pub struct SensorSignal {
+    pub name: String,
+    pub unit: &'static str,
+    pub channel: physio::sensors::Channel,
+    /// The validity flag rather than the value.
+    pub valid: bool,
+}
+
+/// Every sensor signal, value then validity, channel by channel.
+pub fn sensor_signals() -> Vec<SensorSignal> {
+    let mut out = Vec::new();
+    for ch in physio::sensors::Channel::ALL {
+        let spec = ch.spec();
+        out.push(SensorSignal {
+            name: format!("sensor_{}", spec.name),
+            unit: spec.unit,
+            channel: ch,
+            valid: false,
+        });
+        out.push(SensorSignal {
+            name: format!("sensor_{}_valid", spec.name),
+            unit: "0/1",
+            channel: ch,
+            valid: true,
+        });
+    }
+    out
 }

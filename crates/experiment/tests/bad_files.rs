@@ -262,3 +262,47 @@ fn garbage_never_panics() {
         assert!(Experiment::parse(s).is_err(), "accepted: {s}");
     }
 }
+
+#[test]
+fn sensor_faults_are_checked() {
+    assert_err(
+        &format!(
+            "{BASE}[[timeline]]\nat = 5\nsensor = {{ channel = \"flow\", fault = \"stuck\" }}\n"
+        ),
+        "timeline[0].sensor",
+        &["[sensors] enabled = true"],
+    );
+    let on = format!("{BASE}[sensors]\nenabled = true\n");
+    assert_err(
+        &format!(
+            "{on}[[timeline]]\nat = 5\nsensor = {{ channel = \"flux\", fault = \"stuck\" }}\n"
+        ),
+        "timeline[0].sensor.channel",
+        &["unknown channel `flux`", "p_drainage"],
+    );
+    assert_err(
+        &format!(
+            "{on}[[timeline]]\nat = 5\nsensor = {{ channel = \"flow\", fault = \"drift\" }}\n"
+        ),
+        "timeline[0].sensor.value",
+        &["missing", "L/min"],
+    );
+    assert_err(
+        &format!(
+            "{on}[[timeline]]\nat = 5\nsensor = {{ channel = \"flow\", fault = \"stuck\", value = 2 }}\n"
+        ),
+        "timeline[0].sensor.value",
+        &["takes no value"],
+    );
+    assert_err(
+        &format!("{BASE}[output]\nsignals = [\"sensor_flow\"]\n"),
+        "output.signals[0]",
+        &["[sensors] enabled = true"],
+    );
+    assert!(
+        Experiment::parse(&format!(
+            "{on}[output]\nsignals = [\"sensor_flow\", \"sensor_flow_valid\"]\n"
+        ))
+        .is_ok()
+    );
+}

@@ -125,3 +125,44 @@ fn the_twins_own_checks_run_on_load() {
         "{e}"
     );
 }
+
+#[test]
+fn sensors_read_the_truth_and_their_faults_act() {
+    let text = r#"
+preset = "ards-severe"
+duration_s = 90
+[circuit]
+configuration = "vv-femoro-jugular"
+[sensors]
+enabled = true
+noise = false
+[[timeline]]
+at = 30
+sensor = { channel = "flow", fault = "stuck" }
+[[timeline]]
+at = 30
+set = { pump_rpm = 2500 }
+[[timeline]]
+at = 60
+sensor = { channel = "p_drainage", fault = "dropout" }
+[windows]
+healthy = [20, 30]
+stuck = [50, 60]
+dropped = [61, 90]
+"#;
+    let s = run(text);
+    // Noise off: a healthy sensor reads the truth to its resolution (0.01 L/min).
+    let truth = s.mean("healthy", "circuit_flow_lpm").unwrap();
+    let read = s.mean("healthy", "sensor_flow").unwrap();
+    assert!((truth - read).abs() < 0.01, "truth {truth} read {read}");
+    // Stuck: the reading stays at its old value while the flow falls, still flagged valid.
+    let stuck = s.window("stuck").unwrap();
+    let i = s.names.iter().position(|n| n == "sensor_flow").unwrap();
+    assert_eq!(stuck.min[i], stuck.max[i]);
+    assert!((stuck.mean[i] - read).abs() < 0.02);
+    assert!(s.mean("stuck", "circuit_flow_lpm").unwrap() < truth - 0.5);
+    assert_eq!(s.mean("stuck", "sensor_flow_valid"), Some(1.0));
+    // Dropout: flagged invalid.
+    assert_eq!(s.mean("dropped", "sensor_p_drainage_valid"), Some(0.0));
+    assert_eq!(s.mean("healthy", "sensor_p_drainage_valid"), Some(1.0));
+}
