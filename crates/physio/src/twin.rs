@@ -183,6 +183,70 @@ pub struct Observation {
     pub arch_to_descending_lpm: f64,
 }
 
+impl Default for Observation {
+    /// All zeros (saturations 0, pH 7.4, mains on, battery full): a blank to fill in tests and
+    /// tools with `..Observation::default()`, so that new fields do not break them.
+    fn default() -> Self {
+        let gas = GasState {
+            po2_mmhg: 0.0,
+            pco2_mmhg: 0.0,
+            ph: 7.4,
+            so2: 0.0,
+        };
+        Observation {
+            time_s: 0.0,
+            pump_speed_rpm: 0.0,
+            circuit_flow_lpm: 0.0,
+            p_drainage_mmhg: 0.0,
+            p_pre_oxy_mmhg: 0.0,
+            p_post_oxy_mmhg: 0.0,
+            delta_p_oxy_mmhg: 0.0,
+            pre_oxy: gas,
+            post_oxy: gas,
+            circuit_temp_c: 0.0,
+            bubble: false,
+            sweep_lpm: 0.0,
+            fdo2: 0.21,
+            oxy_o2_transfer_ml_min: 0.0,
+            oxy_co2_transfer_ml_min: 0.0,
+            plasma_fhb_mg_dl: 0.0,
+            anti_xa_iu_ml: 0.0,
+            act_s: 0.0,
+            oxy_clot_fraction: 0.0,
+            pump_clot_fraction: 0.0,
+            mains_power: true,
+            battery_fraction: 1.0,
+            heart_rate_bpm: 0.0,
+            p_art_mmhg: 0.0,
+            map_mmhg: 0.0,
+            cvp_mmhg: 0.0,
+            p_la_mmhg: 0.0,
+            p_pa_mean_mmhg: 0.0,
+            cardiac_output_lpm: 0.0,
+            art_upper: gas,
+            art_lower: gas,
+            svo2: 0.0,
+            hb_g_dl: 0.0,
+            patient_temp_c: 0.0,
+            vo2_ml_min: 0.0,
+            vco2_ml_min: 0.0,
+            recirculation_fraction: 0.0,
+            blood_volume_ml: 0.0,
+            venous_return_so2: 0.0,
+            lung_o2_ml_min: 0.0,
+            lung_co2_ml_min: 0.0,
+            stroke_volume_ml: 0.0,
+            p_alv_o2_mmhg: 0.0,
+            p_alv_co2_mmhg: 0.0,
+            air_to_patient_ml: 0.0,
+            heater_c: 0.0,
+            drainage_occluded: false,
+            stressed_volume_ml: 0.0,
+            arch_to_descending_lpm: 0.0,
+        }
+    }
+}
+
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
@@ -539,15 +603,6 @@ const G_PRE: usize = 3;
 const G_POST: usize = 4;
 const G_VEN: usize = 5;
 
-fn gas_zero() -> GasState {
-    GasState {
-        po2_mmhg: 0.0,
-        pco2_mmhg: 0.0,
-        ph: 7.4,
-        so2: 0.0,
-    }
-}
-
 impl Twin {
     /// Fixed step of the fast (hemodynamic) subsystem, s.
     pub const DT_S: f64 = 0.002;
@@ -625,55 +680,18 @@ impl Twin {
         let lungs = lungs::Lungs::new(p.weight_kg, pao2, paco2);
         let heparin = Heparin::new(p.weight_kg);
         let obs = Observation {
-            time_s: 0.0,
-            pump_speed_rpm: 0.0,
-            circuit_flow_lpm: 0.0,
-            p_drainage_mmhg: 0.0,
-            p_pre_oxy_mmhg: 0.0,
-            p_post_oxy_mmhg: 0.0,
-            delta_p_oxy_mmhg: 0.0,
-            pre_oxy: gas_zero(),
-            post_oxy: gas_zero(),
             circuit_temp_c: p.temp_c,
-            bubble: false,
-            sweep_lpm: 0.0,
-            fdo2: 0.21,
-            oxy_o2_transfer_ml_min: 0.0,
-            oxy_co2_transfer_ml_min: 0.0,
-            plasma_fhb_mg_dl: 0.0,
-            anti_xa_iu_ml: 0.0,
-            act_s: 0.0,
-            oxy_clot_fraction: 0.0,
-            pump_clot_fraction: 0.0,
-            mains_power: true,
-            battery_fraction: 1.0,
             heart_rate_bpm: p.heart_rate_bpm,
-            p_art_mmhg: 0.0,
-            map_mmhg: 0.0,
-            cvp_mmhg: 0.0,
-            p_la_mmhg: 0.0,
-            p_pa_mean_mmhg: 0.0,
-            cardiac_output_lpm: 0.0,
-            art_upper: gas_zero(),
-            art_lower: gas_zero(),
-            svo2: 0.0,
             hb_g_dl: p.hb_g_dl,
             patient_temp_c: p.temp_c,
             vo2_ml_min: vo2,
             vco2_ml_min: vco2,
-            recirculation_fraction: 0.0,
             blood_volume_ml: p.blood_volume_ml,
-            venous_return_so2: 0.0,
             lung_o2_ml_min: vo2,
             lung_co2_ml_min: vco2,
-            stroke_volume_ml: 0.0,
             p_alv_o2_mmhg: pao2,
             p_alv_co2_mmhg: paco2,
-            air_to_patient_ml: 0.0,
-            heater_c: 0.0,
-            drainage_occluded: false,
-            stressed_volume_ml: 0.0,
-            arch_to_descending_lpm: 0.0,
+            ..Observation::default()
         };
         let mut twin = Twin {
             steps: 0,
