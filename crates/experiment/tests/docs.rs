@@ -21,3 +21,19 @@ fn reference_tables_are_current() {
         }
     }
 }
+
+/// Every TOML example in docs/experiments.md loads.
+#[test]
+fn toml_examples_in_the_docs_load() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/experiments.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut found = 0;
+    for block in text.split("```toml\n").skip(1) {
+        let body = block.split("```").next().unwrap();
+        if let Err(e) = experiment::Experiment::from_toml(body) {
+            panic!("docs example does not load: {e}\n{body}");
+        }
+        found += 1;
+    }
+    assert!(found >= 1);
+}
