@@ -3,7 +3,8 @@
 //! An experiment is a TOML file that names a patient (a preset, parameters, or both), a circuit,
 //! initial settings, a timeline of setting changes and injected events, and a duration. This
 //! crate parses such files with errors that name the offending field by its dotted path and give
-//! the allowed range, runs them on `physio::Twin`, and summarises the named signals over windows.
+//! the allowed range, runs them on `physio::Twin` (optionally through `physio::sensors`, with
+//! sensor faults on the timeline), and summarises the named signals over windows.
 //! It also holds the validation suite behind `ecmo validate` and the twin's speed benchmark.
 //!
 //! Invariants:
