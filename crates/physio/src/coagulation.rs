@@ -49,7 +49,7 @@
 //! | coating | uncoated 1, heparin-bonded 0.5, long-acting 0.2 | assumption ordering the surfaces as circuit.md asks |
 //! | heparin | 1/(1 + aXa/0.085) | with heparin-bonded at aXa 0.5: change-out in about 3 weeks ("weeks") |
 //! | flow | 1 + 9/(1 + (Q/1 L/min)⁴) | about 1 above 2 L/min, 5.5× at 1 L/min, 10× at stasis: flow below 1–1.5 L/min raises thrombosis risk (circuit.md) |
-//! | site | oxygenator 1, pump head 0.3 | pump-head thrombosis is rarer than oxygenator thrombosis [M] |
+//! | site | oxygenator 1, pump head 0.3 | pump-head thrombosis is rarer than oxygenator thrombosis \[M\] |
 //! | ε | 0.001 | seed of adsorbed protein and platelets |
 //!
 //! Not modelled: antithrombin, heparin resistance, HIT, platelet count, fibrinolysis, bleeding.

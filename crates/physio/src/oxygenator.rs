@@ -105,8 +105,8 @@ impl OxygenatorModel {
     ///
     /// | quantity | value | source |
     /// |---|---|---|
-    /// | area | 1.8 m² | circuit.md [M] |
-    /// | priming | 215 mL | circuit.md [M] |
+    /// | area | 1.8 m² | circuit.md \[M\] |
+    /// | priming | 215 mL | circuit.md \[M\] |
     /// | ΔP | 0.6744 mmHg·s/mL | ECLIPSE `parameter_oxy.txt` (circuit.md) |
     /// | max flow / rated flow | 7 L/min | FDA 510(k) K150267 |
     /// | k_O2 | 0.087 mL/min/mmHg/m² | fitted: rated flow 7 L/min at ISO 7199 (model: 7.0) |
@@ -125,7 +125,7 @@ impl OxygenatorModel {
         }
     }
 
-    /// Quadrox-i small adult class: 1.3 m² [M], priming 175 mL [M], 0.5–5 L/min (K150267),
+    /// Quadrox-i small adult class: 1.3 m² \[M\], priming 175 mL \[M\], 0.5–5 L/min (K150267),
     /// ΔP 0.5174 mmHg·s/mL (ECLIPSE).
     pub fn quadrox_small_adult() -> Self {
         OxygenatorModel {
