@@ -306,3 +306,22 @@ fn sensor_faults_are_checked() {
         .is_ok()
     );
 }
+
+/// Names are resolved against the twin's catalogue when a file is loaded.
+#[test]
+fn unknown_preset_pump_oxygenator() {
+    let load = |t: &str| Experiment::from_toml(t).expect_err("accepted a bad file");
+    let e = load("preset = \"ards-mild\"\nduration_s = 60\n");
+    assert_eq!(e.path, "preset");
+    assert!(
+        e.to_string().contains("unknown preset `ards-mild`")
+            && e.to_string().contains("adult-healthy"),
+        "{e}"
+    );
+    let e = load(&format!("{BASE}[circuit]\npump = \"roller\"\n"));
+    assert_eq!(e.path, "circuit.pump");
+    assert!(e.to_string().contains("rotaflow"), "{e}");
+    let e = load(&format!("{BASE}[circuit]\noxygenator = \"bubble\"\n"));
+    assert_eq!(e.path, "circuit.oxygenator");
+    assert!(e.to_string().contains("quadrox-adult"), "{e}");
+}
