@@ -105,8 +105,8 @@ impl OxygenatorModel {
     ///
     /// | quantity | value | source |
     /// |---|---|---|
-    /// | area | 1.8 m² | circuit.md [M] |
-    /// | priming | 215 mL | circuit.md [M] |
+    /// | area | 1.8 m² | circuit.md \[M\] |
+    /// | priming | 215 mL | circuit.md \[M\] |
     /// | ΔP | 0.6744 mmHg·s/mL | ECLIPSE `parameter_oxy.txt` (circuit.md) |
     /// | max flow / rated flow | 7 L/min | FDA 510(k) K150267 |
     /// | k_O2 | 0.087 mL/min/mmHg/m² | fitted: rated flow 7 L/min at ISO 7199 (model: 7.0) |
@@ -125,7 +125,7 @@ impl OxygenatorModel {
         }
     }
 
-    /// Quadrox-i small adult class: 1.3 m² [M], priming 175 mL [M], 0.5–5 L/min (K150267),
+    /// Quadrox-i small adult class: 1.3 m² \[M\], priming 175 mL \[M\], 0.5–5 L/min (K150267),
     /// ΔP 0.5174 mmHg·s/mL (ECLIPSE).
     pub fn quadrox_small_adult() -> Self {
         OxygenatorModel {
@@ -218,11 +218,47 @@ impl OxygenatorModel {
         self.transfer_n(q_lpm, inlet, chem, sweep, clot_fraction, SEGMENTS)
     }
 
+    /// [`transfer`](Self::transfer) with the inlet's last solved state as a guess for the
+    /// blood solver (saves most of one solve per call when the caller keeps it).
+    pub fn transfer_with_guess(
+        &self,
+        q_lpm: f64,
+        inlet: Contents,
+        inlet_guess: Option<GasState>,
+        chem: &Chemistry,
+        sweep: Sweep,
+        clot_fraction: f64,
+    ) -> Transfer {
+        self.transfer_impl(
+            q_lpm,
+            inlet,
+            inlet_guess,
+            chem,
+            sweep,
+            clot_fraction,
+            SEGMENTS,
+        )
+    }
+
     /// [`transfer`](Self::transfer) with a chosen number of segments (for convergence checks).
     pub fn transfer_n(
         &self,
         q_lpm: f64,
         inlet: Contents,
+        chem: &Chemistry,
+        sweep: Sweep,
+        clot_fraction: f64,
+        segments: usize,
+    ) -> Transfer {
+        self.transfer_impl(q_lpm, inlet, None, chem, sweep, clot_fraction, segments)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transfer_impl(
+        &self,
+        q_lpm: f64,
+        inlet: Contents,
+        inlet_guess: Option<GasState>,
         chem: &Chemistry,
         sweep: Sweep,
         clot_fraction: f64,
@@ -238,7 +274,7 @@ impl OxygenatorModel {
             o2_ml_dl: finite_or(inlet.o2_ml_dl, 0.0).clamp(0.0, 60.0),
             co2_ml_dl: finite_or(inlet.co2_ml_dl, 0.0).clamp(0.0, 200.0),
         };
-        let in_gas = blood::solve(inlet, &chem, None);
+        let in_gas = blood::solve(inlet, &chem, inlet_guess);
         let n = segments.clamp(1, 256);
         let v_total = finite_or(sweep.flow_lpm, 0.0).clamp(0.0, 50.0) * 1000.0;
         let fdo2 = finite_or(sweep.fdo2, 0.21).clamp(0.0, 1.0);
@@ -460,6 +496,22 @@ mod tests {
         assert!(
             (a.co2_ml_min - b.co2_ml_min).abs() / b.co2_ml_min < 0.03,
             "{a:?} {b:?}"
+        );
+    }
+
+    #[test]
+    fn guess_changes_nothing_but_cost() {
+        let (inlet, chem) = iso7199_inlet();
+        let ox = OxygenatorModel::quadrox_adult();
+        let s = Sweep {
+            flow_lpm: 4.0,
+            fdo2: 0.8,
+        };
+        let a = ox.transfer(4.0, inlet, &chem, s, 0.1);
+        let g = blood::solve(inlet, &chem, None);
+        let b = ox.transfer_with_guess(4.0, inlet, Some(g), &chem, s, 0.1);
+        assert!(
+            (a.o2_ml_min - b.o2_ml_min).abs() < 1e-6 && (a.co2_ml_min - b.co2_ml_min).abs() < 1e-6
         );
     }
 
