@@ -126,6 +126,8 @@ pub struct Hydraulics {
     pub mains: bool,
     /// Battery charge, 0..1.
     pub battery: f64,
+    /// Speed of the hand-cranked emergency drive, rpm; 0 while the motor drives the head.
+    pub manual_rpm: f64,
     /// Vein wall sucked onto the drainage holes.
     pub occluded: bool,
     // Last computed measurement points, mmHg.
@@ -168,6 +170,7 @@ impl Hydraulics {
             pump_failed: false,
             mains: true,
             battery: 1.0,
+            manual_rpm: 0.0,
             occluded: false,
             p_drainage: 0.0,
             p_pre_oxy: 0.0,
@@ -184,7 +187,12 @@ impl Hydraulics {
     /// Motor speed toward `cmd_rpm` for `dt`, or coasting down when not driven.
     #[inline]
     pub fn motor(&mut self, dt: f64, cmd_rpm: f64) {
-        if self.driven() {
+        if self.manual_rpm > 0.0 {
+            // A hand turns the head: no power needed, the command is not heard. The same
+            // acceleration limit stands for the hand spinning it up.
+            let step = ACCEL_RPM_S * dt;
+            self.rpm += (self.manual_rpm.min(MAX_RPM) - self.rpm).clamp(-step, step);
+        } else if self.driven() {
             let cmd = if cmd_rpm.is_finite() {
                 cmd_rpm.clamp(0.0, MAX_RPM)
             } else {
@@ -202,7 +210,7 @@ impl Hydraulics {
     pub fn power_step(&mut self, dt: f64) {
         if self.mains {
             self.battery = (self.battery + dt / RECHARGE_S).min(1.0);
-        } else if !self.pump_failed {
+        } else if !self.pump_failed && self.manual_rpm <= 0.0 {
             self.battery = (self.battery - dt / BATTERY_S).max(0.0);
         }
     }

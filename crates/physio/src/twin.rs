@@ -274,6 +274,22 @@ pub enum Event {
     /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
     /// scenario with a membrane days into its life; it keeps growing from there.
     OxygenatorClot(f64),
+    /// Set the pump head's thrombus burden (share of its clearance lost, 0..0.98); hemolysis
+    /// rises with it ([`crate::hemolysis::PUMP_THROMBUS_GAIN`]). 0 is a new pump head.
+    PumpClot(f64),
+    /// The perfusionist removes the air trapped in the circuit (vents it at the oxygenator or a
+    /// port); air already in the patient stays there. Entrainment, if still running, goes on.
+    DeAir,
+    /// Set the battery's charge, 0..1 (e.g. a worn battery that will not last).
+    Battery(f64),
+    /// The pump head is moved onto the hand-cranked emergency drive, turned at this speed (rpm);
+    /// the console's motor, its power and its commands no longer matter. 0 puts the head back
+    /// on the motor.
+    ManualDrive(f64),
+    /// The drainage cannula's tip slips one segment further toward the heart (true: from the
+    /// infrahepatic IVC to the IVC–RA junction, from there into the right atrium), or is pulled
+    /// back to where it was placed (false). Recirculation follows from the new site.
+    CannulaMigration(bool),
 }
 
 /// The patient parameters an event may change.
@@ -1020,6 +1036,7 @@ impl Twin {
         let release = if self.with_circuit {
             self.hemolysis
                 .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), self.params.hb_g_dl)
+                * crate::hemolysis::pump_thrombus_factor(self.thrombus.pump_fraction)
         } else {
             0.0
         };
@@ -1143,6 +1160,45 @@ impl Twin {
                     "",
                 )?;
                 self.thrombus.oxygenator_fraction = f;
+            }
+            Event::PumpClot(f) => {
+                check("event.pump_clot", f, 0.0, crate::oxygenator::MAX_CLOT, "")?;
+                self.thrombus.pump_fraction = f;
+            }
+            Event::DeAir => {
+                for a in &mut self.gases.air[cv::CDR..cv::N] {
+                    *a = 0.0;
+                }
+            }
+            Event::Battery(f) => {
+                check("event.battery", f, 0.0, 1.0, "")?;
+                self.hyd.battery = f;
+            }
+            Event::ManualDrive(rpm) => {
+                check("event.manual_drive", rpm, 0.0, circuit::MAX_RPM, "rpm")?;
+                self.hyd.manual_rpm = rpm;
+            }
+            Event::CannulaMigration(migrated) => {
+                let Some((placed, ret)) = self.configuration.sites() else {
+                    return Err(ConfigError {
+                        field: "event.cannula_migration",
+                        message: "no circuit is connected".into(),
+                    });
+                };
+                let site = if !migrated {
+                    placed
+                } else if self.drain_site == cv::IVCI {
+                    cv::IVCJ
+                } else if self.drain_site == cv::IVCJ {
+                    cv::RA
+                } else {
+                    return Err(ConfigError {
+                        field: "event.cannula_migration",
+                        message: "the drainage tip already sits in the right atrium".into(),
+                    });
+                };
+                self.drain_site = site;
+                self.circ.set_cannula_sites(site, ret);
             }
         }
         Ok(())
