@@ -275,7 +275,7 @@ fn event_kind_names() -> Vec<&'static str> {
     v
 }
 
-fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
+pub fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
     let Value::Table(t) = v else {
         return Err(Error::new(
             path,

@@ -23,7 +23,7 @@ pub mod docs;
 pub mod error;
 pub mod format;
 pub mod params;
-pub(crate) mod reader;
+pub mod reader;
 pub mod run;
 pub mod signals;
 pub mod validation;

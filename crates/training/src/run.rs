@@ -1,0 +1,421 @@
+//! Running a scenario on the software-in-the-loop: the twin, the sensor layer and the real
+//! control core, stepped at the control period, with the timeline, the triggers and the
+//! trainee's actions in between.
+//!
+//! [`Runner`] is driven one control step or one second at a time, so that the same object
+//! serves a headless scripted run ([`run_script`], as fast as the CPU allows) and a live one
+//! paced by a console (instructor actions, remarks and faults arrive between steps).
+use crate::action::Action;
+use crate::names::{self, SIGNALS};
+use crate::record::{ActionEntry, AlarmEntry, FORMAT, HappeningEntry, Record, Remark};
+use crate::scenario::{Condition, Happening, Scenario, ScriptStep};
+use control::{AlarmSet, Command, Mode, Priority};
+use experiment::Error;
+use sil::Sil;
+use std::collections::BTreeMap;
+
+/// Control steps per second (10 ms period).
+const STEPS_PER_S: u64 = 1000 / control::CONTROL_PERIOD_MS;
+
+/// A scenario in progress.
+pub struct Runner {
+    scenario: Scenario,
+    sil: Sil,
+    next_timeline: usize,
+    /// Per trigger: since when its condition holds, and whether it has fired.
+    trig_since: Vec<Option<f64>>,
+    trig_fired: Vec<bool>,
+    script: Vec<(ScriptStep, bool)>,
+    prev_alarms: AlarmSet,
+    // Means over the current second.
+    sec_sum: Vec<f64>,
+    sec_n: Vec<u32>,
+    last_second: Vec<f64>,
+    // Means over the current sample interval (of 1-s means).
+    sample_sum: Vec<f64>,
+    sample_n: Vec<u32>,
+    record: Record,
+    ended: bool,
+    /// Controller time at which the scenario's clock starts (after the warm-up), ms.
+    t0_ms: u64,
+}
+
+/// Simulated seconds the loop runs at the starting settings before the scenario's clock
+/// starts, so that the trainee takes over a settled patient rather than the pump's spin-up
+/// (the twin's blood gases settle within about two minutes of a change).
+pub const WARMUP_S: f64 = 180.0;
+
+impl Runner {
+    /// Build the loop, apply the starting settings and the t = 0 timeline.
+    pub fn new(scenario: &Scenario, trainee: &str) -> Result<Runner, Error> {
+        let mut sil = Sil::new(&scenario.twin).map_err(|e| Error::new("", e.to_string()))?;
+        let s = &scenario.settings;
+        let mut commands = Vec::new();
+        if let Some(x) = s.rpm {
+            commands.push(Command::SetRpmTarget(x as f32));
+        }
+        if let Some(x) = s.flow_lpm {
+            commands.push(Command::SetFlowTarget(x as f32));
+        }
+        if let Some(x) = s.sweep_lpm {
+            commands.push(Command::SetSweep(x as f32));
+        }
+        if let Some(x) = s.fdo2 {
+            commands.push(Command::SetFdO2(x as f32));
+        }
+        if let Some(x) = s.heater_c {
+            commands.push(Command::SetHeater(x as f32));
+        }
+        for &(limit, value) in &s.alarm_limits {
+            commands.push(Command::SetAlarmLimit {
+                limit,
+                value: value as f32,
+            });
+        }
+        for &(which, enabled) in &s.interventions {
+            commands.push(Command::SetIntervention { which, enabled });
+        }
+        if s.mode == Mode::Flow {
+            // Flow mode starts from RPM mode at a speed near the target, as an operator would.
+            commands.push(Command::SetMode(Mode::Rpm));
+        }
+        commands.push(Command::SetMode(s.mode));
+        for c in &commands {
+            sil.command_now(c).map_err(|e| {
+                Error::new("settings", format!("the controller refused {c:?}: {e}"))
+            })?;
+        }
+        let n = SIGNALS.len();
+        let record = Record {
+            format: FORMAT,
+            scenario_name: scenario.name.clone(),
+            scenario_text: scenario.source.clone(),
+            trainee: trainee.to_string(),
+            sample_s: scenario.sample_s,
+            signals: SIGNALS
+                .iter()
+                .map(|s| (s.name.to_string(), Vec::new()))
+                .collect(),
+            ..Record::default()
+        };
+        let mut r = Runner {
+            scenario: scenario.clone(),
+            sil,
+            next_timeline: 0,
+            trig_since: vec![None; scenario.triggers.len()],
+            trig_fired: vec![false; scenario.triggers.len()],
+            script: Vec::new(),
+            prev_alarms: AlarmSet::EMPTY,
+            sec_sum: vec![0.0; n],
+            sec_n: vec![0; n],
+            last_second: vec![f64::NAN; n],
+            sample_sum: vec![0.0; n],
+            sample_n: vec![0; n],
+            record,
+            ended: false,
+            t0_ms: 0,
+        };
+        r.sil.run_for(WARMUP_S);
+        // Whatever the spin-up raised is history: acknowledged, so that only what the scenario
+        // causes is signalled from its start.
+        let _ = r.sil.command_now(&Command::AcknowledgeAll);
+        r.sil.step();
+        r.t0_ms = r.sil.now_ms();
+        r.fire_timeline();
+        Ok(r)
+    }
+
+    /// Give the runner a script to play (the scripted trainee).
+    pub fn set_script(&mut self, steps: &[ScriptStep]) {
+        self.script = steps.iter().map(|s| (s.clone(), false)).collect();
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn sil(&self) -> &Sil {
+        &self.sil
+    }
+    /// Simulated time, s.
+    pub fn t_s(&self) -> f64 {
+        (self.sil.now_ms() - self.t0_ms) as f64 / 1000.0
+    }
+    pub fn finished(&self) -> bool {
+        self.ended || self.t_s() >= self.scenario.duration_s - 1e-9
+    }
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// An action by the trainee or the instructor, now. Recorded either way.
+    pub fn act(&mut self, who: &str, action: &Action) -> Result<String, String> {
+        let r = action.apply(&mut self.sil);
+        self.record.actions.push(ActionEntry {
+            t_s: self.t_s(),
+            who: who.to_string(),
+            action: action.kind.to_string(),
+            value: action.value.show(),
+            accepted: r.is_ok(),
+            answer: match &r {
+                Ok(m) | Err(m) => m.clone(),
+            },
+        });
+        r
+    }
+
+    /// The instructor injects something live (a fault, an event, a note).
+    pub fn inject(&mut self, what: &Happening) -> Result<(), String> {
+        self.happen("instructor", "", what)
+    }
+
+    /// A remark for the debrief.
+    pub fn remark(&mut self, who: &str, text: &str) {
+        self.record.remarks.push(Remark {
+            t_s: self.t_s(),
+            who: who.to_string(),
+            text: text.to_string(),
+        });
+    }
+
+    /// End the run now (the instructor's "end scenario").
+    pub fn end(&mut self) {
+        self.ended = true;
+    }
+
+    fn happen(&mut self, source: &str, label: &str, what: &Happening) -> Result<(), String> {
+        let r = match what {
+            Happening::Event(e) => self.sil.event(e).map_err(|e| e.to_string()),
+            Happening::Sensor(c, f) => self
+                .sil
+                .sensors_mut()
+                .set_fault(*c, *f)
+                .map_err(|e| e.to_string()),
+            Happening::Remark(_) => Ok(()),
+        };
+        self.record.happenings.push(HappeningEntry {
+            t_s: self.t_s(),
+            source: source.to_string(),
+            label: label.to_string(),
+            text: match &r {
+                Ok(()) => what.describe(),
+                Err(e) => format!("{} (refused: {e})", what.describe()),
+            },
+        });
+        r
+    }
+
+    fn fire_timeline(&mut self) {
+        let t = self.t_s();
+        while let Some(e) = self.scenario.timeline.get(self.next_timeline) {
+            if e.at_s > t + 1e-9 {
+                break;
+            }
+            let e = e.clone();
+            self.next_timeline += 1;
+            let label = e.label.clone().unwrap_or_default();
+            for h in &e.what {
+                // Scenario events were range-checked at parse time; a refusal here (e.g. a
+                // volume the patient no longer has) is recorded, not fatal.
+                let _ = self.happen("timeline", &label, h);
+            }
+            if let Some(l) = e.label {
+                self.record.anchors.entry(l).or_insert(t);
+            }
+        }
+    }
+
+    fn anchor_time(&self, after: &Option<String>) -> Option<f64> {
+        match after {
+            None => Some(0.0),
+            Some(a) => self.record.anchors.get(a).copied(),
+        }
+    }
+
+    fn play_script(&mut self) {
+        let t = self.t_s();
+        for i in 0..self.script.len() {
+            if self.script[i].1 {
+                continue;
+            }
+            let Some(t0) = self.anchor_time(&self.script[i].0.after) else {
+                continue;
+            };
+            if t + 1e-9 >= t0 + self.script[i].0.at_s {
+                self.script[i].1 = true;
+                let action = self.script[i].0.action.clone();
+                let _ = self.act("trainee", &action);
+            }
+        }
+    }
+
+    fn log_alarms(&mut self) {
+        let now = self.sil.output().alarms.signalled;
+        if now == self.prev_alarms {
+            return;
+        }
+        let t = self.t_s();
+        for &id in control::AlarmId::ALL {
+            let (was, is) = (self.prev_alarms.contains(id), now.contains(id));
+            if was != is {
+                let spec = id.spec();
+                self.record.alarms.push(AlarmEntry {
+                    t_s: t,
+                    alarm: names::alarm_name(id),
+                    priority: match spec.priority {
+                        Priority::High => "high",
+                        Priority::Medium => "medium",
+                        Priority::Low => "low",
+                    }
+                    .to_string(),
+                    text: spec.text.to_string(),
+                    raised: is,
+                });
+            }
+        }
+        self.prev_alarms = now;
+    }
+
+    /// One control step (10 ms) with everything that happens between steps.
+    pub fn step(&mut self) {
+        if self.finished() {
+            return;
+        }
+        self.sil.step();
+        self.fire_timeline();
+        self.play_script();
+        self.log_alarms();
+        let (o, f) = (self.sil.observation(), self.sil.frame());
+        for (i, s) in SIGNALS.iter().enumerate() {
+            let x = (s.get)(o, f);
+            if x.is_finite() {
+                self.sec_sum[i] += x;
+                self.sec_n[i] += 1;
+            }
+        }
+        if (self.sil.now_ms() - self.t0_ms) % (STEPS_PER_S * control::CONTROL_PERIOD_MS) == 0 {
+            self.second();
+        }
+    }
+
+    /// Run one simulated second.
+    pub fn step_second(&mut self) {
+        for _ in 0..STEPS_PER_S {
+            self.step();
+        }
+    }
+
+    /// End of a second: 1-s means, triggers, and (every `sample_s`) a recorded sample.
+    fn second(&mut self) {
+        for i in 0..SIGNALS.len() {
+            self.last_second[i] = if self.sec_n[i] > 0 {
+                self.sec_sum[i] / self.sec_n[i] as f64
+            } else {
+                f64::NAN
+            };
+            self.sec_sum[i] = 0.0;
+            self.sec_n[i] = 0;
+            if self.last_second[i].is_finite() {
+                self.sample_sum[i] += self.last_second[i];
+                self.sample_n[i] += 1;
+            }
+        }
+        self.check_triggers();
+        let t = self.t_s();
+        let whole = t.round() as u64;
+        if whole % (self.scenario.sample_s as u64) == 0 {
+            self.record.t_s.push(t);
+            for (i, s) in SIGNALS.iter().enumerate() {
+                let v =
+                    (self.sample_n[i] > 0).then(|| self.sample_sum[i] / self.sample_n[i] as f64);
+                if let Some(col) = self.record.signals.get_mut(s.name) {
+                    col.push(v);
+                }
+                self.sample_sum[i] = 0.0;
+                self.sample_n[i] = 0;
+            }
+        }
+    }
+
+    fn check_triggers(&mut self) {
+        let t = self.t_s();
+        for k in 0..self.scenario.triggers.len() {
+            if self.trig_fired[k] {
+                continue;
+            }
+            let trig = &self.scenario.triggers[k];
+            if self.anchor_time(&trig.after).is_none() {
+                continue;
+            }
+            let (holds, for_s) = match &trig.when {
+                Condition::Signal {
+                    signal,
+                    below,
+                    above,
+                    for_s,
+                } => {
+                    let i = SIGNALS.iter().position(|s| s.name == *signal).unwrap_or(0);
+                    let x = self.last_second[i];
+                    let ok =
+                        x.is_finite() && below.is_none_or(|b| x < b) && above.is_none_or(|a| x > a);
+                    (ok, *for_s)
+                }
+                Condition::Alarm { alarm, for_s } => {
+                    (self.sil.output().alarms.signalled.contains(*alarm), *for_s)
+                }
+            };
+            if !holds {
+                self.trig_since[k] = None;
+                continue;
+            }
+            // The condition held over the last second: count from its start.
+            let since = *self.trig_since[k].get_or_insert(t - 1.0);
+            if t - since + 1e-9 >= for_s.max(1.0) {
+                self.trig_fired[k] = true;
+                let trig = self.scenario.triggers[k].clone();
+                self.record.anchors.insert(trig.name.clone(), t);
+                self.record.happenings.push(HappeningEntry {
+                    t_s: t,
+                    source: "trigger".into(),
+                    label: trig.name.clone(),
+                    text: format!("trigger `{}` fired", trig.name),
+                });
+                for h in &trig.then {
+                    let _ = self.happen("trigger", &trig.name, h);
+                }
+            }
+        }
+    }
+
+    /// Close the record.
+    pub fn finish(mut self) -> Record {
+        self.record.ended_s = self.t_s();
+        self.record
+    }
+}
+
+/// Run a scenario headless with a script, as fast as the CPU allows.
+pub fn run_script(
+    scenario: &Scenario,
+    trainee: &str,
+    script: &[ScriptStep],
+) -> Result<Record, Error> {
+    scenario.check_script(script)?;
+    let start = std::time::Instant::now();
+    let mut r = Runner::new(scenario, trainee)?;
+    r.set_script(script);
+    while !r.finished() {
+        r.step_second();
+    }
+    let mut rec = r.finish();
+    rec.wall_s = start.elapsed().as_secs_f64();
+    Ok(rec)
+}
+
+/// Alarms raised during the run, by name, with how often.
+pub fn alarm_counts(rec: &Record) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for a in rec.alarms.iter().filter(|a| a.raised) {
+        *m.entry(a.alarm.clone()).or_insert(0) += 1;
+    }
+    m
+}
