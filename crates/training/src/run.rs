@@ -115,6 +115,9 @@ impl Runner {
             ended: false,
             t0_ms: 0,
         };
+        // Entries at t = 0 describe the starting state (a membrane already clotted, a worn
+        // battery): they act before the warm-up, so that the sensors and alarms settle on them.
+        r.fire_timeline();
         r.sil.run_for(WARMUP_S);
         // Whatever the spin-up raised is history: acknowledged, so that only what the scenario
         // causes is signalled from its start.
