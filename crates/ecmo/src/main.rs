@@ -37,6 +37,28 @@ enum Command {
     },
     /// List the built-in patient presets.
     Presets,
+    /// Run a training scenario headless and keep the run for `ecmo debrief`.
+    Train {
+        /// The scenario (TOML); see docs/scenarios.md and scenarios/.
+        scenario: PathBuf,
+        /// The trainee's actions (TOML `[[action]]` list); default: the scenario's model answer.
+        #[arg(long, value_name = "FILE", conflicts_with = "nobody")]
+        script: Option<PathBuf>,
+        /// Play a trainee who does nothing.
+        #[arg(long)]
+        nobody: bool,
+        /// Directory for the run (run.json).
+        #[arg(long, value_name = "DIR", default_value = "runs/latest")]
+        out: PathBuf,
+    },
+    /// Write the debriefing report of a run (debrief.html and debrief.pdf).
+    Debrief {
+        /// The run: its run.json or the directory holding it.
+        run: PathBuf,
+        /// Directory for the report; default: next to the run.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +71,39 @@ fn main() -> ExitCode {
         } => sim(&experiment, json, csv.as_deref()),
         Command::Validate => validate(),
         Command::BenchSim { seconds } => bench(seconds),
+        Command::Train {
+            scenario,
+            script,
+            nobody,
+            out,
+        } => {
+            use training::cli::Trainee;
+            let trainee = match (&script, nobody) {
+                (Some(p), _) => Trainee::Script(p),
+                (None, true) => Trainee::Nobody,
+                (None, false) => Trainee::ModelAnswer,
+            };
+            match training::cli::train(&scenario, trainee, &out) {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Debrief { run, out } => match training::cli::debrief(&run, out.as_deref()) {
+            Ok((html, pdf)) => {
+                println!("{}\n{}", html.display(), pdf.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");

@@ -24,6 +24,7 @@
 //! 14 standard fonts' Helvetica only.
 
 pub mod action;
+pub mod cli;
 pub mod debrief;
 pub mod names;
 pub mod pdf;
