@@ -38,6 +38,7 @@ pub enum Anchor {
 }
 
 /// What both renderers can draw (coordinates from the top-left, y down).
+#[allow(clippy::too_many_arguments)] // drawing primitives: coordinates, size and style
 pub trait Canvas {
     fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, width: f64, color: &str, dash: bool);
     fn polyline(&mut self, pts: &[Option<(f64, f64)>], width: f64, color: &str);
@@ -55,6 +56,7 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+#[allow(clippy::too_many_arguments)]
 impl Canvas for Svg {
     fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, width: f64, color: &str, dash: bool) {
         let _ = writeln!(
@@ -123,6 +125,7 @@ impl Canvas for Svg {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 impl Canvas for Pdf {
     fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, width: f64, color: &str, dash: bool) {
         Pdf::line(
@@ -257,6 +260,7 @@ impl Debrief {
     }
 
     /// Draw one trend panel into a box.
+    #[allow(clippy::too_many_arguments)] // a box (x, y, w, h), the panel and the font size
     pub fn draw_panel<C: Canvas>(
         &self,
         c: &mut C,
@@ -354,7 +358,7 @@ impl Debrief {
                 false,
                 "#444444",
                 Anchor::Middle,
-                &format!("{}", fmt_tick(t / div, tstep / div)),
+                &fmt_tick(t / div, tstep / div),
             );
             t += tstep;
         }

@@ -206,6 +206,7 @@ impl Pdf {
         ));
     }
 
+    #[allow(clippy::too_many_arguments)] // two points and the stroke style
     pub fn line(
         &mut self,
         x1: f64,
@@ -337,19 +338,21 @@ pub fn check_structure(pdf: &[u8]) -> Result<usize, String> {
     if !pdf.starts_with(b"%PDF-1.") {
         return Err("no %PDF header".into());
     }
-    let text = String::from_utf8_lossy(pdf);
-    let sx = text.rfind("startxref").ok_or("no startxref")?;
-    let xref_at: usize = text[sx + 9..]
+    let tail_at = pdf.len().saturating_sub(64);
+    let tail = String::from_utf8_lossy(&pdf[tail_at..]);
+    let sx = tail.rfind("startxref").ok_or("no startxref")?;
+    let xref_at: usize = tail[sx + 9..]
         .split_whitespace()
         .next()
         .and_then(|s| s.parse().ok())
         .ok_or("bad startxref")?;
-    if !pdf[xref_at..].starts_with(b"xref") {
+    if xref_at >= pdf.len() || !pdf[xref_at..].starts_with(b"xref") {
         return Err(format!(
             "startxref {xref_at} does not point at the xref table"
         ));
     }
-    let table = &text[xref_at..];
+    // The table and trailer are ASCII; the body before it may hold any bytes.
+    let table = String::from_utf8_lossy(&pdf[xref_at..]);
     let mut lines = table.lines().skip(1);
     let header = lines.next().ok_or("xref header")?;
     let count: usize = header
@@ -358,9 +361,12 @@ pub fn check_structure(pdf: &[u8]) -> Result<usize, String> {
         .and_then(|s| s.parse().ok())
         .ok_or("xref count")?;
     for (i, l) in lines.take(count).enumerate().skip(1) {
-        let off: usize = l[..10].parse().map_err(|_| format!("xref line {i}"))?;
+        let off: usize = l
+            .get(..10)
+            .and_then(|x| x.parse().ok())
+            .ok_or_else(|| format!("xref line {i}"))?;
         let want = format!("{i} 0 obj");
-        if !pdf[off..].starts_with(want.as_bytes()) {
+        if off >= pdf.len() || !pdf[off..].starts_with(want.as_bytes()) {
             return Err(format!(
                 "object {i}: offset {off} does not point at `{want}`"
             ));

@@ -295,7 +295,8 @@ impl Runner {
                 self.sec_n[i] += 1;
             }
         }
-        if (self.sil.now_ms() - self.t0_ms) % (STEPS_PER_S * control::CONTROL_PERIOD_MS) == 0 {
+        if (self.sil.now_ms() - self.t0_ms).is_multiple_of(STEPS_PER_S * control::CONTROL_PERIOD_MS)
+        {
             self.second();
         }
     }
@@ -325,7 +326,7 @@ impl Runner {
         self.check_triggers();
         let t = self.t_s();
         let whole = t.round() as u64;
-        if whole % (self.scenario.sample_s as u64) == 0 {
+        if whole.is_multiple_of(self.scenario.sample_s as u64) {
             self.record.t_s.push(t);
             for (i, s) in SIGNALS.iter().enumerate() {
                 let v =
