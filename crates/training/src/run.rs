@@ -2,9 +2,10 @@
 //! control core, stepped at the control period, with the timeline, the triggers and the
 //! trainee's actions in between.
 //!
-//! [`Runner`] is driven one control step or one second at a time, so that the same object
-//! serves a headless scripted run ([`run_script`], as fast as the CPU allows) and a live one
-//! paced by a console (instructor actions, remarks and faults arrive between steps).
+//! [`Session`] holds everything but the loop and is told after each control step; [`Runner`]
+//! owns a loop and a session for headless scripted runs ([`run_script`], as fast as the CPU
+//! allows), while a console engine owns its loop and paces it (instructor actions, remarks and
+//! faults arrive between steps).
 use crate::action::Action;
 use crate::names::{self, SIGNALS};
 use crate::record::{ActionEntry, AlarmEntry, FORMAT, HappeningEntry, Record, Remark};
@@ -17,10 +18,13 @@ use std::collections::BTreeMap;
 /// Control steps per second (10 ms period).
 const STEPS_PER_S: u64 = 1000 / control::CONTROL_PERIOD_MS;
 
-/// A scenario in progress.
-pub struct Runner {
+/// A scenario in progress on a loop it does not own: everything but the `Sil`. A console
+/// engine owns the loop and hands it to the session after each control step; [`Runner`] owns
+/// both for headless runs.
+pub struct Session {
     scenario: Scenario,
-    sil: Sil,
+    /// Controller time at the last step the session saw, ms.
+    now_ms: u64,
     next_timeline: usize,
     /// Per trigger: since when its condition holds, and whether it has fired.
     trig_since: Vec<Option<f64>>,
@@ -45,10 +49,10 @@ pub struct Runner {
 /// (the twin's blood gases settle within about two minutes of a change).
 pub const WARMUP_S: f64 = 180.0;
 
-impl Runner {
-    /// Build the loop, apply the starting settings and the t = 0 timeline.
-    pub fn new(scenario: &Scenario, trainee: &str) -> Result<Runner, Error> {
-        let mut sil = Sil::new(&scenario.twin).map_err(|e| Error::new("", e.to_string()))?;
+impl Session {
+    /// Start a scenario on a fresh loop built from its twin ([`build_sil`]): apply the
+    /// starting settings, the t = 0 timeline, the warm-up, and start the scenario's clock.
+    pub fn start(scenario: &Scenario, trainee: &str, sil: &mut Sil) -> Result<Session, Error> {
         let s = &scenario.settings;
         let mut commands = Vec::new();
         if let Some(x) = s.rpm {
@@ -98,9 +102,9 @@ impl Runner {
                 .collect(),
             ..Record::default()
         };
-        let mut r = Runner {
+        let mut r = Session {
             scenario: scenario.clone(),
-            sil,
+            now_ms: sil.now_ms(),
             next_timeline: 0,
             trig_since: vec![None; scenario.triggers.len()],
             trig_fired: vec![false; scenario.triggers.len()],
@@ -117,14 +121,16 @@ impl Runner {
         };
         // Entries at t = 0 describe the starting state (a membrane already clotted, a worn
         // battery): they act before the warm-up, so that the sensors and alarms settle on them.
-        r.fire_timeline();
-        r.sil.run_for(WARMUP_S);
+        r.t0_ms = sil.now_ms();
+        r.fire_timeline(sil);
+        sil.run_for(WARMUP_S);
         // Whatever the spin-up raised is history: acknowledged, so that only what the scenario
         // causes is signalled from its start.
-        let _ = r.sil.command_now(&Command::AcknowledgeAll);
-        r.sil.step();
-        r.t0_ms = r.sil.now_ms();
-        r.fire_timeline();
+        let _ = sil.command_now(&Command::AcknowledgeAll);
+        sil.step();
+        r.t0_ms = sil.now_ms();
+        r.now_ms = r.t0_ms;
+        r.fire_timeline(sil);
         Ok(r)
     }
 
@@ -136,39 +142,46 @@ impl Runner {
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
-    pub fn sil(&self) -> &Sil {
-        &self.sil
-    }
-    /// Simulated time, s.
+    /// Scenario time, s (0 when the trainee takes over, after the warm-up).
     pub fn t_s(&self) -> f64 {
-        (self.sil.now_ms() - self.t0_ms) as f64 / 1000.0
+        self.now_ms.saturating_sub(self.t0_ms) as f64 / 1000.0
     }
     pub fn finished(&self) -> bool {
         self.ended || self.t_s() >= self.scenario.duration_s - 1e-9
+    }
+    /// Whether it has been ended (by the instructor or its duration).
+    pub fn ended(&self) -> bool {
+        self.ended
     }
     pub fn record(&self) -> &Record {
         &self.record
     }
 
     /// An action by the trainee or the instructor, now. Recorded either way.
-    pub fn act(&mut self, who: &str, action: &Action) -> Result<String, String> {
-        let r = action.apply(&mut self.sil);
-        self.record.actions.push(ActionEntry {
-            t_s: self.t_s(),
-            who: who.to_string(),
-            action: action.kind.to_string(),
-            value: action.value.show(),
-            accepted: r.is_ok(),
-            answer: match &r {
-                Ok(m) | Err(m) => m.clone(),
-            },
-        });
+    pub fn act(&mut self, sil: &mut Sil, who: &str, action: &Action) -> Result<String, String> {
+        let r = action.apply(sil);
+        self.note_action(who, action.kind, &action.value.show(), &r);
         r
     }
 
+    /// Record an action taken elsewhere (a console command the engine already handed to the
+    /// controller), with its answer.
+    pub fn note_action(&mut self, who: &str, kind: &str, value: &str, r: &Result<String, String>) {
+        self.record.actions.push(ActionEntry {
+            t_s: self.t_s(),
+            who: who.to_string(),
+            action: kind.to_string(),
+            value: value.to_string(),
+            accepted: r.is_ok(),
+            answer: match r {
+                Ok(m) | Err(m) => m.clone(),
+            },
+        });
+    }
+
     /// The instructor injects something live (a fault, an event, a note).
-    pub fn inject(&mut self, what: &Happening) -> Result<(), String> {
-        self.happen("instructor", "", what)
+    pub fn inject(&mut self, sil: &mut Sil, what: &Happening) -> Result<(), String> {
+        self.happen(sil, "instructor", "", what)
     }
 
     /// A remark for the debrief.
@@ -185,11 +198,16 @@ impl Runner {
         self.ended = true;
     }
 
-    fn happen(&mut self, source: &str, label: &str, what: &Happening) -> Result<(), String> {
+    fn happen(
+        &mut self,
+        sil: &mut Sil,
+        source: &str,
+        label: &str,
+        what: &Happening,
+    ) -> Result<(), String> {
         let r = match what {
-            Happening::Event(e) => self.sil.event(e).map_err(|e| e.to_string()),
-            Happening::Sensor(c, f) => self
-                .sil
+            Happening::Event(e) => sil.event(e).map_err(|e| e.to_string()),
+            Happening::Sensor(c, f) => sil
                 .sensors_mut()
                 .set_fault(*c, *f)
                 .map_err(|e| e.to_string()),
@@ -207,7 +225,7 @@ impl Runner {
         r
     }
 
-    fn fire_timeline(&mut self) {
+    fn fire_timeline(&mut self, sil: &mut Sil) {
         let t = self.t_s();
         while let Some(e) = self.scenario.timeline.get(self.next_timeline) {
             if e.at_s > t + 1e-9 {
@@ -219,7 +237,7 @@ impl Runner {
             for h in &e.what {
                 // Scenario events were range-checked at parse time; a refusal here (e.g. a
                 // volume the patient no longer has) is recorded, not fatal.
-                let _ = self.happen("timeline", &label, h);
+                let _ = self.happen(sil, "timeline", &label, h);
             }
             if let Some(l) = e.label {
                 self.record.anchors.entry(l).or_insert(t);
@@ -234,7 +252,7 @@ impl Runner {
         }
     }
 
-    fn play_script(&mut self) {
+    fn play_script(&mut self, sil: &mut Sil) {
         let t = self.t_s();
         for i in 0..self.script.len() {
             if self.script[i].1 {
@@ -246,13 +264,13 @@ impl Runner {
             if t + 1e-9 >= t0 + self.script[i].0.at_s {
                 self.script[i].1 = true;
                 let action = self.script[i].0.action.clone();
-                let _ = self.act("trainee", &action);
+                let _ = self.act(sil, "trainee", &action);
             }
         }
     }
 
-    fn log_alarms(&mut self) {
-        let now = self.sil.output().alarms.signalled;
+    fn log_alarms(&mut self, sil: &Sil) {
+        let now = sil.output().alarms.signalled;
         if now == self.prev_alarms {
             return;
         }
@@ -278,16 +296,16 @@ impl Runner {
         self.prev_alarms = now;
     }
 
-    /// One control step (10 ms) with everything that happens between steps.
-    pub fn step(&mut self) {
-        if self.finished() {
+    /// After each control step of the loop: timeline, script, alarms, trends and triggers.
+    pub fn after_step(&mut self, sil: &mut Sil) {
+        self.now_ms = sil.now_ms();
+        if self.ended {
             return;
         }
-        self.sil.step();
-        self.fire_timeline();
-        self.play_script();
-        self.log_alarms();
-        let (o, f) = (self.sil.observation(), self.sil.frame());
+        self.fire_timeline(sil);
+        self.play_script(sil);
+        self.log_alarms(sil);
+        let (o, f) = (sil.observation(), sil.frame());
         for (i, s) in SIGNALS.iter().enumerate() {
             let x = (s.get)(o, f);
             if x.is_finite() {
@@ -295,21 +313,16 @@ impl Runner {
                 self.sec_n[i] += 1;
             }
         }
-        if (self.sil.now_ms() - self.t0_ms).is_multiple_of(STEPS_PER_S * control::CONTROL_PERIOD_MS)
-        {
-            self.second();
+        if (self.now_ms - self.t0_ms).is_multiple_of(STEPS_PER_S * control::CONTROL_PERIOD_MS) {
+            self.second(sil);
         }
-    }
-
-    /// Run one simulated second.
-    pub fn step_second(&mut self) {
-        for _ in 0..STEPS_PER_S {
-            self.step();
+        if self.t_s() >= self.scenario.duration_s - 1e-9 {
+            self.ended = true;
         }
     }
 
     /// End of a second: 1-s means, triggers, and (every `sample_s`) a recorded sample.
-    fn second(&mut self) {
+    fn second(&mut self, sil: &mut Sil) {
         for i in 0..SIGNALS.len() {
             self.last_second[i] = if self.sec_n[i] > 0 {
                 self.sec_sum[i] / self.sec_n[i] as f64
@@ -323,7 +336,7 @@ impl Runner {
                 self.sample_n[i] += 1;
             }
         }
-        self.check_triggers();
+        self.check_triggers(sil);
         let t = self.t_s();
         let whole = t.round() as u64;
         if whole.is_multiple_of(self.scenario.sample_s as u64) {
@@ -340,7 +353,7 @@ impl Runner {
         }
     }
 
-    fn check_triggers(&mut self) {
+    fn check_triggers(&mut self, sil: &mut Sil) {
         let t = self.t_s();
         for k in 0..self.scenario.triggers.len() {
             if self.trig_fired[k] {
@@ -364,7 +377,7 @@ impl Runner {
                     (ok, *for_s)
                 }
                 Condition::Alarm { alarm, for_s } => {
-                    (self.sil.output().alarms.signalled.contains(*alarm), *for_s)
+                    (sil.output().alarms.signalled.contains(*alarm), *for_s)
                 }
             };
             if !holds {
@@ -384,7 +397,7 @@ impl Runner {
                     text: format!("trigger `{}` fired", trig.name),
                 });
                 for h in &trig.then {
-                    let _ = self.happen("trigger", &trig.name, h);
+                    let _ = self.happen(sil, "trigger", &trig.name, h);
                 }
             }
         }
@@ -394,6 +407,79 @@ impl Runner {
     pub fn finish(mut self) -> Record {
         self.record.ended_s = self.t_s();
         self.record
+    }
+
+    /// The record so far, closed at the current time (for a live debrief).
+    pub fn snapshot(&self) -> Record {
+        let mut r = self.record.clone();
+        r.ended_s = self.t_s();
+        r
+    }
+}
+
+/// The loop a scenario runs on: its twin with the twin's sensor suite under the control core.
+pub fn build_sil(scenario: &Scenario) -> Result<Sil, Error> {
+    Sil::new(&scenario.twin).map_err(|e| Error::new("", e.to_string()))
+}
+
+/// A scenario with its own loop: for headless runs.
+pub struct Runner {
+    session: Session,
+    sil: Sil,
+}
+
+impl Runner {
+    /// Build the loop, apply the starting settings and the t = 0 timeline, warm up.
+    pub fn new(scenario: &Scenario, trainee: &str) -> Result<Runner, Error> {
+        let mut sil = build_sil(scenario)?;
+        let session = Session::start(scenario, trainee, &mut sil)?;
+        Ok(Runner { session, sil })
+    }
+    pub fn set_script(&mut self, steps: &[ScriptStep]) {
+        self.session.set_script(steps);
+    }
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+    pub fn sil(&self) -> &Sil {
+        &self.sil
+    }
+    pub fn t_s(&self) -> f64 {
+        self.session.t_s()
+    }
+    pub fn finished(&self) -> bool {
+        self.session.finished()
+    }
+    /// An action now.
+    pub fn act(&mut self, who: &str, action: &Action) -> Result<String, String> {
+        self.session.act(&mut self.sil, who, action)
+    }
+    /// Something injected now.
+    pub fn inject(&mut self, what: &Happening) -> Result<(), String> {
+        self.session.inject(&mut self.sil, what)
+    }
+    pub fn remark(&mut self, who: &str, text: &str) {
+        self.session.remark(who, text);
+    }
+    pub fn end(&mut self) {
+        self.session.end();
+    }
+    /// One control step (10 ms) and everything between steps.
+    pub fn step(&mut self) {
+        if self.session.finished() {
+            return;
+        }
+        self.sil.step();
+        self.session.after_step(&mut self.sil);
+    }
+    /// One simulated second.
+    pub fn step_second(&mut self) {
+        for _ in 0..STEPS_PER_S {
+            self.step();
+        }
+    }
+    pub fn finish(self) -> Record {
+        self.session.finish()
     }
 }
 

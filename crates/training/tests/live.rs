@@ -1,0 +1,71 @@
+//! A run driven step by step, as a console drives it: the trainee acts when they see fit, the
+//! instructor injects faults and remarks and ends the run early; everything lands in the
+//! record and is scored.
+use sil::ChannelFault;
+use training::action::Action;
+use training::scenario::Happening;
+use training::{Runner, Scenario, score};
+
+#[test]
+fn instructor_and_trainee_actions_are_recorded_and_scored() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/02-drainage-kink.toml"
+    );
+    let sc = Scenario::load(std::path::Path::new(path)).unwrap();
+    let mut r = Runner::new(&sc, "alice").unwrap();
+    while r.t_s() < 75.0 {
+        r.step();
+    }
+    // The trainee first turns the speed up (the classic wrong answer), then finds the kink.
+    let up = Action::new("x", "set_rpm", Some(&toml::Value::Integer(4000))).unwrap();
+    assert!(r.act("trainee", &up).is_ok());
+    // A bedside procedure that needs the pump stopped is refused while it turns.
+    let change = Action::new("x", "change_oxygenator", None).unwrap();
+    let refused = r.act("trainee", &change).unwrap_err();
+    assert!(refused.contains("stop it"), "{refused}");
+    for _ in 0..500 {
+        r.step();
+    }
+    let fix = Action::new("x", "release_drainage_kink", None).unwrap();
+    r.act("trainee", &fix).unwrap();
+    r.remark(
+        "instructor",
+        "Turned the speed up first; found the kink after 20 s.",
+    );
+    // The instructor fails the flow sensor live.
+    r.inject(&Happening::Sensor(
+        control::Channel::Flow,
+        ChannelFault::Dropout,
+    ))
+    .unwrap();
+    for _ in 0..3000 {
+        r.step();
+    }
+    r.end();
+    let t_end = r.t_s();
+    for _ in 0..100 {
+        r.step();
+    }
+    assert_eq!(r.t_s(), t_end, "an ended run does not advance");
+    let rec = r.finish();
+    assert!((rec.ended_s - 110.0).abs() < 0.1, "{}", rec.ended_s);
+    assert_eq!(rec.trainee, "alice");
+    assert_eq!(rec.actions.len(), 3);
+    assert!(!rec.actions[1].accepted);
+    assert_eq!(rec.remarks.len(), 1);
+    assert!(
+        rec.happenings
+            .iter()
+            .any(|h| h.source == "instructor" && h.text.contains("Dropout"))
+    );
+    assert!(
+        rec.alarms
+            .iter()
+            .any(|a| a.alarm == "flow_sensor_fault" && a.raised)
+    );
+    let s = score(&sc, &rec);
+    let kink = s.items.iter().find(|i| i.id == "release_kink").unwrap();
+    assert_eq!(kink.status, training::score::Status::Done);
+    assert!((kink.delay_s.unwrap() - 20.0).abs() < 1.0);
+}
