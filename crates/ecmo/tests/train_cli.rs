@@ -1,0 +1,82 @@
+//! `ecmo train` and `ecmo debrief` as a user runs them.
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn ecmo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(args)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .output()
+        .expect("run ecmo")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn train_then_debrief() {
+    let dir = std::env::temp_dir().join(format!("ecmo-train-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let script = dir.join("script.toml");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &script,
+        "name = \"slow\"\n[[action]]\nafter = \"kink\"\nat = 150\naction = \"release_drainage_kink\"\n",
+    )
+    .unwrap();
+    let out = ecmo(&[
+        "train",
+        "scenarios/02-drainage-kink.toml",
+        "--script",
+        script.to_str().unwrap(),
+        "--out",
+        d,
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("NOT PASSED"), "{stdout}");
+    assert!(dir.join("run.json").is_file());
+    let out = ecmo(&["debrief", d]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(dir.join("debrief.html")).unwrap();
+    assert!(html.contains("late"), "the slow release is late");
+    assert!(
+        std::fs::read(dir.join("debrief.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-1.4")
+    );
+}
+
+#[test]
+fn bad_inputs_name_the_problem() {
+    let dir = std::env::temp_dir().join(format!("ecmo-train-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[action]]\nat = 5\naction = \"set_rpm\"\nvalue = 99999\n",
+    )
+    .unwrap();
+    let out = ecmo(&[
+        "train",
+        "scenarios/02-drainage-kink.toml",
+        "--script",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("action[0].value") && err.contains("0..=5000"),
+        "{err}"
+    );
+    let out = ecmo(&["debrief", dir.join("nothing-here.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read"),
+        "{}",
+        text(&out.stderr)
+    );
+}
