@@ -442,7 +442,8 @@ pub fn solve(contents: Contents, chem: &Chemistry, guess: Option<GasState>) -> G
         u = (u + du).clamp(lu, hu);
         v = (v + dv).clamp(lv, hv);
         h = (h + dh).clamp(LIMITS.ph.0, LIMITS.ph.1);
-        if du.abs() < 1e-9 && dv.abs() < 1e-9 && dh.abs() < 1e-10 {
+        // Quadratic convergence: after a step this small the error is below 1e-14.
+        if du.abs() < 1e-7 && dv.abs() < 1e-7 && dh.abs() < 1e-8 {
             break;
         }
     }

@@ -112,7 +112,7 @@ impl Channel {
     }
 
     /// Properties of the channel. The σ values are about half the accuracy class a maker
-    /// states for the sensor type [M], so that ±2σ spans the stated accuracy:
+    /// states for the sensor type \[M\], so that ±2σ spans the stated accuracy:
     ///
     /// | channel | σ | rate | basis |
     /// |---|---|---|---|
@@ -469,6 +469,7 @@ mod tests {
             vco2_ml_min: 200.0,
             recirculation_fraction: 0.1,
             blood_volume_ml: 5000.0,
+            ..Observation::default()
         }
     }
 
