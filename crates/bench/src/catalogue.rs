@@ -74,6 +74,13 @@ pub struct OxygenatorDesign {
     pub dp_tolerance_mmhg: f64,
     /// Published ISO 7199 rated flow and tolerance, L/min.
     pub published_rated_flow: Option<(f64, f64)>,
+    /// A floor on the ISO 7199 rated flow, L/min: the labelled maximum blood flow (a maker
+    /// labels no flow its membrane cannot oxygenate to 95 %).
+    pub rated_flow_min_lpm: Option<f64>,
+    /// Published CO2 removal [blood L/min, sweep L/min, inlet Hb g/dL, inlet PCO2 mmHg,
+    /// CO2 mL/min] at inlet SO2 70 %, FdO2 1.0, and its tolerance, mL/min.
+    pub published_co2: Vec<[f64; 5]>,
+    pub co2_tolerance_ml_min: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -732,6 +739,7 @@ fn parse_oxygenator(
         max_flow_lpm: max_flow,
     };
     let (mut dp, mut dp_tol, mut rated) = (Vec::new(), 1.0, None);
+    let (mut rated_min, mut co2, mut co2_tol) = (None, Vec::new(), 1.0);
     if let Some(p) = r.opt_table("published")? {
         r.only(
             p,
@@ -742,6 +750,9 @@ fn parse_oxygenator(
                 "dp_tolerance_mmhg",
                 "rated_flow_lpm",
                 "rated_flow_tolerance_lpm",
+                "rated_flow_min_lpm",
+                "co2_removal",
+                "co2_tolerance_ml_min",
             ],
         )?;
         dp = r.points(
@@ -759,6 +770,24 @@ fn parse_oxygenator(
                 r.num(p, "published", "rated_flow_tolerance_lpm", Range::pos(20.0))?,
             ));
         }
+        if p.contains_key("rated_flow_min_lpm") {
+            rated_min = Some(r.num(p, "published", "rated_flow_min_lpm", Range::pos(20.0))?);
+        }
+        co2 = r.points(
+            p,
+            "published",
+            "co2_removal",
+            [
+                Range::pos(20.0),
+                Range::pos(50.0),
+                Range::closed(3.0, 20.0),
+                Range::closed(10.0, 150.0),
+                Range::closed(0.0, 2000.0),
+            ],
+        )?;
+        if p.contains_key("co2_tolerance_ml_min") || !co2.is_empty() {
+            co2_tol = r.num(p, "published", "co2_tolerance_ml_min", Range::pos(1000.0))?;
+        }
     }
     Ok(OxygenatorDesign {
         meta: meta(r, name, title),
@@ -766,6 +795,9 @@ fn parse_oxygenator(
         published_dp: dp,
         dp_tolerance_mmhg: dp_tol,
         published_rated_flow: rated,
+        rated_flow_min_lpm: rated_min,
+        published_co2: co2,
+        co2_tolerance_ml_min: co2_tol,
     })
 }
 
@@ -868,12 +900,18 @@ pub struct FigureCheck {
     pub published: f64,
     pub model: f64,
     pub tolerance: f64,
+    /// The model need only reach the published figure (a floor), not match it.
+    pub at_least: bool,
     pub source: String,
 }
 
 impl FigureCheck {
     pub fn ok(&self) -> bool {
-        (self.model - self.published).abs() <= self.tolerance
+        if self.at_least {
+            self.model >= self.published - self.tolerance
+        } else {
+            (self.model - self.published).abs() <= self.tolerance
+        }
     }
 }
 
@@ -888,13 +926,19 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
             .unwrap_or_default()
     };
     let mut out = Vec::new();
-    let mut push = |what: String, published: f64, model: f64, tolerance: f64, field: &str| {
+    let mut push = |what: String,
+                    published: f64,
+                    model: f64,
+                    tolerance: f64,
+                    at_least: bool,
+                    field: &str| {
         out.push(FigureCheck {
             design: meta.name.clone(),
             what,
             published,
             model,
             tolerance,
+            at_least,
             source: src(field),
         })
     };
@@ -906,6 +950,7 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     *h,
                     p.model.head_mmhg(*n, *q),
                     p.head_tolerance_mmhg,
+                    false,
                     "published.head",
                 );
             }
@@ -917,6 +962,7 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     *dp,
                     o.model.pressure_drop_mmhg(*q, 0.0),
                     o.dp_tolerance_mmhg,
+                    false,
                     "published.dp",
                 );
             }
@@ -926,7 +972,39 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     q,
                     o.model.rated_flow_lpm(0.0),
                     tol,
+                    false,
                     "published.rated_flow_lpm",
+                );
+            }
+            if let Some(q) = o.rated_flow_min_lpm {
+                push(
+                    "ISO 7199 rated flow at least the labelled maximum (L/min)".into(),
+                    q,
+                    o.model.rated_flow_lpm(0.0),
+                    0.0,
+                    true,
+                    "published.rated_flow_min_lpm",
+                );
+            }
+            for [q, sweep, hb, pco2, co2] in &o.published_co2 {
+                let (inlet, chem) = crate::oxytest::venous_inlet(*hb, 0.70, *pco2);
+                let t = o.model.transfer(
+                    *q,
+                    inlet,
+                    &chem,
+                    physio::oxygenator::Sweep {
+                        flow_lpm: *sweep,
+                        fdo2: 1.0,
+                    },
+                    0.0,
+                );
+                push(
+                    format!("CO2 removal at {q} L/min blood, {sweep} L/min sweep, PCO2 {pco2} (mL/min)"),
+                    *co2,
+                    t.co2_ml_min,
+                    o.co2_tolerance_ml_min,
+                    false,
+                    "published.co2_removal",
                 );
             }
         }
@@ -937,6 +1015,7 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     *dp,
                     c.model.drop_mmhg(*q),
                     c.dp_tolerance_mmhg,
+                    false,
                     "published.dp",
                 );
             }
@@ -946,6 +1025,7 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     *dp,
                     c.model.drainage_drop_mmhg(*q),
                     c.dp_tolerance_mmhg,
+                    false,
                     "published.drainage_dp",
                 );
             }
@@ -1029,8 +1109,8 @@ mod tests {
                 n += 1;
             }
         }
-        // 20 head points, 3 oxygenator ΔP + 1 rated flow, 16 + 2 cannula ΔP.
-        assert_eq!(n, 20 + 4 + 18);
+        // 20 head points; oxygenators 3 ΔP, 2 rated-flow floors, 2 CO2 removals; 16 + 2 cannula ΔP.
+        assert_eq!(n, 20 + 3 + 2 + 2 + 18);
     }
 
     #[test]

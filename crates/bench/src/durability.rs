@@ -22,9 +22,10 @@
 use physio::cannula::{Tubing, blood_viscosity_mpa_s, hct_from_hb};
 use physio::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
 use physio::hemolysis::PlasmaFreeHb;
-use physio::oxygenator::{Sweep, iso7199_inlet};
+use physio::oxygenator::Sweep;
 
 use crate::catalogue::{CannulaDesign, CoatingDesign, OxygenatorDesign, PumpDesign};
+use crate::oxytest::venous_inlet;
 use crate::progress::Progress;
 use crate::pumptest::speed_for;
 use crate::report::{Cell, Plot, Report, Section, Series, Table};
@@ -199,24 +200,8 @@ struct State {
 pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult, String> {
     o.validate()?;
     let start = std::time::Instant::now();
-    let (inlet_iso, mut chem) = iso7199_inlet();
-    // ISO venous blood at the patient's Hb: same SO2 65 % and PCO2 45 mmHg.
-    chem.hb_g_dl = o.hb_g_dl;
-    let inlet = if o.hb_g_dl == 12.0 {
-        inlet_iso
-    } else {
-        let ph = physio::blood::ph_from_pco2(45.0, &chem);
-        let (mut lo, mut hi) = (1.0, 100.0);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if physio::blood::kelman_so2(mid, 45.0, ph, 37.0) < 0.65 {
-                lo = mid
-            } else {
-                hi = mid
-            }
-        }
-        physio::blood::from_partial_pressures(0.5 * (lo + hi), 45.0, &chem).0
-    };
+    // ISO 7199 venous blood (SO2 65 %, PCO2 45 mmHg) at the patient's Hb.
+    let (inlet, chem) = venous_inlet(o.hb_g_dl, 0.65, 45.0);
     let hct = hct_from_hb(o.hb_g_dl);
     let visc = blood_viscosity_mpa_s(hct, 37.0);
     let plasma_ml = o.weight_kg * 70.0 * (1.0 - hct);

@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
+pub mod cli;
 pub mod compare;
 pub mod durability;
 pub mod oxytest;

@@ -7,12 +7,38 @@
 //! inlet to full saturation at the PO2 of pure dry sweep gas (713 mmHg), times the flow. No
 //! membrane can beat it; circuit.md quotes the looser-by-construction figure for PO2 450 mmHg
 //! (346 mL/min at 5 L/min, 484 at 7), which the tests check as well.
-use physio::blood::{self, Contents};
+use physio::blood::{self, Chemistry, Contents};
 use physio::oxygenator::{DRY_GAS_MMHG, Sweep, iso7199_inlet};
 
 use crate::catalogue::OxygenatorDesign;
 use crate::progress::Progress;
 use crate::report::{Cell, Plot, Report, Section, Series, Table};
+
+/// Venous test blood at 37 °C, base excess 0, with the given Hb (g/dL), SO2 (fraction) and PCO2
+/// (mmHg): the ISO 7199 inlet ([`iso7199_inlet`]) generalised for tests at other conditions.
+/// The PO2 that gives the SO2 is found by bisection on physio's dissociation curve, which is
+/// monotone in PO2.
+pub fn venous_inlet(hb_g_dl: f64, so2: f64, pco2_mmhg: f64) -> (Contents, Chemistry) {
+    let chem = Chemistry {
+        hb_g_dl,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+    };
+    let ph = blood::ph_from_pco2(pco2_mmhg, &chem);
+    let (mut lo, mut hi) = (1.0, 200.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if blood::kelman_so2(mid, pco2_mmhg, ph, chem.temp_c) < so2 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    (
+        blood::from_partial_pressures(0.5 * (lo + hi), pco2_mmhg, &chem).0,
+        chem,
+    )
+}
 
 /// Blood flows of the sweep, L/min: 0.5 to 7 in steps of 0.25.
 pub fn flows() -> Vec<f64> {
@@ -262,6 +288,19 @@ mod tests {
             let want = c.oxygenator(name).unwrap().model.resistance_mmhg_s_ml * 5000.0 / 60.0;
             assert!((p5.dp_mmhg - want).abs() < 1e-9);
         }
+    }
+
+    /// The generalised inlet at ISO values is the ISO inlet.
+    #[test]
+    fn venous_inlet_matches_iso() {
+        let (a, ca) = iso7199_inlet();
+        let (b, cb) = venous_inlet(12.0, 0.65, 45.0);
+        assert_eq!(ca, cb);
+        assert!((a.o2_ml_dl - b.o2_ml_dl).abs() < 1e-6 && (a.co2_ml_dl - b.co2_ml_dl).abs() < 1e-6);
+        let (c9, chem9) = venous_inlet(9.0, 0.7, 50.0);
+        let g = blood::solve(c9, &chem9, None);
+        assert!((g.pco2_mmhg - 50.0).abs() < 0.1, "{g:?}");
+        assert!((g.so2 - 0.7).abs() < 1e-3, "{g:?}");
     }
 
     #[test]

@@ -37,6 +37,12 @@ enum Command {
     },
     /// List the built-in patient presets.
     Presets,
+    /// Virtual bench: ISO 7199 oxygenator, ISO 18242/ASTM F1841 pump, durability and
+    /// comparison tests on the device catalogue; see docs/bench.md.
+    Bench {
+        #[command(subcommand)]
+        command: bench::cli::BenchCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -49,6 +55,7 @@ fn main() -> ExitCode {
         } => sim(&experiment, json, csv.as_deref()),
         Command::Validate => validate(),
         Command::BenchSim { seconds } => bench(seconds),
+        Command::Bench { command } => bench::cli::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");
