@@ -168,6 +168,16 @@ impl Design {
         }
     }
 
+    /// The kind with its indefinite article ("a pump", "an oxygenator"), for messages.
+    pub fn a_kind(&self) -> &'static str {
+        match self {
+            Design::Pump(_) => "a pump",
+            Design::Oxygenator(_) => "an oxygenator",
+            Design::Cannula(_) => "a cannula",
+            Design::Coating(_) => "a coating",
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Design::Pump(_) => "pump",
@@ -287,28 +297,28 @@ impl Catalogue {
     pub fn pump(&self, name: &str) -> Result<&PumpDesign, String> {
         match self.find(name)? {
             Design::Pump(p) => Ok(p),
-            d => Err(format!("`{name}` is a {}, not a pump", d.kind())),
+            d => Err(format!("`{name}` is {}, not a pump", d.a_kind())),
         }
     }
 
     pub fn oxygenator(&self, name: &str) -> Result<&OxygenatorDesign, String> {
         match self.find(name)? {
             Design::Oxygenator(p) => Ok(p),
-            d => Err(format!("`{name}` is a {}, not an oxygenator", d.kind())),
+            d => Err(format!("`{name}` is {}, not an oxygenator", d.a_kind())),
         }
     }
 
     pub fn cannula(&self, name: &str) -> Result<&CannulaDesign, String> {
         match self.find(name)? {
             Design::Cannula(p) => Ok(p),
-            d => Err(format!("`{name}` is a {}, not a cannula", d.kind())),
+            d => Err(format!("`{name}` is {}, not a cannula", d.a_kind())),
         }
     }
 
     pub fn coating(&self, name: &str) -> Result<&CoatingDesign, String> {
         match self.find(name)? {
             Design::Coating(p) => Ok(p),
-            d => Err(format!("`{name}` is a {}, not a coating", d.kind())),
+            d => Err(format!("`{name}` is {}, not a coating", d.a_kind())),
         }
     }
 }

@@ -209,10 +209,11 @@ pub fn run(
     let kind = designs[0].kind();
     if let Some(d) = designs.iter().find(|d| d.kind() != kind) {
         return Err(format!(
-            "compare needs designs of one kind: `{}` is a {kind}, `{}` a {}",
+            "compare needs designs of one kind: `{}` is {}, `{}` {}",
             names[0],
+            designs[0].a_kind(),
             d.meta().name,
-            d.kind()
+            d.a_kind()
         ));
     }
     opts.validate()?;
