@@ -144,9 +144,13 @@ impl CoatingDesign {
     /// The physio coating with this factor, when there is one (for reporting only: the bench
     /// applies any factor, see [`crate::durability`]).
     pub fn builtin(&self) -> Option<Coating> {
-        [Coating::Uncoated, Coating::HeparinBonded, Coating::LongActing]
-            .into_iter()
-            .find(|c| c.factor() == self.thrombogenicity)
+        [
+            Coating::Uncoated,
+            Coating::HeparinBonded,
+            Coating::LongActing,
+        ]
+        .into_iter()
+        .find(|c| c.factor() == self.thrombogenicity)
     }
 }
 
@@ -219,7 +223,6 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     builtin!("coatings/heparin-bonded.toml"),
     builtin!("coatings/long-acting.toml"),
 ];
-
 
 /// All designs, by name.
 #[derive(Clone, Debug, Default)]
@@ -412,10 +415,7 @@ impl<'a> Reader<'a> {
         match table.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
             Some(Value::String(_)) => Err(self.err(&field, "must not be empty")),
-            Some(v) => Err(self.err(
-                &field,
-                format!("must be a string, found {}", v.type_str()),
-            )),
+            Some(v) => Err(self.err(&field, format!("must be a string, found {}", v.type_str()))),
             None => Err(self.err(&field, "missing")),
         }
     }
@@ -483,10 +483,7 @@ impl<'a> Reader<'a> {
             ),
         };
         if !range.contains(v) {
-            return Err(self.err(
-                &field,
-                format!("{v} is outside the allowed range {range}"),
-            ));
+            return Err(self.err(&field, format!("{v} is outside the allowed range {range}")));
         }
         let source = match source {
             Some(s) => s,
@@ -548,7 +545,9 @@ impl<'a> Reader<'a> {
         if !rows.is_empty() {
             let source = match table.get("source") {
                 Some(Value::String(s)) => s.clone(),
-                _ => return Err(self.err(&field, "has no source: add `source = \"…\"` to the table")),
+                _ => {
+                    return Err(self.err(&field, "has no source: add `source = \"…\"` to the table"));
+                }
             };
             self.sources.push((field, source));
         }
@@ -637,7 +636,16 @@ fn parse_pump(r: &mut Reader, name: String, title: String) -> Result<PumpDesign,
     r.only(
         r.root,
         "",
-        &["kind", "name", "title", "head", "specs", "design_point", "hemolysis", "published"],
+        &[
+            "kind",
+            "name",
+            "title",
+            "head",
+            "specs",
+            "design_point",
+            "hemolysis",
+            "published",
+        ],
     )?;
     let head = r.table("head")?;
     r.only(head, "head", &["source", "a", "r1", "r2", "rrec", "kinf"])?;
@@ -723,10 +731,22 @@ fn parse_oxygenator(
     r.only(
         r.root,
         "",
-        &["kind", "name", "title", "membrane", "pressure_drop", "transfer", "published"],
+        &[
+            "kind",
+            "name",
+            "title",
+            "membrane",
+            "pressure_drop",
+            "transfer",
+            "published",
+        ],
     )?;
     let m = r.table("membrane")?;
-    r.only(m, "membrane", &["source", "area_m2", "priming_ml", "max_flow_lpm"])?;
+    r.only(
+        m,
+        "membrane",
+        &["source", "area_m2", "priming_ml", "max_flow_lpm"],
+    )?;
     let area = r.num(m, "membrane", "area_m2", Range::pos(5.0))?;
     let priming = r.num(m, "membrane", "priming_ml", Range::pos(1000.0))?;
     let max_flow = r.num(m, "membrane", "max_flow_lpm", Range::pos(10.0))?;
@@ -819,7 +839,16 @@ fn parse_cannula(
     r.only(
         r.root,
         "",
-        &["kind", "name", "title", "role", "size_fr", "infusion", "drainage", "published"],
+        &[
+            "kind",
+            "name",
+            "title",
+            "role",
+            "size_fr",
+            "infusion",
+            "drainage",
+            "published",
+        ],
     )?;
     let role = r.string(r.root, "", "role")?;
     let model = match role.as_str() {
@@ -936,22 +965,18 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
             .unwrap_or_default()
     };
     let mut out = Vec::new();
-    let mut push = |what: String,
-                    published: f64,
-                    model: f64,
-                    tolerance: f64,
-                    at_least: bool,
-                    field: &str| {
-        out.push(FigureCheck {
-            design: meta.name.clone(),
-            what,
-            published,
-            model,
-            tolerance,
-            at_least,
-            source: src(field),
-        })
-    };
+    let mut push =
+        |what: String, published: f64, model: f64, tolerance: f64, at_least: bool, field: &str| {
+            out.push(FigureCheck {
+                design: meta.name.clone(),
+                what,
+                published,
+                model,
+                tolerance,
+                at_least,
+                source: src(field),
+            })
+        };
     match d {
         Design::Pump(p) => {
             for [n, q, h] in &p.published_head {
@@ -1009,7 +1034,9 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     0.0,
                 );
                 push(
-                    format!("CO2 removal at {q} L/min blood, {sweep} L/min sweep, PCO2 {pco2} (mL/min)"),
+                    format!(
+                        "CO2 removal at {q} L/min blood, {sweep} L/min sweep, PCO2 {pco2} (mL/min)"
+                    ),
                     *co2,
                     t.co2_ml_min,
                     o.co2_tolerance_ml_min,
@@ -1133,7 +1160,12 @@ mod tests {
         }
         let p = c.pump("rotaflow").unwrap();
         let fields: Vec<_> = p.meta.sources.iter().map(|(f, _)| f.as_str()).collect();
-        for f in ["head.a", "specs.priming_ml", "design_point.rpm", "hemolysis.nih_g_100l"] {
+        for f in [
+            "head.a",
+            "specs.priming_ml",
+            "design_point.rpm",
+            "hemolysis.nih_g_100l",
+        ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }
     }
@@ -1151,7 +1183,10 @@ mod tests {
         ));
         assert_eq!(e.field.as_deref(), Some("thrombogenicity"));
         let msg = e.to_string();
-        assert!(msg.starts_with("user/x.toml: field `thrombogenicity`"), "{msg}");
+        assert!(
+            msg.starts_with("user/x.toml: field `thrombogenicity`"),
+            "{msg}"
+        );
         assert!(msg.contains("0 < x ≤ 10"), "{msg}");
 
         let e = err_of(&format!("{COATING}thrombogenicity = 0.5"));
@@ -1181,7 +1216,10 @@ mod tests {
         assert!(e.message.contains("rise with flow"), "{e}");
 
         // A design point beyond the drive's maximum speed.
-        let rot = BUILTIN_FILES[0].1.replace("rpm = 3000.0\nflow_lpm = 5.0", "rpm = 9000.0\nflow_lpm = 5.0");
+        let rot = BUILTIN_FILES[0].1.replace(
+            "rpm = 3000.0\nflow_lpm = 5.0",
+            "rpm = 9000.0\nflow_lpm = 5.0",
+        );
         let e = err_of(&rot);
         assert_eq!(e.field.as_deref(), Some("design_point.rpm"));
         assert!(e.message.contains("0 < x ≤ 5000"), "{e}");
@@ -1194,7 +1232,9 @@ mod tests {
         assert!(e.message.contains("15 ≤ x ≤ 23"), "{e}");
 
         // A published table with a malformed row.
-        let rot = BUILTIN_FILES[0].1.replace("[2000.0, 0.0, 120.0]", "[2000.0, 0.0]");
+        let rot = BUILTIN_FILES[0]
+            .1
+            .replace("[2000.0, 0.0, 120.0]", "[2000.0, 0.0]");
         let e = err_of(&rot);
         assert_eq!(e.field.as_deref(), Some("published.head[0]"));
     }

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
-use crate::catalogue::{Catalogue, CannulaModel, check_published};
+use crate::catalogue::{CannulaModel, Catalogue, check_published};
 use crate::durability::{self, Circuit, Options};
 use crate::report::{Cell, Report, Table};
 use crate::{compare, oxytest, pumptest};
@@ -185,7 +185,10 @@ fn emit(report: &Report, out: &Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write the report under {}: {e}", out.display());
+            eprintln!(
+                "error: cannot write the report under {}: {e}",
+                out.display()
+            );
             ExitCode::FAILURE
         }
     }
@@ -321,11 +324,18 @@ fn durability_cmd(a: &CircuitArgs, o: &Options, common: &Common) -> ExitCode {
             r.elapsed_s,
             r.steps,
             scaled,
-            if scaled < DURABILITY_TARGET_S { "met" } else { "NOT met" }
+            if scaled < DURABILITY_TARGET_S {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
     }
     if results.len() > 1 {
-        println!("wall time, all runs: {:.2} s", start.elapsed().as_secs_f64());
+        println!(
+            "wall time, all runs: {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
     }
     code
 }
@@ -342,7 +352,11 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
         };
         let m = d.meta();
         println!("{} ({}): {}\nfile: {}\n", m.name, d.kind(), m.title, m.file);
-        let mut t = Table::new("sources", "Every number and its source", &["field", "source"]);
+        let mut t = Table::new(
+            "sources",
+            "Every number and its source",
+            &["field", "source"],
+        );
         for (f, s) in &m.sources {
             t.push(vec![Cell::text(f), Cell::text(s)]);
         }
@@ -353,7 +367,14 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
     let mut checks = Table::new(
         "published",
         "Published figures against the models",
-        &["design", "figure", "published", "model", "tolerance", "result"],
+        &[
+            "design",
+            "figure",
+            "published",
+            "model",
+            "tolerance",
+            "result",
+        ],
     );
     let mut ok = true;
     for d in c.designs() {

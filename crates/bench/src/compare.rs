@@ -57,7 +57,11 @@ pub struct Criterion {
 }
 
 /// Decide a criterion (module docs).
-pub fn verdict(names: &[String], values: &[Option<f64>], better: Better) -> (Option<usize>, String) {
+pub fn verdict(
+    names: &[String],
+    values: &[Option<f64>],
+    better: Better,
+) -> (Option<usize>, String) {
     let dir = |v: f64| if better == Better::Higher { v } else { -v };
     let reached: Vec<(usize, f64)> = values
         .iter()
@@ -70,10 +74,7 @@ pub fn verdict(names: &[String], values: &[Option<f64>], better: Better) -> (Opt
         .filter(|(_, v)| v.is_none_or(|x| !x.is_finite()))
         .map(|(i, _)| names[i].as_str())
         .collect();
-    let Some(&(best, bv)) = reached
-        .iter()
-        .max_by(|a, b| dir(a.1).total_cmp(&dir(b.1)))
-    else {
+    let Some(&(best, bv)) = reached.iter().max_by(|a, b| dir(a.1).total_cmp(&dir(b.1))) else {
         return (None, "no design reaches this test point".into());
     };
     let scale = bv.abs().max(1e-12);
@@ -496,7 +497,12 @@ fn cannulae(c: &Catalogue, names: &[String]) -> Result<Comparison, String> {
     let mut pts = Table::new(
         "cannula-dp",
         "Cannula pressure drop versus flow (return path; drainage lumen for dual-lumen)",
-        &["design", "flow (L/min)", "ΔP (mmHg)", "drainage-lumen ΔP (mmHg)"],
+        &[
+            "design",
+            "flow (L/min)",
+            "ΔP (mmHg)",
+            "drainage-lumen ΔP (mmHg)",
+        ],
     );
     for d in &ds {
         for i in 1..=28 {
@@ -700,8 +706,16 @@ mod tests {
         };
         let r = run(&c, &names(&["rotaflow", "dp3"]), &o, false).unwrap();
         assert_eq!(r.criteria.len(), pumptest::HEMOLYSIS_POINTS.len() + 4);
-        assert!(r.criteria[0].verdict.contains("rotaflow: "), "{:?}", r.criteria[0]);
-        let prime = r.criteria.iter().find(|c| c.what == "priming volume").unwrap();
+        assert!(
+            r.criteria[0].verdict.contains("rotaflow: "),
+            "{:?}",
+            r.criteria[0]
+        );
+        let prime = r
+            .criteria
+            .iter()
+            .find(|c| c.what == "priming volume")
+            .unwrap();
         assert_eq!(prime.winner, Some(1)); // DP3 16 mL against 32
         let r = run(&c, &names(&["return-17fr", "return-21fr"]), &o, false).unwrap();
         assert!(r.criteria.iter().all(|c| c.winner == Some(1)));

@@ -96,7 +96,9 @@ impl Options {
         if let Some(s) = self.sweep_lpm
             && !(s.is_finite() && (0.0..=20.0).contains(&s))
         {
-            return Err(format!("--sweep {s} is outside the allowed range 0–20 L/min"));
+            return Err(format!(
+                "--sweep {s} is outside the allowed range 0–20 L/min"
+            ));
         }
         if !(60.0 % self.step_min == 0.0 && self.step_min >= 1.0) {
             return Err(format!(
@@ -257,11 +259,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
     let dt = o.step_min * 60.0;
     let n_steps = (o.days * 86_400.0 / dt).round() as u64;
     let per_hour = (3600.0 / dt).round() as u64;
-    let mut bar = Progress::new(
-        &format!("durability {} days", o.days),
-        n_steps,
-        progress,
-    );
+    let mut bar = Progress::new(&format!("durability {} days", o.days), n_steps, progress);
     let mut rows = Vec::new();
     let mut rated = vec![(0.0, ox.rated_flow_lpm(0.0))];
     let (mut dp_day, mut o2_day, mut limited) = (None, None, false);
@@ -312,14 +310,14 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
         }
         if in_run {
             limited |= lim;
-            if steps % per_hour == 0 {
+            if steps.is_multiple_of(per_hour) {
                 let (row, _) = record(&s, t, f);
                 if o2_day.is_none() && row.o2_ml_min < o.o2_fraction * o2_clean {
                     o2_day = Some(t / 86_400.0);
                 }
                 rows.push(row);
             }
-            if steps % (24 * per_hour) == 0 {
+            if steps.is_multiple_of(24 * per_hour) {
                 rated.push((t / 86_400.0, ox.rated_flow_lpm(f)));
             }
             bar.inc(1);
@@ -403,7 +401,10 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
 
 fn rows_table(r: &DurabilityResult) -> Table {
     let mut t = Table::new(
-        &format!("durability-{}-{}-{}-hourly", r.pump, r.oxygenator, r.coating),
+        &format!(
+            "durability-{}-{}-{}-hourly",
+            r.pump, r.oxygenator, r.coating
+        ),
         &format!("{}: hourly record", r.label),
         &[
             "day",
@@ -443,8 +444,14 @@ fn rows_table(r: &DurabilityResult) -> Table {
 
 fn rated_table(r: &DurabilityResult) -> Table {
     let mut t = Table::new(
-        &format!("durability-{}-{}-{}-rated-flow", r.pump, r.oxygenator, r.coating),
-        &format!("{}: ISO 7199 rated flow of the clotting oxygenator, daily", r.label),
+        &format!(
+            "durability-{}-{}-{}-rated-flow",
+            r.pump, r.oxygenator, r.coating
+        ),
+        &format!(
+            "{}: ISO 7199 rated flow of the clotting oxygenator, daily",
+            r.label
+        ),
         &["day", "rated flow (L/min)"],
     );
     for (d, q) in &r.rated_flow {
@@ -502,7 +509,8 @@ pub fn report(results: &[DurabilityResult]) -> Report {
         ));
     }
     for r in results {
-        sec.paragraphs.push(format!("{}: {}.", r.label, r.criterion()));
+        sec.paragraphs
+            .push(format!("{}: {}.", r.label, r.criterion()));
         if r.flow_limited {
             sec.paragraphs.push(format!(
                 "{}: the pump reached its maximum speed and could not hold the set flow.",

@@ -88,7 +88,11 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
     let (inlet, chem): (Contents, _) = iso7199_inlet();
     let ox = &d.model;
     let qs = flows();
-    let mut bar = Progress::new(&format!("oxygenator {}", d.meta.name), qs.len() as u64 + 1, progress);
+    let mut bar = Progress::new(
+        &format!("oxygenator {}", d.meta.name),
+        qs.len() as u64 + 1,
+        progress,
+    );
     let mut points = Vec::with_capacity(qs.len());
     for q in qs {
         let sweep = Sweep {
@@ -165,7 +169,10 @@ pub fn summary_table(results: &[OxyResult]) -> Table {
 pub fn points_table(r: &OxyResult) -> Table {
     let mut t = Table::new(
         &format!("oxygenator-{}-points", r.name),
-        &format!("{} — {}: transfer and ΔP versus blood flow", r.name, r.title),
+        &format!(
+            "{} — {}: transfer and ΔP versus blood flow",
+            r.name, r.title
+        ),
         &[
             "blood flow (L/min)",
             "sweep (L/min)",
@@ -190,7 +197,11 @@ pub fn points_table(r: &OxyResult) -> Table {
             Cell::Num(p.outlet_po2_mmhg, 1),
             Cell::Num(p.outlet_pco2_mmhg, 1),
             Cell::Num(p.dp_mmhg, 1),
-            Cell::text(if p.q_lpm <= r.max_flow_lpm + 1e-9 { "yes" } else { "no" }),
+            Cell::text(if p.q_lpm <= r.max_flow_lpm + 1e-9 {
+                "yes"
+            } else {
+                "no"
+            }),
         ]);
     }
     t
@@ -212,12 +223,19 @@ pub fn plots(results: &[OxyResult]) -> Vec<Plot> {
         o2 = o2.with(
             Series::new(
                 "physical bound",
-                r.points.iter().map(|p| (p.q_lpm, p.o2_bound_ml_min)).collect(),
+                r.points
+                    .iter()
+                    .map(|p| (p.q_lpm, p.o2_bound_ml_min))
+                    .collect(),
             )
             .dashed(),
         );
     }
-    let mut co2 = Plot::new("CO2 transfer", "blood flow (L/min)", "CO2 transfer (mL/min)");
+    let mut co2 = Plot::new(
+        "CO2 transfer",
+        "blood flow (L/min)",
+        "CO2 transfer (mL/min)",
+    );
     for s in series(|p| p.co2_ml_min) {
         co2 = co2.with(s);
     }
@@ -275,10 +293,18 @@ mod tests {
                 assert!(p.o2_ml_min > 0.0 && p.co2_ml_min > 0.0, "{name} {p:?}");
                 assert!((0.0..=1.0).contains(&p.outlet_so2));
                 if p.q_lpm < r.rated_flow_lpm - 0.01 {
-                    assert!(p.outlet_so2 >= 0.95, "{name} {p:?} rated {}", r.rated_flow_lpm);
+                    assert!(
+                        p.outlet_so2 >= 0.95,
+                        "{name} {p:?} rated {}",
+                        r.rated_flow_lpm
+                    );
                 }
                 if p.q_lpm > r.rated_flow_lpm + 0.01 {
-                    assert!(p.outlet_so2 < 0.95, "{name} {p:?} rated {}", r.rated_flow_lpm);
+                    assert!(
+                        p.outlet_so2 < 0.95,
+                        "{name} {p:?} rated {}",
+                        r.rated_flow_lpm
+                    );
                 }
             }
             assert!(r.at(5.0).unwrap().o2_ml_min <= 346.0);

@@ -303,7 +303,10 @@ fn curve_table(r: &PumpResult) -> Table {
 fn samples_table(r: &PumpResult) -> Table {
     let mut t = Table::new(
         &format!("pump-{}-hemolysis-samples", r.name),
-        &format!("{}: plasma free Hb in the mock loop, hourly samples", r.name),
+        &format!(
+            "{}: plasma free Hb in the mock loop, hourly samples",
+            r.name
+        ),
         &["point", "speed (rpm)", "time (h)", "plasma free Hb (mg/dL)"],
     );
     for h in &r.hemolysis {
@@ -338,7 +341,9 @@ fn curve_plots(r: &PumpResult) -> Vec<Plot> {
         ));
         eff = eff.with(Series::new(
             format!("{n:.0} rpm"),
-            pts.iter().map(|c| (c.q_lpm, 100.0 * c.efficiency)).collect(),
+            pts.iter()
+                .map(|c| (c.q_lpm, 100.0 * c.efficiency))
+                .collect(),
         ));
     }
     vec![head, eff]
@@ -432,14 +437,22 @@ mod tests {
                     .filter_map(|n| r.curve.iter().find(|p| p.rpm == *n && p.q_lpm == q))
                     .map(|p| p.head_mmhg)
                     .collect();
-                assert!(heads.windows(2).all(|w| w[1] > w[0]), "{name} at {q}: {heads:?}");
+                assert!(
+                    heads.windows(2).all(|w| w[1] > w[0]),
+                    "{name} at {q}: {heads:?}"
+                );
             }
             for p in &r.curve {
                 assert!((0.0..=1.0).contains(&p.efficiency), "{name} {p:?}");
                 assert!(p.shaft_w >= p.hydraulic_w, "{name} {p:?}");
             }
             for n in &r.speeds {
-                let h: Vec<f64> = r.curve.iter().filter(|p| p.rpm == *n).map(|p| p.head_mmhg).collect();
+                let h: Vec<f64> = r
+                    .curve
+                    .iter()
+                    .filter(|p| p.rpm == *n)
+                    .map(|p| p.head_mmhg)
+                    .collect();
                 assert!(h.windows(2).all(|w| w[1] < w[0]), "{name} {n}");
             }
         }
@@ -459,7 +472,11 @@ mod tests {
         let (nih, model) = (s.nih.unwrap(), s.model_nih.unwrap());
         assert!((nih - model).abs() / model < 0.01, "{nih} vs {model}");
         assert!(nih > 0.0 && nih < 0.1, "{nih}");
-        let low = r.hemolysis.iter().find(|h| h.label == "low flow, high head").unwrap();
+        let low = r
+            .hemolysis
+            .iter()
+            .find(|h| h.label == "low flow, high head")
+            .unwrap();
         assert!(low.nih.unwrap() > nih, "{low:?}");
         // Free Hb rises through the test.
         assert!(s.samples.windows(2).all(|w| w[1].1 > w[0].1));

@@ -144,7 +144,11 @@ impl Table {
         for r in &self.rows {
             s.push_str("<tr>");
             for c in r {
-                let cls = if matches!(c, Cell::Num(..)) { " class=\"n\"" } else { "" };
+                let cls = if matches!(c, Cell::Num(..)) {
+                    " class=\"n\""
+                } else {
+                    ""
+                };
                 let _ = write!(s, "<td{cls}>{}</td>", esc(&c.shown()));
             }
             s.push_str("</tr>");
@@ -536,7 +540,7 @@ pub fn check_xml(s: &str) -> Result<(), String> {
                     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
                         return Err(format!("bad tag name in <{tag}>"));
                     }
-                    if body.matches('"').count() % 2 != 0 {
+                    if !body.matches('"').count().is_multiple_of(2) {
                         return Err(format!("unbalanced quotes in <{tag}>"));
                     }
                     if body.contains('<') {
@@ -574,7 +578,10 @@ mod tests {
     #[test]
     fn svg_is_well_formed_and_escaped() {
         let p = Plot::new("a < b & c", "x (L/min)", "y \"mmHg\"")
-            .with(Series::new("s1", vec![(0.0, 1.0), (1.0, 3.0), (2.0, f64::NAN)]))
+            .with(Series::new(
+                "s1",
+                vec![(0.0, 1.0), (1.0, 3.0), (2.0, f64::NAN)],
+            ))
             .with(Series::new("one", vec![(0.5, 2.0)]).dashed())
             .hline(2.5, "limit");
         let svg = p.to_svg();
@@ -597,7 +604,10 @@ mod tests {
     #[test]
     fn ticks_cover_range() {
         let (t, a, b) = ticks(0.3, 6.8);
-        assert!(a <= 0.3 && b >= 6.8 && t.len() >= 4 && t.len() <= 10, "{t:?}");
+        assert!(
+            a <= 0.3 && b >= 6.8 && t.len() >= 4 && t.len() <= 10,
+            "{t:?}"
+        );
         let (t, _, _) = ticks(5.0, 5.0);
         assert!(t.len() >= 2);
     }

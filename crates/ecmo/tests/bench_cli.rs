@@ -29,7 +29,9 @@ fn csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut lines = t.lines();
     let split = |l: &str| -> Vec<String> {
         // The numeric CSVs tested here have no quoted commas in the columns used.
-        l.split(',').map(|s| s.trim_matches('"').to_string()).collect()
+        l.split(',')
+            .map(|s| s.trim_matches('"').to_string())
+            .collect()
     };
     let head = split(lines.next().unwrap());
     (head, lines.map(split).collect())
@@ -143,7 +145,14 @@ fn bad_names_and_options_are_refused() {
             "--flow 30 is outside the allowed range",
         ),
         (
-            vec!["bench", "durability", "--drainage", "return-17fr", "--out", o],
+            vec![
+                "bench",
+                "durability",
+                "--drainage",
+                "return-17fr",
+                "--out",
+                o,
+            ],
             "--drainage return-17fr: is a return cannula",
         ),
         (
@@ -187,10 +196,16 @@ fn user_design_and_oxygenator_report_bounds() {
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("my-oxy") && stdout.contains("rated flow"), "{stdout}");
+    assert!(
+        stdout.contains("my-oxy") && stdout.contains("rated flow"),
+        "{stdout}"
+    );
     let rep = out_dir.join("oxygenator_my-oxy_quadrox-adult");
     let html = std::fs::read_to_string(rep.join("index.html")).unwrap();
-    assert!(html.contains("<svg") && !html.contains("<script"), "self-contained");
+    assert!(
+        html.contains("<svg") && !html.contains("<script"),
+        "self-contained"
+    );
     for name in ["my-oxy", "quadrox-adult"] {
         let (h, rows) = csv(&rep.join(format!("oxygenator-{name}-points.csv")));
         let (q, o2, bound, so2) = (
@@ -248,10 +263,16 @@ fn pump_report_bounds() {
             assert!((0.0..=100.0).contains(&a[3]), "{name}: {a:?}");
             for b in &pts {
                 if a[1] == b[1] && b[0] > a[0] {
-                    assert!(b[2] > a[2], "{name}: head not monotone in speed {a:?} {b:?}");
+                    assert!(
+                        b[2] > a[2],
+                        "{name}: head not monotone in speed {a:?} {b:?}"
+                    );
                 }
                 if a[0] == b[0] && b[1] > a[1] {
-                    assert!(b[2] < a[2], "{name}: head not falling with flow {a:?} {b:?}");
+                    assert!(
+                        b[2] < a[2],
+                        "{name}: head not falling with flow {a:?} {b:?}"
+                    );
                 }
             }
         }
@@ -282,8 +303,12 @@ fn durability_report_and_wall_time() {
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("wall time:") && stdout.contains("target < 120 s: met"), "{stdout}");
-    let rep = d.join("durability_rotaflow-quadrox-adult-uncoated_rotaflow-quadrox-adult-long-acting");
+    assert!(
+        stdout.contains("wall time:") && stdout.contains("target < 120 s: met"),
+        "{stdout}"
+    );
+    let rep =
+        d.join("durability_rotaflow-quadrox-adult-uncoated_rotaflow-quadrox-adult-long-acting");
     for coat in ["uncoated", "long-acting"] {
         let (h, rows) = csv(&rep.join(format!(
             "durability-rotaflow-quadrox-adult-{coat}-hourly.csv"
@@ -320,14 +345,27 @@ fn compare_prints_verdicts_and_catalogue_checks_pass() {
     ]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("verdict") && stdout.contains("quadrox-adult better"), "{stdout}");
-    assert!(d.join("compare_quadrox-adult_nautilus/compare-verdicts.csv").exists());
+    assert!(
+        stdout.contains("verdict") && stdout.contains("quadrox-adult better"),
+        "{stdout}"
+    );
+    assert!(
+        d.join("compare_quadrox-adult_nautilus/compare-verdicts.csv")
+            .exists()
+    );
 
     let out = ecmo(&["bench", "catalogue"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(!stdout.contains("MISSED"), "{stdout}");
-    assert!(stdout.contains("ecco2r-0.4") && stdout.contains("ok"), "{stdout}");
+    assert!(
+        stdout.contains("ecco2r-0.4") && stdout.contains("ok"),
+        "{stdout}"
+    );
     let out = ecmo(&["bench", "catalogue", "rotaflow"]);
-    assert!(text(&out.stdout).contains("Sobieski"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Sobieski"),
+        "{}",
+        text(&out.stdout)
+    );
 }
