@@ -546,7 +546,9 @@ impl<'a> Reader<'a> {
             let source = match table.get("source") {
                 Some(Value::String(s)) => s.clone(),
                 _ => {
-                    return Err(self.err(&field, "has no source: add `source = \"…\"` to the table"));
+                    return Err(
+                        self.err(&field, "has no source: add `source = \"…\"` to the table")
+                    );
                 }
             };
             self.sources.push((field, source));
