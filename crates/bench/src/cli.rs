@@ -140,6 +140,9 @@ pub struct OptionArgs {
     /// How far (days) to run on to predict a change-out beyond the reported days.
     #[arg(long, default_value_t = 120.0)]
     pub horizon: f64,
+    /// Patient preset carrying the circuit for the daily checks on the full twin, or `none`.
+    #[arg(long, default_value = "ards-severe")]
+    pub patient: String,
 }
 
 impl From<&OptionArgs> for Options {
@@ -158,6 +161,7 @@ impl From<&OptionArgs> for Options {
             dp_factor: a.dp_factor,
             o2_fraction: a.o2_fraction,
             horizon_days: a.horizon,
+            patient: (a.patient != "none").then(|| a.patient.clone()),
         }
     }
 }

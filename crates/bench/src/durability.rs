@@ -25,6 +25,7 @@ use physio::hemolysis::PlasmaFreeHb;
 use physio::oxygenator::Sweep;
 
 use crate::catalogue::{CannulaDesign, CoatingDesign, OxygenatorDesign, PumpDesign};
+use crate::invivo::{Patient, PatientCheck};
 use crate::oxytest::venous_inlet;
 use crate::progress::Progress;
 use crate::pumptest::speed_for;
@@ -48,6 +49,9 @@ pub struct Options {
     pub dp_factor: f64,
     pub o2_fraction: f64,
     pub horizon_days: f64,
+    /// A `physio` preset whose patient carries the circuit for the daily checks on the full
+    /// twin ([`crate::invivo`]); None: the circuit alone.
+    pub patient: Option<String>,
 }
 
 impl Default for Options {
@@ -68,6 +72,7 @@ impl Default for Options {
             dp_factor: 2.0,
             o2_fraction: 0.75,
             horizon_days: 120.0,
+            patient: Some("ards-severe".into()),
         }
     }
 }
@@ -158,6 +163,8 @@ pub struct DurabilityResult {
     pub flow_limited: bool,
     pub steps: u64,
     pub elapsed_s: f64,
+    /// Daily checks on the patient (empty without one).
+    pub patient_checks: Vec<PatientCheck>,
 }
 
 impl DurabilityResult {
@@ -259,7 +266,27 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
     let dt = o.step_min * 60.0;
     let n_steps = (o.days * 86_400.0 / dt).round() as u64;
     let per_hour = (3600.0 / dt).round() as u64;
-    let mut bar = Progress::new(&format!("durability {} days", o.days), n_steps, progress);
+    // A patient window costs about as much as this many slow steps (for the bar only).
+    const WINDOW_UNITS: u64 = 200;
+    let n_windows = if o.patient.is_some() {
+        o.days.floor() as u64 + 1
+    } else {
+        0
+    };
+    let mut bar = Progress::new(
+        &format!("durability {} days", o.days),
+        n_steps + WINDOW_UNITS * n_windows,
+        progress,
+    );
+    let mut patient = match &o.patient {
+        Some(name) => Some(Patient::new(name, c, o, operate(0.0).0)?),
+        None => None,
+    };
+    let mut checks = Vec::new();
+    if let Some(p) = patient.as_mut() {
+        checks.push(p.check(0.0, 0.0)?);
+        bar.inc(WINDOW_UNITS);
+    }
     let mut rows = Vec::new();
     let mut rated = vec![(0.0, ox.rated_flow_lpm(0.0))];
     let (mut dp_day, mut o2_day, mut limited) = (None, None, false);
@@ -319,6 +346,10 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
             }
             if steps.is_multiple_of(24 * per_hour) {
                 rated.push((t / 86_400.0, ox.rated_flow_lpm(f)));
+                if let Some(p) = patient.as_mut() {
+                    checks.push(p.check((t / 86_400.0).round(), f)?);
+                    bar.inc(WINDOW_UNITS);
+                }
             }
             bar.inc(1);
         } else if o2_day.is_none() {
@@ -348,6 +379,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
         flow_limited: limited,
         steps,
         elapsed_s: start.elapsed().as_secs_f64(),
+        patient_checks: checks,
     })
 }
 
@@ -523,6 +555,10 @@ pub fn report(results: &[DurabilityResult]) -> Report {
         sec.tables.push(rated_table(r));
         sec.tables.push(rows_table(r));
     }
+    let mut sections = vec![sec];
+    if results.iter().any(|r| !r.patient_checks.is_empty()) {
+        sections.push(patient_section(results));
+    }
     let slug = results
         .iter()
         .map(|r| format!("{}-{}-{}", r.pump, r.oxygenator, r.coating))
@@ -540,9 +576,79 @@ pub fn report(results: &[DurabilityResult]) -> Report {
              the flow; free Hb with haptoglobin kinetics)."
                 .into(),
         ],
-        sections: vec![sec],
+        sections,
         summary: vec![summary_table(results)],
     }
+}
+
+fn patient_section(results: &[DurabilityResult]) -> Section {
+    let mut sec = Section::new("The circuit on a patient (full digital twin, daily windows)");
+    let preset = results
+        .iter()
+        .find_map(|r| r.options.patient.clone())
+        .unwrap_or_default();
+    sec.paragraphs.push(format!(
+        "physio preset `{preset}` with the circuit's pump, oxygenator and cannulae, weight and Hb of the run.          The twin settles for {:.0} s, then at each whole day takes that day's oxygenator clot burden and runs          {:.0} s more (state carried over), a flow-mode loop on the pump speed holding the set flow; values are          means over the last {:.0} s. Oxygenator transfer here is on the patient's own venous blood, not ISO blood.",
+        crate::invivo::SETTLE_S,
+        crate::invivo::WINDOW_S,
+        crate::invivo::MEAN_S
+    ));
+    let mk = |title: &str, y: &str, f: fn(&PatientCheck) -> f64| {
+        let mut p = Plot::new(title, "day", y);
+        for r in results {
+            p = p.with(Series::new(
+                &r.label,
+                r.patient_checks.iter().map(|x| (x.day, f(x))).collect(),
+            ));
+        }
+        p
+    };
+    sec.plots = vec![
+        mk("Patient arterial SaO2", "SaO2 (%)", |x| 100.0 * x.sao2),
+        mk("Post-oxygenator PO2", "PO2 (mmHg)", |x| x.post_oxy_po2_mmhg),
+        mk("Pump speed to hold the flow (twin)", "rpm", |x| x.rpm),
+    ];
+    for r in results.iter().filter(|r| !r.patient_checks.is_empty()) {
+        let mut t = Table::new(
+            &format!(
+                "durability-{}-{}-{}-patient",
+                r.pump, r.oxygenator, r.coating
+            ),
+            &format!("{}: daily checks on the patient", r.label),
+            &[
+                "day",
+                "oxygenator clot (%)",
+                "flow (L/min)",
+                "pump speed (rpm)",
+                "ΔP oxygenator (mmHg)",
+                "post-oxygenator PO2 (mmHg)",
+                "oxygenator O2 (mL/min)",
+                "oxygenator CO2 (mL/min)",
+                "SaO2 (%)",
+                "PaO2 (mmHg)",
+                "PaCO2 (mmHg)",
+                "drainage suction",
+            ],
+        );
+        for x in &r.patient_checks {
+            t.push(vec![
+                Cell::Num(x.day, 0),
+                Cell::Num(100.0 * x.clot_oxygenator, 2),
+                Cell::Num(x.flow_lpm, 2),
+                Cell::Num(x.rpm, 0),
+                Cell::Num(x.dp_oxy_mmhg, 1),
+                Cell::Num(x.post_oxy_po2_mmhg, 1),
+                Cell::Num(x.oxy_o2_ml_min, 1),
+                Cell::Num(x.oxy_co2_ml_min, 1),
+                Cell::Num(100.0 * x.sao2, 1),
+                Cell::Num(x.pao2_mmhg, 1),
+                Cell::Num(x.paco2_mmhg, 1),
+                Cell::text(if x.suction { "yes" } else { "no" }),
+            ]);
+        }
+        sec.tables.push(t);
+    }
+    sec
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod compare;
 pub mod durability;
+pub mod invivo;
 pub mod oxytest;
 pub mod progress;
 pub mod pumptest;
