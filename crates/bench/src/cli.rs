@@ -381,7 +381,9 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
         ],
     );
     let mut ok = true;
-    for d in c.designs() {
+    let mut designs: Vec<_> = c.designs().collect();
+    designs.sort_by_key(|d| (d.kind(), d.meta().name.clone()));
+    for d in designs {
         let m = d.meta();
         list.push(vec![
             Cell::text(d.kind()),

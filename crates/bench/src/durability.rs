@@ -716,6 +716,23 @@ mod tests {
         assert!(days[0] > 1.0, "{days:?}");
     }
 
+    /// Same catalogue and options, same report, byte for byte (the wall time stays out of it).
+    #[test]
+    fn reports_are_deterministic() {
+        let c = Catalogue::builtin().unwrap();
+        let o = Options {
+            days: 1.0,
+            ..Options::default()
+        };
+        let a = run(&circuit(&c, "uncoated"), &o, false).unwrap();
+        let b = run(&circuit(&c, "uncoated"), &o, false).unwrap();
+        let (ra, rb) = (report(&[a]), report(&[b]));
+        assert_eq!(ra.to_html(), rb.to_html());
+        for (x, y) in ra.tables().zip(rb.tables()) {
+            assert_eq!(x.to_csv(), y.to_csv());
+        }
+    }
+
     #[test]
     fn options_are_checked() {
         let o = Options {

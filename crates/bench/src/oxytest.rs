@@ -131,7 +131,7 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
 pub fn summary_table(results: &[OxyResult]) -> Table {
     let mut t = Table::new(
         "oxygenator-summary",
-        "ISO 7199 conditions (Hb 12 g/dL, SO2 65 %, PCO2 45 mmHg, 37 °C, gas:blood 1:1, FdO2 1.0)",
+        "ISO 7199 conditions (Hb 12 g/dL, SO2 65 %, PCO2 45 mmHg, 37 °C, gas:blood 1:1, FdO2 1.0); (brackets): beyond the maker's maximum blood flow",
         &[
             "design",
             "area (m²)",
@@ -148,18 +148,24 @@ pub fn summary_table(results: &[OxyResult]) -> Table {
     for r in results {
         let p5 = r.at(5.0).copied();
         let p7 = r.at(7.0).copied();
-        let f = |p: Option<OxyPoint>, g: fn(&OxyPoint) -> f64| p.as_ref().map_or(f64::NAN, g);
+        // Beyond the maker's maximum blood flow a figure is shown in brackets: the device is
+        // not meant to run there (the points CSV keeps every number plain).
+        let f = |p: Option<OxyPoint>, g: fn(&OxyPoint) -> f64, d: usize| match p {
+            Some(p) if p.q_lpm > r.max_flow_lpm + 1e-9 => Cell::Text(format!("({:.d$})", g(&p))),
+            Some(p) => Cell::Num(g(&p), d),
+            None => Cell::Num(f64::NAN, d),
+        };
         t.push(vec![
             Cell::text(&r.name),
             Cell::Num(r.area_m2, 2),
             Cell::Num(r.rated_flow_lpm, 2),
             Cell::Num(r.max_flow_lpm, 1),
-            Cell::Num(f(p5, |p| p.o2_ml_min), 0),
-            Cell::Num(f(p5, |p| p.co2_ml_min), 0),
-            Cell::Num(f(p5, |p| 100.0 * p.outlet_so2), 1),
-            Cell::Num(f(p5, |p| p.dp_mmhg), 1),
-            Cell::Num(f(p7, |p| p.o2_ml_min), 0),
-            Cell::Num(f(p7, |p| p.dp_mmhg), 1),
+            f(p5, |p| p.o2_ml_min, 0),
+            f(p5, |p| p.co2_ml_min, 0),
+            f(p5, |p| 100.0 * p.outlet_so2, 1),
+            f(p5, |p| p.dp_mmhg, 1),
+            f(p7, |p| p.o2_ml_min, 0),
+            f(p7, |p| p.dp_mmhg, 1),
         ]);
     }
     t

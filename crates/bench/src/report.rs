@@ -214,10 +214,10 @@ impl Plot {
 
     /// The plot as a standalone SVG element.
     pub fn to_svg(&self) -> String {
-        const W: f64 = 640.0;
+        const W: f64 = 720.0;
         const H: f64 = 360.0;
         const L: f64 = 70.0;
-        const R: f64 = 170.0;
+        const R: f64 = 250.0;
         const T: f64 = 30.0;
         const B: f64 = 50.0;
         let pts = || {
