@@ -300,17 +300,24 @@ impl Plot {
             T + ph / 2.0,
             esc(&self.y_label)
         );
-        for (y, label) in &self.hlines {
-            if !y.is_finite() {
-                continue;
-            }
-            let py = sy(*y);
+        // Reference lines, labelled inside the plot at the right end; labels of lines close
+        // together are stacked upwards so they stay legible.
+        let mut refs: Vec<(f64, &str)> = self
+            .hlines
+            .iter()
+            .filter(|(y, _)| y.is_finite())
+            .map(|(y, l)| (sy(*y), l.as_str()))
+            .collect();
+        refs.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut last_label = f64::INFINITY;
+        for (py, label) in refs {
+            let ly = (py - 3.0).min(last_label - 12.0);
+            last_label = ly;
             let _ = writeln!(
                 s,
-                "<line x1=\"{L}\" y1=\"{py:.1}\" x2=\"{}\" y2=\"{py:.1}\" stroke=\"#b00\" stroke-dasharray=\"2 3\"/><text x=\"{}\" y=\"{:.1}\" fill=\"#b00\">{}</text>",
+                "<line x1=\"{L}\" y1=\"{py:.1}\" x2=\"{}\" y2=\"{py:.1}\" stroke=\"#b00\" stroke-dasharray=\"2 3\"/><text x=\"{}\" y=\"{ly:.1}\" text-anchor=\"end\" fill=\"#b00\">{}</text>",
                 L + pw,
-                L + pw + 4.0,
-                py + 4.0,
+                L + pw - 4.0,
                 esc(label)
             );
         }
