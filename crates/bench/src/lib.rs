@@ -10,7 +10,8 @@
 //! - [`oxytest`]: ISO 7199 inlet blood, transfer and pressure drop versus flow, rated flow.
 //! - [`pumptest`]: head–flow–speed curves, efficiency, ASTM F1841-style 6 h mock loop.
 //! - [`durability`]: a whole circuit for days (14 by default) under a heparin regimen and a
-//!   coating: ΔP rise, transfer loss, plasma free Hb, predicted change-out.
+//!   coating: ΔP rise, transfer loss, plasma free Hb, predicted change-out; [`invivo`] carries
+//!   the circuit on a patient of the full twin in daily windows.
 //! - [`compare`]: the same tests side by side, with a verdict per criterion.
 //! - [`report`]: terminal tables, CSV of every point, self-contained HTML with inline SVG.
 //!
@@ -29,9 +30,10 @@
 //!
 //! ## What it does not do
 //!
-//! It does not run the full 2 ms twin for durability: fourteen days of hemodynamics would take
-//! about ten minutes; the circuit's pressures and flow are settled on each slow step instead
-//! (the hemodynamic transients last seconds, the clot grows over days). It does not model
+//! It does not run the full 2 ms twin through all of a durability run: fourteen days of
+//! hemodynamics would take minutes. The slow subsystems step alone with the circuit's pressures
+//! balanced on each step (hemodynamic transients last seconds, the clot grows over days), and
+//! the full twin runs a few minutes per simulated day to show the patient. It does not model
 //! what the standards test on real hardware but `physio` lacks: heat exchange, plasma leakage,
 //! gas-side condensation, bearing wear, cavitation. Verdicts compare numbers under the standard
 //! conditions; they are not regulatory conformity claims.
