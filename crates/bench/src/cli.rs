@@ -83,18 +83,20 @@ pub struct Common {
 /// The circuit of a durability run.
 #[derive(Args, Debug, Clone)]
 pub struct CircuitArgs {
-    #[arg(long, default_value = compare::DEFAULT_CIRCUIT.pump)]
+    /// Pump design.
+    #[arg(long, value_name = "NAME", default_value = compare::DEFAULT_CIRCUIT.pump)]
     pub pump: String,
-    #[arg(long, default_value = compare::DEFAULT_CIRCUIT.oxygenator)]
+    /// Oxygenator design.
+    #[arg(long, value_name = "NAME", default_value = compare::DEFAULT_CIRCUIT.oxygenator)]
     pub oxygenator: String,
     /// Circuit coating; repeat to run several side by side.
-    #[arg(long = "coating", default_value = compare::DEFAULT_CIRCUIT.coating)]
+    #[arg(long = "coating", value_name = "NAME", default_value = compare::DEFAULT_CIRCUIT.coating)]
     pub coatings: Vec<String>,
     /// Drainage cannula (a dual-lumen cannula returns too: then leave out --return).
-    #[arg(long, default_value = compare::DEFAULT_CIRCUIT.drainage)]
+    #[arg(long, value_name = "NAME", default_value = compare::DEFAULT_CIRCUIT.drainage)]
     pub drainage: String,
     /// Return cannula (default return-21fr unless the drainage cannula is dual-lumen).
-    #[arg(long = "return")]
+    #[arg(long = "return", value_name = "NAME")]
     pub ret: Option<String>,
 }
 
@@ -141,7 +143,7 @@ pub struct OptionArgs {
     #[arg(long, default_value_t = 120.0)]
     pub horizon: f64,
     /// Patient preset carrying the circuit for the daily checks on the full twin, or `none`.
-    #[arg(long, default_value = "ards-severe")]
+    #[arg(long, value_name = "PRESET", default_value = "ards-severe")]
     pub patient: String,
 }
 
