@@ -315,7 +315,12 @@ fn durability_cmd(a: &CircuitArgs, o: &Options, common: &Common) -> ExitCode {
             ret,
         };
         match durability::run(&circuit, o, !common.quiet) {
-            Ok(r) => results.push(r),
+            Ok(r) => {
+                if let Some(w) = r.beyond_label() {
+                    eprintln!("warning: {}: {w}", r.label);
+                }
+                results.push(r)
+            }
             Err(e) => return bad(e),
         }
     }

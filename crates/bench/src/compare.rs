@@ -264,7 +264,12 @@ fn oxygenators(
     let iso = format!(
         "ISO 7199: blood {q} L/min, inlet Hb 12 g/dL, SO2 65 %, PCO2 45 mmHg, 37 °C; gas:blood 1:1, FdO2 1.0"
     );
-    let dur = durability_runs(c, names, opts, progress, |n| (None, Some(n), None))?;
+    // Durability at the set flow, or the smallest label when that is lower.
+    let dopts = Options {
+        flow_lpm: opts.flow_lpm.min(label),
+        ..opts.clone()
+    };
+    let dur = durability_runs(c, names, &dopts, progress, |n| (None, Some(n), None))?;
     let criteria = vec![
         criterion(
             names,
@@ -689,6 +694,12 @@ mod tests {
         let t = r.table();
         assert_eq!(t.rows.len(), r.criteria.len());
         assert!(r.report().to_html().contains("id=\"compare-verdicts\""));
+
+        // A small device's label sets the common flow for transfer and for durability.
+        let r = run(&c, &names(&["quadrox-adult", "ecco2r-0.4"]), &o, false).unwrap();
+        let by = |w: &str| r.criteria.iter().find(|c| c.what.starts_with(w)).unwrap();
+        assert!(by("oxygen transfer").standard.contains("blood 2 L/min"));
+        assert!(by("days to").standard.starts_with("durability: 2 L/min"));
 
         let n = names(&["uncoated", "long-acting"]);
         let r = run(&c, &n, &Options::default(), false).unwrap();

@@ -151,6 +151,8 @@ pub struct DurabilityResult {
     pub oxygenator: String,
     pub coating: String,
     pub options: Options,
+    /// The oxygenator's labelled maximum blood flow, L/min.
+    pub oxygenator_max_flow_lpm: f64,
     pub rows: Vec<Row>,
     /// (day, rated flow L/min) at each whole day.
     pub rated_flow: Vec<(f64, f64)>,
@@ -174,6 +176,16 @@ impl DurabilityResult {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
+    }
+
+    /// A warning when the set flow exceeds the oxygenator's labelled maximum.
+    pub fn beyond_label(&self) -> Option<String> {
+        (self.options.flow_lpm > self.oxygenator_max_flow_lpm + 1e-9).then(|| {
+            format!(
+                "the set flow {} L/min is beyond the oxygenator's labelled maximum of {} L/min",
+                self.options.flow_lpm, self.oxygenator_max_flow_lpm
+            )
+        })
     }
 
     pub fn criterion(&self) -> String {
@@ -370,6 +382,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
         oxygenator: c.oxygenator.meta.name.clone(),
         coating: c.coating.meta.name.clone(),
         options: o.clone(),
+        oxygenator_max_flow_lpm: ox.max_flow_lpm,
         rows,
         rated_flow: rated,
         dp_clean_mmhg: dp_clean,
@@ -543,6 +556,9 @@ pub fn report(results: &[DurabilityResult]) -> Report {
     for r in results {
         sec.paragraphs
             .push(format!("{}: {}.", r.label, r.criterion()));
+        if let Some(w) = r.beyond_label() {
+            sec.paragraphs.push(format!("{}: {w}.", r.label));
+        }
         if r.flow_limited {
             sec.paragraphs.push(format!(
                 "{}: the pump reached its maximum speed and could not hold the set flow.",
