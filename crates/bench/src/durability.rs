@@ -423,7 +423,10 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
         ],
     );
     for r in results {
-        let (a, b) = (r.rows.first().unwrap(), r.rows.last().unwrap());
+        // A run always records its start, so both exist.
+        let (Some(a), Some(b)) = (r.rows.first(), r.rows.last()) else {
+            continue;
+        };
         let fmax = r.rows.iter().map(|x| x.fhb_mg_dl).fold(0.0, f64::max);
         let hz = r.options.horizon_days;
         t.push(vec![
