@@ -43,3 +43,35 @@ fn vv_mixing_agrees_with_messai_2016() {
         );
     }
 }
+
+/// Recirculation traced with the blood rises with circuit flow, is higher with both cannulae in
+/// the IVC (femoro-femoral) than femoro-jugular at the same speed, and is nil in femoral VA:
+/// nothing in the twin sets it, it emerges from where the cannulae sit and the flows (patient.md,
+/// Abrams 2015). The Abrams formula on true saturations reads higher than the tracer: it credits
+/// the dissolved O2 of outlet blood at 300+ mmHg to recirculation, and the blood the cannula
+/// drains from the IVC is more saturated than the mixed venous return its SvO2 stands for.
+#[test]
+fn traced_recirculation_emerges_from_cannula_sites_and_flow() {
+    let traced = |cfg: Configuration, preset: &str, rpm: f64| {
+        let c = config(preset, cfg);
+        let act = physio::Actuation {
+            pump_rpm: rpm,
+            ..default_actuation(&c)
+        };
+        let mut t = Twin::new(&c).unwrap();
+        run(&mut t, &act, 240.0);
+        let o = t.observe();
+        (o.recirculation_traced, o.recirculation_fraction)
+    };
+    let (fj_lo, _) = traced(Configuration::VvFemoroJugular, "ards-severe", 2200.0);
+    let (fj_hi, abrams_fj) = traced(Configuration::VvFemoroJugular, "ards-severe", 3800.0);
+    let (ff_hi, abrams_ff) = traced(Configuration::VvFemoroFemoral, "ards-severe", 3800.0);
+    let (va, _) = traced(Configuration::VaFemoral, "cardiogenic-shock", 3800.0);
+    assert!(fj_hi > fj_lo + 0.1, "fem-jug: {fj_lo:.3} -> {fj_hi:.3}");
+    assert!(
+        ff_hi > fj_hi + 0.05,
+        "fem-fem {ff_hi:.3} vs fem-jug {fj_hi:.3}"
+    );
+    assert!(va < 0.01, "femoral VA traced {va:.3}");
+    assert!(abrams_fj > fj_hi && abrams_ff > ff_hi, "Abrams reads high");
+}
