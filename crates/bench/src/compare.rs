@@ -498,6 +498,18 @@ fn cannulae(c: &Catalogue, names: &[String]) -> Result<Comparison, String> {
         .iter()
         .map(|n| c.cannula(n))
         .collect::<Result<_, _>>()?;
+    if let Some(d) = ds
+        .iter()
+        .find(|d| d.model.role_name() != ds[0].model.role_name())
+    {
+        return Err(format!(
+            "compare needs cannulae of one role: `{}` is {}, `{}` {}",
+            ds[0].meta.name,
+            ds[0].model.role_name(),
+            d.meta.name,
+            d.model.role_name()
+        ));
+    }
     let mut criteria = Vec::new();
     let mut pts = Table::new(
         "cannula-dp",
@@ -730,5 +742,7 @@ mod tests {
         assert_eq!(prime.winner, Some(1)); // DP3 16 mL against 32
         let r = run(&c, &names(&["return-17fr", "return-21fr"]), &o, false).unwrap();
         assert!(r.criteria.iter().all(|c| c.winner == Some(1)));
+        let e = run(&c, &names(&["return-17fr", "drainage-21fr"]), &o, false).unwrap_err();
+        assert!(e.contains("one role"), "{e}");
     }
 }
