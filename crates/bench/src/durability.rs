@@ -420,6 +420,7 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
             "ΔP ×2 day",
             "O2 loss day",
             "change-out day",
+            "patient SaO2 (%)",
         ],
     );
     for r in results {
@@ -442,6 +443,12 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
             day_cell(r.dp_day, hz),
             day_cell(r.o2_day, hz),
             day_cell(r.change_out_day(), hz),
+            match (r.patient_checks.first(), r.patient_checks.last()) {
+                (Some(p0), Some(p1)) => {
+                    Cell::text(format!("{:.1} → {:.1}", 100.0 * p0.sao2, 100.0 * p1.sao2))
+                }
+                _ => Cell::text("no patient"),
+            },
         ]);
     }
     t
