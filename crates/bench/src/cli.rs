@@ -15,6 +15,21 @@ use crate::durability::{self, Circuit, Options};
 use crate::report::{Cell, Report, Table};
 use crate::{compare, oxytest, pumptest};
 
+/// Print to stdout, ignoring a closed pipe (`ecmo bench … | head` must not panic; the reports
+/// are written regardless).
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 /// Benchmark target for a 14-day durability run, s (issue 7).
 pub const DURABILITY_TARGET_S: f64 = 120.0;
 
@@ -180,10 +195,10 @@ fn load(dirs: &[PathBuf]) -> Result<Catalogue, ExitCode> {
 
 /// Print the report's tables and write its files.
 fn emit(report: &Report, out: &Path) -> ExitCode {
-    print!("{}", report.to_text());
+    out!("{}", report.to_text());
     match report.write(out) {
         Ok(dir) => {
-            println!(
+            outln!(
                 "report: {} ({} CSV files)",
                 dir.join("index.html").display(),
                 report.tables().count()
@@ -328,7 +343,7 @@ fn durability_cmd(a: &CircuitArgs, o: &Options, common: &Common) -> ExitCode {
     // Wall time goes to the terminal only: report files stay deterministic.
     for r in &results {
         let scaled = r.elapsed_s * 14.0 / r.options.days;
-        println!(
+        outln!(
             "wall time: {}: {} days simulated in {:.2} s ({} steps; 14 days at this rate {:.2} s, target < {DURABILITY_TARGET_S:.0} s: {})",
             r.label,
             r.options.days,
@@ -343,7 +358,7 @@ fn durability_cmd(a: &CircuitArgs, o: &Options, common: &Common) -> ExitCode {
         );
     }
     if results.len() > 1 {
-        println!(
+        outln!(
             "wall time, all runs: {:.2} s",
             start.elapsed().as_secs_f64()
         );
@@ -362,7 +377,7 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
             Err(e) => return bad(e),
         };
         let m = d.meta();
-        println!("{} ({}): {}\nfile: {}\n", m.name, d.kind(), m.title, m.file);
+        outln!("{} ({}): {}\nfile: {}\n", m.name, d.kind(), m.title, m.file);
         let mut t = Table::new(
             "sources",
             "Every number and its source",
@@ -371,7 +386,7 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
         for (f, s) in &m.sources {
             t.push(vec![Cell::text(f), Cell::text(s)]);
         }
-        print!("{}", t.to_text());
+        out!("{}", t.to_text());
         return ExitCode::SUCCESS;
     }
     let mut list = Table::new("catalogue", "Catalogue", &["kind", "name", "title", "file"]);
@@ -414,7 +429,7 @@ fn catalogue_cmd(name: Option<&str>, dirs: &[PathBuf]) -> ExitCode {
             ]);
         }
     }
-    print!("{}\n{}", list.to_text(), checks.to_text());
+    out!("{}\n{}", list.to_text(), checks.to_text());
     if ok {
         ExitCode::SUCCESS
     } else {

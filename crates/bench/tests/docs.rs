@@ -20,3 +20,12 @@ fn toml_examples_in_docs_load() {
     }
     assert!(blocks >= 1, "no TOML example found");
 }
+
+/// The example directory docs/bench.md points users to loads beside the built-ins.
+#[test]
+fn example_catalogue_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/catalogue");
+    let c = bench::catalogue::Catalogue::with_dirs(&[dir]).unwrap_or_else(|e| panic!("{e}"));
+    let d = c.oxygenator("example-oxygenator").unwrap();
+    assert_eq!(d.model.area_m2, 2.2);
+}

@@ -369,3 +369,23 @@ fn compare_prints_verdicts_and_catalogue_checks_pass() {
         text(&out.stdout)
     );
 }
+
+/// `ecmo bench … | head`: a reader that goes away early is no reason to panic.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    use std::process::Stdio;
+    let d = dir("pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(["bench", "catalogue"])
+        .arg("--catalogue")
+        .arg(&d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}
