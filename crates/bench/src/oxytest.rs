@@ -69,6 +69,8 @@ pub struct OxyResult {
     pub area_m2: f64,
     pub rated_flow_lpm: f64,
     pub points: Vec<OxyPoint>,
+    /// Gas:blood ratio series at [`ratio_flow`]: the same inlet blood, sweep varied.
+    pub ratio_points: Vec<OxyPoint>,
 }
 
 impl OxyResult {
@@ -76,6 +78,15 @@ impl OxyResult {
     pub fn at(&self, q: f64) -> Option<&OxyPoint> {
         self.points.iter().find(|p| (p.q_lpm - q).abs() < 1e-9)
     }
+}
+
+/// Gas:blood ratios of the sweep series (the ISO 7199 CO2 transfer is reported against the
+/// ratio; 1.0 is the standard's condition for the flow series).
+pub const RATIOS: [f64; 7] = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0];
+
+/// Blood flow of the ratio series: 5 L/min or the labelled maximum when lower, L/min.
+pub fn ratio_flow(max_flow_lpm: f64) -> f64 {
+    max_flow_lpm.min(5.0)
 }
 
 /// O2 content of fully saturated blood at the dry-gas PO2, mL/dL: the ceiling of any outlet.
@@ -93,16 +104,20 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
         qs.len() as u64 + 1,
         progress,
     );
-    let mut points = Vec::with_capacity(qs.len());
-    for q in qs {
-        let sweep = Sweep {
-            flow_lpm: q,
-            fdo2: 1.0,
-        };
-        let t = ox.transfer(q, inlet, &chem, sweep, 0.0);
-        points.push(OxyPoint {
+    let point = |q: f64, sweep_lpm: f64| {
+        let t = ox.transfer(
+            q,
+            inlet,
+            &chem,
+            Sweep {
+                flow_lpm: sweep_lpm,
+                fdo2: 1.0,
+            },
+            0.0,
+        );
+        OxyPoint {
             q_lpm: q,
-            sweep_lpm: q,
+            sweep_lpm,
             o2_ml_min: t.o2_ml_min,
             co2_ml_min: t.co2_ml_min,
             outlet_so2: t.outlet_gas.so2,
@@ -110,9 +125,15 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
             outlet_pco2_mmhg: t.outlet_gas.pco2_mmhg,
             dp_mmhg: ox.pressure_drop_mmhg(q, 0.0),
             o2_bound_ml_min: (o2_ceiling(chem.hb_g_dl) - inlet.o2_ml_dl) * q * 10.0,
-        });
+        }
+    };
+    let mut points = Vec::with_capacity(qs.len());
+    for q in qs {
+        points.push(point(q, q));
         bar.inc(1);
     }
+    let qr = ratio_flow(ox.max_flow_lpm);
+    let ratio_points = RATIOS.iter().map(|r| point(qr, r * qr)).collect();
     let rated = ox.rated_flow_lpm(0.0);
     bar.inc(1);
     bar.finish();
@@ -124,6 +145,7 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
         area_m2: ox.area_m2,
         rated_flow_lpm: rated,
         points,
+        ratio_points,
     }
 }
 
@@ -213,6 +235,39 @@ pub fn points_table(r: &OxyResult) -> Table {
     t
 }
 
+/// The gas:blood ratio series of one design.
+pub fn ratio_table(r: &OxyResult) -> Table {
+    let q = r.ratio_points.first().map_or(f64::NAN, |p| p.q_lpm);
+    let mut t = Table::new(
+        &format!("oxygenator-{}-gas-blood-ratio", r.name),
+        &format!(
+            "{}: transfer versus gas:blood ratio at {q} L/min blood",
+            r.name
+        ),
+        &[
+            "gas:blood ratio",
+            "blood flow (L/min)",
+            "sweep (L/min)",
+            "O2 transfer (mL/min)",
+            "CO2 transfer (mL/min)",
+            "outlet PCO2 (mmHg)",
+            "outlet SO2 (%)",
+        ],
+    );
+    for p in &r.ratio_points {
+        t.push(vec![
+            Cell::Num(p.sweep_lpm / p.q_lpm, 2),
+            Cell::Num(p.q_lpm, 2),
+            Cell::Num(p.sweep_lpm, 2),
+            Cell::Num(p.o2_ml_min, 1),
+            Cell::Num(p.co2_ml_min, 1),
+            Cell::Num(p.outlet_pco2_mmhg, 1),
+            Cell::Num(100.0 * p.outlet_so2, 2),
+        ]);
+    }
+    t
+}
+
 /// Plots comparing the designs.
 pub fn plots(results: &[OxyResult]) -> Vec<Plot> {
     let series = |f: fn(&OxyPoint) -> f64| -> Vec<Series> {
@@ -254,7 +309,21 @@ pub fn plots(results: &[OxyResult]) -> Vec<Plot> {
     for s in series(|p| p.dp_mmhg) {
         dp = dp.with(s);
     }
-    vec![o2, co2, so2, dp]
+    let mut ratio = Plot::new(
+        "CO2 transfer versus gas:blood ratio",
+        "gas:blood ratio",
+        "CO2 transfer (mL/min)",
+    );
+    for r in results {
+        ratio = ratio.with(Series::new(
+            format!("{} at {} L/min", r.name, ratio_flow(r.max_flow_lpm)),
+            r.ratio_points
+                .iter()
+                .map(|p| (p.sweep_lpm / p.q_lpm, p.co2_ml_min))
+                .collect(),
+        ));
+    }
+    vec![o2, co2, so2, dp, ratio]
 }
 
 /// The whole report for `oxygenator NAME…`.
@@ -264,11 +333,14 @@ pub fn report(results: &[OxyResult]) -> Report {
     sec.paragraphs.push(
         "Inlet blood at ISO 7199 conditions: Hb 12 g/dL, 37 °C, SO2 65 %, PCO2 45 mmHg, base excess 0; \
          sweep gas FdO2 1.0 at a gas:blood ratio of 1.0. Rated flow: the blood flow that leaves at SO2 95 %. \
-         O2 bound: the content gain to full saturation at the PO2 of dry oxygen (713 mmHg); no membrane can exceed it."
+         O2 bound: the content gain to full saturation at the PO2 of dry oxygen (713 mmHg); no membrane can exceed it. \
+         The gas:blood ratio series holds the blood flow at 5 L/min (or the label, when lower) and varies the sweep \
+         from 0.25 to 3 times it."
             .into(),
     );
     sec.plots = plots(results);
     sec.tables = results.iter().map(points_table).collect();
+    sec.tables.extend(results.iter().map(ratio_table));
     Report {
         slug: format!("oxygenator_{}", names.join("_")),
         title: format!("Oxygenator bench (ISO 7199 conditions): {}", names.join(", ")),
@@ -313,6 +385,17 @@ mod tests {
                     );
                 }
             }
+            // More sweep, more CO2 removed; O2 barely moves (haemoglobin is saturated).
+            let rp = &r.ratio_points;
+            assert_eq!(rp.len(), RATIOS.len());
+            assert!(
+                rp.windows(2).all(|w| w[1].co2_ml_min > w[0].co2_ml_min),
+                "{name} {rp:?}"
+            );
+            assert!(
+                rp.iter().all(|p| p.o2_ml_min <= p.o2_bound_ml_min),
+                "{name}"
+            );
             assert!(r.at(5.0).unwrap().o2_ml_min <= 346.0);
             assert!(r.at(7.0).unwrap().o2_ml_min <= 484.0);
             // ΔP linear in flow, from the catalogue's resistance.
