@@ -15,6 +15,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process; boxing the bench options would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run an experiment file on the twin and print the window means of every signal.
     Sim {
@@ -58,6 +60,12 @@ enum Command {
         /// Directory for the report; default: next to the run.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Virtual bench: ISO 7199 oxygenator, ISO 18242/ASTM F1841 pump, durability and
+    /// comparison tests on the device catalogue; see docs/bench.md.
+    Bench {
+        #[command(subcommand)]
+        command: bench::cli::BenchCommand,
     },
 }
 
@@ -104,6 +112,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Bench { command } => bench::cli::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");
