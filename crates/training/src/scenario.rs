@@ -31,10 +31,75 @@ pub enum Happening {
 impl Happening {
     pub fn describe(&self) -> String {
         match self {
-            Happening::Event(e) => format!("{e:?}"),
-            Happening::Sensor(c, f) => format!("sensor {c:?}: {f:?}"),
+            Happening::Event(e) => describe_event(e),
+            Happening::Sensor(c, f) => {
+                let name = CHANNELS
+                    .iter()
+                    .find(|(_, ch)| ch == c)
+                    .map_or("a", |(n, _)| n);
+                let what = match f {
+                    ChannelFault::None => "repaired (fault cleared)".to_string(),
+                    ChannelFault::Dropout => "dropout (no reading)".to_string(),
+                    ChannelFault::Stuck => "stuck at its last value".to_string(),
+                    ChannelFault::Offset(x) => format!("offset by {x}"),
+                    ChannelFault::Drift(x) => format!("drifting by {x} per hour"),
+                    ChannelFault::Gain(x) => format!("gain error ×{x}"),
+                };
+                format!("{name} sensor {what}")
+            }
             Happening::Remark(r) => r.clone(),
         }
+    }
+}
+
+/// An event in words, for the instructor's log and the debrief.
+pub fn describe_event(e: &Event) -> String {
+    use physio::PatientParam as P;
+    match *e {
+        Event::DrainageKink(0.0) => "drainage line straightened".into(),
+        Event::DrainageKink(x) => format!("drainage line kinked (severity {x:.2})"),
+        Event::ReturnKink(0.0) => "return line straightened".into(),
+        Event::ReturnKink(x) => format!("return line kinked (severity {x:.2})"),
+        Event::AirEntrainment(0.0) => "air entry closed".into(),
+        Event::AirEntrainment(x) => format!("air entering the drainage line, {x:.0} mL/min"),
+        Event::PumpFailure(true) => "pump motor failed".into(),
+        Event::PumpFailure(false) => "pump motor repaired".into(),
+        Event::PowerLoss(true) => "mains power lost".into(),
+        Event::PowerLoss(false) => "mains power restored".into(),
+        Event::OxygenatorFailure(x) => {
+            format!("oxygenator membrane function lost: {:.0} %", x * 100.0)
+        }
+        Event::Volume(x) if x >= 0.0 => format!("{x:.0} mL given"),
+        Event::Volume(x) => format!("{:.0} mL lost", -x),
+        Event::Bleeding(0.0) => "bleeding stopped".into(),
+        Event::Bleeding(x) => format!("bleeding {x:.0} mL/min"),
+        Event::HeparinBolus(u) => format!("heparin bolus {u:.0} U"),
+        Event::HeparinInfusion(u) => format!("heparin infusion {u:.0} U/h"),
+        Event::SetPatient(p, x) => format!(
+            "{} set to {x}",
+            match p {
+                P::HeartRate => "heart rate",
+                P::LvEmax => "LV contractility (Emax)",
+                P::RvEmax => "RV contractility (Emax)",
+                P::Svr => "systemic vascular resistance",
+                P::Pvr => "pulmonary vascular resistance",
+                P::Vo2 => "O2 consumption",
+                P::AlveolarVentilation => "alveolar ventilation",
+                P::Fio2 => "ventilator FiO2",
+                P::ShuntFraction => "pulmonary shunt fraction",
+                P::Temperature => "temperature",
+            }
+        ),
+        Event::OxygenatorClot(0.0) => "new oxygenator".into(),
+        Event::OxygenatorClot(x) => format!("oxygenator clot burden {:.0} %", x * 100.0),
+        Event::PumpClot(0.0) => "new pump head".into(),
+        Event::PumpClot(x) => format!("pump head thrombus {:.0} %", x * 100.0),
+        Event::DeAir => "circuit de-aired".into(),
+        Event::Battery(x) => format!("battery charge set to {:.0} %", x * 100.0),
+        Event::ManualDrive(0.0) => "pump head back on the motor".into(),
+        Event::ManualDrive(x) => format!("pump head on the hand crank at {x:.0} rpm"),
+        Event::CannulaMigration(true) => "drainage cannula migrated toward the heart".into(),
+        Event::CannulaMigration(false) => "drainage cannula back in place".into(),
     }
 }
 

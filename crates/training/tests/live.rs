@@ -57,7 +57,7 @@ fn instructor_and_trainee_actions_are_recorded_and_scored() {
     assert!(
         rec.happenings
             .iter()
-            .any(|h| h.source == "instructor" && h.text.contains("Dropout"))
+            .any(|h| h.source == "instructor" && h.text.contains("flow sensor dropout"))
     );
     assert!(
         rec.alarms
