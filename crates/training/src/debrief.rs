@@ -363,7 +363,7 @@ impl Debrief {
             t += tstep;
         }
         c.text(
-            px + pw,
+            px - 3.0,
             py + ph + 3.0 + font,
             font * 0.85,
             false,

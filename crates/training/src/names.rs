@@ -210,22 +210,19 @@ pub fn signal_names() -> Vec<&'static str> {
     SIGNALS.iter().map(|s| s.name).collect()
 }
 
-/// `SaO2UpperLow` → `sa_o2_upper_low`: the alarm's name in files.
+/// `SaO2UpperLow` → `sa_o2_upper_low`, `DeltaPHigh` → `delta_p_high`: the alarm's name in
+/// files, the same as the console's alarm ids (an underscore before every capital).
 pub fn alarm_name(id: AlarmId) -> String {
     let debug = format!("{id:?}");
     let mut out = String::new();
-    let mut prev_lower_or_digit = false;
-    for c in debug.chars() {
+    for (i, c) in debug.chars().enumerate() {
         if c.is_ascii_uppercase() {
-            if prev_lower_or_digit {
+            if i > 0 {
                 out.push('_');
             }
             out.push(c.to_ascii_lowercase());
-            prev_lower_or_digit = false;
         } else {
-            // Digits join the word before them ("SaO2" → "sa_o2").
             out.push(c);
-            prev_lower_or_digit = true;
         }
     }
     out
@@ -251,6 +248,7 @@ mod tests {
         assert_eq!(alarm_name(AlarmId::SaO2UpperLow), "sa_o2_upper_low");
         assert_eq!(alarm_name(AlarmId::FlowLow), "flow_low");
         assert_eq!(alarm_name(AlarmId::Bubble), "bubble");
+        assert_eq!(alarm_name(AlarmId::DeltaPHigh), "delta_p_high");
         for &a in AlarmId::ALL {
             assert_eq!(alarm_by_name(&alarm_name(a)), Some(a));
         }
