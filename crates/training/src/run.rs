@@ -184,6 +184,17 @@ impl Session {
         self.happen(sil, "instructor", "", what)
     }
 
+    /// Record something that happened elsewhere (an instructor's fault injected through a
+    /// console's own event list) without applying it again.
+    pub fn note(&mut self, source: &str, label: &str, text: &str) {
+        self.record.happenings.push(HappeningEntry {
+            t_s: self.t_s(),
+            source: source.to_string(),
+            label: label.to_string(),
+            text: text.to_string(),
+        });
+    }
+
     /// A remark for the debrief.
     pub fn remark(&mut self, who: &str, text: &str) {
         self.record.remarks.push(Remark {
