@@ -291,11 +291,13 @@ pub enum Event {
     Battery(f64),
     /// The pump head is moved onto the hand-cranked emergency drive, turned at this speed (rpm);
     /// the console's motor, its power and its commands no longer matter. 0 puts the head back
-    /// on the motor.
+    /// on the motor. Consoles carry such a drive (e.g. the Bio-Console 560's hand crank,
+    /// consoles-and-standards.md \[F\]).
     ManualDrive(f64),
     /// The drainage cannula's tip slips one segment further toward the heart (true: from the
     /// infrahepatic IVC to the IVC–RA junction, from there into the right atrium), or is pulled
-    /// back to where it was placed (false). Recirculation follows from the new site.
+    /// back to where it was placed (false). Recirculation follows from the new site: it grows
+    /// as the drainage and return ends come closer (patient.md, VV mixing and recirculation).
     CannulaMigration(bool),
 }
 
