@@ -15,8 +15,8 @@ pub struct ServeArgs {
     /// The recording database (created if missing).
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Patient and circuit preset.
-    #[arg(long, default_value = "adult-vv")]
+    /// Patient and circuit preset (physio presets: ards-severe is an adult on VV ECMO).
+    #[arg(long, default_value = "ards-severe")]
     pub scenario: String,
     /// Simulated seconds per wall-clock second (1 = real time).
     #[arg(long, default_value_t = 1.0)]
@@ -72,9 +72,11 @@ fn announce(h: &crate::Handle, what: &str) {
     let _ = std::io::stdout().flush();
 }
 
-/// `ecmo serve`: build the engine with `make`, start, serve until killed.
-pub fn serve(args: &ServeArgs, engine: Box<dyn Engine>) -> Result<(), String> {
+/// `ecmo serve`: the twin and the control core (through `sil`) for the chosen scenario, served
+/// until killed.
+pub fn serve(args: &ServeArgs) -> Result<(), String> {
     let opts = args.options()?;
+    let engine: Box<dyn Engine> = Box::new(crate::live::build(&args.scenario, args.seed)?);
     let h = crate::start(&opts, engine).map_err(|e| e.0)?;
     announce(&h, "serve");
     h.wait();
@@ -191,6 +193,13 @@ pub struct ReplayArgs {
     pub addr: String,
 }
 
+/// `ecmo bench-serve`: print the figures as JSON.
+pub fn bench_serve(a: &crate::bench::BenchArgs) -> Result<(), String> {
+    let v = crate::bench::bench_serve(a)?;
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    Ok(())
+}
+
 pub fn replay(a: &ReplayArgs) -> Result<(), String> {
     let opts = ServeOptions {
         addr: a.addr.clone(),
@@ -272,7 +281,7 @@ mod tests {
     #[test]
     fn utc_formats_known_instants() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");
-        assert_eq!(super::utc(1_795_000_000_000), "2026-11-18 09:46:40");
+        assert_eq!(super::utc(1_795_000_000_000), "2026-11-18 11:06:40");
         assert_eq!(super::hms(3725.0), "1:02:05");
     }
 }

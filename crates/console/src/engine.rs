@@ -27,8 +27,9 @@ pub trait Engine: Send {
     fn inject(&mut self, name: &str, value: f64) -> Result<(), String>;
     /// The run's configuration, recorded with it.
     fn describe(&self) -> serde_json::Value;
-    /// The operator interface is alive (the console's heartbeat to the control core).
-    fn heartbeat(&mut self) {}
+    /// Whether the operator interface is alive (the console's heartbeat to the control core:
+    /// the screen hub has run within [`UI_ALIVE_MS`]).
+    fn heartbeat(&mut self, _alive: bool) {}
 }
 
 /// A request to the loop.
@@ -89,7 +90,12 @@ pub struct LoopStats {
     pub worst_work_us: AtomicU64,
     /// Simulated time × 1000.
     pub sim_ms: AtomicU64,
+    /// Wall clock (ms) at which the screen hub last ran: the operator interface's heartbeat.
+    pub hub_beat_ms: AtomicU64,
 }
+
+/// The hub runs at least every 20 ms; a second without it means the screen side is stuck.
+pub const UI_ALIVE_MS: i64 = 1000;
 
 #[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoopSnapshot {
@@ -222,7 +228,8 @@ pub fn run_loop<E: Engine + ?Sized>(
             );
             publish_now = true;
         }
-        engine.heartbeat();
+        let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
+        engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
         engine.advance(cfg.tick_s);
         n += 1;
         let wave = engine.wave();

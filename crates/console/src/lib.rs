@@ -44,6 +44,7 @@
 //! `tls` feature is on; without it the console listens on loopback by default and refuses a
 //! non-loopback address unless `--insecure-remote` is given.
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod live;
@@ -229,6 +230,9 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
     let (record_tx, record_rx) = sync_channel::<LoopOut>(RECORD_QUEUE);
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(LoopStats::default());
+    stats
+        .hub_beat_ms
+        .store(model::wall_ms().max(0) as u64, Ordering::Relaxed);
     let latest: Arc<Mutex<Option<Arc<Status>>>> = Arc::new(Mutex::new(None));
     let shared = Arc::new(Shared {
         db_path: opts.db.clone(),
@@ -258,6 +262,7 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
     let rec = store::Recorder {
         path: opts.db.clone(),
         run,
+        stop: stop.clone(),
     };
     threads.push(
         std::thread::Builder::new()

@@ -88,6 +88,10 @@ pub fn run_hub(shared: Arc<Shared>, rx: Receiver<LoopOut>) {
     let mut last_flush = Instant::now();
     loop {
         let msg = rx.recv_timeout(FLUSH_EVERY);
+        shared
+            .stats
+            .hub_beat_ms
+            .store(wall_ms().max(0) as u64, Ordering::Relaxed);
         let mut out: Vec<String> = Vec::new();
         let closed = match msg {
             Ok(LoopOut::Wave(w, wall)) => {

@@ -332,6 +332,8 @@ pub fn saved_settings(c: &Connection) -> Result<Vec<Command>> {
 pub struct Recorder {
     pub path: PathBuf,
     pub run: i64,
+    /// Set when the console stops: the recorder writes what is queued and closes the run.
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Recorder {
@@ -348,7 +350,7 @@ impl Recorder {
                     batch.push(m);
                     false
                 }
-                Err(RecvTimeoutError::Timeout) => false,
+                Err(RecvTimeoutError::Timeout) => self.stop.load(std::sync::atomic::Ordering::Relaxed),
                 Err(RecvTimeoutError::Disconnected) => true,
             };
             if done || last.elapsed() >= COMMIT_EVERY {

@@ -2,15 +2,55 @@
 //!
 //! Pure and deterministic: no I/O, no clocks, no threads, no global state. State in, state out,
 //! fixed step; the same configuration, seed and inputs give bit-identical numbers.
+//!
+//! ## How the twin is put together
+//!
+//! [`Twin`] steps three subsystems at three rates:
+//!
+//! - **Hemodynamics**, every [`Twin::DT_S`] (2 ms): the four-chamber heart ([`heart`]), the
+//!   closed-loop circulation split into upper and lower body with segmented aorta and IVC
+//!   ([`circulation`]), and the circuit's one inertial flow with pump, cannulae, oxygenator
+//!   drop, kinks, clamp and the collapsing vein at the drainage site ([`circuit`]).
+//! - **Gas transport and exchange**, every 40 ms: upwind transport of O2, CO2 and air along
+//!   every connection ([`transport`]), the native lungs ([`lungs`]), tissue metabolism, and the
+//!   oxygenator's transfer. Observed blood gases are solved every 0.2 s.
+//! - **Slow processes**, every second: plasma free haemoglobin, heparin, thrombus, battery,
+//!   temperature.
+//!
+//! ## Invariants
+//!
+//! - Blood volume changes only by transfusion and bleeding events; every flow is subtracted from
+//!   one compartment and added to another (tested to 1e-6 mL over minutes).
+//! - The change in total O2 equals lung uptake + oxygenator transfer − consumption (+ events),
+//!   and likewise for CO2, to rounding ([`twin::Balance`], tested in every configuration).
+//! - Recirculation, the femoral VA watershed and suction are not parameters: they follow from
+//!   where the cannulae sit and the signed flows between segments.
+//! - No heap in the state (a [`Twin`] is a few kilobytes); a clone is an exact fork.
+//! - Out-of-range configuration or events are refused with a [`ConfigError`] naming the field
+//!   and range; out-of-range actuation is clamped, never a panic.
+//!
+//! ## What it does not do
+//!
+//! No spatial (1-D or 3-D) flow: the watershed moves between lumped aortic segments, not
+//! continuously. No autonomic reflexes (baroreflex, chemoreflex): heart rate, contractility and
+//! resistances change only by events. No ventricular interaction through the septum or
+//! pericardium. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
+//! here: [`Observation`] holds true values.
 
 pub mod blood;
 pub mod cannula;
+pub mod circuit;
+pub mod circulation;
 pub mod coagulation;
+pub mod heart;
 pub mod hemolysis;
+pub mod lungs;
 pub mod oxygenator;
+pub mod presets;
 pub mod pump;
 pub mod rng;
 pub mod sensors;
+pub mod transport;
 pub mod twin;
 
 pub use twin::{

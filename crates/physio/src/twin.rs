@@ -3,11 +3,14 @@
 //! OWNER: twin helper. The public types here are the contract with the experiment runner, the
 //! sensor models, the control loop and the console: add fields freely, rename none without
 //! telling the lead.
-use crate::blood::GasState;
+use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
-use crate::coagulation::Coating;
-use crate::oxygenator::OxygenatorModel;
+use crate::circulation as cv;
+use crate::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
+use crate::hemolysis::{HemolysisModel, PlasmaFreeHb};
+use crate::oxygenator::{OxygenatorModel, Sweep};
 use crate::pump::PumpModel;
+use crate::{circuit, lungs, transport};
 
 /// Patient parameters. Every field has a documented unit, range and default (presets).
 #[derive(Clone, Debug, PartialEq)]
@@ -134,9 +137,31 @@ pub struct Observation {
     pub patient_temp_c: f64,
     pub vo2_ml_min: f64,
     pub vco2_ml_min: f64,
-    /// Fraction of circuit flow that is returned blood drawn straight back (VV), 0..1.
+    /// Fraction of circuit flow that is returned blood drawn straight back, 0..1, by the Abrams
+    /// formula (SpreO2 − SvO2)/(SpostO2 − SvO2) from true values, SvO2 being
+    /// `venous_return_so2`. VV only; 0 in VA and without a circuit.
     pub recirculation_fraction: f64,
     pub blood_volume_ml: f64,
+    /// True saturation of the venous blood returning from the body (upper, lower body and
+    /// coronary sinus, flow-weighted) before it meets any circuit return: the SvO2 of the Abrams
+    /// recirculation formula.
+    pub venous_return_so2: f64,
+    /// O2 taken up and CO2 given off by the native lungs, mL/min.
+    pub lung_o2_ml_min: f64,
+    pub lung_co2_ml_min: f64,
+    /// Left-ventricular stroke volume of the last beat, mL.
+    pub stroke_volume_ml: f64,
+    /// Alveolar partial pressures, mmHg.
+    pub p_alv_o2_mmhg: f64,
+    pub p_alv_co2_mmhg: f64,
+    /// Air that has passed the return cannula into the patient since the start, mL.
+    pub air_to_patient_ml: f64,
+    /// Heater water set point in use, °C (0 = off).
+    pub heater_c: f64,
+    /// Vein wall sucked onto the drainage cannula's holes (suction event in progress).
+    pub drainage_occluded: bool,
+    /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
+    pub stressed_volume_ml: f64,
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -188,8 +213,313 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A range check that names the field and the allowed range.
+fn check(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(())
+    } else {
+        Err(ConfigError {
+            field,
+            message: format!("{value} is outside the allowed range {lo}..={hi} {unit}"),
+        })
+    }
+}
+
+impl PatientParams {
+    /// Check every field against its allowed range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check("patient.weight_kg", self.weight_kg, 30.0, 200.0, "kg")?;
+        check(
+            "patient.heart_rate_bpm",
+            self.heart_rate_bpm,
+            20.0,
+            220.0,
+            "1/min",
+        )?;
+        check(
+            "patient.lv_emax_mmhg_ml",
+            self.lv_emax_mmhg_ml,
+            0.1,
+            6.0,
+            "mmHg/mL",
+        )?;
+        check(
+            "patient.rv_emax_mmhg_ml",
+            self.rv_emax_mmhg_ml,
+            0.1,
+            5.0,
+            "mmHg/mL",
+        )?;
+        check(
+            "patient.svr_mmhg_s_ml",
+            self.svr_mmhg_s_ml,
+            0.2,
+            4.0,
+            "mmHg·s/mL",
+        )?;
+        check(
+            "patient.pvr_mmhg_s_ml",
+            self.pvr_mmhg_s_ml,
+            0.02,
+            1.5,
+            "mmHg·s/mL",
+        )?;
+        let bv_per_kg = self.blood_volume_ml / self.weight_kg;
+        check(
+            "patient.blood_volume_ml",
+            bv_per_kg,
+            35.0,
+            120.0,
+            "mL per kg of weight",
+        )?;
+        check("patient.hb_g_dl", self.hb_g_dl, 3.0, 22.0, "g/dL")?;
+        check(
+            "patient.base_excess_meq_l",
+            self.base_excess_meq_l,
+            -30.0,
+            30.0,
+            "mEq/L",
+        )?;
+        check("patient.temp_c", self.temp_c, 25.0, 43.0, "°C")?;
+        check(
+            "patient.vo2_ml_kg_min",
+            self.vo2_ml_kg_min,
+            0.5,
+            10.0,
+            "mL/kg/min",
+        )?;
+        check("patient.rq", self.rq, 0.6, 1.2, "")?;
+        check(
+            "patient.alveolar_ventilation_lpm",
+            self.alveolar_ventilation_lpm,
+            0.0,
+            30.0,
+            "L/min",
+        )?;
+        check("patient.fio2", self.fio2, 0.21, 1.0, "")?;
+        check("patient.shunt_fraction", self.shunt_fraction, 0.0, 1.0, "")?;
+        Ok(())
+    }
+}
+
+impl CircuitConfig {
+    /// Check roles and sizes against the ranges the component models are fitted for
+    /// (circuit.md: drainage 19–29 Fr, return 15–23 Fr) and the tubing against a sane range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        use crate::cannula::CannulaRole;
+        for (field, role_field, c, role) in [
+            (
+                "circuit.drainage.size_fr",
+                "circuit.drainage.role",
+                &self.drainage,
+                CannulaRole::Drainage,
+            ),
+            (
+                "circuit.return_cannula.size_fr",
+                "circuit.return_cannula.role",
+                &self.return_cannula,
+                CannulaRole::Return,
+            ),
+        ] {
+            if c.role != role {
+                return Err(ConfigError {
+                    field: role_field,
+                    message: format!("must be {role:?}, is {:?}", c.role),
+                });
+            }
+            // The ranges the pressure–flow fits hold for (circuit.md).
+            let (lo, hi) = Cannula::valid_range(role);
+            check(field, c.size_fr, lo, hi, "Fr")?;
+        }
+        check(
+            "circuit.tubing.length_m",
+            self.tubing.length_m,
+            0.5,
+            6.0,
+            "m",
+        )?;
+        check(
+            "circuit.tubing.inner_diameter_mm",
+            self.tubing.inner_diameter_mm,
+            4.0,
+            13.0,
+            "mm",
+        )?;
+        Ok(())
+    }
+}
+
+impl Actuation {
+    /// Check a command against the ranges the twin accepts; [`Twin::step`] clamps out-of-range
+    /// values instead, so that a faulty controller cannot make the model non-physical.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check(
+            "actuation.pump_rpm",
+            self.pump_rpm,
+            0.0,
+            circuit::MAX_RPM,
+            "rpm",
+        )?;
+        check("actuation.return_clamp", self.return_clamp, 0.0, 1.0, "")?;
+        check("actuation.sweep_lpm", self.sweep_lpm, 0.0, 15.0, "L/min")?;
+        check("actuation.fdo2", self.fdo2, 0.21, 1.0, "")?;
+        check(
+            "actuation.heater_c",
+            self.heater_c,
+            0.0,
+            42.0,
+            "°C (0 = off)",
+        )?;
+        Ok(())
+    }
+}
+
+impl Configuration {
+    /// (drainage site, return site) compartments.
+    fn sites(self) -> Option<(usize, usize)> {
+        match self {
+            Configuration::None => None,
+            Configuration::VvFemoroJugular => Some((cv::IVCI, cv::SVC)),
+            Configuration::VvFemoroFemoral => Some((cv::IVCI, cv::IVCJ)),
+            Configuration::VaFemoral => Some((cv::IVCJ, cv::ABA)),
+            Configuration::VaCentral => Some((cv::RA, cv::AA)),
+        }
+    }
+
+    /// True for veno-arterial support.
+    pub fn is_va(self) -> bool {
+        matches!(self, Configuration::VaFemoral | Configuration::VaCentral)
+    }
+}
+
+/// Hemodynamic steps per gas-transport step: 20 × 2 ms = 40 ms. The largest Courant number of
+/// a normal beat stays below 0.5 at this step (the transport splits steps when it does not).
+pub const GAS_EVERY: u64 = 20;
+/// Gas steps per update of the observed blood gases (0.2 s): each needs an inverse solve.
+pub const OBS_EVERY_GAS: u64 = 5;
+/// Time constant of the smoothing of reported rates (VO2, lung and oxygenator transfer), s.
+pub const RATE_TAU_S: f64 = 3.0;
+/// Hemodynamic steps per slow step (1 s): hemolysis, heparin, thrombus, battery, temperature.
+pub const SLOW_EVERY: u64 = 500;
+
+/// Regional shares of whole-body O2 consumption: brain ~20 % and arms/upper trunk ~8 % (upper
+/// body), heart ~10 %, the rest splanchnic, renal and lower limbs (Guyton & Hall ch. 74; Wade
+/// & Bishop) \[M\].
+const VO2_SHARES: [(usize, f64); 3] = [(cv::UBT, 0.28), (cv::COR, 0.10), (cv::LBT, 0.62)];
+/// Tissue O2 consumption falls linearly to zero as the tissue's venous O2 content falls from
+/// 2.5 to 0.5 mL/dL (supply-dependent VO2 below a critical delivery; the figures put the knee near
+/// a venous saturation of 10–15 % at Hb 14) \[model\].
+const C_O2_CRITICAL: f64 = 2.5;
+const C_O2_FLOOR: f64 = 0.5;
+/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
+const Q10: f64 = 2.0;
+/// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
+/// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
+/// test at rated flow, typical 0.4–0.6 \[M\]).
+const J_PER_ML_O2: f64 = 20.1;
+const C_BODY_J_KG_K: f64 = 3470.0;
+const C_BLOOD_J_ML_K: f64 = 3.6;
+const T_AMBIENT_C: f64 = 24.0;
+const HEATER_EFFICIENCY: f64 = 0.5;
+fn hct(hb_g_dl: f64) -> f64 {
+    crate::cannula::hct_from_hb(hb_g_dl)
+}
+
+/// Running sums that close the O2 and CO2 balances (all in mL STPD since construction).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Balance {
+    /// O2 taken up by the blood in the native lungs.
+    pub lung_o2: f64,
+    /// CO2 given off by the blood in the native lungs.
+    pub lung_co2: f64,
+    /// O2 added to the blood by the oxygenator.
+    pub oxy_o2: f64,
+    /// CO2 removed from the blood by the oxygenator.
+    pub oxy_co2: f64,
+    /// O2 consumed by the tissues.
+    pub consumed_o2: f64,
+    /// CO2 produced by the tissues.
+    pub produced_co2: f64,
+    /// O2 and CO2 added by transfusion (positive) or lost with bleeding (negative).
+    pub external_o2: f64,
+    pub external_co2: f64,
+    /// Blood added (positive) or lost (negative), mL.
+    pub external_volume_ml: f64,
+}
+
+/// What the blood holds in total (patient and circuit).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Totals {
+    pub o2_ml: f64,
+    pub co2_ml: f64,
+    pub volume_ml: f64,
+}
+
+/// Patient and circuit stepped together. A few kilobytes, no heap: cheap to clone, and
+/// `Clone` gives an exact fork of a running twin.
+#[derive(Clone, Debug)]
 pub struct Twin {
-    _private: (),
+    steps: u64,
+    params: PatientParams,
+    configuration: Configuration,
+    coating: Coating,
+    with_circuit: bool,
+    drain_site: usize,
+    return_site: usize,
+    circ: cv::Circulation,
+    hyd: circuit::Hydraulics,
+    gases: transport::Gases,
+    lungs: lungs::Lungs,
+    temp_c: f64,
+    circuit_temp_c: f64,
+    /// Blood viscosity in the circuit, mPa·s (updated with temperature each slow step).
+    viscosity: f64,
+    sweep_lpm: f64,
+    fdo2: f64,
+    heater_c: f64,
+    air_rate_ml_min: f64,
+    air_to_patient_ml: f64,
+    oxy_failure: f64,
+    bleeding_ml_min: f64,
+    hemolysis: HemolysisModel,
+    pfhb: PlasmaFreeHb,
+    heparin: Heparin,
+    thrombus: Thrombus,
+    balance: Balance,
+    obs: Observation,
+    guesses: [Option<GasState>; 6],
+    // Beat averages.
+    beat_sum: [f64; 5],
+    beat_n: u32,
+    // Gas-interval and observation-interval sums.
+    venous_vol: [f64; 3],
+    flow_sum_ml: f64,
+    slow_flow_ml: f64,
+}
+
+/// Observed-gas slots in `Twin::guesses`.
+const G_UPPER: usize = 0;
+const G_LOWER: usize = 1;
+const G_PA: usize = 2;
+const G_PRE: usize = 3;
+const G_POST: usize = 4;
+const G_VEN: usize = 5;
+
+fn gas_zero() -> GasState {
+    GasState {
+        po2_mmhg: 0.0,
+        pco2_mmhg: 0.0,
+        ph: 7.4,
+        so2: 0.0,
+    }
 }
 
 impl Twin {
@@ -197,22 +527,660 @@ impl Twin {
     pub const DT_S: f64 = 0.002;
 
     pub fn new(config: &TwinConfig) -> Result<Self, ConfigError> {
-        let _ = config;
-        todo!()
+        let p = &config.patient;
+        p.validate()?;
+        let cc = &config.circuit;
+        let sites = cc.configuration.sites();
+        if sites.is_some() {
+            cc.validate()?;
+        }
+        let mut circ = cv::Circulation::new(
+            p.weight_kg,
+            p.blood_volume_ml,
+            p.svr_mmhg_s_ml,
+            p.pvr_mmhg_s_ml,
+            p.lv_emax_mmhg_ml,
+            p.rv_emax_mmhg_ml,
+            p.heart_rate_bpm,
+        );
+        let (drain_site, return_site) = sites.unwrap_or((cv::IVCI, cv::SVC));
+        let with_circuit = sites.is_some();
+        let hyd = circuit::Hydraulics::new(
+            cc.drainage,
+            cc.return_cannula,
+            cc.tubing,
+            cc.pump,
+            cc.oxygenator,
+        );
+        if with_circuit {
+            circ.set_cannula_sites(drain_site, return_site);
+            let seg =
+                circuit::segment_volumes(&cc.drainage, &cc.return_cannula, &cc.tubing, &cc.pump);
+            circ.v[cv::CDR..cv::N].copy_from_slice(&seg);
+        }
+        // Initial gases: an estimate of the steady state (alveolar gas equation, Fick), which
+        // the dynamics then refine within minutes.
+        let chem = Chemistry {
+            hb_g_dl: p.hb_g_dl,
+            base_excess_meq_l: p.base_excess_meq_l,
+            temp_c: p.temp_c,
+        };
+        let vo2 = p.vo2_ml_kg_min * p.weight_kg;
+        let vco2 = vo2 * p.rq;
+        let co_lpm = 5.3 * p.weight_kg / cv::REFERENCE_WEIGHT_KG;
+        let paco2 = if p.alveolar_ventilation_lpm > 0.5 {
+            (0.863 * vco2 / p.alveolar_ventilation_lpm).min(150.0)
+        } else {
+            150.0
+        };
+        let pao2 = (p.fio2 * (lungs::P_BAR_MMHG - lungs::P_H2O_MMHG) - paco2 / p.rq).max(20.0);
+        let (cap, _) = blood::from_partial_pressures(pao2, paco2, &chem);
+        let s = p.shunt_fraction.min(0.9);
+        let d_o2 = vo2 / (co_lpm * 10.0);
+        let d_co2 = vco2 / (co_lpm * 10.0);
+        let ca_o2 = (cap.o2_ml_dl - s * d_o2 / (1.0 - s)).max(d_o2 + 2.0);
+        let cv_o2 = ca_o2 - d_o2;
+        let ca_co2 = cap.co2_ml_dl + s * d_co2 / (1.0 - s);
+        let cv_co2 = ca_co2 + d_co2;
+        let mut o2 = [cv_o2; cv::N];
+        let mut co2 = [cv_co2; cv::N];
+        for i in [cv::PV, cv::LA, cv::LV, cv::AA, cv::DA, cv::ABA, cv::UBA] {
+            o2[i] = ca_o2;
+            co2[i] = ca_co2;
+        }
+        o2[cv::PCAP] = cap.o2_ml_dl;
+        co2[cv::PCAP] = cap.co2_ml_dl;
+        let gases = transport::Gases::new(&circ.v, &o2, &co2);
+        let lungs = lungs::Lungs::new(p.weight_kg, pao2, paco2);
+        let heparin = Heparin::new(p.weight_kg);
+        let obs = Observation {
+            time_s: 0.0,
+            pump_speed_rpm: 0.0,
+            circuit_flow_lpm: 0.0,
+            p_drainage_mmhg: 0.0,
+            p_pre_oxy_mmhg: 0.0,
+            p_post_oxy_mmhg: 0.0,
+            delta_p_oxy_mmhg: 0.0,
+            pre_oxy: gas_zero(),
+            post_oxy: gas_zero(),
+            circuit_temp_c: p.temp_c,
+            bubble: false,
+            sweep_lpm: 0.0,
+            fdo2: 0.21,
+            oxy_o2_transfer_ml_min: 0.0,
+            oxy_co2_transfer_ml_min: 0.0,
+            plasma_fhb_mg_dl: 0.0,
+            anti_xa_iu_ml: 0.0,
+            act_s: 0.0,
+            oxy_clot_fraction: 0.0,
+            pump_clot_fraction: 0.0,
+            mains_power: true,
+            battery_fraction: 1.0,
+            heart_rate_bpm: p.heart_rate_bpm,
+            p_art_mmhg: 0.0,
+            map_mmhg: 0.0,
+            cvp_mmhg: 0.0,
+            p_la_mmhg: 0.0,
+            p_pa_mean_mmhg: 0.0,
+            cardiac_output_lpm: 0.0,
+            art_upper: gas_zero(),
+            art_lower: gas_zero(),
+            svo2: 0.0,
+            hb_g_dl: p.hb_g_dl,
+            patient_temp_c: p.temp_c,
+            vo2_ml_min: vo2,
+            vco2_ml_min: vco2,
+            recirculation_fraction: 0.0,
+            blood_volume_ml: p.blood_volume_ml,
+            venous_return_so2: 0.0,
+            lung_o2_ml_min: vo2,
+            lung_co2_ml_min: vco2,
+            stroke_volume_ml: 0.0,
+            p_alv_o2_mmhg: pao2,
+            p_alv_co2_mmhg: paco2,
+            air_to_patient_ml: 0.0,
+            heater_c: 0.0,
+            drainage_occluded: false,
+            stressed_volume_ml: 0.0,
+        };
+        let mut twin = Twin {
+            steps: 0,
+            params: p.clone(),
+            configuration: cc.configuration,
+            coating: cc.coating,
+            with_circuit,
+            drain_site,
+            return_site,
+            circ,
+            hemolysis: HemolysisModel::for_pump(&cc.pump),
+            hyd,
+            gases,
+            lungs,
+            temp_c: p.temp_c,
+            circuit_temp_c: p.temp_c,
+            viscosity: crate::cannula::blood_viscosity_mpa_s(hct(p.hb_g_dl), p.temp_c),
+            sweep_lpm: 0.0,
+            fdo2: 0.21,
+            heater_c: 0.0,
+            air_rate_ml_min: 0.0,
+            air_to_patient_ml: 0.0,
+            oxy_failure: 0.0,
+            bleeding_ml_min: 0.0,
+            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
+            pfhb: PlasmaFreeHb { mg_dl: 2.0 },
+            heparin,
+            thrombus: Thrombus::default(),
+            balance: Balance::default(),
+            obs,
+            guesses: [None; 6],
+            beat_sum: [0.0; 5],
+            beat_n: 0,
+            venous_vol: [0.0; 3],
+            flow_sum_ml: 0.0,
+            slow_flow_ml: 0.0,
+        };
+        twin.circ.pressures();
+        twin.observe_gases();
+        Ok(twin)
     }
+
+    fn chem(&self) -> Chemistry {
+        Chemistry {
+            hb_g_dl: self.params.hb_g_dl,
+            base_excess_meq_l: self.params.base_excess_meq_l,
+            temp_c: self.temp_c,
+        }
+    }
+
     /// Advance one fixed step.
     pub fn step(&mut self, act: &Actuation) {
-        let _ = act;
-        todo!()
+        let dt = Self::DT_S;
+        self.sweep_lpm = if act.sweep_lpm.is_finite() {
+            act.sweep_lpm.clamp(0.0, 15.0)
+        } else {
+            0.0
+        };
+        self.fdo2 = if act.fdo2.is_finite() {
+            act.fdo2.clamp(0.21, 1.0)
+        } else {
+            0.21
+        };
+        self.heater_c = if act.heater_c.is_finite() {
+            act.heater_c.clamp(0.0, 42.0)
+        } else {
+            0.0
+        };
+        let clamp = if act.return_clamp.is_finite() {
+            act.return_clamp.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let circ = &mut self.circ;
+        circ.pressures();
+        circ.flows(dt);
+        if self.with_circuit {
+            self.hyd.motor(dt, act.pump_rpm);
+            let vc = circ.unstressed(self.drain_site);
+            let ends = circuit::Ends {
+                p_drain: circ.p[self.drain_site],
+                v_drain: circ.v[self.drain_site],
+                v_collapse: if vc > 0.0 {
+                    vc
+                } else {
+                    2.0 * crate::heart::CHAMBER_COLLAPSE_ML
+                },
+                p_return: circ.p[self.return_site],
+                v_return: circ.v[self.return_site],
+            };
+            let q = self.hyd.flow(
+                dt,
+                &ends,
+                self.thrombus.oxygenator_fraction,
+                self.viscosity,
+                clamp,
+            );
+            for k in cv::FIRST_CIRCUIT_EDGE..cv::NE {
+                circ.q[k] = q;
+            }
+            self.flow_sum_ml += q * dt;
+        }
+        circ.integrate(dt, self.with_circuit);
+        self.beat_sum[0] += circ.p[cv::UBA];
+        self.beat_sum[1] += circ.p[cv::RA];
+        self.beat_sum[2] += circ.p[cv::LA];
+        self.beat_sum[3] += circ.p[cv::PA];
+        self.beat_sum[4] += circ.q[cv::E_AV] * dt;
+        self.beat_n += 1;
+        let period = circ.beat.period_s;
+        if circ.beat.advance(dt, self.params.heart_rate_bpm) {
+            let n = self.beat_n as f64;
+            self.obs.map_mmhg = self.beat_sum[0] / n;
+            self.obs.cvp_mmhg = self.beat_sum[1] / n;
+            self.obs.p_la_mmhg = self.beat_sum[2] / n;
+            self.obs.p_pa_mean_mmhg = self.beat_sum[3] / n;
+            self.obs.stroke_volume_ml = self.beat_sum[4];
+            self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
+            self.beat_sum = [0.0; 5];
+            self.beat_n = 0;
+        }
+        circ.act = circ.beat.activation();
+        self.steps += 1;
+        if self.steps.is_multiple_of(GAS_EVERY) {
+            self.gas_step();
+        }
+        if self.steps.is_multiple_of(SLOW_EVERY) {
+            self.slow_step();
+        }
     }
+
+    /// Transport, lungs, metabolism and oxygenator over the last `GAS_EVERY` steps.
+    fn gas_step(&mut self) {
+        let dtg = GAS_EVERY as f64 * Self::DT_S;
+        let chem = self.chem();
+        let circ_flow_ml = self.circ.acc[cv::E_C2];
+        self.venous_vol[0] += self.circ.acc[cv::E_UBT_SVC];
+        self.venous_vol[1] += self.circ.acc[cv::E_LBT_IVCI];
+        self.venous_vol[2] += self.circ.acc[cv::E_COR_RA];
+        // Air enters the drainage line before transport carries it on.
+        if self.with_circuit && self.air_rate_ml_min > 0.0 {
+            self.gases.air[cv::CDR] += self.air_rate_ml_min / 60.0 * dtg;
+        }
+        let shunt = self.params.shunt_fraction;
+        self.air_to_patient_ml += self.gases.advect(&mut self.circ, self.with_circuit, shunt);
+        let g = &mut self.gases;
+        // Continuous bleeding from the lower body's veins (the largest reservoir).
+        if self.bleeding_ml_min > 0.0 {
+            let want = self.bleeding_ml_min / 60.0 * dtg;
+            let avail = (self.circ.v[cv::LBT] - 0.5 * self.circ.unstressed(cv::LBT)).max(0.0);
+            let dv = want.min(avail);
+            let f = dv / self.circ.v[cv::LBT];
+            let (do2, dco2) = (g.o2[cv::LBT] * f, g.co2[cv::LBT] * f);
+            g.o2[cv::LBT] -= do2;
+            g.co2[cv::LBT] -= dco2;
+            self.circ.v[cv::LBT] -= dv;
+            g.vprev[cv::LBT] = self.circ.v[cv::LBT];
+            self.balance.external_o2 -= do2;
+            self.balance.external_co2 -= dco2;
+            self.balance.external_volume_ml -= dv;
+        }
+        // Native lungs.
+        self.lungs
+            .ventilate(dtg, self.params.alveolar_ventilation_lpm, self.params.fio2);
+        let (mut o2c, mut co2c) = (g.o2[cv::PCAP], g.co2[cv::PCAP]);
+        let (up, out) = self
+            .lungs
+            .equilibrate(&mut o2c, &mut co2c, g.vprev[cv::PCAP], &chem);
+        g.o2[cv::PCAP] = o2c;
+        g.co2[cv::PCAP] = co2c;
+        self.balance.lung_o2 += up;
+        self.balance.lung_co2 += out;
+        // Tissue metabolism.
+        // VO2 is the patient's at their own temperature; it follows the core temperature when the
+        // circuit warms or cools them.
+        let q10 = Q10.powf((self.temp_c - self.params.temp_c) / 10.0);
+        let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10;
+        let mut used_total = 0.0;
+        for (i, share) in VO2_SHARES {
+            let demand = vo2 * share / 60.0 * dtg;
+            let c = g.o2_content(i);
+            let f = ((c - C_O2_FLOOR) / (C_O2_CRITICAL - C_O2_FLOOR)).clamp(0.0, 1.0);
+            let used = (demand * f).min(0.9 * g.o2[i].max(0.0));
+            g.o2[i] -= used;
+            g.co2[i] += used * self.params.rq;
+            used_total += used;
+        }
+        self.balance.consumed_o2 += used_total;
+        self.balance.produced_co2 += used_total * self.params.rq;
+        // Oxygenator.
+        let (mut o2_add, mut co2_rm) = (0.0, 0.0);
+        if self.with_circuit {
+            let q_lpm = (circ_flow_ml / dtg * 0.06).abs();
+            let inlet_i = if circ_flow_ml >= 0.0 {
+                cv::CPU
+            } else {
+                cv::CRT
+            };
+            let inlet = Contents {
+                o2_ml_dl: g.o2_content(inlet_i),
+                co2_ml_dl: g.co2_content(inlet_i),
+            };
+            let clot = 1.0
+                - (1.0 - self.thrombus.oxygenator_fraction.clamp(0.0, 1.0))
+                    * (1.0 - self.oxy_failure);
+            let ochem = Chemistry {
+                temp_c: self.circuit_temp_c,
+                ..chem
+            };
+            let sweep = Sweep {
+                flow_lpm: self.sweep_lpm,
+                fdo2: self.fdo2,
+            };
+            let tr = self
+                .hyd
+                .oxygenator
+                .transfer(q_lpm, inlet, &ochem, sweep, clot);
+            if tr.o2_ml_min.is_finite() && tr.co2_ml_min.is_finite() {
+                o2_add = (tr.o2_ml_min / 60.0 * dtg).max(-0.9 * g.o2[cv::COX]);
+                co2_rm = (tr.co2_ml_min / 60.0 * dtg).min(0.9 * g.co2[cv::COX]);
+            }
+            g.o2[cv::COX] += o2_add;
+            g.co2[cv::COX] -= co2_rm;
+            self.balance.oxy_o2 += o2_add;
+            self.balance.oxy_co2 += co2_rm;
+        }
+        // Rates are smoothed over a few beats (the pulmonary flow is pulsatile, so 40 ms
+        // samples of uptake swing from zero to several times the mean).
+        let a = (dtg / RATE_TAU_S).min(1.0);
+        let ema = |old: f64, amount: f64| old + a * (amount / dtg * 60.0 - old);
+        self.obs.vo2_ml_min = ema(self.obs.vo2_ml_min, used_total);
+        self.obs.vco2_ml_min = self.obs.vo2_ml_min * self.params.rq;
+        self.obs.lung_o2_ml_min = ema(self.obs.lung_o2_ml_min, up);
+        self.obs.lung_co2_ml_min = ema(self.obs.lung_co2_ml_min, out);
+        self.obs.oxy_o2_transfer_ml_min = ema(self.obs.oxy_o2_transfer_ml_min, o2_add);
+        self.obs.oxy_co2_transfer_ml_min = ema(self.obs.oxy_co2_transfer_ml_min, co2_rm);
+        self.obs.bubble =
+            self.with_circuit && self.gases.air[cv::CRT] > 1e-4 * self.circ.v[cv::CRT].max(1.0);
+        if (self.steps / GAS_EVERY).is_multiple_of(OBS_EVERY_GAS) {
+            self.observe_gases();
+        }
+    }
+
+    /// Solve the partial pressures of the sampled sites (the costly part of observation).
+    fn observe_gases(&mut self) {
+        let chem = self.chem();
+        let g = &self.gases;
+        let contents = |i: usize| Contents {
+            o2_ml_dl: g.o2_content(i),
+            co2_ml_dl: g.co2_content(i),
+        };
+        let upper = blood::solve(contents(cv::UBA), &chem, self.guesses[G_UPPER]);
+        let lower = blood::solve(contents(cv::ABA), &chem, self.guesses[G_LOWER]);
+        let pa = blood::solve(contents(cv::PA), &chem, self.guesses[G_PA]);
+        self.guesses[G_UPPER] = Some(upper);
+        self.guesses[G_LOWER] = Some(lower);
+        self.guesses[G_PA] = Some(pa);
+        // Venous return from the body, flow-weighted.
+        let vsum: f64 = self.venous_vol.iter().sum();
+        let ven = if vsum > 1e-9 {
+            let idx = [cv::UBT, cv::LBT, cv::COR];
+            let mut o = 0.0;
+            let mut c = 0.0;
+            for (&i, &vol) in idx.iter().zip(self.venous_vol.iter()) {
+                let w = vol / vsum;
+                o += w * g.o2_content(i);
+                c += w * g.co2_content(i);
+            }
+            Contents {
+                o2_ml_dl: o,
+                co2_ml_dl: c,
+            }
+        } else {
+            contents(cv::RA)
+        };
+        self.venous_vol = [0.0; 3];
+        let ven = blood::solve(ven, &chem, self.guesses[G_VEN]);
+        self.guesses[G_VEN] = Some(ven);
+        self.obs.art_upper = upper;
+        self.obs.art_lower = lower;
+        self.obs.svo2 = pa.so2;
+        self.obs.venous_return_so2 = ven.so2;
+        self.obs.p_alv_o2_mmhg = self.lungs.pao2();
+        self.obs.p_alv_co2_mmhg = self.lungs.paco2();
+        if self.with_circuit {
+            let cchem = Chemistry {
+                temp_c: self.circuit_temp_c,
+                ..chem
+            };
+            let pre = blood::solve(contents(cv::CPU), &cchem, self.guesses[G_PRE]);
+            let post = blood::solve(contents(cv::COX), &cchem, self.guesses[G_POST]);
+            self.guesses[G_PRE] = Some(pre);
+            self.guesses[G_POST] = Some(post);
+            self.obs.pre_oxy = pre;
+            self.obs.post_oxy = post;
+            // Abrams 2015: R = (SpreO2 − SvO2) / (SpostO2 − SvO2), from true values.
+            let den = post.so2 - ven.so2;
+            // In VA the formula's premise (returned blood re-entering the drainage) does not
+            // hold: arterial return cannot reach a venous cannula except through the tissues.
+            self.obs.recirculation_fraction = if den > 0.01 && !self.configuration.is_va() {
+                ((pre.so2 - ven.so2) / den).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// Hemolysis, anticoagulation, thrombus, battery and temperature, once a second.
+    fn slow_step(&mut self) {
+        let dt = SLOW_EVERY as f64 * Self::DT_S;
+        let q_lpm = self.slow_flow_lpm(dt);
+        let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
+        let release = if self.with_circuit {
+            self.hemolysis
+                .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), self.params.hb_g_dl)
+        } else {
+            0.0
+        };
+        self.pfhb.step(dt, release, plasma_ml);
+        self.heparin.step(dt);
+        if self.with_circuit {
+            self.hyd.power_step(dt);
+            let drivers = ClotDrivers {
+                anti_xa_iu_ml: self.heparin.anti_xa_iu_ml(),
+                circuit_flow_lpm: q_lpm.abs(),
+                coating: self.coating,
+            };
+            self.thrombus.step(dt, &drivers);
+        }
+        // Temperature: metabolic heat, losses to the room (set so that the patient's own
+        // temperature is where thermoregulation holds it without a circuit), and the circuit's
+        // heat exchanger.
+        let mass = self.params.weight_kg;
+        let h_nominal = self.params.vo2_ml_kg_min * mass * J_PER_ML_O2 / 60.0;
+        let h_met = self.obs.vo2_ml_min * J_PER_ML_O2 / 60.0;
+        let k_loss = h_nominal / (self.params.temp_c - T_AMBIENT_C).max(1.0);
+        let mut heat = h_met - k_loss * (self.temp_c - T_AMBIENT_C);
+        if self.with_circuit {
+            let t_in = self.temp_c;
+            let t_out = if self.heater_c > 0.0 {
+                t_in + HEATER_EFFICIENCY * (self.heater_c - t_in)
+            } else {
+                t_in
+            };
+            self.circuit_temp_c = t_out;
+            heat += q_lpm.abs() * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (t_out - t_in);
+        } else {
+            self.circuit_temp_c = self.temp_c;
+        }
+        self.temp_c += heat * dt / (mass * C_BODY_J_KG_K);
+        self.temp_c = self.temp_c.clamp(20.0, 45.0);
+        self.viscosity =
+            crate::cannula::blood_viscosity_mpa_s(hct(self.params.hb_g_dl), self.circuit_temp_c);
+    }
+
+    /// Mean circuit flow over the last slow step, L/min.
+    fn slow_flow_lpm(&mut self, dt: f64) -> f64 {
+        let q = (self.flow_sum_ml - self.slow_flow_ml) / dt * 0.06;
+        self.slow_flow_ml = self.flow_sum_ml;
+        q
+    }
+
     pub fn apply(&mut self, event: &Event) -> Result<(), ConfigError> {
-        let _ = event;
-        todo!()
+        match *event {
+            Event::DrainageKink(s) => {
+                check("event.drainage_kink", s, 0.0, 1.0, "")?;
+                self.hyd.drain_kink = s;
+            }
+            Event::ReturnKink(s) => {
+                check("event.return_kink", s, 0.0, 1.0, "")?;
+                self.hyd.return_kink = s;
+            }
+            Event::AirEntrainment(r) => {
+                check("event.air_entrainment", r, 0.0, 1000.0, "mL/min")?;
+                self.air_rate_ml_min = r;
+            }
+            Event::PumpFailure(f) => self.hyd.pump_failed = f,
+            Event::PowerLoss(lost) => self.hyd.mains = !lost,
+            Event::OxygenatorFailure(f) => {
+                check("event.oxygenator_failure", f, 0.0, 1.0, "")?;
+                self.oxy_failure = f;
+            }
+            Event::Volume(dv) => {
+                check("event.volume", dv, -3000.0, 3000.0, "mL")?;
+                // Given into or lost from the systemic venous reservoirs (upper and lower body),
+                // shared by their volumes so that neither collapses alone.
+                let res = [cv::UBT, cv::LBT];
+                let total: f64 = res.iter().map(|&i| self.circ.v[i]).sum();
+                let avail: f64 = res
+                    .iter()
+                    .map(|&i| self.circ.v[i] - 0.5 * self.circ.unstressed(i))
+                    .sum();
+                if -dv > avail {
+                    return Err(ConfigError {
+                        field: "event.volume",
+                        message: format!(
+                            "cannot remove {} mL: only {avail:.0} mL can be lost from the venous reservoirs",
+                            -dv
+                        ),
+                    });
+                }
+                for i in res {
+                    // Transfused or lost blood has the receiving compartment's gas contents.
+                    let share = dv * self.circ.v[i] / total;
+                    let g = &mut self.gases;
+                    let f = share / g.vprev[i];
+                    let (do2, dco2) = (g.o2[i] * f, g.co2[i] * f);
+                    g.o2[i] += do2;
+                    g.co2[i] += dco2;
+                    g.vprev[i] += share;
+                    self.circ.v[i] += share;
+                    self.balance.external_o2 += do2;
+                    self.balance.external_co2 += dco2;
+                    self.balance.external_volume_ml += share;
+                }
+            }
+            Event::Bleeding(r) => {
+                check("event.bleeding", r, 0.0, 2000.0, "mL/min")?;
+                self.bleeding_ml_min = r;
+            }
+            Event::HeparinBolus(u) => {
+                check("event.heparin_bolus", u, 0.0, 50_000.0, "U")?;
+                self.heparin.bolus(u);
+            }
+            Event::HeparinInfusion(u) => {
+                check("event.heparin_infusion", u, 0.0, 10_000.0, "U/h")?;
+                self.heparin.set_infusion(u);
+            }
+            Event::SetPatient(param, x) => self.set_patient(param, x)?,
+        }
+        Ok(())
     }
+
+    fn set_patient(&mut self, param: PatientParam, x: f64) -> Result<(), ConfigError> {
+        let mut p = self.params.clone();
+        match param {
+            PatientParam::HeartRate => p.heart_rate_bpm = x,
+            PatientParam::LvEmax => p.lv_emax_mmhg_ml = x,
+            PatientParam::RvEmax => p.rv_emax_mmhg_ml = x,
+            PatientParam::Svr => p.svr_mmhg_s_ml = x,
+            PatientParam::Pvr => p.pvr_mmhg_s_ml = x,
+            PatientParam::Vo2 => p.vo2_ml_kg_min = x,
+            PatientParam::AlveolarVentilation => p.alveolar_ventilation_lpm = x,
+            PatientParam::Fio2 => p.fio2 = x,
+            PatientParam::ShuntFraction => p.shunt_fraction = x,
+            PatientParam::Temperature => p.temp_c = x,
+        }
+        p.validate()?;
+        self.circ.lv.ees = p.lv_emax_mmhg_ml;
+        self.circ.rv.ees = p.rv_emax_mmhg_ml;
+        self.circ.set_resistances(p.svr_mmhg_s_ml, p.pvr_mmhg_s_ml);
+        if param == PatientParam::Temperature {
+            // A new thermoregulatory set point and the core temperature with it (an instant
+            // change, as a scenario author means it).
+            self.temp_c = x;
+        }
+        self.obs.heart_rate_bpm = p.heart_rate_bpm;
+        self.params = p;
+        Ok(())
+    }
+
     pub fn observe(&self) -> Observation {
-        todo!()
+        let mut o = self.obs;
+        o.time_s = self.time_s();
+        o.p_art_mmhg = self.circ.p[cv::UBA];
+        o.heart_rate_bpm = self.params.heart_rate_bpm;
+        o.hb_g_dl = self.params.hb_g_dl;
+        o.patient_temp_c = self.temp_c;
+        o.blood_volume_ml = self.circ.patient_volume();
+        o.stressed_volume_ml = self.circ.stressed_volume();
+        o.plasma_fhb_mg_dl = self.pfhb.mg_dl;
+        o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
+        o.act_s = self.heparin.act_s();
+        o.air_to_patient_ml = self.air_to_patient_ml;
+        if self.with_circuit {
+            o.pump_speed_rpm = self.hyd.rpm;
+            o.circuit_flow_lpm = self.hyd.q * 0.06;
+            o.p_drainage_mmhg = self.hyd.p_drainage;
+            o.p_pre_oxy_mmhg = self.hyd.p_pre_oxy;
+            o.p_post_oxy_mmhg = self.hyd.p_post_oxy;
+            o.delta_p_oxy_mmhg = self.hyd.dp_oxy;
+            o.circuit_temp_c = self.circuit_temp_c;
+            o.sweep_lpm = self.sweep_lpm;
+            o.fdo2 = self.fdo2;
+            o.oxy_clot_fraction = self.thrombus.oxygenator_fraction;
+            o.pump_clot_fraction = self.thrombus.pump_fraction;
+            o.mains_power = self.hyd.mains;
+            o.heater_c = self.heater_c;
+            o.drainage_occluded = self.hyd.occluded;
+            o.battery_fraction = self.hyd.battery;
+        } else {
+            o.circuit_temp_c = self.temp_c;
+        }
+        o
     }
+
     pub fn time_s(&self) -> f64 {
-        todo!()
+        self.steps as f64 * Self::DT_S
+    }
+
+    /// The configuration the twin was built with.
+    pub fn configuration(&self) -> Configuration {
+        self.configuration
+    }
+
+    /// The current patient parameters (after any `SetPatient` events).
+    pub fn patient(&self) -> &PatientParams {
+        &self.params
+    }
+
+    /// Running sums of the O2 and CO2 balances.
+    pub fn balance(&self) -> Balance {
+        self.balance
+    }
+
+    /// Total O2, CO2 and blood volume in patient and circuit.
+    pub fn totals(&self) -> Totals {
+        let n = if self.with_circuit { cv::N } else { cv::NP };
+        let (o2_ml, co2_ml) = self.gases.totals(n);
+        Totals {
+            o2_ml,
+            co2_ml,
+            volume_ml: self.circ.v[..n].iter().sum(),
+        }
+    }
+
+    /// Volume (mL) and pressure (mmHg) of every compartment, named by
+    /// [`crate::circulation::NAMES`]: for diagnostics and tests of where blood goes.
+    pub fn compartments(&self) -> ([f64; cv::N], [f64; cv::N]) {
+        (self.circ.v, self.circ.p)
+    }
+
+    /// Instantaneous flow (mL/s) of every connection (indices `crate::circulation::E_*`).
+    pub fn flows(&self) -> [f64; cv::NE] {
+        self.circ.q
+    }
+
+    /// O2 saturation-relevant contents (mL/dL) of compartment `i`: (O2, CO2).
+    pub fn contents(&self, i: usize) -> (f64, f64) {
+        (self.gases.o2_content(i), self.gases.co2_content(i))
     }
 }

@@ -1,0 +1,168 @@
+//! The pump's head–flow–speed curve, used to check that measured flow agrees with speed and
+//! pressures (MON-4).
+
+/// Head curve of Boes et al. 2019 (ECLIPSE model), shared/references/circuit.md:
+/// `H = a·n² − r1·n·Q − r2·Q²`, plus `rrec·(Q − kinf·n)²` when `Q < kinf·n` (recirculation
+/// inside the pump head at low flow). H mmHg, n rpm, Q L/min.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PumpCurve {
+    pub a: f32,
+    pub r1: f32,
+    pub r2: f32,
+    pub rrec: f32,
+    pub kinf: f32,
+}
+
+impl PumpCurve {
+    /// Rotaflow-class fit (circuit.md): a 1.9583e-5, R1 −7.545e-3, R2 2.8864, Rrec 4.0256,
+    /// kinf 1.6e-3.
+    pub const ROTAFLOW: PumpCurve = PumpCurve {
+        a: 1.9583e-5,
+        r1: -7.545e-3,
+        r2: 2.8864,
+        rrec: 4.0256,
+        kinf: 1.6e-3,
+    };
+    /// DP3-class fit (circuit.md): a 6.5298e-6, R1 −1.9593e-3, R2 4.0802, Rrec 5.0355,
+    /// kinf 4e-4.
+    pub const DP3: PumpCurve = PumpCurve {
+        a: 6.5298e-6,
+        r1: -1.9593e-3,
+        r2: 4.0802,
+        rrec: 5.0355,
+        kinf: 4e-4,
+    };
+
+    /// Head at speed and forward flow, mmHg.
+    pub fn head(&self, rpm: f32, q_lpm: f32) -> f32 {
+        let base = self.a * rpm * rpm - self.r1 * rpm * q_lpm - self.r2 * q_lpm * q_lpm;
+        let qk = self.kinf * rpm;
+        if q_lpm < qk {
+            let d = q_lpm - qk;
+            base + self.rrec * d * d
+        } else {
+            base
+        }
+    }
+
+    /// Forward flow (≥ 0) at which the pump makes `head_mmhg` at `rpm`; `None` when the head is
+    /// beyond the shut-off head, the input is not finite, or the curve is degenerate.
+    pub fn flow_at(&self, rpm: f32, head_mmhg: f32) -> Option<f32> {
+        if !self.is_valid() || !rpm.is_finite() || !head_mmhg.is_finite() || rpm <= 0.0 {
+            return None;
+        }
+        let qk = self.kinf * rpm;
+        // Low-flow branch (0 ≤ Q < kinf·n): (rrec − r2)·Q² + (−r1·n − 2·rrec·kinf·n)·Q
+        // + (a·n² + rrec·(kinf·n)² − H) = 0; the head falls with Q here, so the root on the
+        // falling side is the one below the vertex.
+        let a2 = self.rrec - self.r2;
+        let b2 = -self.r1 * rpm - 2.0 * self.rrec * qk;
+        let c2 = self.a * rpm * rpm + self.rrec * qk * qk - head_mmhg;
+        if head_mmhg > self.head(rpm, 0.0) {
+            return None;
+        }
+        if head_mmhg >= self.head(rpm, qk) {
+            let q = if a2.abs() < 1e-9 {
+                if b2 == 0.0 { return None } else { -c2 / b2 }
+            } else {
+                let disc = b2 * b2 - 4.0 * a2 * c2;
+                if disc < 0.0 {
+                    return None;
+                }
+                (-b2 - sqrt(disc) * a2.signum()) / (2.0 * a2)
+            };
+            return if q.is_finite() {
+                Some(q.clamp(0.0, qk))
+            } else {
+                None
+            };
+        }
+        // High-flow branch: r2·Q² + r1·n·Q + (H − a·n²) = 0, larger root.
+        let b = self.r1 * rpm;
+        let c = head_mmhg - self.a * rpm * rpm;
+        let disc = b * b - 4.0 * self.r2 * c;
+        if disc < 0.0 {
+            return None;
+        }
+        let q = (-b + sqrt(disc)) / (2.0 * self.r2);
+        if q.is_finite() { Some(q.max(qk)) } else { None }
+    }
+
+    /// Whether the coefficients are usable (finite, `a`, `r2` positive, `rrec`, `kinf` ≥ 0).
+    pub fn is_valid(&self) -> bool {
+        self.a.is_finite()
+            && self.r1.is_finite()
+            && self.r2.is_finite()
+            && self.rrec.is_finite()
+            && self.kinf.is_finite()
+            && self.a > 0.0
+            && self.r2 > 0.0
+            && self.rrec >= 0.0
+            && self.kinf >= 0.0
+    }
+}
+
+/// Square root without `std`: bit-level first guess, then a fixed number of Newton steps
+/// (bounded time). Returns 0 for non-positive or non-finite input.
+pub fn sqrt(x: f32) -> f32 {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
+        return 0.0;
+    }
+    let mut y = f32::from_bits((x.to_bits() >> 1) + 0x1fbd_1df5);
+    let mut i = 0;
+    while i < 4 {
+        y = 0.5 * (y + x / y);
+        i += 1;
+    }
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_matches_reference_table() {
+        // circuit.md, Rotaflow-class table.
+        let c = PumpCurve::ROTAFLOW;
+        let table = [
+            (2000.0f32, [120.0f32, 103.0, 93.0, 82.0, 65.0]),
+            (3000.0, [269.0, 242.0, 223.0, 217.0, 208.0]),
+            (3500.0, [366.0, 333.0, 310.0, 301.0, 294.0]),
+            (4000.0, [478.0, 440.0, 411.0, 400.0, 391.0]),
+        ];
+        for (rpm, heads) in table {
+            for (q, h) in [0.0f32, 2.0, 4.0, 5.0, 6.0].into_iter().zip(heads) {
+                assert!(
+                    (c.head(rpm, q) - h).abs() < 1.5,
+                    "{rpm} {q}: {} vs {h}",
+                    c.head(rpm, q)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn flow_at_inverts_head() {
+        let c = PumpCurve::ROTAFLOW;
+        for rpm in [2000.0f32, 3000.0, 3500.0, 4000.0] {
+            for q in [0.5f32, 1.0, 2.0, 4.0, 5.5, 6.0, 7.0] {
+                let h = c.head(rpm, q);
+                let back = c.flow_at(rpm, h).unwrap();
+                assert!((back - q).abs() < 0.01, "{rpm} {q} {back}");
+            }
+        }
+        assert_eq!(c.flow_at(1000.0, 1000.0), None);
+    }
+
+    #[test]
+    fn sqrt_is_accurate() {
+        for x in [1e-6f32, 0.25, 2.0, 9.0, 1234.5, 1e12] {
+            let s = sqrt(x);
+            assert!(((s * s - x) / x).abs() < 1e-5, "{x} {s}");
+        }
+        assert_eq!(sqrt(-1.0), 0.0);
+        assert_eq!(sqrt(f32::NAN), 0.0);
+        assert_eq!(sqrt(f32::INFINITY), 0.0);
+    }
+}

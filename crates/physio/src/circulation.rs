@@ -1,0 +1,682 @@
+//! The closed-loop circulation: compartments, the connections between them, and the fast
+//! hemodynamic step.
+//!
+//! Every compartment holds a blood volume; pressure follows from volume (heart chambers through
+//! [`crate::heart`], vessels through a linear compliance with an unstressed volume and a steep
+//! collapse below it). Connections carry signed flows: resistive ones follow the pressure
+//! difference at once, inertial ones (valves, aortic segments) integrate it, and valves shut
+//! against backflow. Volumes change only by the flows, each subtracted from one compartment and
+//! added to the other, so blood volume is conserved to rounding.
+//!
+//! Layout (the systemic side split so that cannula sites matter):
+//!
+//! ```text
+//!         ┌──────── UBA (brain, arms) → UBT → SVC ──────────────┐
+//!  LV → AA ─ COR (coronaries) ──────────────────────────────────→ RA → RV → PA → PCAP → PV → LA → LV
+//!         └→ DA → ABA → LBT (gut, kidneys, legs) → IVCI → IVCJ ─┘
+//! ```
+//!
+//! AA is the ascending aorta and arch, DA the descending thoracic aorta, ABA the abdominal aorta
+//! with the iliac and femoral arteries; IVCI is the infrahepatic (femoral-cannula) IVC, IVCJ the
+//! IVC–RA junction. The circuit's segments (drainage line, pump head, oxygenator, return line)
+//! are rigid compartments at the end of the array; the circuit flow is one inertial flow
+//! ([`crate::circuit`]).
+//!
+//! Parameter sources, per value below: Ursino 1998 (Am J Physiol 275:H1733) compliances and
+//! unstressed volumes \[S, via patient.md\]; Smith/Chase 2004 (Med Eng Phys 26:131) valve
+//! resistances and inertances \[S\]; regional shares of cardiac output from Guyton & Hall, Textbook
+//! of Medical Physiology, ch. 15 and 21 (brain 14 %, coronary 4–5 %, arms and upper trunk the rest
+//! of the upper body) \[M\]. Where a value is a split of a published total (arterial and venous
+//! compliances into segments), the split is ours and named "split" below.
+use crate::heart::{self, Beat, Chamber};
+
+// Patient compartments.
+pub const RA: usize = 0;
+pub const RV: usize = 1;
+pub const PA: usize = 2;
+pub const PCAP: usize = 3;
+pub const PV: usize = 4;
+pub const LA: usize = 5;
+pub const LV: usize = 6;
+pub const AA: usize = 7;
+pub const DA: usize = 8;
+pub const ABA: usize = 9;
+pub const UBA: usize = 10;
+pub const UBT: usize = 11;
+pub const SVC: usize = 12;
+pub const COR: usize = 13;
+pub const LBT: usize = 14;
+pub const IVCI: usize = 15;
+pub const IVCJ: usize = 16;
+/// Number of patient compartments.
+pub const NP: usize = 17;
+// Circuit compartments.
+pub const CDR: usize = 17;
+pub const CPU: usize = 18;
+pub const COX: usize = 19;
+pub const CRT: usize = 20;
+/// Number of compartments.
+pub const N: usize = 21;
+
+/// Short names, for diagnostics.
+pub const NAMES: [&str; N] = [
+    "RA",
+    "RV",
+    "PA",
+    "PCAP",
+    "PV",
+    "LA",
+    "LV",
+    "AA",
+    "DA",
+    "ABA",
+    "UBA",
+    "UBT",
+    "SVC",
+    "COR",
+    "LBT",
+    "IVCI",
+    "IVCJ",
+    "drain line",
+    "pump",
+    "oxygenator",
+    "return line",
+];
+
+// Connections.
+pub const E_TV: usize = 0;
+pub const E_PVV: usize = 1;
+pub const E_MV: usize = 2;
+pub const E_AV: usize = 3;
+pub const E_AA_DA: usize = 4;
+pub const E_DA_ABA: usize = 5;
+pub const E_PA_PCAP: usize = 6;
+pub const E_PCAP_PV: usize = 7;
+pub const E_PV_LA: usize = 8;
+pub const E_AA_UBA: usize = 9;
+pub const E_UBA_UBT: usize = 10;
+pub const E_UBT_SVC: usize = 11;
+pub const E_SVC_RA: usize = 12;
+pub const E_AA_COR: usize = 13;
+pub const E_COR_RA: usize = 14;
+pub const E_ABA_LBT: usize = 15;
+pub const E_LBT_IVCI: usize = 16;
+pub const E_IVCI_IVCJ: usize = 17;
+pub const E_IVCJ_RA: usize = 18;
+/// Patient vein → drainage line.
+pub const E_DRAIN: usize = 19;
+pub const E_C1: usize = 20;
+pub const E_C2: usize = 21;
+pub const E_C3: usize = 22;
+/// Return line → patient.
+pub const E_RET: usize = 23;
+pub const NE: usize = 24;
+/// The first circuit connection; all from here on carry the circuit flow.
+pub const FIRST_CIRCUIT_EDGE: usize = E_DRAIN;
+/// Inertial connections are `0..N_INERTIAL` (4 valves, 2 aortic segments).
+const N_INERTIAL: usize = 6;
+const N_VALVES: usize = 4;
+
+const EDGES: [(usize, usize); NE] = [
+    (RA, RV),
+    (RV, PA),
+    (LA, LV),
+    (LV, AA),
+    (AA, DA),
+    (DA, ABA),
+    (PA, PCAP),
+    (PCAP, PV),
+    (PV, LA),
+    (AA, UBA),
+    (UBA, UBT),
+    (UBT, SVC),
+    (SVC, RA),
+    (AA, COR),
+    (COR, RA),
+    (ABA, LBT),
+    (LBT, IVCI),
+    (IVCI, IVCJ),
+    (IVCJ, RA),
+    // Circuit: endpoints at the patient are set per configuration.
+    (IVCI, CDR),
+    (CDR, CPU),
+    (CPU, COX),
+    (COX, CRT),
+    (CRT, SVC),
+];
+
+/// Least volume the positivity limiter leaves in a compartment, mL.
+const V_FLOOR_ML: f64 = 0.5;
+
+/// Reference body weight for the vessel table, kg; volumes and compliances scale with weight.
+/// Ursino 1998 describes a 70 kg adult with 5300 mL of blood; our table is set for 75 kg
+/// (the healthy preset), so the factor is weight/75.
+pub const REFERENCE_WEIGHT_KG: f64 = 75.0;
+
+/// Passive vessel: compliance (mL/mmHg), unstressed volume (mL), pressure used to build the
+/// initial state (mmHg, a normal adult mean).
+#[derive(Clone, Copy, Debug)]
+struct VesselSpec {
+    c: f64,
+    v0: f64,
+    p_init: f64,
+}
+
+/// The vessel table for the reference patient. Chambers (RA, RV, LA, LV) have `c = 0` here.
+const VESSELS: [VesselSpec; NP] = [
+    // RA, RV: chambers (heart.rs); p_init is the mean used for the initial volume.
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 5.0,
+    },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 5.0,
+    },
+    // PA: Ursino 1998 Cpa 0.76; unstressed volume of main and lobar arteries, split, 50 mL.
+    VesselSpec {
+        c: 0.76,
+        v0: 50.0,
+        p_init: 15.0,
+    },
+    // PCAP: Ursino 1998 pulmonary peripheral Cpp 5.80, Vu 123.
+    VesselSpec {
+        c: 5.80,
+        v0: 123.0,
+        p_init: 11.0,
+    },
+    // PV: Ursino 1998 Cpv 25.37, Vu 120.
+    VesselSpec {
+        c: 25.37,
+        v0: 120.0,
+        p_init: 8.0,
+    },
+    // LA, LV: chambers.
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 8.0,
+    },
+    VesselSpec {
+        c: 0.0,
+        v0: 0.0,
+        p_init: 8.0,
+    },
+    // Systemic arteries: total compliance 1.6 mL/mmHg, between Smith 2004's aorta (1/0.6913 =
+    // 1.45) and Ursino 1998's large arteries; split by segment length. Unstressed volumes: split
+    // of Ursino's arterial 610 mL (sp 274 + ep 336) less peripheral beds.
+    VesselSpec {
+        c: 0.45,
+        v0: 60.0,
+        p_init: 95.0,
+    }, // AA
+    VesselSpec {
+        c: 0.40,
+        v0: 70.0,
+        p_init: 94.0,
+    }, // DA
+    VesselSpec {
+        c: 0.45,
+        v0: 180.0,
+        p_init: 93.0,
+    }, // ABA
+    VesselSpec {
+        c: 0.30,
+        v0: 120.0,
+        p_init: 94.0,
+    }, // UBA
+    // Systemic veins: total compliance 130 mL/mmHg, between Ursino 1998 (sv 61.11 + ev 50) and
+    // Smith 2004 (vena cava 1/0.0059 = 170); unstressed total 2110 mL against Ursino's 2496 plus
+    // thoracic veins. Split by region (upper body about a quarter).
+    VesselSpec {
+        c: 20.0,
+        v0: 500.0,
+        p_init: 14.0,
+    }, // UBT
+    VesselSpec {
+        c: 5.0,
+        v0: 60.0,
+        p_init: 6.0,
+    }, // SVC
+    VesselSpec {
+        c: 2.0,
+        v0: 30.0,
+        p_init: 12.0,
+    }, // COR (myocardial blood volume)
+    VesselSpec {
+        c: 90.0,
+        v0: 1400.0,
+        p_init: 10.0,
+    }, // LBT
+    VesselSpec {
+        c: 8.0,
+        v0: 80.0,
+        p_init: 7.0,
+    }, // IVCI
+    VesselSpec {
+        c: 5.0,
+        v0: 40.0,
+        p_init: 6.0,
+    }, // IVCJ
+];
+
+/// Initial chamber volumes at the p_init above, mL (approximate diastolic means; the state
+/// settles within seconds).
+const CHAMBER_INIT_ML: [(usize, f64); 4] = [(RA, 45.0), (RV, 110.0), (LA, 45.0), (LV, 100.0)];
+
+/// Shares of systemic flow (Guyton & Hall \[M\]): upper body (brain 14 % plus arms and upper
+/// trunk), coronary 4.5 %, the rest to the lower body.
+pub const SHARE_UPPER: f64 = 0.25;
+pub const SHARE_CORONARY: f64 = 0.045;
+pub const SHARE_LOWER: f64 = 1.0 - SHARE_UPPER - SHARE_CORONARY;
+
+/// Pressure of a collapsing vessel below its collapse volume `v_c`: zero at `v_c`, with slope
+/// `e` there (so the pressure–volume curve stays smooth), falling as (v_c/v)² toward the
+/// suction a pump can pull (saturating at −500 mmHg). Models the tube law of a collapsible vein
+/// (Shapiro 1977, J Biomech Eng 99:126: transmural pressure rising steeply negative as the
+/// cross-section falls) in its simplest monotone form.
+#[inline]
+pub fn collapse_pressure(v: f64, v_c: f64, e: f64) -> f64 {
+    let v = v.max(0.02 * v_c);
+    let r = v_c / v;
+    let raw = -0.5 * e * v_c * (r * r - 1.0);
+    raw / (1.0 - raw / 500.0)
+}
+
+/// Resistances of the patient, mmHg·s/mL, from SVR and PVR.
+fn resistances(svr: f64, pvr: f64) -> [f64; NE] {
+    let mut r = [0.0; NE];
+    // Valves: Smith/Chase 2004 [S].
+    r[E_TV] = 0.0237;
+    r[E_PVV] = 0.0055;
+    r[E_MV] = 0.0158;
+    r[E_AV] = 0.018;
+    // Aortic segments: a mean pressure drop of ~2–3 mmHg each from the arch to the femoral
+    // arteries at rest [M]; enough to damp the segments' ringing.
+    r[E_AA_DA] = 0.04;
+    r[E_DA_ABA] = 0.04;
+    // Pulmonary: Ursino 1998 shares of PVR (pa 0.023, pp 0.0894, pv 0.0056 of 0.118).
+    r[E_PA_PCAP] = 0.19 * pvr;
+    r[E_PCAP_PV] = 0.76 * pvr;
+    r[E_PV_LA] = 0.05 * pvr;
+    // Upper body: arch vessels 0.05 (large arteries), arterioles 88 %, veins 11 %, SVC 1 %.
+    let r_up = svr / SHARE_UPPER;
+    r[E_AA_UBA] = 0.05;
+    r[E_UBA_UBT] = 0.88 * r_up - 0.05;
+    r[E_UBT_SVC] = 0.11 * r_up;
+    r[E_SVC_RA] = 0.01 * r_up;
+    // Coronary: arterial 90 %, coronary sinus 10 %.
+    let r_cor = svr / SHARE_CORONARY;
+    r[E_AA_COR] = 0.9 * r_cor;
+    r[E_COR_RA] = 0.1 * r_cor;
+    // Lower body: arterioles 90 %, veins 7 %, IVC 1.5 % + 1.5 % (the aortic segments' own drop
+    // is small and ignored in the split).
+    let r_lo = svr / SHARE_LOWER;
+    r[E_ABA_LBT] = 0.90 * r_lo;
+    r[E_LBT_IVCI] = 0.07 * r_lo;
+    r[E_IVCI_IVCJ] = 0.015 * r_lo;
+    r[E_IVCJ_RA] = 0.015 * r_lo;
+    r
+}
+
+/// Inertances, mmHg·s²/mL.
+fn inertances() -> [f64; NE] {
+    let mut l = [0.0; NE];
+    // Smith/Chase 2004 [S].
+    l[E_TV] = 8.0e-5;
+    l[E_PVV] = 1.49e-4;
+    l[E_MV] = 7.7e-5;
+    l[E_AV] = 1.22e-4;
+    // ρ·l/A: arch to descending (20 cm, radius 1.2 cm) 3.5e-3; descending to femoral (25 cm,
+    // radius 0.9 cm) 8.0e-3; ρ = 1.06 g/cm³, 1 mmHg = 1333 dyn/cm².
+    l[E_AA_DA] = 3.5e-3;
+    l[E_DA_ABA] = 8.0e-3;
+    l
+}
+
+/// Patient-side parameters the fast step needs.
+#[derive(Clone, Debug)]
+pub struct Circulation {
+    /// Volumes, mL.
+    pub v: [f64; N],
+    /// Pressures, mmHg (valid after [`Circulation::pressures`]).
+    pub p: [f64; N],
+    /// Flows, mL/s, positive from `from` to `to`.
+    pub q: [f64; NE],
+    /// Volume moved along each connection since the last gas step, mL.
+    pub acc: [f64; NE],
+    pub from: [u8; NE],
+    pub to: [u8; NE],
+    r: [f64; NE],
+    l: [f64; NE],
+    /// Elastance (1/compliance) and unstressed volume of the passive vessels.
+    e: [f64; NP],
+    v0: [f64; NP],
+    /// Collapsible veins: pressure outside the vessel below which a downstream fall in pressure
+    /// no longer draws more flow (vascular waterfall). `-inf` for non-collapsible compartments.
+    ext: [f64; N],
+    pub ra: Chamber,
+    pub rv: Chamber,
+    pub la: Chamber,
+    pub lv: Chamber,
+    pub beat: Beat,
+    /// Activation (atrial, ventricular) at the current step.
+    pub act: (f64, f64),
+}
+
+impl Circulation {
+    /// A circulation for the given patient, volumes filled to `blood_volume_ml` by adding the
+    /// difference from the reference state to the compartments in proportion to their
+    /// compliance (a uniform pressure shift).
+    pub fn new(
+        weight_kg: f64,
+        blood_volume_ml: f64,
+        svr: f64,
+        pvr: f64,
+        lv_emax: f64,
+        rv_emax: f64,
+        heart_rate_bpm: f64,
+    ) -> Self {
+        let s = weight_kg / REFERENCE_WEIGHT_KG;
+        let mut e = [0.0; NP];
+        let mut v0 = [0.0; NP];
+        let mut v = [0.0; N];
+        let mut total = 0.0;
+        let mut c_total = 0.0;
+        for i in 0..NP {
+            let spec = VESSELS[i];
+            if spec.c > 0.0 {
+                e[i] = 1.0 / (spec.c * s);
+                v0[i] = spec.v0 * s;
+                v[i] = v0[i] + spec.c * s * spec.p_init;
+                c_total += spec.c * s;
+            }
+        }
+        for &(i, vol) in CHAMBER_INIT_ML.iter() {
+            v[i] = vol * s;
+        }
+        for x in v.iter().take(NP) {
+            total += x;
+        }
+        // Distribute the difference as a uniform pressure shift over the passive vessels, not
+        // letting any fall below its unstressed volume's half (extreme hypovolaemia collapses
+        // veins; the dynamics then sort it out).
+        let dp = (blood_volume_ml - total) / c_total;
+        let mut placed = 0.0;
+        for i in 0..NP {
+            if VESSELS[i].c > 0.0 {
+                let nv = (v[i] + VESSELS[i].c * s * dp).max(0.5 * v0[i].max(1.0));
+                placed += nv - v[i];
+                v[i] = nv;
+            }
+        }
+        // Whatever the floor kept back is taken from all compartments in proportion, so the
+        // total is exact and every volume stays positive however small the blood volume.
+        let placed_total = total + placed;
+        for x in v.iter_mut().take(NP) {
+            *x *= blood_volume_ml / placed_total;
+        }
+        let mut ext = [f64::NEG_INFINITY; N];
+        for i in [RA, SVC, IVCI, IVCJ] {
+            ext[i] = 0.0;
+        }
+        let mut from = [0u8; NE];
+        let mut to = [0u8; NE];
+        for (k, &(a, b)) in EDGES.iter().enumerate() {
+            from[k] = a as u8;
+            to[k] = b as u8;
+        }
+        let beat = Beat::new(heart_rate_bpm);
+        Circulation {
+            v,
+            p: [0.0; N],
+            q: [0.0; NE],
+            acc: [0.0; NE],
+            from,
+            to,
+            r: resistances(svr, pvr),
+            l: inertances(),
+            e,
+            v0,
+            ext,
+            ra: heart::right_atrium(),
+            rv: heart::right_ventricle(rv_emax),
+            la: heart::left_atrium(),
+            lv: heart::left_ventricle(lv_emax),
+            act: beat.activation(),
+            beat,
+        }
+    }
+
+    /// Change resistances after an SVR or PVR change, keeping the regional split.
+    pub fn set_resistances(&mut self, svr: f64, pvr: f64) {
+        let r = resistances(svr, pvr);
+        self.r[..FIRST_CIRCUIT_EDGE].copy_from_slice(&r[..FIRST_CIRCUIT_EDGE]);
+    }
+
+    /// Elastance of a passive vessel at its normal operating point (chambers: end-diastolic).
+    pub fn elastance(&self, i: usize) -> f64 {
+        if i < NP { self.e[i] } else { 0.0 }
+    }
+
+    /// Unstressed volume of a passive vessel, mL.
+    pub fn unstressed(&self, i: usize) -> f64 {
+        if i < NP { self.v0[i] } else { 0.0 }
+    }
+
+    /// Put the circuit's patient ends at `drain` and `ret`.
+    pub fn set_cannula_sites(&mut self, drain: usize, ret: usize) {
+        self.from[E_DRAIN] = drain as u8;
+        self.to[E_RET] = ret as u8;
+    }
+
+    /// Pressures of the patient compartments from their volumes and the heart's activation.
+    #[inline]
+    pub fn pressures(&mut self) {
+        let (ea, ev) = self.act;
+        self.p[RA] = self.ra.pressure(self.v[RA], ea);
+        self.p[LA] = self.la.pressure(self.v[LA], ea);
+        self.p[RV] = self.rv.pressure(self.v[RV], ev);
+        self.p[LV] = self.lv.pressure(self.v[LV], ev);
+        for i in [
+            PA, PCAP, PV, AA, DA, ABA, UBA, UBT, SVC, COR, LBT, IVCI, IVCJ,
+        ] {
+            let dv = self.v[i] - self.v0[i];
+            self.p[i] = if dv >= 0.0 {
+                self.e[i] * dv
+            } else {
+                collapse_pressure(self.v[i], self.v0[i], self.e[i])
+            };
+        }
+    }
+
+    /// Flows of the patient's connections for a step of `dt` (the circuit's are set by the
+    /// circuit model).
+    #[inline]
+    pub fn flows(&mut self, dt: f64) {
+        for k in 0..N_INERTIAL {
+            let a = self.from[k] as usize;
+            let b = self.to[k] as usize;
+            let dp = self.p[a] - self.p[b];
+            let l = self.l[k];
+            // Semi-implicit in the resistance: unconditionally damped.
+            let mut qn = (self.q[k] + dt / l * dp) / (1.0 + dt * self.r[k] / l);
+            if k < N_VALVES && qn < 0.0 {
+                qn = 0.0;
+            }
+            self.q[k] = qn;
+        }
+        for k in N_INERTIAL..FIRST_CIRCUIT_EDGE {
+            let a = self.from[k] as usize;
+            let b = self.to[k] as usize;
+            let pa = self.p[a].max(self.ext[a]);
+            let pb = self.p[b].max(self.ext[b]);
+            self.q[k] = (pa - pb) / self.r[k];
+        }
+        // A collapsing great vein narrows along its length: blood passing through it toward or
+        // from the right atrium meets a lumen whose resistance rises as (V0/V)² (Poiseuille at
+        // fixed length, area ∝ volume). Tissue veins keep draining into it: their blood reaches a
+        // cannula's side holes without passing the narrowed length.
+        for (k, a, b) in [
+            (E_IVCI_IVCJ, IVCI, IVCJ),
+            (E_IVCJ_RA, IVCJ, IVCJ),
+            (E_SVC_RA, SVC, SVC),
+        ] {
+            let f = self.narrowing(a).max(self.narrowing(b));
+            if f > 1.0 {
+                self.q[k] /= f;
+            }
+        }
+    }
+
+    /// Resistance factor of a collapsing great vein, 1 when full.
+    #[inline]
+    fn narrowing(&self, i: usize) -> f64 {
+        let v = self.v[i];
+        if v < self.v0[i] {
+            let r = self.v0[i] / v.max(0.01 * self.v0[i]);
+            r * r
+        } else {
+            1.0
+        }
+    }
+
+    /// Move volumes along every connection (circuit included) for `dt`.
+    ///
+    /// A positivity limiter first scales down the patient-side outflows of any compartment
+    /// that would give away more than it holds in one step (an empty chamber behind an
+    /// inertial valve, extreme hypovolaemia). It never acts in a circulation within physiology;
+    /// it keeps the extremes finite. The circuit's flow is limited by the circuit model itself.
+    #[inline]
+    pub fn integrate(&mut self, dt: f64, with_circuit: bool) {
+        let ne = if with_circuit { NE } else { FIRST_CIRCUIT_EDGE };
+        let mut out = [0.0f64; N];
+        for k in 0..ne {
+            let q = self.q[k];
+            if q > 0.0 {
+                out[self.from[k] as usize] += q * dt;
+            } else {
+                out[self.to[k] as usize] -= q * dt;
+            }
+        }
+        if out
+            .iter()
+            .zip(self.v.iter())
+            .take(NP)
+            .any(|(o, v)| *o > v - V_FLOOR_ML)
+        {
+            self.limit_outflows(dt, ne);
+        }
+        for k in 0..ne {
+            let dv = self.q[k] * dt;
+            self.v[self.from[k] as usize] -= dv;
+            self.v[self.to[k] as usize] += dv;
+            self.acc[k] += dv;
+        }
+    }
+
+    /// Volume of the passive vessels above their unstressed volumes, mL (the heart chambers,
+    /// whose "unstressed" volume changes through the beat, are left out).
+    pub fn stressed_volume(&self) -> f64 {
+        let mut s = 0.0;
+        for i in 0..NP {
+            if self.e[i] > 0.0 {
+                s += (self.v[i] - self.v0[i]).max(0.0);
+            }
+        }
+        s
+    }
+
+    /// See [`Circulation::integrate`].
+    #[cold]
+    fn limit_outflows(&mut self, dt: f64, ne: usize) {
+        let mut patient_out = [0.0f64; N];
+        let mut circuit_out = [0.0f64; N];
+        for k in 0..ne {
+            let q = self.q[k];
+            let d = if q > 0.0 { self.from[k] } else { self.to[k] } as usize;
+            if k < FIRST_CIRCUIT_EDGE {
+                patient_out[d] += q.abs() * dt;
+            } else {
+                circuit_out[d] += q.abs() * dt;
+            }
+        }
+        let mut scale = [1.0f64; N];
+        for i in 0..NP {
+            if patient_out[i] > 0.0 {
+                let avail = (self.v[i] - V_FLOOR_ML - circuit_out[i]).max(0.0);
+                scale[i] = (avail / patient_out[i]).min(1.0);
+            }
+        }
+        for k in 0..FIRST_CIRCUIT_EDGE {
+            let q = self.q[k];
+            let d = if q > 0.0 { self.from[k] } else { self.to[k] } as usize;
+            self.q[k] = q * scale[d];
+        }
+    }
+
+    /// Total volume of the patient's compartments, mL.
+    pub fn patient_volume(&self) -> f64 {
+        self.v[..NP].iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn healthy() -> Circulation {
+        Circulation::new(75.0, 5300.0, 0.9, 0.09, 2.95, 1.75, 75.0)
+    }
+
+    fn run(c: &mut Circulation, seconds: f64) -> (f64, f64, f64, f64) {
+        let dt = 0.002;
+        let n = (seconds / dt) as usize;
+        let (mut map, mut cvp, mut lap, mut co) = (0.0, 0.0, 0.0, 0.0);
+        let tail = n / 4;
+        for i in 0..n {
+            c.pressures();
+            c.flows(dt);
+            c.integrate(dt, false);
+            c.beat.advance(dt, 75.0);
+            c.act = c.beat.activation();
+            if i >= n - tail {
+                map += c.p[UBA];
+                cvp += c.p[RA];
+                lap += c.p[LA];
+                co += c.q[E_AV];
+            }
+        }
+        let t = tail as f64;
+        (map / t, cvp / t, lap / t, co / t * 0.06)
+    }
+
+    #[test]
+    fn volume_is_conserved() {
+        let mut c = healthy();
+        let v0 = c.patient_volume();
+        assert!((v0 - 5300.0).abs() < 1e-9);
+        run(&mut c, 20.0);
+        assert!((c.patient_volume() - v0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn collapse_is_smooth_and_steep() {
+        let p1 = collapse_pressure(99.999, 100.0, 0.1);
+        assert!(p1 <= 0.0 && p1 > -0.01);
+        assert!(collapse_pressure(25.0, 100.0, 0.1) < -50.0);
+        assert!(collapse_pressure(0.0, 100.0, 0.1) > -500.0);
+    }
+
+    #[test]
+    fn healthy_hemodynamics_are_normal() {
+        let mut c = healthy();
+        let (map, cvp, lap, co) = run(&mut c, 30.0);
+        assert!((70.0..=100.0).contains(&map), "MAP {map}");
+        assert!((2.0..=8.0).contains(&cvp), "CVP {cvp}");
+        assert!((6.0..=12.0).contains(&lap), "LAP {lap}");
+        assert!((5.0..=6.0).contains(&co), "CO {co}");
+    }
+}

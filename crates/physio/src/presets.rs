@@ -1,0 +1,245 @@
+//! Named patients and circuits: the starting points of experiments, scenarios and tests.
+//!
+//! Patient presets describe an adult of 75 kg. Each value cites where it comes from; the
+//! resulting observations (what the presets produce) are checked by the plausibility tests in
+//! `tests/presets.rs` against the normal ranges of `shared/references/patient.md`.
+//!
+//! - `adult-healthy`: normal resting adult, no circuit.
+//! - `ards-severe`: severe ARDS, a candidate for VV femoro-jugular support: most of the
+//!   pulmonary blood flow shunted past unventilated alveoli, hypoxaemic on FiO2 1.0, hypercapnic
+//!   under lung-protective ventilation.
+//! - `cardiogenic-shock`: a failing left ventricle, a candidate for femoral VA support: low
+//!   output, high filling pressures, vasoconstricted.
+//! - `hypovolaemia`: an adult on VV support who has lost a litre and a half of blood: the vein
+//!   collapses around the drainage cannula at normal pump speeds.
+//! - `va-central-postcardiotomy`: failing heart after cardiac surgery on central VA support.
+use crate::cannula::{Cannula, CannulaRole, Tubing};
+use crate::coagulation::Coating;
+use crate::oxygenator::OxygenatorModel;
+use crate::pump::PumpModel;
+use crate::twin::{Actuation, CircuitConfig, Configuration, PatientParams, TwinConfig};
+
+/// Every name [`preset`] knows.
+pub const PRESET_NAMES: &[&str] = &[
+    "adult-healthy",
+    "ards-severe",
+    "cardiogenic-shock",
+    "hypovolaemia",
+    "va-central-postcardiotomy",
+];
+
+/// 3/8 inch tubing, the usual adult ECMO line (circuit.md \[S\]), in mm.
+pub const TUBING_3_8_IN_MM: f64 = 9.525;
+
+/// The healthy adult (patient.md normal values \[M\]; circulation parameters in
+/// `circulation.rs` and `heart.rs`).
+pub fn healthy_patient() -> PatientParams {
+    PatientParams {
+        weight_kg: 75.0,
+        // Normal resting heart rate 60–100 [M].
+        heart_rate_bpm: 75.0,
+        // Ursino 1998 [M].
+        lv_emax_mmhg_ml: 2.95,
+        rv_emax_mmhg_ml: 1.75,
+        // 0.9 mmHg·s/mL = 1200 dyn·s/cm⁵, normal SVR 800–1200 [M].
+        svr_mmhg_s_ml: 0.9,
+        // 0.09 mmHg·s/mL = 1.5 Wood units, normal PVR < 2 WU [M].
+        pvr_mmhg_s_ml: 0.09,
+        // About 70 mL/kg [M]; Ursino 1998 5300 mL.
+        blood_volume_ml: 5300.0,
+        // Hb 12–16 g/dL (patient.md [M]).
+        hb_g_dl: 14.0,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+        // VO2 about 3 mL/kg/min, RQ about 0.8 (patient.md [M]): 250 mL/min at 75 kg.
+        vo2_ml_kg_min: 3.33,
+        rq: 0.8,
+        // Alveolar ventilation about 4–5 L/min at rest, giving PaCO2 40 with VCO2 200 mL/min
+        // through the alveolar ventilation equation (PaCO2 = 0.863·VCO2/VA) [M].
+        alveolar_ventilation_lpm: 4.3,
+        fio2: 0.21,
+        // Physiological shunt 2–5 % of cardiac output (bronchial and Thebesian veins) [M].
+        shunt_fraction: 0.03,
+    }
+}
+
+/// Severe ARDS (Berlin definition: PaO2/FiO2 ≤ 100 mmHg \[M\]).
+pub fn ards_patient() -> PatientParams {
+    PatientParams {
+        // Hyperdynamic, septic circulation: tachycardia, low SVR, raised PVR (ARDS pulmonary
+        // hypertension) [M].
+        heart_rate_bpm: 110.0,
+        svr_mmhg_s_ml: 0.65,
+        pvr_mmhg_s_ml: 0.22,
+        rv_emax_mmhg_ml: 1.6,
+        // Anaemia of critical illness; transfusion thresholds 7–10 g/dL on ECMO [M].
+        hb_g_dl: 10.0,
+        base_excess_meq_l: 0.0,
+        // Fever raises VO2 (~10 % per °C) [M].
+        temp_c: 38.5,
+        vo2_ml_kg_min: 3.6,
+        // Lung-protective ventilation, 6 mL/kg at high dead space: alveolar ventilation about
+        // 3 L/min, permissive hypercapnia [M].
+        alveolar_ventilation_lpm: 3.2,
+        fio2: 1.0,
+        // Shunt fractions of 50–70 % and beyond in the most severe ARDS (Dantzker 1979, Am Rev
+        // Respir Dis 120:1039) [M].
+        shunt_fraction: 0.65,
+        ..healthy_patient()
+    }
+}
+
+/// Cardiogenic shock: LV Emax about 0.6 mmHg/mL in failure (ECLIPSE model, patient.md \[S\]).
+pub fn cardiogenic_shock_patient() -> PatientParams {
+    PatientParams {
+        heart_rate_bpm: 105.0,
+        // The weak end of the failing range (0.6 in ECLIPSE).
+        lv_emax_mmhg_ml: 0.5,
+        // Vasoconstriction: SVR raised (1.05 ≈ 1400 dyn·s/cm⁵) [M].
+        svr_mmhg_s_ml: 1.05,
+        // The right ventricle is often involved too (biventricular failure) [M].
+        rv_emax_mmhg_ml: 1.0,
+        // Post-capillary pulmonary hypertension [M].
+        pvr_mmhg_s_ml: 0.12,
+        // Fluid retention of heart failure: volume raised by ~15 % [M].
+        blood_volume_ml: 6100.0,
+        hb_g_dl: 12.0,
+        // Lactic acidosis [M].
+        base_excess_meq_l: -6.0,
+        // Pulmonary oedema: some shunt, oxygen by mask or ventilator.
+        shunt_fraction: 0.15,
+        fio2: 0.5,
+        alveolar_ventilation_lpm: 4.5,
+        ..healthy_patient()
+    }
+}
+
+fn cannula(role: CannulaRole, size_fr: f64) -> Cannula {
+    Cannula { role, size_fr }
+}
+
+fn circuit(configuration: Configuration, drainage_fr: f64, return_fr: f64) -> CircuitConfig {
+    CircuitConfig {
+        configuration,
+        drainage: cannula(CannulaRole::Drainage, drainage_fr),
+        return_cannula: cannula(CannulaRole::Return, return_fr),
+        tubing: Tubing {
+            length_m: 2.0,
+            inner_diameter_mm: TUBING_3_8_IN_MM,
+        },
+        pump: PumpModel::rotaflow(),
+        oxygenator: OxygenatorModel::quadrox_adult(),
+        coating: Coating::HeparinBonded,
+    }
+}
+
+/// VV femoro-jugular: 25 Fr femoral drainage, 21 Fr jugular return (ELSO adult cannulation,
+/// Tonna 2021 \[M\]).
+pub fn vv_femoro_jugular_circuit() -> CircuitConfig {
+    circuit(Configuration::VvFemoroJugular, 25.0, 21.0)
+}
+
+/// VV femoro-femoral: 25 Fr drainage, 21 Fr return in the other femoral vein.
+pub fn vv_femoro_femoral_circuit() -> CircuitConfig {
+    circuit(Configuration::VvFemoroFemoral, 25.0, 21.0)
+}
+
+/// Femoral VA: 25 Fr femoral venous drainage, 17 Fr femoral arterial return \[M\].
+pub fn va_femoral_circuit() -> CircuitConfig {
+    circuit(Configuration::VaFemoral, 25.0, 17.0)
+}
+
+/// Central VA: right-atrial drainage, 21 Fr ascending-aortic return \[M\].
+pub fn va_central_circuit() -> CircuitConfig {
+    circuit(Configuration::VaCentral, 25.0, 21.0)
+}
+
+/// The circuit of a configuration, with the sizes above (`None` gets the VV circuit, unused).
+pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
+    let mut c = match configuration {
+        Configuration::None | Configuration::VvFemoroJugular => vv_femoro_jugular_circuit(),
+        Configuration::VvFemoroFemoral => vv_femoro_femoral_circuit(),
+        Configuration::VaFemoral => va_femoral_circuit(),
+        Configuration::VaCentral => va_central_circuit(),
+    };
+    c.configuration = configuration;
+    c
+}
+
+/// A named preset, or `None` for an unknown name.
+pub fn preset(name: &str) -> Option<TwinConfig> {
+    let (patient, circuit) = match name {
+        "adult-healthy" => (healthy_patient(), circuit_for(Configuration::None)),
+        "ards-severe" => (ards_patient(), vv_femoro_jugular_circuit()),
+        "cardiogenic-shock" => (cardiogenic_shock_patient(), va_femoral_circuit()),
+        "hypovolaemia" => (
+            PatientParams {
+                // 1000 mL lost from 5300 (class II haemorrhage, 15–30 % [M, ATLS]).
+                blood_volume_ml: 4300.0,
+                heart_rate_bpm: 120.0,
+                svr_mmhg_s_ml: 1.3,
+                ..ards_patient()
+            },
+            vv_femoro_jugular_circuit(),
+        ),
+        "va-central-postcardiotomy" => (
+            PatientParams {
+                lv_emax_mmhg_ml: 0.45,
+                rv_emax_mmhg_ml: 0.8,
+                ..cardiogenic_shock_patient()
+            },
+            va_central_circuit(),
+        ),
+        _ => return None,
+    };
+    Some(TwinConfig {
+        patient,
+        circuit,
+        seed: 1,
+    })
+}
+
+/// A sensible starting command for a configuration: pump speed for about 60–70 mL/kg/min of
+/// flow, sweep 1:1 with blood flow at FdO2 1.0 for VV (Tonna 2021 \[M\]); VA at about
+/// 50–60 mL/kg/min with a lower FdO2 aiming at a post-oxygenator PO2 near 150 mmHg
+/// (patient.md, citing ELSO \[P\]); heater at 37 °C.
+pub fn default_actuation(config: &TwinConfig) -> Actuation {
+    match config.circuit.configuration {
+        Configuration::None => Actuation {
+            pump_rpm: 0.0,
+            return_clamp: 0.0,
+            sweep_lpm: 0.0,
+            fdo2: 0.21,
+            heater_c: 0.0,
+        },
+        Configuration::VvFemoroJugular | Configuration::VvFemoroFemoral => Actuation {
+            pump_rpm: 3200.0,
+            return_clamp: 0.0,
+            sweep_lpm: 4.5,
+            fdo2: 1.0,
+            heater_c: 37.0,
+        },
+        Configuration::VaFemoral | Configuration::VaCentral => Actuation {
+            pump_rpm: 3600.0,
+            return_clamp: 0.0,
+            sweep_lpm: 3.5,
+            fdo2: 0.6,
+            heater_c: 37.0,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_resolves_and_validates() {
+        for name in PRESET_NAMES {
+            let c = preset(name).unwrap_or_else(|| panic!("{name} missing"));
+            c.patient.validate().unwrap();
+            c.circuit.validate().unwrap();
+        }
+        assert!(preset("no-such-patient").is_none());
+    }
+}

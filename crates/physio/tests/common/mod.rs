@@ -1,0 +1,167 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+use physio::presets::{circuit_for, default_actuation, preset};
+use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
+
+pub const CONFIGS: [Configuration; 5] = [
+    Configuration::None,
+    Configuration::VvFemoroJugular,
+    Configuration::VvFemoroFemoral,
+    Configuration::VaFemoral,
+    Configuration::VaCentral,
+];
+
+/// A preset with its circuit replaced by `cfg`'s.
+pub fn config(name: &str, cfg: Configuration) -> TwinConfig {
+    let mut c = preset(name).expect("preset");
+    c.circuit = circuit_for(cfg);
+    c
+}
+
+pub fn run(t: &mut Twin, act: &Actuation, seconds: f64) {
+    let n = (seconds / Twin::DT_S).round() as usize;
+    for _ in 0..n {
+        t.step(act);
+    }
+}
+
+/// Averages of the observation over `seconds` (sampled every step).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Means {
+    pub map: f64,
+    pub co: f64,
+    pub sv: f64,
+    pub cvp: f64,
+    pub la: f64,
+    pub pa: f64,
+    pub sao2_upper: f64,
+    pub sao2_lower: f64,
+    pub pao2_upper: f64,
+    pub paco2_upper: f64,
+    pub ph_upper: f64,
+    pub svo2: f64,
+    pub flow: f64,
+    pub flow_min: f64,
+    pub flow_max: f64,
+    pub p_drainage: f64,
+    pub p_drainage_min: f64,
+    pub recirculation: f64,
+    pub aa_da_flow_lpm: f64,
+}
+
+pub fn means(t: &mut Twin, act: &Actuation, seconds: f64) -> Means {
+    let n = (seconds / Twin::DT_S).round() as usize;
+    let mut m = Means {
+        flow_min: f64::MAX,
+        flow_max: f64::MIN,
+        p_drainage_min: f64::MAX,
+        ..Means::default()
+    };
+    for _ in 0..n {
+        t.step(act);
+        let o: Observation = t.observe();
+        m.map += o.map_mmhg;
+        m.co += o.cardiac_output_lpm;
+        m.sv += o.stroke_volume_ml;
+        m.cvp += o.cvp_mmhg;
+        m.la += o.p_la_mmhg;
+        m.pa += o.p_pa_mean_mmhg;
+        m.sao2_upper += o.art_upper.so2;
+        m.sao2_lower += o.art_lower.so2;
+        m.pao2_upper += o.art_upper.po2_mmhg;
+        m.paco2_upper += o.art_upper.pco2_mmhg;
+        m.ph_upper += o.art_upper.ph;
+        m.svo2 += o.svo2;
+        m.flow += o.circuit_flow_lpm;
+        m.flow_min = m.flow_min.min(o.circuit_flow_lpm);
+        m.flow_max = m.flow_max.max(o.circuit_flow_lpm);
+        m.p_drainage += o.p_drainage_mmhg;
+        m.p_drainage_min = m.p_drainage_min.min(o.p_drainage_mmhg);
+        m.recirculation += o.recirculation_fraction;
+        m.aa_da_flow_lpm += t.flows()[physio::circulation::E_AA_DA] * 0.06;
+    }
+    let k = 1.0 / n as f64;
+    for x in [
+        &mut m.map,
+        &mut m.co,
+        &mut m.sv,
+        &mut m.cvp,
+        &mut m.la,
+        &mut m.pa,
+        &mut m.sao2_upper,
+        &mut m.sao2_lower,
+        &mut m.pao2_upper,
+        &mut m.paco2_upper,
+        &mut m.ph_upper,
+        &mut m.svo2,
+        &mut m.flow,
+        &mut m.p_drainage,
+        &mut m.recirculation,
+        &mut m.aa_da_flow_lpm,
+    ] {
+        *x *= k;
+    }
+    m
+}
+
+/// A twin of `name` in configuration `cfg`, run for `warmup` seconds at `act` (or the default).
+pub fn warmed(
+    name: &str,
+    cfg: Configuration,
+    act: Option<Actuation>,
+    warmup: f64,
+) -> (Twin, Actuation) {
+    let c = config(name, cfg);
+    let act = act.unwrap_or_else(|| default_actuation(&c));
+    let mut t = Twin::new(&c).expect("valid preset");
+    run(&mut t, &act, warmup);
+    (t, act)
+}
+
+/// Every number of an observation is finite.
+pub fn all_finite(o: &Observation) -> bool {
+    let g = |s: &physio::blood::GasState| {
+        s.po2_mmhg.is_finite() && s.pco2_mmhg.is_finite() && s.ph.is_finite() && s.so2.is_finite()
+    };
+    [
+        o.time_s,
+        o.pump_speed_rpm,
+        o.circuit_flow_lpm,
+        o.p_drainage_mmhg,
+        o.p_pre_oxy_mmhg,
+        o.p_post_oxy_mmhg,
+        o.delta_p_oxy_mmhg,
+        o.circuit_temp_c,
+        o.oxy_o2_transfer_ml_min,
+        o.oxy_co2_transfer_ml_min,
+        o.plasma_fhb_mg_dl,
+        o.anti_xa_iu_ml,
+        o.act_s,
+        o.oxy_clot_fraction,
+        o.battery_fraction,
+        o.p_art_mmhg,
+        o.map_mmhg,
+        o.cvp_mmhg,
+        o.p_la_mmhg,
+        o.p_pa_mean_mmhg,
+        o.cardiac_output_lpm,
+        o.svo2,
+        o.patient_temp_c,
+        o.vo2_ml_min,
+        o.vco2_ml_min,
+        o.recirculation_fraction,
+        o.blood_volume_ml,
+        o.venous_return_so2,
+        o.lung_o2_ml_min,
+        o.lung_co2_ml_min,
+        o.stroke_volume_ml,
+        o.p_alv_o2_mmhg,
+        o.p_alv_co2_mmhg,
+    ]
+    .iter()
+    .all(|x| x.is_finite())
+        && g(&o.pre_oxy)
+        && g(&o.post_oxy)
+        && g(&o.art_upper)
+        && g(&o.art_lower)
+}

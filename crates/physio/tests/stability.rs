@@ -1,0 +1,128 @@
+//! Stability over wide parameter ranges (property tests) and determinism.
+mod common;
+use common::*;
+use physio::presets::{circuit_for, default_actuation, healthy_patient};
+use physio::{Actuation, Twin, TwinConfig};
+use proptest::prelude::*;
+
+#[test]
+fn two_runs_are_bit_identical() {
+    for cfg in CONFIGS {
+        let c = config("ards-severe", cfg);
+        let act = default_actuation(&c);
+        let mut a = Twin::new(&c).unwrap();
+        let mut b = Twin::new(&c).unwrap();
+        for i in 0..20_000 {
+            a.step(&act);
+            b.step(&act);
+            if i % 997 == 0 {
+                let (oa, ob) = (a.observe(), b.observe());
+                assert_eq!(format!("{oa:?}"), format!("{ob:?}"), "{cfg:?} step {i}");
+            }
+        }
+        // And a clone forks exactly.
+        let mut c2 = a.clone();
+        run(&mut a, &act, 5.0);
+        run(&mut c2, &act, 5.0);
+        assert_eq!(format!("{:?}", a.observe()), format!("{:?}", c2.observe()));
+    }
+}
+
+/// Every patient parameter over its whole validated range, every configuration, any command.
+fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
+    (
+        (30.0..200.0f64, 20.0..220.0f64, 0.1..6.0f64, 0.1..5.0f64),
+        (0.2..4.0f64, 0.02..1.5f64, 35.0..120.0f64, 3.0..22.0f64),
+        (0.5..10.0f64, 0.0..30.0f64, 0.21..1.0f64, 0.0..1.0f64),
+        (0usize..5, 0.0..5000.0f64, 0.0..15.0f64, 0.21..1.0f64),
+        (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
+    )
+        .prop_map(|(a, b, c, d, e)| {
+            let mut p = healthy_patient();
+            p.weight_kg = a.0;
+            p.heart_rate_bpm = a.1;
+            p.lv_emax_mmhg_ml = a.2;
+            p.rv_emax_mmhg_ml = a.3;
+            p.svr_mmhg_s_ml = b.0;
+            p.pvr_mmhg_s_ml = b.1;
+            p.blood_volume_ml = b.2 * p.weight_kg;
+            p.hb_g_dl = b.3;
+            p.vo2_ml_kg_min = c.0;
+            p.alveolar_ventilation_lpm = c.1;
+            p.fio2 = c.2;
+            p.shunt_fraction = c.3;
+            p.temp_c = e.0;
+            p.base_excess_meq_l = e.1;
+            p.rq = e.3;
+            let config = TwinConfig {
+                patient: p,
+                circuit: circuit_for(CONFIGS[d.0]),
+                seed: 7,
+            };
+            let act = Actuation {
+                pump_rpm: d.1,
+                return_clamp: 0.0,
+                sweep_lpm: d.2,
+                fdo2: d.3,
+                heater_c: e.2,
+            };
+            (config, act)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_nan_no_runaway((config, act) in arb_config()) {
+        let mut t = Twin::new(&config).unwrap();
+        let v0 = t.totals().volume_ml;
+        for _ in 0..30 {
+            run(&mut t, &act, 1.0);
+            let o = t.observe();
+            prop_assert!(all_finite(&o), "{:?}", o);
+            let (v, p) = t.compartments();
+            prop_assert!(v[..physio::circulation::NP].iter().all(|x| *x > 0.0), "volumes {:?}", v);
+            prop_assert!(p.iter().all(|x| x.abs() < 1000.0), "pressures {:?}", p);
+            prop_assert!(o.circuit_flow_lpm.abs() < 15.0, "flow {}", o.circuit_flow_lpm);
+            prop_assert!((0.0..=1.0).contains(&o.art_upper.so2));
+        }
+        prop_assert!((t.totals().volume_ml - v0).abs() < 1e-6);
+    }
+}
+
+/// Low pulmonary flow through a large, congested capillary bed with the circuit washing CO2
+/// out: blood and alveolar gas stores are then of the same size, where an explicit exchange
+/// oscillates. The alveolar PCO2 must drift smoothly.
+#[test]
+fn lung_exchange_does_not_oscillate() {
+    let (mut t, act) = warmed(
+        "va-central-postcardiotomy",
+        physio::Configuration::VaCentral,
+        None,
+        60.0,
+    );
+    let mut last = t.observe().p_alv_co2_mmhg;
+    for _ in 0..300 {
+        run(&mut t, &act, 1.0);
+        let o = t.observe();
+        assert!(
+            (o.p_alv_co2_mmhg - last).abs() < 1.0,
+            "PACO2 jumped {last} -> {}",
+            o.p_alv_co2_mmhg
+        );
+        assert!(o.lung_co2_ml_min > -5.0, "lung CO2 {}", o.lung_co2_ml_min);
+        last = o.p_alv_co2_mmhg;
+    }
+}
+
+/// Issue 2: a patient instance under 64 KiB, so thousands of virtual patients fit in cache-sized
+/// memory. (The twin holds fixed-size arrays only.)
+#[test]
+fn a_twin_is_small() {
+    assert!(
+        std::mem::size_of::<Twin>() < 64 * 1024,
+        "{}",
+        std::mem::size_of::<Twin>()
+    );
+}
