@@ -79,11 +79,18 @@ fn main() {
         std::hint::black_box(out);
         ns.push(el.as_nanos() as u64);
     }
+    report_steps(&mut ns, N);
+    println!("  alarm log entries written: {}", c.alarm_log().next_seq());
+    compute_only_worst(&frames);
+    heaviest_alarm_update();
+}
+
+fn report_steps(ns: &mut [u64], n: usize) {
     ns.sort_unstable();
     let pct = |p: f64| ns[((ns.len() as f64 - 1.0) * p) as usize] as f64 / 1000.0;
     println!(
-        "control step, {N} steps (simulated {:.1} h at 100 Hz)",
-        N as f64 / 360_000.0
+        "control step, single shot, {n} steps (simulated {:.1} h at 100 Hz)",
+        n as f64 / 360_000.0
     );
     println!("  median   {:8.3} µs   (target < 5)", pct(0.5));
     println!("  p99      {:8.3} µs", pct(0.99));
@@ -91,9 +98,52 @@ fn main() {
     println!("  p99.99   {:8.3} µs", pct(0.9999));
     println!("  worst    {:8.3} µs   (target < 50)", pct(1.0));
     let over = ns.iter().filter(|&&x| x > 50_000).count();
-    println!("  steps over 50 µs: {over} of {N} (on a shared machine these are preemptions)");
-    println!("  alarm log entries written: {}", c.alarm_log().next_seq());
-    heaviest_alarm_update();
+    println!("  steps over 50 µs: {over} of {n} (on a shared machine these are preemptions)");
+}
+
+/// Wall-clock single-shot figures include every preemption of a shared machine. To separate
+/// the step's own cost from the operating system's, each state is also stepped three times
+/// from identical clones and the fastest of the three kept: a preemption can spoil one try but
+/// hardly all three, so the worst of these minima is the worst compute time over all visited
+/// states.
+fn compute_only_worst(frames: &[SensorFrame]) {
+    let mut c = Controller::new(Config::default()).expect("default config is valid");
+    let mut t = 0u64;
+    let setup = [
+        Command::SetFlowTarget(4.5),
+        Command::SetRpmTarget(3500.0),
+        Command::SetMode(Mode::Rpm),
+        Command::SetGasMode(GasMode::AutoPco2),
+    ];
+    let n = frames.len().min(300_000);
+    let mut ns = Vec::with_capacity(n);
+    for (i, f) in frames.iter().take(n).enumerate() {
+        t += CONTROL_PERIOD_MS;
+        let cmds: &[Command] = match i {
+            10 => &setup,
+            2_000 => &[Command::SetMode(Mode::Flow)],
+            _ => &[],
+        };
+        let mut best = u64::MAX;
+        for _ in 0..3 {
+            let mut k = c.clone();
+            let start = Instant::now();
+            let out = k.step(t, f, cmds);
+            let el = start.elapsed().as_nanos() as u64;
+            std::hint::black_box(out);
+            best = best.min(el);
+        }
+        std::hint::black_box(c.step(t, f, cmds));
+        ns.push(best);
+    }
+    ns.sort_unstable();
+    let pct = |p: f64| ns[((ns.len() as f64 - 1.0) * p) as usize] as f64 / 1000.0;
+    println!(
+        "compute only (fastest of 3 identical tries per state, {n} states): median {:.3} µs, p99.99 {:.3} µs, worst {:.3} µs",
+        pct(0.5),
+        pct(0.9999),
+        pct(1.0)
+    );
 }
 
 /// The heaviest work a step can contain, isolated: every alarm changes state in the same step

@@ -96,6 +96,10 @@ const TREND_BUCKETS: usize = 7;
 /// this fraction of it alarms.
 const PO2_REF_TAU_S: f32 = 600.0;
 const PO2_FALL_FRACTION: f32 = 0.6;
+/// Gas alarms (MON-3) arm only after the circuit has circulated this long: at start the circuit
+/// holds prime and unoxygenated blood, and post-oxygenator values take a minute or two to
+/// reach their working level.
+const GAS_ALARM_ARMING_MS: u64 = 120_000;
 /// Battery below this is critical (MON-8), fraction.
 const BATTERY_CRITICAL: f32 = 0.10;
 
@@ -188,10 +192,11 @@ impl Settings {
             },
         ],
         alarm_limits: [
-            1.0,   // FlowLow
-            7.0,   // FlowHigh
-            60.0,  // DeltaPHigh (normal PMP 10–50 at 4–5 L/min)
-            10.0,  // DeltaPRisePerHour
+            1.0, // FlowLow
+            7.0, // FlowHigh
+            // DeltaPHigh: normal PMP 10–50 mmHg at 4–5 L/min; a Quadrox-class 0.67 mmHg·s/mL
+            // makes ~65 at 5.7 L/min (circuit.md), so 90 leaves room for normal flows.
+            90.0, 10.0,  // DeltaPRisePerHour
             95.0,  // PostOxySo2Low (ISO 7199 rated flow defines 95 % outlet)
             100.0, // PostOxyPo2Low
             35.0,  // TemperatureLow
@@ -457,6 +462,9 @@ pub struct Controller {
     flow_fallback: bool,
     /// Since when the flow reading has been rejected.
     flow_bad_since_ms: Option<u64>,
+    last_heartbeat_ms: Option<u64>,
+    /// Since when the pump has been circulating without interruption.
+    circulating_since_ms: Option<u64>,
     auto_sweep: f32,
     auto_sweep_at_limit: bool,
     clamp_closed: bool,
@@ -506,6 +514,8 @@ impl Controller {
             bubble_seen: false,
             flow_fallback: false,
             flow_bad_since_ms: None,
+            last_heartbeat_ms: None,
+            circulating_since_ms: None,
             auto_sweep: 0.0,
             auto_sweep_at_limit: false,
             clamp_closed: true,
@@ -1093,16 +1103,15 @@ impl Controller {
             // Stays present until the deliberate restart.
             c.insert(AlarmId::Bubble);
         }
-        if let Some(p) = p_drain_f
-            && pumping
-            && p < suction.limit
-        {
+        // Suction and return pressure: present while the pressure is beyond the limit or the
+        // intervention still holds the speed down, so the operator learns of an episode the
+        // intervention corrected within the condition delay.
+        let suction_beyond = p_drain_f.is_some_and(|p| p < suction.limit);
+        if pumping && (suction_beyond || self.suction.reduction > 0.0) {
             c.insert(AlarmId::Suction);
         }
-        if let Some(p) = p_post_f
-            && pumping
-            && p > kink.limit
-        {
+        let kink_beyond = p_post_f.is_some_and(|p| p > kink.limit);
+        if pumping && (kink_beyond || self.kink.reduction > 0.0) {
             c.insert(AlarmId::ReturnPressureHigh);
         }
         if let Some(q) = flow_f {
@@ -1135,8 +1144,16 @@ impl Controller {
         {
             c.insert(AlarmId::DeltaPRising);
         }
-        // Oxygenator (MON-3)
+        // Oxygenator (MON-3), armed after the start-up period.
         if circulating {
+            self.circulating_since_ms.get_or_insert(now_ms);
+        } else {
+            self.circulating_since_ms = None;
+        }
+        let gas_armed = self
+            .circulating_since_ms
+            .is_some_and(|s0| now_ms.saturating_sub(s0) >= GAS_ALARM_ARMING_MS);
+        if gas_armed {
             let so2_low = so2_post.is_some_and(|x| x < lim(AlarmLimit::PostOxySo2Low));
             let po2_low = po2.is_some_and(|x| x < lim(AlarmLimit::PostOxyPo2Low));
             if so2_low || po2_low {
@@ -1152,8 +1169,10 @@ impl Controller {
         {
             c.insert(AlarmId::OxygenatorPerformanceFalling);
         }
-        if circulating {
+        if gas_armed {
             self.po2_ref.update(ratio, dt, PO2_REF_TAU_S);
+        } else {
+            self.po2_ref = Lp::NEW;
         }
         // Pump curve (MON-4)
         if let (Some(n), Some(pi), Some(pd), Some(q)) = (speed_m, p_pre_m, p_drain_m, flow_m)
@@ -1241,10 +1260,11 @@ impl Controller {
             c.insert(AlarmId::BubbleSensorFault);
         }
         // Operator interface (SYS-1): the pump is untouched; only the alarm.
-        let hb = frame_ref
-            .ui_heartbeat_ms
-            .or(frame.ui_heartbeat_ms)
-            .unwrap_or(start);
+        // The newest heartbeat ever reported counts: a frame without one does not reset it.
+        if let Some(h) = frame.ui_heartbeat_ms.filter(|&h| h <= now_ms) {
+            self.last_heartbeat_ms = Some(self.last_heartbeat_ms.map_or(h, |l| l.max(h)));
+        }
+        let hb = self.last_heartbeat_ms.unwrap_or(start);
         let ui_lost = now_ms.saturating_sub(hb) > UI_HEARTBEAT_TIMEOUT_MS;
         if ui_lost {
             c.insert(AlarmId::UiHeartbeatLost);

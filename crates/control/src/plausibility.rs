@@ -29,6 +29,10 @@ pub struct ChannelLimits {
     pub max: f32,
     /// Largest plausible |dvalue/dt| per second.
     pub max_rate_per_s: f32,
+    /// Change always allowed between two samples, whatever the time between them: the
+    /// monitor's noise (about 6 σ) and resolution. Without it a noisy, sample-and-hold channel
+    /// read at 100 Hz would "jump" at every new sample.
+    pub jump: f32,
     /// A reading older than this is a dropout, ms.
     pub stale_ms: u64,
     /// Bit-identical for this long while the pump turns is "stuck", ms; 0 = not checked (slow or
@@ -39,14 +43,18 @@ pub struct ChannelLimits {
 /// Limits for each channel, in [`Channel`] index order. Ranges are wider than any patient or
 /// circuit state (a reading outside is a sensor fault, not a patient state); rates are the
 /// fastest physical change (a full occlusion stops flow in ~0.1 s: 5 L/min in 0.1 s is 50
-/// L/min/s; pressures swing ~200 mmHg within a beat). Gas and saturation sensors in inline
-/// monitors update every few seconds, hence the longer staleness limits.
+/// L/min/s; pressures swing ~200 mmHg within a beat); jumps are about six standard deviations
+/// of monitor noise plus one resolution step (pressure ±1 mmHg + 1 %, flow ±0.02 L/min + 1 %,
+/// SO2 ±1 %, PO2 ±3 mmHg + 3 %, PCO2 ±1 mmHg + 2 %: the twin's sensor suite, after
+/// manufacturer accuracy classes). Gas and saturation sensors in inline monitors update every
+/// few seconds, hence the longer staleness limits.
 pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
     // DrainagePressure
     ChannelLimits {
         min: -500.0,
         max: 300.0,
         max_rate_per_s: 5000.0,
+        jump: 30.0,
         stale_ms: 500,
         stuck_ms: 5_000,
     },
@@ -55,6 +63,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: -300.0,
         max: 900.0,
         max_rate_per_s: 5000.0,
+        jump: 30.0,
         stale_ms: 500,
         stuck_ms: 5_000,
     },
@@ -63,6 +72,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: -300.0,
         max: 900.0,
         max_rate_per_s: 5000.0,
+        jump: 30.0,
         stale_ms: 500,
         stuck_ms: 5_000,
     },
@@ -71,6 +81,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: -100.0,
         max: 600.0,
         max_rate_per_s: 5000.0,
+        jump: 40.0,
         stale_ms: 500,
         stuck_ms: 0,
     },
@@ -79,6 +90,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: -8.0,
         max: 12.0,
         max_rate_per_s: 80.0,
+        jump: 0.5,
         stale_ms: 500,
         stuck_ms: 5_000,
     },
@@ -88,6 +100,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: -200.0,
         max: 6000.0,
         max_rate_per_s: 50_000.0,
+        jump: 30.0,
         stale_ms: 500,
         stuck_ms: 0,
     },
@@ -96,6 +109,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 100.5,
         max_rate_per_s: 20.0,
+        jump: 8.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -104,6 +118,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 100.5,
         max_rate_per_s: 20.0,
+        jump: 8.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -112,6 +127,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 800.0,
         max_rate_per_s: 200.0,
+        jump: 80.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -120,6 +136,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 150.0,
         max_rate_per_s: 20.0,
+        jump: 8.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -128,6 +145,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 100.5,
         max_rate_per_s: 20.0,
+        jump: 10.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -136,6 +154,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 100.5,
         max_rate_per_s: 20.0,
+        jump: 10.0,
         stale_ms: 10_000,
         stuck_ms: 0,
     },
@@ -144,6 +163,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 2.0,
         max: 25.0,
         max_rate_per_s: 2.0,
+        jump: 1.5,
         stale_ms: 30_000,
         stuck_ms: 0,
     },
@@ -152,6 +172,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 10.0,
         max: 45.0,
         max_rate_per_s: 2.0,
+        jump: 0.5,
         stale_ms: 5_000,
         stuck_ms: 0,
     },
@@ -160,6 +181,7 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
         min: 0.0,
         max: 1.0,
         max_rate_per_s: 0.2,
+        jump: 0.05,
         stale_ms: 5_000,
         stuck_ms: 0,
     },
@@ -287,11 +309,11 @@ fn judge(
     if let Some((prev, t_prev)) = st.accepted {
         if r.t_ms > t_prev {
             let dt_s = (r.t_ms - t_prev) as f32 * 1e-3;
-            if (v - prev).abs() > lim.max_rate_per_s * dt_s {
+            if (v - prev).abs() > lim.jump + lim.max_rate_per_s * dt_s {
                 return Some(Fault::RateOfChange);
             }
-        } else if r.t_ms == t_prev && v.to_bits() != prev.to_bits() {
-            // Same timestamp, different value: impossible.
+        } else if r.t_ms == t_prev && (v - prev).abs() > lim.jump {
+            // Same timestamp, a different value beyond noise: impossible.
             return Some(Fault::RateOfChange);
         }
     }

@@ -33,9 +33,6 @@ const CANNULA_ID_SHARE: f64 = 0.8;
 /// cannulae 15–23 cm \[M, manufacturer catalogues\].
 const DRAINAGE_LENGTH_M: f64 = 0.55;
 const RETURN_LENGTH_M: f64 = 0.23;
-/// Priming volume of an adult PMP oxygenator, mL (circuit.md: about 215 mL \[M\]). The pump
-/// head's comes from its model ([`PumpModel::priming_ml`]).
-pub const OXY_PRIME_ML: f64 = 215.0;
 /// Highest speed any built-in pump takes, rpm; each model's own limit is
 /// [`PumpModel::max_rpm`].
 pub const MAX_RPM: f64 = 10_000.0;
@@ -87,6 +84,7 @@ pub fn segment_volumes(
     ret: &Cannula,
     tubing: &Tubing,
     pump: &PumpModel,
+    oxygenator: &OxygenatorModel,
 ) -> [f64; 4] {
     let tube_ml = tubing.volume_ml();
     let dc_ml = lumen_area_m2(drainage.size_fr) * DRAINAGE_LENGTH_M * 1e6;
@@ -94,7 +92,7 @@ pub fn segment_volumes(
     [
         dc_ml + 0.5 * tube_ml,
         pump.priming_ml.max(1.0),
-        OXY_PRIME_ML,
+        oxygenator.priming_ml.max(1.0),
         0.5 * tube_ml + rc_ml,
     ]
 }
@@ -277,7 +275,13 @@ mod tests {
             length_m: 2.0,
             inner_diameter_mm: 9.525,
         };
-        let v = segment_volumes(&d, &r, &t, &PumpModel::rotaflow());
+        let v = segment_volumes(
+            &d,
+            &r,
+            &t,
+            &PumpModel::rotaflow(),
+            &OxygenatorModel::quadrox_adult(),
+        );
         let total: f64 = v.iter().sum();
         // 2 m of 3/8" tubing is 143 mL; with pump, oxygenator and cannulae 400–550 mL.
         assert!((400.0..550.0).contains(&total), "prime {total}");

@@ -223,7 +223,7 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
             pump_rpm: 3600.0,
             return_clamp: 0.0,
             sweep_lpm: 3.5,
-            fdo2: 0.6,
+            fdo2: 0.8,
             heater_c: 37.0,
         },
     }

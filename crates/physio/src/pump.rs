@@ -112,6 +112,25 @@ impl PumpModel {
                 "pump {name}: priming volume, max speed and design point must be positive"
             )));
         }
+        Ok(Self::build(
+            name,
+            [a, r1, r2, rrec, kinf],
+            priming_ml,
+            max_rpm,
+            design_rpm,
+            design_flow_lpm,
+        ))
+    }
+
+    /// Assemble a model and derive its loss coefficient from the design point (no checks).
+    fn build(
+        name: &'static str,
+        [a, r1, r2, rrec, kinf]: [f64; 5],
+        priming_ml: f64,
+        max_rpm: f64,
+        design_rpm: f64,
+        design_flow_lpm: f64,
+    ) -> Self {
         let mut p = PumpModel {
             name,
             a,
@@ -127,31 +146,36 @@ impl PumpModel {
         };
         let ph = p.hydraulic_power_w(design_rpm, design_flow_lpm).max(0.0);
         let loss = ph / DESIGN_EFFICIENCY - ph / HYDRAULIC_EFFICIENCY;
-        p.loss_w_per_rpm3 = loss.max(0.0) / design_rpm.powi(3);
-        Ok(p)
+        p.loss_w_per_rpm3 = loss.max(0.0) / design_rpm.max(1.0).powi(3);
+        p
     }
 
     /// Rotaflow-class fit (Boes 2019 / ECLIPSE). Priming 32 mL and 5000 rpm maximum are the
     /// Maquet Rotaflow specifications [M]; design point 3000 rpm, 5 L/min (circuit.md: clinical
     /// region 3000–4000 rpm).
     pub fn rotaflow() -> Self {
-        match Self::custom(
-            "rotaflow", 1.9583e-5, -7.545e-3, 2.8864, 4.0256, 1.6e-3, 32.0, 5000.0, 3000.0, 5.0,
-        ) {
-            Ok(p) => p,
-            Err(_) => unreachable!("built-in fit is valid (tested)"),
-        }
+        // Passes `custom`'s checks (tested in `builtins_pass_validation`).
+        Self::build(
+            "rotaflow",
+            [1.9583e-5, -7.545e-3, 2.8864, 4.0256, 1.6e-3],
+            32.0,
+            5000.0,
+            3000.0,
+            5.0,
+        )
     }
 
     /// DP3-class fit (Boes 2019 / ECLIPSE). Priming 16 mL and 10 000 rpm maximum are the
     /// Medos/Xenios DP3 specifications [M]; design point 6000 rpm, 5 L/min (about 190 mmHg).
     pub fn dp3() -> Self {
-        match Self::custom(
-            "dp3", 6.5298e-6, -1.9593e-3, 4.0802, 5.0355, 4e-4, 16.0, 10_000.0, 6000.0, 5.0,
-        ) {
-            Ok(p) => p,
-            Err(_) => unreachable!("built-in fit is valid (tested)"),
-        }
+        Self::build(
+            "dp3",
+            [6.5298e-6, -1.9593e-3, 4.0802, 5.0355, 4e-4],
+            16.0,
+            10_000.0,
+            6000.0,
+            5.0,
+        )
     }
 
     /// Names accepted by [`PumpModel::by_name`].
@@ -308,6 +332,25 @@ mod tests {
         assert_eq!(PumpModel::by_name("centrimag"), None);
         for n in PumpModel::NAMES {
             assert_eq!(PumpModel::by_name(n).map(|p| p.name), Some(n));
+        }
+    }
+
+    #[test]
+    fn builtins_pass_validation() {
+        for p in [PumpModel::rotaflow(), PumpModel::dp3()] {
+            let c = PumpModel::custom(
+                p.name,
+                p.a,
+                p.r1,
+                p.r2,
+                p.rrec,
+                p.kinf,
+                p.priming_ml,
+                p.max_rpm,
+                p.design_rpm,
+                p.design_flow_lpm,
+            );
+            assert_eq!(c, Ok(p));
         }
     }
 

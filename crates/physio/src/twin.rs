@@ -1,8 +1,22 @@
 //! The twin: patient and circuit stepped together at a fixed step.
 //!
-//! OWNER: twin helper. The public types here are the contract with the experiment runner, the
-//! sensor models, the control loop and the console: add fields freely, rename none without
-//! telling the lead.
+//! The public types here are the contract with the experiment runner, the sensor models, the
+//! control loop and the console: add fields freely, rename none without telling the lead.
+//!
+//! One [`Twin::step`] is 2 ms of hemodynamics ([`crate::circulation`], [`crate::circuit`]);
+//! every 20th step also moves gas and exchanges it in lungs, tissues and oxygenator
+//! ([`crate::transport`], [`crate::lungs`]); every 500th runs the slow processes (hemolysis,
+//! heparin, thrombus, battery, temperature). Observed blood gases are solved every 0.2 s and
+//! held; [`Twin::observe`] is cheap and can be called every step.
+//!
+//! Where cannulae sit (per [`Configuration`]):
+//!
+//! | configuration | drainage | return |
+//! |---|---|---|
+//! | VV femoro-jugular | infrahepatic IVC | SVC |
+//! | VV femoro-femoral | infrahepatic IVC | IVC–RA junction |
+//! | VA femoral | IVC–RA junction | abdominal aorta / iliac (retrograde) |
+//! | VA central | right atrium | ascending aorta |
 use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
 use crate::circulation as cv;
@@ -85,7 +99,8 @@ pub struct Actuation {
     pub return_clamp: f64,
     pub sweep_lpm: f64,
     pub fdo2: f64,
-    /// Heater water temperature set point, °C.
+    /// Heater water temperature set point, °C; 0 switches the heater off (the blood then
+    /// leaves the oxygenator at the temperature it entered).
     pub heater_c: f64,
 }
 
@@ -405,6 +420,8 @@ impl Configuration {
 pub const GAS_EVERY: u64 = 20;
 /// Gas steps per update of the observed blood gases (0.2 s): each needs an inverse solve.
 pub const OBS_EVERY_GAS: u64 = 5;
+/// Gas steps per evaluation of the oxygenator's membrane model (0.2 s).
+pub const OXY_EVERY_GAS: u64 = 5;
 /// Time constant of the smoothing of reported rates (VO2, lung and oxygenator transfer), s.
 pub const RATE_TAU_S: f64 = 3.0;
 /// Hemodynamic steps per slow step (1 s): hemolysis, heparin, thrombus, battery, temperature.
@@ -487,6 +504,8 @@ pub struct Twin {
     heater_c: f64,
     air_rate_ml_min: f64,
     air_to_patient_ml: f64,
+    /// Oxygenator: O2 added and CO2 removed per dL of blood passing, mL/dL (last evaluation).
+    oxy_delta: (f64, f64),
     oxy_failure: f64,
     bleeding_ml_min: f64,
     hemolysis: HemolysisModel,
@@ -554,8 +573,13 @@ impl Twin {
         );
         if with_circuit {
             circ.set_cannula_sites(drain_site, return_site);
-            let seg =
-                circuit::segment_volumes(&cc.drainage, &cc.return_cannula, &cc.tubing, &cc.pump);
+            let seg = circuit::segment_volumes(
+                &cc.drainage,
+                &cc.return_cannula,
+                &cc.tubing,
+                &cc.pump,
+                &cc.oxygenator,
+            );
             circ.v[cv::CDR..cv::N].copy_from_slice(&seg);
         }
         // Initial gases: an estimate of the steady state (alveolar gas equation, Fick), which
@@ -664,10 +688,11 @@ impl Twin {
             heater_c: 0.0,
             air_rate_ml_min: 0.0,
             air_to_patient_ml: 0.0,
+            oxy_delta: (0.0, 0.0),
             oxy_failure: 0.0,
             bleeding_ml_min: 0.0,
-            // Normal plasma free Hb is below 5 mg/dL (circuit.md, Omar 2015); start at 2.
-            pfhb: PlasmaFreeHb { mg_dl: 2.0 },
+            // Starts without free haemoglobin and with full haptoglobin (hemolysis.rs).
+            pfhb: PlasmaFreeHb::new(),
             heparin,
             thrombus: Thrombus::default(),
             balance: Balance::default(),
@@ -831,38 +856,49 @@ impl Twin {
         }
         self.balance.consumed_o2 += used_total;
         self.balance.produced_co2 += used_total * self.params.rq;
-        // Oxygenator.
+        // Oxygenator. The membrane model is the costliest call in the twin (it integrates along
+        // the fibre bundle), so it runs every `OXY_EVERY_GAS` gas steps and yields the change in
+        // content it makes to each millilitre passing; every gas step then applies that change to
+        // the blood that actually passed. A stopped pump therefore transfers nothing at once,
+        // and mass stays exactly accounted.
         let (mut o2_add, mut co2_rm) = (0.0, 0.0);
         if self.with_circuit {
-            let q_lpm = (circ_flow_ml / dtg * 0.06).abs();
+            let passed_ml = circ_flow_ml.abs();
             let inlet_i = if circ_flow_ml >= 0.0 {
                 cv::CPU
             } else {
                 cv::CRT
             };
-            let inlet = Contents {
-                o2_ml_dl: g.o2_content(inlet_i),
-                co2_ml_dl: g.co2_content(inlet_i),
-            };
-            let clot = 1.0
-                - (1.0 - self.thrombus.oxygenator_fraction.clamp(0.0, 1.0))
-                    * (1.0 - self.oxy_failure);
-            let ochem = Chemistry {
-                temp_c: self.circuit_temp_c,
-                ..chem
-            };
-            let sweep = Sweep {
-                flow_lpm: self.sweep_lpm,
-                fdo2: self.fdo2,
-            };
-            let tr = self
-                .hyd
-                .oxygenator
-                .transfer(q_lpm, inlet, &ochem, sweep, clot);
-            if tr.o2_ml_min.is_finite() && tr.co2_ml_min.is_finite() {
-                o2_add = (tr.o2_ml_min / 60.0 * dtg).max(-0.9 * g.o2[cv::COX]);
-                co2_rm = (tr.co2_ml_min / 60.0 * dtg).min(0.9 * g.co2[cv::COX]);
+            // (Offset by one so that the first gas step already has a membrane evaluation.)
+            if (self.steps / GAS_EVERY - 1).is_multiple_of(OXY_EVERY_GAS) {
+                let q_lpm = passed_ml / dtg * 0.06;
+                let inlet = Contents {
+                    o2_ml_dl: g.o2_content(inlet_i),
+                    co2_ml_dl: g.co2_content(inlet_i),
+                };
+                let clot = 1.0
+                    - (1.0 - self.thrombus.oxygenator_fraction.clamp(0.0, 1.0))
+                        * (1.0 - self.oxy_failure);
+                let ochem = Chemistry {
+                    temp_c: self.circuit_temp_c,
+                    ..chem
+                };
+                let sweep = Sweep {
+                    flow_lpm: self.sweep_lpm,
+                    fdo2: self.fdo2,
+                };
+                let tr = self
+                    .hyd
+                    .oxygenator
+                    .transfer(q_lpm, inlet, &ochem, sweep, clot);
+                let d_o2 = tr.outlet.o2_ml_dl - inlet.o2_ml_dl;
+                let d_co2 = inlet.co2_ml_dl - tr.outlet.co2_ml_dl;
+                if d_o2.is_finite() && d_co2.is_finite() {
+                    self.oxy_delta = (d_o2, d_co2);
+                }
             }
+            o2_add = (self.oxy_delta.0 * passed_ml / 100.0).max(-0.9 * g.o2[cv::COX]);
+            co2_rm = (self.oxy_delta.1 * passed_ml / 100.0).min(0.9 * g.co2[cv::COX]);
             g.o2[cv::COX] += o2_add;
             g.co2[cv::COX] -= co2_rm;
             self.balance.oxy_o2 += o2_add;

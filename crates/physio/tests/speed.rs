@@ -62,3 +62,64 @@ fn print_long_run() {
     }
     eprintln!("{:.1} s wall", start.elapsed().as_secs_f64());
 }
+
+#[test]
+#[ignore]
+fn print_component_costs() {
+    use physio::blood::{self, Chemistry, Contents};
+    use physio::oxygenator::{OxygenatorModel, Sweep};
+    let chem = Chemistry {
+        hb_g_dl: 10.0,
+        base_excess_meq_l: 0.0,
+        temp_c: 37.0,
+    };
+    let ox = OxygenatorModel::quadrox_adult();
+    let n = 20_000;
+    let start = std::time::Instant::now();
+    let mut acc = 0.0;
+    for i in 0..n {
+        let inlet = Contents {
+            o2_ml_dl: 10.0 + (i % 7) as f64 * 0.1,
+            co2_ml_dl: 50.0,
+        };
+        let t = ox.transfer(
+            5.0,
+            inlet,
+            &chem,
+            Sweep {
+                flow_lpm: 4.0,
+                fdo2: 1.0,
+            },
+            0.0,
+        );
+        acc += t.o2_ml_min;
+    }
+    let tr = start.elapsed().as_secs_f64() / n as f64;
+    let start = std::time::Instant::now();
+    let mut g = None;
+    for i in 0..n {
+        let s = blood::solve(
+            Contents {
+                o2_ml_dl: 10.0 + (i % 7) as f64 * 0.1,
+                co2_ml_dl: 50.0,
+            },
+            &chem,
+            g,
+        );
+        g = Some(s);
+        acc += s.so2;
+    }
+    let so = start.elapsed().as_secs_f64() / n as f64;
+    let start = std::time::Instant::now();
+    for i in 0..n {
+        let (c, _) = blood::from_partial_pressures(40.0 + (i % 7) as f64, 40.0, &chem);
+        acc += c.o2_ml_dl;
+    }
+    let fp = start.elapsed().as_secs_f64() / n as f64;
+    eprintln!(
+        "transfer {:.2} us, solve (warm guess) {:.2} us, from_pp {:.3} us ({acc:.0})",
+        tr * 1e6,
+        so * 1e6,
+        fp * 1e6
+    );
+}

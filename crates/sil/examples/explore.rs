@@ -1,3 +1,6 @@
+//! Run a twin preset under the controller in RPM mode and print a trace every few seconds.
+//!
+//! `cargo run --release -p sil --example explore -- PRESET RPM SECONDS [nosuction]`
 use control::{Command, Mode};
 use physio::presets::preset;
 use sil::Sil;
@@ -10,17 +13,28 @@ fn main() {
         .unwrap_or(3200.0);
     let c = preset(&name).unwrap();
     let mut s = Sil::new(&c).unwrap();
+    if std::env::args().nth(4).as_deref() == Some("nosuction") {
+        s.command(Command::SetIntervention {
+            which: control::Intervention::Suction,
+            enabled: false,
+        });
+    }
     s.command(Command::SetRpmTarget(rpm));
     s.command(Command::SetSweep(4.0));
     s.command(Command::SetMode(Mode::Rpm));
     let t0 = std::time::Instant::now();
-    for i in 0..60 {
+    let secs: usize = std::env::args()
+        .nth(3)
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(60);
+    let every: usize = (secs / 20).max(1);
+    for i in 0..secs {
         s.run_for(1.0);
         let o = s.observation();
         let out = s.output();
-        if i % 3 == 0 {
+        if i % every == 0 {
             println!(
-                "t {:5.1} rpm {:6.0}/{:6.0} Q {:5.2} Pd {:6.1} Ppre {:6.1} Ppost {:6.1} dP {:5.1} so2post {:.3} po2 {:5.1} pco2 {:4.1} MAP {:5.1} alarms {:?}",
+                "t {:5.1} rpm {:6.0}/{:6.0} Q {:5.2} Pd {:6.1} Ppre {:6.1} Ppost {:6.1} dP {:5.1} so2post {:.3} po2 {:5.1} pco2 {:4.1} MAP {:5.1} occl {} red {:4.0} alarms {:?}",
                 o.time_s,
                 out.actuators.pump_rpm,
                 o.pump_speed_rpm,
@@ -33,6 +47,8 @@ fn main() {
                 o.post_oxy.po2_mmhg,
                 o.post_oxy.pco2_mmhg,
                 o.map_mmhg,
+                o.drainage_occluded,
+                out.status.suction_reduction_rpm,
                 out.alarms.signalled.iter().collect::<Vec<_>>()
             );
         }

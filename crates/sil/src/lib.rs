@@ -27,7 +27,7 @@ use control::{
     PumpCurve, SensorFrame,
 };
 use physio::{Actuation, ConfigError, Event, Observation, Twin, TwinConfig};
-pub use sensors::{ChannelFault, SensorLayer};
+pub use sensors::{ChannelFault, SensorError, SensorLayer};
 
 /// Twin steps per control step: 10 ms / 2 ms.
 pub const TWIN_STEPS_PER_CONTROL: u32 = 5;
@@ -139,21 +139,27 @@ pub struct Sil {
     output: Output,
     actuation: Actuation,
     pending: Vec<Command>,
+    last_commands: Vec<Command>,
     now_ms: u64,
     ui_alive: bool,
 }
 
 impl Sil {
-    /// Build from a twin configuration with ideal sensors (seeded noise can be added through
-    /// [`Sil::sensors_mut`]).
+    /// Build from a twin configuration, with the twin's sensor suite (seeded from the
+    /// configuration's seed) between the twin and the controller.
     pub fn new(config: &TwinConfig) -> Result<Sil, SilError> {
+        Sil::with_sensors(config, SensorLayer::new(config.seed))
+    }
+
+    /// Build with a given sensor layer (e.g. [`SensorLayer::ideal`]).
+    pub fn with_sensors(config: &TwinConfig, sensors: SensorLayer) -> Result<Sil, SilError> {
         let twin = Twin::new(config).map_err(SilError::Twin)?;
         let controller = Controller::new(control_config(config)).map_err(SilError::Control)?;
         let observation = twin.observe();
         let mut sil = Sil {
             twin,
             controller,
-            sensors: SensorLayer::new(config.seed),
+            sensors,
             frame: SensorFrame::MISSING,
             observation,
             output: Output {
@@ -166,6 +172,7 @@ impl Sil {
             },
             actuation: actuation(&ActuatorCommands::SAFE),
             pending: Vec::new(),
+            last_commands: Vec::new(),
             now_ms: 0,
             ui_alive: true,
         };
@@ -178,6 +185,22 @@ impl Sil {
     /// [`control::MAX_COMMANDS_PER_STEP`] are taken per step; the rest wait their turn).
     pub fn command(&mut self, cmd: Command) {
         self.pending.push(cmd);
+    }
+
+    /// Apply an operator command at once, answering whether the controller took it (CTL-8):
+    /// for a console that must tell the operator immediately. It takes effect at the next step.
+    pub fn command_now(&mut self, cmd: &Command) -> Result<(), control::CommandError> {
+        self.controller.apply(self.now_ms, cmd)
+    }
+
+    /// The commands the last step took from the queue, each with the controller's answer.
+    pub fn last_commands(
+        &self,
+    ) -> impl Iterator<Item = (&Command, Result<(), control::CommandError>)> {
+        self.last_commands
+            .iter()
+            .zip(self.output.command_results.iter())
+            .filter_map(|(c, r)| r.map(|r| (c, r)))
     }
 
     /// Something happens to the patient or circuit.
@@ -214,7 +237,8 @@ impl Sil {
     fn control_step(&mut self) {
         self.observation = self.twin.observe();
         let take = self.pending.len().min(control::MAX_COMMANDS_PER_STEP);
-        let cmds: Vec<Command> = self.pending.drain(..take).collect();
+        self.last_commands.clear();
+        self.last_commands.extend(self.pending.drain(..take));
         let mut sampler = Sampler {
             obs: &self.observation,
             layer: &mut self.sensors,
@@ -228,7 +252,7 @@ impl Sil {
             &mut sampler,
             &mut latch,
             &mut self.frame,
-            &cmds,
+            &self.last_commands,
         );
     }
 

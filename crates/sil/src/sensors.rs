@@ -1,152 +1,309 @@
 //! The sensor layer between the twin's truth and the controller's frame.
 //!
-//! Each channel samples the true value from the [`Observation`] in the controller's units
-//! (saturations in %, battery as a fraction) and can carry an injected fault, so closed-loop
-//! tests and training scenarios can fail a sensor the way real ones fail: drop out, freeze
-//! (bit-identical), drift by an offset or read with a wrong gain. Optional white noise,
-//! seeded, stands in for measurement noise.
+//! By default it is the twin's own sensor suite ([`physio::sensors::SensorSuite`]: per-channel
+//! noise, sample-and-hold at each monitor's rate, measuring range, display resolution, and
+//! stuck / drift / dropout / offset faults), converted to the controller's units (saturations
+//! in %, battery as a fraction). The oxygenator pressure drop has no sensor of its own there:
+//! like a console's acquisition layer, this layer derives it from the pre- and post-oxygenator
+//! readings. [`SensorLayer::ideal`] gives exact readings instead, for tests that must isolate
+//! the controller from measurement effects.
+//!
+//! On top of either, a wrong gain can be injected ([`ChannelFault::Gain`]: a mis-calibrated
+//! sensor), which the suite does not model.
 
 use control::{Channel, Flag, Reading, SensorFrame};
 use physio::Observation;
-use physio::rng::Rng;
+use physio::sensors::{self as ps, SensorSuite};
 
 /// A fault injected on one channel.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ChannelFault {
-    /// Reads normally.
+    /// Reads normally (clears every fault on the channel).
     None,
     /// The sensor stops answering: reading flagged invalid.
     Dropout,
-    /// The value freezes at the first value sampled after the fault is set.
+    /// The value freezes where it is, still flagged valid (the dangerous kind).
     Stuck,
-    /// Adds this offset (the channel's unit).
+    /// Adds this offset (the channel's unit in the controller: % for saturations).
     Offset(f32),
-    /// Multiplies by this gain.
+    /// Error growing by this much per hour (controller units).
+    Drift(f32),
+    /// Multiplies by this gain (mis-calibration).
     Gain(f32),
 }
 
-/// Noise and faults for every channel.
+/// Why a fault could not be injected.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensorError {
+    pub channel: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for SensorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sensor {}: {}", self.channel, self.message)
+    }
+}
+
+impl std::error::Error for SensorError {}
+
+/// The suite's channel for a controller channel (`None` for the derived ΔP).
+pub fn suite_channel(ch: Channel) -> Option<ps::Channel> {
+    Some(match ch {
+        Channel::DrainagePressure => ps::Channel::DrainagePressure,
+        Channel::PreOxyPressure => ps::Channel::PreOxyPressure,
+        Channel::PostOxyPressure => ps::Channel::PostOxyPressure,
+        Channel::DeltaP => return None,
+        Channel::Flow => ps::Channel::Flow,
+        Channel::PumpSpeed => ps::Channel::Speed,
+        Channel::PreOxySo2 => ps::Channel::PreOxySo2,
+        Channel::PostOxySo2 => ps::Channel::PostOxySo2,
+        Channel::PostOxyPo2 => ps::Channel::PostOxyPo2,
+        Channel::PostOxyPco2 => ps::Channel::PostOxyPco2,
+        Channel::SaO2Upper => ps::Channel::SaO2Upper,
+        Channel::SaO2Lower => ps::Channel::SaO2Lower,
+        Channel::Hb => ps::Channel::Hb,
+        Channel::Temperature => ps::Channel::Temperature,
+        Channel::Battery => ps::Channel::Battery,
+    })
+}
+
+/// Controller units per suite unit: saturations are fractions in the twin, % in the controller.
+fn scale(ch: Channel) -> f32 {
+    match ch {
+        Channel::PreOxySo2 | Channel::PostOxySo2 | Channel::SaO2Upper | Channel::SaO2Lower => 100.0,
+        _ => 1.0,
+    }
+}
+
+/// True value of a channel in controller units.
+pub fn truth(obs: &Observation, ch: Channel) -> f32 {
+    let v = match ch {
+        Channel::DrainagePressure => obs.p_drainage_mmhg,
+        Channel::PreOxyPressure => obs.p_pre_oxy_mmhg,
+        Channel::PostOxyPressure => obs.p_post_oxy_mmhg,
+        Channel::DeltaP => obs.delta_p_oxy_mmhg,
+        Channel::Flow => obs.circuit_flow_lpm,
+        Channel::PumpSpeed => obs.pump_speed_rpm,
+        Channel::PreOxySo2 => obs.pre_oxy.so2,
+        Channel::PostOxySo2 => obs.post_oxy.so2,
+        Channel::PostOxyPo2 => obs.post_oxy.po2_mmhg,
+        Channel::PostOxyPco2 => obs.post_oxy.pco2_mmhg,
+        Channel::SaO2Upper => obs.art_upper.so2,
+        Channel::SaO2Lower => obs.art_lower.so2,
+        Channel::Hb => obs.hb_g_dl,
+        Channel::Temperature => obs.circuit_temp_c,
+        Channel::Battery => obs.battery_fraction,
+    };
+    v as f32 * scale(ch)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct IdealFault {
+    dropout: bool,
+    stuck: Option<f32>,
+    stuck_pending: bool,
+    offset: f32,
+    drift_per_h: f32,
+    drift_since_ms: u64,
+}
+
+const NO_FAULT: IdealFault = IdealFault {
+    dropout: false,
+    stuck: None,
+    stuck_pending: false,
+    offset: 0.0,
+    drift_per_h: 0.0,
+    drift_since_ms: 0,
+};
+
+enum Source {
+    Suite(Box<SensorSuite>),
+    Ideal(Box<[IdealFault; Channel::COUNT]>),
+}
+
+/// Sensors of the loop.
 pub struct SensorLayer {
-    faults: [ChannelFault; Channel::COUNT],
-    frozen: [Option<f32>; Channel::COUNT],
-    noise_sd: [f32; Channel::COUNT],
+    source: Source,
+    gains: [f32; Channel::COUNT],
     bubble_fault: bool,
-    rng: Rng,
+    now_ms: u64,
 }
 
 impl SensorLayer {
+    /// The twin's sensor suite with its noise, seeded.
     pub fn new(seed: u64) -> SensorLayer {
         SensorLayer {
-            faults: [ChannelFault::None; Channel::COUNT],
-            frozen: [None; Channel::COUNT],
-            noise_sd: [0.0; Channel::COUNT],
+            source: Source::Suite(Box::new(SensorSuite::new(seed))),
+            gains: [1.0; Channel::COUNT],
             bubble_fault: false,
-            rng: Rng::new(seed ^ 0x5E_5E_5E),
+            now_ms: 0,
         }
     }
 
-    /// Inject (or with [`ChannelFault::None`] clear) a fault.
-    pub fn set_fault(&mut self, ch: Channel, fault: ChannelFault) {
-        if let Some(f) = self.faults.get_mut(ch.index()) {
-            *f = fault;
-        }
-        if let Some(z) = self.frozen.get_mut(ch.index()) {
-            *z = None;
+    /// Exact readings, sampled every control step.
+    pub fn ideal() -> SensorLayer {
+        SensorLayer {
+            source: Source::Ideal(Box::new([NO_FAULT; Channel::COUNT])),
+            gains: [1.0; Channel::COUNT],
+            bubble_fault: false,
+            now_ms: 0,
         }
     }
 
-    /// The bubble detector stops reporting.
+    /// The underlying suite, when this layer uses one.
+    pub fn suite_mut(&mut self) -> Option<&mut SensorSuite> {
+        match &mut self.source {
+            Source::Suite(s) => Some(s),
+            Source::Ideal(_) => None,
+        }
+    }
+
+    /// Inject (or with [`ChannelFault::None`] clear) a fault on a channel. The derived ΔP
+    /// takes no faults of its own: fail one of the two pressures instead.
+    pub fn set_fault(&mut self, ch: Channel, fault: ChannelFault) -> Result<(), SensorError> {
+        let err = |m: &str| SensorError {
+            channel: ch.name(),
+            message: m.to_string(),
+        };
+        let mag = match fault {
+            ChannelFault::Offset(v) | ChannelFault::Drift(v) | ChannelFault::Gain(v) => v,
+            _ => 0.0,
+        };
+        if !mag.is_finite() {
+            return Err(err("fault magnitude must be finite"));
+        }
+        let i = ch.index();
+        if let ChannelFault::Gain(g) = fault {
+            self.gains[i] = g;
+            return Ok(());
+        }
+        let now_ms = self.now_ms;
+        match &mut self.source {
+            Source::Suite(suite) => {
+                let Some(pc) = suite_channel(ch) else {
+                    return Err(err(
+                        "ΔP is derived from the pre- and post-oxygenator pressures; fail one of those",
+                    ));
+                };
+                let k = scale(ch) as f64;
+                let r = match fault {
+                    ChannelFault::None => {
+                        suite.clear_faults(pc);
+                        self.gains[i] = 1.0;
+                        Ok(())
+                    }
+                    ChannelFault::Dropout => suite.set_fault(pc, ps::Fault::Dropout),
+                    ChannelFault::Stuck => suite.set_fault(pc, ps::Fault::Stuck),
+                    ChannelFault::Offset(v) => suite.set_fault(pc, ps::Fault::Offset(v as f64 / k)),
+                    ChannelFault::Drift(v) => suite.set_fault(pc, ps::Fault::Drift(v as f64 / k)),
+                    ChannelFault::Gain(_) => Ok(()),
+                };
+                r.map_err(|e| SensorError {
+                    channel: ch.name(),
+                    message: e.message,
+                })
+            }
+            Source::Ideal(faults) => {
+                let f = &mut faults[i];
+                match fault {
+                    ChannelFault::None => {
+                        *f = NO_FAULT;
+                        self.gains[i] = 1.0;
+                    }
+                    ChannelFault::Dropout => f.dropout = true,
+                    ChannelFault::Stuck => f.stuck_pending = true,
+                    ChannelFault::Offset(v) => f.offset = v,
+                    ChannelFault::Drift(v) => {
+                        f.drift_per_h = v;
+                        f.drift_since_ms = now_ms;
+                    }
+                    ChannelFault::Gain(_) => {}
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The bubble detector stops reporting (or reports again).
     pub fn set_bubble_fault(&mut self, failed: bool) {
         self.bubble_fault = failed;
-    }
-
-    /// Gaussian noise with this standard deviation on a channel (its unit).
-    pub fn set_noise(&mut self, ch: Channel, sd: f32) {
-        if let Some(n) = self.noise_sd.get_mut(ch.index()) {
-            *n = sd.max(0.0);
-        }
-    }
-
-    /// Typical monitor noise: pressures ±1 mmHg, flow ±0.02 L/min, speed ±2 rpm, SO2 ±0.3 %,
-    /// PO2 ±3 mmHg, PCO2 ±0.5 mmHg, temperature ±0.02 °C (manufacturer accuracy classes [M]).
-    pub fn with_typical_noise(mut self) -> Self {
-        use Channel::*;
-        for (ch, sd) in [
-            (DrainagePressure, 1.0),
-            (PreOxyPressure, 1.0),
-            (PostOxyPressure, 1.0),
-            (DeltaP, 1.0),
-            (Flow, 0.02),
-            (PumpSpeed, 2.0),
-            (PreOxySo2, 0.3),
-            (PostOxySo2, 0.3),
-            (PostOxyPo2, 3.0),
-            (PostOxyPco2, 0.5),
-            (SaO2Upper, 0.3),
-            (SaO2Lower, 0.3),
-            (Temperature, 0.02),
-        ] {
-            self.set_noise(ch, sd);
-        }
-        self
-    }
-
-    /// True value of a channel, controller units.
-    pub fn truth(obs: &Observation, ch: Channel) -> f32 {
-        let v = match ch {
-            Channel::DrainagePressure => obs.p_drainage_mmhg,
-            Channel::PreOxyPressure => obs.p_pre_oxy_mmhg,
-            Channel::PostOxyPressure => obs.p_post_oxy_mmhg,
-            Channel::DeltaP => obs.delta_p_oxy_mmhg,
-            Channel::Flow => obs.circuit_flow_lpm,
-            Channel::PumpSpeed => obs.pump_speed_rpm,
-            Channel::PreOxySo2 => obs.pre_oxy.so2 * 100.0,
-            Channel::PostOxySo2 => obs.post_oxy.so2 * 100.0,
-            Channel::PostOxyPo2 => obs.post_oxy.po2_mmhg,
-            Channel::PostOxyPco2 => obs.post_oxy.pco2_mmhg,
-            Channel::SaO2Upper => obs.art_upper.so2 * 100.0,
-            Channel::SaO2Lower => obs.art_lower.so2 * 100.0,
-            Channel::Hb => obs.hb_g_dl,
-            Channel::Temperature => obs.circuit_temp_c,
-            Channel::Battery => obs.battery_fraction,
-        };
-        v as f32
-    }
-
-    /// Sample every channel at `now_ms`.
-    pub fn sample(&mut self, now_ms: u64, obs: &Observation, frame: &mut SensorFrame) {
-        for ch in Channel::ALL {
-            let i = ch.index();
-            let truth = Self::truth(obs, ch);
-            let sd = self.noise_sd[i];
-            let noisy = if sd > 0.0 {
-                truth + sd * self.rng.normal() as f32
+        if let Source::Suite(s) = &mut self.source {
+            if failed {
+                let _ = s.set_fault(ps::Channel::Bubble, ps::Fault::Dropout);
             } else {
-                truth
-            };
-            let r = match self.faults[i] {
-                ChannelFault::None => Reading::new(noisy, now_ms),
-                ChannelFault::Dropout => Reading {
-                    value: 0.0,
-                    valid: false,
-                    t_ms: now_ms,
-                },
-                ChannelFault::Stuck => Reading::new(*self.frozen[i].get_or_insert(noisy), now_ms),
-                ChannelFault::Offset(o) => Reading::new(noisy + o, now_ms),
-                ChannelFault::Gain(g) => Reading::new(noisy * g, now_ms),
-            };
-            *frame.reading_mut(ch) = r;
-        }
-        frame.bubble = if self.bubble_fault {
-            Flag {
-                value: false,
-                valid: false,
-                t_ms: now_ms,
+                s.clear_faults(ps::Channel::Bubble);
             }
-        } else {
-            Flag::new(obs.bubble, now_ms)
-        };
-        frame.mains_power = Flag::new(obs.mains_power, now_ms);
+        }
+    }
+
+    /// Sample every channel at `now_ms` into `frame` (the heartbeat is left to the caller).
+    pub fn sample(&mut self, now_ms: u64, obs: &Observation, frame: &mut SensorFrame) {
+        self.now_ms = now_ms;
+        match &mut self.source {
+            Source::Suite(suite) => {
+                let r = suite.sample(obs);
+                for ch in Channel::ALL {
+                    let Some(pc) = suite_channel(ch) else {
+                        continue;
+                    };
+                    let x = r.get(pc);
+                    *frame.reading_mut(ch) = Reading {
+                        value: x.value as f32 * scale(ch),
+                        valid: x.valid,
+                        t_ms: now_ms,
+                    };
+                }
+                let (pre, post) = (frame.p_pre_oxy, frame.p_post_oxy);
+                frame.delta_p = Reading {
+                    value: pre.value - post.value,
+                    valid: pre.valid && post.valid,
+                    t_ms: now_ms,
+                };
+                let b = r.get(ps::Channel::Bubble);
+                frame.bubble = Flag {
+                    value: b.value >= 0.5,
+                    valid: b.valid,
+                    t_ms: now_ms,
+                };
+                let m = r.get(ps::Channel::MainsPower);
+                frame.mains_power = Flag {
+                    value: m.value >= 0.5,
+                    valid: m.valid,
+                    t_ms: now_ms,
+                };
+            }
+            Source::Ideal(faults) => {
+                for ch in Channel::ALL {
+                    let f = &mut faults[ch.index()];
+                    let t = truth(obs, ch);
+                    if f.stuck_pending {
+                        f.stuck = Some(t);
+                        f.stuck_pending = false;
+                    }
+                    let drift =
+                        f.drift_per_h * now_ms.saturating_sub(f.drift_since_ms) as f32 / 3.6e6;
+                    let v = f.stuck.unwrap_or(t + f.offset + drift);
+                    *frame.reading_mut(ch) = Reading {
+                        value: v,
+                        valid: !f.dropout,
+                        t_ms: now_ms,
+                    };
+                }
+                frame.bubble = Flag {
+                    value: obs.bubble,
+                    valid: !self.bubble_fault,
+                    t_ms: now_ms,
+                };
+                frame.mains_power = Flag::new(obs.mains_power, now_ms);
+            }
+        }
+        for ch in Channel::ALL {
+            let g = self.gains[ch.index()];
+            if g != 1.0 {
+                frame.reading_mut(ch).value *= g;
+            }
+        }
         frame.ui_heartbeat_ms = None;
     }
 }

@@ -6,7 +6,7 @@
 use control::{AlarmId, Channel, Command, GasMode, Intervention, LogEvent, Mode};
 use physio::presets::preset;
 use physio::{Event, PatientParam};
-use sil::{ChannelFault, Sil};
+use sil::{ChannelFault, SensorLayer, Sil};
 
 /// A run on a preset with the pump started in RPM mode at `rpm` and run for `settle_s`.
 fn start(name: &str, rpm: f32, sweep: f32, settle_s: f64) -> Sil {
@@ -15,6 +15,7 @@ fn start(name: &str, rpm: f32, sweep: f32, settle_s: f64) -> Sil {
     s.command(Command::SetRpmTarget(rpm));
     s.command(Command::SetSweep(sweep));
     s.command(Command::SetMode(Mode::Rpm));
+    s.step();
     s.run_for(settle_s);
     assert_eq!(s.output().mode, Mode::Rpm);
     s
@@ -61,7 +62,28 @@ fn ctl1_control_and_twin_rates() {
 /// CTL-4: flow mode, 3 → 4.5 L/min step settles within 10 s to ±2 % with ≤ 5 % overshoot.
 #[test]
 fn ctl4_flow_step_3_to_4_5_settles_in_10s() {
-    let mut s = start("ards-severe", 2500.0, 4.0, 5.0);
+    flow_step(false);
+}
+
+/// CTL-4 through the twin's sensor suite (noise, sample-and-hold, resolution on every
+/// channel): the same settling and overshoot.
+#[test]
+fn ctl4_flow_step_with_sensor_noise() {
+    flow_step(true);
+}
+
+fn flow_step(noise: bool) {
+    let cfg = preset("ards-severe").unwrap();
+    let sensors = if noise {
+        SensorLayer::new(7)
+    } else {
+        SensorLayer::ideal()
+    };
+    let mut s = Sil::with_sensors(&cfg, sensors).unwrap();
+    s.command(Command::SetRpmTarget(2500.0));
+    s.command(Command::SetSweep(4.0));
+    s.command(Command::SetMode(Mode::Rpm));
+    s.run_for(5.0);
     s.command(Command::SetFlowTarget(3.0));
     s.command(Command::SetMode(Mode::Flow));
     s.run_for(60.0);
@@ -74,6 +96,14 @@ fn ctl4_flow_step_3_to_4_5_settles_in_10s() {
     // One-second means over 40 s.
     let means: Vec<f64> = (0..40).map(|_| mean_flow(&mut s, 1.0)).collect();
     let peak = means.iter().cloned().fold(f64::MIN, f64::max);
+    let settle = means
+        .iter()
+        .rposition(|m| (m - 4.5).abs() > 0.09)
+        .map_or(0, |i| i + 1);
+    eprintln!(
+        "flow step (noise {noise}): peak of 1 s means {peak:.3} L/min ({:+.1} %), within ±2 % from {settle} s",
+        (peak / 4.5 - 1.0) * 100.0
+    );
     assert!(peak <= 4.5 * 1.05, "overshoot: peak {peak:.3} ({means:?})");
     for (i, m) in means.iter().enumerate().skip(10) {
         assert!(
@@ -152,17 +182,18 @@ fn int1_suction_on_hypovolaemic_patient_recovers_without_oscillation() {
         which: Intervention::Suction,
         enabled: false,
     });
-    off.command(Command::SetRpmTarget(3800.0));
+    off.command(Command::SetRpmTarget(4500.0));
     off.command(Command::SetSweep(4.0));
     off.command(Command::SetMode(Mode::Rpm));
     off.run_for(60.0);
     assert!(
         signalled(&off, AlarmId::Suction),
-        "hypovolaemia at 3800 rpm sucks"
+        "hypovolaemia at 4500 rpm sucks"
     );
+    assert!(off.observation().p_drainage_mmhg < -150.0);
 
     let mut s = Sil::new(&cfg).unwrap();
-    s.command(Command::SetRpmTarget(3800.0));
+    s.command(Command::SetRpmTarget(4500.0));
     s.command(Command::SetSweep(4.0));
     s.command(Command::SetMode(Mode::Rpm));
     let first = until(&mut s, 60.0, |s| {
@@ -225,7 +256,15 @@ fn int2_return_kink_reduces_speed() {
         back.is_some(),
         "pressure within 25 mmHg of the limit in 10 s"
     );
-    assert!(signalled(&s, AlarmId::ReturnPressureHigh));
+    // Alarm after its 1 s condition delay, while the intervention holds the speed down.
+    let alarm = until(&mut s, 3.0, |s| signalled(s, AlarmId::ReturnPressureHigh));
+    assert!(alarm.is_some(), "return pressure alarm");
+    s.run_for(30.0);
+    assert!(
+        s.output().actuators.pump_rpm < 3600.0,
+        "held down while the kink lasts"
+    );
+    assert!(s.observation().p_post_oxy_mmhg < 375.0);
     s.event(&Event::ReturnKink(0.0)).unwrap();
     let ret = until(&mut s, 180.0, |s| s.output().actuators.pump_rpm >= 3600.0);
     assert!(ret.is_some(), "speed returns after release");
@@ -253,10 +292,14 @@ fn int3_bubble_stops_pump_and_clamps_within_one_step() {
         "no air after the stop"
     );
     assert!(s.observation().circuit_flow_lpm.abs() < 0.2);
+    // The air sits at the detector (the twin has no de-airing event yet): restart refused.
+    assert!(s.frame().bubble.value);
     s.command(Command::RestartAfterBubble);
-    s.run_for(10.0);
-    assert_eq!(s.output().actuators.pump_rpm, 3200.0);
-    assert!(s.observation().circuit_flow_lpm > 2.0);
+    s.step();
+    assert!(matches!(s.output().command_results[0], Some(Err(_))));
+    s.run_for(5.0);
+    assert_eq!(s.output().actuators.pump_rpm, 0.0);
+    assert!(s.output().actuators.return_clamp_closed);
 }
 
 /// INT-4: femoral VA with the operator asking for 1000 rpm: the minimum speed keeps the flow
@@ -287,7 +330,7 @@ fn int4_va_backflow_prevented_at_low_speed() {
 /// within its 10 s delay plus 20 s.
 #[test]
 fn mon3_oxygenator_failure_alarm() {
-    let mut s = start("ards-severe", 3200.0, 4.0, 30.0);
+    let mut s = start("ards-severe", 3200.0, 4.0, 150.0);
     assert!(!signalled(&s, AlarmId::OxygenatorFailure));
     s.event(&Event::OxygenatorFailure(0.9)).unwrap();
     let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::OxygenatorFailure));
@@ -311,7 +354,8 @@ fn mon4_pump_curve_flags_flow_sensor_gain_error() {
         "healthy circuit agrees with the curve"
     );
     s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Gain(0.6));
+        .set_fault(Channel::Flow, ChannelFault::Gain(0.6))
+        .unwrap();
     let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::FlowSpeedMismatch));
     assert!(t.is_some());
 }
@@ -364,7 +408,8 @@ fn sen5_flow_sensor_failure_falls_back_to_rpm() {
     let before = mean_flow(&mut s, 2.0);
     let rpm = s.output().actuators.pump_rpm;
     s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Dropout);
+        .set_fault(Channel::Flow, ChannelFault::Dropout)
+        .unwrap();
     s.run_for(1.0);
     assert_eq!(s.output().mode, Mode::Rpm);
     assert!(s.output().status.flow_fallback);
@@ -398,36 +443,97 @@ fn sys1_heartbeat_loss_keeps_pump_running() {
     assert!((after - before).abs() < 0.1);
 }
 
-/// MON-1, MON-2: without heparin the oxygenator clots over hours; ΔP rises and the trend
-/// alarm comes before the absolute limit is reached.
+/// MON-1, MON-2: an uncoated circuit without heparin at 1 L/min (stasis speeds thrombosis,
+/// circuit.md) clots its oxygenator within hours; the ΔP trend alarm (MON-2) warns before ΔP
+/// reaches its absolute limit (MON-1), and both come.
 #[test]
 fn mon1_mon2_oxygenator_clot_over_hours() {
-    let cfg = preset("ards-severe").unwrap();
+    let mut cfg = preset("ards-severe").unwrap();
+    cfg.circuit.coating = physio::coagulation::Coating::Uncoated;
     let mut s = Sil::new(&cfg).unwrap();
-    s.command(Command::SetRpmTarget(3200.0));
-    s.command(Command::SetSweep(4.0));
+    s.command(Command::SetRpmTarget(2000.0));
+    s.command(Command::SetSweep(2.0));
     s.command(Command::SetMode(Mode::Rpm));
     s.command(Command::SetAlarmLimit {
-        limit: control::AlarmLimit::DeltaPRisePerHour,
-        value: 3.0,
+        limit: control::AlarmLimit::FlowLow,
+        value: 0.5,
     });
-    let dp0 = {
-        s.run_for(60.0);
-        s.observation().delta_p_oxy_mmhg
-    };
-    let mut trend_at = None;
-    for minute in 0..(6 * 60) {
+    s.command(Command::SetAlarmLimit {
+        limit: control::AlarmLimit::DeltaPHigh,
+        value: 40.0,
+    });
+    s.run_for(5.0);
+    s.command(Command::SetFlowTarget(1.0));
+    s.command(Command::SetMode(Mode::Flow));
+    s.run_for(60.0);
+    let dp0 = s.observation().delta_p_oxy_mmhg;
+    assert!(dp0 < 20.0, "clean oxygenator at 1 L/min: {dp0:.1} mmHg");
+    let (mut trend_at, mut high_at) = (None, None);
+    for minute in 1..=(10 * 60) {
         s.run_for(60.0);
         if trend_at.is_none() && signalled(&s, AlarmId::DeltaPRising) {
             trend_at = Some(minute);
+        }
+        if high_at.is_none() && signalled(&s, AlarmId::DeltaPHigh) {
+            high_at = Some(minute);
+        }
+        if trend_at.is_some() && high_at.is_some() {
             break;
         }
     }
-    let dp = s.observation().delta_p_oxy_mmhg;
-    assert!(dp > dp0, "ΔP rises with clot: {dp0:.1} → {dp:.1}");
-    assert!(
-        trend_at.is_some(),
-        "trend alarm within 6 h (ΔP {dp0:.1} → {dp:.1}, clot {:.3})",
-        s.observation().oxy_clot_fraction
+    let o = s.observation();
+    eprintln!(
+        "clot: trend alarm at {trend_at:?} min, ΔP limit alarm at {high_at:?} min, ΔP {dp0:.1} → {:.1} mmHg, clot {:.2}",
+        o.delta_p_oxy_mmhg, o.oxy_clot_fraction
     );
+    let trend_at = trend_at.expect("ΔP trend alarm within 10 h");
+    let high_at = high_at.expect("ΔP limit alarm within 10 h");
+    assert!(trend_at > 60, "needs an hour of data first");
+    assert!(trend_at < high_at, "the trend warns before the limit");
+    assert_eq!(s.output().mode, Mode::Flow, "flow mode held throughout");
+}
+
+/// CTL-8 through the loop: a refused command is answered with its reason, immediately or per
+/// step, and changes nothing.
+#[test]
+fn ctl8_commands_answered_through_the_loop() {
+    let mut s = start("ards-severe", 3200.0, 4.0, 5.0);
+    let e = s.command_now(&Command::SetRpmTarget(9000.0)).unwrap_err();
+    assert!(e.to_string().contains("RPM target"), "{e}");
+    s.command(Command::SetFdO2(f32::NAN));
+    s.command(Command::SetFdO2(0.8));
+    s.step();
+    let answers: Vec<bool> = s.last_commands().map(|(_, r)| r.is_ok()).collect();
+    assert_eq!(answers, vec![false, true]);
+    let first = s.last_commands().next().unwrap();
+    assert!(matches!(
+        first.1,
+        Err(control::CommandError::NotFinite { .. })
+    ));
+    assert_eq!(s.output().actuators.pump_rpm, 3200.0);
+    assert_eq!(s.output().actuators.fdo2, 0.8);
+}
+
+/// SEN-1..SEN-4 without nuisance: thirty minutes of a stable VV run through the twin's sensor
+/// suite (noise, sample-and-hold, quantisation) raise no technical alarm at all, and after the
+/// 2-minute arming no alarm of any kind except those the patient's state explains.
+#[test]
+fn sen_no_false_technical_alarms_on_a_stable_run() {
+    let mut s = start("ards-severe", 3200.0, 4.0, 0.0);
+    s.run_for(30.0 * 60.0);
+    let technical: Vec<_> = s
+        .controller()
+        .alarm_log()
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.event == LogEvent::Raised && e.alarm.spec().kind == control::AlarmKind::Technical
+        })
+        .map(|e| (e.t_ms, e.alarm))
+        .collect();
+    assert!(
+        technical.is_empty(),
+        "technical alarms on a healthy run: {technical:?}"
+    );
+    assert!(s.output().status.faulty_channels.is_empty());
 }
