@@ -137,9 +137,17 @@ impl Beat {
     #[inline]
     pub fn activation(&self) -> (f64, f64) {
         let sq = self.period_s.sqrt();
-        let t_as = 0.2 * sq;
-        let t_av = 0.12 * sq;
-        let t_vs = 0.3 * sq;
+        // At very high rates the √T scaling would carry ventricular relaxation into the next
+        // beat; the phases are then compressed to fit in 95 % of the cycle.
+        let span = (0.12 + 1.5 * 0.3) * sq;
+        let k = if span > 0.95 * self.period_s {
+            0.95 * self.period_s / span
+        } else {
+            1.0
+        };
+        let t_as = 0.2 * sq * k;
+        let t_av = 0.12 * sq * k;
+        let t_vs = 0.3 * sq * k;
         let t = self.t_s;
         let ea = if t < t_as {
             0.5 * (1.0 - (core::f64::consts::TAU * t / t_as).cos())
@@ -181,6 +189,20 @@ mod tests {
         }
         assert_eq!(beats, 6); // 5 s at 72 bpm
         assert!(max_a > 0.99 && max_v > 0.99);
+    }
+
+    #[test]
+    fn fast_rates_relax_within_the_beat() {
+        let mut b = Beat::new(220.0);
+        let mut last_v = 0.0;
+        for _ in 0..2000 {
+            let wrapped = b.advance(0.0005, 220.0);
+            let (_, v) = b.activation();
+            if wrapped {
+                assert!(last_v < 1e-9, "activation carried over: {last_v}");
+            }
+            last_v = v;
+        }
     }
 
     #[test]

@@ -199,10 +199,13 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
     })
 }
 
-/// A sensible starting command for a configuration: pump speed for about 60–70 mL/kg/min of
-/// flow, sweep 1:1 with blood flow at FdO2 1.0 for VV (Tonna 2021 \[M\]); VA at about
-/// 50–60 mL/kg/min with a lower FdO2 aiming at a post-oxygenator PO2 near 150 mmHg
-/// (patient.md, citing ELSO \[P\]); heater at 37 °C.
+/// A sensible starting command for a configuration: pump speed for about 60–75 mL/kg/min of
+/// flow (Tonna 2021 \[M\]: VV 60–80, VA 50–75 mL/kg/min); sweep started below the 1:1 ratio
+/// ELSO suggests, because ELSO then titrates it to PaCO2 and the presets' patients become
+/// hypocapnic at 1:1 (after an hour the `ards-severe` patient is near PaCO2 32 mmHg at 2 L/min
+/// on VV, and the `cardiogenic-shock` patient, who still ventilates normally, near 32 at 1 L/min
+/// on VA); FdO2 1.0 for VV; for VA 0.8, which gives the post-oxygenator PO2 near 150 mmHg ELSO aims at
+/// (patient.md \[P\]); heater at 37 °C.
 pub fn default_actuation(config: &TwinConfig) -> Actuation {
     match config.circuit.configuration {
         Configuration::None => Actuation {
@@ -215,14 +218,14 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
         Configuration::VvFemoroJugular | Configuration::VvFemoroFemoral => Actuation {
             pump_rpm: 3200.0,
             return_clamp: 0.0,
-            sweep_lpm: 4.5,
+            sweep_lpm: 2.0,
             fdo2: 1.0,
             heater_c: 37.0,
         },
         Configuration::VaFemoral | Configuration::VaCentral => Actuation {
             pump_rpm: 3600.0,
             return_clamp: 0.0,
-            sweep_lpm: 3.5,
+            sweep_lpm: 1.0,
             fdo2: 0.8,
             heater_c: 37.0,
         },

@@ -469,6 +469,7 @@ mod tests {
             vco2_ml_min: 200.0,
             recirculation_fraction: 0.1,
             blood_volume_ml: 5000.0,
+            ..Observation::default()
         }
     }
 

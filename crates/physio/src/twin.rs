@@ -177,6 +177,74 @@ pub struct Observation {
     pub drainage_occluded: bool,
     /// Stressed volume of the patient's vessels (volume above their unstressed volumes), mL.
     pub stressed_volume_ml: f64,
+    /// Net flow from the aortic arch into the descending aorta over the last beat, L/min. In
+    /// femoral VA it turns negative when circuit blood climbs past the arch's branches: the
+    /// watershed has moved above the descending aorta.
+    pub arch_to_descending_lpm: f64,
+}
+
+impl Default for Observation {
+    /// All zeros (saturations 0, pH 7.4, mains on, battery full): a blank to fill in tests and
+    /// tools with `..Observation::default()`, so that new fields do not break them.
+    fn default() -> Self {
+        let gas = GasState {
+            po2_mmhg: 0.0,
+            pco2_mmhg: 0.0,
+            ph: 7.4,
+            so2: 0.0,
+        };
+        Observation {
+            time_s: 0.0,
+            pump_speed_rpm: 0.0,
+            circuit_flow_lpm: 0.0,
+            p_drainage_mmhg: 0.0,
+            p_pre_oxy_mmhg: 0.0,
+            p_post_oxy_mmhg: 0.0,
+            delta_p_oxy_mmhg: 0.0,
+            pre_oxy: gas,
+            post_oxy: gas,
+            circuit_temp_c: 0.0,
+            bubble: false,
+            sweep_lpm: 0.0,
+            fdo2: 0.21,
+            oxy_o2_transfer_ml_min: 0.0,
+            oxy_co2_transfer_ml_min: 0.0,
+            plasma_fhb_mg_dl: 0.0,
+            anti_xa_iu_ml: 0.0,
+            act_s: 0.0,
+            oxy_clot_fraction: 0.0,
+            pump_clot_fraction: 0.0,
+            mains_power: true,
+            battery_fraction: 1.0,
+            heart_rate_bpm: 0.0,
+            p_art_mmhg: 0.0,
+            map_mmhg: 0.0,
+            cvp_mmhg: 0.0,
+            p_la_mmhg: 0.0,
+            p_pa_mean_mmhg: 0.0,
+            cardiac_output_lpm: 0.0,
+            art_upper: gas,
+            art_lower: gas,
+            svo2: 0.0,
+            hb_g_dl: 0.0,
+            patient_temp_c: 0.0,
+            vo2_ml_min: 0.0,
+            vco2_ml_min: 0.0,
+            recirculation_fraction: 0.0,
+            blood_volume_ml: 0.0,
+            venous_return_so2: 0.0,
+            lung_o2_ml_min: 0.0,
+            lung_co2_ml_min: 0.0,
+            stroke_volume_ml: 0.0,
+            p_alv_o2_mmhg: 0.0,
+            p_alv_co2_mmhg: 0.0,
+            air_to_patient_ml: 0.0,
+            heater_c: 0.0,
+            drainage_occluded: false,
+            stressed_volume_ml: 0.0,
+            arch_to_descending_lpm: 0.0,
+        }
+    }
 }
 
 /// Something that happens to the patient or circuit. Durations are handled by the timeline.
@@ -203,6 +271,9 @@ pub enum Event {
     HeparinInfusion(f64),
     /// Change one patient parameter.
     SetPatient(PatientParam, f64),
+    /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
+    /// scenario with a membrane days into its life; it keeps growing from there.
+    OxygenatorClot(f64),
 }
 
 /// The patient parameters an event may change.
@@ -516,7 +587,7 @@ pub struct Twin {
     obs: Observation,
     guesses: [Option<GasState>; 6],
     // Beat averages.
-    beat_sum: [f64; 5],
+    beat_sum: [f64; 6],
     beat_n: u32,
     // Gas-interval and observation-interval sums.
     venous_vol: [f64; 3],
@@ -531,15 +602,6 @@ const G_PA: usize = 2;
 const G_PRE: usize = 3;
 const G_POST: usize = 4;
 const G_VEN: usize = 5;
-
-fn gas_zero() -> GasState {
-    GasState {
-        po2_mmhg: 0.0,
-        pco2_mmhg: 0.0,
-        ph: 7.4,
-        so2: 0.0,
-    }
-}
 
 impl Twin {
     /// Fixed step of the fast (hemodynamic) subsystem, s.
@@ -618,54 +680,18 @@ impl Twin {
         let lungs = lungs::Lungs::new(p.weight_kg, pao2, paco2);
         let heparin = Heparin::new(p.weight_kg);
         let obs = Observation {
-            time_s: 0.0,
-            pump_speed_rpm: 0.0,
-            circuit_flow_lpm: 0.0,
-            p_drainage_mmhg: 0.0,
-            p_pre_oxy_mmhg: 0.0,
-            p_post_oxy_mmhg: 0.0,
-            delta_p_oxy_mmhg: 0.0,
-            pre_oxy: gas_zero(),
-            post_oxy: gas_zero(),
             circuit_temp_c: p.temp_c,
-            bubble: false,
-            sweep_lpm: 0.0,
-            fdo2: 0.21,
-            oxy_o2_transfer_ml_min: 0.0,
-            oxy_co2_transfer_ml_min: 0.0,
-            plasma_fhb_mg_dl: 0.0,
-            anti_xa_iu_ml: 0.0,
-            act_s: 0.0,
-            oxy_clot_fraction: 0.0,
-            pump_clot_fraction: 0.0,
-            mains_power: true,
-            battery_fraction: 1.0,
             heart_rate_bpm: p.heart_rate_bpm,
-            p_art_mmhg: 0.0,
-            map_mmhg: 0.0,
-            cvp_mmhg: 0.0,
-            p_la_mmhg: 0.0,
-            p_pa_mean_mmhg: 0.0,
-            cardiac_output_lpm: 0.0,
-            art_upper: gas_zero(),
-            art_lower: gas_zero(),
-            svo2: 0.0,
             hb_g_dl: p.hb_g_dl,
             patient_temp_c: p.temp_c,
             vo2_ml_min: vo2,
             vco2_ml_min: vco2,
-            recirculation_fraction: 0.0,
             blood_volume_ml: p.blood_volume_ml,
-            venous_return_so2: 0.0,
             lung_o2_ml_min: vo2,
             lung_co2_ml_min: vco2,
-            stroke_volume_ml: 0.0,
             p_alv_o2_mmhg: pao2,
             p_alv_co2_mmhg: paco2,
-            air_to_patient_ml: 0.0,
-            heater_c: 0.0,
-            drainage_occluded: false,
-            stressed_volume_ml: 0.0,
+            ..Observation::default()
         };
         let mut twin = Twin {
             steps: 0,
@@ -698,7 +724,7 @@ impl Twin {
             balance: Balance::default(),
             obs,
             guesses: [None; 6],
-            beat_sum: [0.0; 5],
+            beat_sum: [0.0; 6],
             beat_n: 0,
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
@@ -775,6 +801,7 @@ impl Twin {
         self.beat_sum[2] += circ.p[cv::LA];
         self.beat_sum[3] += circ.p[cv::PA];
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
+        self.beat_sum[5] += circ.q[cv::E_AA_DA] * dt;
         self.beat_n += 1;
         let period = circ.beat.period_s;
         if circ.beat.advance(dt, self.params.heart_rate_bpm) {
@@ -785,7 +812,8 @@ impl Twin {
             self.obs.p_pa_mean_mmhg = self.beat_sum[3] / n;
             self.obs.stroke_volume_ml = self.beat_sum[4];
             self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
-            self.beat_sum = [0.0; 5];
+            self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
+            self.beat_sum = [0.0; 6];
             self.beat_n = 0;
         }
         circ.act = circ.beat.activation();
@@ -1107,6 +1135,16 @@ impl Twin {
                 self.heparin.set_infusion(u);
             }
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
+            Event::OxygenatorClot(f) => {
+                check(
+                    "event.oxygenator_clot",
+                    f,
+                    0.0,
+                    crate::oxygenator::MAX_CLOT,
+                    "",
+                )?;
+                self.thrombus.oxygenator_fraction = f;
+            }
         }
         Ok(())
     }

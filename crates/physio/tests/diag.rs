@@ -156,3 +156,19 @@ fn trace() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn print_recirculation() {
+    for cfg in [Configuration::VvFemoroJugular, Configuration::VvFemoroFemoral] {
+        for rpm in [2000.0, 2500.0, 3000.0, 3500.0, 4000.0] {
+            let mut c = preset("ards-severe").unwrap();
+            c.circuit = physio::presets::circuit_for(cfg);
+            let mut act = default_actuation(&c);
+            act.pump_rpm = rpm;
+            let mut t = Twin::new(&c).unwrap();
+            let o = mean_obs(&mut t, &act, 90.0);
+            eprintln!("{cfg:?} {rpm}: Q {:.2} CO {:.2} R {:.2} SaO2 {:.3} pre {:.3} post {:.3} Sv {:.3}", o.circuit_flow_lpm, o.cardiac_output_lpm, o.recirculation_fraction, o.art_upper.so2, o.pre_oxy.so2, o.post_oxy.so2, o.venous_return_so2);
+        }
+    }
+}

@@ -231,3 +231,24 @@ fn heparin_raises_anti_xa() {
     assert!(o.anti_xa_iu_ml > a0 + 0.1, "{}", o.anti_xa_iu_ml);
     assert!(o.act_s > 150.0);
 }
+
+#[test]
+fn oxygenator_thrombus_raises_pressure_drop_and_cuts_transfer() {
+    let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 30.0);
+    let before = t.observe();
+    t.apply(&Event::OxygenatorClot(0.5)).unwrap();
+    run(&mut t, &act, 30.0);
+    let after = t.observe();
+    assert!(
+        after.delta_p_oxy_mmhg > 1.5 * before.delta_p_oxy_mmhg,
+        "dP {} -> {}",
+        before.delta_p_oxy_mmhg,
+        after.delta_p_oxy_mmhg
+    );
+    assert!(after.oxy_co2_transfer_ml_min < before.oxy_co2_transfer_ml_min);
+    assert!(after.oxy_clot_fraction >= 0.5);
+    assert_eq!(
+        t.apply(&Event::OxygenatorClot(1.5)).unwrap_err().field,
+        "event.oxygenator_clot"
+    );
+}

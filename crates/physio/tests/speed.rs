@@ -38,7 +38,10 @@ fn print_long_run() {
         .unwrap_or(6);
     let name = std::env::var("PRESET").unwrap_or("ards-severe".into());
     let c = preset(&name).unwrap();
-    let act = default_actuation(&c);
+    let mut act = default_actuation(&c);
+    if let Ok(s) = std::env::var("SWEEP") {
+        act.sweep_lpm = s.parse().unwrap();
+    }
     let mut t = Twin::new(&c).unwrap();
     let start = std::time::Instant::now();
     for h in 0..hours {

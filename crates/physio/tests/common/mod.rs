@@ -78,7 +78,7 @@ pub fn means(t: &mut Twin, act: &Actuation, seconds: f64) -> Means {
         m.p_drainage += o.p_drainage_mmhg;
         m.p_drainage_min = m.p_drainage_min.min(o.p_drainage_mmhg);
         m.recirculation += o.recirculation_fraction;
-        m.aa_da_flow_lpm += t.flows()[physio::circulation::E_AA_DA] * 0.06;
+        m.aa_da_flow_lpm += o.arch_to_descending_lpm;
     }
     let k = 1.0 / n as f64;
     for x in [
