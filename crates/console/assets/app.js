@@ -215,6 +215,8 @@ function onStatus(st) {
   $('n-dp').textContent = fmt(n.delta_p_mmhg, 0);
   $('n-pdrain').textContent = fmt(n.p_drain_mmhg, 0);
   $('n-ppost').textContent = fmt(n.p_post_mmhg, 0);
+  $('n-ppre').textContent = fmt(n.p_pre_mmhg, 0);
+  $('n-pco2').textContent = fmt(n.pco2_post_mmhg, 0);
   $('n-svo2').textContent = fmt(n.svo2_pct, 0);
   $('n-sau').textContent = fmt(n.sao2_upper_pct, 0);
   $('n-sal').textContent = fmt(n.sao2_lower_pct, 0);
@@ -279,7 +281,7 @@ function tickAudioPause() {
     $('audio-label').textContent = 'PAUSED ' + Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
     b.classList.add('paused');
   } else {
-    $('audio-label').textContent = 'AUDIO';
+    $('audio-label').textContent = 'PAUSE AUDIO';
     b.classList.remove('paused');
   }
 }

@@ -2,10 +2,9 @@
 //! together by `sil`, seen through the console's [`Engine`] boundary.
 //!
 //! One console tick (10 ms) is one control period of `control` (`CONTROL_PERIOD_MS`), i.e. one
-//! `Sil::step` of five twin steps. An operator command is handed to the controller on its own
-//! control step, so that the controller's answer (taken, or refused and why) belongs to exactly
-//! that command; the step is taken out of the tick's budget (`owed`), so simulated time still
-//! advances exactly with the loop.
+//! `Sil::step` of five twin steps. An operator command is handed to the controller at once
+//! (`Sil::command_now`), so the controller's own answer (taken, or refused and why) is what the
+//! screen shows; it takes effect at the next control step.
 //!
 //! What the screen shows is what the controller sees (the sensor frame), except the arterial
 //! pressure curve, heart rate and MAP, which the circuit's sensors do not measure: they come from
@@ -29,8 +28,7 @@ pub struct SilEngine {
     sil: Sil,
     scenario: String,
     config: TwinConfig,
-    /// Control steps the loop has asked for but not yet taken (negative: taken ahead for
-    /// commands).
+    /// Control steps the loop has asked for but not yet taken (fractional remainder).
     owed: f64,
     means: [f64; 6],
     means_init: bool,
@@ -52,13 +50,10 @@ pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
         )
     })?;
     config.seed = seed;
-    let mut sil = Sil::new(&config).map_err(|e| format!("--scenario '{scenario}': {e}"))?;
+    let sil = Sil::new(&config).map_err(|e| format!("--scenario '{scenario}': {e}"))?;
     let start = physio::presets::default_actuation(&config);
     let mut e = SilEngine {
-        sil: {
-            *sil.sensors_mut() = sil::SensorLayer::new(seed).with_typical_noise();
-            sil
-        },
+        sil,
         scenario: scenario.to_string(),
         config,
         owed: 0.0,
@@ -187,16 +182,10 @@ fn capitalise(s: &str) -> String {
 }
 
 impl SilEngine {
-    /// Hand one command to the controller on its own control step; its answer is the result.
+    /// Hand one command to the controller; its answer (taken, or refused and why) is the
+    /// result. It takes effect at the next control step.
     fn apply(&mut self, c: control::Command) -> Result<(), String> {
-        self.sil.command(c);
-        self.step_once();
-        self.owed -= 1.0;
-        match self.sil.output().command_results.first().copied().flatten() {
-            Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(e.to_string()),
-            None => Err("the control core did not take the command".into()),
-        }
+        self.sil.command_now(&c).map_err(|e| e.to_string())
     }
 
     fn step_once(&mut self) {
@@ -502,10 +491,11 @@ impl Engine for SilEngine {
                 } else {
                     (control::Channel::DrainagePressure, ChannelFault::Stuck)
                 };
-                self.sil
+                return self
+                    .sil
                     .sensors_mut()
-                    .set_fault(ch, if on { fault } else { ChannelFault::None });
-                return Ok(());
+                    .set_fault(ch, if on { fault } else { ChannelFault::None })
+                    .map_err(|e| format!("{}: {}", e.channel, e.message));
             }
             n => return Err(format!("unknown event '{n}'")),
         };
