@@ -4,15 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 const [url, user, pass, out, tab] = process.argv.slice(2);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-chromium-'));
-const browser = await chromium.launchPersistentContext(dir, {
+const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  viewport: { width: 1280, height: 800 },
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-const page = await browser.newPage();
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 await page.goto(url);
 await page.fill('#login-user', user);
 await page.fill('#login-pass', pass);
@@ -22,4 +20,3 @@ if (tab) await page.click(`.tab[data-tab="${tab}"]`);
 await page.waitForTimeout(7000);
 await page.screenshot({ path: out });
 await browser.close();
-fs.rmSync(dir, { recursive: true, force: true });
