@@ -5,8 +5,8 @@
 //! in memory only: a restart logs everyone out, which is the safe direction. The token travels in
 //! an `HttpOnly; SameSite=Strict` cookie so that a page from another origin cannot act with it.
 use crate::model::Role;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -54,7 +54,10 @@ pub fn generate_password() -> String {
 
 pub fn check_user_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
-        return Err(format!("user name must be 1..64 characters, got {}", name.len()));
+        return Err(format!(
+            "user name must be 1..64 characters, got {}",
+            name.len()
+        ));
     }
     if !name
         .chars()

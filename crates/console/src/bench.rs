@@ -44,12 +44,24 @@ fn cpu_ticks(pid: u32) -> Result<u64, String> {
     let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
     let f: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 (1-based) of the whole line: 12 and 13 after ')'.
-    let ut: u64 = f.get(11).and_then(|v| v.parse().ok()).ok_or("bad /proc stat")?;
-    let st: u64 = f.get(12).and_then(|v| v.parse().ok()).ok_or("bad /proc stat")?;
+    let ut: u64 = f
+        .get(11)
+        .and_then(|v| v.parse().ok())
+        .ok_or("bad /proc stat")?;
+    let st: u64 = f
+        .get(12)
+        .and_then(|v| v.parse().ok())
+        .ok_or("bad /proc stat")?;
     Ok(ut + st)
 }
 
-fn http(addr: SocketAddr, method: &str, path: &str, cookie: &str, body: &str) -> Result<(String, String), String> {
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> Result<(String, String), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("connecting {addr}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let req = format!(
@@ -71,11 +83,19 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
     let _ = std::fs::remove_file(&db);
     {
         let c = crate::store::open(&db).map_err(|e| e.0)?;
-        crate::store::put_user(&c, "bench", crate::model::Role::Viewer, "bench-password").map_err(|e| e.0)?;
+        crate::store::put_user(&c, "bench", crate::model::Role::Viewer, "bench-password")
+            .map_err(|e| e.0)?;
     }
     let exe = std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?;
     let mut child = Command::new(exe)
-        .args(["serve", "--addr", "127.0.0.1:0", "--scenario", &a.scenario, "--db"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--scenario",
+            &a.scenario,
+            "--db",
+        ])
         .arg(&db)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -85,9 +105,10 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
     let result = (|| -> Result<Value, String> {
         let out = child.stdout.take().ok_or("no stdout")?;
         let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
+        let mut out = BufReader::new(out);
+        out.read_line(&mut line)
             .map_err(|e| format!("reading ecmo serve's address: {e}"))?;
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
@@ -96,7 +117,13 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
             .trim_start_matches("http://")
             .parse()
             .map_err(|e| format!("address {url}: {e}"))?;
-        let (head, _) = http(addr, "POST", "/api/login", "", r#"{"user":"bench","password":"bench-password"}"#)?;
+        let (head, _) = http(
+            addr,
+            "POST",
+            "/api/login",
+            "",
+            r#"{"user":"bench","password":"bench-password"}"#,
+        )?;
         let cookie = head
             .lines()
             .find_map(|l| l.strip_prefix("Set-Cookie: "))
@@ -104,17 +131,22 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
             .ok_or("login failed")?
             .to_string();
         let stop = Arc::new(AtomicBool::new(false));
-        let counts: Vec<Arc<AtomicU64>> = (0..a.viewers).map(|_| Arc::new(AtomicU64::new(0))).collect();
+        let counts: Vec<Arc<AtomicU64>> = (0..a.viewers)
+            .map(|_| Arc::new(AtomicU64::new(0)))
+            .collect();
         let mut threads = Vec::new();
         for c in &counts {
             let (c, stop, cookie) = (c.clone(), stop.clone(), cookie.clone());
             use tungstenite::client::IntoClientRequest;
-            let mut req = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
+            let mut req = format!("ws://{addr}/ws")
+                .into_client_request()
+                .map_err(|e| e.to_string())?;
             req.headers_mut()
                 .insert("Cookie", cookie.parse().map_err(|_| "cookie")?);
             let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
             stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
-            let (mut ws, _) = tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
+            let (mut ws, _) =
+                tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
             threads.push(std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     match ws.read() {
@@ -122,7 +154,10 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
                             if let Ok(v) = serde_json::from_str::<Value>(t.as_str())
                                 && v["k"] == "w"
                             {
-                                c.fetch_add(v["d"].as_array().map(|x| x.len()).unwrap_or(0) as u64, Ordering::Relaxed);
+                                c.fetch_add(
+                                    v["d"].as_array().map(|x| x.len()).unwrap_or(0) as u64,
+                                    Ordering::Relaxed,
+                                );
                             }
                         }
                         Ok(_) => {}
@@ -148,7 +183,11 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
         stop.store(true, Ordering::Relaxed);
         let cpu = (c1 - c0) as f64 / ticks_per_s() / el * 100.0;
         let g = |h: &Value, k: &str| h["loop"][k].as_f64().unwrap_or(0.0);
-        let rates: Vec<f64> = n0.iter().zip(&n1).map(|(a, b)| (b - a) as f64 / el).collect();
+        let rates: Vec<f64> = n0
+            .iter()
+            .zip(&n1)
+            .map(|(a, b)| (b - a) as f64 / el)
+            .collect();
         let min_rate = rates.iter().cloned().fold(f64::INFINITY, f64::min);
         let res = serde_json::json!({
             "viewers": a.viewers,

@@ -61,15 +61,19 @@ impl ServeArgs {
 }
 
 fn announce(h: &crate::Handle, what: &str) {
-    println!("ecmo {what}: console at {} (run {})", h.url(), h.run);
+    // Written with errors ignored: a console whose standard output was closed must keep
+    // running (println! would panic on a broken pipe).
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "ecmo {what}: console at {} (run {})", h.url(), h.run);
     if let Some((u, p)) = &h.created_admin {
-        println!(
+        let _ = writeln!(
+            out,
             "ecmo {what}: first start: created administrator '{u}' with one-time password: {p}\n\
              ecmo {what}: log in and add users (Users tab) or run `ecmo user add NAME --role operator`"
         );
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    let _ = out.flush();
 }
 
 /// `ecmo serve`: the twin and the control core (through `sil`) for the chosen scenario, served
@@ -92,7 +96,10 @@ pub struct RunsArgs {
 pub fn runs(a: &RunsArgs) -> Result<(), String> {
     let c = store::open_ro(&a.db).map_err(|e| e.0)?;
     let runs = store::list_runs(&c).map_err(|e| e.0)?;
-    println!("{:>5}  {:<8} {:<20} {:>10} {:>7}  ended", "run", "kind", "started (UTC)", "sim time", "events");
+    println!(
+        "{:>5}  {:<8} {:<20} {:>10} {:>7}  ended",
+        "run", "kind", "started (UTC)", "sim time", "events"
+    );
     for r in runs {
         println!(
             "{:>5}  {:<8} {:<20} {:>10} {:>7}  {}",
@@ -156,18 +163,23 @@ pub struct ExportArgs {
 pub fn export(a: &ExportArgs) -> Result<(), String> {
     let c = store::open_ro(&a.db).map_err(|e| e.0)?;
     if a.csv {
-        let dir = a.out.clone().unwrap_or_else(|| PathBuf::from(format!("run-{}", a.run)));
+        let dir = a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("run-{}", a.run)));
         for f in store::export_csv(&c, a.run, &dir).map_err(|e| e.0)? {
             println!("{}", f.display());
         }
     } else {
         match &a.out {
             Some(p) => {
-                let f = std::fs::File::create(p).map_err(|e| format!("creating {}: {e}", p.display()))?;
+                let f = std::fs::File::create(p)
+                    .map_err(|e| format!("creating {}: {e}", p.display()))?;
                 let mut w = std::io::BufWriter::new(f);
                 store::export_json(&c, a.run, &mut w).map_err(|e| e.0)?;
                 use std::io::Write;
-                w.flush().map_err(|e| format!("writing {}: {e}", p.display()))?;
+                w.flush()
+                    .map_err(|e| format!("writing {}: {e}", p.display()))?;
                 eprintln!("{}", p.display());
             }
             None => {
@@ -240,8 +252,9 @@ pub enum UserCmd {
 pub fn user(cmd: &UserCmd) -> Result<(), String> {
     match cmd {
         UserCmd::Add { name, role, db } => {
-            let role = crate::model::Role::parse(role)
-                .ok_or_else(|| format!("--role '{role}': expected viewer, operator or instructor"))?;
+            let role = crate::model::Role::parse(role).ok_or_else(|| {
+                format!("--role '{role}': expected viewer, operator or instructor")
+            })?;
             let pw = match std::env::var("ECMO_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {

@@ -5,7 +5,9 @@
 //! on its own thread and talks to the rest of the console only through bounded channels it never
 //! blocks on: commands come in with `try_recv`, samples go out with `try_send`. A full channel
 //! costs the consumer a sample (counted), never the loop its timing.
-use crate::model::{AlarmStatus, Command, EventRec, InjectionInfo, Numerics, Settings, Wave, wall_ms};
+use crate::model::{
+    AlarmStatus, Command, EventRec, InjectionInfo, Numerics, Settings, Wave, wall_ms,
+};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -204,7 +206,12 @@ pub fn run_loop<E: Engine + ?Sized>(
                     value,
                 } => {
                     let r = engine.inject(&name, value);
-                    (seq, user, r, serde_json::json!({"inject": name, "value": value}))
+                    (
+                        seq,
+                        user,
+                        r,
+                        serde_json::json!({"inject": name, "value": value}),
+                    )
                 }
             };
             let ok = res.is_ok();
@@ -246,8 +253,11 @@ pub fn run_loop<E: Engine + ?Sized>(
             publish_now = false;
             let alarms = engine.alarms();
             // Alarm transitions go to the event log.
-            let now: Vec<(String, crate::model::Priority)> =
-                alarms.alarms.iter().map(|a| (a.id.clone(), a.priority)).collect();
+            let now: Vec<(String, crate::model::Priority)> = alarms
+                .alarms
+                .iter()
+                .map(|a| (a.id.clone(), a.priority))
+                .collect();
             for a in &alarms.alarms {
                 if !prev_alarms.iter().any(|(id, _)| id == &a.id) {
                     out.send(

@@ -149,10 +149,12 @@ impl std::fmt::Display for StartError {
 impl std::error::Error for StartError {}
 
 fn bind(opts: &ServeOptions) -> Result<tiny_http::Server, StartError> {
-    let addr: SocketAddr = opts
-        .addr
-        .parse()
-        .map_err(|e| StartError(format!("--addr '{}': not an address like 127.0.0.1:8080 ({e})", opts.addr)))?;
+    let addr: SocketAddr = opts.addr.parse().map_err(|e| {
+        StartError(format!(
+            "--addr '{}': not an address like 127.0.0.1:8080 ({e})",
+            opts.addr
+        ))
+    })?;
     if !addr.ip().is_loopback() && opts.tls.is_none() && !opts.insecure_remote {
         return Err(StartError(format!(
             "--addr {addr} is not a loopback address: give --tls-cert/--tls-key, or --insecure-remote to \
@@ -160,14 +162,17 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server, StartError> {
         )));
     }
     match &opts.tls {
-        None => tiny_http::Server::http(addr).map_err(|e| StartError(format!("listening on {addr}: {e}"))),
+        None => tiny_http::Server::http(addr)
+            .map_err(|e| StartError(format!("listening on {addr}: {e}"))),
         Some(t) => tls_server(addr, t),
     }
 }
 
 #[cfg(feature = "tls")]
 fn tls_server(addr: SocketAddr, t: &TlsFiles) -> Result<tiny_http::Server, StartError> {
-    let read = |p: &PathBuf| std::fs::read(p).map_err(|e| StartError(format!("reading {}: {e}", p.display())));
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|e| StartError(format!("reading {}: {e}", p.display())))
+    };
     let cfg = tiny_http::SslConfig {
         certificate: read(&t.cert)?,
         private_key: read(&t.key)?,
@@ -347,12 +352,16 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     threads.push(std::thread::spawn(move || server::run_hub(sh, screen_rx)));
     let (db, st, pos) = (opts.db.clone(), stop.clone(), shared.replay_t_ms.clone());
     threads.push(std::thread::spawn(move || {
-        if let Err(e) = replay::run_replay(&db, run, input, speed, screen_tx, latest, stats, pos, st) {
+        if let Err(e) =
+            replay::run_replay(&db, run, input, speed, screen_tx, latest, stats, pos, st)
+        {
             eprintln!("ecmo replay: {e}");
         }
     }));
     let (srv, sh, workers) = (server.clone(), shared.clone(), opts.http_workers);
-    threads.push(std::thread::spawn(move || server::run_http(srv, sh, workers)));
+    threads.push(std::thread::spawn(move || {
+        server::run_http(srv, sh, workers)
+    }));
     Ok(Handle {
         addr,
         run,

@@ -15,7 +15,9 @@ use crate::model::{
     ActionInfo, Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Param, Priority, Settings,
     Switch, Wave,
 };
-use control::{AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting};
+use control::{
+    AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting,
+};
 use physio::{Event, PatientParam, TwinConfig};
 use sil::{ChannelFault, Sil};
 
@@ -101,7 +103,11 @@ fn mode_name(m: Mode) -> &'static str {
 
 const INTERVENTIONS: [(Intervention, &str, &str); 4] = [
     (Intervention::Suction, "suction", "Suction: reduce speed"),
-    (Intervention::ReturnPressure, "return_pressure", "Return pressure: reduce speed"),
+    (
+        Intervention::ReturnPressure,
+        "return_pressure",
+        "Return pressure: reduce speed",
+    ),
     (Intervention::Bubble, "bubble", "Bubble: stop and clamp"),
     (Intervention::Backflow, "backflow", "Backflow guard (VA)"),
 ];
@@ -125,11 +131,29 @@ const LIMITS: [(AlarmLimit, &str); 11] = [
 /// percent on the screen.
 fn param_table() -> Vec<(String, Setting, &'static str, f64, f64)> {
     let mut v: Vec<(String, Setting, &'static str, f64, f64)> = vec![
-        ("rpm_target".into(), Setting::RpmTarget, "control", 1.0, 50.0),
-        ("flow_target".into(), Setting::FlowTarget, "control", 1.0, 0.1),
+        (
+            "rpm_target".into(),
+            Setting::RpmTarget,
+            "control",
+            1.0,
+            50.0,
+        ),
+        (
+            "flow_target".into(),
+            Setting::FlowTarget,
+            "control",
+            1.0,
+            0.1,
+        ),
         ("sweep".into(), Setting::Sweep, "control", 1.0, 0.1),
         ("fdo2".into(), Setting::FdO2, "control", 100.0, 1.0),
-        ("pco2_target".into(), Setting::Pco2Target, "control", 1.0, 1.0),
+        (
+            "pco2_target".into(),
+            Setting::Pco2Target,
+            "control",
+            1.0,
+            1.0,
+        ),
         ("heater".into(), Setting::Heater, "control", 1.0, 0.1),
         (
             "limit.suction".into(),
@@ -160,7 +184,13 @@ fn param_table() -> Vec<(String, Setting, &'static str, f64, f64)> {
             AlarmLimit::TemperatureLow | AlarmLimit::TemperatureHigh => (1.0, 0.1),
             _ => (1.0, 1.0),
         };
-        v.push((format!("alarm.{n}"), Setting::AlarmLimit(l), "alarm", scale, step));
+        v.push((
+            format!("alarm.{n}"),
+            Setting::AlarmLimit(l),
+            "alarm",
+            scale,
+            step,
+        ));
     }
     v
 }
@@ -203,7 +233,11 @@ impl SilEngine {
         for (m, r) in self.means.iter_mut().zip(x) {
             if r.usable() {
                 let v = r.value as f64;
-                *m = if self.means_init { *m + a * (v - *m) } else { v };
+                *m = if self.means_init {
+                    *m + a * (v - *m)
+                } else {
+                    v
+                };
             }
         }
         self.means_init = true;
@@ -241,15 +275,24 @@ impl SilEngine {
                         min: s.sweep_min,
                         max: v,
                     },
-                    Setting::InterventionLimit(which) => C::SetInterventionLimit { which, value: v },
+                    Setting::InterventionLimit(which) => {
+                        C::SetInterventionLimit { which, value: v }
+                    }
                     Setting::AlarmLimit(limit) => C::SetAlarmLimit { limit, value: v },
                 }
             }
             Command::Switch { name, on } => match name.as_str() {
                 "return_clamp" => C::SetReturnClamp(*on),
-                "auto_sweep" => C::SetGasMode(if *on { GasMode::AutoPco2 } else { GasMode::Manual }),
+                "auto_sweep" => C::SetGasMode(if *on {
+                    GasMode::AutoPco2
+                } else {
+                    GasMode::Manual
+                }),
                 n => {
-                    let Some((which, _, _)) = INTERVENTIONS.iter().find(|i| Some(i.1) == n.strip_prefix("intervention.")) else {
+                    let Some((which, _, _)) = INTERVENTIONS
+                        .iter()
+                        .find(|i| Some(i.1) == n.strip_prefix("intervention."))
+                    else {
                         return Err(format!("unknown switch '{n}'"));
                     };
                     C::SetIntervention {
@@ -428,7 +471,9 @@ impl Engine for SilEngine {
         }
         Settings {
             mode: mode_name(self.sil.output().mode).into(),
-            modes: ["standby", "rpm", "flow", "zero_flow"].map(String::from).to_vec(),
+            modes: ["standby", "rpm", "flow", "zero_flow"]
+                .map(String::from)
+                .to_vec(),
             params,
             switches,
             actions: vec![ActionInfo {
@@ -455,18 +500,88 @@ impl Engine for SilEngine {
         vec![
             i("return_kink", "Return line kink", "0–1", 0.0, 1.0, 0.8),
             i("drainage_kink", "Drainage line kink", "0–1", 0.0, 1.0, 0.7),
-            i("air", "Air entrainment (drainage)", "mL/min", 0.0, 100.0, 5.0),
-            i("pump_failure", "Pump motor failure (1 fail, 0 repair)", "", 0.0, 1.0, 1.0),
-            i("power_loss", "Mains power lost (1 lost, 0 back)", "", 0.0, 1.0, 1.0),
-            i("oxygenator_failure", "Oxygenator failure", "0–1", 0.0, 1.0, 0.6),
-            i("volume", "Volume: + bolus / − haemorrhage", "mL", -2000.0, 2000.0, -500.0),
-            i("bleeding", "Continuous bleeding", "mL/min", 0.0, 500.0, 50.0),
+            i(
+                "air",
+                "Air entrainment (drainage)",
+                "mL/min",
+                0.0,
+                100.0,
+                5.0,
+            ),
+            i(
+                "pump_failure",
+                "Pump motor failure (1 fail, 0 repair)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "power_loss",
+                "Mains power lost (1 lost, 0 back)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "oxygenator_failure",
+                "Oxygenator failure",
+                "0–1",
+                0.0,
+                1.0,
+                0.6,
+            ),
+            i(
+                "volume",
+                "Volume: + bolus / − haemorrhage",
+                "mL",
+                -2000.0,
+                2000.0,
+                -500.0,
+            ),
+            i(
+                "bleeding",
+                "Continuous bleeding",
+                "mL/min",
+                0.0,
+                500.0,
+                50.0,
+            ),
             i("heparin_bolus", "Heparin bolus", "U", 0.0, 20000.0, 5000.0),
-            i("heparin_infusion", "Heparin infusion", "U/h", 0.0, 5000.0, 1000.0),
-            i("svr", "Systemic vascular resistance", "mmHg·s/mL", 0.3, 3.0, 1.0),
+            i(
+                "heparin_infusion",
+                "Heparin infusion",
+                "U/h",
+                0.0,
+                5000.0,
+                1000.0,
+            ),
+            i(
+                "svr",
+                "Systemic vascular resistance",
+                "mmHg·s/mL",
+                0.3,
+                3.0,
+                1.0,
+            ),
             i("heart_rate", "Heart rate", "bpm", 30.0, 200.0, 130.0),
-            i("flow_sensor_dropout", "Flow sensor dropout (1 fail, 0 repair)", "", 0.0, 1.0, 1.0),
-            i("drain_sensor_stuck", "Drainage pressure sensor stuck (1/0)", "", 0.0, 1.0, 1.0),
+            i(
+                "flow_sensor_dropout",
+                "Flow sensor dropout (1 fail, 0 repair)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "drain_sensor_stuck",
+                "Drainage pressure sensor stuck (1/0)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
         ]
     }
 
@@ -527,6 +642,10 @@ impl Engine for SilEngine {
 }
 
 fn round(v: f64, step: f64) -> f64 {
-    let d = if step >= 1.0 { 1.0 } else { (1.0 / step).round() };
+    let d = if step >= 1.0 {
+        1.0
+    } else {
+        (1.0 / step).round()
+    };
     (v * d).round() / d
 }

@@ -208,7 +208,10 @@ impl Command {
                 } else {
                     refuse(
                         "mode",
-                        format!("unknown mode '{mode}', expected one of {}", s.modes.join(", ")),
+                        format!(
+                            "unknown mode '{mode}', expected one of {}",
+                            s.modes.join(", ")
+                        ),
                     )
                 }
             }
@@ -373,8 +376,15 @@ mod tests {
             name: "nope".into(),
             value: 1.0,
         };
-        assert!(c.validate(&s).unwrap_err().message.contains("unknown setting"));
-        let c = Command::Mode { mode: "warp".into() };
+        assert!(
+            c.validate(&s)
+                .unwrap_err()
+                .message
+                .contains("unknown setting")
+        );
+        let c = Command::Mode {
+            mode: "warp".into(),
+        };
         assert!(c.validate(&s).is_err());
     }
 
@@ -388,7 +398,10 @@ mod tests {
                 value: 1.0
             }
         );
-        assert!(serde_json::from_str::<Command>(r#"{"type":"param","name":"x","value":1,"evil":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<Command>(r#"{"type":"param","name":"x","value":1,"evil":1}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<Command>(r#"{"type":"launch"}"#).is_err());
     }
 }

@@ -48,9 +48,11 @@ pub fn prepare(db: &Path, run: i64) -> Result<ReplayInput, StoreError> {
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
     let (start_t, end_t): (Option<f64>, Option<f64>) = c
-        .query_row("SELECT MIN(t), MAX(t) FROM wave WHERE run = ?1", [run], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT MIN(t), MAX(t) FROM wave WHERE run = ?1",
+            [run],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(|e| StoreError(format!("reading run {run}: {e}")))?;
     match (start_t, end_t) {
         (Some(a), Some(b)) => Ok(ReplayInput {
@@ -58,7 +60,9 @@ pub fn prepare(db: &Path, run: i64) -> Result<ReplayInput, StoreError> {
             start_t: a,
             end_t: b,
         }),
-        _ => Err(StoreError(format!("run {run} holds no waveforms to replay"))),
+        _ => Err(StoreError(format!(
+            "run {run} holds no waveforms to replay"
+        ))),
     }
 }
 
@@ -119,7 +123,9 @@ pub fn run_replay(
         }
         cur = target;
         pos_ms.store((cur * 1000.0).max(0.0) as u64, Ordering::Relaxed);
-        stats.sim_ms.store((cur * 1000.0).max(0.0) as u64, Ordering::Relaxed);
+        stats
+            .sim_ms
+            .store((cur * 1000.0).max(0.0) as u64, Ordering::Relaxed);
         if last_status.elapsed() >= Duration::from_millis(250) {
             last_status = Instant::now();
             let row: Option<String> = c

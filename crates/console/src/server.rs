@@ -95,7 +95,9 @@ pub fn run_hub(shared: Arc<Shared>, rx: Receiver<LoopOut>) {
         let mut out: Vec<String> = Vec::new();
         let closed = match msg {
             Ok(LoopOut::Wave(w, wall)) => {
-                waves.push(json!([w.t, wall, w.p_art, w.p_drain, w.p_pre, w.p_post, w.flow]));
+                waves.push(json!([
+                    w.t, wall, w.p_art, w.p_drain, w.p_pre, w.p_post, w.flow
+                ]));
                 false
             }
             Ok(LoopOut::Status(s)) => {
@@ -137,7 +139,9 @@ fn applied_msg(a: &Applied) -> String {
 }
 
 fn broadcast(shared: &Shared, msg: Utf8Bytes) {
-    let Ok(mut clients) = shared.clients.lock() else { return };
+    let Ok(mut clients) = shared.clients.lock() else {
+        return;
+    };
     clients.retain(|c| match c.tx.try_send(msg.clone()) {
         Ok(()) => true,
         Err(TrySendError::Full(_)) => {
@@ -233,7 +237,8 @@ fn read_body(rq: &mut Request) -> Result<Value, Response<std::io::Cursor<Vec<u8>
     if buf.len() > MAX_BODY {
         return Err(error(413, "body", "request body too large"));
     }
-    serde_json::from_slice(&buf).map_err(|e| error(400, "body", &format!("body is not valid JSON: {e}")))
+    serde_json::from_slice(&buf)
+        .map_err(|e| error(400, "body", &format!("body is not valid JSON: {e}")))
 }
 
 fn query_param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
@@ -296,16 +301,14 @@ fn handle(mut rq: Request, shared: &Arc<Shared>) {
                 }
             }
         }
-        (Method::Get, "/ws") => {
-            match &session {
-                None => error(401, "session", "log in first"),
-                Some(_) if !same_origin(&rq) => error(403, "origin", "cross-origin socket refused"),
-                Some(_) => {
-                    websocket(rq, shared);
-                    return;
-                }
+        (Method::Get, "/ws") => match &session {
+            None => error(401, "session", "log in first"),
+            Some(_) if !same_origin(&rq) => error(403, "origin", "cross-origin socket refused"),
+            Some(_) => {
+                websocket(rq, shared);
+                return;
             }
-        }
+        },
         _ if path.starts_with("/api/") => {
             let Some(s) = session else {
                 let _ = rq.respond(error(401, "session", "log in first"));
@@ -323,7 +326,10 @@ fn handle(mut rq: Request, shared: &Arc<Shared>) {
 }
 
 fn login(shared: &Shared, b: &Value) -> Response<std::io::Cursor<Vec<u8>>> {
-    let (Some(user), Some(pw)) = (b.get("user").and_then(Value::as_str), b.get("password").and_then(Value::as_str)) else {
+    let (Some(user), Some(pw)) = (
+        b.get("user").and_then(Value::as_str),
+        b.get("password").and_then(Value::as_str),
+    ) else {
         return error(400, "body", "expected {\"user\": ..., \"password\": ...}");
     };
     let found = store::open_ro(&shared.db_path).and_then(|c| store::get_user(&c, user));
@@ -376,7 +382,11 @@ fn record(shared: &Shared, kind: &str, user: &str, detail: Value) {
     }
 }
 
-fn require(s: &crate::auth::Session, role: Role, what: &str) -> Result<(), Response<std::io::Cursor<Vec<u8>>>> {
+fn require(
+    s: &crate::auth::Session,
+    role: Role,
+    what: &str,
+) -> Result<(), Response<std::io::Cursor<Vec<u8>>>> {
     if s.role >= role {
         Ok(())
     } else {
@@ -402,7 +412,9 @@ fn api(
     url: &str,
 ) -> Response<std::io::Cursor<Vec<u8>>> {
     match (method, path) {
-        (Method::Get, "/api/session") => json_response(200, &json!({"user": s.user, "role": s.role})),
+        (Method::Get, "/api/session") => {
+            json_response(200, &json!({"user": s.user, "role": s.role}))
+        }
         (Method::Post, "/api/logout") => {
             if let Some(t) = cookie_token(rq) {
                 shared.sessions.remove(&t);
@@ -426,7 +438,11 @@ fn api(
                 Ok(b) => b,
                 Err(r) => return r,
             };
-            let what = body.get("type").and_then(Value::as_str).unwrap_or("command").to_string();
+            let what = body
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("command")
+                .to_string();
             // Role first: a viewer learns nothing about the command's validity (ACC-1).
             if let Err(r) = require(s, Role::Operator, &format!("command '{what}'")) {
                 record(shared, "denied", &s.user, json!({"request": body}));
@@ -454,22 +470,36 @@ fn api(
             submit(shared, s, LoopInReq::Inject(inj))
         }
         (Method::Get, "/api/trends") => {
-            let span: f64 = query_param(url, "span").and_then(|v| v.parse().ok()).unwrap_or(600.0);
-            let points: usize = query_param(url, "points").and_then(|v| v.parse().ok()).unwrap_or(600);
+            let span: f64 = query_param(url, "span")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(600.0);
+            let points: usize = query_param(url, "points")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(600);
             let to = match shared.source {
                 Source::Live { .. } => f64::MAX,
                 Source::Replay { .. } => shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0,
             };
             let now = shared.now_t();
-            let from = if to == f64::MAX { now - span } else { to - span };
-            match store::open_ro(&shared.db_path).and_then(|c| store::numerics(&c, shared.run, from, to, points.clamp(2, 5000))) {
+            let from = if to == f64::MAX {
+                now - span
+            } else {
+                to - span
+            };
+            match store::open_ro(&shared.db_path)
+                .and_then(|c| store::numerics(&c, shared.run, from, to, points.clamp(2, 5000)))
+            {
                 Ok(rows) => json_response(200, &json!({"t": now, "span": span, "rows": rows})),
                 Err(e) => error(500, "database", &e.0),
             }
         }
         (Method::Get, "/api/events") => {
-            let limit: usize = query_param(url, "limit").and_then(|v| v.parse().ok()).unwrap_or(200);
-            let mut rows = match store::open_ro(&shared.db_path).and_then(|c| store::recent_events(&c, shared.run, limit.min(5000))) {
+            let limit: usize = query_param(url, "limit")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(200);
+            let mut rows = match store::open_ro(&shared.db_path)
+                .and_then(|c| store::recent_events(&c, shared.run, limit.min(5000)))
+            {
                 Ok(r) => r,
                 Err(e) => return error(500, "database", &e.0),
             };
@@ -477,7 +507,10 @@ fn api(
                 let t = shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0;
                 rows.retain(|(_, e)| e.t <= t);
             }
-            let rows: Vec<Value> = rows.into_iter().map(|(id, e)| json!({"id": id, "e": e})).collect();
+            let rows: Vec<Value> = rows
+                .into_iter()
+                .map(|(id, e)| json!({"id": id, "e": e}))
+                .collect();
             json_response(200, &json!({"events": rows}))
         }
         (Method::Get, "/api/users") => {
@@ -502,7 +535,11 @@ fn api(
                 return r;
             }
             let name = body.get("name").and_then(Value::as_str).unwrap_or("");
-            let Some(role) = body.get("role").and_then(Value::as_str).and_then(Role::parse) else {
+            let Some(role) = body
+                .get("role")
+                .and_then(Value::as_str)
+                .and_then(Role::parse)
+            else {
                 return error(400, "role", "role must be viewer, operator or instructor");
             };
             let pw = body.get("password").and_then(Value::as_str).unwrap_or("");
@@ -526,9 +563,17 @@ enum LoopInReq {
 
 /// Range-check, record and pass a request to the loop. Answers 202 with the sequence number the
 /// screen shows as pending until the loop reports it applied.
-fn submit(shared: &Shared, s: &crate::auth::Session, req: LoopInReq) -> Response<std::io::Cursor<Vec<u8>>> {
+fn submit(
+    shared: &Shared,
+    s: &crate::auth::Session,
+    req: LoopInReq,
+) -> Response<std::io::Cursor<Vec<u8>>> {
     let Source::Live { loop_tx, .. } = &shared.source else {
-        return error(409, "mode", "this is a replay of a recording: nothing can be changed");
+        return error(
+            409,
+            "mode",
+            "this is a replay of a recording: nothing can be changed",
+        );
     };
     let Some(st) = shared.latest() else {
         return error(503, "loop", "the control loop has not started yet");
@@ -538,7 +583,12 @@ fn submit(shared: &Shared, s: &crate::auth::Session, req: LoopInReq) -> Response
         LoopInReq::Inject(i) => i.validate(&st.injections),
     };
     if let Err(r) = check {
-        record(shared, "rejected", &s.user, json!({"field": r.field, "error": r.message}));
+        record(
+            shared,
+            "rejected",
+            &s.user,
+            json!({"field": r.field, "error": r.message}),
+        );
         return error(422, &r.field, &r.message);
     }
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
@@ -580,8 +630,8 @@ fn websocket(rq: Request, shared: &Arc<Shared>) {
         return;
     };
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let resp = Response::empty(StatusCode(101))
-        .with_header(header("Sec-WebSocket-Accept", &accept));
+    let resp =
+        Response::empty(StatusCode(101)).with_header(header("Sec-WebSocket-Accept", &accept));
     let stream = rq.upgrade("websocket", resp);
     let (tx, rx) = sync_channel::<Utf8Bytes>(CLIENT_QUEUE);
     // The first message: where things stand now.
@@ -592,7 +642,11 @@ fn websocket(rq: Request, shared: &Arc<Shared>) {
         c.push(Client { tx });
     }
     std::thread::spawn(move || {
-        let mut ws = tungstenite::WebSocket::from_raw_socket(stream, tungstenite::protocol::Role::Server, None);
+        let mut ws = tungstenite::WebSocket::from_raw_socket(
+            stream,
+            tungstenite::protocol::Role::Server,
+            None,
+        );
         while let Ok(m) = rx.recv() {
             if ws.send(tungstenite::Message::Text(m)).is_err() {
                 break;

@@ -64,7 +64,8 @@ pub fn open(path: &Path) -> Result<Connection> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("creating {}: {e}", dir.display())))?;
     }
-    let c = Connection::open(path).map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
+    let c = Connection::open(path)
+        .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
     c.busy_timeout(Duration::from_secs(5))
         .map_err(err("setting busy timeout"))?;
     c.pragma_update(None, "journal_mode", "WAL")
@@ -141,8 +142,10 @@ pub fn run_config(c: &Connection, run: i64) -> Result<serde_json::Value> {
         .query_row("SELECT config FROM runs WHERE id = ?1", [run], |r| r.get(0))
         .optional()
         .map_err(err("reading run"))?;
-    let s = s.ok_or_else(|| StoreError(format!("no run {run} in this database (see `ecmo runs`)")))?;
-    serde_json::from_str(&s).map_err(|e| StoreError(format!("run {run}: configuration is not JSON: {e}")))
+    let s =
+        s.ok_or_else(|| StoreError(format!("no run {run} in this database (see `ecmo runs`)")))?;
+    serde_json::from_str(&s)
+        .map_err(|e| StoreError(format!("run {run}: configuration is not JSON: {e}")))
 }
 
 pub fn last_run(c: &Connection) -> Result<Option<i64>> {
@@ -174,7 +177,13 @@ pub fn waves(c: &Connection, run: i64, from: f64, to: f64) -> Result<Vec<Wave>> 
 }
 
 /// Numerics between `from` and `to`, thinned to at most `max_points` (every k-th row).
-pub fn numerics(c: &Connection, run: i64, from: f64, to: f64, max_points: usize) -> Result<Vec<Numerics>> {
+pub fn numerics(
+    c: &Connection,
+    run: i64,
+    from: f64,
+    to: f64,
+    max_points: usize,
+) -> Result<Vec<Numerics>> {
     let n: i64 = c
         .query_row(
             "SELECT COUNT(*) FROM numerics WHERE run = ?1 AND t > ?2 AND t <= ?3",
@@ -232,9 +241,13 @@ pub fn events(c: &Connection, run: i64, after: i64, limit: usize) -> Result<Vec<
 /// The latest events of a run (newest last), for the event log.
 pub fn recent_events(c: &Connection, run: i64, limit: usize) -> Result<Vec<(i64, EventRec)>> {
     let max: Option<i64> = c
-        .query_row("SELECT MAX(id) FROM events WHERE run = ?1", [run], |r| r.get(0))
+        .query_row("SELECT MAX(id) FROM events WHERE run = ?1", [run], |r| {
+            r.get(0)
+        })
         .map_err(err("reading events"))?;
-    let Some(max) = max else { return Ok(Vec::new()) };
+    let Some(max) = max else {
+        return Ok(Vec::new());
+    };
     let floor: i64 = c
         .query_row(
             "SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM events WHERE run = ?1 ORDER BY id DESC LIMIT ?2)",
@@ -350,7 +363,9 @@ impl Recorder {
                     batch.push(m);
                     false
                 }
-                Err(RecvTimeoutError::Timeout) => self.stop.load(std::sync::atomic::Ordering::Relaxed),
+                Err(RecvTimeoutError::Timeout) => {
+                    self.stop.load(std::sync::atomic::Ordering::Relaxed)
+                }
                 Err(RecvTimeoutError::Disconnected) => true,
             };
             if done || last.elapsed() >= COMMIT_EVERY {
@@ -361,8 +376,11 @@ impl Recorder {
                 last = Instant::now();
             }
             if done {
-                c.execute("UPDATE runs SET ended_ms = ?1 WHERE id = ?2", params![wall_ms(), self.run])
-                    .map_err(err("closing run"))?;
+                c.execute(
+                    "UPDATE runs SET ended_ms = ?1 WHERE id = ?2",
+                    params![wall_ms(), self.run],
+                )
+                .map_err(err("closing run"))?;
                 return Ok(());
             }
         }
@@ -447,7 +465,8 @@ impl Recorder {
 pub fn export_csv(c: &Connection, run: i64, dir: &Path) -> Result<Vec<PathBuf>> {
     use std::io::Write;
     run_config(c, run)?;
-    std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("creating {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError(format!("creating {}: {e}", dir.display())))?;
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |e: std::io::Error| StoreError(format!("writing {}: {e}", p.display()))
@@ -456,7 +475,11 @@ pub fn export_csv(c: &Connection, run: i64, dir: &Path) -> Result<Vec<PathBuf>> 
     // waveforms
     let p = dir.join(format!("run{run}-waves.csv"));
     let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(io(&p))?);
-    writeln!(f, "t_s,p_art_mmhg,p_drain_mmhg,p_pre_mmhg,p_post_mmhg,flow_lpm").map_err(io(&p))?;
+    writeln!(
+        f,
+        "t_s,p_art_mmhg,p_drain_mmhg,p_pre_mmhg,p_post_mmhg,flow_lpm"
+    )
+    .map_err(io(&p))?;
     let mut from = -1.0;
     loop {
         let chunk = waves(c, run, from, from + 600.0)?;
@@ -468,7 +491,13 @@ pub fn export_csv(c: &Connection, run: i64, dir: &Path) -> Result<Vec<PathBuf>> 
             )
             .map_err(err("reading waveforms"))?;
         for v in &chunk {
-            let g = |x: f64| if x.is_finite() { format!("{x:.3}") } else { String::new() };
+            let g = |x: f64| {
+                if x.is_finite() {
+                    format!("{x:.3}")
+                } else {
+                    String::new()
+                }
+            };
             writeln!(
                 f,
                 "{:.3},{},{},{},{},{}",
@@ -516,7 +545,12 @@ pub fn export_csv(c: &Connection, run: i64, dir: &Path) -> Result<Vec<PathBuf>> 
     writeln!(f, "t_s,wall_ms,kind,user,detail").map_err(io(&p))?;
     for (_, e) in events(c, run, 0, usize::MAX >> 1)? {
         let d = e.detail.to_string().replace('"', "\"\"");
-        writeln!(f, "{:.3},{},{},{},\"{}\"", e.t, e.wall_ms, e.kind, e.user, d).map_err(io(&p))?;
+        writeln!(
+            f,
+            "{:.3},{},{},{},\"{}\"",
+            e.t, e.wall_ms, e.kind, e.user, d
+        )
+        .map_err(io(&p))?;
     }
     f.flush().map_err(io(&p))?;
     files.push(p);

@@ -18,7 +18,10 @@ fn opts(dir: &std::path::Path) -> ServeOptions {
 }
 
 fn admin(h: &console::Handle) -> String {
-    let (u, p) = h.created_admin.clone().expect("first start creates the administrator");
+    let (u, p) = h
+        .created_admin
+        .clone()
+        .expect("first start creates the administrator");
     login(h.addr, &u, &p)
 }
 
@@ -55,7 +58,13 @@ fn acc_1_login_roles_and_refusals() {
     // Unauthenticated: no API, no socket.
     assert_eq!(http(h.addr, "GET", "/api/state", None, None).status, 401);
     assert_eq!(http(h.addr, "GET", "/", None, None).status, 200);
-    let bad = http(h.addr, "POST", "/api/login", None, Some(r#"{"user":"admin","password":"wrong-password"}"#));
+    let bad = http(
+        h.addr,
+        "POST",
+        "/api/login",
+        None,
+        Some(r#"{"user":"admin","password":"wrong-password"}"#),
+    );
     assert_eq!(bad.status, 401);
     let a = admin(&h);
     let viewer = add_user(&h, &a, "vera", "viewer");
@@ -67,18 +76,49 @@ fn acc_1_login_roles_and_refusals() {
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.json()["error"].as_str().unwrap().contains("operator"));
     // An operator cannot inject events or manage users.
-    let r = http(h.addr, "POST", "/api/inject", Some(&op), Some(r#"{"name":"return_kink","value":0.5}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/inject",
+        Some(&op),
+        Some(r#"{"name":"return_kink","value":0.5}"#),
+    );
     assert_eq!(r.status, 403);
-    let r = http(h.addr, "POST", "/api/users", Some(&op), Some(r#"{"name":"x","role":"instructor","password":"password-1"}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/users",
+        Some(&op),
+        Some(r#"{"name":"x","role":"instructor","password":"password-1"}"#),
+    );
     assert_eq!(r.status, 403);
     // A cross-origin page cannot command even with the cookie.
-    let r = http_h(h.addr, "POST", "/api/command", Some(&op), Some(cmd), &[("Origin", "http://evil.example")]);
+    let r = http_h(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&op),
+        Some(cmd),
+        &[("Origin", "http://evil.example")],
+    );
     assert_eq!(r.status, 403);
     // CON-1: range checked on the server with the field named.
-    let r = http(h.addr, "POST", "/api/command", Some(&op), Some(r#"{"type":"param","name":"flow_target","value":12}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&op),
+        Some(r#"{"type":"param","name":"flow_target","value":12}"#),
+    );
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["field"], "value");
-    let r = http(h.addr, "POST", "/api/command", Some(&op), Some(r#"{"type":"param","name":"flow_target","value":"4"}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&op),
+        Some(r#"{"type":"param","name":"flow_target","value":"4"}"#),
+    );
     assert_eq!(r.status, 400);
     let r = http(h.addr, "POST", "/api/command", Some(&op), Some("not json"));
     assert_eq!(r.status, 400);
@@ -87,13 +127,22 @@ fn acc_1_login_roles_and_refusals() {
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(r.json()["pending"], true);
     // Logout ends the session.
-    assert_eq!(http(h.addr, "POST", "/api/logout", Some(&op), Some("{}")).status, 200);
-    assert_eq!(http(h.addr, "GET", "/api/state", Some(&op), None).status, 401);
+    assert_eq!(
+        http(h.addr, "POST", "/api/logout", Some(&op), Some("{}")).status,
+        200
+    );
+    assert_eq!(
+        http(h.addr, "GET", "/api/state", Some(&op), None).status,
+        401
+    );
     std::thread::sleep(Duration::from_millis(600));
     // ACC-2: every action recorded with who.
     let ev = http(h.addr, "GET", "/api/events?limit=500", Some(&a), None).json();
     let evs = ev["events"].as_array().unwrap();
-    let has = |kind: &str, user: &str| evs.iter().any(|e| e["e"]["kind"] == kind && e["e"]["user"] == user);
+    let has = |kind: &str, user: &str| {
+        evs.iter()
+            .any(|e| e["e"]["kind"] == kind && e["e"]["user"] == user)
+    };
     assert!(has("denied", "vera"), "{evs:?}");
     assert!(has("action", "otto"));
     assert!(has("applied", "otto"));
@@ -120,11 +169,26 @@ fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
         (t0.elapsed() > Duration::from_secs(1)).then_some(())
     });
     assert!(samples >= 50, "{samples} waveform samples in 1 s");
-    let r = http(h.addr, "POST", "/api/command", Some(&a), Some(r#"{"type":"mode","mode":"flow"}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&a),
+        Some(r#"{"type":"mode","mode":"flow"}"#),
+    );
     assert_eq!(r.status, 202);
-    let r = http(h.addr, "POST", "/api/command", Some(&a), Some(r#"{"type":"param","name":"flow_target","value":5.5}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&a),
+        Some(r#"{"type":"param","name":"flow_target","value":5.5}"#),
+    );
     let seq = r.json()["seq"].as_u64().unwrap();
-    let applied = ws_until(&mut ws, 5.0, |v| (v["k"] == "a" && v["d"]["seq"] == seq).then(|| v["d"].clone())).unwrap();
+    let applied = ws_until(&mut ws, 5.0, |v| {
+        (v["k"] == "a" && v["d"]["seq"] == seq).then(|| v["d"].clone())
+    })
+    .unwrap();
     assert_eq!(applied["ok"], true);
     // The status then shows the new target, and the flow follows it.
     let flow = ws_until(&mut ws, 15.0, |v| {
@@ -141,17 +205,46 @@ fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
     let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
     let a = admin(&h);
     let mut ws = websocket(h.addr, &a);
-    let r = http(h.addr, "POST", "/api/inject", Some(&a), Some(r#"{"name":"return_kink","value":0.9}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/inject",
+        Some(&a),
+        Some(r#"{"name":"return_kink","value":0.9}"#),
+    );
     assert_eq!(r.status, 202, "{}", r.body);
-    let r = http(h.addr, "POST", "/api/inject", Some(&a), Some(r#"{"name":"return_kink","value":7}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/inject",
+        Some(&a),
+        Some(r#"{"name":"return_kink","value":7}"#),
+    );
     assert_eq!(r.status, 422);
     let prio = ws_until(&mut ws, 5.0, |v| {
-        (v["k"] == "s").then(|| v["d"]["alarms"]["alarms"][0]["priority"].as_str().map(String::from)).flatten()
+        (v["k"] == "s")
+            .then(|| {
+                v["d"]["alarms"]["alarms"][0]["priority"]
+                    .as_str()
+                    .map(String::from)
+            })
+            .flatten()
     });
     assert_eq!(prio.as_deref(), Some("high"));
-    let r = http(h.addr, "POST", "/api/command", Some(&a), Some(r#"{"type":"pause_audio"}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&a),
+        Some(r#"{"type":"pause_audio"}"#),
+    );
     assert_eq!(r.status, 202);
-    let left = ws_until(&mut ws, 5.0, |v| (v["k"] == "s").then(|| v["d"]["alarms"]["audio_paused_s"].as_f64()).flatten()).unwrap();
+    let left = ws_until(&mut ws, 5.0, |v| {
+        (v["k"] == "s")
+            .then(|| v["d"]["alarms"]["audio_paused_s"].as_f64())
+            .flatten()
+    })
+    .unwrap();
     assert!(left > 100.0 && left <= 120.0, "{left}");
     h.stop();
 }
@@ -169,20 +262,35 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
         r#"{"type":"param","name":"rpm_target","value":3500}"#,
         r#"{"type":"mode","mode":"flow"}"#,
     ] {
-        assert_eq!(http(h.addr, "POST", "/api/command", Some(&a), Some(c)).status, 202);
+        assert_eq!(
+            http(h.addr, "POST", "/api/command", Some(&a), Some(c)).status,
+            202
+        );
     }
     std::thread::sleep(Duration::from_millis(1500));
     let run1 = h.run;
     h.stop();
     let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    assert!(h.created_admin.is_none(), "the administrator is created once");
+    assert!(
+        h.created_admin.is_none(),
+        "the administrator is created once"
+    );
     assert_ne!(h.run, run1);
     let a = login(h.addr, &u, &p);
     std::thread::sleep(Duration::from_millis(400));
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     let s = &st["status"]["settings"];
     assert_eq!(s["mode"], "flow");
-    let val = |n: &str| s["params"].as_array().unwrap().iter().find(|p| p["name"] == n).unwrap()["value"].as_f64().unwrap();
+    let val = |n: &str| {
+        s["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
     assert_eq!(val("p_post_high"), 350.0);
     assert_eq!(val("rpm_target"), 3500.0);
     h.stop();
@@ -195,7 +303,11 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
     let rate = (w.len() - 1) as f64 / span;
     assert!(rate > 95.0 && rate < 105.0, "{rate} Hz");
     let n = console::store::numerics(&c, run1, -1.0, 1e9, 10_000).unwrap();
-    assert!(n.len() as f64 >= span.floor() - 1.0, "{} numerics over {span} s", n.len());
+    assert!(
+        n.len() as f64 >= span.floor() - 1.0,
+        "{} numerics over {span} s",
+        n.len()
+    );
     // Export both ways.
     let out = dir.join("csv");
     let files = console::store::export_csv(&c, run1, &out).unwrap();
@@ -206,7 +318,12 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
     console::store::export_json(&c, run1, &mut buf).unwrap();
     let j: Value = serde_json::from_slice(&buf).unwrap();
     assert_eq!(j["waves"]["t_s"].as_array().unwrap().len(), w.len());
-    assert!(console::store::export_csv(&c, 999, &out).unwrap_err().0.contains("no run 999"));
+    assert!(
+        console::store::export_csv(&c, 999, &out)
+            .unwrap_err()
+            .0
+            .contains("no run 999")
+    );
 }
 
 #[test]
@@ -243,7 +360,13 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     let (u, p) = h.created_admin.clone().unwrap();
     let a = login(h.addr, &u, &p);
     std::thread::sleep(Duration::from_millis(300));
-    http(h.addr, "POST", "/api/inject", Some(&a), Some(r#"{"name":"return_kink","value":0.9}"#));
+    http(
+        h.addr,
+        "POST",
+        "/api/inject",
+        Some(&a),
+        Some(r#"{"name":"return_kink","value":0.9}"#),
+    );
     std::thread::sleep(Duration::from_millis(2000));
     let run = h.run;
     h.stop();
@@ -259,7 +382,13 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     });
     assert!(alarm.is_some(), "the recorded alarm is replayed");
     assert!(n > 0);
-    let r = http(h.addr, "POST", "/api/command", Some(&a), Some(r#"{"type":"pause_audio"}"#));
+    let r = http(
+        h.addr,
+        "POST",
+        "/api/command",
+        Some(&a),
+        Some(r#"{"type":"pause_audio"}"#),
+    );
     assert_eq!(r.status, 409);
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     assert_eq!(st["mode"], "replay");
@@ -280,7 +409,10 @@ fn dev_server() {
     println!("dev console at {} user {u} password {p}", h.url());
     std::fs::write(dir.join("../ecmo-dev-cred"), format!("{u} {p}")).unwrap();
     std::thread::sleep(Duration::from_secs(
-        std::env::var("ECMO_DEV_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(600),
+        std::env::var("ECMO_DEV_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(600),
     ));
     h.stop();
 }

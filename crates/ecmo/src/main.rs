@@ -2,7 +2,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ecmo", version, about = "OpenECMO: console, digital twin, validation, benches")]
+#[command(
+    name = "ecmo",
+    version,
+    about = "OpenECMO: console, digital twin, validation, benches"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -195,7 +195,13 @@ impl Resp {
     }
 }
 
-pub fn http(addr: SocketAddr, method: &str, path: &str, cookie: Option<&str>, body: Option<&str>) -> Resp {
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+) -> Resp {
     http_h(addr, method, path, cookie, body, &[])
 }
 
@@ -239,7 +245,11 @@ pub fn http_h(
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_string() };
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
     Resp {
         status,
         headers,
@@ -284,7 +294,11 @@ pub fn websocket(
     let mut req = format!("ws://{addr}/ws").into_client_request().unwrap();
     req.headers_mut().insert("Cookie", cookie.parse().unwrap());
     let stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let (ws, _) = tungstenite::client::client(req, tungstenite::stream::MaybeTlsStream::Plain(stream)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (ws, _) =
+        tungstenite::client::client(req, tungstenite::stream::MaybeTlsStream::Plain(stream))
+            .unwrap();
     ws
 }
