@@ -46,6 +46,8 @@ const FLOW_FILTER_S: f32 = 0.2;
 const PRESSURE_FILTER_S: f32 = 0.15;
 /// Slow filter for monitoring (ΔP, pump-curve check).
 const MONITOR_FILTER_S: f32 = 2.0;
+/// Filter for gas, saturation and temperature monitors before their limits, s.
+const GAS_FILTER_S: f32 = 5.0;
 /// Zero-flow mode aims slightly forward so that noise and pulsatility stay on the forward side
 /// (CTL-5 demands 0 ± 0.2 L/min and no backflow).
 const ZERO_FLOW_TARGET: f32 = 0.08;
@@ -54,6 +56,10 @@ const ZERO_FLOW_BAND: f32 = 0.2;
 /// rejected sample (a spike, or the real flow stopping faster than the rate check allows when
 /// the clamp closes) only pauses the loop.
 const FLOW_FALLBACK_MS: u64 = 300;
+/// VA: a pump lagging its command this long is failing; the clamp closes (INT-4). Long enough
+/// to ignore a speed-sensor glitch, short against the second or so an unpowered impeller takes
+/// to coast below the speed that holds off arterial pressure (coast-down τ ≈ 2 s).
+const PUMP_FAIL_CLAMP_MS: u64 = 200;
 /// Lowest speed of a running pump outside the VA floor: below ~1000 rpm a centrifugal pump
 /// recirculates and heats blood (Gross-Hardt 2019, circuit.md).
 const MIN_RUNNING_RPM: f32 = 1000.0;
@@ -463,6 +469,8 @@ pub struct Controller {
     /// Since when the flow reading has been rejected.
     flow_bad_since_ms: Option<u64>,
     last_heartbeat_ms: Option<u64>,
+    /// VA: since when the measured speed has been below half the minimum speed.
+    pump_slow_since_ms: Option<u64>,
     /// Since when the pump has been circulating without interruption.
     circulating_since_ms: Option<u64>,
     auto_sweep: f32,
@@ -478,6 +486,10 @@ pub struct Controller {
     flow_m: Lp,
     speed_m: Lp,
     po2_ref: Lp,
+    po2_f: Lp,
+    so2_post_f: Lp,
+    sao2_up_f: Lp,
+    temp_f: Lp,
     trend: Trend,
 }
 
@@ -515,6 +527,7 @@ impl Controller {
             flow_fallback: false,
             flow_bad_since_ms: None,
             last_heartbeat_ms: None,
+            pump_slow_since_ms: None,
             circulating_since_ms: None,
             auto_sweep: 0.0,
             auto_sweep_at_limit: false,
@@ -528,6 +541,10 @@ impl Controller {
             flow_m: Lp::NEW,
             speed_m: Lp::NEW,
             po2_ref: Lp::NEW,
+            po2_f: Lp::NEW,
+            so2_post_f: Lp::NEW,
+            sao2_up_f: Lp::NEW,
+            temp_f: Lp::NEW,
             trend: Trend::NEW,
         })
     }
@@ -859,6 +876,13 @@ impl Controller {
         let dp_m = self.dp_m.update(dp, dt, MONITOR_FILTER_S);
         let flow_m = self.flow_m.update(flow, dt, MONITOR_FILTER_S);
         let speed_m = self.speed_m.update(speed, dt, MONITOR_FILTER_S);
+        // Slow, noisy monitors (saturations ±1–1.5 %, PO2 ±3 %, temperature ±0.05 °C, sampled
+        // about once a second) are averaged before they are compared with limits, so that the
+        // noise does not reset an alarm's condition delay near the limit.
+        let po2 = self.po2_f.update(po2, dt, GAS_FILTER_S);
+        let so2_post = self.so2_post_f.update(so2_post, dt, GAS_FILTER_S);
+        let sao2_up = self.sao2_up_f.update(sao2_up, dt, GAS_FILTER_S);
+        let temp = self.temp_f.update(temp, dt, GAS_FILTER_S);
 
         // 3. commands (CTL-8)
         let mut results: CommandResults = [None; MAX_COMMANDS_PER_STEP];
@@ -1056,14 +1080,32 @@ impl Controller {
         // Clamp: closed in standby, on bubble stop, on operator request; in VA also while the
         // measured speed is below the floor during spin-up, so that arterial pressure cannot
         // drive blood backwards through a slow pump (INT-4).
-        let spin_up_va = va
-            && va_floor.enabled
-            && pumping
-            && !clamped_by_operator
+        let guard_va = va && va_floor.enabled && pumping && !clamped_by_operator;
+        let spin_up_va = guard_va
             && self.settings.mode != Mode::ZeroFlow
             && speed.unwrap_or(self.out_rpm).min(self.out_rpm) < 0.9 * floor
             && self.clamp_closed;
-        self.clamp_closed = !pumping || clamped_by_operator || spin_up_va;
+        // A pump that stops turning in VA (motor or drive failure) would let arterial pressure
+        // run the circuit backwards: once the measured speed has lagged the command (see
+        // `pump_lagging`) for PUMP_FAIL_CLAMP_MS, the clamp closes, and it opens again when the
+        // speed has caught up (INT-4).
+        let failing = guard_va
+            && floor > 0.0
+            && self.out_rpm >= floor
+            && speed.is_some_and(|n| pump_lagging(n, self.out_rpm, floor));
+        let failed_for = match (failing, self.pump_slow_since_ms) {
+            (false, _) => {
+                self.pump_slow_since_ms = None;
+                0
+            }
+            (true, None) => {
+                self.pump_slow_since_ms = Some(now_ms);
+                0
+            }
+            (true, Some(t0)) => now_ms.saturating_sub(t0),
+        };
+        let stall_va = guard_va && failed_for >= PUMP_FAIL_CLAMP_MS;
+        self.clamp_closed = !pumping || clamped_by_operator || spin_up_va || stall_va;
 
         // 8. gas (CTL-9, CTL-10) and heater (CTL-11)
         let s = &self.settings;
@@ -1188,7 +1230,7 @@ impl Controller {
         if let Some(n) = speed
             && pumping
             && self.out_rpm > MIN_RUNNING_RPM
-            && n < 0.5 * self.out_rpm - 200.0
+            && pump_lagging(n, self.out_rpm, 0.0)
         {
             c.insert(AlarmId::PumpStopped);
         }
@@ -1300,6 +1342,14 @@ impl Controller {
             command_results: results,
         }
     }
+}
+
+/// The measured speed `n` lags the command `cmd` by more than a driven motor can (it follows
+/// the slewed command within ~100 rpm): below 70 % of the command less 100 rpm, or, in VA,
+/// below 90 % of the minimum speed `floor` (where backflow begins) while the command is above
+/// it. Used for MON-9 and the VA failure clamp (INT-4).
+fn pump_lagging(n: f32, cmd: f32, floor: f32) -> bool {
+    n < (0.7 * cmd - 100.0).max(0.9 * floor)
 }
 
 /// Clamp into `[lo, hi]`, mapping NaN to `lo` (the safe end for every actuator here).

@@ -1,5 +1,7 @@
 //! `ecmo`: one binary, one subcommand per job.
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -27,20 +29,179 @@ enum Command {
     User(console::cli::UserCmd),
     /// Measure `ecmo serve`: CPU at real time, loop deadlines with N viewers.
     BenchServe(console::bench::BenchArgs),
+    /// Run an experiment file on the twin and print the window means of every signal.
+    Sim {
+        /// The experiment (TOML); see docs/experiments.md.
+        experiment: PathBuf,
+        /// Print the summary as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also write time series (time and the selected signals) to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// Run the built-in validation suite; exits non-zero if any case fails.
+    Validate,
+    /// Measure the twin's speed (simulated seconds per wall-clock second) and size.
+    BenchSim {
+        /// Simulated seconds per timed run.
+        #[arg(long, default_value_t = 3600.0)]
+        seconds: f64,
+    },
+    /// List the built-in patient presets.
+    Presets,
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    let r = match cli.command {
-        Command::Serve(a) => console::cli::serve(&a),
-        Command::Runs(a) => console::cli::runs(&a),
-        Command::Export(a) => console::cli::export(&a),
-        Command::Replay(a) => console::cli::replay(&a),
-        Command::User(c) => console::cli::user(&c),
-        Command::BenchServe(a) => console::cli::bench_serve(&a),
+    match cli.command {
+        Command::Sim {
+            experiment,
+            json,
+            csv,
+        } => sim(&experiment, json, csv.as_deref()),
+        Command::Validate => validate(),
+        Command::BenchSim { seconds } => bench(seconds),
+        Command::Serve(a) => console_result(console::cli::serve(&a)),
+        Command::Runs(a) => console_result(console::cli::runs(&a)),
+        Command::Export(a) => console_result(console::cli::export(&a)),
+        Command::Replay(a) => console_result(console::cli::replay(&a)),
+        Command::User(c) => console_result(console::cli::user(&c)),
+        Command::BenchServe(a) => console_result(console::cli::bench_serve(&a)),
+        Command::Presets => {
+            for name in physio::presets::PRESET_NAMES {
+                println!("{name}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn sim(path: &std::path::Path, json: bool, csv: Option<&std::path::Path>) -> ExitCode {
+    let exp = match experiment::Experiment::load(path) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
     };
-    if let Err(e) = r {
-        eprintln!("ecmo: {e}");
-        std::process::exit(2);
+    let mut file = match csv.map(std::fs::File::create).transpose() {
+        Ok(f) => f.map(std::io::BufWriter::new),
+        Err(e) => {
+            eprintln!(
+                "error: cannot create {}: {e}",
+                csv.unwrap_or(path).display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let summary = match exp.run(file.as_mut().map(|f| f as &mut dyn std::io::Write)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&summary.to_json()) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        println!(
+            "{} (preset {}, {} s, seed {})\nmeans over each window:\n",
+            summary
+                .name
+                .clone()
+                .unwrap_or_else(|| path.display().to_string()),
+            summary.preset.as_deref().unwrap_or("none"),
+            summary.duration_s,
+            summary.seed
+        );
+        print!("{}", summary.table(exp.output.signals.as_deref()));
+    }
+    ExitCode::SUCCESS
+}
+
+fn validate() -> ExitCode {
+    use experiment::validation;
+    let cases = validation::all_cases();
+    print!("{}", validation::table(&cases));
+    if validation::all_pass(&cases) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn bench(seconds: f64) -> ExitCode {
+    use experiment::bench;
+    if !(seconds.is_finite() && seconds >= 1.0) {
+        eprintln!("error: --seconds must be at least 1");
+        return ExitCode::from(2);
+    }
+    let size = bench::twin_size();
+    println!(
+        "patient instance: size_of::<Twin>() = {size} bytes ({:.1} KiB; target < 64 KiB: {})",
+        size as f64 / 1024.0,
+        if size < 64 * 1024 { "met" } else { "NOT met" }
+    );
+    let mut ok = true;
+    for text in [bench::VV_CASE, bench::VA_CASE] {
+        match bench::single(text, seconds) {
+            Ok(s) => {
+                let r = s.ratio();
+                println!(
+                    "{}: {:.0} s simulated in {:.2} s on one core = {:.0}x real time (target >= 2000x: {}); 24 h in {:.1} s",
+                    s.name,
+                    s.simulated_s,
+                    s.wall_s,
+                    r,
+                    if r >= 2000.0 { "met" } else { "NOT met" },
+                    86_400.0 / r
+                );
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ok = false;
+            }
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match bench::batch(threads, 2, seconds) {
+        Ok(s) => println!(
+            "{}: {} patients x {:.0} s on {} threads in {:.2} s = {:.0}x real time in total ({:.0}x per thread)",
+            s.name,
+            s.instances,
+            seconds.ceil(),
+            s.threads,
+            s.wall_s,
+            s.ratio(),
+            s.ratio() / s.threads as f64
+        ),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ok = false;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The console's subcommands return `Result`; print the error and exit 2 (bad input or
+/// an I/O failure the operator must fix), matching the other subcommands' convention.
+fn console_result<E: std::fmt::Display>(r: Result<(), E>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -95,6 +95,14 @@ fn clamp_or(v: f64, (lo, hi): (f64, f64), nan: f64) -> f64 {
 }
 
 const LN10: f64 = core::f64::consts::LN_10;
+/// ln 40.
+const LN_40: f64 = 3.688_879_454_113_936;
+
+/// 10^x by one `exp`, cheaper than `powf` (the solver's inner loop is all exponentials).
+#[inline]
+fn pow10(x: f64) -> f64 {
+    (x * LN10).exp()
+}
 
 // Kelman 1966 coefficients (patient.md).
 const KA1: f64 = -8532.2289;
@@ -109,7 +117,7 @@ const KA7: f64 = -67.104406;
 /// matched value and slope.
 const KELMAN_X0: f64 = 10.0;
 
-fn kelman_raw(x: f64) -> (f64, f64) {
+const fn kelman_raw(x: f64) -> (f64, f64) {
     let x2 = x * x;
     let x3 = x2 * x;
     let x4 = x3 * x;
@@ -127,11 +135,11 @@ fn kelman_of_virtual(x: f64) -> (f64, f64) {
         let (s, ds) = kelman_raw(x);
         if s >= 1.0 { (1.0, 0.0) } else { (s, ds) }
     } else if x > 0.0 {
-        // Matched power-law continuation; S0 and n computed from the fit at x0.
-        let (s0, ds0) = kelman_raw(KELMAN_X0);
-        let n = KELMAN_X0 * ds0 / s0;
-        let s = s0 * (x / KELMAN_X0).powf(n);
-        (s, n * s / x)
+        // Matched power-law continuation; S0 and n from the fit at x0 (computed at compile time).
+        const S0_DS0: (f64, f64) = kelman_raw(KELMAN_X0);
+        const N: f64 = KELMAN_X0 * S0_DS0.1 / S0_DS0.0;
+        let s = S0_DS0.0 * ((x / KELMAN_X0).ln() * N).exp();
+        (s, N * s / x)
     } else {
         (0.0, 0.0)
     }
@@ -149,7 +157,7 @@ pub fn kelman_so2(po2_mmhg: f64, pco2_mmhg: f64, ph: f64, temp_c: f64) -> f64 {
     let pco2 = clamp_or(pco2_mmhg, LIMITS.pco2_mmhg, 40.0);
     let ph = clamp_or(ph, LIMITS.ph, 7.4);
     let t = clamp_or(temp_c, LIMITS.temp_c, 37.0);
-    let x = po2 * 10f64.powf(virtual_exponent(pco2, ph, t));
+    let x = po2 * pow10(virtual_exponent(pco2, ph, t));
     kelman_of_virtual(x).0
 }
 
@@ -168,7 +176,7 @@ fn van_slyke(pco2: f64, ph: f64, chem: &Chemistry) -> (f64, f64) {
     let hb = chem.hb_g_dl;
     let z = 1.0 - 0.014 * hb;
     let beta = 1.43 * hb + 7.7;
-    let hco3 = CO2_SOL * pco2 * 10f64.powf(ph - 6.1);
+    let hco3 = CO2_SOL * pco2 * pow10(ph - 6.1);
     let f = z * (hco3 - 24.4 + beta * (ph - 7.40)) - chem.base_excess_meq_l;
     let df = z * (hco3 * LN10 + beta);
     (f, df)
@@ -200,7 +208,7 @@ pub fn ph_from_pco2(pco2_mmhg: f64, chem: &Chemistry) -> f64 {
 pub fn bicarbonate_mmol_l(pco2_mmhg: f64, ph: f64) -> f64 {
     let pco2 = clamp_or(pco2_mmhg, LIMITS.pco2_mmhg, 40.0);
     let ph = clamp_or(ph, LIMITS.ph, 7.4);
-    CO2_SOL * pco2 * 10f64.powf(ph - 6.1)
+    CO2_SOL * pco2 * pow10(ph - 6.1)
 }
 
 /// Douglas 1988 whole-blood CO2 content with derivatives: (C, ∂C/∂PCO2, ∂C/∂pH, ∂C/∂SO2).
@@ -211,7 +219,7 @@ fn co2_content_parts(pco2: f64, ph: f64, so2: f64, chem: &Chemistry) -> (f64, f6
     // Apparent pK' of plasma (Douglas 1988, eq. 2): 6.086 + 0.042(7.4 − pH) + (38 − T)(0.00472 + 0.00139(7.4 − pH)).
     let pk = 6.086 + 0.042 * (7.4 - ph) + (38.0 - t) * (0.00472 + 0.00139 * (7.4 - ph));
     let dpk_dph = -0.042 - 0.00139 * (38.0 - t);
-    let e = 10f64.powf(ph - pk);
+    let e = pow10(ph - pk);
     // Plasma CO2, mL/dL: 2.226 mL/dL per mmol/L (22.26 mL/mmol).
     let k = 2.226 * CO2_SOL;
     let cp = k * pco2 * (1.0 + e);
@@ -242,6 +250,52 @@ pub fn co2_content(pco2_mmhg: f64, ph: f64, so2: f64, chem: &Chemistry) -> f64 {
     co2_content_parts(pco2, ph, so2, &chem).0
 }
 
+/// O2 content (mL/dL) and its slope ∂CtO2/∂PO2 (mL/dL/mmHg) at fixed PCO2 and pH: one power
+/// and one rational function, the cheap path for callers that hold PCO2 and pH.
+#[inline]
+pub fn o2_content_at(po2_mmhg: f64, pco2_mmhg: f64, ph: f64, chem: &Chemistry) -> (f64, f64) {
+    let po2 = clamp_or(po2_mmhg, LIMITS.po2_mmhg, LIMITS.po2_mmhg.0);
+    let pco2 = clamp_or(pco2_mmhg, LIMITS.pco2_mmhg, 40.0);
+    let ph = clamp_or(ph, LIMITS.ph, 7.4);
+    let hb = clamp_or(chem.hb_g_dl, LIMITS.hb_g_dl, 15.0);
+    let t = clamp_or(chem.temp_c, LIMITS.temp_c, 37.0);
+    let f = pow10(virtual_exponent(pco2, ph, t));
+    let (s, ds_dx) = kelman_of_virtual(po2 * f);
+    (o2_content(hb, s, po2), 1.34 * hb * ds_dx * f + 0.0031)
+}
+
+/// PO2 (mmHg) at which blood of this PCO2, pH and chemistry holds `o2_ml_dl` (inverse of
+/// [`o2_content_at`]): safeguarded Newton on the increasing content curve, at most 40 steps.
+pub fn po2_from_o2_content(o2_ml_dl: f64, pco2_mmhg: f64, ph: f64, chem: &Chemistry) -> f64 {
+    let (mut lo, mut hi) = LIMITS.po2_mmhg;
+    let target = if o2_ml_dl.is_nan() { 0.0 } else { o2_ml_dl };
+    if o2_content_at(lo, pco2_mmhg, ph, chem).0 >= target {
+        return lo;
+    }
+    if o2_content_at(hi, pco2_mmhg, ph, chem).0 <= target {
+        return hi;
+    }
+    let mut p = 40.0;
+    for _ in 0..40 {
+        let (c, dc) = o2_content_at(p, pco2_mmhg, ph, chem);
+        let f = c - target;
+        if f > 0.0 {
+            hi = p
+        } else {
+            lo = p
+        }
+        let mut next = p - f / dc;
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - p).abs() < 1e-9 * p.max(1.0) {
+            return next;
+        }
+        p = next;
+    }
+    p
+}
+
 /// Local slopes of the dissociation curves at a solved state: (∂CtO2/∂PO2 at fixed PCO2,
 /// dCtCO2/dPCO2 at fixed saturation including the pH change along the buffer line), in
 /// mL/dL per mmHg. Cheap (two powers); the oxygenator uses them to linearise each segment.
@@ -251,11 +305,11 @@ pub fn slopes(state: &GasState, chem: &Chemistry) -> (f64, f64) {
     let c = clamp_or(state.pco2_mmhg, LIMITS.pco2_mmhg, 40.0);
     let h = clamp_or(state.ph, LIMITS.ph, 7.4);
     let s = clamp_or(state.so2, (0.0, 1.0), 0.0);
-    let x = p * 10f64.powf(virtual_exponent(c, h, chem.temp_c));
+    let x = p * pow10(virtual_exponent(c, h, chem.temp_c));
     let (_, ds_dx) = kelman_of_virtual(x);
     let do2 = 1.34 * chem.hb_g_dl * ds_dx * x / p + 0.0031;
     let (_, dc_dc, dc_dh, _) = co2_content_parts(c, h, s, &chem);
-    let hco3 = CO2_SOL * c * 10f64.powf(h - 6.1);
+    let hco3 = CO2_SOL * c * pow10(h - 6.1);
     let beta = 1.43 * chem.hb_g_dl + 7.7;
     let dh_dc = -(hco3 / c) / (hco3 * LN10 + beta);
     (do2, (dc_dc + dc_dh * dh_dc).max(1e-6))
@@ -330,8 +384,9 @@ pub fn solve(contents: Contents, chem: &Chemistry, guess: Option<GasState>) -> G
         let p = u.exp();
         let c = v.exp();
         // Virtual PO2 and saturation.
-        let vexp = a_temp + 0.40 * (h - 7.40) + 0.06 * (40.0 / c).log10();
-        let x = p * 10f64.powf(vexp);
+        // 0.06·log10(40/c) with ln c = v already at hand.
+        let vexp = a_temp + 0.40 * (h - 7.40) + 0.06 * (LN_40 - v) / LN10;
+        let x = p * pow10(vexp);
         let (s, ds_dx) = kelman_of_virtual(x);
         // ∂x/∂u = x, ∂x/∂v = −0.06·x, ∂x/∂h = 0.4·ln10·x.
         let ds_du = ds_dx * x;
@@ -349,7 +404,7 @@ pub fn solve(contents: Contents, chem: &Chemistry, guess: Option<GasState>) -> G
         let j22 = dc_dc * c + dc_ds * ds_dv;
         let j23 = dc_dh + dc_ds * ds_dh;
         // Residual 3: Van Slyke (no PO2 dependence).
-        let hco3 = CO2_SOL * c * 10f64.powf(h - 6.1);
+        let hco3 = CO2_SOL * c * pow10(h - 6.1);
         let r3 = z * (hco3 - 24.4 + beta * (h - 7.40)) - chem.base_excess_meq_l;
         let j32 = z * hco3;
         let j33 = z * (hco3 * LN10 + beta);
@@ -387,7 +442,8 @@ pub fn solve(contents: Contents, chem: &Chemistry, guess: Option<GasState>) -> G
         u = (u + du).clamp(lu, hu);
         v = (v + dv).clamp(lv, hv);
         h = (h + dh).clamp(LIMITS.ph.0, LIMITS.ph.1);
-        if du.abs() < 1e-9 && dv.abs() < 1e-9 && dh.abs() < 1e-10 {
+        // Quadratic convergence: after a step this small the error is below 1e-14.
+        if du.abs() < 1e-7 && dv.abs() < 1e-7 && dh.abs() < 1e-8 {
             break;
         }
     }
@@ -520,6 +576,19 @@ mod tests {
                 assert!((g.ph - truth.ph).abs() < 1e-6);
             }
         }
+    }
+
+    #[test]
+    fn o2_inverse_at_fixed_pco2() {
+        let c = chem(12.0);
+        for po2 in [0.5, 5.0, 27.0, 60.0, 150.0, 600.0] {
+            let (ct, slope) = o2_content_at(po2, 45.0, 7.36, &c);
+            assert!(slope > 0.0);
+            let back = po2_from_o2_content(ct, 45.0, 7.36, &c);
+            assert!((back - po2).abs() < 1e-6 * po2.max(1.0), "{po2} {back}");
+        }
+        assert_eq!(po2_from_o2_content(-1.0, 45.0, 7.36, &c), LIMITS.po2_mmhg.0);
+        assert_eq!(po2_from_o2_content(1e6, 45.0, 7.36, &c), LIMITS.po2_mmhg.1);
     }
 
     #[test]

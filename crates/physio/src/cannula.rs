@@ -242,7 +242,7 @@ impl Tubing {
     }
 }
 
-/// Plasma viscosity at 37 °C, mPa·s (normal range 1.10–1.30 [M]).
+/// Plasma viscosity at 37 °C, mPa·s (normal range 1.10–1.30 \[M\]).
 pub const PLASMA_VISCOSITY_MPA_S: f64 = 1.2;
 
 /// Apparent viscosity of blood in circuit-sized tubes, mPa·s, from haematocrit (fraction) and
@@ -271,7 +271,7 @@ pub fn blood_viscosity_mpa_s(hct: f64, temp_c: f64) -> f64 {
 }
 
 /// Haematocrit (fraction) from haemoglobin, g/dL, at a mean corpuscular Hb concentration of
-/// 33 g/dL (normal 32–36 [M]).
+/// 33 g/dL (normal 32–36 \[M\]).
 pub fn hct_from_hb(hb_g_dl: f64) -> f64 {
     if hb_g_dl.is_nan() {
         0.0

@@ -10,10 +10,10 @@
 //!           − ΔP(return cannula) − P(return site) − (R_entry + R_kinks + R_clamp)·q
 //! ```
 //!
-//! Component drops come from [`crate::cannula`], [`crate::pump`] and [`crate::oxygenator`] and are
-//! treated explicitly (their slopes are mild against `L/dt`); the resistances that can become
-//! huge (a closing clamp, a collapsing vein) are treated implicitly so they damp instead of
-//! ringing. Drainage is limited by the vein: the drained compartment's pressure falls steeply as
+//! Component drops come from [`crate::cannula`], [`crate::pump`] and [`crate::oxygenator`]; every
+//! drop enters the update implicitly through its secant resistance ΔP(q)/q, so the resistances
+//! that can become huge (a closing clamp, a collapsing vein, a clotted membrane) damp instead of
+//! ringing. Only the pump head is explicit (it falls with flow, which is stabilising). Drainage is limited by the vein: the drained compartment's pressure falls steeply as
 //! it empties ([`crate::circulation::collapse_pressure`]), its entry resistance rises as
 //! (V0/V)² (Poiseuille, area ∝ volume for a segment of fixed length), and once the wall is
 //! sucked onto the cannula's holes they stay occluded until the vein refills: the drainage
@@ -211,12 +211,22 @@ impl Hydraulics {
     /// the blood viscosity (mPa·s), `clamp` the return clamp (0..1). Returns the new flow, mL/s.
     #[inline]
     pub fn flow(&mut self, dt: f64, ends: &Ends, clot: f64, visc: f64, clamp: f64) -> f64 {
-        let q_lpm = self.q * 0.06;
-        let d_dc = self.drainage.pressure_drop_mmhg(q_lpm);
-        let d_tube = self.tubing.pressure_drop_mmhg(q_lpm, visc);
-        let d_oxy = self.oxygenator.pressure_drop_mmhg(q_lpm, clot);
-        let d_rc = self.return_cannula.pressure_drop_mmhg(q_lpm);
-        let head = self.pump.head_mmhg(self.rpm, q_lpm);
+        // Each drop as a secant resistance ΔP(q)/q at the present flow (near zero flow, at a
+        // small one), so that the drops enter the update implicitly: a membrane clotted to
+        // thousands of times its clean resistance then slows the flow instead of making it ring
+        // (explicitly, L/R falls below the step).
+        let qs = if self.q.abs() < 1e-3 {
+            1e-3_f64.copysign(self.q)
+        } else {
+            self.q
+        };
+        let qs_lpm = qs * 0.06;
+        let clot = clot.clamp(0.0, crate::oxygenator::MAX_CLOT);
+        let r_dc = (self.drainage.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
+        let r_tube = (self.tubing.pressure_drop_mmhg(qs_lpm, visc) / qs).max(0.0);
+        let r_oxy = (self.oxygenator.pressure_drop_mmhg(qs_lpm, clot) / qs).max(0.0);
+        let r_rc = (self.return_cannula.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
+        let head = self.pump.head_mmhg(self.rpm, self.q * 0.06);
         // The drained vein: entry resistance and the wall-occlusion latch.
         let frac = ends.v_drain / ends.v_collapse.max(1e-6);
         if frac < OCCLUDE_ON {
@@ -235,9 +245,10 @@ impl Hydraulics {
         }
         let r_dk = occlusion_resistance(self.drain_kink);
         let r_rk = occlusion_resistance(self.return_kink) + occlusion_resistance(clamp);
-        let drive = ends.p_drain - ends.p_return + head - d_dc - d_tube - d_oxy - d_rc;
+        let drive = ends.p_drain - ends.p_return + head;
         let k = dt / self.inertance;
-        let mut q = (self.q + k * drive) / (1.0 + k * (r_entry + r_dk + r_rk));
+        let r_total = r_entry + r_dk + r_rk + r_dc + r_tube + r_oxy + r_rc;
+        let mut q = (self.q + k * drive) / (1.0 + k * r_total);
         // Never draw more than the compartment holds above a sliver.
         if q > 0.0 {
             q = q.min((ends.v_drain - 0.02 * ends.v_collapse).max(0.0) / dt);
@@ -248,10 +259,10 @@ impl Hydraulics {
             q = 0.0;
         }
         self.q = q;
-        self.p_drainage = ends.p_drain - (r_entry + r_dk) * q - d_dc - 0.5 * d_tube;
+        self.p_drainage = ends.p_drain - (r_entry + r_dk + r_dc + 0.5 * r_tube) * q;
         self.p_pre_oxy = self.p_drainage + head;
-        self.p_post_oxy = self.p_pre_oxy - d_oxy;
-        self.dp_oxy = d_oxy;
+        self.dp_oxy = r_oxy * q;
+        self.p_post_oxy = self.p_pre_oxy - self.dp_oxy;
         q
     }
 }

@@ -6,18 +6,21 @@
 //! # Heparin
 //!
 //! One compartment of volume Vd = 70 mL/kg (about plasma volume; Hirsh et al. 2001, Chest
-//! 119:64S) with saturable (Michaelis–Menten, cellular/reticuloendothelial) elimination,
-//! which is what makes the apparent half-life grow with dose:
+//! 119:64S) with the two elimination routes Hirsh describes: a rapid saturable one
+//! (Michaelis–Menten, endothelial and reticuloendothelial binding), which is what makes the
+//! apparent half-life grow with dose, and a slower first-order renal one, which keeps a steady
+//! state for any infusion:
 //!
 //! ```text
-//! dC/dt = I/Vd − (Vmax/Vd)·C/(Km + C)        C in U/mL = anti-Xa IU/mL
+//! dC/dt = I/Vd − (Vmax/Vd)·C/(Km + C) − (CL_r/Vd)·C        C in U/mL = anti-Xa IU/mL
 //! ```
 //!
 //! | parameter | value | basis |
 //! |---|---|---|
 //! | Vd | 70 mL/kg | Hirsh 2001 |
-//! | Km | 0.5 U/mL | shape of the dose dependence: half-life 30 → 60 → 150 min after 25 → 100 → 400 U/kg (Hirsh 2001; de Swart et al. 1982, Blood 60:1251), ratios 1 : 2 : 5; the model gives 1 : 2 : 6 |
-//! | Vmax | 0.6 U/kg/min | clearance 0.6 mL/kg/min at anti-Xa 0.5, so that the weight-based maintenance infusion of 18 U/kg/h (Raschke et al. 1993, Ann Intern Med 119:874) holds anti-Xa in 0.3–0.7 |
+//! | Km | 0.5 U/mL | shape of the dose dependence: half-life 30 → 60 → 150 min after 25 → 100 → 400 U/kg (Hirsh 2001; de Swart et al. 1982, Blood 60:1251), ratios 1 : 2 : 5; the model gives 1 : 1.9 : 4.5 (63, 118, 285 min) |
+//! | CL_r | 0.05 mL/kg/min | assumption: a minor share (1/12) of total clearance at therapeutic levels |
+//! | Vmax | 0.55 U/kg/min | total clearance 0.6 mL/kg/min at anti-Xa 0.5, so that the weight-based maintenance infusion of 18 U/kg/h (Raschke et al. 1993, Ann Intern Med 119:874) holds anti-Xa at 0.5, inside 0.3–0.7 |
 //!
 //! The absolute half-lives come out about twice the healthy-volunteer values (patients clear
 //! heparin more slowly than volunteers; an infusion nomogram and volunteer half-lives cannot both
@@ -46,7 +49,7 @@
 //! | coating | uncoated 1, heparin-bonded 0.5, long-acting 0.2 | assumption ordering the surfaces as circuit.md asks |
 //! | heparin | 1/(1 + aXa/0.085) | with heparin-bonded at aXa 0.5: change-out in about 3 weeks ("weeks") |
 //! | flow | 1 + 9/(1 + (Q/1 L/min)⁴) | about 1 above 2 L/min, 5.5× at 1 L/min, 10× at stasis: flow below 1–1.5 L/min raises thrombosis risk (circuit.md) |
-//! | site | oxygenator 1, pump head 0.3 | pump-head thrombosis is rarer than oxygenator thrombosis [M] |
+//! | site | oxygenator 1, pump head 0.3 | pump-head thrombosis is rarer than oxygenator thrombosis \[M\] |
 //! | ε | 0.001 | seed of adsorbed protein and platelets |
 //!
 //! Not modelled: antithrombin, heparin resistance, HIT, platelet count, fibrinolysis, bleeding.
@@ -85,8 +88,10 @@ impl Coating {
 pub const HEPARIN_VD_ML_KG: f64 = 70.0;
 /// Michaelis constant of the saturable elimination, U/mL.
 pub const HEPARIN_KM_U_ML: f64 = 0.5;
-/// Maximal elimination rate, U/kg/min.
-pub const HEPARIN_VMAX_U_KG_MIN: f64 = 0.6;
+/// Maximal rate of the saturable elimination, U/kg/min.
+pub const HEPARIN_VMAX_U_KG_MIN: f64 = 0.55;
+/// First-order (renal) clearance, mL/kg/min.
+pub const HEPARIN_RENAL_CL_ML_KG_MIN: f64 = 0.05;
 /// Baseline ACT without heparin, s.
 pub const ACT_BASELINE_S: f64 = 120.0;
 
@@ -151,6 +156,7 @@ impl Heparin {
         let vd = self.vd_ml();
         let input = self.infusion_u_h / 60.0 / vd; // U/mL/min
         let vmax = HEPARIN_VMAX_U_KG_MIN * self.weight_kg / vd; // U/mL/min
+        let kr = HEPARIN_RENAL_CL_ML_KG_MIN * self.weight_kg / vd; // 1/min
         let km = HEPARIN_KM_U_ML;
         let mut c = if self.conc_u_ml.is_finite() {
             self.conc_u_ml.max(0.0)
@@ -158,10 +164,12 @@ impl Heparin {
             0.0
         };
         for _ in 0..n {
-            // c' (Km + c') = (c + h·I)(Km + c') − h·Vmax·c'
+            // c'(Km + c')(1 + h·kr) = (c + h·I)(Km + c') − h·Vmax·c': a quadratic with one
+            // non-negative root.
             let a = c + h * input;
-            let b = km - a + h * vmax;
-            c = 0.5 * (-b + (b * b + 4.0 * a * km).sqrt());
+            let q2 = 1.0 + h * kr;
+            let q1 = km * q2 - a + h * vmax;
+            c = (-q1 + (q1 * q1 + 4.0 * q2 * a * km).sqrt()) / (2.0 * q2);
         }
         self.conc_u_ml = c.max(0.0);
     }
@@ -309,6 +317,18 @@ mod tests {
         h.set_infusion(0.0);
         h.step(12.0 * 3600.0);
         assert!(h.anti_xa_iu_ml() < 0.05 && h.act_s() < 150.0);
+    }
+
+    #[test]
+    fn any_infusion_has_a_steady_state() {
+        // 60 U/kg/h exceeds the saturable route's capacity; the renal route still bounds it.
+        let mut h = Heparin::new(80.0);
+        h.set_infusion(60.0 * 80.0);
+        h.step(20.0 * 86_400.0);
+        let a = h.anti_xa_iu_ml();
+        h.step(86_400.0);
+        assert!((h.anti_xa_iu_ml() - a).abs() < 0.01 * a, "{a}");
+        assert!(a.is_finite() && a < 100.0);
     }
 
     #[test]

@@ -32,12 +32,12 @@
 //! # Clearance by the body ([`PlasmaFreeHb`])
 //!
 //! Released Hb binds haptoglobin at once (up to the remaining binding capacity); the Hp–Hb
-//! complex is cleared by CD163 macrophages with a half-life of 10–30 min [M] (20 min used);
+//! complex is cleared by CD163 macrophages with a half-life of 10–30 min \[M\] (20 min used);
 //! Hb beyond the capacity stays unbound and is cleared slowly (tissue deposition, renal,
-//! hemopexin), half-life 2 h used [M: rat free Hb ~1 h, D'Agnillo & Chang 1998; human
-//! clearance after cardiopulmonary bypass slower and saturable]; haptoglobin binding capacity
-//! (normal plasma Hp 30–200 mg/dL, about 100 mg Hb/dL [M]) recovers by synthesis with a
-//! 4-day time constant [M]. Measured plasma free Hb is bound plus unbound (spectrophotometry
+//! hemopexin), half-life 2 h used \[M: rat free Hb ~1 h, D'Agnillo & Chang 1998; human
+//! clearance after cardiopulmonary bypass slower and saturable\]; haptoglobin binding capacity
+//! (normal plasma Hp 30–200 mg/dL, about 100 mg Hb/dL \[M\]) recovers by synthesis with a
+//! 4-day time constant \[M\]. Measured plasma free Hb is bound plus unbound (spectrophotometry
 //! sees both).
 use crate::pump::PumpModel;
 
@@ -224,7 +224,7 @@ pub fn nih_from_release(release_mg_s: f64, q_lpm: f64) -> f64 {
 }
 
 /// ASTM F1841 normalized index of hemolysis, g/100 L:
-/// NIH = ΔfHb [g/L] · V [L] · (100 − Hct)/100 · 100 / (Q [L/min] · T [min]).
+/// NIH = ΔfHb (g/L) · V (L) · (100 − Hct)/100 · 100 / (Q (L/min) · T (min)).
 /// Returns `None` for a non-positive flow or duration or a haematocrit outside 0–100 %.
 pub fn nih_astm(
     delta_fhb_g_l: f64,
@@ -246,13 +246,13 @@ pub fn nih_astm(
     Some(delta_fhb_g_l * volume_l * (100.0 - hct_pct) / 100.0 * 100.0 / (q_lpm * t_min))
 }
 
-/// Half-life of the haptoglobin–haemoglobin complex in plasma, s (10–30 min [M]).
+/// Half-life of the haptoglobin–haemoglobin complex in plasma, s (10–30 min \[M\]).
 pub const HP_HB_HALF_LIFE_S: f64 = 20.0 * 60.0;
 /// Half-life of unbound plasma haemoglobin, s (module docs).
 pub const FREE_HB_HALF_LIFE_S: f64 = 2.0 * 3600.0;
-/// Normal haptoglobin binding capacity, mg Hb per dL plasma [M].
+/// Normal haptoglobin binding capacity, mg Hb per dL plasma \[M\].
 pub const HP_CAPACITY_MG_DL: f64 = 100.0;
-/// Time constant of haptoglobin recovery by synthesis, s [M].
+/// Time constant of haptoglobin recovery by synthesis, s \[M\].
 pub const HP_RECOVERY_TAU_S: f64 = 4.0 * 86_400.0;
 
 /// Plasma free haemoglobin pool of the patient.

@@ -99,3 +99,27 @@ impl Lungs {
         (up_o2, out_co2)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At steady state the compartment reproduces the alveolar ventilation equation,
+    /// PACO2 = 0.863·VCO2/VA (West), and PAO2 = PIO2 − 0.863·VO2/VA for equal inspired and
+    /// expired volumes.
+    #[test]
+    fn steady_state_matches_the_alveolar_equations() {
+        let mut l = Lungs::new(75.0, 100.0, 40.0);
+        let (vo2, vco2, va) = (250.0, 200.0, 4.3);
+        let dt = 0.04;
+        for _ in 0..(600.0 / dt) as usize {
+            l.ventilate(dt, va, 0.21);
+            l.o2_ml -= vo2 / 60.0 * dt;
+            l.co2_ml += vco2 / 60.0 * dt;
+        }
+        let paco2 = 0.863 * vco2 / va;
+        let pao2 = 0.21 * (P_BAR_MMHG - P_H2O_MMHG) - 0.863 * vo2 / va;
+        assert!((l.paco2() - paco2).abs() < 0.5, "{} vs {paco2}", l.paco2());
+        assert!((l.pao2() - pao2).abs() < 0.5, "{} vs {pao2}", l.pao2());
+    }
+}

@@ -5,7 +5,7 @@
 //! `tests/presets.rs` against the normal ranges of `shared/references/patient.md`.
 //!
 //! - `adult-healthy`: normal resting adult, no circuit.
-//! - `ards-severe`: severe ARDS, a candidate for VV femoro-jugular support: most of the
+//! - `ards-severe`: severe ARDS, a candidate for VV femoro-jugular support: half of the
 //!   pulmonary blood flow shunted past unventilated alveoli, hypoxaemic on FiO2 1.0, hypercapnic
 //!   under lung-protective ventilation.
 //! - `cardiogenic-shock`: a failing left ventricle, a candidate for femoral VA support: low
@@ -84,7 +84,7 @@ pub fn ards_patient() -> PatientParams {
         fio2: 1.0,
         // Shunt fractions of 50–70 % and beyond in the most severe ARDS (Dantzker 1979, Am Rev
         // Respir Dis 120:1039) [M].
-        shunt_fraction: 0.65,
+        shunt_fraction: 0.5,
         ..healthy_patient()
     }
 }
@@ -203,8 +203,9 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
 /// flow (Tonna 2021 \[M\]: VV 60–80, VA 50–75 mL/kg/min); sweep started below the 1:1 ratio
 /// ELSO suggests, because ELSO then titrates it to PaCO2 and the presets' patients become
 /// hypocapnic at 1:1 (after an hour the `ards-severe` patient is near PaCO2 32 mmHg at 2 L/min
-/// on VV, and the `cardiogenic-shock` patient, who still ventilates normally, near 32 at 1 L/min
-/// on VA); FdO2 1.0 for VV; for VA 0.8, which gives the post-oxygenator PO2 near 150 mmHg ELSO aims at
+/// on VV; on VA 1.5 L/min sits between the `cardiogenic-shock` patient, who still ventilates
+/// through perfused lungs, and the central `va-central-postcardiotomy` patient, whose lungs get
+/// almost no flow); FdO2 1.0 for VV; for VA 0.8, which gives the post-oxygenator PO2 near 150 mmHg ELSO aims at
 /// (patient.md \[P\]); heater at 37 °C.
 pub fn default_actuation(config: &TwinConfig) -> Actuation {
     match config.circuit.configuration {
@@ -225,7 +226,7 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
         Configuration::VaFemoral | Configuration::VaCentral => Actuation {
             pump_rpm: 3600.0,
             return_clamp: 0.0,
-            sweep_lpm: 1.0,
+            sweep_lpm: 1.5,
             fdo2: 0.8,
             heater_c: 37.0,
         },

@@ -24,9 +24,9 @@
 //! Not modelled: motor dynamics and inertia (the twin ramps speed), cavitation, heating.
 
 /// Overall (shaft to fluid) efficiency at the design point, fraction. An assumption within the
-/// 20–30 % range usual for small centrifugal blood pumps [M]; it only sets the scale of power.
+/// 20–30 % range usual for small centrifugal blood pumps \[M\]; it only sets the scale of power.
 pub const DESIGN_EFFICIENCY: f64 = 0.25;
-/// Internal hydraulic efficiency of the impeller work, fraction [M].
+/// Internal hydraulic efficiency of the impeller work, fraction \[M\].
 pub const HYDRAULIC_EFFICIENCY: f64 = 0.7;
 
 /// W per (mmHg·L/min).
@@ -151,7 +151,7 @@ impl PumpModel {
     }
 
     /// Rotaflow-class fit (Boes 2019 / ECLIPSE). Priming 32 mL and 5000 rpm maximum are the
-    /// Maquet Rotaflow specifications [M]; design point 3000 rpm, 5 L/min (circuit.md: clinical
+    /// Maquet Rotaflow specifications \[M\]; design point 3000 rpm, 5 L/min (circuit.md: clinical
     /// region 3000–4000 rpm).
     pub fn rotaflow() -> Self {
         // Passes `custom`'s checks (tested in `builtins_pass_validation`).
@@ -166,7 +166,7 @@ impl PumpModel {
     }
 
     /// DP3-class fit (Boes 2019 / ECLIPSE). Priming 16 mL and 10 000 rpm maximum are the
-    /// Medos/Xenios DP3 specifications [M]; design point 6000 rpm, 5 L/min (about 190 mmHg).
+    /// Medos/Xenios DP3 specifications \[M\]; design point 6000 rpm, 5 L/min (about 190 mmHg).
     pub fn dp3() -> Self {
         Self::build(
             "dp3",

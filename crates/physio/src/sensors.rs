@@ -112,7 +112,7 @@ impl Channel {
     }
 
     /// Properties of the channel. The σ values are about half the accuracy class a maker
-    /// states for the sensor type [M], so that ±2σ spans the stated accuracy:
+    /// states for the sensor type \[M\], so that ±2σ spans the stated accuracy:
     ///
     /// | channel | σ | rate | basis |
     /// |---|---|---|---|

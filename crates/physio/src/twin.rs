@@ -676,7 +676,7 @@ impl Twin {
         }
         o2[cv::PCAP] = cap.o2_ml_dl;
         co2[cv::PCAP] = cap.co2_ml_dl;
-        let gases = transport::Gases::new(&circ.v, &o2, &co2);
+        let gases = transport::Gases::new(&circ.v, &o2, &co2, p.shunt_fraction, (cv_o2, cv_co2));
         let lungs = lungs::Lungs::new(p.weight_kg, pao2, paco2);
         let heparin = Heparin::new(p.weight_kg);
         let obs = Observation {
@@ -838,8 +838,7 @@ impl Twin {
         if self.with_circuit && self.air_rate_ml_min > 0.0 {
             self.gases.air[cv::CDR] += self.air_rate_ml_min / 60.0 * dtg;
         }
-        let shunt = self.params.shunt_fraction;
-        self.air_to_patient_ml += self.gases.advect(&mut self.circ, self.with_circuit, shunt);
+        self.air_to_patient_ml += self.gases.advect(&mut self.circ, self.with_circuit);
         let g = &mut self.gases;
         // Continuous bleeding from the lower body's veins (the largest reservoir).
         if self.bleeding_ml_min > 0.0 {
@@ -1164,6 +1163,7 @@ impl Twin {
             PatientParam::Temperature => p.temp_c = x,
         }
         p.validate()?;
+        self.gases.set_shunt(p.shunt_fraction);
         self.circ.lv.ees = p.lv_emax_mmhg_ml;
         self.circ.rv.ees = p.rv_emax_mmhg_ml;
         self.circ.set_resistances(p.svr_mmhg_s_ml, p.pvr_mmhg_s_ml);
@@ -1255,6 +1255,10 @@ impl Twin {
 
     /// O2 saturation-relevant contents (mL/dL) of compartment `i`: (O2, CO2).
     pub fn contents(&self, i: usize) -> (f64, f64) {
-        (self.gases.o2_content(i), self.gases.co2_content(i))
+        if i == cv::PCAP {
+            self.gases.capillary_contents()
+        } else {
+            (self.gases.o2_content(i), self.gases.co2_content(i))
+        }
     }
 }

@@ -160,7 +160,10 @@ fn trace() {
 #[test]
 #[ignore]
 fn print_recirculation() {
-    for cfg in [Configuration::VvFemoroJugular, Configuration::VvFemoroFemoral] {
+    for cfg in [
+        Configuration::VvFemoroJugular,
+        Configuration::VvFemoroFemoral,
+    ] {
         for rpm in [2000.0, 2500.0, 3000.0, 3500.0, 4000.0] {
             let mut c = preset("ards-severe").unwrap();
             c.circuit = physio::presets::circuit_for(cfg);
@@ -168,7 +171,56 @@ fn print_recirculation() {
             act.pump_rpm = rpm;
             let mut t = Twin::new(&c).unwrap();
             let o = mean_obs(&mut t, &act, 90.0);
-            eprintln!("{cfg:?} {rpm}: Q {:.2} CO {:.2} R {:.2} SaO2 {:.3} pre {:.3} post {:.3} Sv {:.3}", o.circuit_flow_lpm, o.cardiac_output_lpm, o.recirculation_fraction, o.art_upper.so2, o.pre_oxy.so2, o.post_oxy.so2, o.venous_return_so2);
+            eprintln!(
+                "{cfg:?} {rpm}: Q {:.2} CO {:.2} R {:.2} SaO2 {:.3} pre {:.3} post {:.3} Sv {:.3}",
+                o.circuit_flow_lpm,
+                o.cardiac_output_lpm,
+                o.recirculation_fraction,
+                o.art_upper.so2,
+                o.pre_oxy.so2,
+                o.post_oxy.so2,
+                o.venous_return_so2
+            );
         }
+    }
+}
+
+#[test]
+#[ignore]
+fn print_messai() {
+    for rpm in [2200.0, 2800.0, 3400.0, 4000.0] {
+        let mut c = preset("ards-severe").unwrap();
+        c.patient.shunt_fraction = 1.0;
+        let mut act = default_actuation(&c);
+        act.pump_rpm = rpm;
+        let mut t = Twin::new(&c).unwrap();
+        let o = mean_obs(&mut t, &act, 240.0);
+        let ef = (1.0 - o.recirculation_fraction) * o.circuit_flow_lpm;
+        let r = (ef / o.cardiac_output_lpm).min(1.0);
+        let pred = r * o.post_oxy.so2 + (1.0 - r) * o.venous_return_so2;
+        eprintln!(
+            "{rpm}: Q {:.2} CO {:.2} R {:.2} EF/CO {:.2} SaO2 {:.3} Messai {:.3}",
+            o.circuit_flow_lpm,
+            o.cardiac_output_lpm,
+            o.recirculation_fraction,
+            r,
+            o.art_upper.so2,
+            pred
+        );
+        for i in [0usize, 2, 3, 4, 7, 11, 12, 13, 14, 15, 16, 17, 19] {
+            let (o2, co2) = t.contents(i);
+            eprint!("{}:{:.1}/{:.0} ", physio::circulation::NAMES[i], o2, co2);
+        }
+        let f = t.flows();
+        eprintln!(
+            "\n  flows IVCI->IVCJ {:.2} LBT->IVCI {:.2} UBT->SVC {:.2} ECMO {:.2} pre {:.3} post {:.3} Sv {:.3}",
+            f[17] * 0.06,
+            f[16] * 0.06,
+            f[11] * 0.06,
+            f[19] * 0.06,
+            o.pre_oxy.so2,
+            o.post_oxy.so2,
+            o.venous_return_so2
+        );
     }
 }

@@ -36,8 +36,9 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
         (0.5..10.0f64, 0.0..30.0f64, 0.21..1.0f64, 0.0..1.0f64),
         (0usize..5, 0.0..5000.0f64, 0.0..15.0f64, 0.21..1.0f64),
         (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
+        (0.0..1.0f64,),
     )
-        .prop_map(|(a, b, c, d, e)| {
+        .prop_map(|(a, b, c, d, e, f)| {
             let mut p = healthy_patient();
             p.weight_kg = a.0;
             p.heart_rate_bpm = a.1;
@@ -61,7 +62,8 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             };
             let act = Actuation {
                 pump_rpm: d.1,
-                return_clamp: 0.0,
+                // Mostly open, sometimes partly or fully clamped.
+                return_clamp: if f.0 < 0.7 { 0.0 } else { (f.0 - 0.7) / 0.3 },
                 sweep_lpm: d.2,
                 fdo2: d.3,
                 heater_c: e.2,
@@ -74,8 +76,10 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_nan_no_runaway((config, act) in arb_config()) {
+    fn no_nan_no_runaway((config, act) in arb_config(), kink in 0.0..1.0f64, clot in 0.0..0.98f64) {
         let mut t = Twin::new(&config).unwrap();
+        t.apply(&physio::Event::DrainageKink(kink * kink)).unwrap();
+        t.apply(&physio::Event::OxygenatorClot(clot * clot)).unwrap();
         let v0 = t.totals().volume_ml;
         for _ in 0..30 {
             run(&mut t, &act, 1.0);

@@ -307,3 +307,88 @@ impl SensorLayer {
         frame.ui_heartbeat_ms = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use physio::Twin;
+    use physio::presets::preset;
+
+    fn observation() -> Observation {
+        let cfg = preset("ards-severe").unwrap();
+        let mut t = Twin::new(&cfg).unwrap();
+        let act = physio::presets::default_actuation(&cfg);
+        for _ in 0..2000 {
+            t.step(&act);
+        }
+        t.observe()
+    }
+
+    #[test]
+    fn suite_readings_in_controller_units_with_derived_delta_p() {
+        let o = observation();
+        let mut layer = SensorLayer::new(3);
+        let mut f = SensorFrame::MISSING;
+        layer.sample(4000, &o, &mut f);
+        for ch in Channel::ALL {
+            let r = f.reading(ch);
+            assert!(r.valid && r.t_ms == 4000, "{ch:?}");
+            let tol = match ch {
+                Channel::PreOxySo2
+                | Channel::PostOxySo2
+                | Channel::SaO2Upper
+                | Channel::SaO2Lower => 8.0,
+                Channel::PostOxyPo2 => 40.0,
+                Channel::DeltaP => 12.0,
+                Channel::Flow => 0.3,
+                _ => 8.0,
+            };
+            assert!(
+                (r.value - truth(&o, ch)).abs() <= tol,
+                "{ch:?}: {} vs {}",
+                r.value,
+                truth(&o, ch)
+            );
+        }
+        // Saturations in %.
+        assert!(f.so2_post.value > 1.5);
+        assert!((f.delta_p.value - (f.p_pre_oxy.value - f.p_post_oxy.value)).abs() < 1e-3);
+        assert!(f.bubble.valid && f.mains_power.valid && f.mains_power.value);
+    }
+
+    #[test]
+    fn faults_reach_the_frame() {
+        let o = observation();
+        for mut layer in [SensorLayer::new(3), SensorLayer::ideal()] {
+            let mut f = SensorFrame::MISSING;
+            layer
+                .set_fault(Channel::Flow, ChannelFault::Dropout)
+                .unwrap();
+            layer
+                .set_fault(Channel::PostOxySo2, ChannelFault::Offset(-10.0))
+                .unwrap();
+            layer
+                .set_fault(Channel::PumpSpeed, ChannelFault::Gain(0.5))
+                .unwrap();
+            layer.set_bubble_fault(true);
+            layer.sample(4000, &o, &mut f);
+            assert!(!f.flow.valid);
+            assert!((f.so2_post.value - (truth(&o, Channel::PostOxySo2) - 10.0)).abs() < 4.0);
+            assert!((f.pump_speed.value - 0.5 * truth(&o, Channel::PumpSpeed)).abs() < 20.0);
+            assert!(!f.bubble.valid);
+            layer.set_fault(Channel::Flow, ChannelFault::None).unwrap();
+            layer.sample(4100, &o, &mut f);
+            assert!(f.flow.valid);
+            assert!(
+                layer
+                    .set_fault(Channel::Flow, ChannelFault::Offset(f32::NAN))
+                    .is_err()
+            );
+        }
+        let mut suite = SensorLayer::new(1);
+        let e = suite
+            .set_fault(Channel::DeltaP, ChannelFault::Stuck)
+            .unwrap_err();
+        assert!(e.to_string().contains("derived"), "{e}");
+    }
+}

@@ -537,3 +537,131 @@ fn sen_no_false_technical_alarms_on_a_stable_run() {
     );
     assert!(s.output().status.faulty_channels.is_empty());
 }
+
+/// INT-4, MON-9: the pump fails on femoral VA and coasts down (τ 2 s): the return line is
+/// clamped within 1.2 s, before the impeller slows below the speed that holds off arterial
+/// pressure, so that the arterial pressure cannot run the circuit backwards; the
+/// clamp opens again once the pump turns.
+#[test]
+fn int4_mon9_va_pump_failure_clamps_against_backflow() {
+    let mut s = start("cardiogenic-shock", 3600.0, 3.0, 20.0);
+    s.event(&Event::PumpFailure(true)).unwrap();
+    let clamp = until(&mut s, 1.2, |s| s.output().actuators.return_clamp_closed);
+    assert!(clamp.is_some(), "clamped within 1.2 s");
+    let alarm = until(&mut s, 2.0, |s| signalled(s, AlarmId::PumpStopped));
+    assert!(alarm.is_some(), "pump-stopped alarm");
+    let m = mean_flow(&mut s, 10.0);
+    assert!(m > -0.1, "no backflow through the failed pump: {m:.3}");
+    s.event(&Event::PumpFailure(false)).unwrap();
+    let open = until(&mut s, 10.0, |s| !s.output().actuators.return_clamp_closed);
+    assert!(open.is_some(), "clamp opens when the pump turns again");
+    s.run_for(10.0);
+    assert!(s.observation().circuit_flow_lpm > 2.0);
+}
+
+/// MON-8 over the battery's life: on battery (2 h endurance in the twin) the low-battery alarm
+/// comes at half charge, the critical one near empty, both before the pump stops, which then
+/// raises the pump-stopped alarm.
+#[test]
+fn mon8_battery_depletion_alarms_before_the_pump_stops() {
+    let mut s = start("ards-severe", 3200.0, 4.0, 10.0);
+    s.event(&Event::PowerLoss(true)).unwrap();
+    let (mut low, mut critical, mut stopped) = (None, None, None);
+    for minute in 1..=150 {
+        s.run_for(60.0);
+        let o = &s.output().alarms.signalled;
+        if low.is_none() && o.contains(AlarmId::BatteryLow) {
+            low = Some(minute);
+        }
+        if critical.is_none() && o.contains(AlarmId::BatteryCritical) {
+            critical = Some(minute);
+        }
+        if stopped.is_none() && s.observation().pump_speed_rpm < 500.0 {
+            stopped = Some(minute);
+        }
+        if stopped.is_some() && s.output().alarms.signalled.contains(AlarmId::PumpStopped) {
+            break;
+        }
+    }
+    eprintln!(
+        "battery: low at {low:?} min, critical at {critical:?} min, pump stopped at {stopped:?} min"
+    );
+    let (low, critical, stopped) = (low.unwrap(), critical.unwrap(), stopped.unwrap());
+    assert!(low < critical && critical < stopped);
+    assert!(stopped - critical >= 5, "at least 5 minutes' warning");
+    assert!(signalled(&s, AlarmId::PumpStopped));
+    assert!(signalled(&s, AlarmId::MainsPowerLost));
+}
+
+/// MON-10: femoral VA with the native lungs failing (shunt 90 %): the heart ejects
+/// deoxygenated blood to the upper body while the femoral saturation stays high
+/// (differential hypoxia); the upper-body alarm comes, and the lower-body reading alone would
+/// have missed it.
+#[test]
+fn mon10_differential_hypoxia_in_va() {
+    let mut s = start("cardiogenic-shock", 3600.0, 3.5, 150.0);
+    assert!(!signalled(&s, AlarmId::SaO2UpperLow));
+    s.event(&Event::SetPatient(PatientParam::ShuntFraction, 0.9))
+        .unwrap();
+    let t = until(&mut s, 300.0, |s| signalled(s, AlarmId::SaO2UpperLow));
+    let o = s.observation();
+    eprintln!(
+        "differential hypoxia: alarm after {t:?} s, SaO2 upper {:.1} %, lower {:.1} %",
+        o.art_upper.so2 * 100.0,
+        o.art_lower.so2 * 100.0
+    );
+    assert!(t.is_some());
+    assert!(
+        o.art_lower.so2 > o.art_upper.so2 + 0.05,
+        "lower body better oxygenated"
+    );
+}
+
+/// INT-1 in flow mode: a hypovolaemic patient asked for more flow than the veins give. The
+/// flow loop must not fight the suction intervention (anti-windup): suction is relieved, the
+/// speed settles, and the episodes stay few.
+#[test]
+fn int1_suction_in_flow_mode_does_not_wind_up() {
+    let cfg = preset("hypovolaemia").unwrap();
+    let mut s = Sil::new(&cfg).unwrap();
+    s.command(Command::SetRpmTarget(3000.0));
+    s.command(Command::SetSweep(4.0));
+    s.command(Command::SetMode(Mode::Rpm));
+    s.run_for(10.0);
+    s.command(Command::SetFlowTarget(7.5));
+    s.command(Command::SetMode(Mode::Flow));
+    let engaged = until(&mut s, 60.0, |s| {
+        s.output().status.suction_reduction_rpm > 0.0
+    });
+    assert!(
+        engaged.is_some(),
+        "7.5 L/min is beyond this patient's venous return"
+    );
+    let seq0 = s.controller().alarm_log().next_seq();
+    let mut speeds = Vec::new();
+    let mut sucking = 0;
+    for _ in 0..(10 * 60 * 10) {
+        s.run_for(0.1);
+        speeds.push(s.output().actuators.pump_rpm);
+        if s.observation().p_drainage_mmhg < -150.0 {
+            sucking += 1;
+        }
+    }
+    let raised = s
+        .controller()
+        .alarm_log()
+        .since(seq0)
+        .filter(|e| e.alarm == AlarmId::Suction && e.event == LogEvent::Raised)
+        .count();
+    let last = &speeds[speeds.len() / 2..];
+    let (lo, hi) = last
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    eprintln!(
+        "flow-mode suction: {raised} episodes, speed {lo}..{hi} in the last 5 min, deep suction {sucking} of 6000 samples"
+    );
+    assert!(raised <= 3, "{raised} suction episodes");
+    assert!(hi - lo <= 300.0, "speed swings {lo}..{hi}");
+    assert!(sucking < 300, "deep suction {sucking} of 6000 samples");
+    assert_eq!(s.output().mode, Mode::Flow);
+}

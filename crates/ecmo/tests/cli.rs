@@ -1,0 +1,133 @@
+//! End-to-end tests of the `ecmo` binary: the built executable, run as a user would.
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn ecmo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ecmo")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecmo-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// The validation suite passes and prints its table.
+#[test]
+fn validate_passes() {
+    let out = ecmo(&["validate"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("case") && stdout.contains("source") && stdout.contains("tolerance"),
+        "{stdout}"
+    );
+    assert!(
+        out.status.success(),
+        "ecmo validate failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+#[test]
+fn sim_json_summary() {
+    let out = ecmo(&["sim", "examples/experiments/healthy.toml", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let fin = &v["windows"]["final"];
+    assert_eq!(fin["start_s"], 540.0);
+    assert_eq!(fin["end_s"], 600.0);
+    let map = fin["mean"]["map_mmhg"].as_f64().expect("MAP mean");
+    assert!((40.0..150.0).contains(&map), "MAP {map}");
+    assert_eq!(v["units"]["circuit_flow_lpm"], "L/min");
+}
+
+#[test]
+fn sim_table_and_csv() {
+    let csv = temp("kink.csv");
+    let out = ecmo(&[
+        "sim",
+        "examples/experiments/vv-return-kink.toml",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for w in ["final [540-600 s]", "kinked [310-330 s]", "p_post_oxy_mmhg"] {
+        assert!(stdout.contains(w), "table lacks {w}:\n{stdout}");
+    }
+    let data = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = data.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time_s,circuit_flow_lpm,pump_speed_rpm,p_drainage_mmhg,p_pre_oxy_mmhg,p_post_oxy_mmhg,delta_p_oxy_mmhg,art_upper_so2,plasma_fhb_mg_dl"
+    );
+    // 600 s at 0.1 s from t = 0: 6001 rows.
+    assert_eq!(lines.count(), 6001);
+}
+
+#[test]
+fn sim_bad_file_names_the_field() {
+    let bad = temp("bad.toml");
+    std::fs::write(
+        &bad,
+        "preset = \"ards-severe\"\nduration_s = 60\n[[timeline]]\nat = 5\nevent = { kind = \"return_kink\", severity = 2 }\n",
+    )
+    .unwrap();
+    let out = ecmo(&["sim", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("timeline[0].event.severity") && err.contains("0..=1"),
+        "{err}"
+    );
+
+    std::fs::write(&bad, "preset = \"nobody\"\nduration_s = 60\n").unwrap();
+    let out = ecmo(&["sim", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`preset`")
+            && err.contains("unknown preset `nobody`")
+            && err.contains("ards-severe"),
+        "{err}"
+    );
+
+    let out = ecmo(&["sim", "no/such/file.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read"));
+}
+
+#[test]
+fn presets_are_listed() {
+    let out = ecmo(&["presets"]);
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    for p in ["adult-healthy", "ards-severe", "cardiogenic-shock"] {
+        assert!(s.contains(p), "{s}");
+    }
+}
+
+/// The bench runs end to end on a short run; its figures are for `--release`.
+#[test]
+fn bench_sim_runs() {
+    let out = ecmo(&["bench-sim", "--seconds", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("size_of::<Twin>()") && s.contains("x real time"),
+        "{s}"
+    );
+}

@@ -1,0 +1,139 @@
+//! The twin's speed: simulated seconds per wall-clock second on one core and on all cores, and
+//! the size of one patient instance.
+//!
+//! The loop is what a console or a batch study does: step at the twin's fixed step with fixed
+//! settings and observe once per simulated second. Timing uses `std::time::Instant`, which is
+//! why this lives here and not in `physio` (no clocks there).
+use crate::Error;
+use crate::format::Experiment;
+use physio::{Actuation, Twin, TwinConfig};
+use std::time::Instant;
+
+/// Adult VV case: severe ARDS, femoro-jugular, 3500 rpm, sweep 5 L/min.
+pub const VV_CASE: &str = r#"
+name = "bench: adult VV, severe ARDS"
+preset = "ards-severe"
+duration_s = 60
+[circuit]
+configuration = "vv-femoro-jugular"
+[settings]
+pump_rpm = 3500
+sweep_lpm = 5
+fdo2 = 1.0
+"#;
+
+/// Adult VA case: cardiogenic shock, femoral, 3200 rpm, sweep 4 L/min.
+pub const VA_CASE: &str = r#"
+name = "bench: adult VA, cardiogenic shock"
+preset = "cardiogenic-shock"
+duration_s = 60
+[circuit]
+configuration = "va-femoral"
+[settings]
+pump_rpm = 3200
+sweep_lpm = 4
+fdo2 = 1.0
+"#;
+
+/// One timing.
+#[derive(Clone, Debug)]
+pub struct Speed {
+    pub name: String,
+    pub instances: usize,
+    pub threads: usize,
+    pub simulated_s: f64,
+    pub wall_s: f64,
+}
+
+impl Speed {
+    /// Simulated seconds per wall-clock second (all instances together).
+    pub fn ratio(&self) -> f64 {
+        self.simulated_s / self.wall_s
+    }
+}
+
+fn prepare(text: &str) -> Result<(TwinConfig, Actuation), Error> {
+    Experiment::from_toml(text)?.twin_config()
+}
+
+/// Step one twin for `seconds` of simulated time; returns a checksum so the work is not
+/// optimised away.
+fn drive(cfg: &TwinConfig, act: &Actuation, seconds: f64) -> Result<f64, Error> {
+    let mut twin = Twin::new(cfg).map_err(|e| Error::new(e.field, e.message))?;
+    let steps_per_s = (1.0 / Twin::DT_S).round() as u64;
+    let whole = seconds.ceil() as u64;
+    let mut acc = 0.0;
+    for _ in 0..whole {
+        for _ in 0..steps_per_s {
+            twin.step(act);
+        }
+        let o = twin.observe();
+        acc += std::hint::black_box(o.circuit_flow_lpm + o.map_mmhg);
+    }
+    Ok(acc)
+}
+
+/// Single-core speed of one experiment text over `seconds` of simulated time.
+pub fn single(text: &str, seconds: f64) -> Result<Speed, Error> {
+    let exp = Experiment::from_toml(text)?;
+    let (cfg, act) = exp.twin_config()?;
+    // One simulated second first, so page faults and cold caches are not timed.
+    drive(&cfg, &act, 1.0)?;
+    let t0 = Instant::now();
+    let acc = drive(&cfg, &act, seconds)?;
+    let wall = t0.elapsed().as_secs_f64();
+    std::hint::black_box(acc);
+    Ok(Speed {
+        name: exp.name.unwrap_or_default(),
+        instances: 1,
+        threads: 1,
+        simulated_s: seconds.ceil(),
+        wall_s: wall,
+    })
+}
+
+/// Throughput of `threads` threads, each running `per_thread` patients one after another,
+/// alternating the VV and VA cases, `seconds` each.
+pub fn batch(threads: usize, per_thread: usize, seconds: f64) -> Result<Speed, Error> {
+    let vv = prepare(VV_CASE)?;
+    let va = prepare(VA_CASE)?;
+    let t0 = Instant::now();
+    let results: Vec<Result<f64, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (vv, va) = (&vv, &va);
+                s.spawn(move || {
+                    let mut acc = 0.0;
+                    for i in 0..per_thread {
+                        let (cfg, act) = if (t + i) % 2 == 0 { vv } else { va };
+                        acc += drive(cfg, act, seconds)?;
+                    }
+                    Ok(acc)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::new("", "a bench thread panicked")))
+            })
+            .collect()
+    });
+    let wall = t0.elapsed().as_secs_f64();
+    for r in results {
+        std::hint::black_box(r?);
+    }
+    Ok(Speed {
+        name: "batch: VV and VA alternating".into(),
+        instances: threads * per_thread,
+        threads,
+        simulated_s: (threads * per_thread) as f64 * seconds.ceil(),
+        wall_s: wall,
+    })
+}
+
+/// Bytes of one patient-and-circuit instance (`Twin` holds no heap data of its own size).
+pub fn twin_size() -> usize {
+    std::mem::size_of::<Twin>()
+}

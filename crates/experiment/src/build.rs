@@ -1,0 +1,126 @@
+//! From a parsed experiment to the twin's configuration: the preset (or a complete patient),
+//! then the file's overrides on top.
+use crate::error::Error;
+use crate::format::Experiment;
+use crate::params;
+use crate::run::{Summary, apply_settings, run_config};
+use physio::cannula::{Cannula, CannulaRole, Tubing};
+use physio::oxygenator::OxygenatorModel;
+use physio::presets;
+use physio::pump::PumpModel;
+use physio::{Actuation, TwinConfig};
+use std::io::Write;
+
+/// The preset whose circuit and settings stand in when a file names no preset.
+pub const BASE_PRESET: &str = "adult-healthy";
+
+impl Experiment {
+    /// The twin configuration and initial actuation this experiment starts from.
+    pub fn twin_config(&self) -> Result<(TwinConfig, Actuation), Error> {
+        let mut cfg: TwinConfig = match &self.preset {
+            Some(name) => presets::preset(name).ok_or_else(|| {
+                Error::new(
+                    "preset",
+                    format!(
+                        "unknown preset `{name}`; allowed: {}",
+                        presets::PRESET_NAMES.join(", ")
+                    ),
+                )
+            })?,
+            None => presets::preset(BASE_PRESET).ok_or_else(|| {
+                Error::new(
+                    "preset",
+                    format!("built-in preset `{BASE_PRESET}` is missing"),
+                )
+            })?,
+        };
+        for (name, v) in &self.patient {
+            if let Some(f) = params::patient_field(name) {
+                (f.set)(&mut cfg.patient, *v);
+            }
+        }
+        let c = &self.circuit;
+        // A different configuration brings that configuration's default cannulae; the file's
+        // own sizes, tubing, pump, oxygenator and coating then go on top.
+        if let Some(x) = c.configuration
+            && x != cfg.circuit.configuration
+        {
+            let coating = cfg.circuit.coating;
+            cfg.circuit = presets::circuit_for(x);
+            cfg.circuit.coating = coating;
+        }
+        let circ = &mut cfg.circuit;
+        if let Some(fr) = c.drainage_fr {
+            circ.drainage = Cannula {
+                role: CannulaRole::Drainage,
+                size_fr: fr,
+            };
+        }
+        if let Some(fr) = c.return_fr {
+            circ.return_cannula = Cannula {
+                role: CannulaRole::Return,
+                size_fr: fr,
+            };
+        }
+        if let Some(l) = c.tubing_length_m {
+            circ.tubing = Tubing {
+                length_m: l,
+                ..circ.tubing
+            };
+        }
+        if let Some(d) = c.tubing_diameter_mm {
+            circ.tubing = Tubing {
+                inner_diameter_mm: d,
+                ..circ.tubing
+            };
+        }
+        if let Some(p) = &c.pump {
+            circ.pump = PumpModel::by_name(p).ok_or_else(|| {
+                Error::new(
+                    "circuit.pump",
+                    format!(
+                        "unknown pump `{p}`; allowed: {}",
+                        PumpModel::NAMES.join(", ")
+                    ),
+                )
+            })?;
+        }
+        if let Some(o) = &c.oxygenator {
+            circ.oxygenator = OxygenatorModel::by_name(o).ok_or_else(|| {
+                Error::new(
+                    "circuit.oxygenator",
+                    format!(
+                        "unknown oxygenator `{o}`; allowed: {}",
+                        OxygenatorModel::NAMES.join(", ")
+                    ),
+                )
+            })?;
+        }
+        if let Some(x) = c.coating {
+            circ.coating = x;
+        }
+        // The twin's own checks (e.g. blood volume per kg of weight, which depends on two fields)
+        // run here, so that a file that loads is a twin that starts.
+        let refused = |e: physio::ConfigError| {
+            let hint = if e.field == "patient.blood_volume_ml" {
+                " (blood_volume_ml divided by weight_kg; adjust either)"
+            } else {
+                ""
+            };
+            Error::new(e.field, format!("{}{hint}", e.message))
+        };
+        cfg.patient.validate().map_err(refused)?;
+        cfg.circuit.validate().map_err(refused)?;
+        cfg.seed = self.seed;
+        // Default settings follow the final configuration (none: pump stopped, heater off).
+        let mut act = presets::default_actuation(&cfg);
+        apply_settings(&mut act, &self.settings);
+        Ok((cfg, act))
+    }
+
+    /// Run the experiment; CSV rows go to `csv` if given.
+    pub fn run(&self, csv: Option<&mut dyn Write>) -> Result<Summary, Error> {
+        let (cfg, act) = self.twin_config()?;
+        run_config(self, &cfg, act, csv)
+    }
+}

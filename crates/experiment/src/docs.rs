@@ -1,0 +1,236 @@
+//! The reference tables of docs/experiments.md, generated from the parameter, setting, event
+//! and signal tables and from the presets, so the document cannot drift from the code. A test
+//! compares the document's generated block with this output (`UPDATE_DOCS=1` rewrites it).
+use crate::format::{COATINGS, CONFIGURATIONS, EVENT_KINDS, MAX_DURATION_S, SENSOR_FAULTS};
+use crate::params::{self, PATIENT_FIELDS, SETTING_FIELDS};
+use crate::reader::num;
+use crate::signals;
+use physio::presets;
+
+/// Marks the start and end of the generated block in docs/experiments.md.
+pub const BEGIN: &str =
+    "<!-- BEGIN GENERATED: `UPDATE_DOCS=1 cargo test -p experiment --test docs` -->";
+pub const END: &str = "<!-- END GENERATED -->";
+
+fn fmt_default(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e9 {
+        num(x)
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+struct Preset {
+    config: physio::TwinConfig,
+    actuation: physio::Actuation,
+}
+
+/// The generated markdown (without the markers).
+pub fn reference_markdown() -> String {
+    let presets: Vec<(&str, Preset)> = presets::PRESET_NAMES
+        .iter()
+        .filter_map(|n| {
+            presets::preset(n).map(|config| {
+                let actuation = presets::default_actuation(&config);
+                (*n, Preset { config, actuation })
+            })
+        })
+        .collect();
+    let preset_cols: String = presets.iter().map(|(n, _)| format!(" {n} |")).collect();
+    let preset_rule: String = presets.iter().map(|_| "---|").collect();
+    let mut s = String::new();
+
+    s.push_str("### `[patient]`: patient parameters\n\n");
+    s.push_str("Defaults are the preset's values; with no preset every one is required.\n\n");
+    s.push_str(&format!(
+        "| field | unit | range |{preset_cols} `set_patient` | meaning |\n|---|---|---|{preset_rule}---|---|\n"
+    ));
+    for f in PATIENT_FIELDS {
+        let defaults: String = presets
+            .iter()
+            .map(|(_, p)| format!(" {} |", fmt_default((f.get)(&p.config.patient))))
+            .collect();
+        s.push_str(&format!(
+            "| `{}` | {} | {}..={} |{defaults} {} | {} |\n",
+            f.name,
+            f.unit,
+            num(f.min),
+            num(f.max),
+            if f.event.is_some() { "yes" } else { "no" },
+            f.doc
+        ));
+    }
+
+    s.push_str("\n### `[circuit]`: the circuit\n\n");
+    s.push_str(&format!(
+        "| field | unit | allowed |{preset_cols} meaning |\n|---|---|---|{preset_rule}---|\n"
+    ));
+    let conf_name = |c| {
+        CONFIGURATIONS
+            .iter()
+            .find(|(_, x)| *x == c)
+            .map_or("?", |(n, _)| *n)
+    };
+    let coat_name = |c| {
+        COATINGS
+            .iter()
+            .find(|(_, x)| *x == c)
+            .map_or("?", |(n, _)| *n)
+    };
+    let col = |f: &dyn Fn(&Preset) -> String| -> String {
+        presets
+            .iter()
+            .map(|(_, p)| format!(" {} |", f(p)))
+            .collect()
+    };
+    let names = |l: &[&str]| {
+        l.iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let confs: Vec<&str> = CONFIGURATIONS.iter().map(|(n, _)| *n).collect();
+    let coats: Vec<&str> = COATINGS.iter().map(|(n, _)| *n).collect();
+    s.push_str(&format!(
+        "| `configuration` | - | {} |{} where the cannulae sit (see below) |\n",
+        names(&confs),
+        col(&|p| format!("`{}`", conf_name(p.config.circuit.configuration)))
+    ));
+    let (lo, hi) = params::circuit::drainage_fr();
+    s.push_str(&format!(
+        "| `drainage_fr` | Fr | {}..={} |{} drainage cannula size; range of the venous ΔP fit (circuit.md) |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.drainage.size_fr))
+    ));
+    let (lo, hi) = params::circuit::return_fr();
+    s.push_str(&format!(
+        "| `return_fr` | Fr | {}..={} |{} return cannula size; range of the arterial ΔP fit (circuit.md) |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.return_cannula.size_fr))
+    ));
+    let (lo, hi) = params::circuit::TUBING_LENGTH_M;
+    s.push_str(&format!(
+        "| `tubing_length_m` | m | {}..={} |{} total tubing length |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.tubing.length_m))
+    ));
+    let (lo, hi) = params::circuit::TUBING_DIAMETER_MM;
+    s.push_str(&format!(
+        "| `tubing_diameter_mm` | mm | {}..={} |{} tubing inner diameter (3/8\" = 9.525) |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.tubing.inner_diameter_mm))
+    ));
+    s.push_str(&format!(
+        "| `pump` | - | {} |{} centrifugal pump model |\n",
+        names(&physio::pump::PumpModel::NAMES),
+        col(&|_| "preset's".into())
+    ));
+    s.push_str(&format!(
+        "| `oxygenator` | - | {} |{} membrane oxygenator model |\n",
+        names(&physio::oxygenator::OxygenatorModel::NAMES),
+        col(&|_| "preset's".into())
+    ));
+    s.push_str(&format!(
+        "| `coating` | - | {} |{} blood-contacting surface; slows clot growth |\n",
+        names(&coats),
+        col(&|p| format!("`{}`", coat_name(p.config.circuit.coating)))
+    ));
+
+    s.push_str("\n### `[settings]` and timeline `set`: what the console asks of the circuit\n\n");
+    s.push_str(&format!(
+        "| field | unit | range |{preset_cols} meaning |\n|---|---|---|{preset_rule}---|\n"
+    ));
+    for f in SETTING_FIELDS {
+        s.push_str(&format!(
+            "| `{}` | {} | {}..={} |{} {} |\n",
+            f.name,
+            f.unit,
+            num(f.min),
+            num(f.max),
+            col(&|p| fmt_default((f.get)(&p.actuation))),
+            f.doc
+        ));
+    }
+
+    s.push_str(
+        "\n### Top level\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n",
+    );
+    s.push_str(
+        "| `name` | - | text | none (the table shows the file name) | shown in the summary |\n",
+    );
+    s.push_str("| `description` | - | text | none | free text |\n");
+    s.push_str(&format!(
+        "| `preset` | - | {} | none | the patient, circuit and settings to start from |\n",
+        names(presets::PRESET_NAMES)
+    ));
+    s.push_str(&format!(
+        "| `duration_s` | s | >0..={} | required | length of the run (30 days at most) |\n",
+        num(MAX_DURATION_S)
+    ));
+    s.push_str(
+        "| `seed` | - | 0..=2^63-1 | 0 | seed of everything random in the twin (sensor noise) |\n",
+    );
+
+    s.push_str(
+        "\n### `[output]`\n\n| field | unit | range | default | meaning |\n|---|---|---|---|---|\n",
+    );
+    s.push_str("| `sample_interval_s` | s | 0.002..=duration | 1 | CSV row interval, rounded to whole twin steps (2 ms) |\n");
+    s.push_str("| `signals` | - | signal names | all | columns of the CSV and rows of the summary table (JSON always has all) |\n");
+    s.push_str("| `final_window_s` | s | 0.02..=duration | max(10 % of duration, 60 s), capped at the duration | length of the `final` window |\n");
+
+    s.push_str("\n### Events (timeline `event = { kind = ..., ... }`)\n\n| kind | value field | range | unit | meaning |\n|---|---|---|---|---|\n");
+    for k in EVENT_KINDS {
+        let range = match k.range {
+            Some((lo, hi)) => format!("{}..={}", num(lo), num(hi)),
+            None => "true / false".into(),
+        };
+        s.push_str(&format!(
+            "| `{}` | `{}` | {range} | {} | {} |\n",
+            k.kind, k.field, k.unit, k.doc
+        ));
+    }
+    s.push_str("| `set_patient` | `param`, `value` | `param`: a patient field marked yes above; `value`: that field's range | that field's | change one patient parameter |\n");
+
+    s.push_str("\n### `[sensors]` and timeline `sensor`\n\n| field | values | default | meaning |\n|---|---|---|---|\n");
+    s.push_str("| `enabled` | true / false | false | also record what the console's sensors read: `sensor_<channel>` and `sensor_<channel>_valid` |\n");
+    s.push_str("| `noise` | true / false | true | Gaussian measurement noise on every channel (sampling, range and resolution stay) |\n");
+    s.push_str("\nTimeline `sensor = { channel = ..., fault = ..., value = ... }` (needs `enabled = true`):\n\n| fault | meaning |\n|---|---|\n");
+    for (name, doc) in SENSOR_FAULTS {
+        s.push_str(&format!("| `{name}` | {doc} |\n"));
+    }
+    s.push_str("\nChannels (`physio::sensors`; σ = σ_abs + σ_rel·|truth|, sampled and held at the rate, saturated at the range, rounded to the resolution):\n\n| channel | signals | unit | σ_abs | σ_rel | rate (Hz) | range | resolution |\n|---|---|---|---|---|---|---|---|\n");
+    for ch in physio::sensors::Channel::ALL {
+        let sp = ch.spec();
+        s.push_str(&format!(
+            "| `{}` | `sensor_{}`, `sensor_{}_valid` | {} | {} | {} | {} | {}..={} | {} |\n",
+            sp.name,
+            sp.name,
+            sp.name,
+            sp.unit,
+            fmt_default(sp.sigma_abs),
+            fmt_default(sp.sigma_rel),
+            fmt_default(1.0 / sp.period_s),
+            num(sp.range.0),
+            num(sp.range.1),
+            fmt_default(sp.resolution)
+        ));
+    }
+
+    s.push_str("\n### Signals\n\nThe twin's true values (before any sensor model). Flags are 0 or 1, so their window mean is the share of time they were set.\n\n| signal | unit | meaning |\n|---|---|---|\n");
+    for sig in signals::all() {
+        s.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            sig.name, sig.unit, sig.doc
+        ));
+    }
+    s
+}

@@ -1,0 +1,159 @@
+//! The named signals an experiment records: every numeric field of `physio::Observation`, with
+//! blood-gas sub-fields flattened (`art_upper.so2` becomes `art_upper_so2`) and flags as 0/1.
+//!
+//! These are the twin's true values, before any sensor model.
+use physio::Observation;
+
+/// One recordable signal.
+pub struct Signal {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub doc: &'static str,
+    pub get: fn(&Observation) -> f64,
+}
+
+macro_rules! signals {
+    ($( $name:ident, $unit:expr, $doc:expr, |$o:ident| $e:expr; )*) => {
+        /// Every signal, in the order of `Observation`'s fields.
+        pub const SIGNALS: &[Signal] = &[
+            $( Signal { name: stringify!($name), unit: $unit, doc: $doc, get: |$o| $e }, )*
+        ];
+    };
+}
+
+macro_rules! gas {
+    ($prefix:literal, $field:ident, $where:literal) => {
+        [
+            Signal {
+                name: concat!($prefix, "_po2_mmhg"),
+                unit: "mmHg",
+                doc: concat!("PO2, ", $where),
+                get: |o| o.$field.po2_mmhg,
+            },
+            Signal {
+                name: concat!($prefix, "_pco2_mmhg"),
+                unit: "mmHg",
+                doc: concat!("PCO2, ", $where),
+                get: |o| o.$field.pco2_mmhg,
+            },
+            Signal {
+                name: concat!($prefix, "_ph"),
+                unit: "pH",
+                doc: concat!("pH, ", $where),
+                get: |o| o.$field.ph,
+            },
+            Signal {
+                name: concat!($prefix, "_so2"),
+                unit: "1",
+                doc: concat!("O2 saturation (fraction), ", $where),
+                get: |o| o.$field.so2,
+            },
+        ]
+    };
+}
+
+/// Blood-gas signals; kept apart because `GasState` has four fields each.
+pub const GAS_SIGNALS: &[[Signal; 4]] = &[
+    gas!("pre_oxy", pre_oxy, "blood entering the oxygenator"),
+    gas!("post_oxy", post_oxy, "blood leaving the oxygenator"),
+    gas!("art_upper", art_upper, "right radial artery (upper body)"),
+    gas!("art_lower", art_lower, "femoral artery (lower body)"),
+];
+
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+signals! {
+    pump_speed_rpm, "rpm", "Actual pump speed (the motor lags the command).", |o| o.pump_speed_rpm;
+    circuit_flow_lpm, "L/min", "Circuit blood flow; negative is backflow.", |o| o.circuit_flow_lpm;
+    p_drainage_mmhg, "mmHg", "Drainage (pre-pump) line pressure.", |o| o.p_drainage_mmhg;
+    p_pre_oxy_mmhg, "mmHg", "Pressure between pump and oxygenator.", |o| o.p_pre_oxy_mmhg;
+    p_post_oxy_mmhg, "mmHg", "Pressure after the oxygenator (return line).", |o| o.p_post_oxy_mmhg;
+    delta_p_oxy_mmhg, "mmHg", "Pressure drop across the oxygenator.", |o| o.delta_p_oxy_mmhg;
+    circuit_temp_c, "degC", "Blood temperature in the circuit.", |o| o.circuit_temp_c;
+    bubble, "0/1", "Air at the return-line bubble detector (mean = share of time).", |o| flag(o.bubble);
+    sweep_lpm, "L/min", "Sweep gas flow.", |o| o.sweep_lpm;
+    fdo2, "1", "Sweep gas O2 fraction.", |o| o.fdo2;
+    oxy_o2_transfer_ml_min, "mL/min", "O2 taken up by blood in the oxygenator.", |o| o.oxy_o2_transfer_ml_min;
+    oxy_co2_transfer_ml_min, "mL/min", "CO2 removed from blood in the oxygenator.", |o| o.oxy_co2_transfer_ml_min;
+    plasma_fhb_mg_dl, "mg/dL", "Plasma free haemoglobin.", |o| o.plasma_fhb_mg_dl;
+    anti_xa_iu_ml, "IU/mL", "Heparin anti-Xa activity.", |o| o.anti_xa_iu_ml;
+    act_s, "s", "Activated clotting time.", |o| o.act_s;
+    oxy_clot_fraction, "1", "Share of the oxygenator membrane lost to thrombus.", |o| o.oxy_clot_fraction;
+    pump_clot_fraction, "1", "Share of the pump head clearance lost to thrombus.", |o| o.pump_clot_fraction;
+    mains_power, "0/1", "Mains power present (mean = share of time).", |o| flag(o.mains_power);
+    battery_fraction, "1", "Battery charge.", |o| o.battery_fraction;
+    heart_rate_bpm, "1/min", "Heart rate.", |o| o.heart_rate_bpm;
+    p_art_mmhg, "mmHg", "Instantaneous right radial arterial pressure.", |o| o.p_art_mmhg;
+    map_mmhg, "mmHg", "Mean arterial pressure.", |o| o.map_mmhg;
+    cvp_mmhg, "mmHg", "Central venous pressure.", |o| o.cvp_mmhg;
+    p_la_mmhg, "mmHg", "Left atrial pressure (stands for PCWP).", |o| o.p_la_mmhg;
+    p_pa_mean_mmhg, "mmHg", "Mean pulmonary artery pressure.", |o| o.p_pa_mean_mmhg;
+    cardiac_output_lpm, "L/min", "Native left-ventricular output.", |o| o.cardiac_output_lpm;
+    svo2, "1", "True mixed venous (pulmonary artery) O2 saturation.", |o| o.svo2;
+    hb_g_dl, "g/dL", "Haemoglobin concentration.", |o| o.hb_g_dl;
+    patient_temp_c, "degC", "Patient temperature.", |o| o.patient_temp_c;
+    vo2_ml_min, "mL/min", "Whole-body O2 consumption.", |o| o.vo2_ml_min;
+    vco2_ml_min, "mL/min", "Whole-body CO2 production.", |o| o.vco2_ml_min;
+    recirculation_fraction, "1", "Share of circuit flow that is returned blood drawn straight back (VV).", |o| o.recirculation_fraction;
+    blood_volume_ml, "mL", "Total blood volume in patient and circuit.", |o| o.blood_volume_ml;
+    venous_return_so2, "1", "O2 saturation of the venous blood returning from the body before it meets circuit return (the SvO2 of Abrams' recirculation formula).", |o| o.venous_return_so2;
+    lung_o2_ml_min, "mL/min", "O2 taken up by the native lungs.", |o| o.lung_o2_ml_min;
+    lung_co2_ml_min, "mL/min", "CO2 given off by the native lungs.", |o| o.lung_co2_ml_min;
+    stroke_volume_ml, "mL", "Left-ventricular stroke volume of the last beat.", |o| o.stroke_volume_ml;
+    p_alv_o2_mmhg, "mmHg", "Alveolar PO2.", |o| o.p_alv_o2_mmhg;
+    p_alv_co2_mmhg, "mmHg", "Alveolar PCO2.", |o| o.p_alv_co2_mmhg;
+    air_to_patient_ml, "mL", "Air passed through the return cannula into the patient since the start.", |o| o.air_to_patient_ml;
+    heater_c, "degC", "Heater water set point in use (0 = off).", |o| o.heater_c;
+    stressed_volume_ml, "mL", "Stressed volume of the patient's vessels (above their unstressed volumes).", |o| o.stressed_volume_ml;
+    arch_to_descending_lpm, "L/min", "Net flow from the aortic arch into the descending aorta over the last beat; negative in femoral VA when circuit blood climbs past the arch's branches (watershed above the descending aorta).", |o| o.arch_to_descending_lpm;
+    drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);
+}
+
+/// All signals, scalar ones first and then the blood gases.
+pub fn all() -> impl Iterator<Item = &'static Signal> {
+    SIGNALS.iter().chain(GAS_SIGNALS.iter().flatten())
+}
+
+/// Look a signal up by name.
+pub fn find(name: &str) -> Option<&'static Signal> {
+    all().find(|s| s.name == name)
+}
+
+/// Every signal name, for error messages.
+pub fn names() -> Vec<&'static str> {
+    all().map(|s| s.name).collect()
+}
+
+/// Measured (sensor) signals, present when `[sensors] enabled = true`: for each console channel
+/// `sensor_<channel>` (the reading) and `sensor_<channel>_valid` (1 when valid, 0 during a
+/// dropout or before the first sample).
+pub struct SensorSignal {
+    pub name: String,
+    pub unit: &'static str,
+    pub channel: physio::sensors::Channel,
+    /// The validity flag rather than the value.
+    pub valid: bool,
+}
+
+/// Every sensor signal, value then validity, channel by channel.
+pub fn sensor_signals() -> Vec<SensorSignal> {
+    let mut out = Vec::new();
+    for ch in physio::sensors::Channel::ALL {
+        let spec = ch.spec();
+        out.push(SensorSignal {
+            name: format!("sensor_{}", spec.name),
+            unit: spec.unit,
+            channel: ch,
+            valid: false,
+        });
+        out.push(SensorSignal {
+            name: format!("sensor_{}_valid", spec.name),
+            unit: "0/1",
+            channel: ch,
+            valid: true,
+        });
+    }
+    out
+}
