@@ -75,8 +75,8 @@ pub enum LoopOut {
     /// A waveform sample with the wall clock (ms) at which it was taken.
     Wave(Wave, i64),
     Status(Box<Status>),
-    /// Numerics for the 1 Hz record.
-    Numerics(Numerics),
+    /// Numerics for the 1 Hz record (boxed: the largest variant by far, and rare).
+    Numerics(Box<Numerics>),
     Applied(Applied),
     Event(EventRec),
 }
@@ -246,10 +246,10 @@ pub fn run_loop<E: Engine + ?Sized>(
             .store((engine.time_s() * 1000.0) as u64, Ordering::Relaxed);
         out.send(LoopOut::Wave(wave, wall_ms()), &stats);
 
-        if n % numerics_every == 0 {
-            out.send(LoopOut::Numerics(engine.numerics()), &stats);
+        if n.is_multiple_of(numerics_every) {
+            out.send(LoopOut::Numerics(Box::new(engine.numerics())), &stats);
         }
-        if publish_now || n % status_every == 0 {
+        if publish_now || n.is_multiple_of(status_every) {
             publish_now = false;
             let alarms = engine.alarms();
             // Alarm transitions go to the event log.
@@ -287,7 +287,7 @@ pub fn run_loop<E: Engine + ?Sized>(
                 }
             }
             prev_alarms = now;
-            if n % (status_every * 40) == 0 {
+            if n.is_multiple_of(status_every * 40) {
                 injections = engine.injections();
             }
             let st = Arc::new(Status {

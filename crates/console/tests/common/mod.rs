@@ -99,7 +99,7 @@ impl Engine for DoubleEngine {
         let paused = self.paused_until > self.t;
         AlarmStatus {
             alarms,
-            audio_paused_s: paused.then(|| self.paused_until - self.t),
+            audio_paused_s: paused.then_some(self.paused_until - self.t),
             pausable: true,
         }
     }
