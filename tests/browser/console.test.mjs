@@ -156,15 +156,29 @@ test('instructor injects a return-line kink and the alarm bar turns high-priorit
 });
 
 test('audio pause shows its countdown', async () => {
-  await admin.click('#audio-pause');
-  await admin.waitForFunction(() => /PAUSED \d:\d\d/.test(document.querySelector('#audio-label').textContent), null, { timeout: 10000 });
-  const first = await admin.textContent('#audio-label');
-  await admin.waitForTimeout(2200);
-  const later = await admin.textContent('#audio-label');
-  const secs = (s) => { const m = s.match(/(\d):(\d\d)/); return +m[1] * 60 + +m[2]; };
-  assert.ok(secs(first) <= 120 && secs(first) >= 110, first);
-  assert.ok(secs(later) < secs(first), `${first} then ${later}`);
-  assert.equal((await admin.evaluate(() => window.__ecmo.audioBursts)).paused, true);
+  // A newly raised alarm ends an audio pause (control: ALM-5; IEC 60601-1-8 lets a new alarm
+  // condition sound). The kink may still be raising follow-on alarms, so if the countdown ends
+  // early the test checks that a new alarm is why, and pauses again.
+  const secs = (s) => { const m = s.match(/(\d):(\d\d)/); return m ? +m[1] * 60 + +m[2] : null; };
+  let ok = false;
+  for (let attempt = 0; attempt < 4 && !ok; attempt++) {
+    const clicked = Date.now();
+    await admin.click('#audio-pause');
+    await admin.waitForFunction(() => /PAUSED \d:\d\d/.test(document.querySelector('#audio-label').textContent), null, { timeout: 10000 });
+    const first = await admin.textContent('#audio-label');
+    assert.ok(secs(first) <= 120 && secs(first) >= 110, first);
+    await admin.waitForTimeout(2200);
+    const later = await admin.textContent('#audio-label');
+    if (secs(later) !== null) {
+      assert.ok(secs(later) < secs(first), `${first} then ${later}`);
+      assert.equal((await admin.evaluate(() => window.__ecmo.audioBursts)).paused, true);
+      ok = true;
+    } else {
+      const raised = await admin.evaluate((t) => window.__ecmo.state.events.filter((e) => e.kind === 'alarm_on' && e.wall_ms >= t - 500).map((e) => e.detail.id), clicked);
+      assert.ok(raised.length > 0, `audio pause ended at ${later} with no new alarm raised`);
+    }
+  }
+  assert.ok(ok, 'audio pause countdown seen');
   await shot(admin, '07-audio-paused.png');
 });
 

@@ -178,13 +178,15 @@ function frame() {
       ctx.lineTo(x, y); ctx.stroke();
       w.lastX = x; w.lastY = y;
     }
-    // scale labels
+    // Scale: the gridlines' values, and the ends of the scale where they do not crowd them.
     const [, , lo, hi, grid] = CH[w.ch];
     ctx.fillStyle = '#000'; ctx.fillRect(W - 44 * w.dpr, 0, 44 * w.dpr, w.cv.height);
     ctx.fillStyle = '#5f6e7d'; ctx.font = (11 * w.dpr) + 'px sans-serif'; ctx.textAlign = 'right';
-    ctx.fillText(String(hi), W - 4 * w.dpr, 12 * w.dpr);
-    ctx.fillText(String(lo), W - 4 * w.dpr, w.cv.height - 4 * w.dpr);
-    for (const g of grid) ctx.fillText(String(g), W - 4 * w.dpr, yOf(w, g) + 4 * w.dpr);
+    const marks = grid.map((g) => [g, yOf(w, g) + 4 * w.dpr]);
+    const clear = (y) => marks.every(([, my]) => Math.abs(my - y) > 13 * w.dpr);
+    if (clear(12 * w.dpr)) marks.push([hi, 12 * w.dpr]);
+    if (clear(w.cv.height - 3 * w.dpr)) marks.push([lo, w.cv.height - 3 * w.dpr]);
+    for (const [g, y] of marks) ctx.fillText(String(g), W - 4 * w.dpr, y);
   }
   for (const s of drawn) {
     const l = now - s[1];
@@ -234,6 +236,18 @@ function onStatus(st) {
   const ft = p('flow_target'), rt = p('rpm_target');
   $('n-flow-set').textContent = ft && s.mode === 'flow' ? 'target ' + fmt(ft.value, 2) : '';
   $('n-speed-set').textContent = rt && s.mode === 'rpm' ? 'target ' + fmt(rt.value, 0) : '';
+  // Alarm limits under the numbers they guard, as on a bedside monitor.
+  const lim = (name) => { const x = p('alarm.' + name); return x ? fmtParam(x, x.value) : '?'; };
+  $('n-flow-lim').textContent = lim('flow_low') + '–' + lim('flow_high');
+  $('n-dp-lim').textContent = '≤ ' + lim('delta_p_high');
+  $('n-sau-lim').textContent = '≥ ' + lim('sao2_upper_low');
+  $('n-temp-lim').textContent = lim('temp_low') + '–' + lim('temp_high');
+  $('n-batt-lim').textContent = '≥ ' + lim('battery_low');
+  const sw = (name) => (s.switches || []).find((x) => x.name === name);
+  const auto = sw('auto_sweep');
+  $('n-sweep-mode').textContent = auto && auto.on ? 'auto PCO2' : 'manual';
+  const clamp = sw('return_clamp');
+  $('n-clamp').textContent = clamp && clamp.on ? 'RETURN CLAMPED' : '';
   renderAlarms(st.alarms || { alarms: [] });
   renderControls(s);
   renderInjections(st.injections || []);
@@ -241,6 +255,18 @@ function onStatus(st) {
 
 // ------------------------------------------------------------------ alarms
 const PRIO_ORDER = { high: 3, medium: 2, low: 1 };
+// Which numerics (data-n of the tile) each alarm of the control core is about.
+const NUM_OF_ALARM = {
+  suction: ['pdrain', 'flow'], return_pressure_high: ['ppost', 'ppre'], backflow: ['flow'],
+  flow_low: ['flow'], flow_high: ['flow'], delta_p_high: ['dp'], delta_p_rising: ['dp'],
+  oxygenator_failure: ['post', 'dp'], oxygenator_performance_falling: ['post'],
+  flow_speed_mismatch: ['flow', 'speed'], pump_stopped: ['speed', 'flow'],
+  temperature_low: ['temp'], temperature_high: ['temp'], sa_o2_upper_low: ['sau'],
+  mains_power_lost: ['batt'], battery_low: ['batt'], battery_critical: ['batt'],
+  auto_sweep_at_limit: ['sweep', 'pco2'], zero_flow_deviation: ['flow'],
+  flow_sensor_fault: ['flow'], pressure_sensor_fault: ['pdrain', 'ppre', 'ppost'],
+  speed_sensor_fault: ['speed'],
+};
 function renderAlarms(a) {
   const list = (a.alarms || []).slice().sort((x, y) => PRIO_ORDER[y.priority] - PRIO_ORDER[x.priority]);
   const bar = $('alarmbar');
@@ -248,6 +274,20 @@ function renderAlarms(a) {
   const cls = top ? 'prio-' + top.priority : 'prio-none';
   if (bar.dataset.prio !== cls) { bar.className = 'alarmbar ' + cls; bar.dataset.prio = cls; }
   $('alarmbar-text').textContent = top ? top.text : 'No active alarms';
+  // The numeric an alarm is about is framed in the alarm's colour.
+  const framed = new Map();
+  for (const x of list) {
+    for (const id of NUM_OF_ALARM[x.id] || []) if (!framed.has(id)) framed.set(id, x.priority);
+  }
+  for (const el of document.querySelectorAll('.num[data-n]')) {
+    const pr = framed.get(el.dataset.n);
+    const cls = pr ? 'alarm-' + pr : '';
+    if ((el.dataset.alarm || '') !== cls) {
+      el.classList.remove('alarm-high', 'alarm-medium', 'alarm-low');
+      if (cls) el.classList.add(cls);
+      el.dataset.alarm = cls;
+    }
+  }
   $('alarmbar-count').textContent = list.length > 1 ? '+' + (list.length - 1) + ' more' : '';
   const pill = $('tab-alarm-count');
   pill.textContent = list.length ? String(list.length) : '';
@@ -442,13 +482,30 @@ function confirmDialog(title, text, param, onOk) {
   };
 }
 
+// The loop's answer travels on the WebSocket and may overtake the HTTP response that carries
+// the request's sequence number: answers for unknown numbers wait here for a few seconds.
+const early = new Map();
+function track(seq, entry) {
+  const a = early.get(seq);
+  if (a) { early.delete(seq); state.pending.set(seq, entry); onApplied(a); return; }
+  state.pending.set(seq, entry);
+  controlsKey = '';
+  if (state.status) renderControls(state.status.settings || {});
+}
+// A request the loop has not answered within 5 s is reported, never left pending silently.
+setInterval(() => {
+  const now = Date.now();
+  for (const [seq, p] of state.pending) {
+    if (now - p.at > 5000 && !p.late) { p.late = true; toast(p.label + ': no answer from the control core yet', false); }
+  }
+  for (const [seq, a] of early) if (now - a.recv > 10000) early.delete(seq);
+}, 1000);
+
 async function sendCommand(cmd, label) {
   const r = await api('POST', '/api/command', cmd);
   if (r.status === 202) {
-    state.pending.set(r.body.seq, { cmd, label, at: Date.now() });
-    controlsKey = '';
-    if (state.status) renderControls(state.status.settings || {});
     toast(label + ': sent, pending', true);
+    track(r.body.seq, { cmd, label, at: Date.now() });
   } else {
     toast('Refused: ' + ((r.body && r.body.error) || ('HTTP ' + r.status)), false);
   }
@@ -458,7 +515,7 @@ window.__ecmo.sendCommand = sendCommand;
 
 function onApplied(a) {
   const p = state.pending.get(a.seq);
-  if (!p) return;
+  if (!p) { early.set(a.seq, Object.assign({ recv: Date.now() }, a)); return; }
   state.pending.delete(a.seq);
   controlsKey = '';
   if (a.ok) toast(p.label + ': taken by the control core', true);
@@ -484,7 +541,7 @@ function renderInjections(list) {
       const v = parseFloat(d.children[1].value);
       confirmDialog('Inject event', 'Inject "' + i.label + '" = ' + v + ' ' + i.unit + '?', null, async () => {
         const r = await api('POST', '/api/inject', { name: i.name, value: v });
-        if (r.status === 202) { state.pending.set(r.body.seq, { cmd: { type: 'inject' }, label: i.label, at: Date.now() }); toast(i.label + ': sent', true); }
+        if (r.status === 202) { toast(i.label + ': sent', true); track(r.body.seq, { cmd: { type: 'inject' }, label: i.label, at: Date.now() }); }
         else toast('Refused: ' + ((r.body && r.body.error) || r.status), false);
       });
     };

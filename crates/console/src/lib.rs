@@ -245,6 +245,7 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
         source: Source::Live {
             loop_tx,
             record_tx: record_tx.clone(),
+            screen_tx: screen_tx.clone(),
         },
         sessions: auth::Sessions::default(),
         latest: latest.clone(),

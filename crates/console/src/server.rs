@@ -41,6 +41,9 @@ pub enum Source {
     Live {
         loop_tx: SyncSender<LoopIn>,
         record_tx: SyncSender<LoopOut>,
+        /// The hub's inbox, so that the server's own events (logins, refusals) reach the
+        /// screens' event logs as they happen.
+        screen_tx: SyncSender<LoopOut>,
     },
     Replay {
         speed: f64,
@@ -113,7 +116,9 @@ pub fn run_hub(shared: Arc<Shared>, rx: Receiver<LoopOut>) {
                 false
             }
             Ok(LoopOut::Numerics(_)) => false,
-            Err(RecvTimeoutError::Timeout) => false,
+            // The server keeps a sender of its own (its events), so a stopped console is told
+            // by the flag, not by the channel closing.
+            Err(RecvTimeoutError::Timeout) => shared.stop.load(Ordering::Relaxed),
             Err(RecvTimeoutError::Disconnected) => true,
         };
         if !waves.is_empty() && (last_flush.elapsed() >= FLUSH_EVERY || closed || !out.is_empty()) {
@@ -369,16 +374,27 @@ fn dummy_phc() -> &'static str {
     })
 }
 
-/// Record an operator action with who and when (ACC-2). Live runs only.
+/// Record an operator action with who and when (ACC-2), and show it in the screens' event
+/// logs. Live runs only.
+///
+/// This runs on an HTTP worker, never on the loop: the recording channel is waited on (an
+/// operator action must not be lost to a momentarily full queue); the screen's is not.
 fn record(shared: &Shared, kind: &str, user: &str, detail: Value) {
-    if let Source::Live { record_tx, .. } = &shared.source {
-        let _ = record_tx.send(LoopOut::Event(EventRec {
+    if let Source::Live {
+        record_tx,
+        screen_tx,
+        ..
+    } = &shared.source
+    {
+        let ev = LoopOut::Event(EventRec {
             t: shared.now_t(),
             wall_ms: wall_ms(),
             kind: kind.into(),
             user: user.into(),
             detail,
-        }));
+        });
+        let _ = screen_tx.try_send(ev.clone());
+        let _ = record_tx.send(ev);
     }
 }
 
