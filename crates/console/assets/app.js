@@ -238,7 +238,7 @@ function onStatus(st) {
   $('n-speed-set').textContent = rt && s.mode === 'rpm' ? 'target ' + fmt(rt.value, 0) : '';
   // Alarm limits under the numbers they guard, as on a bedside monitor.
   const lim = (name) => { const x = p('alarm.' + name); return x ? fmtParam(x, x.value) : '?'; };
-  $('n-flow-lim').textContent = lim('flow_low') + '–' + lim('flow_high');
+  $('n-flow-lim').textContent = 'limits ' + lim('flow_low') + '–' + lim('flow_high');
   $('n-dp-lim').textContent = '≤ ' + lim('delta_p_high');
   $('n-sau-lim').textContent = '≥ ' + lim('sao2_upper_low');
   $('n-temp-lim').textContent = lim('temp_low') + '–' + lim('temp_high');
@@ -624,9 +624,12 @@ function drawTrends() {
     ctx.strokeStyle = '#1f2a36'; ctx.strokeRect(left, p * ph + 2, W - left - right, ph - 4);
   }
   // time axis
-  ctx.fillStyle = '#5f6e7d'; ctx.textAlign = 'center';
+  // Time axis in the run's time; before the run began there is nothing to label.
+  ctx.fillStyle = '#5f6e7d';
   for (let k = 0; k <= 6; k++) {
     const t = t0 + (k / 6) * (t1 - t0);
+    if (t < 0) continue;
+    ctx.textAlign = k === 0 ? 'left' : (k === 6 ? 'right' : 'center');
     ctx.fillText(hms(t), xOf(t), H - 2);
   }
   const legend = [0, 0, 0];
