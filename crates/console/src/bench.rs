@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// WebSocket viewers to connect.
-    #[arg(long, default_value_t = 1)]
-    pub viewers: usize,
+    /// WebSocket viewers to connect; one measurement per number given (each on a fresh
+    /// `ecmo serve`). Default: 1 (the CPU target) and 20 (the deadline target).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 20])]
+    pub viewers: Vec<usize>,
     /// Measurement window, s (after a 5 s warm-up).
     #[arg(long, default_value_t = 30.0)]
     pub seconds: f64,
@@ -76,7 +77,51 @@ fn http(
     Ok((head.to_string(), body.to_string()))
 }
 
+/// CPU target with one viewer, % of one core (issue 4).
+pub const CPU_TARGET_PERCENT: f64 = 10.0;
+
+/// Every configuration asked for; returns the figures of each (JSON array) and prints a line
+/// per configuration with the targets met or not.
 pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
+    if !(a.seconds.is_finite() && a.seconds >= 1.0) {
+        return Err(format!("--seconds {}: must be at least 1", a.seconds));
+    }
+    if a.viewers.is_empty() || a.viewers.iter().any(|&v| v == 0 || v > 200) {
+        return Err("--viewers: each must be 1..200".into());
+    }
+    let mut all = Vec::new();
+    for &v in &a.viewers {
+        let r = bench_one(a, v)?;
+        let cpu = r["cpu_percent_of_one_core"].as_f64().unwrap_or(f64::NAN);
+        let missed = r["missed_deadlines"].as_f64().unwrap_or(f64::NAN);
+        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        eprintln!(
+            "{v} viewer(s): CPU {cpu:.1} % of one core{}; loop {:.1} ticks/s, {missed} missed deadlines (target 0: {}), \
+             worst tick {} µs; slowest viewer got {:.1} samples/s",
+            if v == 1 {
+                format!(
+                    " (target < {CPU_TARGET_PERCENT} %: {})",
+                    verdict(cpu < CPU_TARGET_PERCENT)
+                )
+            } else {
+                String::new()
+            },
+            r["loop_ticks_per_s"].as_f64().unwrap_or(0.0),
+            verdict(missed == 0.0),
+            r["worst_tick_work_us"],
+            r["min_viewer_samples_per_s"].as_f64().unwrap_or(0.0),
+        );
+        all.push(r);
+    }
+    let res = Value::Array(all);
+    if let Some(p) = &a.json {
+        std::fs::write(p, serde_json::to_string_pretty(&res).unwrap_or_default())
+            .map_err(|e| format!("writing {}: {e}", p.display()))?;
+    }
+    Ok(res)
+}
+
+fn bench_one(a: &BenchArgs, viewers: usize) -> Result<Value, String> {
     let dir = std::env::temp_dir().join(format!("ecmo-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let db = dir.join("bench.db");
@@ -131,9 +176,8 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
             .ok_or("login failed")?
             .to_string();
         let stop = Arc::new(AtomicBool::new(false));
-        let counts: Vec<Arc<AtomicU64>> = (0..a.viewers)
-            .map(|_| Arc::new(AtomicU64::new(0)))
-            .collect();
+        let counts: Vec<Arc<AtomicU64>> =
+            (0..viewers).map(|_| Arc::new(AtomicU64::new(0))).collect();
         let mut threads = Vec::new();
         for c in &counts {
             let (c, stop, cookie) = (c.clone(), stop.clone(), cookie.clone());
@@ -190,7 +234,7 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
             .collect();
         let min_rate = rates.iter().cloned().fold(f64::INFINITY, f64::min);
         let res = serde_json::json!({
-            "viewers": a.viewers,
+            "viewers": viewers,
             "window_s": el,
             "cpu_percent_of_one_core": (cpu * 10.0).round() / 10.0,
             "loop_ticks_per_s": (g(&h1, "ticks") - g(&h0, "ticks")) / el,
@@ -210,10 +254,5 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
-    let res = result?;
-    if let Some(p) = &a.json {
-        std::fs::write(p, serde_json::to_string_pretty(&res).unwrap_or_default())
-            .map_err(|e| format!("writing {}: {e}", p.display()))?;
-    }
-    Ok(res)
+    result
 }
