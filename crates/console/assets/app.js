@@ -550,13 +550,56 @@ function renderInjections(list) {
 }
 
 // ------------------------------------------------------------------ events
+// The event log in words: what was asked, by whom, and what the control core made of it.
+const KIND = {
+  action: 'Request', applied: 'Taken', refused: 'Refused by core', rejected: 'Out of range',
+  denied: 'Denied (role)', inject: 'Injected', alarm_on: 'Alarm', alarm_off: 'Alarm ended',
+  login: 'Log in', login_failed: 'Log-in failed', user: 'User changed', run: 'Run',
+  deadline: 'Loop late',
+};
+const alarmText = new Map();
+function requestText(r) {
+  if (!r) return '';
+  const set = (state.status && state.status.settings) || {};
+  switch (r.type) {
+    case 'param': {
+      const p = (set.params || []).find((x) => x.name === r.name);
+      return p ? p.label + ' → ' + fmtParam(p, r.value) + ' ' + p.unit : r.name + ' → ' + r.value;
+    }
+    case 'mode': return 'Mode → ' + String(r.mode).toUpperCase().replace('_', ' ');
+    case 'switch': {
+      const x = (set.switches || []).find((y) => y.name === r.name);
+      return (x ? x.label : r.name) + (r.on ? ' ON' : ' OFF');
+    }
+    case 'action': {
+      const x = (set.actions || []).find((y) => y.name === r.name);
+      return x ? x.label : r.name;
+    }
+    case 'pause_audio': return 'Alarm audio paused';
+    case 'acknowledge': return 'Alarms acknowledged';
+    default: break;
+  }
+  const name = r.inject || r.name;
+  if (name !== undefined && r.value !== undefined) {
+    const i = ((state.status && state.status.injections) || []).find((x) => x.name === name);
+    return (i ? i.label : name) + ' = ' + r.value + (i && i.unit ? ' ' + i.unit : '');
+  }
+  return JSON.stringify(r);
+}
 function describe(e) {
   const d = e.detail || {};
   switch (e.kind) {
-    case 'alarm_on': return (d.priority || '').toUpperCase() + ' ' + (d.text || d.id);
-    case 'alarm_off': return 'cleared ' + d.id;
-    case 'applied': case 'refused': case 'action': case 'inject':
-      return JSON.stringify(d.request) + (d.error ? ' — ' + d.error : '');
+    case 'alarm_on':
+      alarmText.set(d.id, d.text);
+      return (d.priority || '').toUpperCase() + ' ' + (d.text || d.id) + (d.req ? ' (' + d.req + ')' : '');
+    case 'alarm_off': return (d.priority || '').toUpperCase() + ' ' + (alarmText.get(d.id) || d.id);
+    case 'applied': case 'refused': case 'action': case 'inject': case 'denied':
+      return requestText(d.request) + (d.error ? ' — ' + d.error : '');
+    case 'rejected': return d.error || JSON.stringify(d);
+    case 'login': return 'as ' + d.role;
+    case 'user': return d.name + ' is ' + d.role;
+    case 'deadline': return 'tick ended ' + Number(d.late_ms).toFixed(1) + ' ms late';
+    case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
     default: return JSON.stringify(d);
   }
 }
@@ -569,8 +612,9 @@ function onEvent(x) {
   const tr = document.createElement('tr');
   tr.innerHTML = '<td></td><td></td><td></td><td></td><td></td>';
   tr.children[0].textContent = hms(e.t);
-  tr.children[1].textContent = new Date(e.wall_ms).toLocaleTimeString();
-  tr.children[2].textContent = e.kind;
+  tr.children[1].textContent = new Date(e.wall_ms).toLocaleTimeString('en-GB');
+  tr.children[2].textContent = KIND[e.kind] || e.kind;
+  tr.dataset.kind = e.kind;
   tr.children[3].textContent = e.user;
   tr.children[4].textContent = describe(e);
   tb.insertBefore(tr, tb.firstChild);
