@@ -598,7 +598,7 @@ function describe(e) {
     case 'rejected': return d.error || JSON.stringify(d);
     case 'login': return 'as ' + d.role;
     case 'user': return d.name + ' is ' + d.role;
-    case 'deadline': return 'tick ended ' + Number(d.late_ms).toFixed(1) + ' ms late';
+    case 'deadline': return (d.missed || 1) + (d.missed > 1 ? ' ticks' : ' tick') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms';
     case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
     default: return JSON.stringify(d);
   }

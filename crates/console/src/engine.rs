@@ -13,24 +13,49 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The loop's view of the simulated (or real) ECMO system.
+/// The loop's view of the simulated (or real) ECMO system: the one boundary between the console
+/// and whatever produces the patient and circuit it shows.
+///
+/// Implementations: [`crate::live::SilEngine`] (the twin and its sensors under the control core)
+/// and, in `ecmo serve --device`, the control core driving a real or emulated unit over the
+/// device protocol. Test doubles implement it in `tests/common`.
+///
+/// Contract (what the loop relies on):
+/// * Every method is called on the loop thread only, once per tick or less, and must return
+///   within a small part of the tick (10 ms): no blocking I/O, no waiting on locks held by
+///   other threads. An engine that talks to hardware does its I/O on its own thread and
+///   exchanges with it through bounded, non-blocking queues, as the console does.
+/// * No method may panic; refusals are `Err(String)` with a message for the operator that says
+///   what and why (it is shown on the screen and recorded).
+/// * Time is the engine's own (`time_s`), simulated or device time, monotonic.
+/// * Readings the engine cannot give are `None` (numerics) or NaN (waveforms), never a made-up
+///   value; the screen shows them as `---`.
 pub trait Engine: Send {
-    /// Advance by `dt_s` seconds of simulated time.
+    /// Advance by `dt_s` seconds of engine time (the loop's tick, 0.01 s). A real-time device
+    /// engine takes in what arrived since the last call and runs its control step(s).
     fn advance(&mut self, dt_s: f64);
+    /// Engine time, s, since the start of the run.
     fn time_s(&self) -> f64;
+    /// The waveform sample of this tick (recorded at 100 Hz and drawn on the screen).
     fn wave(&self) -> Wave;
+    /// The numbers on the screen now (display means, not raw samples, for pulsatile values).
     fn numerics(&self) -> Numerics;
+    /// The control core's alarm system as it stands: signalled alarms, audio pause.
     fn alarms(&self) -> AlarmStatus;
+    /// Every setting the operator may change, with the control core's permitted ranges: the
+    /// screen builds its controls from this and the server range-checks against it (CON-1).
     fn settings(&self) -> Settings;
-    /// Hand an operator command to the control core. Err: the control core refused it (why).
+    /// Hand an operator command to the control core. `Ok`: the control core took it (it is in
+    /// effect from the next control step). `Err`: the control core refused it, and why.
     fn command(&mut self, cmd: &Command) -> Result<(), String>;
+    /// Events the instructor may inject (empty for an engine with a real patient).
     fn injections(&self) -> Vec<InjectionInfo>;
-    /// Make something happen to the patient or circuit (instructor).
+    /// Make something happen to the patient or circuit (instructor). `Err` says why not.
     fn inject(&mut self, name: &str, value: f64) -> Result<(), String>;
-    /// The run's configuration, recorded with it.
+    /// The run's configuration, recorded with it (scenario, seed, device, versions).
     fn describe(&self) -> serde_json::Value;
     /// Whether the operator interface is alive (the console's heartbeat to the control core:
-    /// the screen hub has run within [`UI_ALIVE_MS`]).
+    /// the screen hub has run within [`UI_ALIVE_MS`]). Called every tick before `advance`.
     fn heartbeat(&mut self, _alive: bool) {}
 }
 
@@ -164,6 +189,41 @@ impl Outlets {
     }
 }
 
+/// Missed deadlines go to the event log at most this often.
+const LATE_REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// Missed deadlines not yet reported in the event log.
+struct Late {
+    since: Instant,
+    count: u64,
+    worst_ms: f64,
+    worst_work_us: u64,
+}
+
+impl Late {
+    fn new(now: Instant) -> Late {
+        Late {
+            since: now,
+            count: 0,
+            worst_ms: 0.0,
+            worst_work_us: 0,
+        }
+    }
+    fn event(&self, t: f64) -> LoopOut {
+        LoopOut::Event(EventRec {
+            t,
+            wall_ms: wall_ms(),
+            kind: "deadline".into(),
+            user: "system".into(),
+            detail: serde_json::json!({
+                "missed": self.count,
+                "late_ms": self.worst_ms,
+                "work_us": self.worst_work_us,
+            }),
+        })
+    }
+}
+
 /// Run the engine at `cfg.speed` × real time until `stop` is set. Returns the engine.
 ///
 /// Deadlines are absolute (start + n·tick), so sleeping jitter does not accumulate. A tick whose
@@ -188,6 +248,7 @@ pub fn run_loop<E: Engine + ?Sized>(
     let mut n: u64 = 0;
     let mut sched: u64 = 0;
     let mut publish_now = true;
+    let mut late = Late::new(Instant::now());
     while !stop.load(Ordering::Relaxed) {
         let work_start = Instant::now();
         // Commands first, so that what the operator asked is in effect this tick.
@@ -310,24 +371,25 @@ pub fn run_loop<E: Engine + ?Sized>(
             stats.worst_work_us.store(us, Ordering::Relaxed);
         }
         sched += 1;
-        let deadline = start + period * (sched as u32);
+        // In nanoseconds: `Duration * u32` would overflow after 2^32 ticks (5 days at 100×).
+        let deadline =
+            start + Duration::from_nanos((period.as_nanos() as u64).saturating_mul(sched));
         let now = Instant::now();
+        if late.count > 0 && now.duration_since(late.since) >= LATE_REPORT_EVERY {
+            out.send(late.event(engine.time_s()), &stats);
+            late = Late::new(now);
+        }
         if now > deadline {
-            // The work of this tick ended after its deadline.
+            // The work of this tick ended after its deadline: counted at once, reported in the
+            // event log at most once a second (count and worst lateness), so that a loaded
+            // machine does not flood the log.
             stats.missed.fetch_add(1, Ordering::Relaxed);
-            out.send(
-                LoopOut::Event(EventRec {
-                    t: engine.time_s(),
-                    wall_ms: wall_ms(),
-                    kind: "deadline".into(),
-                    user: "system".into(),
-                    detail: serde_json::json!({
-                        "late_ms": (now - deadline).as_secs_f64() * 1000.0,
-                        "work_us": us,
-                    }),
-                }),
-                &stats,
-            );
+            if late.count == 0 {
+                late.since = now;
+            }
+            late.count += 1;
+            late.worst_ms = late.worst_ms.max((now - deadline).as_secs_f64() * 1000.0);
+            late.worst_work_us = late.worst_work_us.max(us);
             if now > deadline + period {
                 // Too far behind to catch up quietly: re-base rather than burst.
                 start = now;
