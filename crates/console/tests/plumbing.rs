@@ -327,7 +327,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
 }
 
 #[test]
-fn slow_viewers_lose_samples_not_the_loop_its_timing() {
+fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
     let dir = tempdir("slow");
     let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
     let a = admin(&h);
@@ -393,26 +393,5 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     assert_eq!(st["mode"], "replay");
     assert!(console::start_replay(&o, 42, 1.0).is_err());
-    h.stop();
-}
-
-/// Serve the test double for looking at the page by hand: `cargo test -p console --test
-/// plumbing dev_server -- --ignored --nocapture`, then open the printed address.
-#[test]
-#[ignore]
-fn dev_server() {
-    let dir = tempdir("dev");
-    let mut o = opts(&dir);
-    o.addr = std::env::var("ECMO_DEV_ADDR").unwrap_or("127.0.0.1:8099".into());
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    println!("dev console at {} user {u} password {p}", h.url());
-    std::fs::write(dir.join("../ecmo-dev-cred"), format!("{u} {p}")).unwrap();
-    std::thread::sleep(Duration::from_secs(
-        std::env::var("ECMO_DEV_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(600),
-    ));
     h.stop();
 }
