@@ -100,6 +100,15 @@ test('instructor adds an operator and a viewer in the Users tab', async () => {
     await admin.click('#user-form button[type=submit]');
     await admin.waitForFunction((n) => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === n), name);
   }
+  // And removes one, after confirming.
+  await admin.fill('#u-name', 'temp');
+  await admin.fill('#u-pass', 'password-temp');
+  await admin.click('#user-form button[type=submit]');
+  await admin.waitForSelector('button[data-remove="temp"]');
+  assert.equal(await admin.$('button[data-remove="admin"]'), null, 'no Remove button for oneself');
+  await admin.click('button[data-remove="temp"]');
+  await confirm(admin);
+  await admin.waitForFunction(() => ![...document.querySelectorAll('#user-list td')].some((td) => td.textContent === 'temp'));
   await shot(admin, '03-users.png');
 });
 

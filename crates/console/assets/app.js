@@ -554,7 +554,7 @@ function renderInjections(list) {
 const KIND = {
   action: 'Request', applied: 'Taken', refused: 'Refused by core', rejected: 'Out of range',
   denied: 'Denied (role)', inject: 'Injected', alarm_on: 'Alarm', alarm_off: 'Alarm ended',
-  login: 'Log in', login_failed: 'Log-in failed', user: 'User changed', run: 'Run',
+  login: 'Log in', login_failed: 'Log-in failed', user: 'User changed', user_removed: 'User removed', run: 'Run',
   deadline: 'Loop late',
 };
 const alarmText = new Map();
@@ -598,6 +598,7 @@ function describe(e) {
     case 'rejected': return d.error || JSON.stringify(d);
     case 'login': return 'as ' + d.role;
     case 'user': return d.name + ' is ' + d.role;
+    case 'user_removed': return d.name + ' removed';
     case 'deadline': return (d.missed || 1) + (d.missed > 1 ? ' ticks' : ' tick') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms';
     case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
     default: return JSON.stringify(d);
@@ -717,8 +718,19 @@ async function loadUsers() {
   if (!r.ok) return;
   const tb = $('user-list').querySelector('tbody'); tb.innerHTML = '';
   for (const u of r.body.users) {
-    const tr = document.createElement('tr'); tr.innerHTML = '<td></td><td></td>';
-    tr.children[0].textContent = u.name; tr.children[1].textContent = u.role; tb.appendChild(tr);
+    const tr = document.createElement('tr'); tr.innerHTML = '<td></td><td></td><td></td>';
+    tr.children[0].textContent = u.name; tr.children[1].textContent = u.role;
+    if (u.name !== state.user) {
+      const b = document.createElement('button');
+      b.className = 'btn small'; b.textContent = 'Remove'; b.dataset.remove = u.name;
+      b.onclick = () => confirmDialog('Remove user', 'Remove ' + u.name + ' (' + u.role + ')? Their sessions end now.', null, async () => {
+        const x = await api('POST', '/api/users/remove', { name: u.name });
+        if (x.ok) { toast('User ' + u.name + ' removed', true); loadUsers(); }
+        else toast('Refused: ' + ((x.body && x.body.error) || x.status), false);
+      });
+      tr.children[2].appendChild(b);
+    }
+    tb.appendChild(tr);
   }
 }
 $('user-form').addEventListener('submit', async (ev) => {

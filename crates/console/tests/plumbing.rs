@@ -148,6 +148,36 @@ fn acc_1_login_roles_and_refusals() {
     assert!(has("applied", "otto"));
     assert!(has("rejected", "otto"));
     assert!(has("login_failed", "admin"));
+    // Removing users: instructors only, never oneself; the removed user's sessions end.
+    let rm = |who: &str, name: &str| {
+        http(
+            h.addr,
+            "POST",
+            "/api/users/remove",
+            Some(who),
+            Some(&json!({ "name": name }).to_string()),
+        )
+    };
+    assert_eq!(rm(&viewer, "otto").status, 403);
+    assert_eq!(rm(&a, "admin").status, 409);
+    assert_eq!(rm(&a, "nobody").status, 404);
+    assert_eq!(
+        http(h.addr, "GET", "/api/session", Some(&viewer), None).status,
+        200
+    );
+    assert_eq!(rm(&a, "vera").status, 200);
+    assert_eq!(
+        http(h.addr, "GET", "/api/session", Some(&viewer), None).status,
+        401
+    );
+    let bad = http(
+        h.addr,
+        "POST",
+        "/api/login",
+        None,
+        Some(r#"{"user":"vera","password":"password-1234"}"#),
+    );
+    assert_eq!(bad.status, 401);
     h.stop();
 }
 
