@@ -403,8 +403,8 @@ function renderControls(s) {
     b.textContent = m.toUpperCase().replace('_', ' ');
     b.dataset.mode = m;
     b.disabled = dis;
-    b.onclick = () => confirmDialog('Change mode', 'Change pump mode from ' + s.mode.toUpperCase() + ' to ' + m.toUpperCase() + '?', null,
-      () => sendCommand({ type: 'mode', mode: m }, 'Mode ' + m.toUpperCase()));
+    b.onclick = () => confirmDialog('Change mode', modeQuestion(s, m), null,
+      () => sendCommand({ type: 'mode', mode: m }, 'Mode ' + m.toUpperCase()), modeWarning(s, m));
     modes.appendChild(b);
   }
   for (const g of ['control', 'intervention', 'alarm']) $('ctl-' + g).innerHTML = '';
@@ -421,7 +421,7 @@ function renderControls(s) {
     const b = row.children[2];
     b.disabled = dis;
     b.onclick = () => confirmDialog(p.label, 'New value for ' + p.label + ' (now ' + fmtParam(p, p.value) + ' ' + p.unit + '):', p,
-      (v) => sendCommand({ type: 'param', name: p.name, value: v }, p.label + ' ' + v + ' ' + p.unit));
+      (v) => sendCommand({ type: 'param', name: p.name, value: v }, p.label + ' ' + v + ' ' + p.unit), '', suggestion(s, p));
     host.appendChild(row);
   }
   const sw = $('ctl-switches'); sw.innerHTML = '';
@@ -451,18 +451,49 @@ function renderControls(s) {
   const np = state.pending.size;
   $('tab-pending').textContent = np ? np + ' pending' : '';
 }
+// What a mode change will do, in the confirmation: the target the new mode will drive to.
+function modeQuestion(s, m) {
+  const name = (x) => x.toUpperCase().replace('_', ' ');
+  let q = 'Change pump mode from ' + name(s.mode) + ' to ' + name(m) + '?';
+  const p = (n) => (s.params || []).find((x) => x.name === n);
+  if (m === 'flow' && p('flow_target')) q += ' The pump will drive flow to the flow target, ' + fmtParam(p('flow_target'), p('flow_target').value) + ' L/min.';
+  if (m === 'rpm') q += ' The pump holds its present speed.';
+  if (m === 'standby') q += ' The pump STOPS.';
+  return q;
+}
+// A warning when the new mode would change flow a lot (e.g. FLOW with a stale target).
+function modeWarning(s, m) {
+  const n = (state.status && state.status.numerics) || {};
+  const ft = (s.params || []).find((x) => x.name === 'flow_target');
+  if (m === 'flow' && ft && n.flow_lpm !== null && n.flow_lpm !== undefined && Math.abs(ft.value - n.flow_lpm) > 1.0) {
+    return 'Flow is ' + fmt(n.flow_lpm, 2) + ' L/min now: the flow target differs by more than 1 L/min. Set the flow target first.';
+  }
+  if (m === 'standby') return 'Stopping the pump stops extracorporeal support; clamp the lines first.';
+  return '';
+}
 function decimals(step) { const s = String(step); return s.includes('.') ? s.split('.')[1].length : 0; }
 function fmtParam(p, v) { return Number(v).toFixed(decimals(p.step)); }
 
-function confirmDialog(title, text, param, onOk) {
+// The value a target's dialog starts from: a target the present mode does not use starts from
+// what the circuit does now (so that a later mode change is bumpless), otherwise its value.
+function suggestion(s, p) {
+  const n = (state.status && state.status.numerics) || {};
+  const ok = (v) => v !== null && v !== undefined && isFinite(v) && v >= p.min && v <= p.max;
+  if (p.name === 'flow_target' && s.mode !== 'flow' && ok(n.flow_lpm)) return Math.round(n.flow_lpm / p.step) * p.step;
+  if (p.name === 'rpm_target' && s.mode !== 'rpm' && ok(n.speed_rpm)) return Math.round(n.speed_rpm / p.step) * p.step;
+  return p.value;
+}
+function confirmDialog(title, text, param, onOk, warning, start) {
   $('confirm-title').textContent = title;
   $('confirm-text').textContent = text;
+  $('confirm-warn').textContent = warning || '';
+  $('confirm-warn').hidden = !warning;
   const edit = $('confirm-edit');
   edit.hidden = !param;
   $('confirm-range').textContent = param ? ('Permitted ' + fmtParam(param, param.min) + ' – ' + fmtParam(param, param.max) + ' ' + param.unit) : '';
   if (param) {
     const inp = $('confirm-value');
-    inp.value = fmtParam(param, param.value);
+    inp.value = fmtParam(param, start === undefined ? param.value : start);
     $('confirm-unit').textContent = param.unit;
     const bump = (d) => { const v = parseFloat(inp.value); inp.value = fmtParam(param, (isFinite(v) ? v : param.value) + d * param.step); };
     $('confirm-minus').onclick = () => bump(-1);

@@ -471,9 +471,17 @@ impl Engine for SilEngine {
         }
         Settings {
             mode: mode_name(self.sil.output().mode).into(),
-            modes: ["standby", "rpm", "flow", "zero_flow"]
-                .map(String::from)
-                .to_vec(),
+            // Zero-flow (VA weaning) is offered only where the control core allows it.
+            modes: if matches!(
+                self.config.circuit.configuration,
+                physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+            ) {
+                ["standby", "rpm", "flow", "zero_flow"]
+                    .map(String::from)
+                    .to_vec()
+            } else {
+                ["standby", "rpm", "flow"].map(String::from).to_vec()
+            },
             params,
             switches,
             actions: vec![ActionInfo {
