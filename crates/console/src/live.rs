@@ -470,7 +470,9 @@ impl Engine for SilEngine {
             });
         }
         Settings {
-            mode: mode_name(self.sil.output().mode).into(),
+            // The mode the operator set, as the control core holds it (its output follows from
+            // the next step on).
+            mode: mode_name(s.mode).into(),
             // Zero-flow (VA weaning) is offered only where the control core allows it.
             modes: if matches!(
                 self.config.circuit.configuration,
