@@ -239,6 +239,24 @@ test('sample-to-screen latency under 100 ms', async () => {
   assert.ok(l.p95_ms < 100, `p95 ${l.p95_ms} ms`);
 });
 
+// CON-3: a frozen trace never looks live. The server is stopped (SIGSTOP) for 3 s: the waveforms
+// are covered with NO DATA within 1.5 s; when it runs again the cover goes.
+test('CON-3: a stalled stream is shown as NO DATA, never as a live trace', async () => {
+  assert.equal(await admin.isVisible('#stale'), false);
+  server.kill('SIGSTOP');
+  try {
+    const t0 = Date.now();
+    await admin.waitForSelector('#stale', { state: 'visible', timeout: 5000 });
+    const shown = (Date.now() - t0) / 1000;
+    assert.ok(shown < 2.5, `NO DATA after ${shown} s`);
+    assert.equal(await admin.evaluate(() => document.querySelector('.main').classList.contains('stale')), true, 'numerics dimmed');
+    await shot(admin, '11-no-data.png');
+  } finally {
+    server.kill('SIGCONT');
+  }
+  await admin.waitForSelector('#stale', { state: 'hidden', timeout: 10000 });
+});
+
 // TLS when configured: a second console built with the `tls` feature, on a certificate made
 // for the test; the page, the log-in and the live socket (wss://) all work over HTTPS.
 test('TLS: the console over HTTPS and WSS', { skip: !process.env.ECMO_TLS_BIN && 'ECMO_TLS_BIN not set (scripts/browser-tests.sh sets it)' }, async () => {

@@ -194,8 +194,13 @@ function frame() {
     lat.samples.push(l); if (lat.samples.length > 2000) lat.samples.shift();
   }
   if (drawn.length) state.lastWaveWall = now;
-  // A frozen trace must never look live.
-  $('stale').hidden = !(state.lastWaveRecv && performance.now() - state.lastWaveRecv > 1500);
+  // A frozen trace must never look live (CON-3).
+  const stale = !!(state.lastWaveRecv && performance.now() - state.lastWaveRecv > 1500);
+  if ($('stale').hidden === stale) {
+    $('stale').hidden = !stale;
+    // The numbers are as old as the traces: dimmed with them.
+    document.querySelector('.main').classList.toggle('stale', stale);
+  }
   tickAudioPause();
   requestAnimationFrame(frame);
 }
