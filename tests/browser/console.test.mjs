@@ -249,7 +249,10 @@ test('CON-3: a stalled stream is shown as NO DATA, never as a live trace', async
     await admin.waitForSelector('#stale', { state: 'visible', timeout: 5000 });
     const shown = (Date.now() - t0) / 1000;
     assert.ok(shown < 2.5, `NO DATA after ${shown} s`);
-    assert.equal(await admin.evaluate(() => document.querySelector('.main').classList.contains('stale')), true, 'numerics dimmed');
+    assert.equal(await admin.evaluate(() => document.querySelector('.main').classList.contains('no-data')), true, 'numerics dimmed');
+    // The layout stays: the traces and numbers keep their places under the cover.
+    const box = await admin.evaluate(() => { const r = document.querySelector('#numerics').getBoundingClientRect(); return [r.x, r.width, r.height]; });
+    assert.ok(box[0] > 600 && box[1] > 500 && box[2] > 350, 'numerics in place: ' + box);
     await shot(admin, '11-no-data.png');
   } finally {
     server.kill('SIGCONT');

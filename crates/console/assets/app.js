@@ -199,7 +199,7 @@ function frame() {
   if ($('stale').hidden === stale) {
     $('stale').hidden = !stale;
     // The numbers are as old as the traces: dimmed with them.
-    document.querySelector('.main').classList.toggle('stale', stale);
+    document.querySelector('.main').classList.toggle('no-data', stale);
   }
   tickAudioPause();
   requestAnimationFrame(frame);
