@@ -189,6 +189,9 @@ impl Outlets {
     }
 }
 
+/// The loop wakes at most this often: above real time, ticks are grouped per wake-up.
+const MIN_WAKE: Duration = Duration::from_millis(5);
+
 /// Missed deadlines go to the event log at most this often.
 const LATE_REPORT_EVERY: Duration = Duration::from_secs(1);
 
@@ -224,11 +227,13 @@ impl Late {
     }
 }
 
-/// Run the engine at `cfg.speed` × real time until `stop` is set. Returns the engine.
+/// Run the engine at `cfg.speed` × real time until `stop` is set.
 ///
-/// Deadlines are absolute (start + n·tick), so sleeping jitter does not accumulate. A tick whose
-/// work ends after the next tick's deadline is a missed deadline: counted, recorded as an event,
-/// and the schedule is re-based instead of bursting to catch up (the twin stays consistent; the
+/// Deadlines are absolute (start + n·period), so sleeping jitter does not accumulate. The
+/// period is one tick at real time; faster than real time it holds as many ticks as fit in
+/// [`MIN_WAKE`]. A wake-up whose work ends after its deadline is a missed deadline: counted,
+/// reported in the event log (at most once a second), and if it is more than a period behind
+/// the schedule is re-based instead of bursting to catch up (the twin stays consistent; the
 /// wall clock simply got ahead of it).
 pub fn run_loop<E: Engine + ?Sized>(
     engine: &mut E,
@@ -239,7 +244,11 @@ pub fn run_loop<E: Engine + ?Sized>(
     stats: Arc<LoopStats>,
     latest: Arc<Mutex<Option<Arc<Status>>>>,
 ) {
-    let period = Duration::from_secs_f64(cfg.tick_s / cfg.speed.max(1e-3));
+    let tick_period = cfg.tick_s / cfg.speed.max(1e-3);
+    // Faster than real time a tick's period falls below what the OS sleeps to reliably: several
+    // ticks then run per wake-up, so that wake-ups are at least MIN_WAKE apart.
+    let batch = ((MIN_WAKE.as_secs_f64() / tick_period).floor() as u64).max(1);
+    let period = Duration::from_secs_f64(tick_period * batch as f64);
     let status_every = ((0.25 / cfg.tick_s).round() as u64).max(1);
     let numerics_every = ((1.0 / cfg.tick_s).round() as u64).max(1);
     let mut injections = engine.injections();
@@ -296,73 +305,75 @@ pub fn run_loop<E: Engine + ?Sized>(
             );
             publish_now = true;
         }
-        let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
-        engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
-        engine.advance(cfg.tick_s);
-        n += 1;
-        let wave = engine.wave();
-        stats.ticks.fetch_add(1, Ordering::Relaxed);
-        stats
-            .sim_ms
-            .store((engine.time_s() * 1000.0) as u64, Ordering::Relaxed);
-        out.send(LoopOut::Wave(wave, wall_ms()), &stats);
+        for _ in 0..batch {
+            let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
+            engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
+            engine.advance(cfg.tick_s);
+            n += 1;
+            let wave = engine.wave();
+            stats.ticks.fetch_add(1, Ordering::Relaxed);
+            stats
+                .sim_ms
+                .store((engine.time_s() * 1000.0) as u64, Ordering::Relaxed);
+            out.send(LoopOut::Wave(wave, wall_ms()), &stats);
 
-        if n.is_multiple_of(numerics_every) {
-            out.send(LoopOut::Numerics(Box::new(engine.numerics())), &stats);
-        }
-        if publish_now || n.is_multiple_of(status_every) {
-            publish_now = false;
-            let alarms = engine.alarms();
-            // Alarm transitions go to the event log.
-            let now: Vec<(String, crate::model::Priority)> = alarms
-                .alarms
-                .iter()
-                .map(|a| (a.id.clone(), a.priority))
-                .collect();
-            for a in &alarms.alarms {
-                if !prev_alarms.iter().any(|(id, _)| id == &a.id) {
-                    out.send(
-                        LoopOut::Event(EventRec {
-                            t: engine.time_s(),
-                            wall_ms: wall_ms(),
-                            kind: "alarm_on".into(),
-                            user: "system".into(),
-                            detail: serde_json::to_value(a).unwrap_or_default(),
-                        }),
-                        &stats,
-                    );
+            if n.is_multiple_of(numerics_every) {
+                out.send(LoopOut::Numerics(Box::new(engine.numerics())), &stats);
+            }
+            if publish_now || n.is_multiple_of(status_every) {
+                publish_now = false;
+                let alarms = engine.alarms();
+                // Alarm transitions go to the event log.
+                let now: Vec<(String, crate::model::Priority)> = alarms
+                    .alarms
+                    .iter()
+                    .map(|a| (a.id.clone(), a.priority))
+                    .collect();
+                for a in &alarms.alarms {
+                    if !prev_alarms.iter().any(|(id, _)| id == &a.id) {
+                        out.send(
+                            LoopOut::Event(EventRec {
+                                t: engine.time_s(),
+                                wall_ms: wall_ms(),
+                                kind: "alarm_on".into(),
+                                user: "system".into(),
+                                detail: serde_json::to_value(a).unwrap_or_default(),
+                            }),
+                            &stats,
+                        );
+                    }
                 }
-            }
-            for (id, p) in &prev_alarms {
-                if !now.iter().any(|(i, _)| i == id) {
-                    out.send(
-                        LoopOut::Event(EventRec {
-                            t: engine.time_s(),
-                            wall_ms: wall_ms(),
-                            kind: "alarm_off".into(),
-                            user: "system".into(),
-                            detail: serde_json::json!({"id": id, "priority": p}),
-                        }),
-                        &stats,
-                    );
+                for (id, p) in &prev_alarms {
+                    if !now.iter().any(|(i, _)| i == id) {
+                        out.send(
+                            LoopOut::Event(EventRec {
+                                t: engine.time_s(),
+                                wall_ms: wall_ms(),
+                                kind: "alarm_off".into(),
+                                user: "system".into(),
+                                detail: serde_json::json!({"id": id, "priority": p}),
+                            }),
+                            &stats,
+                        );
+                    }
                 }
+                prev_alarms = now;
+                if n.is_multiple_of(status_every * 40) {
+                    injections = engine.injections();
+                }
+                let st = Arc::new(Status {
+                    t: engine.time_s(),
+                    numerics: engine.numerics(),
+                    alarms,
+                    settings: engine.settings(),
+                    injections: injections.clone(),
+                    loop_stats: stats.snapshot(),
+                });
+                if let Ok(mut l) = latest.lock() {
+                    *l = Some(st.clone());
+                }
+                out.send(LoopOut::Status(Box::new((*st).clone())), &stats);
             }
-            prev_alarms = now;
-            if n.is_multiple_of(status_every * 40) {
-                injections = engine.injections();
-            }
-            let st = Arc::new(Status {
-                t: engine.time_s(),
-                numerics: engine.numerics(),
-                alarms,
-                settings: engine.settings(),
-                injections: injections.clone(),
-                loop_stats: stats.snapshot(),
-            });
-            if let Ok(mut l) = latest.lock() {
-                *l = Some(st.clone());
-            }
-            out.send(LoopOut::Status(Box::new((*st).clone())), &stats);
         }
 
         let work = work_start.elapsed();
