@@ -18,6 +18,19 @@ struct Cli {
 // Parsed once per process; boxing the bench options would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum Command {
+    /// Run the twin under the control core in real time and serve the web console.
+    Serve(console::cli::ServeArgs),
+    /// List the recordings in a database.
+    Runs(console::cli::RunsArgs),
+    /// Write a recording out as CSV files or JSON.
+    Export(console::cli::ExportArgs),
+    /// Play a recording back into the web console.
+    Replay(console::cli::ReplayArgs),
+    /// Manage console users.
+    #[command(subcommand)]
+    User(console::cli::UserCmd),
+    /// Measure `ecmo serve`: CPU at real time, loop deadlines with N viewers.
+    BenchServe(console::bench::BenchArgs),
     /// Run an experiment file on the twin and print the window means of every signal.
     Sim {
         /// The experiment (TOML); see docs/experiments.md.
@@ -112,6 +125,12 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Serve(a) => console_result(console::cli::serve(&a)),
+        Command::Runs(a) => console_result(console::cli::runs(&a)),
+        Command::Export(a) => console_result(console::cli::export(&a)),
+        Command::Replay(a) => console_result(console::cli::replay(&a)),
+        Command::User(c) => console_result(console::cli::user(&c)),
+        Command::BenchServe(a) => console_result(console::cli::bench_serve(&a)),
         Command::Bench { command } => bench::cli::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
@@ -236,5 +255,17 @@ fn bench(seconds: f64) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The console's subcommands return `Result`; print the error and exit 2 (bad input or
+/// an I/O failure the operator must fix), matching the other subcommands' convention.
+fn console_result<E: std::fmt::Display>(r: Result<(), E>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -1,0 +1,258 @@
+//! `ecmo bench-serve`: what `ecmo serve` costs and whether its loop keeps time with viewers.
+//!
+//! Starts `ecmo serve` as a child process on a fresh database and a free loopback port, logs in,
+//! connects N WebSocket viewers that read everything, and after a warm-up measures over a window:
+//! the child's CPU time (utime + stime from `/proc/PID/stat`) as a share of one core, the loop's
+//! ticks and missed deadlines (from `/api/health`), and the samples each viewer received.
+//! Sample-to-screen latency needs a real browser: the Playwright suite measures it
+//! (tests/browser, `latency` test).
+use clap::Args;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// WebSocket viewers to connect; one measurement per number given (each on a fresh
+    /// `ecmo serve`). Default: 1 (the CPU target) and 20 (the deadline target).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 20])]
+    pub viewers: Vec<usize>,
+    /// Measurement window, s (after a 5 s warm-up).
+    #[arg(long, default_value_t = 30.0)]
+    pub seconds: f64,
+    /// Scenario for the served run.
+    #[arg(long, default_value = "ards-severe")]
+    pub scenario: String,
+    /// Also write the figures as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+fn ticks_per_s() -> f64 {
+    // USER_HZ is 100 on every Linux this runs on (getconf CLK_TCK); /proc reports in it.
+    100.0
+}
+
+fn cpu_ticks(pid: u32) -> Result<u64, String> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("reading /proc/{pid}/stat: {e}"))?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 (1-based) of the whole line: 12 and 13 after ')'.
+    let ut: u64 = f
+        .get(11)
+        .and_then(|v| v.parse().ok())
+        .ok_or("bad /proc stat")?;
+    let st: u64 = f
+        .get(12)
+        .and_then(|v| v.parse().ok())
+        .ok_or("bad /proc stat")?;
+    Ok(ut + st)
+}
+
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> Result<(String, String), String> {
+    let mut s = TcpStream::connect(addr).map_err(|e| format!("connecting {addr}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).map_err(|e| e.to_string())?;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    Ok((head.to_string(), body.to_string()))
+}
+
+/// CPU target with one viewer, % of one core (issue 4).
+pub const CPU_TARGET_PERCENT: f64 = 10.0;
+
+/// Every configuration asked for; returns the figures of each (JSON array) and prints a line
+/// per configuration with the targets met or not.
+pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
+    if !(a.seconds.is_finite() && a.seconds >= 1.0) {
+        return Err(format!("--seconds {}: must be at least 1", a.seconds));
+    }
+    if a.viewers.is_empty() || a.viewers.iter().any(|&v| v == 0 || v > 200) {
+        return Err("--viewers: each must be 1..200".into());
+    }
+    let mut all = Vec::new();
+    for &v in &a.viewers {
+        let r = bench_one(a, v)?;
+        let cpu = r["cpu_percent_of_one_core"].as_f64().unwrap_or(f64::NAN);
+        let missed = r["missed_deadlines"].as_f64().unwrap_or(f64::NAN);
+        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+        eprintln!(
+            "{v} viewer(s): CPU {cpu:.1} % of one core{}; loop {:.1} ticks/s, {missed} missed deadlines (target 0: {}), \
+             worst tick {} µs; slowest viewer got {:.1} samples/s",
+            if v == 1 {
+                format!(
+                    " (target < {CPU_TARGET_PERCENT} %: {})",
+                    verdict(cpu < CPU_TARGET_PERCENT)
+                )
+            } else {
+                String::new()
+            },
+            r["loop_ticks_per_s"].as_f64().unwrap_or(0.0),
+            verdict(missed == 0.0),
+            r["worst_tick_work_us"],
+            r["min_viewer_samples_per_s"].as_f64().unwrap_or(0.0),
+        );
+        all.push(r);
+    }
+    let res = Value::Array(all);
+    if let Some(p) = &a.json {
+        std::fs::write(p, serde_json::to_string_pretty(&res).unwrap_or_default())
+            .map_err(|e| format!("writing {}: {e}", p.display()))?;
+    }
+    Ok(res)
+}
+
+fn bench_one(a: &BenchArgs, viewers: usize) -> Result<Value, String> {
+    let dir = std::env::temp_dir().join(format!("ecmo-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let db = dir.join("bench.db");
+    let _ = std::fs::remove_file(&db);
+    {
+        let c = crate::store::open(&db).map_err(|e| e.0)?;
+        crate::store::put_user(&c, "bench", crate::model::Role::Viewer, "bench-password")
+            .map_err(|e| e.0)?;
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?;
+    let mut child = Command::new(exe)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--scenario",
+            &a.scenario,
+            "--db",
+        ])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("starting ecmo serve: {e}"))?;
+    let pid = child.id();
+    let result = (|| -> Result<Value, String> {
+        let out = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        let mut out = BufReader::new(out);
+        out.read_line(&mut line)
+            .map_err(|e| format!("reading ecmo serve's address: {e}"))?;
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .ok_or_else(|| format!("ecmo serve did not print its address: {line}"))?;
+        let addr: SocketAddr = url
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| format!("address {url}: {e}"))?;
+        let (head, _) = http(
+            addr,
+            "POST",
+            "/api/login",
+            "",
+            r#"{"user":"bench","password":"bench-password"}"#,
+        )?;
+        let cookie = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Set-Cookie: "))
+            .and_then(|c| c.split(';').next())
+            .ok_or("login failed")?
+            .to_string();
+        let stop = Arc::new(AtomicBool::new(false));
+        let counts: Vec<Arc<AtomicU64>> =
+            (0..viewers).map(|_| Arc::new(AtomicU64::new(0))).collect();
+        let mut threads = Vec::new();
+        for c in &counts {
+            let (c, stop, cookie) = (c.clone(), stop.clone(), cookie.clone());
+            use tungstenite::client::IntoClientRequest;
+            let mut req = format!("ws://{addr}/ws")
+                .into_client_request()
+                .map_err(|e| e.to_string())?;
+            req.headers_mut()
+                .insert("Cookie", cookie.parse().map_err(|_| "cookie")?);
+            let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+            stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+            let (mut ws, _) =
+                tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
+            threads.push(std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match ws.read() {
+                        Ok(tungstenite::Message::Text(t)) => {
+                            if let Ok(v) = serde_json::from_str::<Value>(t.as_str())
+                                && v["k"] == "w"
+                            {
+                                c.fetch_add(
+                                    v["d"].as_array().map(|x| x.len()).unwrap_or(0) as u64,
+                                    Ordering::Relaxed,
+                                );
+                            }
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            }));
+        }
+        std::thread::sleep(Duration::from_secs(5));
+        let health = |addr| -> Result<Value, String> {
+            let (_, b) = http(addr, "GET", "/api/health", "", "")?;
+            serde_json::from_str(&b).map_err(|e| e.to_string())
+        };
+        let h0 = health(addr)?;
+        let c0 = cpu_ticks(pid)?;
+        let n0: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let t0 = Instant::now();
+        std::thread::sleep(Duration::from_secs_f64(a.seconds));
+        let el = t0.elapsed().as_secs_f64();
+        let c1 = cpu_ticks(pid)?;
+        let h1 = health(addr)?;
+        let n1: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        stop.store(true, Ordering::Relaxed);
+        let cpu = (c1 - c0) as f64 / ticks_per_s() / el * 100.0;
+        let g = |h: &Value, k: &str| h["loop"][k].as_f64().unwrap_or(0.0);
+        let rates: Vec<f64> = n0
+            .iter()
+            .zip(&n1)
+            .map(|(a, b)| (b - a) as f64 / el)
+            .collect();
+        let min_rate = rates.iter().cloned().fold(f64::INFINITY, f64::min);
+        let res = serde_json::json!({
+            "viewers": viewers,
+            "window_s": el,
+            "cpu_percent_of_one_core": (cpu * 10.0).round() / 10.0,
+            "loop_ticks_per_s": (g(&h1, "ticks") - g(&h0, "ticks")) / el,
+            "missed_deadlines": g(&h1, "missed") - g(&h0, "missed"),
+            "missed_deadlines_total": g(&h1, "missed"),
+            "worst_tick_work_us": g(&h1, "worst_work_us"),
+            "dropped_screen": g(&h1, "dropped_screen") - g(&h0, "dropped_screen"),
+            "dropped_record": g(&h1, "dropped_record") - g(&h0, "dropped_record"),
+            "viewer_messages_dropped": h1["dropped_clients"],
+            "min_viewer_samples_per_s": (min_rate * 10.0).round() / 10.0,
+        });
+        for t in threads {
+            let _ = t.join();
+        }
+        Ok(res)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

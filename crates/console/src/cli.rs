@@ -1,0 +1,304 @@
+//! The console's subcommands of `ecmo`: `serve`, `runs`, `export`, `replay`, `user`,
+//! `bench-serve`. `crates/ecmo` only forwards to these.
+use crate::{Engine, LoopConfig, ServeOptions, TlsFiles, store};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Where the database lives unless `--db` says otherwise.
+pub const DEFAULT_DB: &str = "ecmo-data/ecmo.db";
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback unless TLS is configured).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The recording database (created if missing).
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Patient and circuit preset (physio presets: ards-severe is an adult on VV ECMO).
+    #[arg(long, default_value = "ards-severe")]
+    pub scenario: String,
+    /// Simulated seconds per wall-clock second (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Seed of the twin's random processes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// TLS certificate (PEM); needs a build with the `tls` feature.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow a non-loopback address without TLS (passwords in clear text).
+    #[arg(long)]
+    pub insecure_remote: bool,
+}
+
+impl ServeArgs {
+    pub fn options(&self) -> Result<ServeOptions, String> {
+        if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 100.0) {
+            return Err(format!("--speed {}: must be in (0, 100]", self.speed));
+        }
+        Ok(ServeOptions {
+            addr: self.addr.clone(),
+            db: self.db.clone(),
+            loop_cfg: LoopConfig {
+                speed: self.speed,
+                ..LoopConfig::default()
+            },
+            tls: match (&self.tls_cert, &self.tls_key) {
+                (Some(c), Some(k)) => Some(TlsFiles {
+                    cert: c.clone(),
+                    key: k.clone(),
+                }),
+                _ => None,
+            },
+            insecure_remote: self.insecure_remote,
+            ..ServeOptions::default()
+        })
+    }
+}
+
+fn announce(h: &crate::Handle, what: &str) {
+    // Written with errors ignored: a console whose standard output was closed must keep
+    // running (println! would panic on a broken pipe).
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "ecmo {what}: console at {} (run {})", h.url(), h.run);
+    if let Some((u, p)) = &h.created_admin {
+        let _ = writeln!(
+            out,
+            "ecmo {what}: first start: created administrator '{u}' with one-time password: {p}\n\
+             ecmo {what}: log in and add users (Users tab) or run `ecmo user add NAME --role operator`"
+        );
+    }
+    let _ = out.flush();
+}
+
+/// `ecmo serve`: the twin and the control core (through `sil`) for the chosen scenario, served
+/// until killed.
+pub fn serve(args: &ServeArgs) -> Result<(), String> {
+    let opts = args.options()?;
+    let engine: Box<dyn Engine> = Box::new(crate::live::build(&args.scenario, args.seed)?);
+    let h = crate::start(&opts, engine).map_err(|e| e.0)?;
+    announce(&h, "serve");
+    h.wait();
+    Ok(())
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunsArgs {
+    /// The recording database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+}
+
+pub fn runs(a: &RunsArgs) -> Result<(), String> {
+    let c = store::open_ro(&a.db).map_err(|e| e.0)?;
+    let runs = store::list_runs(&c).map_err(|e| e.0)?;
+    println!(
+        "{:>5}  {:<8} {:<20} {:>10} {:>7}  ended",
+        "run", "kind", "started (UTC)", "sim time", "events"
+    );
+    for r in runs {
+        println!(
+            "{:>5}  {:<8} {:<20} {:>10} {:>7}  {}",
+            r.id,
+            r.kind,
+            utc(r.started_ms),
+            hms(r.duration_s),
+            r.events,
+            r.ended_ms.map(utc).unwrap_or_else(|| "(not closed)".into())
+        );
+    }
+    Ok(())
+}
+
+fn hms(s: f64) -> String {
+    let s = s.max(0.0) as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Format ms since the epoch as `YYYY-MM-DD HH:MM:SS` (UTC), without a date library.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// Run number (see `ecmo runs`).
+    pub run: i64,
+    /// The recording database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Write CSV files (waves, numerics, events) into a directory.
+    #[arg(long, conflicts_with = "json", required_unless_present = "json")]
+    pub csv: bool,
+    /// Write one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Output directory (CSV, default `run-N/`) or file (JSON, default standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn export(a: &ExportArgs) -> Result<(), String> {
+    let c = store::open_ro(&a.db).map_err(|e| e.0)?;
+    if a.csv {
+        let dir = a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("run-{}", a.run)));
+        for f in store::export_csv(&c, a.run, &dir).map_err(|e| e.0)? {
+            println!("{}", f.display());
+        }
+    } else {
+        match &a.out {
+            Some(p) => {
+                let f = std::fs::File::create(p)
+                    .map_err(|e| format!("creating {}: {e}", p.display()))?;
+                let mut w = std::io::BufWriter::new(f);
+                store::export_json(&c, a.run, &mut w).map_err(|e| e.0)?;
+                use std::io::Write;
+                w.flush()
+                    .map_err(|e| format!("writing {}: {e}", p.display()))?;
+                eprintln!("{}", p.display());
+            }
+            None => {
+                let out = std::io::stdout();
+                let mut l = out.lock();
+                store::export_json(&c, a.run, &mut l).map_err(|e| e.0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// Run number (see `ecmo runs`).
+    pub run: i64,
+    /// The recording database.
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Playback speed (1 = as recorded, up to 1000).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Address to serve the console on (loopback).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+}
+
+/// `ecmo bench-serve`: print the figures as JSON.
+pub fn bench_serve(a: &crate::bench::BenchArgs) -> Result<(), String> {
+    let v = crate::bench::bench_serve(a)?;
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    Ok(())
+}
+
+pub fn replay(a: &ReplayArgs) -> Result<(), String> {
+    let opts = ServeOptions {
+        addr: a.addr.clone(),
+        db: a.db.clone(),
+        ..ServeOptions::default()
+    };
+    let h = crate::start_replay(&opts, a.run, a.speed).map_err(|e| e.0)?;
+    announce(&h, "replay");
+    h.wait();
+    Ok(())
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum UserCmd {
+    /// Add a user or change one's role and password. The password is read from the
+    /// ECMO_PASSWORD environment variable or, if unset, the first line of standard input.
+    Add {
+        name: String,
+        /// viewer, operator or instructor.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// Remove a user.
+    Remove {
+        name: String,
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// List users and their roles.
+    List {
+        #[arg(long, default_value = DEFAULT_DB)]
+        db: PathBuf,
+    },
+}
+
+pub fn user(cmd: &UserCmd) -> Result<(), String> {
+    match cmd {
+        UserCmd::Add { name, role, db } => {
+            let role = crate::model::Role::parse(role).ok_or_else(|| {
+                format!("--role '{role}': expected viewer, operator or instructor")
+            })?;
+            let pw = match std::env::var("ECMO_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("reading password from standard input: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let c = store::open(db).map_err(|e| e.0)?;
+            store::put_user(&c, name, role, &pw).map_err(|e| e.0)?;
+            println!("user '{name}' is {}", role.as_str());
+            Ok(())
+        }
+        UserCmd::Remove { name, db } => {
+            let c = store::open(db).map_err(|e| e.0)?;
+            if store::delete_user(&c, name).map_err(|e| e.0)? {
+                println!("user '{name}' removed");
+                Ok(())
+            } else {
+                Err(format!("no user '{name}'"))
+            }
+        }
+        UserCmd::List { db } => {
+            let c = store::open_ro(db).map_err(|e| e.0)?;
+            for (n, r) in store::list_users(&c).map_err(|e| e.0)? {
+                println!("{n}\t{}", r.as_str());
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_known_instants() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc(1_795_000_000_000), "2026-11-18 11:06:40");
+        assert_eq!(super::hms(3725.0), "1:02:05");
+    }
+}

@@ -1,0 +1,661 @@
+//! The product's engine: the digital twin, its sensor layer and the control core, stepped
+//! together by `sil`, seen through the console's [`Engine`] boundary.
+//!
+//! One console tick (10 ms) is one control period of `control` (`CONTROL_PERIOD_MS`), i.e. one
+//! `Sil::step` of five twin steps. An operator command is handed to the controller at once
+//! (`Sil::command_now`), so the controller's own answer (taken, or refused and why) is what the
+//! screen shows; it takes effect at the next control step.
+//!
+//! What the screen shows is what the controller sees (the sensor frame), except the arterial
+//! pressure curve, heart rate and MAP, which the circuit's sensors do not measure: they come from
+//! the twin as a bedside monitor's arterial line would show them. Pulsatile circuit numbers (flow,
+//! speed, pressures) are shown as one-second exponential means, as consoles display them.
+use crate::engine::Engine;
+use crate::model::{
+    ActionInfo, Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Param, Priority, Settings,
+    Switch, Wave,
+};
+use control::{
+    AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting,
+};
+use physio::{Event, PatientParam, TwinConfig};
+use sil::{ChannelFault, Sil};
+
+/// Seconds of the running means of pulsatile numbers.
+const MEAN_TAU_S: f64 = 1.0;
+/// Control period in seconds.
+const PERIOD_S: f64 = control::CONTROL_PERIOD_MS as f64 / 1000.0;
+
+pub struct SilEngine {
+    sil: Sil,
+    scenario: String,
+    config: TwinConfig,
+    /// Control steps the loop has asked for but not yet taken (fractional remainder).
+    owed: f64,
+    means: [f64; 6],
+    means_init: bool,
+}
+
+/// Every scenario `ecmo serve --scenario` accepts.
+pub fn scenarios() -> &'static [&'static str] {
+    physio::presets::PRESET_NAMES
+}
+
+/// Build the engine for a scenario (a `physio` preset) and start the pump as a clinician would
+/// at cannulation: RPM mode at the preset's starting speed, sweep and FdO2. Saved settings, if
+/// any, are applied over this by the console at start.
+pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
+    let mut config = physio::presets::preset(scenario).ok_or_else(|| {
+        format!(
+            "--scenario '{scenario}': unknown; expected one of {}",
+            scenarios().join(", ")
+        )
+    })?;
+    config.seed = seed;
+    let sil = Sil::new(&config).map_err(|e| format!("--scenario '{scenario}': {e}"))?;
+    let start = physio::presets::default_actuation(&config);
+    let mut e = SilEngine {
+        sil,
+        scenario: scenario.to_string(),
+        config,
+        owed: 0.0,
+        means: [0.0; 6],
+        means_init: false,
+    };
+    if start.pump_rpm > 0.0 {
+        for c in [
+            control::Command::SetRpmTarget(start.pump_rpm as f32),
+            control::Command::SetSweep(start.sweep_lpm as f32),
+            control::Command::SetFdO2(start.fdo2 as f32),
+            control::Command::SetHeater(start.heater_c as f32),
+            control::Command::SetMode(Mode::Rpm),
+        ] {
+            e.apply(c).map_err(|m| format!("starting the pump: {m}"))?;
+        }
+    }
+    Ok(e)
+}
+
+fn snake(id: AlarmId) -> String {
+    let d = format!("{id:?}");
+    let mut s = String::new();
+    for (i, ch) in d.chars().enumerate() {
+        if ch.is_ascii_uppercase() {
+            if i > 0 {
+                s.push('_');
+            }
+            s.push(ch.to_ascii_lowercase());
+        } else {
+            s.push(ch);
+        }
+    }
+    s
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Standby => "standby",
+        Mode::Rpm => "rpm",
+        Mode::Flow => "flow",
+        Mode::ZeroFlow => "zero_flow",
+    }
+}
+
+const INTERVENTIONS: [(Intervention, &str, &str); 4] = [
+    (Intervention::Suction, "suction", "Suction: reduce speed"),
+    (
+        Intervention::ReturnPressure,
+        "return_pressure",
+        "Return pressure: reduce speed",
+    ),
+    (Intervention::Bubble, "bubble", "Bubble: stop and clamp"),
+    (Intervention::Backflow, "backflow", "Backflow guard (VA)"),
+];
+
+const LIMITS: [(AlarmLimit, &str); 11] = [
+    (AlarmLimit::FlowLow, "flow_low"),
+    (AlarmLimit::FlowHigh, "flow_high"),
+    (AlarmLimit::DeltaPHigh, "delta_p_high"),
+    (AlarmLimit::DeltaPRisePerHour, "delta_p_rise"),
+    (AlarmLimit::PostOxySo2Low, "post_so2_low"),
+    (AlarmLimit::PostOxyPo2Low, "post_po2_low"),
+    (AlarmLimit::TemperatureLow, "temp_low"),
+    (AlarmLimit::TemperatureHigh, "temp_high"),
+    (AlarmLimit::SaO2UpperLow, "sao2_upper_low"),
+    (AlarmLimit::BatteryLow, "battery_low"),
+    (AlarmLimit::FlowMismatch, "flow_mismatch"),
+];
+
+/// The control core's settings the console shows as numbers: (name, setting, group, scale to
+/// display units, step in display units). FdO2 and battery are fractions in `control` and
+/// percent on the screen.
+fn param_table() -> Vec<(String, Setting, &'static str, f64, f64)> {
+    let mut v: Vec<(String, Setting, &'static str, f64, f64)> = vec![
+        (
+            "rpm_target".into(),
+            Setting::RpmTarget,
+            "control",
+            1.0,
+            50.0,
+        ),
+        (
+            "flow_target".into(),
+            Setting::FlowTarget,
+            "control",
+            1.0,
+            0.1,
+        ),
+        ("sweep".into(), Setting::Sweep, "control", 1.0, 0.1),
+        ("fdo2".into(), Setting::FdO2, "control", 100.0, 1.0),
+        (
+            "pco2_target".into(),
+            Setting::Pco2Target,
+            "control",
+            1.0,
+            1.0,
+        ),
+        ("heater".into(), Setting::Heater, "control", 1.0, 0.1),
+        (
+            "limit.suction".into(),
+            Setting::InterventionLimit(Intervention::Suction),
+            "intervention",
+            1.0,
+            5.0,
+        ),
+        (
+            "limit.return_pressure".into(),
+            Setting::InterventionLimit(Intervention::ReturnPressure),
+            "intervention",
+            1.0,
+            5.0,
+        ),
+        (
+            "limit.backflow".into(),
+            Setting::InterventionLimit(Intervention::Backflow),
+            "intervention",
+            1.0,
+            50.0,
+        ),
+    ];
+    for (l, n) in LIMITS {
+        let (scale, step) = match l {
+            AlarmLimit::BatteryLow => (100.0, 1.0),
+            AlarmLimit::FlowLow | AlarmLimit::FlowHigh | AlarmLimit::FlowMismatch => (1.0, 0.1),
+            AlarmLimit::TemperatureLow | AlarmLimit::TemperatureHigh => (1.0, 0.1),
+            _ => (1.0, 1.0),
+        };
+        v.push((
+            format!("alarm.{n}"),
+            Setting::AlarmLimit(l),
+            "alarm",
+            scale,
+            step,
+        ));
+    }
+    v
+}
+
+fn display_unit(s: Setting, scale: f64) -> String {
+    if scale == 100.0 {
+        "%".into()
+    } else {
+        s.unit().into()
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+impl SilEngine {
+    /// Hand one command to the controller; its answer (taken, or refused and why) is the
+    /// result. It takes effect at the next control step.
+    fn apply(&mut self, c: control::Command) -> Result<(), String> {
+        self.sil.command_now(&c).map_err(|e| e.to_string())
+    }
+
+    fn step_once(&mut self) {
+        self.sil.step();
+        let f = *self.sil.frame();
+        let x = [
+            f.flow,
+            f.pump_speed,
+            f.p_drainage,
+            f.p_pre_oxy,
+            f.p_post_oxy,
+            f.delta_p,
+        ];
+        let a = PERIOD_S / MEAN_TAU_S;
+        for (m, r) in self.means.iter_mut().zip(x) {
+            if r.usable() {
+                let v = r.value as f64;
+                *m = if self.means_init {
+                    *m + a * (v - *m)
+                } else {
+                    v
+                };
+            }
+        }
+        self.means_init = true;
+    }
+
+    fn translate(&self, cmd: &Command) -> Result<control::Command, String> {
+        use control::Command as C;
+        let s = self.sil.controller().settings();
+        Ok(match cmd {
+            Command::Mode { mode } => C::SetMode(match mode.as_str() {
+                "standby" => Mode::Standby,
+                "rpm" => Mode::Rpm,
+                "flow" => Mode::Flow,
+                "zero_flow" => Mode::ZeroFlow,
+                m => return Err(format!("unknown mode '{m}'")),
+            }),
+            Command::Param { name, value } => {
+                let table = param_table();
+                let Some((_, setting, _, scale, _)) = table.iter().find(|p| &p.0 == name) else {
+                    return Err(format!("unknown setting '{name}'"));
+                };
+                let v = (*value / scale) as f32;
+                match *setting {
+                    Setting::RpmTarget => C::SetRpmTarget(v),
+                    Setting::FlowTarget => C::SetFlowTarget(v),
+                    Setting::Sweep => C::SetSweep(v),
+                    Setting::FdO2 => C::SetFdO2(v),
+                    Setting::Pco2Target => C::SetPco2Target(v),
+                    Setting::Heater => C::SetHeater(v),
+                    Setting::SweepMin => C::SetSweepBounds {
+                        min: v,
+                        max: s.sweep_max,
+                    },
+                    Setting::SweepMax => C::SetSweepBounds {
+                        min: s.sweep_min,
+                        max: v,
+                    },
+                    Setting::InterventionLimit(which) => {
+                        C::SetInterventionLimit { which, value: v }
+                    }
+                    Setting::AlarmLimit(limit) => C::SetAlarmLimit { limit, value: v },
+                }
+            }
+            Command::Switch { name, on } => match name.as_str() {
+                "return_clamp" => C::SetReturnClamp(*on),
+                "auto_sweep" => C::SetGasMode(if *on {
+                    GasMode::AutoPco2
+                } else {
+                    GasMode::Manual
+                }),
+                n => {
+                    let Some((which, _, _)) = INTERVENTIONS
+                        .iter()
+                        .find(|i| Some(i.1) == n.strip_prefix("intervention."))
+                    else {
+                        return Err(format!("unknown switch '{n}'"));
+                    };
+                    C::SetIntervention {
+                        which: *which,
+                        enabled: *on,
+                    }
+                }
+            },
+            Command::Action { name } => match name.as_str() {
+                "restart_after_bubble" => C::RestartAfterBubble,
+                n => return Err(format!("unknown action '{n}'")),
+            },
+            Command::PauseAudio => C::PauseAudio,
+            Command::Acknowledge => C::AcknowledgeAll,
+        })
+    }
+}
+
+impl Engine for SilEngine {
+    fn advance(&mut self, dt_s: f64) {
+        self.owed += dt_s / PERIOD_S;
+        while self.owed >= 1.0 - 1e-9 {
+            self.step_once();
+            self.owed -= 1.0;
+        }
+    }
+
+    fn time_s(&self) -> f64 {
+        self.sil.now_ms() as f64 / 1000.0
+    }
+
+    fn wave(&self) -> Wave {
+        let f = self.sil.frame();
+        let o = self.sil.observation();
+        let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
+        Wave {
+            t: self.time_s(),
+            p_art: o.p_art_mmhg,
+            p_drain: r(f.p_drainage),
+            p_pre: r(f.p_pre_oxy),
+            p_post: r(f.p_post_oxy),
+            flow: r(f.flow),
+        }
+    }
+
+    fn numerics(&self) -> Numerics {
+        let f = self.sil.frame();
+        let o = self.sil.observation();
+        let r = |x: control::Reading| x.usable().then_some(x.value as f64);
+        let m = |i: usize, x: control::Reading| x.usable().then_some(self.means[i]);
+        let act = self.sil.actuation();
+        Numerics {
+            t: self.time_s(),
+            flow_lpm: m(0, f.flow),
+            speed_rpm: m(1, f.pump_speed),
+            p_drain_mmhg: m(2, f.p_drainage),
+            p_pre_mmhg: m(3, f.p_pre_oxy),
+            p_post_mmhg: m(4, f.p_post_oxy),
+            delta_p_mmhg: m(5, f.delta_p),
+            // The console's venous saturation is the pre-oxygenator (drainage) SO2.
+            svo2_pct: r(f.so2_pre),
+            sao2_upper_pct: r(f.sao2_upper),
+            sao2_lower_pct: r(f.sao2_lower),
+            sat_post_pct: r(f.so2_post),
+            po2_post_mmhg: r(f.po2_post),
+            pco2_post_mmhg: r(f.pco2_post),
+            hb_g_dl: r(f.hb),
+            temp_c: r(f.temperature),
+            sweep_lpm: Some(act.sweep_lpm),
+            fdo2_pct: Some(act.fdo2 * 100.0),
+            battery_pct: r(f.battery).map(|b| b * 100.0),
+            mains: f.mains_power.valid.then_some(f.mains_power.value),
+            hr_bpm: Some(o.heart_rate_bpm),
+            map_mmhg: Some(o.map_mmhg),
+            bubble: f.bubble.valid.then_some(f.bubble.value),
+        }
+    }
+
+    fn alarms(&self) -> AlarmStatus {
+        let sys = self.sil.alarms();
+        let mut alarms = Vec::new();
+        let mut pausable = true;
+        for &id in AlarmId::ALL {
+            let st = sys.state(id);
+            if !st.signalled() {
+                continue;
+            }
+            let spec = id.spec();
+            if !spec.pausable {
+                pausable = false;
+            }
+            alarms.push(Alarm {
+                id: snake(id),
+                req: spec.requirement.to_string(),
+                priority: match spec.priority {
+                    control::Priority::Low => Priority::Low,
+                    control::Priority::Medium => Priority::Medium,
+                    control::Priority::High => Priority::High,
+                },
+                technical: spec.kind == AlarmKind::Technical,
+                text: spec.text.to_string(),
+                action: spec.action.to_string(),
+                active: matches!(st.phase, Phase::Active { .. }),
+                latched: matches!(st.phase, Phase::Latched { .. }),
+                acknowledged: st.acknowledged,
+            });
+        }
+        let audio_paused_s = match sys.summary().audio {
+            AudioState::Paused { until_ms } => {
+                Some(until_ms.saturating_sub(self.sil.now_ms()) as f64 / 1000.0)
+            }
+            _ => sys
+                .paused_until_ms()
+                .map(|u| u.saturating_sub(self.sil.now_ms()) as f64 / 1000.0),
+        };
+        AlarmStatus {
+            alarms,
+            audio_paused_s: audio_paused_s.filter(|s| *s > 0.0),
+            pausable,
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        let s = self.sil.controller().settings();
+        let current = |set: Setting| -> f32 {
+            match set {
+                Setting::RpmTarget => s.rpm_target,
+                Setting::FlowTarget => s.flow_target,
+                Setting::Sweep => s.sweep_lpm,
+                Setting::FdO2 => s.fdo2,
+                Setting::Pco2Target => s.pco2_target,
+                Setting::SweepMin => s.sweep_min,
+                Setting::SweepMax => s.sweep_max,
+                Setting::Heater => s.heater_c,
+                Setting::InterventionLimit(i) => s.intervention(i).limit,
+                Setting::AlarmLimit(l) => s.alarm_limit(l),
+            }
+        };
+        let params = param_table()
+            .into_iter()
+            .map(|(name, set, group, scale, step)| {
+                let (lo, hi) = set.range();
+                Param {
+                    name,
+                    label: capitalise(set.name()),
+                    unit: display_unit(set, scale),
+                    group: group.into(),
+                    value: round(current(set) as f64 * scale, step),
+                    min: round(lo as f64 * scale, step),
+                    max: round(hi as f64 * scale, step),
+                    step,
+                }
+            })
+            .collect();
+        let mut switches = vec![
+            Switch {
+                name: "return_clamp".into(),
+                label: "Return line clamp".into(),
+                group: "control".into(),
+                on: s.return_clamp,
+            },
+            Switch {
+                name: "auto_sweep".into(),
+                label: "Automatic sweep (PCO2 target)".into(),
+                group: "control".into(),
+                on: s.gas_mode == GasMode::AutoPco2,
+            },
+        ];
+        for (i, n, label) in INTERVENTIONS {
+            switches.push(Switch {
+                name: format!("intervention.{n}"),
+                label: label.into(),
+                group: "intervention".into(),
+                on: s.intervention(i).enabled,
+            });
+        }
+        Settings {
+            // The mode the operator set, as the control core holds it (its output follows from
+            // the next step on).
+            mode: mode_name(s.mode).into(),
+            // Zero-flow (VA weaning) is offered only where the control core allows it.
+            modes: if matches!(
+                self.config.circuit.configuration,
+                physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+            ) {
+                ["standby", "rpm", "flow", "zero_flow"]
+                    .map(String::from)
+                    .to_vec()
+            } else {
+                ["standby", "rpm", "flow"].map(String::from).to_vec()
+            },
+            params,
+            switches,
+            actions: vec![ActionInfo {
+                name: "restart_after_bubble".into(),
+                label: "Restart pump after bubble stop".into(),
+            }],
+        }
+    }
+
+    fn command(&mut self, cmd: &Command) -> Result<(), String> {
+        let c = self.translate(cmd)?;
+        self.apply(c)
+    }
+
+    fn injections(&self) -> Vec<InjectionInfo> {
+        let i = |name: &str, label: &str, unit: &str, min, max, default| InjectionInfo {
+            name: name.into(),
+            label: label.into(),
+            unit: unit.into(),
+            min,
+            max,
+            default,
+        };
+        vec![
+            i("return_kink", "Return line kink", "0–1", 0.0, 1.0, 0.8),
+            i("drainage_kink", "Drainage line kink", "0–1", 0.0, 1.0, 0.7),
+            i(
+                "air",
+                "Air entrainment (drainage)",
+                "mL/min",
+                0.0,
+                100.0,
+                5.0,
+            ),
+            i(
+                "pump_failure",
+                "Pump motor failure (1 fail, 0 repair)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "power_loss",
+                "Mains power lost (1 lost, 0 back)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "oxygenator_failure",
+                "Oxygenator failure",
+                "0–1",
+                0.0,
+                1.0,
+                0.6,
+            ),
+            i(
+                "volume",
+                "Volume: + bolus / − haemorrhage",
+                "mL",
+                -2000.0,
+                2000.0,
+                -500.0,
+            ),
+            i(
+                "bleeding",
+                "Continuous bleeding",
+                "mL/min",
+                0.0,
+                500.0,
+                50.0,
+            ),
+            i("heparin_bolus", "Heparin bolus", "U", 0.0, 20000.0, 5000.0),
+            i(
+                "heparin_infusion",
+                "Heparin infusion",
+                "U/h",
+                0.0,
+                5000.0,
+                1000.0,
+            ),
+            i(
+                "svr",
+                "Systemic vascular resistance",
+                "mmHg·s/mL",
+                0.3,
+                3.0,
+                1.0,
+            ),
+            i("heart_rate", "Heart rate", "bpm", 30.0, 200.0, 130.0),
+            i(
+                "flow_sensor_dropout",
+                "Flow sensor dropout (1 fail, 0 repair)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+            i(
+                "drain_sensor_stuck",
+                "Drainage pressure sensor stuck (1/0)",
+                "",
+                0.0,
+                1.0,
+                1.0,
+            ),
+        ]
+    }
+
+    fn inject(&mut self, name: &str, value: f64) -> Result<(), String> {
+        let on = value >= 0.5;
+        let ev = match name {
+            "return_kink" => Event::ReturnKink(value),
+            "drainage_kink" => Event::DrainageKink(value),
+            "air" => Event::AirEntrainment(value),
+            "pump_failure" => Event::PumpFailure(on),
+            "power_loss" => Event::PowerLoss(on),
+            "oxygenator_failure" => Event::OxygenatorFailure(value),
+            "volume" => Event::Volume(value),
+            "bleeding" => Event::Bleeding(value),
+            "heparin_bolus" => Event::HeparinBolus(value),
+            "heparin_infusion" => Event::HeparinInfusion(value),
+            "svr" => Event::SetPatient(PatientParam::Svr, value),
+            "heart_rate" => Event::SetPatient(PatientParam::HeartRate, value),
+            "flow_sensor_dropout" | "drain_sensor_stuck" => {
+                let (ch, fault) = if name == "flow_sensor_dropout" {
+                    (control::Channel::Flow, ChannelFault::Dropout)
+                } else {
+                    (control::Channel::DrainagePressure, ChannelFault::Stuck)
+                };
+                return self
+                    .sil
+                    .sensors_mut()
+                    .set_fault(ch, if on { fault } else { ChannelFault::None })
+                    .map_err(|e| format!("{}: {}", e.channel, e.message));
+            }
+            n => return Err(format!("unknown event '{n}'")),
+        };
+        self.sil
+            .event(&ev)
+            .map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+
+    fn describe(&self) -> serde_json::Value {
+        let p = &self.config.patient;
+        serde_json::json!({
+            "engine": "sil (physio twin + sensor layer + control core)",
+            "scenario": self.scenario,
+            "seed": self.config.seed,
+            "configuration": format!("{:?}", self.config.circuit.configuration),
+            "patient": {
+                "weight_kg": p.weight_kg, "heart_rate_bpm": p.heart_rate_bpm, "hb_g_dl": p.hb_g_dl,
+                "blood_volume_ml": p.blood_volume_ml, "shunt_fraction": p.shunt_fraction,
+                "vo2_ml_kg_min": p.vo2_ml_kg_min, "temp_c": p.temp_c,
+            },
+            "control_period_ms": control::CONTROL_PERIOD_MS,
+            "twin_dt_s": physio::Twin::DT_S,
+        })
+    }
+
+    fn heartbeat(&mut self, alive: bool) {
+        self.sil.set_ui_alive(alive);
+    }
+}
+
+fn round(v: f64, step: f64) -> f64 {
+    let d = if step >= 1.0 {
+        1.0
+    } else {
+        (1.0 / step).round()
+    };
+    (v * d).round() / d
+}

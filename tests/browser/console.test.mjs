@@ -1,0 +1,298 @@
+// Browser tests of the OpenECMO console: Debian's Chromium, headless, driven by playwright-core,
+// against a real `ecmo serve` (the twin under the control core, in real time).
+// Run with scripts/browser-tests.sh. Screenshots and figures go to test-artifacts/browser/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const BIN = process.env.ECMO_BIN || path.join(ROOT, 'target/release/ecmo');
+const ART = path.join(ROOT, 'test-artifacts/browser');
+fs.mkdirSync(ART, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-browser-'));
+
+let server, url, adminPass, browser;
+const shot = (page, name) => page.screenshot({ path: path.join(ART, name) });
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `ecmo binary not found at ${BIN} (cargo build --release -p ecmo)`);
+  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(tmp, 'ecmo.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const u = out.match(/console at (http:\/\/\S+)/);
+      const p = out.match(/one-time password: (\S+)/);
+      if (u && p) { url = u[1]; adminPass = p[1]; clearTimeout(t); resolve(); }
+    });
+    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
+  });
+  // playwright-core launches Chromium with a fresh temporary --user-data-dir of its own (it
+  // refuses one in args); the flags keep Chromium from reaching out anywhere.
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// Each user in its own browser context (own cookie jar), as on separate screens.
+const newPage = async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+async function loginAs(user, pass) {
+  const page = await newPage();
+  await page.goto(url);
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', pass);
+  await page.click('#login-go');
+  await page.waitForSelector('#app:not([hidden])');
+  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  return page;
+}
+
+async function openTab(page, name) { await page.click(`.tab[data-tab="${name}"]`); }
+
+async function confirm(page, value) {
+  await page.waitForSelector('#confirm:not([hidden])');
+  if (value !== undefined) await page.fill('#confirm-value', String(value));
+  await page.click('#confirm-ok');
+}
+
+let admin;
+test('log in (first-run administrator) and see the live console', async () => {
+  const page = await newPage();
+  await page.goto(url);
+  await page.waitForSelector('#login:not([hidden])');
+  await shot(page, '01-login.png');
+  await page.fill('#login-user', 'admin');
+  await page.fill('#login-pass', 'not-the-password');
+  await page.click('#login-go');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  await page.fill('#login-pass', adminPass);
+  await page.click('#login-go');
+  await page.waitForSelector('#app:not([hidden])');
+  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  // Live numbers from the twin arrive and the trace is drawn.
+  await page.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent), null, { timeout: 10000 });
+  await page.waitForTimeout(3000);
+  await shot(page, '02-console.png');
+  admin = page;
+});
+
+test('instructor adds an operator and a viewer in the Users tab', async () => {
+  await openTab(admin, 'users');
+  for (const [name, role] of [['olga', 'operator'], ['vic', 'viewer']]) {
+    await admin.fill('#u-name', name);
+    await admin.selectOption('#u-role', role);
+    await admin.fill('#u-pass', 'password-' + name);
+    await admin.click('#user-form button[type=submit]');
+    await admin.waitForFunction((n) => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === n), name);
+  }
+  // And removes one, after confirming.
+  await admin.fill('#u-name', 'temp');
+  await admin.fill('#u-pass', 'password-temp');
+  await admin.click('#user-form button[type=submit]');
+  await admin.waitForSelector('button[data-remove="temp"]');
+  assert.equal(await admin.$('button[data-remove="admin"]'), null, 'no Remove button for oneself');
+  await admin.click('button[data-remove="temp"]');
+  await confirm(admin);
+  await admin.waitForFunction(() => ![...document.querySelectorAll('#user-list td')].some((td) => td.textContent === 'temp'));
+  await shot(admin, '03-users.png');
+});
+
+test('operator changes the flow target, sees it pending, and flow follows', async () => {
+  const page = await loginAs('olga', 'password-olga');
+  await openTab(page, 'controls');
+  await page.click('.row[data-param="flow_target"] button');
+  await confirm(page, '4.0');
+  // Shown pending until the control core has taken it.
+  await page.waitForFunction(() => /pending|taken/.test(document.querySelector('#toast').textContent));
+  await page.waitForFunction(() => /taken by the control core/.test(document.querySelector('#toast').textContent));
+  await page.click('#modes button[data-mode="flow"]');
+  await confirm(page);
+  await page.waitForFunction(() => document.querySelector('#n-mode').textContent === 'FLOW');
+  await shot(page, '04-flow-pending.png');
+  // Flow follows the target (CTL-4 settles within 10 s; the displayed mean lags ~1 s).
+  const t0 = Date.now();
+  await page.waitForFunction(() => Math.abs(parseFloat(document.querySelector('#n-flow').textContent) - 4.0) < 0.2, null, { timeout: 40000 });
+  const settle = (Date.now() - t0) / 1000;
+  fs.writeFileSync(path.join(ART, 'flow-follow.json'), JSON.stringify({ target: 4.0, seconds_to_within_0_2: settle }, null, 2));
+  await page.waitForTimeout(1500);
+  await shot(page, '05-flow-followed.png');
+  await page.context().close();
+});
+
+test('instructor injects a return-line kink and the alarm bar turns high-priority red', async () => {
+  // The return-pressure limit for this circuit: below the pump's shut-off head at this speed.
+  await openTab(admin, 'controls');
+  await admin.click('.row[data-param="limit.return_pressure"] button');
+  await confirm(admin, '250');
+  await admin.waitForFunction(() => /250 mmHg/.test(document.querySelector('.row[data-param="limit.return_pressure"] .val').textContent));
+  await openTab(admin, 'instructor');
+  await admin.click('.inj[data-inject="return_kink"] button');
+  await confirm(admin);
+  await admin.waitForFunction(() => document.querySelector('#alarmbar').classList.contains('prio-high'), null, { timeout: 20000 });
+  // Flashing red: sample the colour over one flash period; one sample is the IEC red.
+  const colours = new Set();
+  for (let i = 0; i < 8; i++) {
+    colours.add(await admin.evaluate(() => getComputedStyle(document.querySelector('#alarmbar')).backgroundColor));
+    await admin.waitForTimeout(70);
+  }
+  assert.ok(colours.has('rgb(224, 0, 27)'), 'alarm bar red: ' + [...colours].join(' '));
+  assert.ok(colours.size >= 2, 'the high-priority bar flashes: ' + [...colours].join(' '));
+  const text = await admin.textContent('#alarmbar-text');
+  assert.match(text, /Post-oxygenator pressure high/);
+  // The auditory signal is the 10-pulse high-priority burst.
+  const a = await admin.evaluate(() => window.__ecmo.audioBursts);
+  assert.equal(a.prio, 'high');
+  assert.equal(a.pulses, 10);
+  await openTab(admin, 'alarms');
+  await admin.waitForFunction(() => document.querySelectorAll('#alarm-list tbody tr').length > 0);
+  await admin.waitForTimeout(100);
+  await shot(admin, '06-alarm-high.png');
+});
+
+test('audio pause shows its countdown', async () => {
+  // A newly raised alarm ends an audio pause (control: ALM-5; IEC 60601-1-8 lets a new alarm
+  // condition sound). The kink may still be raising follow-on alarms, so if the countdown ends
+  // early the test checks that a new alarm is why, and pauses again.
+  const secs = (s) => { const m = s.match(/(\d):(\d\d)/); return m ? +m[1] * 60 + +m[2] : null; };
+  let ok = false;
+  for (let attempt = 0; attempt < 4 && !ok; attempt++) {
+    const clicked = Date.now();
+    await admin.click('#audio-pause');
+    await admin.waitForFunction(() => /PAUSED \d:\d\d/.test(document.querySelector('#audio-label').textContent), null, { timeout: 10000 });
+    const first = await admin.textContent('#audio-label');
+    assert.ok(secs(first) <= 120 && secs(first) >= 110, first);
+    await admin.waitForTimeout(2200);
+    const later = await admin.textContent('#audio-label');
+    if (secs(later) !== null) {
+      assert.ok(secs(later) < secs(first), `${first} then ${later}`);
+      assert.equal((await admin.evaluate(() => window.__ecmo.audioBursts)).paused, true);
+      ok = true;
+    } else {
+      const raised = await admin.evaluate((t) => window.__ecmo.state.events.filter((e) => e.kind === 'alarm_on' && e.wall_ms >= t - 500).map((e) => e.detail.id), clicked);
+      assert.ok(raised.length > 0, `audio pause ended at ${later} with no new alarm raised`);
+    }
+  }
+  assert.ok(ok, 'audio pause countdown seen');
+  await shot(admin, '07-audio-paused.png');
+});
+
+test("a viewer's control attempt is refused by the server", async () => {
+  const page = await loginAs('vic', 'password-vic');
+  await openTab(page, 'controls');
+  assert.equal(await page.isVisible('#readonly-note'), true);
+  assert.equal(await page.isDisabled('.row[data-param="flow_target"] button'), true);
+  // Even a hand-made request from the viewer's page is refused by the server (ACC-1).
+  const r = await page.evaluate(() => window.__ecmo.sendCommand({ type: 'param', name: 'flow_target', value: 5 }, 'Flow target 5'));
+  assert.equal(r.status, 403);
+  await page.waitForFunction(() => /Refused: .*operator role/.test(document.querySelector('#toast').textContent));
+  await shot(page, '08-viewer-refused.png');
+  await page.context().close();
+});
+
+test('the trend shows the last minutes and the event log lists who did what', async () => {
+  await openTab(admin, 'trends');
+  await admin.click('.zoom[data-span="300"]');
+  await admin.waitForFunction(() => /^(\d+) points/.test(document.querySelector('#trend-info').textContent) && parseInt(document.querySelector('#trend-info').textContent) >= 20, null, { timeout: 15000 });
+  // The flow trace is drawn: count green pixels on the canvas.
+  const green = await admin.evaluate(() => {
+    const c = document.querySelector('#trend');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 1] > 150 && d[i] < 120 && d[i + 2] < 160) n++;
+    return n;
+  });
+  assert.ok(green > 50, `flow trend pixels: ${green}`);
+  await shot(admin, '09-trends.png');
+  await openTab(admin, 'events');
+  const rows = await admin.$$eval('#event-log tbody tr', (trs) => trs.map((t) => ({ kind: t.dataset.kind, who: t.children[3].textContent, what: t.children[4].textContent })));
+  assert.ok(rows.some((r) => r.kind === 'applied' && r.who === 'olga' && /Flow target → 4\.0 L\/min/.test(r.what)), 'operator action logged with who: ' + JSON.stringify(rows.slice(0, 30)));
+  assert.ok(rows.some((r) => r.kind === 'denied' && r.who === 'vic' && /Flow target/.test(r.what)), 'viewer refusal logged');
+  await shot(admin, '10-events.png');
+});
+
+test('sample-to-screen latency under 100 ms', async () => {
+  await openTab(admin, 'alarms');
+  await admin.evaluate(() => { const l = window.__ecmo.lat; l.n = 0; l.sum = 0; l.max = 0; l.samples = []; });
+  await admin.waitForTimeout(10000);
+  const l = await admin.evaluate(() => {
+    const l = window.__ecmo.lat; const s = [...l.samples].sort((a, b) => a - b);
+    return { n: l.n, mean_ms: l.sum / l.n, p50_ms: s[Math.floor(s.length * 0.5)], p95_ms: s[Math.floor(s.length * 0.95)], max_ms: l.max };
+  });
+  fs.writeFileSync(path.join(ART, 'latency.json'), JSON.stringify(l, null, 2));
+  console.log('sample-to-screen latency', JSON.stringify(l));
+  assert.ok(l.n > 800, `samples drawn in 10 s: ${l.n}`);
+  assert.ok(l.p95_ms < 100, `p95 ${l.p95_ms} ms`);
+});
+
+// CON-3: a frozen trace never looks live. The server is stopped (SIGSTOP) for 3 s: the waveforms
+// are covered with NO DATA within 1.5 s; when it runs again the cover goes.
+test('CON-3: a stalled stream is shown as NO DATA, never as a live trace', async () => {
+  assert.equal(await admin.isVisible('#stale'), false);
+  server.kill('SIGSTOP');
+  try {
+    const t0 = Date.now();
+    await admin.waitForSelector('#stale', { state: 'visible', timeout: 5000 });
+    const shown = (Date.now() - t0) / 1000;
+    assert.ok(shown < 2.5, `NO DATA after ${shown} s`);
+    assert.equal(await admin.evaluate(() => document.querySelector('.main').classList.contains('no-data')), true, 'numerics dimmed');
+    // The layout stays: the traces and numbers keep their places under the cover.
+    const box = await admin.evaluate(() => { const r = document.querySelector('#numerics').getBoundingClientRect(); return [r.x, r.width, r.height]; });
+    assert.ok(box[0] > 600 && box[1] > 500 && box[2] > 350, 'numerics in place: ' + box);
+    await shot(admin, '11-no-data.png');
+  } finally {
+    server.kill('SIGCONT');
+  }
+  await admin.waitForSelector('#stale', { state: 'hidden', timeout: 10000 });
+});
+
+// TLS when configured: a second console built with the `tls` feature, on a certificate made
+// for the test; the page, the log-in and the live socket (wss://) all work over HTTPS.
+test('TLS: the console over HTTPS and WSS', { skip: !process.env.ECMO_TLS_BIN && 'ECMO_TLS_BIN not set (scripts/browser-tests.sh sets it)' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-tls-'));
+  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const srv = spawn(process.env.ECMO_TLS_BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(dir, 'e.db'),
+    '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    const [u, p] = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('TLS console did not start: ' + out)), 30000);
+      srv.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/console at (https:\/\/\S+)/), pw = out.match(/one-time password: (\S+)/);
+        if (m && pw) { clearTimeout(t); resolve([m[1], pw[1]]); }
+      });
+      srv.on('exit', (c) => reject(new Error('TLS console exited ' + c + ': ' + out)));
+    });
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(u);
+    await page.fill('#login-user', 'admin');
+    await page.fill('#login-pass', p);
+    await page.click('#login-go');
+    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+    await page.waitForFunction(() => window.__ecmo.lat.n > 50, null, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => location.protocol), 'https:');
+    assert.match(await page.evaluate(() => window.__ecmo.state.ws.url), /^wss:\/\//);
+    await ctx.close();
+  } finally {
+    srv.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
