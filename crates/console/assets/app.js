@@ -330,6 +330,13 @@ function tickAudioPause() {
     b.classList.remove('paused');
   }
 }
+$('remark-send').addEventListener('click', async () => {
+  const text = $('remark-text').value.trim();
+  if (!text) return;
+  const r = await api('POST', '/api/remark', { text });
+  if (r.status === 200) { toast('Remark recorded', true); $('remark-text').value = ''; }
+  else toast('Refused: ' + ((r.body && r.body.error) || r.status), false);
+});
 $('audio-pause').addEventListener('click', () => sendCommand({ type: 'pause_audio' }, 'Audio pause'));
 $('ack').addEventListener('click', () => sendCommand({ type: 'acknowledge' }, 'Acknowledge alarms'));
 
@@ -591,8 +598,12 @@ const KIND = {
   action: 'Request', applied: 'Taken', refused: 'Refused by core', rejected: 'Out of range',
   denied: 'Denied (role)', inject: 'Injected', alarm_on: 'Alarm', alarm_off: 'Alarm ended',
   login: 'Log in', login_failed: 'Log-in failed', user: 'User changed', user_removed: 'User removed', run: 'Run',
-  deadline: 'Loop late',
+  deadline: 'Loop late', remark: 'Remark', scenario: 'Scenario', lab: 'Lab result',
+  training_record: 'Debrief',
 };
+// What the scenario does and the instructor notes stay on the instructor's screens: the
+// trainee sees only the console.
+const INSTRUCTOR_ONLY = new Set(['scenario', 'remark', 'training_record']);
 const alarmText = new Map();
 function requestText(r) {
   if (!r) return '';
@@ -637,12 +648,16 @@ function describe(e) {
     case 'user_removed': return d.name + ' removed';
     case 'deadline': return (d.missed || 1) + (d.missed > 1 ? ' ticks' : ' tick') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms';
     case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
+    case 'remark': case 'scenario': return d.text || '';
+    case 'lab': return d.result || '';
+    case 'training_record': return 'scenario ended: the run is kept for the debrief (Instructor tab)';
     default: return JSON.stringify(d);
   }
 }
 function onEvent(x) {
   const e = x.e;
   if (x.id !== null) { if (state.eventIds.has(x.id)) return; state.eventIds.add(x.id); }
+  if (INSTRUCTOR_ONLY.has(e.kind) && state.role !== 'instructor') return;
   state.events.push(e);
   if (state.events.length > 500) state.events.shift();
   const tb = $('event-log').querySelector('tbody');

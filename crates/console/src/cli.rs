@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Simulated seconds per wall-clock second (1 = real time).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Run a training scenario (TOML, docs/scenarios.md) instead of a preset: the instructor
+    /// pauses, speeds up and ends it and injects faults from the Instructor tab.
+    #[arg(long, value_name = "FILE", conflicts_with = "scenario")]
+    pub training: Option<PathBuf>,
     /// Seed of the twin's random processes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -80,7 +84,10 @@ fn announce(h: &crate::Handle, what: &str) {
 /// until killed.
 pub fn serve(args: &ServeArgs) -> Result<(), String> {
     let opts = args.options()?;
-    let engine: Box<dyn Engine> = Box::new(crate::live::build(&args.scenario, args.seed)?);
+    let engine: Box<dyn Engine> = match &args.training {
+        Some(file) => Box::new(crate::scenario_engine::build(file, None)?),
+        None => Box::new(crate::live::build(&args.scenario, args.seed)?),
+    };
     let h = crate::start(&opts, engine).map_err(|e| e.0)?;
     announce(&h, "serve");
     h.wait();

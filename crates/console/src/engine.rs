@@ -57,6 +57,12 @@ pub trait Engine: Send {
     /// Whether the operator interface is alive (the console's heartbeat to the control core:
     /// the screen hub has run within [`UI_ALIVE_MS`]). Called every tick before `advance`.
     fn heartbeat(&mut self, _alive: bool) {}
+    /// Events the engine itself has to report since the last call (e.g. a training scenario's
+    /// timeline, triggers and its final record), as (kind, detail): recorded and shown like
+    /// the loop's own events. Called every tick after `advance`; most engines have none.
+    fn take_events(&mut self) -> Vec<(String, serde_json::Value)> {
+        Vec::new()
+    }
 }
 
 /// A request to the loop.
@@ -309,6 +315,18 @@ pub fn run_loop<E: Engine + ?Sized>(
             let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
             engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
             engine.advance(cfg.tick_s);
+            for (kind, detail) in engine.take_events() {
+                out.send(
+                    LoopOut::Event(EventRec {
+                        t: engine.time_s(),
+                        wall_ms: wall_ms(),
+                        kind,
+                        user: "scenario".into(),
+                        detail,
+                    }),
+                    &stats,
+                );
+            }
             n += 1;
             let wave = engine.wave();
             stats.ticks.fetch_add(1, Ordering::Relaxed);

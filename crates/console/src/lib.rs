@@ -50,6 +50,7 @@ pub mod engine;
 pub mod live;
 pub mod model;
 pub mod replay;
+pub mod scenario_engine;
 pub mod server;
 pub mod store;
 

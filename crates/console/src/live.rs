@@ -76,6 +76,26 @@ pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
     Ok(e)
 }
 
+impl SilEngine {
+    /// Wrap a loop built and started elsewhere (a training scenario, which applies its own
+    /// starting settings and warm-up): nothing is commanded here.
+    pub fn from_sil(sil: Sil, scenario: &str, config: TwinConfig) -> SilEngine {
+        SilEngine {
+            sil,
+            scenario: scenario.to_string(),
+            config,
+            owed: 0.0,
+            means: [0.0; 6],
+            means_init: false,
+        }
+    }
+
+    /// The loop, for an engine that wraps this one (a training scenario's session).
+    pub fn sil_mut(&mut self) -> &mut Sil {
+        &mut self.sil
+    }
+}
+
 fn snake(id: AlarmId) -> String {
     let d = format!("{id:?}");
     let mut s = String::new();

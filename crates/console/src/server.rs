@@ -598,6 +598,54 @@ fn api(
                 Err(e) => error(500, "database", &e.0),
             }
         }
+        (Method::Post, "/api/remark") => {
+            let body = match read_body(rq) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            if let Err(r) = require(s, Role::Instructor, "adding a remark") {
+                record(shared, "denied", &s.user, json!({"request": "remark"}));
+                return r;
+            }
+            if !matches!(shared.source, Source::Live { .. }) {
+                return error(409, "mode", "remarks belong to a live run, not a replay");
+            }
+            let text = body
+                .get("text")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .trim();
+            if text.is_empty() || text.chars().count() > 2000 {
+                return error(400, "text", "a remark is 1 to 2000 characters of text");
+            }
+            record(shared, "remark", &s.user, json!({"text": text}));
+            json_response(200, &json!({"ok": true}))
+        }
+        (Method::Get, "/api/debrief") | (Method::Get, "/api/debrief.pdf") => {
+            let run = match query_param(url, "run") {
+                None => shared.run,
+                Some(v) => match v.parse() {
+                    Ok(r) => r,
+                    Err(_) => return error(400, "run", &format!("run '{v}' is not a number")),
+                },
+            };
+            let debrief = crate::scenario_engine::record_from_db(&shared.db_path, Some(run))
+                .and_then(training::debrief::Debrief::new);
+            match debrief {
+                Err(e) => error(404, "run", &e),
+                Ok(d) if path.ends_with(".pdf") => Response::from_data(d.pdf())
+                    .with_header(header("Content-Type", "application/pdf"))
+                    .with_header(header("Cache-Control", "no-store")),
+                // The report is self-contained: its one inline style sheet, no scripts.
+                Ok(d) => Response::from_data(d.html().into_bytes())
+                    .with_header(header("Content-Type", "text/html; charset=utf-8"))
+                    .with_header(header("Cache-Control", "no-store"))
+                    .with_header(header(
+                        "Content-Security-Policy",
+                        "default-src 'none'; style-src 'unsafe-inline'",
+                    )),
+            }
+        }
         _ => error(404, "path", &format!("no such endpoint: {} {path}", method)),
     }
 }

@@ -66,11 +66,19 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "runs/latest")]
         out: PathBuf,
     },
-    /// Write the debriefing report of a run (debrief.html and debrief.pdf).
+    /// Write the debriefing report of a run (debrief.html and debrief.pdf): a headless run
+    /// (RUN), or a console recording (--db, --run).
     Debrief {
         /// The run: its run.json or the directory holding it.
-        run: PathBuf,
-        /// Directory for the report; default: next to the run.
+        #[arg(required_unless_present = "db")]
+        run: Option<PathBuf>,
+        /// A console recording database (`ecmo serve --training`).
+        #[arg(long, value_name = "FILE", conflicts_with = "run")]
+        db: Option<PathBuf>,
+        /// The recording's run number (default: the last).
+        #[arg(long = "run-id", value_name = "N", requires = "db")]
+        run_id: Option<i64>,
+        /// Directory for the report; default: next to the run (or the database).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
@@ -115,7 +123,12 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Debrief { run, out } => match training::cli::debrief(&run, out.as_deref()) {
+        Command::Debrief {
+            run,
+            db,
+            run_id,
+            out,
+        } => match debrief(run.as_deref(), db.as_deref(), run_id, out.as_deref()) {
             Ok((html, pdf)) => {
                 println!("{}\n{}", html.display(), pdf.display());
                 ExitCode::SUCCESS
@@ -188,6 +201,31 @@ fn sim(path: &std::path::Path, json: bool, csv: Option<&std::path::Path>) -> Exi
         print!("{}", summary.table(exp.output.signals.as_deref()));
     }
     ExitCode::SUCCESS
+}
+
+/// A headless run's report, or a console recording's (its training record).
+fn debrief(
+    run: Option<&std::path::Path>,
+    db: Option<&std::path::Path>,
+    run_id: Option<i64>,
+    out: Option<&std::path::Path>,
+) -> Result<(PathBuf, PathBuf), String> {
+    match (run, db) {
+        (Some(r), _) => training::cli::debrief(r, out),
+        (None, Some(db)) => {
+            let rec = console::scenario_engine::record_from_db(db, run_id)?;
+            let dir = out.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
+                db.parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .join(format!(
+                        "debrief-run-{}",
+                        run_id.map_or("last".into(), |r| r.to_string())
+                    ))
+            });
+            training::debrief::Debrief::new(rec)?.write(&dir)
+        }
+        (None, None) => Err("give a run (run.json or its directory) or --db".into()),
+    }
 }
 
 fn validate() -> ExitCode {
