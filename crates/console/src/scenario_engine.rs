@@ -163,7 +163,7 @@ pub fn training_injections() -> Vec<InjectionInfo> {
                 };
                 v.push(info(
                     format!("bedside.{}", a.name),
-                    format!("Trainee: {}", a.doc),
+                    format!("Trainee: {}", a.doc.trim_end_matches('.')),
                     unit,
                     lo,
                     hi,
@@ -184,7 +184,7 @@ pub fn training_injections() -> Vec<InjectionInfo> {
             }
             ValueSpec::None | ValueSpec::Bool => v.push(info(
                 format!("bedside.{}", a.name),
-                format!("Trainee: {}", a.doc),
+                format!("Trainee: {}", a.doc.trim_end_matches('.')),
                 "",
                 1.0,
                 1.0,
