@@ -80,3 +80,59 @@ fn bad_inputs_name_the_problem() {
         text(&out.stderr)
     );
 }
+
+/// `ecmo serve --training` runs a scenario to its end (at 100 × real time); the recording then
+/// holds the run, and `ecmo debrief --db` writes its report.
+#[test]
+fn served_scenario_is_debriefed_from_the_recording() {
+    let dir = std::env::temp_dir().join(format!("ecmo-train-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("ecmo.db");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--speed",
+            "100",
+            "--training",
+        ])
+        .arg("scenarios/02-drainage-kink.toml")
+        .arg("--db")
+        .arg(&db)
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out_dir = dir.join("report");
+    let start = std::time::Instant::now();
+    let mut last = String::new();
+    let ok = loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let out = ecmo(&[
+            "debrief",
+            "--db",
+            db.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        if out.status.success() {
+            break true;
+        }
+        last = text(&out.stderr);
+        if start.elapsed().as_secs() > 60 {
+            break false;
+        }
+    };
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(ok, "no debrief within 60 s: {last}");
+    assert!(
+        last.is_empty() || last.contains("no training record"),
+        "{last}"
+    );
+    let html = std::fs::read_to_string(out_dir.join("debrief.html")).unwrap();
+    assert!(html.contains("Debrief: Drainage line kink"));
+    assert!(html.contains("NOT PASSED"), "nobody acted");
+}
