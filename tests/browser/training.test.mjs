@@ -88,13 +88,16 @@ test('instructor and trainee log in from separate browsers', async () => {
   // The trainee sees the console, not the instructor's tab.
   assert.equal(await trainee.isVisible('#tab-instructor'), false);
   await openTab(instructor, 'instructor');
-  for (const n of ['scenario.pause', 'scenario.speed', 'scenario.end', 'bedside.release_drainage_kink', 'bedside.give_volume']) {
+  for (const n of ['scenario.start', 'scenario.pause', 'scenario.speed', 'scenario.end', 'bedside.release_drainage_kink', 'bedside.give_volume']) {
     await instructor.waitForSelector(`.inj[data-inject="${n}"]`);
   }
   await shot(instructor, 'training-01-instructor.png');
 });
 
-test('the instructor speeds the scenario up until the kink; the trainee sees the alarm', async () => {
+test('the instructor starts the scenario and speeds it up until the kink; the trainee sees the alarm', async () => {
+  // Waiting for the start: the scenario's clock stands at 0.
+  assert.equal(await scenarioTime(trainee), 0);
+  await inject(instructor, 'scenario.start');
   await inject(instructor, 'scenario.speed', 20);
   await trainee.waitForFunction(() => ((window.__ecmo.state.status || {}).t || 0) > 75, null, { timeout: 30000 });
   await inject(instructor, 'scenario.speed', 1);

@@ -5,10 +5,12 @@
 //! a `training::run::Session` told after every control step: the scenario's timeline and
 //! conditional triggers, the record of every action and alarm, and the score.
 //!
+//! The scenario waits, paused, until the instructor starts it: trainee and instructor log in,
+//! see the patient settled at the starting settings, and the clock runs from `scenario.start`.
 //! The instructor works through the console's injection list (the Instructor tab), which this
 //! engine extends with:
-//! - `scenario.pause` (1 pause, 0 resume), `scenario.speed` (× real time, 1..50),
-//!   `scenario.end`;
+//! - `scenario.start`, `scenario.pause` (1 pause, 0 resume), `scenario.speed` (× real time,
+//!   1..50), `scenario.end`;
 //! - `bedside.*`: what the trainee does at the bedside (a fluid bolus, a new oxygenator, a blood
 //!   gas), entered by the instructor on the trainee's behalf and scored as the trainee's;
 //! - every fault of the console's own list (kinks, air, pump failure, sensor faults).
@@ -64,7 +66,7 @@ pub fn build(path: &Path, seed: Option<u64>) -> Result<ScenarioEngine, String> {
         scenario,
         path: path.display().to_string(),
         speed: 1.0,
-        paused: false,
+        paused: true,
         started: false,
         owed: 0.0,
         events: Vec::new(),
@@ -125,6 +127,14 @@ fn info(
 /// The instructor's scenario controls and the trainee's bedside actions.
 pub fn training_injections() -> Vec<InjectionInfo> {
     let mut v = vec![
+        info(
+            "scenario.start".into(),
+            "Scenario: start".into(),
+            "",
+            1.0,
+            1.0,
+            1.0,
+        ),
         info(
             "scenario.pause".into(),
             "Scenario: pause (1) / resume (0)".into(),
@@ -309,6 +319,10 @@ impl Engine for ScenarioEngine {
     fn inject(&mut self, name: &str, value: f64) -> Result<(), String> {
         if let Some(what) = name.strip_prefix("scenario.") {
             let text = match what {
+                "start" => {
+                    self.paused = false;
+                    "started".to_string()
+                }
                 "pause" => {
                     self.paused = value >= 0.5;
                     if self.paused { "paused" } else { "resumed" }.to_string()

@@ -82,6 +82,14 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     }
     assert_eq!(inject(&h, &trainee, "scenario.end", 1.0), 403);
 
+    // The scenario waits for the instructor to start it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(scenario_time(&h, &instructor), 0.0, "waits for the start");
+    assert_eq!(inject(&h, &instructor, "scenario.start", 1.0), 202);
+    assert!(
+        wait_for(5.0, || scenario_time(&h, &instructor) > 0.1),
+        "started"
+    );
     // Pause: the scenario's clock stands.
     assert_eq!(inject(&h, &instructor, "scenario.pause", 1.0), 202);
     std::thread::sleep(Duration::from_millis(300));

@@ -102,9 +102,42 @@ fn served_scenario_is_debriefed_from_the_recording() {
         .arg("--db")
         .arg(&db)
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // The console prints its address and the first administrator's password; the instructor
+    // starts the scenario (it waits, paused, until then).
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(serve.stdout.take().unwrap()));
+    let (mut addr, mut pw) = (None, None);
+    while addr.is_none() || pw.is_none() {
+        let l = lines.next().expect("serve output").unwrap();
+        if let Some(rest) = l.split("console at http://").nth(1) {
+            addr = rest.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(rest) = l.split("one-time password: ").nth(1) {
+            pw = Some(rest.trim().to_string());
+        }
+    }
+    let (addr, pw) = (addr.unwrap(), pw.unwrap());
+    let login = post(
+        &addr,
+        "/api/login",
+        None,
+        &format!(r#"{{"user":"admin","password":"{pw}"}}"#),
+    );
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let r = post(
+        &addr,
+        "/api/inject",
+        Some(&cookie),
+        r#"{"name":"scenario.start","value":1}"#,
+    );
+    assert!(r.starts_with("HTTP/1.1 202"), "{r}");
     let out_dir = dir.join("report");
     let start = std::time::Instant::now();
     let mut last = String::new();
@@ -135,4 +168,23 @@ fn served_scenario_is_debriefed_from_the_recording() {
     let html = std::fs::read_to_string(out_dir.join("debrief.html")).unwrap();
     assert!(html.contains("Debrief: Drainage line kink"));
     assert!(html.contains("NOT PASSED"), "nobody acted");
+}
+
+/// One HTTP/1.1 POST; the whole response as text.
+fn post(addr: &str, path: &str, cookie: Option<&str>, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(c) = cookie {
+        req += &format!("Cookie: {c}\r\n");
+    }
+    req += "\r\n";
+    req += body;
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
 }
