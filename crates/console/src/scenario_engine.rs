@@ -415,6 +415,8 @@ pub fn record_from_db(db: &Path, run: Option<i64>) -> Result<Record, String> {
     };
     let mut record: Option<Record> = None;
     let mut remarks = Vec::new();
+    // Who worked the console: the users whose commands reached the loop (trainees).
+    let mut operators: Vec<String> = Vec::new();
     let mut after = 0;
     loop {
         let batch = crate::store::events(&c, run, after, 1000).map_err(|e| e.0)?;
@@ -424,6 +426,12 @@ pub fn record_from_db(db: &Path, run: Option<i64>) -> Result<Record, String> {
         for (id, e) in &batch {
             after = *id;
             match e.kind.as_str() {
+                "applied" | "refused"
+                    if e.detail["request"].get("inject").is_none()
+                        && !operators.contains(&e.user) =>
+                {
+                    operators.push(e.user.clone());
+                }
                 "training_record" => {
                     let v = e.detail.get("record").cloned().unwrap_or(Value::Null);
                     record =
@@ -451,6 +459,9 @@ pub fn record_from_db(db: &Path, run: Option<i64>) -> Result<Record, String> {
             db.display()
         )
     })?;
+    if !operators.is_empty() {
+        record.trainee = operators.join(", ");
+    }
     record.remarks.extend(remarks);
     record.remarks.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
     Ok(record)

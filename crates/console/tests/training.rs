@@ -199,6 +199,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     );
     assert!(rec.alarms.iter().any(|a| a.alarm == "suction" && a.raised));
     assert_eq!(rec.remarks.len(), 1);
+    assert_eq!(rec.trainee, "trainee", "the user who worked the console");
     assert!(rec.happenings.iter().any(|h| h.text.contains("speed 40")));
     let d = training::debrief::Debrief::new(rec).unwrap();
     let kink = d
