@@ -321,7 +321,13 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
         std::thread::Builder::new()
             .name("loop".into())
             .spawn(move || {
-                let got = loop_thread_priority();
+                // Real time only: faster than real time the loop may work most of each period,
+                // and a real-time thread that never sleeps would starve its core.
+                let got = if cfg.speed <= 1.0 {
+                    loop_thread_priority()
+                } else {
+                    "normal"
+                };
                 sstats
                     .raised_priority
                     .store(got != "normal", Ordering::Relaxed);
