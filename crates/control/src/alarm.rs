@@ -361,7 +361,7 @@ pub static ALARM_TABLE: [AlarmSpec; AlarmId::COUNT] = [
         false,
         10_000,
         "Upper-body arterial saturation below limit",
-        "Check for differential hypoxia; review ventilation and circuit flow",
+        "VA: check for differential hypoxia; VV: check recirculation and circuit flow; review ventilation",
     ),
     row(
         AlarmId::MainsPowerLost,
