@@ -204,6 +204,22 @@ impl UnitEndpoint {
         Ok(())
     }
 
+    /// Like [`UnitEndpoint::attach`]; the returned receiver gets a message when the
+    /// connection ends, so that the caller can open the line again (a serial port's other end
+    /// may close and come back, e.g. a pseudo-terminal).
+    pub fn attach_watched(&self, transport: Transport) -> io::Result<mpsc::Receiver<()>> {
+        let (tx, rx) = mpsc::channel();
+        let s = Arc::clone(&self.shared);
+        let t = std::thread::Builder::new()
+            .name("devlink-unit-rx".into())
+            .spawn(move || {
+                connection_loop(&s, transport);
+                let _ = tx.send(());
+            })?;
+        self.push_thread(t);
+        Ok(rx)
+    }
+
     /// Accepts console connections on `listener` (one thread), attaching each.
     pub fn listen(&self, listener: TcpListener) -> io::Result<()> {
         listener.set_nonblocking(true)?;
