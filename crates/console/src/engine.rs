@@ -32,6 +32,15 @@ pub trait Engine: Send {
     /// Whether the operator interface is alive (the console's heartbeat to the control core:
     /// the screen hub has run within [`UI_ALIVE_MS`]).
     fn heartbeat(&mut self, _alive: bool) {}
+    /// The link to the hardware, for the screen (`None`: the plant is in-process).
+    fn link(&self) -> Option<serde_json::Value> {
+        None
+    }
+    /// Events the engine wants recorded since the last call, as (kind, detail): link changes,
+    /// takeovers. Drained by the loop every tick.
+    fn take_events(&mut self) -> Vec<(String, serde_json::Value)> {
+        Vec::new()
+    }
 }
 
 /// A request to the loop.
@@ -67,6 +76,9 @@ pub struct Status {
     pub settings: Settings,
     pub injections: Vec<InjectionInfo>,
     pub loop_stats: LoopSnapshot,
+    /// The link to the pump unit (`ecmo serve --device`); absent for the in-process twin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<serde_json::Value>,
 }
 
 /// What the loop sends out.
@@ -238,6 +250,19 @@ pub fn run_loop<E: Engine + ?Sized>(
         let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
         engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
         engine.advance(cfg.tick_s);
+        for (kind, detail) in engine.take_events() {
+            out.send(
+                LoopOut::Event(EventRec {
+                    t: engine.time_s(),
+                    wall_ms: wall_ms(),
+                    kind,
+                    user: "system".into(),
+                    detail,
+                }),
+                &stats,
+            );
+            publish_now = true;
+        }
         n += 1;
         let wave = engine.wave();
         stats.ticks.fetch_add(1, Ordering::Relaxed);
@@ -297,6 +322,7 @@ pub fn run_loop<E: Engine + ?Sized>(
                 settings: engine.settings(),
                 injections: injections.clone(),
                 loop_stats: stats.snapshot(),
+                link: engine.link(),
             });
             if let Ok(mut l) = latest.lock() {
                 *l = Some(st.clone());
