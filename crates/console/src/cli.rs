@@ -94,7 +94,11 @@ pub fn serve(args: &ServeArgs) -> Result<(), String> {
                 ));
             }
             let gap = crate::device::recording_gap(&opts.db, crate::model::wall_ms());
-            Box::new(crate::device::DeviceEngine::connect(d, &args.scenario, gap)?)
+            Box::new(crate::device::DeviceEngine::connect(
+                d,
+                &args.scenario,
+                gap,
+            )?)
         }
         None => Box::new(crate::live::build(&args.scenario, args.seed)?),
     };

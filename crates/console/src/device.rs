@@ -18,7 +18,9 @@
 //! as an event, as is the gap since the previous recording when the console starts.
 use crate::engine::Engine;
 use crate::live::{alarm_status, settings_view, translate};
-use crate::model::{Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave};
+use crate::model::{
+    Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
+};
 use control::{ActuatorCommands, Controller, Output, SensorFrame, Setting};
 use devlink::{ConsoleConfig, DeviceAddr, DeviceHal, LinkState};
 use physio::TwinConfig;
@@ -139,8 +141,12 @@ impl DeviceEngine {
                 physio::presets::PRESET_NAMES.join(", ")
             )
         })?;
-        let controller = Controller::new(sil::control_config(&config))
-            .map_err(|e| format!("--scenario '{scenario}': controller: {}: {}", e.field, e.reason))?;
+        let controller = Controller::new(sil::control_config(&config)).map_err(|e| {
+            format!(
+                "--scenario '{scenario}': controller: {}: {}",
+                e.field, e.reason
+            )
+        })?;
         let a = addr.clone();
         let hal = DeviceHal::start(move || a.open(OPEN_TIMEOUT), ConsoleConfig::default())
             .map_err(|e| format!("--device '{device}': starting the link: {e}"))?;
@@ -481,7 +487,11 @@ mod tests {
         let a = actuators_of(&sp);
         assert_eq!(a.pump_rpm, 3400.0);
         assert!(!a.return_clamp_closed);
-        assert_eq!(a.sweep_lpm, Setting::Sweep.range().1, "unit allows more sweep");
+        assert_eq!(
+            a.sweep_lpm,
+            Setting::Sweep.range().1,
+            "unit allows more sweep"
+        );
         assert!((a.fdo2 - 0.8).abs() < 1e-6);
         assert_eq!(a.heater_c, 0.0);
     }

@@ -785,7 +785,10 @@ fn ctl12_adopt_running_pump_without_a_bump() {
         let mut f = frame(t);
         f.pump_speed = Reading::new(3300.0, t);
         let out = c.step(t, &f, &[]);
-        assert_eq!(out.actuators, running, "t = {t} ms: the takeover changed the actuators");
+        assert_eq!(
+            out.actuators, running,
+            "t = {t} ms: the takeover changed the actuators"
+        );
     }
     // Only before the first step.
     assert!(matches!(

@@ -523,7 +523,14 @@ fn console_counts_bad_unit_frames_and_never_delivers_them() {
             setpoints: POWER_UP,
         });
         s.write_all(&frame(100, &ack)).unwrap();
-        let sensor = |sample| Message::Sensor(SensorFrame::from_values(&SensorValues::default(), sample, 0, state::SESSION));
+        let sensor = |sample| {
+            Message::Sensor(SensorFrame::from_values(
+                &SensorValues::default(),
+                sample,
+                0,
+                state::SESSION,
+            ))
+        };
         let mut wire = Vec::new();
         wire.extend(frame(101, &sensor(1)));
         wire.extend(frame(102, &sensor(2)));
@@ -549,7 +556,11 @@ fn console_counts_bad_unit_frames_and_never_delivers_them() {
             samples.push(f.sample);
         }
     }
-    assert_eq!(samples, vec![1, 2, 5, 8], "only fresh, intact frames are delivered");
+    assert_eq!(
+        samples,
+        vec![1, 2, 5, 8],
+        "only fresh, intact frames are delivered"
+    );
     let st = link.stats();
     assert_eq!((st.seq.replayed, st.seq.out_of_order), (1, 1), "{st:?}");
     // 103, 104 skipped at 105 (104 then came late), 106, 107 skipped at 108.

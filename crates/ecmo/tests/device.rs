@@ -119,8 +119,13 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
         .expect("spawn ecmo device");
     let urx = lines(&mut unit);
     let mut w = Watch::default();
-    let (_, l) = wait_for(&urx, "listening: tcp://", Duration::from_secs(10), &mut |_| {})
-        .expect("ecmo device prints its address");
+    let (_, l) = wait_for(
+        &urx,
+        "listening: tcp://",
+        Duration::from_secs(10),
+        &mut |_| {},
+    )
+    .expect("ecmo device prints its address");
     let addr = l.trim_start_matches("listening: ").to_string();
 
     // The motor ramps up at power-up; wait for full flow.
@@ -141,9 +146,12 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     // First console: in session, then records for a few seconds.
     let mut c1 = serve(&addr, &db);
     let c1rx = lines(&mut c1);
-    let (t_session1, l) = wait_for(&urx, "event: session 1", Duration::from_secs(10), &mut |l| {
-        w.see(l)
-    })
+    let (t_session1, l) = wait_for(
+        &urx,
+        "event: session 1",
+        Duration::from_secs(10),
+        &mut |l| w.see(l),
+    )
     .expect("first console in session");
     assert!(l.contains("rpm="), "{l}");
     let flow_before = {
@@ -159,7 +167,10 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     // Sensor frames at 100 Hz in real time while the console is in session.
     let (a, b) = (w.frames[from], w.frames[w.frames.len() - 1]);
     let rate = (b.1 - a.1) / (b.0 - a.0);
-    eprintln!("sensor frames: {rate:.1} per second over {:.1} s", b.0 - a.0);
+    eprintln!(
+        "sensor frames: {rate:.1} per second over {:.1} s",
+        b.0 - a.0
+    );
     assert!(rate >= 95.0, "{rate} sensor frames per second");
     let wall_kill = console_wall_ms();
     c1.kill().expect("SIGKILL the console");
@@ -167,8 +178,13 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     drop(c1rx);
 
     // The unit notices, and holds everything.
-    wait_for(&urx, "event: console lost", Duration::from_secs(2), &mut |l| w.see(l))
-        .expect("the unit notices the dead console within its timeout");
+    wait_for(
+        &urx,
+        "event: console lost",
+        Duration::from_secs(2),
+        &mut |l| w.see(l),
+    )
+    .expect("the unit notices the dead console within its timeout");
     let t_lost = Instant::now();
     while t_lost.elapsed() < Duration::from_millis(1500) {
         wait_for(&urx, "\u{0}", Duration::from_millis(100), &mut |l| w.see(l));
@@ -225,19 +241,35 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
         "run 1 ends {} ms before the kill",
         wall_kill - last_wall
     );
-    assert!(n >= last_t * 100.0 - 2.0, "run 1: {n} samples up to {last_t} s");
-    let flows: Vec<f64> = {
+    assert!(
+        n >= last_t * 100.0 - 2.0,
+        "run 1: {n} samples up to {last_t} s"
+    );
+    let flows: Vec<Option<f64>> = {
         let mut st = c
             .prepare("SELECT flow FROM wave WHERE run = 1 AND t > 1.0 ORDER BY t")
             .unwrap();
         st.query_map([], |r| r.get::<_, Option<f64>>(0))
             .unwrap()
-            .map(|x| x.unwrap().unwrap_or(0.0))
+            .map(|x| x.unwrap())
             .collect()
     };
+    // Every flow the console got from the unit is the running circuit's; a sample may be
+    // missing where the newest Sensor frame was older than 30 ms at the control step (a busy
+    // machine), which the console records as missing rather than stale.
+    let low: Vec<f64> = flows
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&f| f <= 2.0)
+        .collect();
+    assert!(low.is_empty(), "run 1 recorded low flow: {low:?}");
+    let missing = flows.iter().filter(|f| f.is_none()).count();
+    eprintln!("run 1: {} flow samples, {missing} missing", flows.len());
     assert!(
-        flows.iter().all(|&f| f > 2.0),
-        "run 1 recorded the unit's flow"
+        missing * 50 <= flows.len(),
+        "run 1: {missing} of {} flow samples missing",
+        flows.len()
     );
     let events = |run: i64, kind: &str| -> Vec<serde_json::Value> {
         let mut st = c

@@ -42,7 +42,11 @@ pub const BATTERY_LOW_CRIT_MIN: f64 = 10.0;
 #[derive(Args, Debug, Clone)]
 pub struct DeviceArgs {
     /// Listen for consoles on TCP: tcp://HOST:PORT (port 0: any free port, printed at start).
-    #[arg(long, conflicts_with = "serial", default_value = "tcp://127.0.0.1:7400")]
+    #[arg(
+        long,
+        conflicts_with = "serial",
+        default_value = "tcp://127.0.0.1:7400"
+    )]
     pub listen: String,
     /// Serve a serial line instead: a device path (/dev/ttyUSB0, 230400 baud) or
     /// serial:///dev/ttyUSB0?baud=115200.
@@ -118,6 +122,25 @@ pub fn parse_event(line: &str) -> Result<Event, String> {
     })
 }
 
+/// `tcp://HOST:PORT` for listening; unlike a console's address, port 0 is allowed (the
+/// system picks a free port, printed at start).
+pub fn listen_addr(s: &str) -> Result<(String, u16), String> {
+    let rest = s.strip_prefix("tcp://").ok_or_else(|| {
+        format!("--listen {s}: expected tcp://HOST:PORT (use --serial for a serial line)")
+    })?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--listen {s}: missing :PORT"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("--listen {s}: missing HOST"));
+    }
+    let port = port
+        .parse()
+        .map_err(|_| format!("--listen {s}: port '{port}' is not a number 0..65535"))?;
+    Ok((host.to_string(), port))
+}
+
 /// Runs `ecmo device` until killed. Errors: bad arguments, a preset that does not exist, an
 /// address that cannot be bound or a serial line that cannot be opened.
 pub fn run(args: &DeviceArgs) -> Result<(), String> {
@@ -156,23 +179,21 @@ pub fn run(args: &DeviceArgs) -> Result<(), String> {
         Some(s) => {
             let addr = DeviceAddr::parse(s).map_err(|e| format!("--serial {s}: {e}"))?;
             let DeviceAddr::Serial { path, baud } = addr else {
-                return Err(format!("--serial {s}: not a serial line (use --listen for TCP)"));
+                return Err(format!(
+                    "--serial {s}: not a serial line (use --listen for TCP)"
+                ));
             };
             // Fail now, with the reason, if the line cannot be opened at all.
             let first = Transport::serial(&path, baud)
                 .map_err(|e| format!("--serial {}: {e}", path.display()))?;
-            say(&format!("listening: serial://{}?baud={baud}", path.display()));
+            say(&format!(
+                "listening: serial://{}?baud={baud}",
+                path.display()
+            ));
             serve_serial(&unit, first, move || Transport::serial(&path, baud))?;
         }
         None => {
-            let addr = DeviceAddr::parse(&args.listen)
-                .map_err(|e| format!("--listen {}: {e}", args.listen))?;
-            let DeviceAddr::Tcp { host, port } = addr else {
-                return Err(format!(
-                    "--listen {}: not tcp://HOST:PORT (use --serial for a serial line)",
-                    args.listen
-                ));
-            };
+            let (host, port) = listen_addr(&args.listen)?;
             let listener = TcpListener::bind((host.as_str(), port))
                 .map_err(|e| format!("--listen {}: {e}", args.listen))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
@@ -411,14 +432,39 @@ mod tests {
     #[test]
     fn stdin_events_parse_or_say_what_is_wrong() {
         assert_eq!(parse_event("air 20").unwrap(), Event::AirEntrainment(20.0));
-        assert_eq!(
-            parse_event("power_loss 1").unwrap(),
-            Event::PowerLoss(true)
-        );
+        assert_eq!(parse_event("power_loss 1").unwrap(), Event::PowerLoss(true));
         assert!(parse_event("power_loss 2").unwrap_err().contains("0 or 1"));
         assert!(parse_event("air").unwrap_err().contains("missing value"));
         assert!(parse_event("air x").unwrap_err().contains("not a number"));
         assert!(parse_event("air 1 2").unwrap_err().contains("unexpected"));
-        assert!(parse_event("smoke 1").unwrap_err().contains("unknown event"));
+        assert!(
+            parse_event("smoke 1")
+                .unwrap_err()
+                .contains("unknown event")
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            listen_addr("tcp://127.0.0.1:0").unwrap(),
+            ("127.0.0.1".into(), 0)
+        );
+        assert_eq!(
+            listen_addr("tcp://[::1]:7400").unwrap(),
+            ("::1".into(), 7400)
+        );
+        assert!(
+            listen_addr("127.0.0.1:7400")
+                .unwrap_err()
+                .contains("tcp://")
+        );
+        assert!(listen_addr("tcp://host").unwrap_err().contains(":PORT"));
+        assert!(listen_addr("tcp://:1").unwrap_err().contains("HOST"));
+        assert!(
+            listen_addr("tcp://h:99999")
+                .unwrap_err()
+                .contains("not a number")
+        );
     }
 }

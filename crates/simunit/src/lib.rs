@@ -275,7 +275,11 @@ impl SimUnit {
         let air = bubble.valid && bubble.value >= 0.5;
         let mains = {
             let m = readings.get(Channel::MainsPower);
-            if m.valid { m.value >= 0.5 } else { obs.mains_power }
+            if m.valid {
+                m.value >= 0.5
+            } else {
+                obs.mains_power
+            }
         };
         let mut st = 0;
         if self.clamp.closed() {
@@ -284,7 +288,11 @@ impl SimUnit {
         if self.clamp.moving(target) {
             st |= state::CLAMP_MOVING;
         }
-        st |= if mains { state::MAINS } else { state::ON_BATTERY };
+        st |= if mains {
+            state::MAINS
+        } else {
+            state::ON_BATTERY
+        };
         {
             let mut v = self.view.lock().unwrap_or_else(|p| p.into_inner());
             v.time_s = obs.time_s;
@@ -409,7 +417,10 @@ mod tests {
             t += 10;
             s = u.advance_and_sample(&sp, t);
         }
-        assert!(matches!(h.results.try_recv(), Ok(Ok(Event::PowerLoss(true)))));
+        assert!(matches!(
+            h.results.try_recv(),
+            Ok(Ok(Event::PowerLoss(true)))
+        ));
         let refused = h.results.try_recv().unwrap().unwrap_err();
         assert!(refused.contains("air"), "{refused}");
         assert!(
