@@ -372,7 +372,6 @@ impl Engine for DeviceEngine {
                     acknowledged: false,
                 },
             );
-            st.pausable = false;
         }
         for f in self.hal.faults() {
             st.alarms.push(Alarm {

@@ -12,6 +12,29 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+/// Kills the child when dropped, so that a failing test leaves no process behind.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Kill {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Kill {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 /// Lines of a child's standard output, as they come.
 fn lines(child: &mut Child) -> Receiver<(Instant, String)> {
     let out = child.stdout.take().unwrap();
@@ -86,14 +109,16 @@ impl Watch {
     }
 }
 
-fn serve(addr: &str, db: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--device", addr, "--db"])
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn ecmo serve --device")
+fn serve(addr: &str, db: &std::path::Path) -> Kill {
+    Kill(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--device", addr, "--db"])
+            .arg(db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ecmo serve --device"),
+    )
 }
 
 #[test]
@@ -103,20 +128,22 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("d.db");
 
-    let mut unit = Command::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args([
-            "device",
-            "--listen",
-            "tcp://127.0.0.1:0",
-            "--start",
-            "--status-ms",
-            "100",
-        ])
-        .stdout(Stdio::piped())
-        .stdin(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn ecmo device");
+    let mut unit = Kill(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args([
+                "device",
+                "--listen",
+                "tcp://127.0.0.1:0",
+                "--start",
+                "--status-ms",
+                "100",
+            ])
+            .stdout(Stdio::piped())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ecmo device"),
+    );
     let urx = lines(&mut unit);
     let mut w = Watch::default();
     let (_, l) = wait_for(
@@ -315,4 +342,84 @@ fn console_wall_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
+}
+
+/// DEV-2 end to end: air entrained at the unit (its standard input) reaches the bubble detector;
+/// the unit stops the pump and closes the clamp on its own, the console's control core sees the
+/// air and keeps asking for the stop, and nothing restarts the pump once the air is gone — that
+/// takes the operator (RestartAfterBubble at the console), never the link.
+#[test]
+fn air_at_the_unit_stops_and_clamps_and_the_console_keeps_it_stopped() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("ecmo-device-air-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut unit = Kill(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args([
+                "device",
+                "--listen",
+                "tcp://127.0.0.1:0",
+                "--start",
+                "--status-ms",
+                "100",
+            ])
+            .stdout(Stdio::piped())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn ecmo device"),
+    );
+    let urx = lines(&mut unit);
+    let (_, l) = wait_for(
+        &urx,
+        "listening: tcp://",
+        Duration::from_secs(10),
+        &mut |_| {},
+    )
+    .unwrap();
+    let addr = l.trim_start_matches("listening: ").to_string();
+    let mut console = serve(&addr, &dir.join("a.db"));
+    wait_for(
+        &urx,
+        "event: session 1",
+        Duration::from_secs(10),
+        &mut |_| {},
+    )
+    .expect("console in session");
+    let mut stdin = unit.stdin.take().unwrap();
+    writeln!(stdin, "air 50").unwrap();
+    wait_for(
+        &urx,
+        "event: twin: applied AirEntrainment",
+        Duration::from_secs(2),
+        &mut |_| {},
+    )
+    .expect("the twin takes the event");
+    let t_air = Instant::now();
+    wait_for(
+        &urx,
+        "event: air stop",
+        Duration::from_secs(30),
+        &mut |_| {},
+    )
+    .expect("the unit stops on air");
+    eprintln!("air stop {:?} after the air started", t_air.elapsed());
+    writeln!(stdin, "air 0").unwrap();
+    // Stopped and clamped, and it stays so with the console connected.
+    let mut last = String::new();
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(4) {
+        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |_| {}) {
+            assert_eq!(num(&l, "rpm_set"), 0.0, "{l}");
+            assert_eq!(field(&l, "clamp_set"), Some("closed"), "{l}");
+            last = l;
+        }
+    }
+    assert!(num(&last, "flow_lpm").abs() < 0.5, "flow stopped: {last}");
+    assert_eq!(num(&last, "clamp_pos"), 1.0, "clamp closed: {last}");
+    assert_eq!(field(&last, "link"), Some("alive"), "{last}");
+    console.kill().unwrap();
+    console.wait().unwrap();
+    let _ = unit.kill();
+    let _ = unit.wait();
 }

@@ -7,6 +7,16 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command as Proc, Stdio};
 use std::time::{Duration, Instant};
 
+/// Kills the child when dropped, so that a failing test leaves no process behind.
+struct Kill(std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let t0 = Instant::now();
     while t0.elapsed() < limit {
@@ -21,14 +31,16 @@ fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
 #[test]
 fn ecmo_device_serves_a_serial_line_and_a_restarted_console_takes_over() {
     let (master, slave) = openpty().expect("openpty");
-    let mut unit = Proc::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["device", "--start", "--status-ms", "0", "--serial"])
-        .arg(&slave)
-        .stdout(Stdio::piped())
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("spawn ecmo device --serial");
-    let mut out = BufReader::new(unit.stdout.take().unwrap());
+    let mut unit = Kill(
+        Proc::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args(["device", "--start", "--status-ms", "0", "--serial"])
+            .arg(&slave)
+            .stdout(Stdio::piped())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn ecmo device --serial"),
+    );
+    let mut out = BufReader::new(unit.0.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert!(line.starts_with("listening: serial://"), "{line}");
@@ -67,8 +79,7 @@ fn ecmo_device_serves_a_serial_line_and_a_restarted_console_takes_over() {
         "DEV-1, DEV-7: the unit held everything"
     );
     drop(second);
-    let _ = unit.kill();
-    let _ = unit.wait();
+    drop(unit);
 }
 
 #[test]
@@ -94,14 +105,16 @@ fn ecmo_serve_drives_a_unit_on_a_serial_line_without_a_bump() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("s.db");
-    let mut console = Proc::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .arg("--device")
-        .arg(&slave)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn ecmo serve --device PATH");
+    let mut console = Kill(
+        Proc::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .arg("--device")
+            .arg(&slave)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn ecmo serve --device PATH"),
+    );
     assert!(
         wait_until(Duration::from_secs(10), || unit.stats().sessions == 1),
         "the console opened a session over the serial line"
@@ -116,8 +129,8 @@ fn ecmo_serve_drives_a_unit_on_a_serial_line_without_a_bump() {
     let st = unit.stats();
     assert!(st.commands_applied >= 4, "{st:?}");
     assert_eq!(st.commands_refused, 0, "{st:?}");
-    console.kill().unwrap();
-    console.wait().unwrap();
+    console.0.kill().unwrap();
+    console.0.wait().unwrap();
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(
         unit.outputs(),

@@ -125,7 +125,9 @@ pub fn battery_minutes(fraction: f64) -> f64 {
 /// Sensor readings as the protocol's channels (docs/protocol.md §5.6). The unit has one
 /// blood temperature probe (return side, after the heater): `temp_pre_c` is not measured.
 /// FdO2 is the blender's output (the twin's truth: a blender has no separate sensor here).
-/// `bubble_ul` is the air that passed the return line during the sample period.
+/// `bubble_ul` is the air that passed the return line during the sample period while the
+/// detector sees air (`air_ul` counts only then: below the detector's sensitivity the unit
+/// knows of no air, and the console must not learn of air the unit's DEV-2 logic did not see).
 pub fn to_values(r: &Readings, obs: &Observation, air_ul: f64) -> SensorValues {
     let get = |ch: Channel, k: f64| {
         let x = r.get(ch);
@@ -269,10 +271,14 @@ impl SimUnit {
         }
         let obs = self.twin.observe();
         let readings = self.suite.sample(&obs);
-        let air_ul = (obs.air_to_patient_ml - self.air_ml) * 1000.0;
-        self.air_ml = obs.air_to_patient_ml;
         let bubble = readings.get(Channel::Bubble);
         let air = bubble.valid && bubble.value >= 0.5;
+        let air_ul = if air {
+            (obs.air_to_patient_ml - self.air_ml) * 1000.0
+        } else {
+            0.0
+        };
+        self.air_ml = obs.air_to_patient_ml;
         let mains = {
             let m = readings.get(Channel::MainsPower);
             if m.valid {
