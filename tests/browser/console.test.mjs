@@ -100,6 +100,15 @@ test('instructor adds an operator and a viewer in the Users tab', async () => {
     await admin.click('#user-form button[type=submit]');
     await admin.waitForFunction((n) => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === n), name);
   }
+  // And removes one, after confirming.
+  await admin.fill('#u-name', 'temp');
+  await admin.fill('#u-pass', 'password-temp');
+  await admin.click('#user-form button[type=submit]');
+  await admin.waitForSelector('button[data-remove="temp"]');
+  assert.equal(await admin.$('button[data-remove="admin"]'), null, 'no Remove button for oneself');
+  await admin.click('button[data-remove="temp"]');
+  await confirm(admin);
+  await admin.waitForFunction(() => ![...document.querySelectorAll('#user-list td')].some((td) => td.textContent === 'temp'));
   await shot(admin, '03-users.png');
 });
 
@@ -210,9 +219,9 @@ test('the trend shows the last minutes and the event log lists who did what', as
   assert.ok(green > 50, `flow trend pixels: ${green}`);
   await shot(admin, '09-trends.png');
   await openTab(admin, 'events');
-  const rows = await admin.$$eval('#event-log tbody tr', (trs) => trs.map((t) => t.textContent));
-  assert.ok(rows.some((r) => r.includes('olga') && r.includes('flow_target')), 'operator action logged with who');
-  assert.ok(rows.some((r) => r.includes('denied') && r.includes('vic')), 'viewer refusal logged');
+  const rows = await admin.$$eval('#event-log tbody tr', (trs) => trs.map((t) => ({ kind: t.dataset.kind, who: t.children[3].textContent, what: t.children[4].textContent })));
+  assert.ok(rows.some((r) => r.kind === 'applied' && r.who === 'olga' && /Flow target → 4\.0 L\/min/.test(r.what)), 'operator action logged with who: ' + JSON.stringify(rows.slice(0, 30)));
+  assert.ok(rows.some((r) => r.kind === 'denied' && r.who === 'vic' && /Flow target/.test(r.what)), 'viewer refusal logged');
   await shot(admin, '10-events.png');
 });
 
@@ -228,4 +237,62 @@ test('sample-to-screen latency under 100 ms', async () => {
   console.log('sample-to-screen latency', JSON.stringify(l));
   assert.ok(l.n > 800, `samples drawn in 10 s: ${l.n}`);
   assert.ok(l.p95_ms < 100, `p95 ${l.p95_ms} ms`);
+});
+
+// CON-3: a frozen trace never looks live. The server is stopped (SIGSTOP) for 3 s: the waveforms
+// are covered with NO DATA within 1.5 s; when it runs again the cover goes.
+test('CON-3: a stalled stream is shown as NO DATA, never as a live trace', async () => {
+  assert.equal(await admin.isVisible('#stale'), false);
+  server.kill('SIGSTOP');
+  try {
+    const t0 = Date.now();
+    await admin.waitForSelector('#stale', { state: 'visible', timeout: 5000 });
+    const shown = (Date.now() - t0) / 1000;
+    assert.ok(shown < 2.5, `NO DATA after ${shown} s`);
+    assert.equal(await admin.evaluate(() => document.querySelector('.main').classList.contains('no-data')), true, 'numerics dimmed');
+    // The layout stays: the traces and numbers keep their places under the cover.
+    const box = await admin.evaluate(() => { const r = document.querySelector('#numerics').getBoundingClientRect(); return [r.x, r.width, r.height]; });
+    assert.ok(box[0] > 600 && box[1] > 500 && box[2] > 350, 'numerics in place: ' + box);
+    await shot(admin, '11-no-data.png');
+  } finally {
+    server.kill('SIGCONT');
+  }
+  await admin.waitForSelector('#stale', { state: 'hidden', timeout: 10000 });
+});
+
+// TLS when configured: a second console built with the `tls` feature, on a certificate made
+// for the test; the page, the log-in and the live socket (wss://) all work over HTTPS.
+test('TLS: the console over HTTPS and WSS', { skip: !process.env.ECMO_TLS_BIN && 'ECMO_TLS_BIN not set (scripts/browser-tests.sh sets it)' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-tls-'));
+  const key = path.join(dir, 'key.pem'), cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  const srv = spawn(process.env.ECMO_TLS_BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(dir, 'e.db'),
+    '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    const [u, p] = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('TLS console did not start: ' + out)), 30000);
+      srv.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/console at (https:\/\/\S+)/), pw = out.match(/one-time password: (\S+)/);
+        if (m && pw) { clearTimeout(t); resolve([m[1], pw[1]]); }
+      });
+      srv.on('exit', (c) => reject(new Error('TLS console exited ' + c + ': ' + out)));
+    });
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(u);
+    await page.fill('#login-user', 'admin');
+    await page.fill('#login-pass', p);
+    await page.click('#login-go');
+    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+    await page.waitForFunction(() => window.__ecmo.lat.n > 50, null, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => location.protocol), 'https:');
+    assert.match(await page.evaluate(() => window.__ecmo.state.ws.url), /^wss:\/\//);
+    await ctx.close();
+  } finally {
+    srv.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

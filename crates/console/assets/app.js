@@ -194,8 +194,13 @@ function frame() {
     lat.samples.push(l); if (lat.samples.length > 2000) lat.samples.shift();
   }
   if (drawn.length) state.lastWaveWall = now;
-  // A frozen trace must never look live.
-  $('stale').hidden = !(state.lastWaveRecv && performance.now() - state.lastWaveRecv > 1500);
+  // A frozen trace must never look live (CON-3).
+  const stale = !!(state.lastWaveRecv && performance.now() - state.lastWaveRecv > 1500);
+  if ($('stale').hidden === stale) {
+    $('stale').hidden = !stale;
+    // The numbers are as old as the traces: dimmed with them.
+    document.querySelector('.main').classList.toggle('no-data', stale);
+  }
   tickAudioPause();
   requestAnimationFrame(frame);
 }
@@ -413,8 +418,8 @@ function renderControls(s) {
     b.textContent = m.toUpperCase().replace('_', ' ');
     b.dataset.mode = m;
     b.disabled = dis;
-    b.onclick = () => confirmDialog('Change mode', 'Change pump mode from ' + s.mode.toUpperCase() + ' to ' + m.toUpperCase() + '?', null,
-      () => sendCommand({ type: 'mode', mode: m }, 'Mode ' + m.toUpperCase()));
+    b.onclick = () => confirmDialog('Change mode', modeQuestion(s, m), null,
+      () => sendCommand({ type: 'mode', mode: m }, 'Mode ' + m.toUpperCase()), modeWarning(s, m));
     modes.appendChild(b);
   }
   for (const g of ['control', 'intervention', 'alarm']) $('ctl-' + g).innerHTML = '';
@@ -431,7 +436,7 @@ function renderControls(s) {
     const b = row.children[2];
     b.disabled = dis;
     b.onclick = () => confirmDialog(p.label, 'New value for ' + p.label + ' (now ' + fmtParam(p, p.value) + ' ' + p.unit + '):', p,
-      (v) => sendCommand({ type: 'param', name: p.name, value: v }, p.label + ' ' + v + ' ' + p.unit));
+      (v) => sendCommand({ type: 'param', name: p.name, value: v }, p.label + ' ' + v + ' ' + p.unit), '', suggestion(s, p));
     host.appendChild(row);
   }
   const sw = $('ctl-switches'); sw.innerHTML = '';
@@ -461,18 +466,49 @@ function renderControls(s) {
   const np = state.pending.size;
   $('tab-pending').textContent = np ? np + ' pending' : '';
 }
+// What a mode change will do, in the confirmation: the target the new mode will drive to.
+function modeQuestion(s, m) {
+  const name = (x) => x.toUpperCase().replace('_', ' ');
+  let q = 'Change pump mode from ' + name(s.mode) + ' to ' + name(m) + '?';
+  const p = (n) => (s.params || []).find((x) => x.name === n);
+  if (m === 'flow' && p('flow_target')) q += ' The pump will drive flow to the flow target, ' + fmtParam(p('flow_target'), p('flow_target').value) + ' L/min.';
+  if (m === 'rpm') q += ' The pump holds its present speed.';
+  if (m === 'standby') q += ' The pump STOPS.';
+  return q;
+}
+// A warning when the new mode would change flow a lot (e.g. FLOW with a stale target).
+function modeWarning(s, m) {
+  const n = (state.status && state.status.numerics) || {};
+  const ft = (s.params || []).find((x) => x.name === 'flow_target');
+  if (m === 'flow' && ft && n.flow_lpm !== null && n.flow_lpm !== undefined && Math.abs(ft.value - n.flow_lpm) > 1.0) {
+    return 'Flow is ' + fmt(n.flow_lpm, 2) + ' L/min now: the flow target differs by more than 1 L/min. Set the flow target first.';
+  }
+  if (m === 'standby') return 'Stopping the pump stops extracorporeal support; clamp the lines first.';
+  return '';
+}
 function decimals(step) { const s = String(step); return s.includes('.') ? s.split('.')[1].length : 0; }
 function fmtParam(p, v) { return Number(v).toFixed(decimals(p.step)); }
 
-function confirmDialog(title, text, param, onOk) {
+// The value a target's dialog starts from: a target the present mode does not use starts from
+// what the circuit does now (so that a later mode change is bumpless), otherwise its value.
+function suggestion(s, p) {
+  const n = (state.status && state.status.numerics) || {};
+  const ok = (v) => v !== null && v !== undefined && isFinite(v) && v >= p.min && v <= p.max;
+  if (p.name === 'flow_target' && s.mode !== 'flow' && ok(n.flow_lpm)) return Math.round(n.flow_lpm / p.step) * p.step;
+  if (p.name === 'rpm_target' && s.mode !== 'rpm' && ok(n.speed_rpm)) return Math.round(n.speed_rpm / p.step) * p.step;
+  return p.value;
+}
+function confirmDialog(title, text, param, onOk, warning, start) {
   $('confirm-title').textContent = title;
   $('confirm-text').textContent = text;
+  $('confirm-warn').textContent = warning || '';
+  $('confirm-warn').hidden = !warning;
   const edit = $('confirm-edit');
   edit.hidden = !param;
   $('confirm-range').textContent = param ? ('Permitted ' + fmtParam(param, param.min) + ' – ' + fmtParam(param, param.max) + ' ' + param.unit) : '';
   if (param) {
     const inp = $('confirm-value');
-    inp.value = fmtParam(param, param.value);
+    inp.value = fmtParam(param, start === undefined ? param.value : start);
     $('confirm-unit').textContent = param.unit;
     const bump = (d) => { const v = parseFloat(inp.value); inp.value = fmtParam(param, (isFinite(v) ? v : param.value) + d * param.step); };
     $('confirm-minus').onclick = () => bump(-1);
@@ -560,13 +596,57 @@ function renderInjections(list) {
 }
 
 // ------------------------------------------------------------------ events
+// The event log in words: what was asked, by whom, and what the control core made of it.
+const KIND = {
+  action: 'Request', applied: 'Taken', refused: 'Refused by core', rejected: 'Out of range',
+  denied: 'Denied (role)', inject: 'Injected', alarm_on: 'Alarm', alarm_off: 'Alarm ended',
+  login: 'Log in', login_failed: 'Log-in failed', user: 'User changed', user_removed: 'User removed', run: 'Run',
+  deadline: 'Loop late',
+};
+const alarmText = new Map();
+function requestText(r) {
+  if (!r) return '';
+  const set = (state.status && state.status.settings) || {};
+  switch (r.type) {
+    case 'param': {
+      const p = (set.params || []).find((x) => x.name === r.name);
+      return p ? p.label + ' → ' + fmtParam(p, r.value) + ' ' + p.unit : r.name + ' → ' + r.value;
+    }
+    case 'mode': return 'Mode → ' + String(r.mode).toUpperCase().replace('_', ' ');
+    case 'switch': {
+      const x = (set.switches || []).find((y) => y.name === r.name);
+      return (x ? x.label : r.name) + (r.on ? ' ON' : ' OFF');
+    }
+    case 'action': {
+      const x = (set.actions || []).find((y) => y.name === r.name);
+      return x ? x.label : r.name;
+    }
+    case 'pause_audio': return 'Alarm audio paused';
+    case 'acknowledge': return 'Alarms acknowledged';
+    default: break;
+  }
+  const name = r.inject || r.name;
+  if (name !== undefined && r.value !== undefined) {
+    const i = ((state.status && state.status.injections) || []).find((x) => x.name === name);
+    return (i ? i.label : name) + ' = ' + r.value + (i && i.unit ? ' ' + i.unit : '');
+  }
+  return JSON.stringify(r);
+}
 function describe(e) {
   const d = e.detail || {};
   switch (e.kind) {
-    case 'alarm_on': return (d.priority || '').toUpperCase() + ' ' + (d.text || d.id);
-    case 'alarm_off': return 'cleared ' + d.id;
-    case 'applied': case 'refused': case 'action': case 'inject':
-      return JSON.stringify(d.request) + (d.error ? ' — ' + d.error : '');
+    case 'alarm_on':
+      alarmText.set(d.id, d.text);
+      return (d.priority || '').toUpperCase() + ' ' + (d.text || d.id) + (d.req ? ' (' + d.req + ')' : '');
+    case 'alarm_off': return (d.priority || '').toUpperCase() + ' ' + (alarmText.get(d.id) || d.id);
+    case 'applied': case 'refused': case 'action': case 'inject': case 'denied':
+      return requestText(d.request) + (d.error ? ' — ' + d.error : '');
+    case 'rejected': return d.error || JSON.stringify(d);
+    case 'login': return 'as ' + d.role;
+    case 'user': return d.name + ' is ' + d.role;
+    case 'user_removed': return d.name + ' removed';
+    case 'deadline': return (d.missed || 1) + (d.missed > 1 ? ' ticks' : ' tick') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms';
+    case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
     default: return JSON.stringify(d);
   }
 }
@@ -579,8 +659,9 @@ function onEvent(x) {
   const tr = document.createElement('tr');
   tr.innerHTML = '<td></td><td></td><td></td><td></td><td></td>';
   tr.children[0].textContent = hms(e.t);
-  tr.children[1].textContent = new Date(e.wall_ms).toLocaleTimeString();
-  tr.children[2].textContent = e.kind;
+  tr.children[1].textContent = new Date(e.wall_ms).toLocaleTimeString('en-GB');
+  tr.children[2].textContent = KIND[e.kind] || e.kind;
+  tr.dataset.kind = e.kind;
   tr.children[3].textContent = e.user;
   tr.children[4].textContent = describe(e);
   tb.insertBefore(tr, tb.firstChild);
@@ -683,8 +764,19 @@ async function loadUsers() {
   if (!r.ok) return;
   const tb = $('user-list').querySelector('tbody'); tb.innerHTML = '';
   for (const u of r.body.users) {
-    const tr = document.createElement('tr'); tr.innerHTML = '<td></td><td></td>';
-    tr.children[0].textContent = u.name; tr.children[1].textContent = u.role; tb.appendChild(tr);
+    const tr = document.createElement('tr'); tr.innerHTML = '<td></td><td></td><td></td>';
+    tr.children[0].textContent = u.name; tr.children[1].textContent = u.role;
+    if (u.name !== state.user) {
+      const b = document.createElement('button');
+      b.className = 'btn small'; b.textContent = 'Remove'; b.dataset.remove = u.name;
+      b.onclick = () => confirmDialog('Remove user', 'Remove ' + u.name + ' (' + u.role + ')? Their sessions end now.', null, async () => {
+        const x = await api('POST', '/api/users/remove', { name: u.name });
+        if (x.ok) { toast('User ' + u.name + ' removed', true); loadUsers(); }
+        else toast('Refused: ' + ((x.body && x.body.error) || x.status), false);
+      });
+      tr.children[2].appendChild(b);
+    }
+    tb.appendChild(tr);
   }
 }
 $('user-form').addEventListener('submit', async (ev) => {

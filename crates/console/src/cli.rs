@@ -110,6 +110,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), String> {
 
 #[derive(Args, Debug, Clone)]
 pub struct RunsArgs {
+    /// The recording database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
 }
@@ -168,6 +169,7 @@ pub fn utc(ms: i64) -> String {
 pub struct ExportArgs {
     /// Run number (see `ecmo runs`).
     pub run: i64,
+    /// The recording database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
     /// Write CSV files (waves, numerics, events) into a directory.
@@ -217,11 +219,13 @@ pub fn export(a: &ExportArgs) -> Result<(), String> {
 pub struct ReplayArgs {
     /// Run number (see `ecmo runs`).
     pub run: i64,
+    /// The recording database.
     #[arg(long, default_value = DEFAULT_DB)]
     pub db: PathBuf,
-    /// Playback speed (1 = as recorded).
+    /// Playback speed (1 = as recorded, up to 1000).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Address to serve the console on (loopback).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
 }

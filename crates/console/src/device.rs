@@ -394,12 +394,11 @@ impl Engine for DeviceEngine {
     }
 
     fn settings(&self) -> Settings {
-        let mode = self
-            .output
-            .as_ref()
-            .map(|o| o.mode)
-            .unwrap_or(self.controller.settings().mode);
-        settings_view(self.controller.settings(), mode)
+        let va = matches!(
+            self.config.circuit.configuration,
+            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+        );
+        settings_view(self.controller.settings(), va)
     }
 
     fn command(&mut self, cmd: &Command) -> Result<(), String> {

@@ -13,24 +13,49 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The loop's view of the simulated (or real) ECMO system.
+/// The loop's view of the simulated (or real) ECMO system: the one boundary between the console
+/// and whatever produces the patient and circuit it shows.
+///
+/// Implementations: [`crate::live::SilEngine`] (the twin and its sensors under the control core)
+/// and, in `ecmo serve --device`, the control core driving a real or emulated unit over the
+/// device protocol. Test doubles implement it in `tests/common`.
+///
+/// Contract (what the loop relies on):
+/// * Every method is called on the loop thread only, once per tick or less, and must return
+///   within a small part of the tick (10 ms): no blocking I/O, no waiting on locks held by
+///   other threads. An engine that talks to hardware does its I/O on its own thread and
+///   exchanges with it through bounded, non-blocking queues, as the console does.
+/// * No method may panic; refusals are `Err(String)` with a message for the operator that says
+///   what and why (it is shown on the screen and recorded).
+/// * Time is the engine's own (`time_s`), simulated or device time, monotonic.
+/// * Readings the engine cannot give are `None` (numerics) or NaN (waveforms), never a made-up
+///   value; the screen shows them as `---`.
 pub trait Engine: Send {
-    /// Advance by `dt_s` seconds of simulated time.
+    /// Advance by `dt_s` seconds of engine time (the loop's tick, 0.01 s). A real-time device
+    /// engine takes in what arrived since the last call and runs its control step(s).
     fn advance(&mut self, dt_s: f64);
+    /// Engine time, s, since the start of the run.
     fn time_s(&self) -> f64;
+    /// The waveform sample of this tick (recorded at 100 Hz and drawn on the screen).
     fn wave(&self) -> Wave;
+    /// The numbers on the screen now (display means, not raw samples, for pulsatile values).
     fn numerics(&self) -> Numerics;
+    /// The control core's alarm system as it stands: signalled alarms, audio pause.
     fn alarms(&self) -> AlarmStatus;
+    /// Every setting the operator may change, with the control core's permitted ranges: the
+    /// screen builds its controls from this and the server range-checks against it (CON-1).
     fn settings(&self) -> Settings;
-    /// Hand an operator command to the control core. Err: the control core refused it (why).
+    /// Hand an operator command to the control core. `Ok`: the control core took it (it is in
+    /// effect from the next control step). `Err`: the control core refused it, and why.
     fn command(&mut self, cmd: &Command) -> Result<(), String>;
+    /// Events the instructor may inject (empty for an engine with a real patient).
     fn injections(&self) -> Vec<InjectionInfo>;
-    /// Make something happen to the patient or circuit (instructor).
+    /// Make something happen to the patient or circuit (instructor). `Err` says why not.
     fn inject(&mut self, name: &str, value: f64) -> Result<(), String>;
-    /// The run's configuration, recorded with it.
+    /// The run's configuration, recorded with it (scenario, seed, device, versions).
     fn describe(&self) -> serde_json::Value;
     /// Whether the operator interface is alive (the console's heartbeat to the control core:
-    /// the screen hub has run within [`UI_ALIVE_MS`]).
+    /// the screen hub has run within [`UI_ALIVE_MS`]). Called every tick before `advance`.
     fn heartbeat(&mut self, _alive: bool) {}
     /// The link to the hardware, for the screen (`None`: the plant is in-process).
     fn link(&self) -> Option<serde_json::Value> {
@@ -176,11 +201,51 @@ impl Outlets {
     }
 }
 
-/// Run the engine at `cfg.speed` × real time until `stop` is set. Returns the engine.
+/// The loop wakes at most this often: above real time, ticks are grouped per wake-up.
+const MIN_WAKE: Duration = Duration::from_millis(5);
+
+/// Missed deadlines go to the event log at most this often.
+const LATE_REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// Missed deadlines not yet reported in the event log.
+struct Late {
+    since: Instant,
+    count: u64,
+    worst_ms: f64,
+    worst_work_us: u64,
+}
+
+impl Late {
+    fn new(now: Instant) -> Late {
+        Late {
+            since: now,
+            count: 0,
+            worst_ms: 0.0,
+            worst_work_us: 0,
+        }
+    }
+    fn event(&self, t: f64) -> LoopOut {
+        LoopOut::Event(EventRec {
+            t,
+            wall_ms: wall_ms(),
+            kind: "deadline".into(),
+            user: "system".into(),
+            detail: serde_json::json!({
+                "missed": self.count,
+                "late_ms": self.worst_ms,
+                "work_us": self.worst_work_us,
+            }),
+        })
+    }
+}
+
+/// Run the engine at `cfg.speed` × real time until `stop` is set.
 ///
-/// Deadlines are absolute (start + n·tick), so sleeping jitter does not accumulate. A tick whose
-/// work ends after the next tick's deadline is a missed deadline: counted, recorded as an event,
-/// and the schedule is re-based instead of bursting to catch up (the twin stays consistent; the
+/// Deadlines are absolute (start + n·period), so sleeping jitter does not accumulate. The
+/// period is one tick at real time; faster than real time it holds as many ticks as fit in
+/// [`MIN_WAKE`]. A wake-up whose work ends after its deadline is a missed deadline: counted,
+/// reported in the event log (at most once a second), and if it is more than a period behind
+/// the schedule is re-based instead of bursting to catch up (the twin stays consistent; the
 /// wall clock simply got ahead of it).
 pub fn run_loop<E: Engine + ?Sized>(
     engine: &mut E,
@@ -191,7 +256,11 @@ pub fn run_loop<E: Engine + ?Sized>(
     stats: Arc<LoopStats>,
     latest: Arc<Mutex<Option<Arc<Status>>>>,
 ) {
-    let period = Duration::from_secs_f64(cfg.tick_s / cfg.speed.max(1e-3));
+    let tick_period = cfg.tick_s / cfg.speed.max(1e-3);
+    // Faster than real time a tick's period falls below what the OS sleeps to reliably: several
+    // ticks then run per wake-up, so that wake-ups are at least MIN_WAKE apart.
+    let batch = ((MIN_WAKE.as_secs_f64() / tick_period).floor() as u64).max(1);
+    let period = Duration::from_secs_f64(tick_period * batch as f64);
     let status_every = ((0.25 / cfg.tick_s).round() as u64).max(1);
     let numerics_every = ((1.0 / cfg.tick_s).round() as u64).max(1);
     let mut injections = engine.injections();
@@ -200,6 +269,7 @@ pub fn run_loop<E: Engine + ?Sized>(
     let mut n: u64 = 0;
     let mut sched: u64 = 0;
     let mut publish_now = true;
+    let mut late = Late::new(Instant::now());
     while !stop.load(Ordering::Relaxed) {
         let work_start = Instant::now();
         // Commands first, so that what the operator asked is in effect this tick.
@@ -247,87 +317,89 @@ pub fn run_loop<E: Engine + ?Sized>(
             );
             publish_now = true;
         }
-        let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
-        engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
-        engine.advance(cfg.tick_s);
-        for (kind, detail) in engine.take_events() {
-            out.send(
-                LoopOut::Event(EventRec {
-                    t: engine.time_s(),
-                    wall_ms: wall_ms(),
-                    kind,
-                    user: "system".into(),
-                    detail,
-                }),
-                &stats,
-            );
-            publish_now = true;
-        }
-        n += 1;
-        let wave = engine.wave();
-        stats.ticks.fetch_add(1, Ordering::Relaxed);
-        stats
-            .sim_ms
-            .store((engine.time_s() * 1000.0) as u64, Ordering::Relaxed);
-        out.send(LoopOut::Wave(wave, wall_ms()), &stats);
+        for _ in 0..batch {
+            let beat = stats.hub_beat_ms.load(Ordering::Relaxed) as i64;
+            engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
+            engine.advance(cfg.tick_s);
+            for (kind, detail) in engine.take_events() {
+                out.send(
+                    LoopOut::Event(EventRec {
+                        t: engine.time_s(),
+                        wall_ms: wall_ms(),
+                        kind,
+                        user: "system".into(),
+                        detail,
+                    }),
+                    &stats,
+                );
+                publish_now = true;
+            }
+            n += 1;
+            let wave = engine.wave();
+            stats.ticks.fetch_add(1, Ordering::Relaxed);
+            stats
+                .sim_ms
+                .store((engine.time_s() * 1000.0) as u64, Ordering::Relaxed);
+            out.send(LoopOut::Wave(wave, wall_ms()), &stats);
 
-        if n.is_multiple_of(numerics_every) {
-            out.send(LoopOut::Numerics(Box::new(engine.numerics())), &stats);
-        }
-        if publish_now || n.is_multiple_of(status_every) {
-            publish_now = false;
-            let alarms = engine.alarms();
-            // Alarm transitions go to the event log.
-            let now: Vec<(String, crate::model::Priority)> = alarms
-                .alarms
-                .iter()
-                .map(|a| (a.id.clone(), a.priority))
-                .collect();
-            for a in &alarms.alarms {
-                if !prev_alarms.iter().any(|(id, _)| id == &a.id) {
-                    out.send(
-                        LoopOut::Event(EventRec {
-                            t: engine.time_s(),
-                            wall_ms: wall_ms(),
-                            kind: "alarm_on".into(),
-                            user: "system".into(),
-                            detail: serde_json::to_value(a).unwrap_or_default(),
-                        }),
-                        &stats,
-                    );
+            if n.is_multiple_of(numerics_every) {
+                out.send(LoopOut::Numerics(Box::new(engine.numerics())), &stats);
+            }
+            if publish_now || n.is_multiple_of(status_every) {
+                publish_now = false;
+                let alarms = engine.alarms();
+                // Alarm transitions go to the event log.
+                let now: Vec<(String, crate::model::Priority)> = alarms
+                    .alarms
+                    .iter()
+                    .map(|a| (a.id.clone(), a.priority))
+                    .collect();
+                for a in &alarms.alarms {
+                    if !prev_alarms.iter().any(|(id, _)| id == &a.id) {
+                        out.send(
+                            LoopOut::Event(EventRec {
+                                t: engine.time_s(),
+                                wall_ms: wall_ms(),
+                                kind: "alarm_on".into(),
+                                user: "system".into(),
+                                detail: serde_json::to_value(a).unwrap_or_default(),
+                            }),
+                            &stats,
+                        );
+                    }
                 }
-            }
-            for (id, p) in &prev_alarms {
-                if !now.iter().any(|(i, _)| i == id) {
-                    out.send(
-                        LoopOut::Event(EventRec {
-                            t: engine.time_s(),
-                            wall_ms: wall_ms(),
-                            kind: "alarm_off".into(),
-                            user: "system".into(),
-                            detail: serde_json::json!({"id": id, "priority": p}),
-                        }),
-                        &stats,
-                    );
+                for (id, p) in &prev_alarms {
+                    if !now.iter().any(|(i, _)| i == id) {
+                        out.send(
+                            LoopOut::Event(EventRec {
+                                t: engine.time_s(),
+                                wall_ms: wall_ms(),
+                                kind: "alarm_off".into(),
+                                user: "system".into(),
+                                detail: serde_json::json!({"id": id, "priority": p}),
+                            }),
+                            &stats,
+                        );
+                    }
                 }
+                prev_alarms = now;
+                if n.is_multiple_of(status_every * 40) {
+                    injections = engine.injections();
+                }
+                let st = Arc::new(Status {
+                    t: engine.time_s(),
+                    numerics: engine.numerics(),
+                    alarms,
+                    settings: engine.settings(),
+                    injections: injections.clone(),
+                    loop_stats: stats.snapshot(),
+                    link: engine.link(),
+                });
+                if let Ok(mut l) = latest.lock() {
+                    *l = Some(st.clone());
+                }
+                out.send(LoopOut::Status(Box::new((*st).clone())), &stats);
             }
-            prev_alarms = now;
-            if n.is_multiple_of(status_every * 40) {
-                injections = engine.injections();
-            }
-            let st = Arc::new(Status {
-                t: engine.time_s(),
-                numerics: engine.numerics(),
-                alarms,
-                settings: engine.settings(),
-                injections: injections.clone(),
-                loop_stats: stats.snapshot(),
-                link: engine.link(),
-            });
-            if let Ok(mut l) = latest.lock() {
-                *l = Some(st.clone());
-            }
-            out.send(LoopOut::Status(Box::new((*st).clone())), &stats);
         }
 
         let work = work_start.elapsed();
@@ -336,24 +408,25 @@ pub fn run_loop<E: Engine + ?Sized>(
             stats.worst_work_us.store(us, Ordering::Relaxed);
         }
         sched += 1;
-        let deadline = start + period * (sched as u32);
+        // In nanoseconds: `Duration * u32` would overflow after 2^32 ticks (5 days at 100×).
+        let deadline =
+            start + Duration::from_nanos((period.as_nanos() as u64).saturating_mul(sched));
         let now = Instant::now();
+        if late.count > 0 && now.duration_since(late.since) >= LATE_REPORT_EVERY {
+            out.send(late.event(engine.time_s()), &stats);
+            late = Late::new(now);
+        }
         if now > deadline {
-            // The work of this tick ended after its deadline.
+            // The work of this tick ended after its deadline: counted at once, reported in the
+            // event log at most once a second (count and worst lateness), so that a loaded
+            // machine does not flood the log.
             stats.missed.fetch_add(1, Ordering::Relaxed);
-            out.send(
-                LoopOut::Event(EventRec {
-                    t: engine.time_s(),
-                    wall_ms: wall_ms(),
-                    kind: "deadline".into(),
-                    user: "system".into(),
-                    detail: serde_json::json!({
-                        "late_ms": (now - deadline).as_secs_f64() * 1000.0,
-                        "work_us": us,
-                    }),
-                }),
-                &stats,
-            );
+            if late.count == 0 {
+                late.since = now;
+            }
+            late.count += 1;
+            late.worst_ms = late.worst_ms.max((now - deadline).as_secs_f64() * 1000.0);
+            late.worst_work_us = late.worst_work_us.max(us);
             if now > deadline + period {
                 // Too far behind to catch up quietly: re-base rather than burst.
                 start = now;

@@ -379,7 +379,11 @@ impl Engine for SilEngine {
     }
 
     fn settings(&self) -> Settings {
-        settings_view(self.sil.controller().settings(), self.sil.output().mode)
+        let va = matches!(
+            self.config.circuit.configuration,
+            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+        );
+        settings_view(self.sil.controller().settings(), va)
     }
 
     fn command(&mut self, cmd: &Command) -> Result<(), String> {
@@ -592,7 +596,8 @@ pub(crate) fn alarm_status(sys: &control::AlarmSystem, now_ms: u64) -> AlarmStat
 }
 
 /// The control core's settings as the screen's parameters, switches and actions.
-pub(crate) fn settings_view(s: &control::Settings, mode: Mode) -> Settings {
+/// `va`: the circuit is veno-arterial (zero-flow weaning mode offered).
+pub(crate) fn settings_view(s: &control::Settings, va: bool) -> Settings {
     let current = |set: Setting| -> f32 {
         match set {
             Setting::RpmTarget => s.rpm_target,
@@ -646,10 +651,17 @@ pub(crate) fn settings_view(s: &control::Settings, mode: Mode) -> Settings {
         });
     }
     Settings {
-        mode: mode_name(mode).into(),
-        modes: ["standby", "rpm", "flow", "zero_flow"]
-            .map(String::from)
-            .to_vec(),
+        // The mode the operator set, as the control core holds it (its output follows from
+        // the next step on).
+        mode: mode_name(s.mode).into(),
+        // Zero-flow (VA weaning) is offered only where the control core allows it.
+        modes: if va {
+            ["standby", "rpm", "flow", "zero_flow"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            ["standby", "rpm", "flow"].map(String::from).to_vec()
+        },
         params,
         switches,
         actions: vec![ActionInfo {

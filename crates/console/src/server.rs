@@ -568,6 +568,36 @@ fn api(
                 Err(e) => error(400, "user", &e.0),
             }
         }
+        (Method::Post, "/api/users/remove") => {
+            let body = match read_body(rq) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            if let Err(r) = require(s, Role::Instructor, "managing users") {
+                record(shared, "denied", &s.user, json!({"request": "remove user"}));
+                return r;
+            }
+            let Some(name) = body.get("name").and_then(Value::as_str) else {
+                return error(400, "name", "expected {\"name\": ...}");
+            };
+            // The last way in must not lock itself out.
+            if name == s.user {
+                return error(
+                    409,
+                    "name",
+                    "you cannot remove yourself; another instructor can",
+                );
+            }
+            match store::open(&shared.db_path).and_then(|c| store::delete_user(&c, name)) {
+                Ok(true) => {
+                    shared.sessions.remove_user(name);
+                    record(shared, "user_removed", &s.user, json!({"name": name}));
+                    json_response(200, &json!({"removed": name}))
+                }
+                Ok(false) => error(404, "name", &format!("no user '{name}'")),
+                Err(e) => error(500, "database", &e.0),
+            }
+        }
         _ => error(404, "path", &format!("no such endpoint: {} {path}", method)),
     }
 }

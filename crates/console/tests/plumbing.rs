@@ -148,6 +148,36 @@ fn acc_1_login_roles_and_refusals() {
     assert!(has("applied", "otto"));
     assert!(has("rejected", "otto"));
     assert!(has("login_failed", "admin"));
+    // Removing users: instructors only, never oneself; the removed user's sessions end.
+    let rm = |who: &str, name: &str| {
+        http(
+            h.addr,
+            "POST",
+            "/api/users/remove",
+            Some(who),
+            Some(&json!({ "name": name }).to_string()),
+        )
+    };
+    assert_eq!(rm(&viewer, "otto").status, 403);
+    assert_eq!(rm(&a, "admin").status, 409);
+    assert_eq!(rm(&a, "nobody").status, 404);
+    assert_eq!(
+        http(h.addr, "GET", "/api/session", Some(&viewer), None).status,
+        200
+    );
+    assert_eq!(rm(&a, "vera").status, 200);
+    assert_eq!(
+        http(h.addr, "GET", "/api/session", Some(&viewer), None).status,
+        401
+    );
+    let bad = http(
+        h.addr,
+        "POST",
+        "/api/login",
+        None,
+        Some(r#"{"user":"vera","password":"password-1234"}"#),
+    );
+    assert_eq!(bad.status, 401);
     h.stop();
 }
 
@@ -327,7 +357,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
 }
 
 #[test]
-fn slow_viewers_lose_samples_not_the_loop_its_timing() {
+fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
     let dir = tempdir("slow");
     let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
     let a = admin(&h);
@@ -393,26 +423,5 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     assert_eq!(st["mode"], "replay");
     assert!(console::start_replay(&o, 42, 1.0).is_err());
-    h.stop();
-}
-
-/// Serve the test double for looking at the page by hand: `cargo test -p console --test
-/// plumbing dev_server -- --ignored --nocapture`, then open the printed address.
-#[test]
-#[ignore]
-fn dev_server() {
-    let dir = tempdir("dev");
-    let mut o = opts(&dir);
-    o.addr = std::env::var("ECMO_DEV_ADDR").unwrap_or("127.0.0.1:8099".into());
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    println!("dev console at {} user {u} password {p}", h.url());
-    std::fs::write(dir.join("../ecmo-dev-cred"), format!("{u} {p}")).unwrap();
-    std::thread::sleep(Duration::from_secs(
-        std::env::var("ECMO_DEV_SECS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(600),
-    ));
     h.stop();
 }

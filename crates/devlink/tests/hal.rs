@@ -180,10 +180,14 @@ fn restarted_console_takes_over_bumplessly() {
         LinkState::Up { .. }
     )));
     hal.apply(0, &running(3400.0)).unwrap();
-    assert!(wait_until(Duration::from_secs(1), || unit
-        .outputs()
-        .pump_rpm
-        == 3400));
+    // Each setpoint travels in its own command: wait for the last one, not just the pump's.
+    assert!(wait_until(Duration::from_secs(2), || {
+        let o = unit.outputs();
+        o.pump_rpm == 3400
+            && o.sweep_ml_min == 3000
+            && o.fdo2_permille == 800
+            && o.heater_centi_c == 3700
+    }));
     let before = unit.outputs();
     drop(hal); // the console process dies
     let hal = hal_to(addr);

@@ -15,6 +15,8 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per process; boxing the bench options would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the twin under the control core in real time and serve the web console.
     Serve(console::cli::ServeArgs),
@@ -53,6 +55,12 @@ enum Command {
     },
     /// List the built-in patient presets.
     Presets,
+    /// Virtual bench: ISO 7199 oxygenator, ISO 18242/ASTM F1841 pump, durability and
+    /// comparison tests on the device catalogue; see docs/bench.md.
+    Bench {
+        #[command(subcommand)]
+        command: bench::cli::BenchCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +80,7 @@ fn main() -> ExitCode {
         Command::User(c) => console_result(console::cli::user(&c)),
         Command::BenchServe(a) => console_result(console::cli::bench_serve(&a)),
         Command::Device(a) => device(&a),
+        Command::Bench { command } => bench::cli::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");

@@ -96,7 +96,8 @@ signals! {
     patient_temp_c, "degC", "Patient temperature.", |o| o.patient_temp_c;
     vo2_ml_min, "mL/min", "Whole-body O2 consumption.", |o| o.vo2_ml_min;
     vco2_ml_min, "mL/min", "Whole-body CO2 production.", |o| o.vco2_ml_min;
-    recirculation_fraction, "1", "Share of circuit flow that is returned blood drawn straight back (VV).", |o| o.recirculation_fraction;
+    recirculation_fraction, "1", "Share of circuit flow that is returned blood drawn straight back (VV), by the Abrams formula on true saturations.", |o| o.recirculation_fraction;
+    recirculation_traced, "1", "Share of drained blood that is returned blood drawn straight back, traced with the blood (no saturation algebra).", |o| o.recirculation_traced;
     blood_volume_ml, "mL", "Total blood volume in patient and circuit.", |o| o.blood_volume_ml;
     venous_return_so2, "1", "O2 saturation of the venous blood returning from the body before it meets circuit return (the SvO2 of Abrams' recirculation formula).", |o| o.venous_return_so2;
     lung_o2_ml_min, "mL/min", "O2 taken up by the native lungs.", |o| o.lung_o2_ml_min;

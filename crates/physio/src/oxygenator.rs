@@ -466,7 +466,16 @@ mod tests {
         let (inlet, chem) = iso7199_inlet();
         let ox = OxygenatorModel::quadrox_adult();
         for q in [4.0, 5.0] {
-            let t = ox.transfer(q, inlet, &chem, Sweep { flow_lpm: q, fdo2: 1.0 }, 0.0);
+            let t = ox.transfer(
+                q,
+                inlet,
+                &chem,
+                Sweep {
+                    flow_lpm: q,
+                    fdo2: 1.0,
+                },
+                0.0,
+            );
             let po2 = t.outlet_gas.po2_mmhg;
             assert!((290.0..=450.0).contains(&po2), "PO2 {po2} at {q} L/min");
         }

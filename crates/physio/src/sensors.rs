@@ -468,6 +468,7 @@ mod tests {
             vo2_ml_min: 250.0,
             vco2_ml_min: 200.0,
             recirculation_fraction: 0.1,
+            recirculation_traced: 0.1,
             blood_volume_ml: 5000.0,
             ..Observation::default()
         }

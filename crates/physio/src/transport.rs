@@ -15,7 +15,9 @@
 //! ratio. Only the ventilated pool meets alveolar gas. (A single pool that merely rerouted a
 //! share of the inflow would still trade blood with the pulmonary veins as the capillary volume
 //! swells and shrinks with each beat, and that tidal exchange would oxygenate "shunted" blood.)
-use crate::circulation::{Circulation, E_PA_PCAP, E_PCAP_PV, FIRST_CIRCUIT_EDGE, N, NE, PCAP};
+use crate::circulation::{
+    COR, CRT, Circulation, E_PA_PCAP, E_PCAP_PV, FIRST_CIRCUIT_EDGE, LBT, N, NE, PCAP, UBT,
+};
 
 /// The shunted pool of the pulmonary capillaries (gas slot after the compartments).
 pub const PSH: usize = N;
@@ -32,6 +34,12 @@ pub struct Gases {
     pub co2: [f64; NG],
     /// Air (circuit compartments only), mL.
     pub air: [f64; NG],
+    /// Recirculation tracer: volume of blood that left the return cannula and has not passed a
+    /// capillary bed since, mL. Blood in the return line is all tracer; tissue and lung
+    /// capillaries wash it out. Its concentration at the drainage cannula is the true share of
+    /// drained blood that was returned blood drawn straight back, measured without any of the
+    /// saturation algebra of the Abrams formula, so that formula can be checked against it.
+    pub returned: [f64; NG],
     /// Volumes at the last gas step, mL: the volumes the amounts belong to.
     pub vprev: [f64; NG],
     /// Shunt fraction the capillary pools are split by.
@@ -74,6 +82,7 @@ impl Gases {
             o2,
             co2,
             air: [0.0; NG],
+            returned: [0.0; NG],
             vprev: vp,
             shunt,
         }
@@ -181,6 +190,7 @@ impl Gases {
             let mut c_o2 = [0.0f64; NG];
             let mut c_co2 = [0.0f64; NG];
             let mut c_air = [0.0f64; NG];
+            let mut c_ret = [0.0f64; NG];
             for i in 0..NG {
                 let vol = self.vprev[i] + f * (vnow[i] - self.vprev[i]);
                 if vol > 1e-9 {
@@ -188,6 +198,7 @@ impl Gases {
                     c_o2[i] = self.o2[i] * r;
                     c_co2[i] = self.co2[i] * r;
                     c_air[i] = self.air[i] * r;
+                    c_ret[i] = self.returned[i] * r;
                 }
             }
             for j in 0..m {
@@ -205,6 +216,11 @@ impl Gases {
                     self.air[a] -= t_air;
                     self.air[b] += t_air;
                 }
+                if c_ret[d] != 0.0 {
+                    let t_ret = c_ret[d] * xv;
+                    self.returned[a] -= t_ret;
+                    self.returned[b] += t_ret;
+                }
             }
         }
         // Air is tracked in the circuit only: what reached a patient compartment is counted and
@@ -213,8 +229,26 @@ impl Gases {
             air_out += self.air[i];
             self.air[i] = 0.0;
         }
+        // The tracer: the return line is returned blood; a capillary bed ends the "straight
+        // back" path (what passed tissues or lungs is venous or arterial blood again).
+        if with_circuit {
+            self.returned[CRT] = vnow[CRT];
+        }
+        for i in [PCAP, PSH, UBT, COR, LBT] {
+            self.returned[i] = 0.0;
+        }
         self.vprev = vnow;
         air_out
+    }
+
+    /// Share of compartment `i`'s blood that is returned blood not yet through a capillary bed
+    /// (see [`Gases::returned`]), 0..1.
+    pub fn returned_fraction(&self, i: usize) -> f64 {
+        if self.vprev[i] > 1e-9 {
+            (self.returned[i] / self.vprev[i]).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 
     /// Total O2 and CO2 in the first `n` compartments (patient: `NP`, with circuit: `N`) and

@@ -156,6 +156,12 @@ pub struct Observation {
     /// formula (SpreO2 − SvO2)/(SpostO2 − SvO2) from true values, SvO2 being
     /// `venous_return_so2`. VV only; 0 in VA and without a circuit.
     pub recirculation_fraction: f64,
+    /// True share of the drained blood that is returned blood drawn straight back, 0..1: the
+    /// concentration at the drainage cannula of a tracer that marks blood leaving the return
+    /// cannula and is washed out in every capillary bed (see `transport::Gases::returned`).
+    /// Independent of saturations, so it checks the Abrams formula rather than restating it.
+    /// Zero without a circuit; in VA it comes out near zero by itself.
+    pub recirculation_traced: f64,
     pub blood_volume_ml: f64,
     /// True saturation of the venous blood returning from the body (upper, lower body and
     /// coronary sinus, flow-weighted) before it meets any circuit return: the SvO2 of the Abrams
@@ -231,6 +237,7 @@ impl Default for Observation {
             vo2_ml_min: 0.0,
             vco2_ml_min: 0.0,
             recirculation_fraction: 0.0,
+            recirculation_traced: 0.0,
             blood_volume_ml: 0.0,
             venous_return_so2: 0.0,
             lung_o2_ml_min: 0.0,
@@ -1009,6 +1016,7 @@ impl Twin {
             } else {
                 0.0
             };
+            self.obs.recirculation_traced = self.gases.returned_fraction(cv::CDR);
         }
     }
 

@@ -258,12 +258,21 @@ fn oxygenator_thrombus_raises_pressure_drop_and_cuts_transfer() {
 #[test]
 fn fully_clotted_oxygenator_stops_flow_stably() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 10.0);
-    t.apply(&Event::OxygenatorClot(physio::oxygenator::MAX_CLOT)).unwrap();
+    t.apply(&Event::OxygenatorClot(physio::oxygenator::MAX_CLOT))
+        .unwrap();
     for _ in 0..30 {
         run(&mut t, &act, 1.0);
         let o = t.observe();
         assert!(all_finite(&o));
-        assert!(o.circuit_flow_lpm.abs() < 0.2, "flow {}", o.circuit_flow_lpm);
-        assert!(o.delta_p_oxy_mmhg.abs() < 500.0, "dP {}", o.delta_p_oxy_mmhg);
+        assert!(
+            o.circuit_flow_lpm.abs() < 0.2,
+            "flow {}",
+            o.circuit_flow_lpm
+        );
+        assert!(
+            o.delta_p_oxy_mmhg.abs() < 500.0,
+            "dP {}",
+            o.delta_p_oxy_mmhg
+        );
     }
 }
