@@ -621,7 +621,7 @@ impl Controller {
     ///
     /// Only before the first step (a running controller already owns the actuators). A turning
     /// pump gives RPM mode at that speed (the operator switches to flow mode as usual); a
-    /// stopped one leaves standby. A heater set point outside the controller's range (a unit
+    /// stopped one gives standby, even over a mode restored from an earlier run. A heater set point outside the controller's range (a unit
     /// with its heater off) leaves the controller's own. A value outside the operator ranges
     /// is refused and nothing changes (CTL-8).
     pub fn adopt(&mut self, running: &ActuatorCommands) -> Result<(), CommandError> {
@@ -649,6 +649,13 @@ impl Controller {
             self.base_rpm = rpm;
             self.out_rpm = rpm;
             self.clamp_closed = running.return_clamp_closed;
+        } else {
+            // The unit's pump stands: so does the controller's, whatever mode was restored
+            // before the takeover. Starting it is the operator's decision.
+            s.mode = Mode::Standby;
+            self.base_rpm = 0.0;
+            self.out_rpm = 0.0;
+            self.clamp_closed = true;
         }
         Ok(())
     }

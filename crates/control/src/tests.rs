@@ -812,6 +812,9 @@ fn ctl12_adopt_refuses_out_of_range_and_keeps_standby_for_a_stopped_pump() {
         fdo2: 0.21,
         ..ActuatorCommands::SAFE
     };
+    // A mode restored from an earlier run does not start a pump the unit holds stopped.
+    c.apply(0, &Command::SetRpmTarget(3000.0)).unwrap();
+    c.apply(0, &Command::SetMode(Mode::Rpm)).unwrap();
     c.adopt(&off).unwrap();
     assert_eq!(c.settings().mode, Mode::Standby);
     assert_eq!(c.settings().heater_c, Settings::DEFAULT.heater_c);
