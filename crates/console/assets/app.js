@@ -645,7 +645,11 @@ function describe(e) {
     case 'login': return 'as ' + d.role;
     case 'user': return d.name + ' is ' + d.role;
     case 'user_removed': return d.name + ' removed';
-    case 'deadline': return (d.missed || 1) + (d.missed > 1 ? ' ticks' : ' tick') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms';
+    case 'deadline': {
+      const n = d.late || d.missed || 1;
+      return n + (n > 1 ? ' wake-ups' : ' wake-up') + ' late, worst by ' + Number(d.late_ms).toFixed(1) + ' ms' +
+        (d.missed ? '; ' + d.missed + ' step slot' + (d.missed > 1 ? 's' : '') + ' lost' : '');
+    }
     case 'run': return d.started !== undefined ? 'run ' + d.started + ' started' : JSON.stringify(d);
     default: return JSON.stringify(d);
   }

@@ -122,6 +122,12 @@ pub enum LoopOut {
 #[derive(Default, Debug)]
 pub struct LoopStats {
     pub ticks: AtomicU64,
+    /// Wake-ups whose work ended after their deadline (timing jitter; the step was still
+    /// taken within its period).
+    pub late: AtomicU64,
+    /// Wake-ups that ended more than a whole period after their deadline: a step's slot was
+    /// lost and the schedule re-based (the twin does not skip the step; it falls behind the
+    /// wall clock instead).
     pub missed: AtomicU64,
     pub dropped_screen: AtomicU64,
     pub dropped_record: AtomicU64,
@@ -131,6 +137,8 @@ pub struct LoopStats {
     pub sim_ms: AtomicU64,
     /// Wall clock (ms) at which the screen hub last ran: the operator interface's heartbeat.
     pub hub_beat_ms: AtomicU64,
+    /// Whether the loop thread got a raised scheduling priority (`loop_thread_priority`).
+    pub raised_priority: AtomicBool,
 }
 
 /// The hub runs at least every 20 ms; a second without it means the screen side is stuck.
@@ -139,22 +147,27 @@ pub const UI_ALIVE_MS: i64 = 1000;
 #[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoopSnapshot {
     pub ticks: u64,
+    pub late: u64,
     pub missed: u64,
     pub dropped_screen: u64,
     pub dropped_record: u64,
     pub worst_work_us: u64,
     pub sim_s: f64,
+    #[serde(default)]
+    pub raised_priority: bool,
 }
 
 impl LoopStats {
     pub fn snapshot(&self) -> LoopSnapshot {
         LoopSnapshot {
             ticks: self.ticks.load(Ordering::Relaxed),
+            late: self.late.load(Ordering::Relaxed),
             missed: self.missed.load(Ordering::Relaxed),
             dropped_screen: self.dropped_screen.load(Ordering::Relaxed),
             dropped_record: self.dropped_record.load(Ordering::Relaxed),
             worst_work_us: self.worst_work_us.load(Ordering::Relaxed),
             sim_s: self.sim_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+            raised_priority: self.raised_priority.load(Ordering::Relaxed),
         }
     }
 }
@@ -211,6 +224,7 @@ const LATE_REPORT_EVERY: Duration = Duration::from_secs(1);
 struct Late {
     since: Instant,
     count: u64,
+    missed: u64,
     worst_ms: f64,
     worst_work_us: u64,
 }
@@ -220,6 +234,7 @@ impl Late {
         Late {
             since: now,
             count: 0,
+            missed: 0,
             worst_ms: 0.0,
             worst_work_us: 0,
         }
@@ -231,7 +246,8 @@ impl Late {
             kind: "deadline".into(),
             user: "system".into(),
             detail: serde_json::json!({
-                "missed": self.count,
+                "late": self.count,
+                "missed": self.missed,
                 "late_ms": self.worst_ms,
                 "work_us": self.worst_work_us,
             }),
@@ -417,10 +433,10 @@ pub fn run_loop<E: Engine + ?Sized>(
             late = Late::new(now);
         }
         if now > deadline {
-            // The work of this tick ended after its deadline: counted at once, reported in the
-            // event log at most once a second (count and worst lateness), so that a loaded
+            // The work of this wake-up ended after its deadline: counted at once, reported in
+            // the event log at most once a second (count and worst lateness), so that a loaded
             // machine does not flood the log.
-            stats.missed.fetch_add(1, Ordering::Relaxed);
+            stats.late.fetch_add(1, Ordering::Relaxed);
             if late.count == 0 {
                 late.since = now;
             }
@@ -428,7 +444,10 @@ pub fn run_loop<E: Engine + ?Sized>(
             late.worst_ms = late.worst_ms.max((now - deadline).as_secs_f64() * 1000.0);
             late.worst_work_us = late.worst_work_us.max(us);
             if now > deadline + period {
-                // Too far behind to catch up quietly: re-base rather than burst.
+                // A whole period behind: a step's slot is lost. Re-base rather than burst to
+                // catch up.
+                stats.missed.fetch_add(1, Ordering::Relaxed);
+                late.missed += 1;
                 start = now;
                 sched = 0;
             }
