@@ -21,7 +21,7 @@ use crate::live::{alarm_status, settings_view, translate};
 use crate::model::{
     Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
 };
-use control::{ActuatorCommands, Controller, Output, SensorFrame, Setting};
+use control::{ActuatorCommands, Controller, SensorFrame, Setting};
 use devlink::{ConsoleConfig, DeviceAddr, DeviceHal, LinkState};
 use physio::TwinConfig;
 use protocol::{ClampState, Setpoints, Severity};
@@ -41,7 +41,6 @@ pub struct DeviceEngine {
     addr: DeviceAddr,
     controller: Controller,
     frame: SensorFrame,
-    output: Option<Output>,
     scenario: String,
     config: TwinConfig,
     now_ms: u64,
@@ -159,7 +158,6 @@ impl DeviceEngine {
             addr,
             controller,
             frame: SensorFrame::MISSING,
-            output: None,
             scenario: scenario.to_string(),
             config,
             now_ms: 0,
@@ -220,13 +218,13 @@ impl DeviceEngine {
         let hal = RefCell::new(&mut self.hal);
         let mut sensors = Reader { hal: &hal, ui };
         let mut actuators = Writer { hal: &hal };
-        let out = self
-            .controller
+        // Operator commands were applied as they came (`Engine::command`); the output's
+        // actuator commands went to the HAL inside `cycle`.
+        self.controller
             .cycle(now, &mut sensors, &mut actuators, &mut self.frame, &[]);
         if ui {
             self.frame.ui_heartbeat_ms = Some(now);
         }
-        self.output = Some(out);
         let f = self.frame;
         let x = [
             f.flow,
