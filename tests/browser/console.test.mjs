@@ -260,6 +260,46 @@ test('CON-3: a stalled stream is shown as NO DATA, never as a live trace', async
   await admin.waitForSelector('#stale', { state: 'hidden', timeout: 10000 });
 });
 
+// The recording plays back: the live console stops (SIGTERM closes its run), `ecmo replay 1`
+// serves the same database; the screen says REPLAY, draws the recorded traces, and nothing can
+// be changed.
+test('replay: the run plays back into the console, read only', async () => {
+  const db = path.join(tmp, 'ecmo.db');
+  await new Promise((resolve) => { server.once('exit', resolve); server.kill('SIGTERM'); });
+  server = null;
+  const runs = execFileSync(BIN, ['runs', '--db', db]).toString();
+  assert.match(runs, /^\s+1\s+live\s/m, runs);
+  assert.doesNotMatch(runs, /not closed/, 'SIGTERM closed the run: ' + runs);
+  const rp = spawn(BIN, ['replay', '1', '--speed', '4', '--addr', '127.0.0.1:0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let out = '';
+    const u = await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('replay did not start: ' + out)), 20000);
+      rp.stdout.on('data', (d) => { out += d; const m = out.match(/console at (http:\/\/\S+)/); if (m) { clearTimeout(t); resolve(m[1]); } });
+      rp.on('exit', (c) => reject(new Error('replay exited ' + c + ': ' + out)));
+    });
+    const page = await newPage();
+    await page.goto(u);
+    await page.fill('#login-user', 'olga');
+    await page.fill('#login-pass', 'password-olga');
+    await page.click('#login-go');
+    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+    assert.match(await page.textContent('#mode-badge'), /REPLAY ×4/);
+    await page.waitForFunction(() => window.__ecmo.lat.n > 200, null, { timeout: 10000 });
+    await page.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent));
+    await openTab(page, 'controls');
+    assert.equal(await page.isDisabled('.row[data-param="flow_target"] button'), true);
+    const r = await page.evaluate(() => window.__ecmo.sendCommand({ type: 'param', name: 'flow_target', value: 5 }, 'Flow target 5'));
+    assert.equal(r.status, 409);
+    await openTab(page, 'events');
+    await page.waitForFunction(() => document.querySelectorAll('#event-log tbody tr').length > 3);
+    await shot(page, '12-replay.png');
+    await page.context().close();
+  } finally {
+    rp.kill('SIGTERM');
+  }
+});
+
 // TLS when configured: a second console built with the `tls` feature, on a certificate made
 // for the test; the page, the log-in and the live socket (wss://) all work over HTTPS.
 test('TLS: the console over HTTPS and WSS', { skip: !process.env.ECMO_TLS_BIN && 'ECMO_TLS_BIN not set (scripts/browser-tests.sh sets it)' }, async () => {

@@ -3,6 +3,7 @@
 use crate::{Engine, LoopConfig, ServeOptions, TlsFiles, store};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Where the database lives unless `--db` says otherwise.
 pub const DEFAULT_DB: &str = "ecmo-data/ecmo.db";
@@ -102,10 +103,41 @@ pub fn serve(args: &ServeArgs) -> Result<(), String> {
         }
         None => Box::new(crate::live::build(&args.scenario, args.seed)?),
     };
+    catch_stop_signals();
     let h = crate::start(&opts, engine).map_err(|e| e.0)?;
     announce(&h, "serve");
-    h.wait();
+    run_until_signal(h, "serve");
     Ok(())
+}
+
+/// Set by SIGINT or SIGTERM: the console then stops cleanly (the recorder writes what is queued
+/// and closes the run). A `kill -9` cannot be caught; the recording survives it anyway (REC-1).
+static STOP_SIGNAL: AtomicBool = AtomicBool::new(false);
+
+#[cfg(target_os = "linux")]
+extern "C" fn on_stop_signal(_: libc::c_int) {
+    // An atomic store is async-signal-safe; everything else happens on the main thread.
+    STOP_SIGNAL.store(true, Ordering::SeqCst);
+}
+
+fn catch_stop_signals() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let h = on_stop_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGINT, h);
+        libc::signal(libc::SIGTERM, h);
+    }
+}
+
+fn run_until_signal(h: crate::Handle, what: &str) {
+    while !STOP_SIGNAL.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let run = h.run;
+    h.stop();
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "ecmo {what}: stopped; run {run} closed");
 }
 
 #[derive(Args, Debug, Clone)]
@@ -243,9 +275,10 @@ pub fn replay(a: &ReplayArgs) -> Result<(), String> {
         db: a.db.clone(),
         ..ServeOptions::default()
     };
+    catch_stop_signals();
     let h = crate::start_replay(&opts, a.run, a.speed).map_err(|e| e.0)?;
     announce(&h, "replay");
-    h.wait();
+    run_until_signal(h, "replay");
     Ok(())
 }
 

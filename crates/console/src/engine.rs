@@ -259,7 +259,7 @@ impl Late {
 ///
 /// Deadlines are absolute (start + n·period), so sleeping jitter does not accumulate. The
 /// period is one tick at real time; faster than real time it holds as many ticks as fit in
-/// [`MIN_WAKE`]. A wake-up whose work ends after its deadline is a missed deadline: counted,
+/// `MIN_WAKE` (5 ms). A wake-up whose work ends after its deadline is a missed deadline: counted,
 /// reported in the event log (at most once a second), and if it is more than a period behind
 /// the schedule is re-based instead of bursting to catch up (the twin stays consistent; the
 /// wall clock simply got ahead of it).

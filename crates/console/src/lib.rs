@@ -15,8 +15,11 @@
 //!
 //! * The loop never blocks on I/O: every channel it touches is bounded and used with
 //!   `try_send`/`try_recv`. A full channel loses its consumer a sample (counted in
-//!   [`engine::LoopStats`]), never the loop a deadline. Missed deadlines are counted and recorded
-//!   as events (CON-2).
+//!   [`engine::LoopStats`]), never the loop a deadline (CON-2). The one lock it takes is the
+//!   slot of the latest status, which readers hold only to clone an `Arc`. Late ticks and missed
+//!   steps are counted and reported in the event log at most once a second.
+//! * The screen never shows a stalled stream as live: the page covers the traces with NO DATA
+//!   and dims the numbers after 1.5 s without samples (CON-3).
 //! * The loop thread asks for real-time scheduling (`SCHED_FIFO`, else nice -10) where the
 //!   process may have it, so that a busy machine does not delay its wake-ups; it works about
 //!   0.3 ms in every 10 ms. `/api/health` says whether it got it (`raised_priority`).

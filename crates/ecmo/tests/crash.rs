@@ -122,3 +122,73 @@ fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run 9"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM (and Ctrl-C) stop `ecmo serve` cleanly: it exits 0, and the run is closed with
+/// everything up to the stop recorded.
+#[test]
+fn rec_sigterm_stops_cleanly_and_closes_the_run() {
+    let dir = std::env::temp_dir().join(format!("ecmo-term-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("e.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_millis(1500));
+    let t_before = health(&addr)["t"].as_f64().unwrap();
+    let st = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "ecmo serve did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.contains("run 1 closed"), "{err}");
+    let c = console::store::open_ro(&db).unwrap();
+    let (ended, last): (Option<i64>, f64) = c
+        .query_row(
+            "SELECT ended_ms, (SELECT MAX(t) FROM wave WHERE run = 1) FROM runs WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(ended.is_some(), "run closed");
+    assert!(
+        last >= t_before,
+        "recorded to {last} s, was at {t_before} s"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

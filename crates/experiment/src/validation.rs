@@ -216,23 +216,11 @@ pub fn pump_cases() -> Vec<Case> {
     out
 }
 
-/// Cannula ΔP (circuit.md) at 4 and 5 L/min: (role, Fr, dP at 4, dP at 5).
-const CANNULA_TABLE: [(CannulaRole, f64, f64, f64); 8] = [
-    (CannulaRole::Return, 15.0, 240.0, 375.0),
-    (CannulaRole::Return, 17.0, 130.0, 203.0),
-    (CannulaRole::Return, 19.0, 74.0, 116.0),
-    (CannulaRole::Return, 21.0, 49.0, 77.0),
-    (CannulaRole::Drainage, 21.0, 57.0, 90.0),
-    (CannulaRole::Drainage, 23.0, 40.0, 62.0),
-    (CannulaRole::Drainage, 25.0, 27.0, 42.0),
-    (CannulaRole::Drainage, 27.0, 19.0, 30.0),
-];
-
 /// Cannula pressure drops against the published table. Tolerance: 1 mmHg for the table's
 /// rounding or 1 %, whichever is larger.
 pub fn cannula_cases() -> Vec<Case> {
     let mut out = Vec::new();
-    for (role, fr, dp4, dp5) in CANNULA_TABLE {
+    for (role, fr, dp4, dp5) in physio::cannula::PUBLISHED_DP_MMHG {
         let c = Cannula { role, size_fr: fr };
         for (q, dp) in [(4.0, dp4), (5.0, dp5)] {
             let kind = match role {

@@ -280,6 +280,20 @@ pub fn hct_from_hb(hb_g_dl: f64) -> f64 {
     }
 }
 
+/// The published single-lumen pressure drops the fits reproduce (circuit.md, ECLIPSE cannula
+/// fits, ΔP table): (role, French size, ΔP at 4 L/min, ΔP at 5 L/min), mmHg. Used by the unit
+/// tests here and by `ecmo validate`, so the figures live in one place.
+pub const PUBLISHED_DP_MMHG: [(CannulaRole, f64, f64, f64); 8] = [
+    (CannulaRole::Return, 15.0, 240.0, 375.0),
+    (CannulaRole::Return, 17.0, 130.0, 203.0),
+    (CannulaRole::Return, 19.0, 74.0, 116.0),
+    (CannulaRole::Return, 21.0, 49.0, 77.0),
+    (CannulaRole::Drainage, 21.0, 57.0, 90.0),
+    (CannulaRole::Drainage, 23.0, 40.0, 62.0),
+    (CannulaRole::Drainage, 25.0, 27.0, 42.0),
+    (CannulaRole::Drainage, 27.0, 19.0, 30.0),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,17 +302,7 @@ mod tests {
     /// circuit.md: ΔP at 4 / 5 L/min.
     #[test]
     fn single_lumen_table() {
-        let cases = [
-            (CannulaRole::Return, 15.0, 240.0, 375.0),
-            (CannulaRole::Return, 17.0, 130.0, 203.0),
-            (CannulaRole::Return, 19.0, 74.0, 116.0),
-            (CannulaRole::Return, 21.0, 49.0, 77.0),
-            (CannulaRole::Drainage, 21.0, 57.0, 90.0),
-            (CannulaRole::Drainage, 23.0, 40.0, 62.0),
-            (CannulaRole::Drainage, 25.0, 27.0, 42.0),
-            (CannulaRole::Drainage, 27.0, 19.0, 30.0),
-        ];
-        for (role, fr, at4, at5) in cases {
+        for (role, fr, at4, at5) in PUBLISHED_DP_MMHG {
             let c = Cannula::new(role, fr).unwrap();
             let d4 = c.pressure_drop_mmhg(4.0);
             let d5 = c.pressure_drop_mmhg(5.0);
