@@ -253,6 +253,16 @@ function onStatus(st) {
   $('n-sweep-mode').textContent = auto && auto.on ? 'auto PCO2' : 'manual';
   const clamp = sw('return_clamp');
   $('n-clamp').textContent = clamp && clamp.on ? 'RETURN CLAMPED' : '';
+  // Pump unit link (ecmo serve --device): absent for the in-process twin.
+  const ul = $('unit-link');
+  if (st.link) {
+    ul.hidden = false;
+    ul.textContent = 'UNIT ' + st.link.label;
+    ul.className = 'unitlink ' + (st.link.up ? 'up' : 'down');
+    ul.title = st.link.device + ' · sessions ' + st.link.sessions;
+  } else {
+    ul.hidden = true;
+  }
   renderAlarms(st.alarms || { alarms: [] });
   renderControls(s);
   renderInjections(st.injections || []);

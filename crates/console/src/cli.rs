@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// Allow a non-loopback address without TLS (passwords in clear text).
     #[arg(long)]
     pub insecure_remote: bool,
+    /// Drive a pump unit over the device protocol instead of the in-process twin:
+    /// tcp://HOST:PORT, a serial device path or serial:///dev/ttyUSB0?baud=115200 (see
+    /// `ecmo device` and docs/protocol.md). `--scenario` then names the unit's circuit.
+    #[arg(long)]
+    pub device: Option<String>,
 }
 
 impl ServeArgs {
@@ -85,9 +90,29 @@ fn announce(h: &crate::Handle, what: &str) {
 /// until killed.
 pub fn serve(args: &ServeArgs) -> Result<(), String> {
     let opts = args.options()?;
-    let engine: Box<dyn Engine> = match &args.training {
-        Some(file) => Box::new(crate::scenario_engine::build(file, None)?),
-        None => Box::new(crate::live::build(&args.scenario, args.seed)?),
+    let engine: Box<dyn Engine> = match (&args.device, &args.training) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "--training runs its scenario on the in-process twin; it cannot be combined with --device"
+                    .into(),
+            );
+        }
+        (Some(d), None) => {
+            if args.speed != 1.0 {
+                return Err(format!(
+                    "--speed {}: a pump unit runs in real time; --device needs --speed 1",
+                    args.speed
+                ));
+            }
+            let gap = crate::device::recording_gap(&opts.db, crate::model::wall_ms());
+            Box::new(crate::device::DeviceEngine::connect(
+                d,
+                &args.scenario,
+                gap,
+            )?)
+        }
+        (None, Some(file)) => Box::new(crate::scenario_engine::build(file, None)?),
+        (None, None) => Box::new(crate::live::build(&args.scenario, args.seed)?),
     };
     catch_stop_signals();
     let h = crate::start(&opts, engine).map_err(|e| e.0)?;

@@ -57,9 +57,14 @@ pub trait Engine: Send {
     /// Whether the operator interface is alive (the console's heartbeat to the control core:
     /// the screen hub has run within [`UI_ALIVE_MS`]). Called every tick before `advance`.
     fn heartbeat(&mut self, _alive: bool) {}
-    /// Events the engine itself has to report since the last call (e.g. a training scenario's
-    /// timeline, triggers and its final record), as (kind, detail): recorded and shown like
-    /// the loop's own events. Called every tick after `advance`; most engines have none.
+    /// The link to the hardware, for the screen (`None`: the plant is in-process).
+    fn link(&self) -> Option<serde_json::Value> {
+        None
+    }
+    /// Events the engine itself has to report since the last call, as (kind, detail): a
+    /// training scenario's timeline, triggers and final record; a device link's changes and
+    /// takeovers. Recorded and shown like the loop's own events. Called every tick after
+    /// `advance`; most engines have none.
     fn take_events(&mut self) -> Vec<(String, serde_json::Value)> {
         Vec::new()
     }
@@ -98,6 +103,9 @@ pub struct Status {
     pub settings: Settings,
     pub injections: Vec<InjectionInfo>,
     pub loop_stats: LoopSnapshot,
+    /// The link to the pump unit (`ecmo serve --device`); absent for the in-process twin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<serde_json::Value>,
 }
 
 /// What the loop sends out.
@@ -332,16 +340,23 @@ pub fn run_loop<E: Engine + ?Sized>(
             engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
             engine.advance(cfg.tick_s);
             for (kind, detail) in engine.take_events() {
+                // A scenario's own entries are the scenario's; link events the system's.
+                let user = if kind == "scenario" || kind == "training_record" {
+                    "scenario"
+                } else {
+                    "system"
+                };
                 out.send(
                     LoopOut::Event(EventRec {
                         t: engine.time_s(),
                         wall_ms: wall_ms(),
                         kind,
-                        user: "scenario".into(),
+                        user: user.into(),
                         detail,
                     }),
                     &stats,
                 );
+                publish_now = true;
             }
             n += 1;
             let wave = engine.wave();
@@ -402,6 +417,7 @@ pub fn run_loop<E: Engine + ?Sized>(
                     settings: engine.settings(),
                     injections: injections.clone(),
                     loop_stats: stats.snapshot(),
+                    link: engine.link(),
                 });
                 if let Ok(mut l) = latest.lock() {
                     *l = Some(st.clone());

@@ -52,6 +52,7 @@
 pub mod auth;
 pub mod bench;
 pub mod cli;
+pub mod device;
 pub mod engine;
 pub mod live;
 pub mod model;

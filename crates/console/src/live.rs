@@ -264,71 +264,74 @@ impl SilEngine {
     }
 
     fn translate(&self, cmd: &Command) -> Result<control::Command, String> {
-        use control::Command as C;
-        let s = self.sil.controller().settings();
-        Ok(match cmd {
-            Command::Mode { mode } => C::SetMode(match mode.as_str() {
-                "standby" => Mode::Standby,
-                "rpm" => Mode::Rpm,
-                "flow" => Mode::Flow,
-                "zero_flow" => Mode::ZeroFlow,
-                m => return Err(format!("unknown mode '{m}'")),
+        translate(self.sil.controller().settings(), cmd)
+    }
+}
+
+/// An operator command from the screen as the control core's command, given the settings in
+/// force. Shared by every engine that runs the control core (`device` too).
+pub(crate) fn translate(s: &control::Settings, cmd: &Command) -> Result<control::Command, String> {
+    use control::Command as C;
+    Ok(match cmd {
+        Command::Mode { mode } => C::SetMode(match mode.as_str() {
+            "standby" => Mode::Standby,
+            "rpm" => Mode::Rpm,
+            "flow" => Mode::Flow,
+            "zero_flow" => Mode::ZeroFlow,
+            m => return Err(format!("unknown mode '{m}'")),
+        }),
+        Command::Param { name, value } => {
+            let table = param_table();
+            let Some((_, setting, _, scale, _)) = table.iter().find(|p| &p.0 == name) else {
+                return Err(format!("unknown setting '{name}'"));
+            };
+            let v = (*value / scale) as f32;
+            match *setting {
+                Setting::RpmTarget => C::SetRpmTarget(v),
+                Setting::FlowTarget => C::SetFlowTarget(v),
+                Setting::Sweep => C::SetSweep(v),
+                Setting::FdO2 => C::SetFdO2(v),
+                Setting::Pco2Target => C::SetPco2Target(v),
+                Setting::Heater => C::SetHeater(v),
+                Setting::SweepMin => C::SetSweepBounds {
+                    min: v,
+                    max: s.sweep_max,
+                },
+                Setting::SweepMax => C::SetSweepBounds {
+                    min: s.sweep_min,
+                    max: v,
+                },
+                Setting::InterventionLimit(which) => C::SetInterventionLimit { which, value: v },
+                Setting::AlarmLimit(limit) => C::SetAlarmLimit { limit, value: v },
+            }
+        }
+        Command::Switch { name, on } => match name.as_str() {
+            "return_clamp" => C::SetReturnClamp(*on),
+            "auto_sweep" => C::SetGasMode(if *on {
+                GasMode::AutoPco2
+            } else {
+                GasMode::Manual
             }),
-            Command::Param { name, value } => {
-                let table = param_table();
-                let Some((_, setting, _, scale, _)) = table.iter().find(|p| &p.0 == name) else {
-                    return Err(format!("unknown setting '{name}'"));
+            n => {
+                let Some((which, _, _)) = INTERVENTIONS
+                    .iter()
+                    .find(|i| Some(i.1) == n.strip_prefix("intervention."))
+                else {
+                    return Err(format!("unknown switch '{n}'"));
                 };
-                let v = (*value / scale) as f32;
-                match *setting {
-                    Setting::RpmTarget => C::SetRpmTarget(v),
-                    Setting::FlowTarget => C::SetFlowTarget(v),
-                    Setting::Sweep => C::SetSweep(v),
-                    Setting::FdO2 => C::SetFdO2(v),
-                    Setting::Pco2Target => C::SetPco2Target(v),
-                    Setting::Heater => C::SetHeater(v),
-                    Setting::SweepMin => C::SetSweepBounds {
-                        min: v,
-                        max: s.sweep_max,
-                    },
-                    Setting::SweepMax => C::SetSweepBounds {
-                        min: s.sweep_min,
-                        max: v,
-                    },
-                    Setting::InterventionLimit(which) => {
-                        C::SetInterventionLimit { which, value: v }
-                    }
-                    Setting::AlarmLimit(limit) => C::SetAlarmLimit { limit, value: v },
+                C::SetIntervention {
+                    which: *which,
+                    enabled: *on,
                 }
             }
-            Command::Switch { name, on } => match name.as_str() {
-                "return_clamp" => C::SetReturnClamp(*on),
-                "auto_sweep" => C::SetGasMode(if *on {
-                    GasMode::AutoPco2
-                } else {
-                    GasMode::Manual
-                }),
-                n => {
-                    let Some((which, _, _)) = INTERVENTIONS
-                        .iter()
-                        .find(|i| Some(i.1) == n.strip_prefix("intervention."))
-                    else {
-                        return Err(format!("unknown switch '{n}'"));
-                    };
-                    C::SetIntervention {
-                        which: *which,
-                        enabled: *on,
-                    }
-                }
-            },
-            Command::Action { name } => match name.as_str() {
-                "restart_after_bubble" => C::RestartAfterBubble,
-                n => return Err(format!("unknown action '{n}'")),
-            },
-            Command::PauseAudio => C::PauseAudio,
-            Command::Acknowledge => C::AcknowledgeAll,
-        })
-    }
+        },
+        Command::Action { name } => match name.as_str() {
+            "restart_after_bubble" => C::RestartAfterBubble,
+            n => return Err(format!("unknown action '{n}'")),
+        },
+        Command::PauseAudio => C::PauseAudio,
+        Command::Acknowledge => C::AcknowledgeAll,
+    })
 }
 
 impl Engine for SilEngine {
@@ -392,125 +395,15 @@ impl Engine for SilEngine {
     }
 
     fn alarms(&self) -> AlarmStatus {
-        let sys = self.sil.alarms();
-        let mut alarms = Vec::new();
-        let mut pausable = true;
-        for &id in AlarmId::ALL {
-            let st = sys.state(id);
-            if !st.signalled() {
-                continue;
-            }
-            let spec = id.spec();
-            if !spec.pausable {
-                pausable = false;
-            }
-            alarms.push(Alarm {
-                id: snake(id),
-                req: spec.requirement.to_string(),
-                priority: match spec.priority {
-                    control::Priority::Low => Priority::Low,
-                    control::Priority::Medium => Priority::Medium,
-                    control::Priority::High => Priority::High,
-                },
-                technical: spec.kind == AlarmKind::Technical,
-                text: spec.text.to_string(),
-                action: spec.action.to_string(),
-                active: matches!(st.phase, Phase::Active { .. }),
-                latched: matches!(st.phase, Phase::Latched { .. }),
-                acknowledged: st.acknowledged,
-            });
-        }
-        let audio_paused_s = match sys.summary().audio {
-            AudioState::Paused { until_ms } => {
-                Some(until_ms.saturating_sub(self.sil.now_ms()) as f64 / 1000.0)
-            }
-            _ => sys
-                .paused_until_ms()
-                .map(|u| u.saturating_sub(self.sil.now_ms()) as f64 / 1000.0),
-        };
-        AlarmStatus {
-            alarms,
-            audio_paused_s: audio_paused_s.filter(|s| *s > 0.0),
-            pausable,
-        }
+        alarm_status(self.sil.alarms(), self.sil.now_ms())
     }
 
     fn settings(&self) -> Settings {
-        let s = self.sil.controller().settings();
-        let current = |set: Setting| -> f32 {
-            match set {
-                Setting::RpmTarget => s.rpm_target,
-                Setting::FlowTarget => s.flow_target,
-                Setting::Sweep => s.sweep_lpm,
-                Setting::FdO2 => s.fdo2,
-                Setting::Pco2Target => s.pco2_target,
-                Setting::SweepMin => s.sweep_min,
-                Setting::SweepMax => s.sweep_max,
-                Setting::Heater => s.heater_c,
-                Setting::InterventionLimit(i) => s.intervention(i).limit,
-                Setting::AlarmLimit(l) => s.alarm_limit(l),
-            }
-        };
-        let params = param_table()
-            .into_iter()
-            .map(|(name, set, group, scale, step)| {
-                let (lo, hi) = set.range();
-                Param {
-                    name,
-                    label: capitalise(set.name()),
-                    unit: display_unit(set, scale),
-                    group: group.into(),
-                    value: round(current(set) as f64 * scale, step),
-                    min: round(lo as f64 * scale, step),
-                    max: round(hi as f64 * scale, step),
-                    step,
-                }
-            })
-            .collect();
-        let mut switches = vec![
-            Switch {
-                name: "return_clamp".into(),
-                label: "Return line clamp".into(),
-                group: "control".into(),
-                on: s.return_clamp,
-            },
-            Switch {
-                name: "auto_sweep".into(),
-                label: "Automatic sweep (PCO2 target)".into(),
-                group: "control".into(),
-                on: s.gas_mode == GasMode::AutoPco2,
-            },
-        ];
-        for (i, n, label) in INTERVENTIONS {
-            switches.push(Switch {
-                name: format!("intervention.{n}"),
-                label: label.into(),
-                group: "intervention".into(),
-                on: s.intervention(i).enabled,
-            });
-        }
-        Settings {
-            // The mode the operator set, as the control core holds it (its output follows from
-            // the next step on).
-            mode: mode_name(s.mode).into(),
-            // Zero-flow (VA weaning) is offered only where the control core allows it.
-            modes: if matches!(
-                self.config.circuit.configuration,
-                physio::Configuration::VaFemoral | physio::Configuration::VaCentral
-            ) {
-                ["standby", "rpm", "flow", "zero_flow"]
-                    .map(String::from)
-                    .to_vec()
-            } else {
-                ["standby", "rpm", "flow"].map(String::from).to_vec()
-            },
-            params,
-            switches,
-            actions: vec![ActionInfo {
-                name: "restart_after_bubble".into(),
-                label: "Restart pump after bubble stop".into(),
-            }],
-        }
+        let va = matches!(
+            self.config.circuit.configuration,
+            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+        );
+        settings_view(self.sil.controller().settings(), va)
     }
 
     fn command(&mut self, cmd: &Command) -> Result<(), String> {
@@ -678,4 +571,122 @@ fn round(v: f64, step: f64) -> f64 {
         (1.0 / step).round()
     };
     (v * d).round() / d
+}
+
+/// The control core's alarm system for the screen, at control time `now_ms`.
+pub(crate) fn alarm_status(sys: &control::AlarmSystem, now_ms: u64) -> AlarmStatus {
+    let mut alarms = Vec::new();
+    let mut pausable = true;
+    for &id in AlarmId::ALL {
+        let st = sys.state(id);
+        if !st.signalled() {
+            continue;
+        }
+        let spec = id.spec();
+        if !spec.pausable {
+            pausable = false;
+        }
+        alarms.push(Alarm {
+            id: snake(id),
+            req: spec.requirement.to_string(),
+            priority: match spec.priority {
+                control::Priority::Low => Priority::Low,
+                control::Priority::Medium => Priority::Medium,
+                control::Priority::High => Priority::High,
+            },
+            technical: spec.kind == AlarmKind::Technical,
+            text: spec.text.to_string(),
+            action: spec.action.to_string(),
+            active: matches!(st.phase, Phase::Active { .. }),
+            latched: matches!(st.phase, Phase::Latched { .. }),
+            acknowledged: st.acknowledged,
+        });
+    }
+    let audio_paused_s = match sys.summary().audio {
+        AudioState::Paused { until_ms } => Some(until_ms.saturating_sub(now_ms) as f64 / 1000.0),
+        _ => sys
+            .paused_until_ms()
+            .map(|u| u.saturating_sub(now_ms) as f64 / 1000.0),
+    };
+    AlarmStatus {
+        alarms,
+        audio_paused_s: audio_paused_s.filter(|s| *s > 0.0),
+        pausable,
+    }
+}
+
+/// The control core's settings as the screen's parameters, switches and actions.
+/// `va`: the circuit is veno-arterial (zero-flow weaning mode offered).
+pub(crate) fn settings_view(s: &control::Settings, va: bool) -> Settings {
+    let current = |set: Setting| -> f32 {
+        match set {
+            Setting::RpmTarget => s.rpm_target,
+            Setting::FlowTarget => s.flow_target,
+            Setting::Sweep => s.sweep_lpm,
+            Setting::FdO2 => s.fdo2,
+            Setting::Pco2Target => s.pco2_target,
+            Setting::SweepMin => s.sweep_min,
+            Setting::SweepMax => s.sweep_max,
+            Setting::Heater => s.heater_c,
+            Setting::InterventionLimit(i) => s.intervention(i).limit,
+            Setting::AlarmLimit(l) => s.alarm_limit(l),
+        }
+    };
+    let params = param_table()
+        .into_iter()
+        .map(|(name, set, group, scale, step)| {
+            let (lo, hi) = set.range();
+            Param {
+                name,
+                label: capitalise(set.name()),
+                unit: display_unit(set, scale),
+                group: group.into(),
+                value: round(current(set) as f64 * scale, step),
+                min: round(lo as f64 * scale, step),
+                max: round(hi as f64 * scale, step),
+                step,
+            }
+        })
+        .collect();
+    let mut switches = vec![
+        Switch {
+            name: "return_clamp".into(),
+            label: "Return line clamp".into(),
+            group: "control".into(),
+            on: s.return_clamp,
+        },
+        Switch {
+            name: "auto_sweep".into(),
+            label: "Automatic sweep (PCO2 target)".into(),
+            group: "control".into(),
+            on: s.gas_mode == GasMode::AutoPco2,
+        },
+    ];
+    for (i, n, label) in INTERVENTIONS {
+        switches.push(Switch {
+            name: format!("intervention.{n}"),
+            label: label.into(),
+            group: "intervention".into(),
+            on: s.intervention(i).enabled,
+        });
+    }
+    Settings {
+        // The mode the operator set, as the control core holds it (its output follows from
+        // the next step on).
+        mode: mode_name(s.mode).into(),
+        // Zero-flow (VA weaning) is offered only where the control core allows it.
+        modes: if va {
+            ["standby", "rpm", "flow", "zero_flow"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            ["standby", "rpm", "flow"].map(String::from).to_vec()
+        },
+        params,
+        switches,
+        actions: vec![ActionInfo {
+            name: "restart_after_bubble".into(),
+            label: "Restart pump after bubble stop".into(),
+        }],
+    }
 }

@@ -149,6 +149,7 @@ pub fn run_replay(
                 settings: settings.clone(),
                 injections: Vec::new(),
                 loop_stats: stats.snapshot(),
+                link: None,
             });
             if let Ok(mut l) = latest.lock() {
                 *l = Some(st.clone());

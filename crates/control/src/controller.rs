@@ -614,6 +614,52 @@ impl Controller {
         out
     }
 
+    /// Takes over actuators that are already running (CTL-12). A console that restarts while
+    /// the pump unit keeps turning (the unit holds its setpoints, DEV-1 and DEV-7 in
+    /// docs/protocol.md) starts its controller from what the unit drives, so that its first
+    /// outputs repeat that instead of ramping the pump up from 0 rpm as a fresh start would.
+    ///
+    /// Only before the first step (a running controller already owns the actuators). A turning
+    /// pump gives RPM mode at that speed (the operator switches to flow mode as usual); a
+    /// stopped one gives standby, even over a mode restored from an earlier run. A heater set point outside the controller's range (a unit
+    /// with its heater off) leaves the controller's own. A value outside the operator ranges
+    /// is refused and nothing changes (CTL-8).
+    pub fn adopt(&mut self, running: &ActuatorCommands) -> Result<(), CommandError> {
+        if self.start_ms.is_some() {
+            return Err(CommandError::NotAllowed {
+                reason: "a takeover is only possible before the first control step",
+            });
+        }
+        let rpm = Setting::RpmTarget.check(running.pump_rpm)?;
+        let sweep = Setting::Sweep.check(running.sweep_lpm)?;
+        let fdo2 = Setting::FdO2.check(running.fdo2)?;
+        let heater = Setting::Heater.check(running.heater_c).ok();
+        let s = &mut self.settings;
+        s.sweep_lpm = sweep;
+        s.fdo2 = fdo2;
+        s.gas_mode = GasMode::Manual;
+        if let Some(h) = heater {
+            s.heater_c = h;
+        }
+        if rpm > 0.0 {
+            s.mode = Mode::Rpm;
+            s.rpm_target = rpm;
+            // Clamped while turning: the operator had clamped the line; keep it so.
+            s.return_clamp = running.return_clamp_closed;
+            self.base_rpm = rpm;
+            self.out_rpm = rpm;
+            self.clamp_closed = running.return_clamp_closed;
+        } else {
+            // The unit's pump stands: so does the controller's, whatever mode was restored
+            // before the takeover. Starting it is the operator's decision.
+            s.mode = Mode::Standby;
+            self.base_rpm = 0.0;
+            self.out_rpm = 0.0;
+            self.clamp_closed = true;
+        }
+        Ok(())
+    }
+
     /// Apply one operator command now. On error nothing changes (CTL-8).
     pub fn apply(&mut self, now_ms: u64, cmd: &Command) -> Result<(), CommandError> {
         let s = &mut self.settings;

@@ -766,3 +766,59 @@ fn mon6_mon7_mon10_limits() {
         assert!(!out.alarms.signalled.contains(id), "{id:?}");
     }
 }
+
+#[test]
+fn ctl12_adopt_running_pump_without_a_bump() {
+    let mut c = ctl(CircuitKind::Vv);
+    let running = ActuatorCommands {
+        pump_rpm: 3300.0,
+        return_clamp_closed: false,
+        sweep_lpm: 4.0,
+        fdo2: 0.8,
+        heater_c: 36.5,
+    };
+    c.adopt(&running).unwrap();
+    assert_eq!(c.settings().mode, Mode::Rpm);
+    let mut t = 0;
+    for _ in 0..300 {
+        t += CONTROL_PERIOD_MS;
+        let mut f = frame(t);
+        f.pump_speed = Reading::new(3300.0, t);
+        let out = c.step(t, &f, &[]);
+        assert_eq!(
+            out.actuators, running,
+            "t = {t} ms: the takeover changed the actuators"
+        );
+    }
+    // Only before the first step.
+    assert!(matches!(
+        c.adopt(&ActuatorCommands::SAFE),
+        Err(CommandError::NotAllowed { .. })
+    ));
+}
+
+#[test]
+fn ctl12_adopt_refuses_out_of_range_and_keeps_standby_for_a_stopped_pump() {
+    let mut c = ctl(CircuitKind::Vv);
+    let bad = ActuatorCommands {
+        sweep_lpm: 14.0,
+        ..ActuatorCommands::SAFE
+    };
+    assert!(c.adopt(&bad).is_err());
+    assert_eq!(c.settings().sweep_lpm, Settings::DEFAULT.sweep_lpm);
+    // A unit with its heater off (0) and the pump stopped: standby, heater set point kept.
+    let off = ActuatorCommands {
+        heater_c: 0.0,
+        fdo2: 0.21,
+        ..ActuatorCommands::SAFE
+    };
+    // A mode restored from an earlier run does not start a pump the unit holds stopped.
+    c.apply(0, &Command::SetRpmTarget(3000.0)).unwrap();
+    c.apply(0, &Command::SetMode(Mode::Rpm)).unwrap();
+    c.adopt(&off).unwrap();
+    assert_eq!(c.settings().mode, Mode::Standby);
+    assert_eq!(c.settings().heater_c, Settings::DEFAULT.heater_c);
+    let out = c.step(10, &frame(10), &[]);
+    assert_eq!(out.actuators.pump_rpm, 0.0);
+    assert!(out.actuators.return_clamp_closed);
+}

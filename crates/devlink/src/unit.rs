@@ -31,6 +31,9 @@ pub struct UnitConfig {
     /// Sensor frames per second (protocol minimum 100).
     pub sensor_rate_hz: u16,
     pub limits: HardLimits,
+    /// Setpoints driven from power-up: [`protocol::safety::POWER_UP`] for a fresh unit, or what
+    /// a unit restored after a restart (docs/protocol.md §8). Must be inside `limits`.
+    pub initial: Setpoints,
 }
 
 impl Default for UnitConfig {
@@ -40,6 +43,7 @@ impl Default for UnitConfig {
             firmware: 0x0100,
             sensor_rate_hz: 100,
             limits: HardLimits::default(),
+            initial: protocol::safety::POWER_UP,
         }
     }
 }
@@ -156,9 +160,18 @@ impl UnitEndpoint {
                 ),
             ));
         }
+        let safety = UnitSafety::restored(config.limits, config.initial).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "unit config: initial setpoints {:?} are outside the hard limits {:?} (DEV-3)",
+                    config.initial, config.limits
+                ),
+            )
+        })?;
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
-                safety: UnitSafety::new(config.limits),
+                safety,
                 active: None,
                 faults: Vec::new(),
                 stats: UnitStats::default(),
@@ -189,6 +202,22 @@ impl UnitEndpoint {
             .spawn(move || connection_loop(&s, transport))?;
         self.push_thread(t);
         Ok(())
+    }
+
+    /// Like [`UnitEndpoint::attach`]; the returned receiver gets a message when the
+    /// connection ends, so that the caller can open the line again (a serial port's other end
+    /// may close and come back, e.g. a pseudo-terminal).
+    pub fn attach_watched(&self, transport: Transport) -> io::Result<mpsc::Receiver<()>> {
+        let (tx, rx) = mpsc::channel();
+        let s = Arc::clone(&self.shared);
+        let t = std::thread::Builder::new()
+            .name("devlink-unit-rx".into())
+            .spawn(move || {
+                connection_loop(&s, transport);
+                let _ = tx.send(());
+            })?;
+        self.push_thread(t);
+        Ok(rx)
     }
 
     /// Accepts console connections on `listener` (one thread), attaching each.

@@ -494,3 +494,78 @@ fn unit_refuses_a_sensor_rate_below_100_hz() {
             .expect("50 Hz must be refused");
     assert!(err.to_string().contains("sensor_rate_hz 50"), "{err}");
 }
+
+/// The console end rejects and counts damaged, truncated, replayed and out-of-order frames
+/// from the unit just as the unit does from the console: none of them reaches the control core
+/// as a Sensor event.
+#[test]
+fn console_counts_bad_unit_frames_and_never_delivers_them() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut dec = Decoder::new();
+        let hello = read_frames(&mut s, &mut dec, 1);
+        let Message::Hello(h) = hello[0].msg else {
+            panic!("{:?}", hello[0])
+        };
+        let ack = Message::HelloAck(HelloAck {
+            major: 1,
+            minor: 0,
+            nonce: h.nonce,
+            status: HelloStatus::Accepted,
+            heartbeat_ms: 100,
+            timeout_ms: 2000,
+            sensor_rate_hz: 100,
+            unit_serial: 9,
+            firmware: 1,
+            state: state::SESSION,
+            setpoints: POWER_UP,
+        });
+        s.write_all(&frame(100, &ack)).unwrap();
+        let sensor = |sample| {
+            Message::Sensor(SensorFrame::from_values(
+                &SensorValues::default(),
+                sample,
+                0,
+                state::SESSION,
+            ))
+        };
+        let mut wire = Vec::new();
+        wire.extend(frame(101, &sensor(1)));
+        wire.extend(frame(102, &sensor(2)));
+        wire.extend(frame(101, &sensor(99))); // replayed number
+        wire.extend(frame(105, &sensor(5)));
+        wire.extend(frame(104, &sensor(77))); // out of order
+        let mut bad = frame(106, &sensor(66));
+        let n = bad.len();
+        // Corrupted: one bit, never into a 0x00 (that would split it into two fragments).
+        bad[n / 2] ^= if bad[n / 2] == 0x80 { 0x40 } else { 0x80 };
+        wire.extend(bad);
+        let cut = frame(107, &sensor(55));
+        wire.extend(&cut[..cut.len() - 5]); // truncated, then the next frame's delimiter
+        wire.extend(frame(108, &sensor(8)));
+        s.write_all(&wire).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+    });
+    let link = connect(addr);
+    let mut samples = Vec::new();
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < Duration::from_millis(800) {
+        if let Ok(ConsoleEvent::Sensor(f)) = link.events().recv_timeout(Duration::from_millis(20)) {
+            samples.push(f.sample);
+        }
+    }
+    assert_eq!(
+        samples,
+        vec![1, 2, 5, 8],
+        "only fresh, intact frames are delivered"
+    );
+    let st = link.stats();
+    assert_eq!((st.seq.replayed, st.seq.out_of_order), (1, 1), "{st:?}");
+    // 103, 104 skipped at 105 (104 then came late), 106, 107 skipped at 108.
+    assert_eq!(st.seq.lost, 4, "{st:?}");
+    let d = st.decode;
+    let damaged = d.crc + d.cobs + d.truncated + d.length + d.oversize;
+    assert_eq!(damaged, 2, "the corrupted and the truncated frame: {d:?}");
+}

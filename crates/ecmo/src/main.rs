@@ -31,6 +31,9 @@ enum Command {
     User(console::cli::UserCmd),
     /// Measure `ecmo serve`: CPU at real time, loop deadlines with N viewers.
     BenchServe(console::bench::BenchArgs),
+    /// Run a simulated pump unit (twin, sensors, actuators, unit safety logic) as its own
+    /// process, speaking the device protocol (docs/protocol.md) to `ecmo serve --device`.
+    Device(simunit::DeviceArgs),
     /// Run an experiment file on the twin and print the window means of every signal.
     Sim {
         /// The experiment (TOML); see docs/experiments.md.
@@ -144,12 +147,23 @@ fn main() -> ExitCode {
         Command::Replay(a) => console_result(console::cli::replay(&a)),
         Command::User(c) => console_result(console::cli::user(&c)),
         Command::BenchServe(a) => console_result(console::cli::bench_serve(&a)),
+        Command::Device(a) => device(&a),
         Command::Bench { command } => bench::cli::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn device(a: &simunit::DeviceArgs) -> ExitCode {
+    match simunit::run(a) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: ecmo device: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -119,6 +119,30 @@ impl UnitSafety {
         }
     }
 
+    /// A unit that restored `setpoints` at power-up from memory that survived a restart
+    /// (docs/protocol.md §8: a unit restarting during therapy should resume what it drove).
+    /// `None` when a setpoint is outside `limits` (DEV-3 holds for restored values too).
+    pub fn restored(limits: HardLimits, setpoints: Setpoints) -> Option<Self> {
+        let cmds = [
+            Command::SetPumpSpeed {
+                rpm: setpoints.pump_rpm,
+            },
+            Command::SetGas {
+                sweep_ml_min: setpoints.sweep_ml_min,
+                fdo2_permille: setpoints.fdo2_permille,
+            },
+            Command::SetHeater {
+                target_centi_c: setpoints.heater_centi_c,
+            },
+        ];
+        if !cmds.iter().all(|c| limits.allows(c)) {
+            return None;
+        }
+        let mut s = UnitSafety::new(limits);
+        s.commanded = setpoints;
+        Some(s)
+    }
+
     pub fn limits(&self) -> HardLimits {
         self.limits
     }
@@ -253,6 +277,36 @@ impl UnitSafety {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dev_3_restored_setpoints_inside_limits_only() {
+        let sp = Setpoints {
+            pump_rpm: 3200,
+            clamp: ClampState::Open,
+            sweep_ml_min: 4000,
+            fdo2_permille: 1000,
+            heater_centi_c: 3700,
+        };
+        let s = UnitSafety::restored(HardLimits::default(), sp).expect("inside limits");
+        assert_eq!(s.outputs(), sp);
+        assert_eq!(s.link(), ConsoleLink::Never);
+        for bad in [
+            Setpoints {
+                pump_rpm: 5001,
+                ..sp
+            },
+            Setpoints {
+                fdo2_permille: 200,
+                ..sp
+            },
+            Setpoints {
+                heater_centi_c: 4000,
+                ..sp
+            },
+        ] {
+            assert!(UnitSafety::restored(HardLimits::default(), bad).is_none());
+        }
+    }
 
     fn running() -> UnitSafety {
         let mut s = UnitSafety::new(HardLimits::default());

@@ -1,0 +1,507 @@
+//! `ecmo serve --device ADDR`: the control core driving a pump unit over the device protocol
+//! (docs/protocol.md) instead of the in-process twin.
+//!
+//! [`DeviceEngine`] is an [`Engine`] whose plant is a [`devlink::DeviceHal`]: the control core
+//! (`control::Controller`) steps every 10 ms on the console, reads the newest Sensor frame and
+//! hands its actuator commands to the HAL, whose supervisor thread sends them to the unit,
+//! keeps the link up and reconnects. The patient, the circuit and the hardware are in the unit
+//! process (`ecmo device`); instructor events go to that process, not through the console.
+//!
+//! Takeover (DEV-7, CTL-12): the controller is not stepped until the link is up. At the first
+//! session it adopts what the unit drives (from the HelloAck) with `Controller::adopt`, after
+//! any saved settings were restored, so a console that was killed and restarted resumes the
+//! running pump exactly — no command goes out that the unit was not already obeying. Had it
+//! stepped first, a controller in standby would have asked for 0 rpm.
+//!
+//! The link state is shown on the screen (`Status::link`), raised as a high-priority technical
+//! alarm while the unit is not in session (docs/protocol.md §6), and every change is recorded
+//! as an event, as is the gap since the previous recording when the console starts.
+use crate::engine::Engine;
+use crate::live::{alarm_status, settings_view, translate};
+use crate::model::{
+    Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
+};
+use control::{ActuatorCommands, Controller, SensorFrame, Setting};
+use devlink::{ConsoleConfig, DeviceAddr, DeviceHal, LinkState};
+use physio::TwinConfig;
+use protocol::{ClampState, Setpoints, Severity};
+use std::cell::RefCell;
+use std::time::Duration;
+
+/// Control period in seconds.
+const PERIOD_S: f64 = control::CONTROL_PERIOD_MS as f64 / 1000.0;
+/// Seconds of the running means of pulsatile numbers (as the in-process engine shows them).
+const MEAN_TAU_S: f64 = 1.0;
+/// Time allowed to open a TCP connection or a serial line per attempt.
+const OPEN_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The control core and a pump unit behind the device protocol.
+pub struct DeviceEngine {
+    hal: DeviceHal,
+    addr: DeviceAddr,
+    controller: Controller,
+    frame: SensorFrame,
+    scenario: String,
+    config: TwinConfig,
+    now_ms: u64,
+    owed: f64,
+    adopted: Option<Setpoints>,
+    ui_alive: bool,
+    link: LinkState,
+    connects: u64,
+    means: [f64; 6],
+    means_init: bool,
+    events: Vec<(String, serde_json::Value)>,
+}
+
+/// The unit's setpoints as the controller's actuator commands, each brought into the control
+/// core's operator range (a unit may allow more sweep than the controller; the heater's 0 =
+/// off has no controller equivalent and is left to [`Controller::adopt`]).
+pub fn actuators_of(sp: &Setpoints) -> ActuatorCommands {
+    let clamp = |s: Setting, v: f32| {
+        let (lo, hi) = s.range();
+        v.clamp(lo, hi)
+    };
+    ActuatorCommands {
+        pump_rpm: clamp(Setting::RpmTarget, sp.pump_rpm as f32),
+        return_clamp_closed: sp.clamp == ClampState::Closed,
+        sweep_lpm: clamp(Setting::Sweep, sp.sweep_ml_min as f32 / 1000.0),
+        fdo2: clamp(Setting::FdO2, sp.fdo2_permille as f32 / 1000.0),
+        heater_c: sp.heater_centi_c as f32 / 100.0,
+    }
+}
+
+fn link_json(l: LinkState, addr: &DeviceAddr, connects: u64) -> serde_json::Value {
+    let (state, up, label) = match l {
+        LinkState::Connecting => ("connecting", false, "CONNECTING".to_string()),
+        LinkState::Up { serial } => ("up", true, format!("#{serial} LINKED")),
+        LinkState::UnitSilent => ("silent", false, "SILENT".to_string()),
+        LinkState::Incompatible {
+            unit_major,
+            unit_minor,
+        } => (
+            "incompatible",
+            false,
+            format!("INCOMPATIBLE {unit_major}.{unit_minor}"),
+        ),
+    };
+    let mut v = serde_json::json!({
+        "state": state, "up": up, "label": label, "device": addr.to_string(), "sessions": connects,
+    });
+    if let LinkState::Up { serial } = l {
+        v["serial"] = serial.into();
+    }
+    v
+}
+
+fn sp_json(sp: &Setpoints) -> serde_json::Value {
+    serde_json::json!({
+        "pump_rpm": sp.pump_rpm,
+        "clamp": if sp.clamp == ClampState::Closed { "closed" } else { "open" },
+        "sweep_ml_min": sp.sweep_ml_min,
+        "fdo2_permille": sp.fdo2_permille,
+        "heater_centi_c": sp.heater_centi_c,
+    })
+}
+
+/// Unit fault codes as words (docs/protocol.md §5.7); unknown codes as "unit fault 0x…".
+fn fault_name(code: u16) -> String {
+    use protocol::msg::fault as f;
+    match code {
+        f::AIR_DETECTED => "Air detected: unit stopped the pump and clamped".into(),
+        f::CONSOLE_LOST => "Unit lost the console".into(),
+        f::MOTOR_OVERCURRENT => "Pump motor overcurrent".into(),
+        f::MOTOR_SPEED_DEVIATION => "Pump speed deviates from set".into(),
+        f::SENSOR_FAILURE => "Unit sensor failure".into(),
+        f::MAINS_LOST => "Unit on battery: mains lost".into(),
+        f::BATTERY_LOW => "Unit battery low".into(),
+        f::HEATER_FAULT => "Heater fault".into(),
+        f::CLAMP_FAULT => "Return clamp fault".into(),
+        f::GAS_SUPPLY => "Gas supply fault".into(),
+        f::INTERNAL => "Unit internal fault".into(),
+        c => format!("unit fault 0x{c:04X}"),
+    }
+}
+
+impl DeviceEngine {
+    /// Starts the link to `device` (the supervisor connects in the background and keeps
+    /// reconnecting). `scenario` is the physio preset whose circuit the unit runs: the
+    /// controller needs its pump curve and whether it is VV or VA. `previous_gap`, when set, is
+    /// recorded as the first event (see [`recording_gap`]).
+    pub fn connect(
+        device: &str,
+        scenario: &str,
+        previous_gap: Option<serde_json::Value>,
+    ) -> Result<DeviceEngine, String> {
+        let addr = DeviceAddr::parse(device).map_err(|e| format!("--device '{device}': {e}"))?;
+        let config = physio::presets::preset(scenario).ok_or_else(|| {
+            format!(
+                "--scenario '{scenario}': unknown; expected one of {}",
+                physio::presets::PRESET_NAMES.join(", ")
+            )
+        })?;
+        let controller = Controller::new(sil::control_config(&config)).map_err(|e| {
+            format!(
+                "--scenario '{scenario}': controller: {}: {}",
+                e.field, e.reason
+            )
+        })?;
+        let a = addr.clone();
+        let hal = DeviceHal::start(move || a.open(OPEN_TIMEOUT), ConsoleConfig::default())
+            .map_err(|e| format!("--device '{device}': starting the link: {e}"))?;
+        let mut events = Vec::new();
+        if let Some(g) = previous_gap {
+            events.push(("gap".to_string(), g));
+        }
+        Ok(DeviceEngine {
+            hal,
+            addr,
+            controller,
+            frame: SensorFrame::MISSING,
+            scenario: scenario.to_string(),
+            config,
+            now_ms: 0,
+            owed: 0.0,
+            adopted: None,
+            ui_alive: true,
+            link: LinkState::Connecting,
+            connects: 0,
+            means: [0.0; 6],
+            means_init: false,
+            events,
+        })
+    }
+
+    /// The link as the screen shows it.
+    pub fn link_state(&self) -> LinkState {
+        self.link
+    }
+
+    fn watch_link(&mut self) {
+        let l = self.hal.link_state();
+        let connects = self.hal.connects();
+        if l != self.link || connects != self.connects {
+            let mut d = link_json(l, &self.addr, connects);
+            if let (LinkState::Up { .. }, Some(sp)) = (l, self.hal.confirmed()) {
+                d["unit_setpoints"] = sp_json(&sp);
+            }
+            self.events.push(("link".into(), d));
+            self.link = l;
+            self.connects = connects;
+        }
+    }
+
+    fn step_once(&mut self) {
+        self.now_ms += control::CONTROL_PERIOD_MS;
+        self.watch_link();
+        if self.adopted.is_none() {
+            // DEV-7 / CTL-12: nothing is stepped, so nothing is commanded, before the unit has
+            // said what it drives.
+            let (LinkState::Up { .. }, Some(sp)) = (self.link, self.hal.confirmed()) else {
+                return;
+            };
+            let r = self.controller.adopt(&actuators_of(&sp));
+            self.events.push((
+                "takeover".into(),
+                serde_json::json!({
+                    "unit_setpoints": sp_json(&sp),
+                    "mode": format!("{:?}", self.controller.settings().mode),
+                    "error": r.as_ref().err().map(|e| e.to_string()),
+                }),
+            ));
+            self.adopted = Some(sp);
+        }
+        let now = self.now_ms;
+        let ui = self.ui_alive;
+        // The HAL is both the sensor source and the actuators; the controller reads, then
+        // applies, never both at once.
+        let hal = RefCell::new(&mut self.hal);
+        let mut sensors = Reader { hal: &hal, ui };
+        let mut actuators = Writer { hal: &hal };
+        // Operator commands were applied as they came (`Engine::command`); the output's
+        // actuator commands went to the HAL inside `cycle`.
+        self.controller
+            .cycle(now, &mut sensors, &mut actuators, &mut self.frame, &[]);
+        if ui {
+            self.frame.ui_heartbeat_ms = Some(now);
+        }
+        let f = self.frame;
+        let x = [
+            f.flow,
+            f.pump_speed,
+            f.p_drainage,
+            f.p_pre_oxy,
+            f.p_post_oxy,
+            f.delta_p,
+        ];
+        let a = PERIOD_S / MEAN_TAU_S;
+        for (m, r) in self.means.iter_mut().zip(x) {
+            if r.usable() {
+                let v = r.value as f64;
+                *m = if self.means_init {
+                    *m + a * (v - *m)
+                } else {
+                    v
+                };
+            }
+        }
+        self.means_init = true;
+    }
+}
+
+struct Reader<'a, 'b> {
+    hal: &'a RefCell<&'b mut DeviceHal>,
+    ui: bool,
+}
+
+impl control::hal::ErrorType for Reader<'_, '_> {
+    type Error = control::ErrorKind;
+}
+
+impl control::hal::SensorSource for Reader<'_, '_> {
+    fn read(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), control::ErrorKind> {
+        // The screen's heartbeat to the control core (SYS-1) is the console's, not the unit's.
+        frame.ui_heartbeat_ms = self.ui.then_some(now_ms);
+        self.hal.borrow_mut().read(now_ms, frame)
+    }
+}
+
+struct Writer<'a, 'b> {
+    hal: &'a RefCell<&'b mut DeviceHal>,
+}
+
+impl control::hal::ErrorType for Writer<'_, '_> {
+    type Error = control::ErrorKind;
+}
+
+impl control::hal::Actuators for Writer<'_, '_> {
+    fn apply(&mut self, now_ms: u64, c: &ActuatorCommands) -> Result<(), control::ErrorKind> {
+        self.hal.borrow_mut().apply(now_ms, c)
+    }
+}
+
+impl Engine for DeviceEngine {
+    fn advance(&mut self, dt_s: f64) {
+        self.owed += dt_s / PERIOD_S;
+        while self.owed >= 1.0 - 1e-9 {
+            self.step_once();
+            self.owed -= 1.0;
+        }
+    }
+
+    fn time_s(&self) -> f64 {
+        self.now_ms as f64 / 1000.0
+    }
+
+    fn wave(&self) -> Wave {
+        let f = &self.frame;
+        let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
+        Wave {
+            t: self.time_s(),
+            // The unit has no arterial line; the bedside monitor is not on this link.
+            p_art: f64::NAN,
+            p_drain: r(f.p_drainage),
+            p_pre: r(f.p_pre_oxy),
+            p_post: r(f.p_post_oxy),
+            flow: r(f.flow),
+        }
+    }
+
+    fn numerics(&self) -> Numerics {
+        let f = &self.frame;
+        let r = |x: control::Reading| x.usable().then_some(x.value as f64);
+        let m = |i: usize, x: control::Reading| x.usable().then_some(self.means[i]);
+        let sp = self.hal.confirmed();
+        Numerics {
+            t: self.time_s(),
+            flow_lpm: m(0, f.flow),
+            speed_rpm: m(1, f.pump_speed),
+            p_drain_mmhg: m(2, f.p_drainage),
+            p_pre_mmhg: m(3, f.p_pre_oxy),
+            p_post_mmhg: m(4, f.p_post_oxy),
+            delta_p_mmhg: m(5, f.delta_p),
+            svo2_pct: r(f.so2_pre),
+            sao2_upper_pct: r(f.sao2_upper),
+            sao2_lower_pct: r(f.sao2_lower),
+            sat_post_pct: r(f.so2_post),
+            po2_post_mmhg: r(f.po2_post),
+            pco2_post_mmhg: r(f.pco2_post),
+            hb_g_dl: r(f.hb),
+            temp_c: r(f.temperature),
+            // What the unit acknowledged driving.
+            sweep_lpm: sp.map(|s| s.sweep_ml_min as f64 / 1000.0),
+            fdo2_pct: sp.map(|s| s.fdo2_permille as f64 / 10.0),
+            battery_pct: r(f.battery).map(|b| b * 100.0),
+            mains: f.mains_power.valid.then_some(f.mains_power.value),
+            hr_bpm: None,
+            map_mmhg: None,
+            bubble: f.bubble.valid.then_some(f.bubble.value),
+        }
+    }
+
+    fn alarms(&self) -> AlarmStatus {
+        let mut st = alarm_status(self.controller.alarms(), self.now_ms);
+        if !matches!(self.link, LinkState::Up { .. }) {
+            let what = match self.link {
+                LinkState::Incompatible {
+                    unit_major,
+                    unit_minor,
+                } => format!(
+                    "Incompatible pump unit: protocol {unit_major}.{unit_minor}, console speaks {}.{}",
+                    protocol::PROTOCOL_MAJOR,
+                    protocol::PROTOCOL_MINOR
+                ),
+                LinkState::UnitSilent => "Pump unit silent: no frames within the timeout".into(),
+                _ => format!("No link to the pump unit ({})", self.addr),
+            };
+            st.alarms.insert(
+                0,
+                Alarm {
+                    id: "unit_link".into(),
+                    req: "DEV-1".into(),
+                    priority: Priority::High,
+                    technical: true,
+                    text: what,
+                    action: "The unit keeps the pump at its last setpoints. Check the cable or \
+                             network to the unit; the console reconnects by itself."
+                        .into(),
+                    active: true,
+                    latched: false,
+                    acknowledged: false,
+                },
+            );
+        }
+        for f in self.hal.faults() {
+            st.alarms.push(Alarm {
+                id: format!("unit_fault_{:04x}", f.code),
+                req: "DEV-5".into(),
+                priority: match f.severity {
+                    Severity::Critical => Priority::High,
+                    Severity::Warning => Priority::Medium,
+                    _ => Priority::Low,
+                },
+                technical: true,
+                text: fault_name(f.code),
+                action: format!("Reported by the pump unit (detail {}).", f.detail),
+                active: f.active,
+                latched: false,
+                acknowledged: false,
+            });
+        }
+        st
+    }
+
+    fn settings(&self) -> Settings {
+        let va = matches!(
+            self.config.circuit.configuration,
+            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
+        );
+        settings_view(self.controller.settings(), va)
+    }
+
+    fn command(&mut self, cmd: &Command) -> Result<(), String> {
+        let c = translate(self.controller.settings(), cmd)?;
+        self.controller
+            .apply(self.now_ms, &c)
+            .map_err(|e| e.to_string())
+    }
+
+    fn injections(&self) -> Vec<InjectionInfo> {
+        Vec::new()
+    }
+
+    fn inject(&mut self, name: &str, _value: f64) -> Result<(), String> {
+        Err(format!(
+            "'{name}': the patient and circuit run in the pump unit; give events to `ecmo device` \
+             on its standard input (docs/protocol.md §12)"
+        ))
+    }
+
+    fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "engine": "device (pump unit over the device protocol + control core)",
+            "device": self.addr.to_string(),
+            "scenario": self.scenario,
+            "configuration": format!("{:?}", self.config.circuit.configuration),
+            "protocol": format!("{}.{}", protocol::PROTOCOL_MAJOR, protocol::PROTOCOL_MINOR),
+            "control_period_ms": control::CONTROL_PERIOD_MS,
+        })
+    }
+
+    fn heartbeat(&mut self, alive: bool) {
+        self.ui_alive = alive;
+    }
+
+    fn link(&self) -> Option<serde_json::Value> {
+        Some(link_json(self.link, &self.addr, self.connects))
+    }
+
+    fn take_events(&mut self) -> Vec<(String, serde_json::Value)> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+/// What the database says about the recording before this one: the run, the wall-clock time
+/// of its last waveform sample, and the gap until `now_ms`. `None` for a fresh database. A
+/// console killed with SIGKILL leaves its run without an end; the gap is what the recording
+/// lacks between the two runs (the unit kept the pump turning meanwhile).
+pub fn recording_gap(db: &std::path::Path, now_ms: i64) -> Option<serde_json::Value> {
+    let c = crate::store::open_ro(db).ok()?;
+    let (run, ended, last_wall, last_t): (i64, Option<i64>, Option<i64>, Option<f64>) = c
+        .query_row(
+            "SELECT id, ended_ms,
+                (SELECT MAX(wall_ms) FROM wave WHERE run = runs.id),
+                (SELECT MAX(t) FROM wave WHERE run = runs.id)
+             FROM runs WHERE kind = 'live' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .ok()?;
+    let last = last_wall?;
+    Some(serde_json::json!({
+        "previous_run": run,
+        "previous_closed": ended.is_some(),
+        "previous_last_wall_ms": last,
+        "previous_last_t_s": last_t,
+        "gap_s": (now_ms - last) as f64 / 1000.0,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_setpoints_become_controller_commands_within_its_ranges() {
+        let sp = Setpoints {
+            pump_rpm: 3400,
+            clamp: ClampState::Open,
+            sweep_ml_min: 15_000,
+            fdo2_permille: 800,
+            heater_centi_c: 0,
+        };
+        let a = actuators_of(&sp);
+        assert_eq!(a.pump_rpm, 3400.0);
+        assert!(!a.return_clamp_closed);
+        assert_eq!(
+            a.sweep_lpm,
+            Setting::Sweep.range().1,
+            "unit allows more sweep"
+        );
+        assert!((a.fdo2 - 0.8).abs() < 1e-6);
+        assert_eq!(a.heater_c, 0.0);
+    }
+
+    #[test]
+    fn link_shown_with_its_state_and_alarm_when_down() {
+        let e = DeviceEngine::connect("tcp://127.0.0.1:9", "ards-severe", None).unwrap();
+        let j = e.link().unwrap();
+        assert_eq!(j["state"], "connecting");
+        assert_eq!(j["up"], false);
+        let a = e.alarms();
+        assert_eq!(a.alarms[0].id, "unit_link");
+        assert_eq!(a.alarms[0].priority, Priority::High);
+        assert!(DeviceEngine::connect("tcp://127.0.0.1", "ards-severe", None).is_err());
+        assert!(DeviceEngine::connect("tcp://127.0.0.1:9", "nope", None).is_err());
+    }
+}

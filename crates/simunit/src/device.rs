@@ -1,0 +1,470 @@
+//! `ecmo device`: the simulated unit as its own process.
+//!
+//! It listens for consoles on TCP (`--listen tcp://HOST:PORT`, port 0 picks a free one) or
+//! serves one serial line (`--serial PATH`), runs the unit end of the protocol
+//! ([`devlink::UnitEndpoint`], which holds the safety rules) around a [`SimUnit`], and prints
+//! to standard output:
+//!
+//! - `listening: tcp://ADDR` once, with the bound address;
+//! - `event: ...` lines when something changes (session opened, console lost, air stop, unit
+//!   faults raised and cleared, twin events applied or refused);
+//! - a `status` line of `key=value` fields every `--status-ms` (default 1000).
+//!
+//! Standard input takes twin events, one per line, `NAME VALUE`: `air ML_MIN`,
+//! `power_loss 0|1`, `pump_failure 0|1`, `drainage_kink 0..1`, `return_kink 0..1`,
+//! `volume ML`, `bleeding ML_MIN`, `oxygenator_failure 0..1`. That is the instructor's hand on
+//! the patient while the console only sees the unit through the protocol.
+//!
+//! Unit faults raised here (docs/protocol.md §5.7): MAINS_LOST while on battery; BATTERY_LOW on
+//! battery with less than [`BATTERY_LOW_WARN_MIN`] minutes left (warning) or
+//! [`BATTERY_LOW_CRIT_MIN`] (critical). Faults never change a setpoint.
+
+use crate::{CLAMP_TRAVEL_MS, SimHandle, SimUnit, UnitView, cannulation_setpoints};
+use clap::Args;
+use devlink::{DeviceAddr, Transport, UnitConfig, UnitEndpoint};
+use physio::Event;
+use protocol::msg::fault;
+use protocol::safety::{ConsoleLink, POWER_UP};
+use protocol::{Setpoints, Severity};
+use std::io::{BufRead, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Battery runtime left at which BATTERY_LOW is raised as a warning, minutes. Design value
+/// \[A\]: half an hour is what a transport or a power failure needs to get mains back or move
+/// to another console; ELSO-type checklists ask for the battery to cover transports.
+pub const BATTERY_LOW_WARN_MIN: f64 = 30.0;
+/// Runtime left at which BATTERY_LOW becomes critical, minutes \[A\].
+pub const BATTERY_LOW_CRIT_MIN: f64 = 10.0;
+
+/// Command line of `ecmo device`.
+#[derive(Args, Debug, Clone)]
+pub struct DeviceArgs {
+    /// Listen for consoles on TCP: tcp://HOST:PORT (port 0: any free port, printed at start).
+    #[arg(
+        long,
+        conflicts_with = "serial",
+        default_value = "tcp://127.0.0.1:7400"
+    )]
+    pub listen: String,
+    /// Serve a serial line instead: a device path (/dev/ttyUSB0, 230400 baud) or
+    /// serial:///dev/ttyUSB0?baud=115200.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Patient and circuit preset of the twin (see `ecmo presets`).
+    #[arg(long, default_value = "ards-severe")]
+    pub preset: String,
+    /// Seed of the twin's and the sensors' random processes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Power up driving the preset's cannulation setpoints (pump turning, clamp open), as a unit
+    /// that restored its setpoints after a restart would (docs/protocol.md §8). Without it the
+    /// unit powers up stopped and clamped, and a console starts the pump.
+    #[arg(long)]
+    pub start: bool,
+    /// Unit serial number reported in HelloAck.
+    #[arg(long, default_value_t = 1)]
+    pub serial_number: u32,
+    /// Sensor frames per second (at least 100).
+    #[arg(long, default_value_t = 100)]
+    pub sensor_rate: u16,
+    /// Status line period, ms (0: no status lines).
+    #[arg(long, default_value_t = 1000)]
+    pub status_ms: u64,
+    /// Full-stroke travel time of the return clamp, ms.
+    #[arg(long, default_value_t = CLAMP_TRAVEL_MS)]
+    pub clamp_travel_ms: f64,
+}
+
+fn say(line: &str) {
+    // Errors ignored: a unit whose standard output was closed keeps the pump turning.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Parses one standard-input line into a twin event.
+pub fn parse_event(line: &str) -> Result<Event, String> {
+    let mut it = line.split_whitespace();
+    let name = it.next().ok_or("empty line")?;
+    let value = it
+        .next()
+        .ok_or_else(|| format!("'{name}': missing value (NAME VALUE)"))?;
+    if let Some(extra) = it.next() {
+        return Err(format!("'{line}': unexpected '{extra}' after the value"));
+    }
+    let x: f64 = value
+        .parse()
+        .map_err(|_| format!("'{name} {value}': '{value}' is not a number"))?;
+    let flag = |x: f64| -> Result<bool, String> {
+        match x {
+            0.0 => Ok(false),
+            1.0 => Ok(true),
+            _ => Err(format!("'{name} {value}': expected 0 or 1")),
+        }
+    };
+    Ok(match name {
+        "air" => Event::AirEntrainment(x),
+        "power_loss" => Event::PowerLoss(flag(x)?),
+        "pump_failure" => Event::PumpFailure(flag(x)?),
+        "drainage_kink" => Event::DrainageKink(x),
+        "return_kink" => Event::ReturnKink(x),
+        "volume" => Event::Volume(x),
+        "bleeding" => Event::Bleeding(x),
+        "oxygenator_failure" => Event::OxygenatorFailure(x),
+        _ => {
+            return Err(format!(
+                "unknown event '{name}'; expected air, power_loss, pump_failure, drainage_kink, \
+                 return_kink, volume, bleeding or oxygenator_failure"
+            ));
+        }
+    })
+}
+
+/// `tcp://HOST:PORT` for listening; unlike a console's address, port 0 is allowed (the
+/// system picks a free port, printed at start).
+pub fn listen_addr(s: &str) -> Result<(String, u16), String> {
+    let rest = s.strip_prefix("tcp://").ok_or_else(|| {
+        format!("--listen {s}: expected tcp://HOST:PORT (use --serial for a serial line)")
+    })?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--listen {s}: missing :PORT"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("--listen {s}: missing HOST"));
+    }
+    let port = port
+        .parse()
+        .map_err(|_| format!("--listen {s}: port '{port}' is not a number 0..65535"))?;
+    Ok((host.to_string(), port))
+}
+
+/// Runs `ecmo device` until killed. Errors: bad arguments, a preset that does not exist, an
+/// address that cannot be bound or a serial line that cannot be opened.
+pub fn run(args: &DeviceArgs) -> Result<(), String> {
+    let config = physio::presets::preset(&args.preset).ok_or_else(|| {
+        format!(
+            "--preset '{}': unknown; expected one of {}",
+            args.preset,
+            physio::presets::PRESET_NAMES.join(", ")
+        )
+    })?;
+    let config = physio::TwinConfig {
+        seed: args.seed,
+        ..config
+    };
+    if !(args.clamp_travel_ms.is_finite() && (0.0..=5000.0).contains(&args.clamp_travel_ms)) {
+        return Err(format!(
+            "--clamp-travel-ms {}: must be within 0..5000",
+            args.clamp_travel_ms
+        ));
+    }
+    let initial: Setpoints = if args.start {
+        cannulation_setpoints(&config)
+    } else {
+        POWER_UP
+    };
+    let (sim, handle) = SimUnit::new(&config, &initial, args.clamp_travel_ms)
+        .map_err(|e| format!("--preset '{}': {e}", args.preset))?;
+    let unit_cfg = UnitConfig {
+        serial: args.serial_number,
+        sensor_rate_hz: args.sensor_rate,
+        initial,
+        ..UnitConfig::default()
+    };
+    let unit = Arc::new(UnitEndpoint::start(unit_cfg, sim).map_err(|e| e.to_string())?);
+    match &args.serial {
+        Some(s) => {
+            let addr = DeviceAddr::parse(s).map_err(|e| format!("--serial {s}: {e}"))?;
+            let DeviceAddr::Serial { path, baud } = addr else {
+                return Err(format!(
+                    "--serial {s}: not a serial line (use --listen for TCP)"
+                ));
+            };
+            // Fail now, with the reason, if the line cannot be opened at all.
+            let first = Transport::serial(&path, baud)
+                .map_err(|e| format!("--serial {}: {e}", path.display()))?;
+            say(&format!(
+                "listening: serial://{}?baud={baud}",
+                path.display()
+            ));
+            serve_serial(&unit, first, move || Transport::serial(&path, baud))?;
+        }
+        None => {
+            let (host, port) = listen_addr(&args.listen)?;
+            let listener = TcpListener::bind((host.as_str(), port))
+                .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            unit.listen(listener)
+                .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+            say(&format!("listening: tcp://{bound}"));
+        }
+    }
+    say(&format!(
+        "event: powered up: preset {} seed {} setpoints {}",
+        args.preset,
+        args.seed,
+        fmt_sp(&initial)
+    ));
+    spawn_stdin(&handle);
+    supervise(&unit, &handle, args.status_ms);
+    Ok(())
+}
+
+/// One serial line, served again each time its connection loop ends (a pty whose other side
+/// closed reads end-of-file; a real UART never does).
+fn serve_serial(
+    unit: &Arc<UnitEndpoint>,
+    first: Transport,
+    mut reopen: impl FnMut() -> std::io::Result<Transport> + Send + 'static,
+) -> Result<(), String> {
+    let mut done = unit.attach_watched(first).map_err(|e| e.to_string())?;
+    let unit = Arc::clone(unit);
+    std::thread::Builder::new()
+        .name("serial-reopen".into())
+        .spawn(move || {
+            loop {
+                let _ = done.recv();
+                loop {
+                    std::thread::sleep(Duration::from_millis(100));
+                    match reopen().and_then(|t| unit.attach_watched(t)) {
+                        Ok(d) => {
+                            done = d;
+                            break;
+                        }
+                        Err(e) => {
+                            say(&format!("event: serial line: {e}; retrying"));
+                            std::thread::sleep(Duration::from_millis(900));
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn spawn_stdin(handle: &SimHandle) {
+    let tx = handle.events.clone();
+    let _ = std::thread::Builder::new()
+        .name("stdin-events".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                match parse_event(line) {
+                    Ok(ev) => {
+                        if tx.send(ev).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => say(&format!("error: stdin: {e}")),
+                }
+            }
+        });
+}
+
+fn fmt_sp(sp: &Setpoints) -> String {
+    format!(
+        "rpm={} clamp={} sweep_ml_min={} fdo2_permille={} heater_centi_c={}",
+        sp.pump_rpm,
+        match sp.clamp {
+            protocol::ClampState::Open => "open",
+            protocol::ClampState::Closed => "closed",
+        },
+        sp.sweep_ml_min,
+        sp.fdo2_permille,
+        sp.heater_centi_c
+    )
+}
+
+fn link_name(l: ConsoleLink) -> &'static str {
+    match l {
+        ConsoleLink::Never => "never",
+        ConsoleLink::Alive { .. } => "alive",
+        ConsoleLink::Lost { .. } => "lost",
+    }
+}
+
+/// Watches the unit and the twin every 10 ms: reports changes, raises and clears the power
+/// faults, prints status lines. Runs until the process is killed.
+fn supervise(unit: &UnitEndpoint, handle: &SimHandle, status_ms: u64) {
+    let t0 = Instant::now();
+    let mut last_status = Instant::now();
+    let mut sessions = 0;
+    let mut link = unit.console_link();
+    let mut air_stop = false;
+    let mut outputs = unit.outputs();
+    let mut mains_lost = false;
+    let mut battery_low: Option<Severity> = None;
+    loop {
+        std::thread::sleep(Duration::from_millis(10));
+        while let Ok(r) = handle.results.try_recv() {
+            match r {
+                Ok(ev) => say(&format!("event: twin: applied {ev:?}")),
+                Err(e) => say(&format!("error: twin refused the event: {e}")),
+            }
+        }
+        let stats = unit.stats();
+        let v: UnitView = handle.view();
+        if stats.sessions != sessions {
+            sessions = stats.sessions;
+            say(&format!(
+                "event: session {sessions} opened at {:.3} s; setpoints {}",
+                t0.elapsed().as_secs_f64(),
+                fmt_sp(&unit.outputs())
+            ));
+        }
+        let l = unit.console_link();
+        if link_name(l) != link_name(link) {
+            say(&format!(
+                "event: console {} at {:.3} s",
+                link_name(l),
+                t0.elapsed().as_secs_f64()
+            ));
+        }
+        link = l;
+        let out = unit.outputs();
+        if out != outputs {
+            say(&format!("event: setpoints {}", fmt_sp(&out)));
+            outputs = out;
+        }
+        let flags = unit.state_flags();
+        let stop = flags & protocol::msg::state::AIR_STOP != 0;
+        if stop != air_stop {
+            say(if stop {
+                "event: air stop (DEV-2): pump stopped, clamp closing"
+            } else {
+                "event: air stop cleared"
+            });
+            air_stop = stop;
+        }
+        // Power faults (docs/protocol.md §5.7).
+        let on_battery = v.samples > 0 && !v.mains;
+        if on_battery != mains_lost {
+            mains_lost = on_battery;
+            if on_battery {
+                unit.raise_fault(fault::MAINS_LOST, Severity::Warning, 0);
+                say("event: fault MAINS_LOST raised: running on battery");
+            } else {
+                unit.clear_fault(fault::MAINS_LOST);
+                say("event: fault MAINS_LOST cleared");
+            }
+        }
+        let minutes = crate::battery_minutes(v.battery);
+        let low = if !on_battery {
+            None
+        } else if minutes < BATTERY_LOW_CRIT_MIN {
+            Some(Severity::Critical)
+        } else if minutes < BATTERY_LOW_WARN_MIN {
+            Some(Severity::Warning)
+        } else {
+            None
+        };
+        if low != battery_low {
+            match low {
+                Some(sev) => {
+                    unit.raise_fault(fault::BATTERY_LOW, sev, minutes as u32);
+                    say(&format!(
+                        "event: fault BATTERY_LOW ({sev:?}) raised: {minutes:.0} min left"
+                    ));
+                }
+                None => {
+                    unit.clear_fault(fault::BATTERY_LOW);
+                    say("event: fault BATTERY_LOW cleared");
+                }
+            }
+            battery_low = low;
+        }
+        if status_ms > 0 && last_status.elapsed() >= Duration::from_millis(status_ms) {
+            last_status = Instant::now();
+            let d = stats.decode;
+            let rejected = d.oversize
+                + d.cobs
+                + d.truncated
+                + d.length
+                + d.crc
+                + d.version
+                + d.unknown_type
+                + d.bad_length
+                + d.bad_field
+                + stats.seq.replayed
+                + stats.seq.out_of_order
+                + stats.seq.too_old;
+            say(&format!(
+                "status wall={:.3} twin_s={:.2} link={} sessions={} rpm_set={} clamp_set={} \
+                 rpm={:.0} clamp_pos={:.2} flow_lpm={:.3} mains={} battery_pct={:.1} air={} \
+                 air_stop={} sensor_frames={} applied={} refused={} rejected={}",
+                t0.elapsed().as_secs_f64(),
+                v.time_s,
+                link_name(l),
+                stats.sessions,
+                out.pump_rpm,
+                match out.clamp {
+                    protocol::ClampState::Open => "open",
+                    protocol::ClampState::Closed => "closed",
+                },
+                v.speed_rpm,
+                v.clamp_position,
+                v.flow_lpm,
+                u8::from(v.mains),
+                v.battery * 100.0,
+                u8::from(v.air),
+                u8::from(stop),
+                stats.sensor_frames,
+                stats.commands_applied,
+                stats.commands_refused,
+                rejected,
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_events_parse_or_say_what_is_wrong() {
+        assert_eq!(parse_event("air 20").unwrap(), Event::AirEntrainment(20.0));
+        assert_eq!(parse_event("power_loss 1").unwrap(), Event::PowerLoss(true));
+        assert!(parse_event("power_loss 2").unwrap_err().contains("0 or 1"));
+        assert!(parse_event("air").unwrap_err().contains("missing value"));
+        assert!(parse_event("air x").unwrap_err().contains("not a number"));
+        assert!(parse_event("air 1 2").unwrap_err().contains("unexpected"));
+        assert!(
+            parse_event("smoke 1")
+                .unwrap_err()
+                .contains("unknown event")
+        );
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(
+            listen_addr("tcp://127.0.0.1:0").unwrap(),
+            ("127.0.0.1".into(), 0)
+        );
+        assert_eq!(
+            listen_addr("tcp://[::1]:7400").unwrap(),
+            ("::1".into(), 7400)
+        );
+        assert!(
+            listen_addr("127.0.0.1:7400")
+                .unwrap_err()
+                .contains("tcp://")
+        );
+        assert!(listen_addr("tcp://host").unwrap_err().contains(":PORT"));
+        assert!(listen_addr("tcp://:1").unwrap_err().contains("HOST"));
+        assert!(
+            listen_addr("tcp://h:99999")
+                .unwrap_err()
+                .contains("not a number")
+        );
+    }
+}
