@@ -17,7 +17,7 @@
 //! alarm while the unit is not in session (docs/protocol.md §6), and every change is recorded
 //! as an event, as is the gap since the previous recording when the console starts.
 use crate::engine::Engine;
-use crate::live::{alarm_status, settings_view, translate};
+use crate::live::{RunningMeans, alarm_status, settings_view, translate};
 use crate::model::{
     Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
 };
@@ -30,8 +30,6 @@ use std::time::Duration;
 
 /// Control period in seconds.
 const PERIOD_S: f64 = control::CONTROL_PERIOD_MS as f64 / 1000.0;
-/// Seconds of the running means of pulsatile numbers (as the in-process engine shows them).
-const MEAN_TAU_S: f64 = 1.0;
 /// Time allowed to open a TCP connection or a serial line per attempt.
 const OPEN_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -49,8 +47,7 @@ pub struct DeviceEngine {
     ui_alive: bool,
     link: LinkState,
     connects: u64,
-    means: [f64; 6],
-    means_init: bool,
+    means: RunningMeans,
     events: Vec<(String, serde_json::Value)>,
 }
 
@@ -166,8 +163,7 @@ impl DeviceEngine {
             ui_alive: true,
             link: LinkState::Connecting,
             connects: 0,
-            means: [0.0; 6],
-            means_init: false,
+            means: RunningMeans::default(),
             events,
         })
     }
@@ -225,27 +221,7 @@ impl DeviceEngine {
         if ui {
             self.frame.ui_heartbeat_ms = Some(now);
         }
-        let f = self.frame;
-        let x = [
-            f.flow,
-            f.pump_speed,
-            f.p_drainage,
-            f.p_pre_oxy,
-            f.p_post_oxy,
-            f.delta_p,
-        ];
-        let a = PERIOD_S / MEAN_TAU_S;
-        for (m, r) in self.means.iter_mut().zip(x) {
-            if r.usable() {
-                let v = r.value as f64;
-                *m = if self.means_init {
-                    *m + a * (v - *m)
-                } else {
-                    v
-                };
-            }
-        }
-        self.means_init = true;
+        self.means.update(&self.frame);
     }
 }
 
@@ -310,7 +286,7 @@ impl Engine for DeviceEngine {
     fn numerics(&self) -> Numerics {
         let f = &self.frame;
         let r = |x: control::Reading| x.usable().then_some(x.value as f64);
-        let m = |i: usize, x: control::Reading| x.usable().then_some(self.means[i]);
+        let m = |i: usize, x: control::Reading| self.means.get(i, x);
         let sp = self.hal.confirmed();
         Numerics {
             t: self.time_s(),

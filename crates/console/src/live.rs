@@ -26,14 +26,50 @@ const MEAN_TAU_S: f64 = 1.0;
 /// Control period in seconds.
 const PERIOD_S: f64 = control::CONTROL_PERIOD_MS as f64 / 1000.0;
 
+/// One-second exponential means of the pulsatile numbers a console shows (flow, speed, the
+/// four pressures), updated once per control step from the controller's sensor frame; shared
+/// by every engine so the screen reads the same whatever drives the circuit.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RunningMeans {
+    means: [f64; 6],
+    init: bool,
+}
+
+impl RunningMeans {
+    /// Take one control step's frame; unusable readings leave their mean where it was.
+    pub(crate) fn update(&mut self, f: &control::SensorFrame) {
+        let x = [
+            f.flow,
+            f.pump_speed,
+            f.p_drainage,
+            f.p_pre_oxy,
+            f.p_post_oxy,
+            f.delta_p,
+        ];
+        let a = PERIOD_S / MEAN_TAU_S;
+        for (m, r) in self.means.iter_mut().zip(x) {
+            if r.usable() {
+                let v = r.value as f64;
+                *m = if self.init { *m + a * (v - *m) } else { v };
+            }
+        }
+        self.init = true;
+    }
+
+    /// The mean of channel `i` (order as in [`RunningMeans::update`]) when its reading is
+    /// usable now; `None` shows as a dash.
+    pub(crate) fn get(&self, i: usize, now: control::Reading) -> Option<f64> {
+        now.usable().then_some(self.means[i])
+    }
+}
+
 pub struct SilEngine {
     sil: Sil,
     scenario: String,
     config: TwinConfig,
     /// Control steps the loop has asked for but not yet taken (fractional remainder).
     owed: f64,
-    means: [f64; 6],
-    means_init: bool,
+    means: RunningMeans,
 }
 
 /// Every scenario `ecmo serve --scenario` accepts.
@@ -59,8 +95,7 @@ pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
         scenario: scenario.to_string(),
         config,
         owed: 0.0,
-        means: [0.0; 6],
-        means_init: false,
+        means: RunningMeans::default(),
     };
     if start.pump_rpm > 0.0 {
         for c in [
@@ -85,8 +120,7 @@ impl SilEngine {
             scenario: scenario.to_string(),
             config,
             owed: 0.0,
-            means: [0.0; 6],
-            means_init: false,
+            means: RunningMeans::default(),
         }
     }
 
@@ -240,27 +274,7 @@ impl SilEngine {
 
     fn step_once(&mut self) {
         self.sil.step();
-        let f = *self.sil.frame();
-        let x = [
-            f.flow,
-            f.pump_speed,
-            f.p_drainage,
-            f.p_pre_oxy,
-            f.p_post_oxy,
-            f.delta_p,
-        ];
-        let a = PERIOD_S / MEAN_TAU_S;
-        for (m, r) in self.means.iter_mut().zip(x) {
-            if r.usable() {
-                let v = r.value as f64;
-                *m = if self.means_init {
-                    *m + a * (v - *m)
-                } else {
-                    v
-                };
-            }
-        }
-        self.means_init = true;
+        self.means.update(self.sil.frame());
     }
 
     fn translate(&self, cmd: &Command) -> Result<control::Command, String> {
@@ -365,7 +379,7 @@ impl Engine for SilEngine {
         let f = self.sil.frame();
         let o = self.sil.observation();
         let r = |x: control::Reading| x.usable().then_some(x.value as f64);
-        let m = |i: usize, x: control::Reading| x.usable().then_some(self.means[i]);
+        let m = |i: usize, x: control::Reading| self.means.get(i, x);
         let act = self.sil.actuation();
         Numerics {
             t: self.time_s(),
