@@ -52,10 +52,12 @@ fn controller_commands_reach_the_unit_and_sensors_come_back() {
         LinkState::Up { serial: 1 }
     )));
     assert_eq!(hal.apply(0, &running(3200.0)), Ok(()));
-    assert!(wait_until(Duration::from_secs(1), || unit
-        .outputs()
-        .pump_rpm
-        == 3200));
+    // Each setpoint travels in its own command: wait for all of them (generous timeouts: the
+    // waits end as soon as the condition holds, and a loaded 2-core CI machine is slow).
+    assert!(wait_until(Duration::from_secs(3), || {
+        let o = unit.outputs();
+        o.pump_rpm == 3200 && o.sweep_ml_min == 3000 && o.heater_centi_c == 3700
+    }));
     let out = unit.outputs();
     assert_eq!(
         (
@@ -67,7 +69,7 @@ fn controller_commands_reach_the_unit_and_sensors_come_back() {
         (ClampState::Open, 3000, 800, 3700)
     );
     let mut frame = SensorFrame::MISSING;
-    assert!(wait_until(Duration::from_secs(1), || {
+    assert!(wait_until(Duration::from_secs(3), || {
         hal.read(1000, &mut frame).is_ok() && frame.pump_speed.value == 3200.0
     }));
     assert!(frame.pump_speed.valid && frame.flow.valid);
@@ -79,7 +81,7 @@ fn controller_commands_reach_the_unit_and_sensors_come_back() {
     );
     // Out of the unit's hard limits: refused, reported as Rejected, unit unchanged (DEV-3).
     let _ = hal.apply(0, &running(5500.0));
-    assert!(wait_until(Duration::from_secs(1), || hal
+    assert!(wait_until(Duration::from_secs(3), || hal
         .apply(0, &running(5500.0))
         == Err(ErrorKind::Rejected)));
     assert_eq!(unit.outputs().pump_rpm, 3200);
