@@ -69,6 +69,17 @@ pub struct Shared {
 
 pub struct Client {
     tx: SyncSender<Utf8Bytes>,
+    /// The session's role when the socket opened: instructor-only events go to instructors.
+    role: Role,
+}
+
+/// Event kinds only instructors may see: a training scenario's own timeline and triggers, the
+/// instructor's remarks and the run's scoring record. A trainee who saw them would see the
+/// answer; they are held back on the server (socket and `/api/events`), not only in the page.
+pub const INSTRUCTOR_ONLY_EVENTS: [&str; 3] = ["scenario", "remark", "training_record"];
+
+fn instructor_only(kind: &str) -> bool {
+    INSTRUCTOR_ONLY_EVENTS.contains(&kind)
 }
 
 impl Shared {
@@ -112,7 +123,16 @@ pub fn run_hub(shared: Arc<Shared>, rx: Receiver<LoopOut>) {
                 false
             }
             Ok(LoopOut::Event(e)) => {
-                out.push(json!({"k": "e", "d": e}).to_string());
+                if instructor_only(&e.kind) {
+                    // Sent at once and to instructors only (the batch below goes to all).
+                    broadcast_to(
+                        &shared,
+                        Role::Instructor,
+                        Utf8Bytes::from(json!({"k": "e", "d": e}).to_string()),
+                    );
+                } else {
+                    out.push(json!({"k": "e", "d": e}).to_string());
+                }
                 false
             }
             Ok(LoopOut::Numerics(_)) => false,
@@ -144,16 +164,26 @@ fn applied_msg(a: &Applied) -> String {
 }
 
 fn broadcast(shared: &Shared, msg: Utf8Bytes) {
+    broadcast_to(shared, Role::Viewer, msg)
+}
+
+/// Send to every client whose role is at least `min`.
+fn broadcast_to(shared: &Shared, min: Role, msg: Utf8Bytes) {
     let Ok(mut clients) = shared.clients.lock() else {
         return;
     };
-    clients.retain(|c| match c.tx.try_send(msg.clone()) {
-        Ok(()) => true,
-        Err(TrySendError::Full(_)) => {
-            shared.dropped_clients.fetch_add(1, Ordering::Relaxed);
-            true
+    clients.retain(|c| {
+        if c.role < min {
+            return true;
         }
-        Err(TrySendError::Disconnected(_)) => false,
+        match c.tx.try_send(msg.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                shared.dropped_clients.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
     });
 }
 
@@ -309,8 +339,8 @@ fn handle(mut rq: Request, shared: &Arc<Shared>) {
         (Method::Get, "/ws") => match &session {
             None => error(401, "session", "log in first"),
             Some(_) if !same_origin(&rq) => error(403, "origin", "cross-origin socket refused"),
-            Some(_) => {
-                websocket(rq, shared);
+            Some(s) => {
+                websocket(rq, shared, s.role);
                 return;
             }
         },
@@ -523,6 +553,9 @@ fn api(
                 let t = shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0;
                 rows.retain(|(_, e)| e.t <= t);
             }
+            if s.role < Role::Instructor {
+                rows.retain(|(_, e)| !instructor_only(&e.kind));
+            }
             let rows: Vec<Value> = rows
                 .into_iter()
                 .map(|(id, e)| json!({"id": id, "e": e}))
@@ -716,7 +749,7 @@ fn submit(
 
 // ---------------------------------------------------------------- WebSocket
 
-fn websocket(rq: Request, shared: &Arc<Shared>) {
+fn websocket(rq: Request, shared: &Arc<Shared>, role: Role) {
     let key = header_value(&rq, "Sec-WebSocket-Key").map(|k| k.to_string());
     let is_ws = header_value(&rq, "Upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
     let Some(key) = key.filter(|_| is_ws) else {
@@ -733,7 +766,7 @@ fn websocket(rq: Request, shared: &Arc<Shared>) {
         let _ = tx.try_send(Utf8Bytes::from(json!({"k": "s", "d": &*st}).to_string()));
     }
     if let Ok(mut c) = shared.clients.lock() {
-        c.push(Client { tx });
+        c.push(Client { tx, role });
     }
     std::thread::spawn(move || {
         let mut ws = tungstenite::WebSocket::from_raw_socket(

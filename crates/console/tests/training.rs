@@ -150,6 +150,34 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     );
     std::thread::sleep(Duration::from_millis(300));
 
+    // The scenario's own events and the remarks are the instructor's: the server holds them
+    // back from the trainee (the page's filter is not the only guard).
+    let kinds_for = |token: &str| -> Vec<String> {
+        http(h.addr, "GET", "/api/events?limit=5000", Some(token), None).json()["events"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r["e"]["kind"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        wait_for(10.0, || {
+            let k = kinds_for(&instructor);
+            k.iter().any(|k| k == "remark") && k.iter().any(|k| k == "scenario")
+        }),
+        "the instructor sees the remark and the scenario's events"
+    );
+    let seen = kinds_for(&trainee);
+    assert!(!seen.is_empty(), "the trainee sees the run's other events");
+    for k in console::server::INSTRUCTOR_ONLY_EVENTS {
+        assert!(
+            !seen.iter().any(|s| s == k),
+            "trainee was sent {k}: {seen:?}"
+        );
+    }
+
     // No debrief before the end.
     assert_eq!(
         http(h.addr, "GET", "/api/debrief", Some(&instructor), None).status,
