@@ -17,7 +17,7 @@
 //! alarm while the unit is not in session (docs/protocol.md §6), and every change is recorded
 //! as an event, as is the gap since the previous recording when the console starts.
 use crate::engine::Engine;
-use crate::live::{RunningMeans, alarm_status, settings_view, translate};
+use crate::live::{RunningMeans, alarm_status, frame_numerics, settings_view, translate};
 use crate::model::{
     Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
 };
@@ -284,34 +284,13 @@ impl Engine for DeviceEngine {
     }
 
     fn numerics(&self) -> Numerics {
-        let f = &self.frame;
-        let r = |x: control::Reading| x.usable().then_some(x.value as f64);
-        let m = |i: usize, x: control::Reading| self.means.get(i, x);
+        // Sweep and FdO2 as the unit acknowledged driving them; the unit measures no arterial
+        // pressure or heart rate, so those stay empty.
         let sp = self.hal.confirmed();
         Numerics {
-            t: self.time_s(),
-            flow_lpm: m(0, f.flow),
-            speed_rpm: m(1, f.pump_speed),
-            p_drain_mmhg: m(2, f.p_drainage),
-            p_pre_mmhg: m(3, f.p_pre_oxy),
-            p_post_mmhg: m(4, f.p_post_oxy),
-            delta_p_mmhg: m(5, f.delta_p),
-            svo2_pct: r(f.so2_pre),
-            sao2_upper_pct: r(f.sao2_upper),
-            sao2_lower_pct: r(f.sao2_lower),
-            sat_post_pct: r(f.so2_post),
-            po2_post_mmhg: r(f.po2_post),
-            pco2_post_mmhg: r(f.pco2_post),
-            hb_g_dl: r(f.hb),
-            temp_c: r(f.temperature),
-            // What the unit acknowledged driving.
             sweep_lpm: sp.map(|s| s.sweep_ml_min as f64 / 1000.0),
             fdo2_pct: sp.map(|s| s.fdo2_permille as f64 / 10.0),
-            battery_pct: r(f.battery).map(|b| b * 100.0),
-            mains: f.mains_power.valid.then_some(f.mains_power.value),
-            hr_bpm: None,
-            map_mmhg: None,
-            bubble: f.bubble.valid.then_some(f.bubble.value),
+            ..frame_numerics(self.time_s(), &self.frame, &self.means)
         }
     }
 

@@ -63,6 +63,39 @@ impl RunningMeans {
     }
 }
 
+/// The numbers the screen shows straight from the controller's sensor frame (pulsatile ones as
+/// their running means), shared by every engine. What the frame does not carry (sweep and FdO2
+/// as driven, heart rate, MAP) is `None`; each engine fills in what it knows.
+pub(crate) fn frame_numerics(t: f64, f: &control::SensorFrame, means: &RunningMeans) -> Numerics {
+    let r = |x: control::Reading| x.usable().then_some(x.value as f64);
+    let m = |i: usize, x: control::Reading| means.get(i, x);
+    Numerics {
+        t,
+        flow_lpm: m(0, f.flow),
+        speed_rpm: m(1, f.pump_speed),
+        p_drain_mmhg: m(2, f.p_drainage),
+        p_pre_mmhg: m(3, f.p_pre_oxy),
+        p_post_mmhg: m(4, f.p_post_oxy),
+        delta_p_mmhg: m(5, f.delta_p),
+        // The console's venous saturation is the pre-oxygenator (drainage) SO2.
+        svo2_pct: r(f.so2_pre),
+        sao2_upper_pct: r(f.sao2_upper),
+        sao2_lower_pct: r(f.sao2_lower),
+        sat_post_pct: r(f.so2_post),
+        po2_post_mmhg: r(f.po2_post),
+        pco2_post_mmhg: r(f.pco2_post),
+        hb_g_dl: r(f.hb),
+        temp_c: r(f.temperature),
+        sweep_lpm: None,
+        fdo2_pct: None,
+        battery_pct: r(f.battery).map(|b| b * 100.0),
+        mains: f.mains_power.valid.then_some(f.mains_power.value),
+        hr_bpm: None,
+        map_mmhg: None,
+        bubble: f.bubble.valid.then_some(f.bubble.value),
+    }
+}
+
 pub struct SilEngine {
     sil: Sil,
     scenario: String,
@@ -376,35 +409,14 @@ impl Engine for SilEngine {
     }
 
     fn numerics(&self) -> Numerics {
-        let f = self.sil.frame();
         let o = self.sil.observation();
-        let r = |x: control::Reading| x.usable().then_some(x.value as f64);
-        let m = |i: usize, x: control::Reading| self.means.get(i, x);
         let act = self.sil.actuation();
         Numerics {
-            t: self.time_s(),
-            flow_lpm: m(0, f.flow),
-            speed_rpm: m(1, f.pump_speed),
-            p_drain_mmhg: m(2, f.p_drainage),
-            p_pre_mmhg: m(3, f.p_pre_oxy),
-            p_post_mmhg: m(4, f.p_post_oxy),
-            delta_p_mmhg: m(5, f.delta_p),
-            // The console's venous saturation is the pre-oxygenator (drainage) SO2.
-            svo2_pct: r(f.so2_pre),
-            sao2_upper_pct: r(f.sao2_upper),
-            sao2_lower_pct: r(f.sao2_lower),
-            sat_post_pct: r(f.so2_post),
-            po2_post_mmhg: r(f.po2_post),
-            pco2_post_mmhg: r(f.pco2_post),
-            hb_g_dl: r(f.hb),
-            temp_c: r(f.temperature),
             sweep_lpm: Some(act.sweep_lpm),
             fdo2_pct: Some(act.fdo2 * 100.0),
-            battery_pct: r(f.battery).map(|b| b * 100.0),
-            mains: f.mains_power.valid.then_some(f.mains_power.value),
             hr_bpm: Some(o.heart_rate_bpm),
             map_mmhg: Some(o.map_mmhg),
-            bubble: f.bubble.valid.then_some(f.bubble.value),
+            ..frame_numerics(self.time_s(), self.sil.frame(), &self.means)
         }
     }
 
