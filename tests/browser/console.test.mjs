@@ -7,40 +7,15 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { BIN, ART, shot, startServe, launchChromium } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const BIN = process.env.ECMO_BIN || path.join(ROOT, 'target/release/ecmo');
-const ART = path.join(ROOT, 'test-artifacts/browser');
-fs.mkdirSync(ART, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-browser-'));
 
 let server, url, adminPass, browser;
-const shot = (page, name) => page.screenshot({ path: path.join(ART, name) });
 
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `ecmo binary not found at ${BIN} (cargo build --release -p ecmo)`);
-  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(tmp, 'ecmo.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const u = out.match(/console at (http:\/\/\S+)/);
-      const p = out.match(/one-time password: (\S+)/);
-      if (u && p) { url = u[1]; adminPass = p[1]; clearTimeout(t); resolve(); }
-    });
-    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
-  });
-  // playwright-core launches Chromium with a fresh temporary --user-data-dir of its own (it
-  // refuses one in args); the flags keep Chromium from reaching out anywhere.
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
+  ({ server, url, adminPass } = await startServe(path.join(tmp, 'ecmo.db'), []));
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
 });
 
 after(async () => {

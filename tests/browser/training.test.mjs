@@ -5,42 +5,19 @@
 // test-artifacts/browser/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ROOT, shot, startServe, launchChromium } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const BIN = process.env.ECMO_BIN || path.join(ROOT, 'target/release/ecmo');
-const ART = path.join(ROOT, 'test-artifacts/browser');
-fs.mkdirSync(ART, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-training-'));
 const SCENARIO = path.join(ROOT, 'scenarios/02-drainage-kink.toml');
 
 let server, url, adminPass, browser, instructor, trainee;
-const shot = (page, name) => page.screenshot({ path: path.join(ART, name) });
 
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `ecmo binary not found at ${BIN} (cargo build --release -p ecmo)`);
-  server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(tmp, 'ecmo.db'), '--training', SCENARIO], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const u = out.match(/console at (http:\/\/\S+)/);
-      const p = out.match(/one-time password: (\S+)/);
-      if (u && p) { url = u[1]; adminPass = p[1]; clearTimeout(t); resolve(); }
-    });
-    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ server, url, adminPass } = await startServe(path.join(tmp, 'ecmo.db'), ['--training', SCENARIO]));
+  browser = await launchChromium();
 });
 
 after(async () => {
