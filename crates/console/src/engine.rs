@@ -68,6 +68,11 @@ pub trait Engine: Send {
     fn take_events(&mut self) -> Vec<(String, serde_json::Value)> {
         Vec::new()
     }
+    /// Who the engine's own events are recorded as (the `user` of [`Engine::take_events`]'
+    /// entries): "system" for link changes and takeovers; a training scenario says "scenario".
+    fn event_author(&self) -> &'static str {
+        "system"
+    }
 }
 
 /// A request to the loop.
@@ -340,12 +345,7 @@ pub fn run_loop<E: Engine + ?Sized>(
             engine.heartbeat(wall_ms() - beat < UI_ALIVE_MS);
             engine.advance(cfg.tick_s);
             for (kind, detail) in engine.take_events() {
-                // A scenario's own entries are the scenario's; link events the system's.
-                let user = if kind == "scenario" || kind == "training_record" {
-                    "scenario"
-                } else {
-                    "system"
-                };
+                let user = engine.event_author();
                 out.send(
                     LoopOut::Event(EventRec {
                         t: engine.time_s(),

@@ -401,6 +401,10 @@ impl Engine for ScenarioEngine {
     fn take_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
     }
+
+    fn event_author(&self) -> &'static str {
+        "scenario"
+    }
 }
 
 /// The training record of a console recording: the last `training_record` event of the run,
