@@ -175,12 +175,7 @@ impl Doc {
                     let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(t));
                 }
                 Block::Badge(t, tone) => {
-                    let _ = writeln!(
-                        s,
-                        "<p><span class=\"badge {}\">{}</span></p>",
-                        tone.class(),
-                        esc(t)
-                    );
+                    let _ = writeln!(s, "<p>{}</p>", tone.span("badge ", t));
                 }
                 Block::List(items) => {
                     s.push_str("<ul>\n");
@@ -475,8 +470,11 @@ impl Section {
 pub struct Report {
     /// Directory name under the output directory.
     pub slug: String,
+    /// The page's title and heading.
     pub title: String,
+    /// Paragraphs before the summary: what was tested, on which models.
     pub intro: Vec<String>,
+    /// The report's body, in order.
     pub sections: Vec<Section>,
     /// Tables printed to the terminal (others go only to the files).
     pub summary: Vec<Table>,

@@ -312,6 +312,15 @@ pub fn rgb(s: &str) -> (u8, u8, u8) {
     }
 }
 
+/// For this crate's tests: `svg` parses as XML and contains each of `wants`.
+#[cfg(test)]
+pub(crate) fn assert_svg(svg: &str, wants: &[&str]) {
+    roxmltree::Document::parse(svg).unwrap();
+    for want in wants {
+        assert!(svg.contains(want), "{want} not in {svg}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,10 +358,15 @@ mod tests {
             .filter_map(|n| n.text())
             .collect();
         assert_eq!(texts, ["a < b & \"c\" ΔP 张三"], "blank text is not drawn");
-        assert!(svg.contains("<polyline class=\"series\""));
-        assert!(svg.contains("stroke-dasharray=\"4 3\""));
-        assert!(svg.contains("fill-opacity=\"0.35\""));
-        assert!(svg.contains("rotate(-90 10.0 20.0)"));
+        assert_svg(
+            &svg,
+            &[
+                "<polyline class=\"series\"",
+                "stroke-dasharray=\"4 3\"",
+                "fill-opacity=\"0.35\"",
+                "rotate(-90 10.0 20.0)",
+            ],
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! intervals, point marks and a note at the right; vertical markers across all rows; an x axis
 //! with ticks and its unit below.
 use crate::draw::{Anchor, Drawing, Pen, Type};
-use crate::plot::{Axis, Frame, Mark};
+use crate::plot::{Axis, Frame, Mark, v_marks, x_grid};
 
 /// A bar over [x0, x1].
 #[derive(Clone, Debug, PartialEq)]
@@ -77,7 +77,6 @@ impl Lanes {
     pub fn draw(&self, d: &mut Drawing, frame: Frame, font: f64) {
         let (fx, fy, fw, _) = frame;
         let label_t = Type::new(font * 0.9).anchor(Anchor::End);
-        let small = Type::new(font * 0.85).color("#444444");
         if self.lanes.is_empty() {
             d.text(
                 fx,
@@ -120,17 +119,7 @@ impl Lanes {
             .x
             .ticks(lo.min(0.0), hi, ((pw / (font * 7.0)) as usize).clamp(2, 10));
         let sx = |x: f64| (left + (x - ticks.lo) / (ticks.hi - ticks.lo) * pw).clamp(left, right);
-        let grid = Pen::new("#dddddd", 0.5);
-        for &v in &ticks.at {
-            let px = sx(v);
-            d.line((px, top), (px, bottom), &grid);
-            d.text(
-                px,
-                bottom + font * 1.1,
-                &small.clone().anchor(Anchor::Middle),
-                &ticks.label(v),
-            );
-        }
+        x_grid(d, &ticks, sx, (top, bottom), font);
         d.text(
             left + pw / 2.0,
             bottom + font * 2.4,
@@ -183,28 +172,15 @@ impl Lanes {
             None,
             Some(&Pen::new("#999999", 0.5)),
         );
-        for m in &self.marks {
-            if let Mark::VLine {
-                x,
-                label,
-                color,
-                dashed,
-            } = m
-            {
-                let px = sx(*x);
-                let mut pen = Pen::new(color, 0.7);
-                if *dashed {
-                    pen = pen.dashed(3.0);
-                }
-                d.line((px, top), (px, bottom), &pen);
-                d.text(
-                    px + font * 0.1,
-                    top - font * 0.2,
-                    &Type::new(font * 0.75).bold().color(color),
-                    label,
-                );
-            }
-        }
+        v_marks(
+            d,
+            &self.marks,
+            &ticks,
+            sx,
+            (top, bottom),
+            top - font * 0.2,
+            font,
+        );
     }
 }
 
@@ -239,25 +215,20 @@ mod tests {
             }],
             ..Default::default()
         });
-        c.marks.push(Mark::VLine {
-            x: 15.0,
-            label: "1".into(),
-            color: "#1f77ff".into(),
-            dashed: false,
-        });
+        c.marks.push(Mark::vline(15.0, "1", "#1f77ff"));
         let h = c.height(11.0);
         let mut d = Drawing::new(600.0, h);
         c.draw(&mut d, (0.0, 0.0, 600.0, h), 11.0);
         let svg = d.to_svg("class=\"alarms\"");
-        roxmltree::Document::parse(&svg).unwrap();
-        for t in [
-            ">suction</text>",
-            ">20 s</text>",
-            ">1</text>",
-            ">delay (s)</text>",
-        ] {
-            assert!(svg.contains(t), "{t}");
-        }
+        crate::draw::assert_svg(
+            &svg,
+            &[
+                ">suction</text>",
+                ">20 s</text>",
+                ">1</text>",
+                ">delay (s)</text>",
+            ],
+        );
         let mut empty = Lanes::new(Axis::new("t", "s"));
         empty.empty = "No alarm was signalled.".into();
         let mut d = Drawing::new(600.0, empty.height(11.0));

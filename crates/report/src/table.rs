@@ -22,6 +22,14 @@ impl Tone {
             Tone::Muted => "muted",
         }
     }
+    /// `text` in an HTML span of this tone's class (after `extra` classes).
+    pub fn span(self, extra: &str, text: &str) -> String {
+        format!(
+            "<span class=\"{extra}{}\">{}</span>",
+            self.class(),
+            esc(text)
+        )
+    }
     pub fn color(self) -> &'static str {
         match self {
             Tone::Good => "#2e8b57",
@@ -227,12 +235,7 @@ impl Table {
                         let _ = write!(s, "<td>{}</td>", esc(t));
                     }
                     Cell::Toned(t, tone) => {
-                        let _ = write!(
-                            s,
-                            "<td><span class=\"{}\">{}</span></td>",
-                            tone.class(),
-                            esc(t)
-                        );
+                        let _ = write!(s, "<td>{}</td>", tone.span("", t));
                     }
                 }
             }

@@ -60,23 +60,9 @@ fn sample() -> Doc {
     p = p
         .with(Series::new("ΔP oxygenator (mmHg)", dp))
         .with(Series::new("blood flow (L/min)", flow))
-        .mark(Mark::Band {
-            x0: 300.0,
-            x1: 380.0,
-            color: "#d62728".into(),
-        })
-        .mark(Mark::VLine {
-            x: 120.0,
-            label: "1".into(),
-            color: "#1f77ff".into(),
-            dashed: false,
-        })
-        .mark(Mark::VLine {
-            x: 600.0,
-            label: String::new(),
-            color: "#777777".into(),
-            dashed: true,
-        });
+        .mark(Mark::band(300.0, 380.0, "#d62728"))
+        .mark(Mark::vline(120.0, "1", "#1f77ff"))
+        .mark(Mark::event(600.0, "#777777"));
     d.push(Block::from(
         Figure::plot(p, 900.0, 150.0)
             .class("plot")
@@ -106,12 +92,7 @@ fn sample() -> Doc {
         }],
         ..Default::default()
     });
-    lanes.marks.push(Mark::VLine {
-        x: 120.0,
-        label: "1".into(),
-        color: "#1f77ff".into(),
-        dashed: false,
-    });
+    lanes.marks.push(Mark::vline(120.0, "1", "#1f77ff"));
     d.push(Block::from(Figure::lanes(lanes, 900.0).class("alarms")));
     let mut table = Table::new("items", "", &["Expected", "Result", "Points"]);
     table.push(vec![

@@ -127,11 +127,8 @@ impl Debrief {
     fn action_marks(&self) -> Vec<Mark> {
         self.numbered_actions()
             .into_iter()
-            .map(|(n, t, _, accepted)| Mark::VLine {
-                x: t,
-                label: n.to_string(),
-                color: if accepted { ACTION } else { REFUSED }.into(),
-                dashed: false,
+            .map(|(n, t, _, accepted)| {
+                Mark::vline(t, &n.to_string(), if accepted { ACTION } else { REFUSED })
             })
             .collect()
     }
@@ -156,11 +153,8 @@ impl Debrief {
             );
         }
         for s in self.spans() {
-            p.marks.push(Mark::Band {
-                x0: s.t0,
-                x1: s.t1,
-                color: priority_color(&s.priority).into(),
-            });
+            p.marks
+                .push(Mark::band(s.t0, s.t1, priority_color(&s.priority)));
         }
         for h in self
             .record
@@ -168,12 +162,7 @@ impl Debrief {
             .iter()
             .filter(|h| h.source != "trigger" || !h.label.is_empty())
         {
-            p.marks.push(Mark::VLine {
-                x: h.t_s,
-                label: String::new(),
-                color: EVENT.into(),
-                dashed: true,
-            });
+            p.marks.push(Mark::event(h.t_s, EVENT));
         }
         p.marks.extend(self.action_marks());
         p
