@@ -290,14 +290,6 @@ fn display_unit(s: Setting, scale: f64) -> String {
     }
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
 impl SilEngine {
     /// Hand one command to the controller; its answer (taken, or refused and why) is the
     /// result. It takes effect at the next control step.
@@ -332,25 +324,7 @@ pub(crate) fn translate(s: &control::Settings, cmd: &Command) -> Result<control:
             let Some((_, setting, _, scale, _)) = table.iter().find(|p| &p.0 == name) else {
                 return Err(format!("unknown setting '{name}'"));
             };
-            let v = (*value / scale) as f32;
-            match *setting {
-                Setting::RpmTarget => C::SetRpmTarget(v),
-                Setting::FlowTarget => C::SetFlowTarget(v),
-                Setting::Sweep => C::SetSweep(v),
-                Setting::FdO2 => C::SetFdO2(v),
-                Setting::Pco2Target => C::SetPco2Target(v),
-                Setting::Heater => C::SetHeater(v),
-                Setting::SweepMin => C::SetSweepBounds {
-                    min: v,
-                    max: s.sweep_max,
-                },
-                Setting::SweepMax => C::SetSweepBounds {
-                    min: s.sweep_min,
-                    max: v,
-                },
-                Setting::InterventionLimit(which) => C::SetInterventionLimit { which, value: v },
-                Setting::AlarmLimit(limit) => C::SetAlarmLimit { limit, value: v },
-            }
+            setting.command((*value / scale) as f32, s)
         }
         Command::Switch { name, on } => match name.as_str() {
             "return_clamp" => C::SetReturnClamp(*on),
@@ -644,30 +618,16 @@ pub(crate) fn alarm_status(sys: &control::AlarmSystem, now_ms: u64) -> AlarmStat
 /// The control core's settings as the screen's parameters, switches and actions.
 /// `va`: the circuit is veno-arterial (zero-flow weaning mode offered).
 pub(crate) fn settings_view(s: &control::Settings, va: bool) -> Settings {
-    let current = |set: Setting| -> f32 {
-        match set {
-            Setting::RpmTarget => s.rpm_target,
-            Setting::FlowTarget => s.flow_target,
-            Setting::Sweep => s.sweep_lpm,
-            Setting::FdO2 => s.fdo2,
-            Setting::Pco2Target => s.pco2_target,
-            Setting::SweepMin => s.sweep_min,
-            Setting::SweepMax => s.sweep_max,
-            Setting::Heater => s.heater_c,
-            Setting::InterventionLimit(i) => s.intervention(i).limit,
-            Setting::AlarmLimit(l) => s.alarm_limit(l),
-        }
-    };
     let params = param_table()
         .into_iter()
         .map(|(name, set, group, scale, step)| {
             let (lo, hi) = set.range();
             Param {
                 name,
-                label: capitalise(set.name()),
+                label: set.label().into(),
                 unit: display_unit(set, scale),
                 group: group.into(),
-                value: round(current(set) as f64 * scale, step),
+                value: round(set.current(s) as f64 * scale, step),
                 min: round(lo as f64 * scale, step),
                 max: round(hi as f64 * scale, step),
                 step,

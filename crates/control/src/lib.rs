@@ -41,7 +41,8 @@ pub use alarm::{
     AlarmSystem, AudioState, LogEntry, LogEvent, Phase, Priority,
 };
 pub use command::{
-    AlarmLimit, CircuitKind, Command, CommandError, GasMode, Intervention, Mode, Setting,
+    ACTIONS, Action, AlarmLimit, CircuitKind, Command, CommandError, GasMode, Group, Intervention,
+    MODES, Mode, Named, SETTINGS, SWITCHES, Setting, SettingSpec, Switch, SwitchSpec,
 };
 pub use controller::{
     CommandResults, Config, ConfigError, Controller, InterventionSetting, Output, Settings, Status,

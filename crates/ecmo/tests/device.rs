@@ -388,7 +388,7 @@ fn air_at_the_unit_stops_and_clamps_and_the_console_keeps_it_stopped() {
     )
     .expect("console in session");
     let mut stdin = unit.stdin.take().unwrap();
-    writeln!(stdin, "air 50").unwrap();
+    writeln!(stdin, "air_entrainment 50").unwrap();
     wait_for(
         &urx,
         "event: twin: applied AirEntrainment",
@@ -405,7 +405,7 @@ fn air_at_the_unit_stops_and_clamps_and_the_console_keeps_it_stopped() {
     )
     .expect("the unit stops on air");
     eprintln!("air stop {:?} after the air started", t_air.elapsed());
-    writeln!(stdin, "air 0").unwrap();
+    writeln!(stdin, "air_entrainment 0").unwrap();
     // Stopped and clamped, and it stays so with the console connected.
     let mut last = String::new();
     let t0 = Instant::now();

@@ -1,11 +1,41 @@
 //! The reference tables of docs/experiments.md, generated from the parameter, setting, event
 //! and signal tables and from the presets, so the document cannot drift from the code. A test
 //! compares the document's generated block with this output (`UPDATE_DOCS=1` rewrites it).
-use crate::format::{COATINGS, CONFIGURATIONS, EVENT_KINDS, MAX_DURATION_S, SENSOR_FAULTS};
+use crate::format::{COATINGS, CONFIGURATIONS, MAX_DURATION_S, SENSOR_FAULTS};
 use crate::params::{self, PATIENT_FIELDS, SETTING_FIELDS};
 use crate::reader::num;
 use crate::signals;
 use physio::presets;
+
+/// Check that the block of `doc` (a path under docs/) between `begin` and [`END`] is
+/// `generated`; with `UPDATE_DOCS` set, rewrite it instead. Every document whose tables are
+/// generated from the code's tables (experiments, scenarios, console) is kept true this way.
+pub fn check_generated_block(
+    doc: &std::path::Path,
+    begin: &str,
+    generated: &str,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(doc).map_err(|e| format!("{}: {e}", doc.display()))?;
+    let b = text
+        .find(begin)
+        .ok_or_else(|| format!("{}: no `{begin}` marker", doc.display()))?
+        + begin.len();
+    let e = b + text[b..]
+        .find(END)
+        .ok_or_else(|| format!("{}: no `{END}` after `{begin}`", doc.display()))?;
+    let want = format!("\n\n{generated}\n");
+    if text[b..e] == want {
+        return Ok(());
+    }
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let new = format!("{}{}{}", &text[..b], want, &text[e..]);
+        return std::fs::write(doc, new).map_err(|e| format!("{}: {e}", doc.display()));
+    }
+    Err(format!(
+        "{} is out of date with the code's tables; rerun the test with UPDATE_DOCS=1 set",
+        doc.display()
+    ))
+}
 
 /// Marks the start and end of the generated block in docs/experiments.md.
 pub const BEGIN: &str =
@@ -187,19 +217,7 @@ pub fn reference_markdown() -> String {
     s.push_str("| `signals` | - | signal names | all | columns of the CSV and rows of the summary table (JSON always has all) |\n");
     s.push_str("| `final_window_s` | s | 0.02..=duration | max(10 % of duration, 60 s), capped at the duration | length of the `final` window |\n");
 
-    s.push_str("\n### Events (timeline `event = { kind = ..., ... }`)\n\n| kind | value field | range | unit | meaning |\n|---|---|---|---|---|\n");
-    for k in EVENT_KINDS {
-        let range = match k.range {
-            Some((lo, hi)) => format!("{}..={}", num(lo), num(hi)),
-            None => "true / false".into(),
-        };
-        s.push_str(&format!(
-            "| `{}` | `{}` | {range} | {} | {} |\n",
-            k.kind, k.field, k.unit, k.doc
-        ));
-    }
-    s.push_str("| `set_patient` | `param`, `value` | `param`: a patient field marked yes above; `value`: that field's range | that field's | change one patient parameter |\n");
-
+    s.push_str(&events_markdown());
     s.push_str("\n### `[sensors]` and timeline `sensor`\n\n| field | values | default | meaning |\n|---|---|---|---|\n");
     s.push_str("| `enabled` | true / false | false | also record what the console's sensors read: `sensor_<channel>` and `sensor_<channel>_valid` |\n");
     s.push_str("| `noise` | true / false | true | Gaussian measurement noise on every channel (sampling, range and resolution stay) |\n");
@@ -230,6 +248,39 @@ pub fn reference_markdown() -> String {
         s.push_str(&format!(
             "| `{}` | {} | {} |\n",
             sig.name, sig.unit, sig.doc
+        ));
+    }
+    s
+}
+
+/// The events table (timeline `event = { kind = ..., ... }`), from physio's event table.
+pub fn events_markdown() -> String {
+    use physio::EventValue;
+    let mut s = String::from(
+        "\n### Events (timeline `event = { kind = ..., ... }`)\n\n| kind | value field | range | unit | meaning |\n|---|---|---|---|---|\n",
+    );
+    for k in physio::EVENTS {
+        let (field, range, unit) = match k.value {
+            EventValue::None => ("-".to_string(), "-".to_string(), "-".to_string()),
+            EventValue::Flag => (
+                format!("`{}`", k.field),
+                "true / false".into(),
+                "bool".into(),
+            ),
+            EventValue::Number(q) => (
+                format!("`{}`", k.field),
+                format!("{}..={}", num(q.min), num(q.max)),
+                q.unit.to_string(),
+            ),
+            EventValue::Patient => (
+                format!("`param`, `{}`", k.field),
+                "`param`: a patient field marked yes above; `value`: that field's range".into(),
+                "that field's".into(),
+            ),
+        };
+        s.push_str(&format!(
+            "| `{}` | {field} | {range} | {unit} | {} |\n",
+            k.name, k.doc
         ));
     }
     s

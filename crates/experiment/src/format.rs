@@ -10,7 +10,7 @@ use crate::reader::{Table, as_f64, in_range, join, kind, num};
 use crate::signals;
 use physio::coagulation::Coating;
 use physio::sensors::{Channel, Fault};
-use physio::{Configuration, Event, Twin};
+use physio::{Configuration, Event, EventArg, EventKind, EventValue, Twin};
 use toml::Value;
 
 /// The longest run a file may ask for: 30 days.
@@ -178,103 +178,12 @@ fn names<T>(list: &[(&'static str, T)]) -> Vec<&'static str> {
     list.iter().map(|(n, _)| *n).collect()
 }
 
-/// The events a timeline may inject: name, value field, its range and unit (bool events have
-/// no range), and what they mean.
-pub struct EventKind {
-    pub kind: &'static str,
-    pub field: &'static str,
-    pub range: Option<(f64, f64)>,
-    pub unit: &'static str,
-    pub doc: &'static str,
-}
-
-/// Every event kind except `set_patient`, which takes `param` and `value`.
-pub const EVENT_KINDS: &[EventKind] = &[
-    EventKind {
-        kind: "drainage_kink",
-        field: "severity",
-        range: Some((0.0, 1.0)),
-        unit: "1",
-        doc: "Kink or clamp of the drainage line: 0 none, 1 occluded. Set 0 to release it.",
-    },
-    EventKind {
-        kind: "return_kink",
-        field: "severity",
-        range: Some((0.0, 1.0)),
-        unit: "1",
-        doc: "Kink or clamp of the return line: 0 none, 1 occluded. Set 0 to release it.",
-    },
-    EventKind {
-        kind: "air_entrainment",
-        field: "ml_min",
-        range: Some((0.0, 500.0)),
-        unit: "mL/min",
-        doc: "Air entering the drainage line; 0 stops it.",
-    },
-    EventKind {
-        kind: "pump_failure",
-        field: "failed",
-        range: None,
-        unit: "bool",
-        doc: "Pump motor fails (true) or is repaired (false).",
-    },
-    EventKind {
-        kind: "power_loss",
-        field: "lost",
-        range: None,
-        unit: "bool",
-        doc: "Mains power lost (true) or restored (false); the console runs on battery.",
-    },
-    EventKind {
-        kind: "oxygenator_failure",
-        field: "fraction",
-        range: Some((0.0, 1.0)),
-        unit: "1",
-        doc: "Sudden loss of this share of the membrane's gas transfer.",
-    },
-    EventKind {
-        kind: "oxygenator_clot",
-        field: "fraction",
-        range: Some((0.0, 0.98)),
-        unit: "1",
-        doc: "Set the oxygenator's thrombus burden (share of membrane lost), e.g. to start with a membrane days into its life; it keeps growing from there.",
-    },
-    EventKind {
-        kind: "volume",
-        field: "ml",
-        range: Some((-3000.0, 3000.0)),
-        unit: "mL",
-        doc: "Instant volume change: positive a fluid bolus, negative a haemorrhage.",
-    },
-    EventKind {
-        kind: "bleeding",
-        field: "ml_min",
-        range: Some((0.0, 2000.0)),
-        unit: "mL/min",
-        doc: "Continuous bleeding; 0 stops it.",
-    },
-    EventKind {
-        kind: "heparin_bolus",
-        field: "units",
-        range: Some((0.0, 20000.0)),
-        unit: "U",
-        doc: "Unfractionated heparin bolus (50-100 U/kg is usual, circuit.md).",
-    },
-    EventKind {
-        kind: "heparin_infusion",
-        field: "units_per_h",
-        range: Some((0.0, 5000.0)),
-        unit: "U/h",
-        doc: "Unfractionated heparin infusion rate; replaces the previous rate.",
-    },
-];
-
 fn event_kind_names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = EVENT_KINDS.iter().map(|k| k.kind).collect();
-    v.push("set_patient");
-    v
+    EventKind::names().collect()
 }
 
+/// An event table, `{ kind = "return_kink", severity = 0.8 }`, read against physio's event
+/// table ([`physio::EVENTS`]): the kind's value field, its type and its range.
 pub fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
     let Value::Table(t) = v else {
         return Err(Error::new(
@@ -301,35 +210,7 @@ pub fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
             ));
         }
     };
-    if kind_name == "set_patient" {
-        let tab = Table::new(path.to_string(), t, &["kind", "param", "value"])?;
-        let settable: Vec<&str> = params::PATIENT_FIELDS
-            .iter()
-            .filter(|f| f.event.is_some())
-            .map(|f| f.name)
-            .collect();
-        let pname = tab.str_opt("param")?.ok_or_else(|| {
-            Error::new(
-                tab.at("param"),
-                format!("missing; one of: {}", settable.join(", ")),
-            )
-        })?;
-        let field = params::patient_field(pname)
-            .filter(|f| f.event.is_some())
-            .ok_or_else(|| {
-                Error::new(
-                    tab.at("param"),
-                    format!(
-                        "`{pname}` cannot be changed during a run; allowed: {}",
-                        settable.join(", ")
-                    ),
-                )
-            })?;
-        let value = tab.f64_req("value", field.min, field.max, field.unit)?;
-        let param = field.event.expect("filtered on event.is_some()");
-        return Ok(Event::SetPatient(param, value));
-    }
-    let Some(ek) = EVENT_KINDS.iter().find(|k| k.kind == kind_name) else {
+    let Some(ek) = EventKind::by_name(kind_name) else {
         return Err(Error::new(
             kind_path,
             format!(
@@ -338,36 +219,55 @@ pub fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
             ),
         ));
     };
-    let tab = Table::new(path.to_string(), t, &["kind", ek.field])?;
-    let missing = || {
-        Error::new(
-            tab.at(ek.field),
-            format!("missing; required for `{kind_name}`"),
-        )
+    let spec = ek.spec();
+    let arg = match spec.value {
+        EventValue::None => {
+            Table::new(path.to_string(), t, &["kind"])?;
+            EventArg::None
+        }
+        EventValue::Flag => {
+            let tab = Table::new(path.to_string(), t, &["kind", spec.field])?;
+            EventArg::Flag(tab.bool_opt(spec.field)?.ok_or_else(|| {
+                Error::new(
+                    tab.at(spec.field),
+                    format!("missing; required for `{kind_name}`, true or false"),
+                )
+            })?)
+        }
+        EventValue::Number(q) => {
+            let tab = Table::new(path.to_string(), t, &["kind", spec.field])?;
+            EventArg::Number(tab.f64_req(spec.field, q.min, q.max, q.unit)?)
+        }
+        EventValue::Patient => {
+            let tab = Table::new(path.to_string(), t, &["kind", "param", spec.field])?;
+            let settable: Vec<&str> = params::PATIENT_FIELDS
+                .iter()
+                .filter(|f| f.event.is_some())
+                .map(|f| f.name)
+                .collect();
+            let pname = tab.str_opt("param")?.ok_or_else(|| {
+                Error::new(
+                    tab.at("param"),
+                    format!("missing; one of: {}", settable.join(", ")),
+                )
+            })?;
+            let Some((field, param)) =
+                params::patient_field(pname).and_then(|f| f.event.map(|p| (f, p)))
+            else {
+                return Err(Error::new(
+                    tab.at("param"),
+                    format!(
+                        "`{pname}` cannot be changed during a run; allowed: {}",
+                        settable.join(", ")
+                    ),
+                ));
+            };
+            let value = tab.f64_req(spec.field, field.min, field.max, field.unit)?;
+            EventArg::Patient(param, value)
+        }
     };
-    Ok(match ek.range {
-        None => {
-            let b = tab.bool_opt(ek.field)?.ok_or_else(missing)?;
-            match kind_name {
-                "pump_failure" => Event::PumpFailure(b),
-                _ => Event::PowerLoss(b),
-            }
-        }
-        Some((lo, hi)) => {
-            let x = tab.f64_req(ek.field, lo, hi, ek.unit)?;
-            match kind_name {
-                "drainage_kink" => Event::DrainageKink(x),
-                "return_kink" => Event::ReturnKink(x),
-                "air_entrainment" => Event::AirEntrainment(x),
-                "oxygenator_failure" => Event::OxygenatorFailure(x),
-                "oxygenator_clot" => Event::OxygenatorClot(x),
-                "volume" => Event::Volume(x),
-                "bleeding" => Event::Bleeding(x),
-                "heparin_bolus" => Event::HeparinBolus(x),
-                _ => Event::HeparinInfusion(x),
-            }
-        }
-    })
+    // The ranges were checked above with the same table, so this only builds the event.
+    Event::new(ek, arg).map_err(|e| Error::new(path, e.to_string()))
 }
 
 fn parse_sensor_action(path: &str, v: &Value) -> Result<SensorAction, Error> {

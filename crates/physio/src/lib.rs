@@ -42,10 +42,12 @@ pub mod cannula;
 pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
+pub mod event;
 pub mod heart;
 pub mod hemolysis;
 pub mod lungs;
 pub mod oxygenator;
+pub mod patient;
 pub mod presets;
 pub mod pump;
 pub mod rng;
@@ -53,6 +55,8 @@ pub mod sensors;
 pub mod transport;
 pub mod twin;
 
+pub use event::{EVENTS, EventArg, EventKind, EventSpec, EventValue, Quantity};
+pub use patient::{PATIENT_FIELDS, PatientField};
 pub use twin::{
     Actuation, CircuitConfig, ConfigError, Configuration, Event, Observation, PatientParam,
     PatientParams, Twin, TwinConfig,

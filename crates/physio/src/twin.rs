@@ -254,67 +254,8 @@ impl Default for Observation {
     }
 }
 
-/// Something that happens to the patient or circuit. Durations are handled by the timeline.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Event {
-    /// Kink or clamp of the drainage line; severity 0 (none) .. 1 (occluded).
-    DrainageKink(f64),
-    /// Kink or clamp of the return line; severity 0..1.
-    ReturnKink(f64),
-    /// Air entering the drainage line, mL/min (0 stops it).
-    AirEntrainment(f64),
-    /// Pump motor failure (true) or repaired (false).
-    PumpFailure(bool),
-    /// Mains power lost (true) or restored (false).
-    PowerLoss(bool),
-    /// Sudden loss of oxygenator membrane function, fraction 0..1.
-    OxygenatorFailure(f64),
-    /// Instant volume change, mL: positive bolus, negative haemorrhage.
-    Volume(f64),
-    /// Continuous bleeding, mL/min (0 stops it).
-    Bleeding(f64),
-    HeparinBolus(f64),
-    /// Heparin infusion, U/h.
-    HeparinInfusion(f64),
-    /// Change one patient parameter.
-    SetPatient(PatientParam, f64),
-    /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
-    /// scenario with a membrane days into its life; it keeps growing from there.
-    OxygenatorClot(f64),
-    /// Set the pump head's thrombus burden (share of its clearance lost, 0..0.98); hemolysis
-    /// rises with it ([`crate::hemolysis::PUMP_THROMBUS_GAIN`]). 0 is a new pump head.
-    PumpClot(f64),
-    /// The perfusionist removes the air trapped in the circuit (vents it at the oxygenator or a
-    /// port); air already in the patient stays there. Entrainment, if still running, goes on.
-    DeAir,
-    /// Set the battery's charge, 0..1 (e.g. a worn battery that will not last).
-    Battery(f64),
-    /// The pump head is moved onto the hand-cranked emergency drive, turned at this speed (rpm);
-    /// the console's motor, its power and its commands no longer matter. 0 puts the head back
-    /// on the motor. Consoles carry such a drive (e.g. the Bio-Console 560's hand crank,
-    /// consoles-and-standards.md \[F\]).
-    ManualDrive(f64),
-    /// The drainage cannula's tip slips one segment further toward the heart (true: from the
-    /// infrahepatic IVC to the IVC–RA junction, from there into the right atrium), or is pulled
-    /// back to where it was placed (false). Recirculation follows from the new site: it grows
-    /// as the drainage and return ends come closer (patient.md, VV mixing and recirculation).
-    CannulaMigration(bool),
-}
-
-/// The patient parameters an event may change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PatientParam {
-    HeartRate,
-    LvEmax,
-    RvEmax,
-    Svr,
-    Pvr,
-    Vo2,
-    AlveolarVentilation,
-    Fio2,
-    ShuntFraction,
-    Temperature,
-}
+pub use crate::event::Event;
+pub use crate::patient::PatientParam;
 
 /// Why a configuration or event was refused.
 #[derive(Clone, Debug, PartialEq)]
@@ -1094,28 +1035,18 @@ impl Twin {
         q
     }
 
+    /// Apply an event. Its value is checked against the event table ([`crate::event::EVENTS`])
+    /// first: out of range, it is refused by name and nothing changes.
     pub fn apply(&mut self, event: &Event) -> Result<(), ConfigError> {
+        event.check()?;
         match *event {
-            Event::DrainageKink(s) => {
-                check("event.drainage_kink", s, 0.0, 1.0, "")?;
-                self.hyd.drain_kink = s;
-            }
-            Event::ReturnKink(s) => {
-                check("event.return_kink", s, 0.0, 1.0, "")?;
-                self.hyd.return_kink = s;
-            }
-            Event::AirEntrainment(r) => {
-                check("event.air_entrainment", r, 0.0, 1000.0, "mL/min")?;
-                self.air_rate_ml_min = r;
-            }
+            Event::DrainageKink(s) => self.hyd.drain_kink = s,
+            Event::ReturnKink(s) => self.hyd.return_kink = s,
+            Event::AirEntrainment(r) => self.air_rate_ml_min = r,
             Event::PumpFailure(f) => self.hyd.pump_failed = f,
             Event::PowerLoss(lost) => self.hyd.mains = !lost,
-            Event::OxygenatorFailure(f) => {
-                check("event.oxygenator_failure", f, 0.0, 1.0, "")?;
-                self.oxy_failure = f;
-            }
+            Event::OxygenatorFailure(f) => self.oxy_failure = f,
             Event::Volume(dv) => {
-                check("event.volume", dv, -3000.0, 3000.0, "mL")?;
                 // Given into or lost from the systemic venous reservoirs (upper and lower body),
                 // shared by their volumes so that neither collapses alone.
                 let res = [cv::UBT, cv::LBT];
@@ -1148,46 +1079,19 @@ impl Twin {
                     self.balance.external_volume_ml += share;
                 }
             }
-            Event::Bleeding(r) => {
-                check("event.bleeding", r, 0.0, 2000.0, "mL/min")?;
-                self.bleeding_ml_min = r;
-            }
-            Event::HeparinBolus(u) => {
-                check("event.heparin_bolus", u, 0.0, 50_000.0, "U")?;
-                self.heparin.bolus(u);
-            }
-            Event::HeparinInfusion(u) => {
-                check("event.heparin_infusion", u, 0.0, 10_000.0, "U/h")?;
-                self.heparin.set_infusion(u);
-            }
+            Event::Bleeding(r) => self.bleeding_ml_min = r,
+            Event::HeparinBolus(u) => self.heparin.bolus(u),
+            Event::HeparinInfusion(u) => self.heparin.set_infusion(u),
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
-            Event::OxygenatorClot(f) => {
-                check(
-                    "event.oxygenator_clot",
-                    f,
-                    0.0,
-                    crate::oxygenator::MAX_CLOT,
-                    "",
-                )?;
-                self.thrombus.oxygenator_fraction = f;
-            }
-            Event::PumpClot(f) => {
-                check("event.pump_clot", f, 0.0, crate::oxygenator::MAX_CLOT, "")?;
-                self.thrombus.pump_fraction = f;
-            }
+            Event::OxygenatorClot(f) => self.thrombus.oxygenator_fraction = f,
+            Event::PumpClot(f) => self.thrombus.pump_fraction = f,
             Event::DeAir => {
                 for a in &mut self.gases.air[cv::CDR..cv::N] {
                     *a = 0.0;
                 }
             }
-            Event::Battery(f) => {
-                check("event.battery", f, 0.0, 1.0, "")?;
-                self.hyd.battery = f;
-            }
-            Event::ManualDrive(rpm) => {
-                check("event.manual_drive", rpm, 0.0, circuit::MAX_RPM, "rpm")?;
-                self.hyd.manual_rpm = rpm;
-            }
+            Event::Battery(f) => self.hyd.battery = f,
+            Event::ManualDrive(rpm) => self.hyd.manual_rpm = rpm,
             Event::CannulaMigration(migrated) => {
                 let Some((placed, ret)) = self.configuration.sites() else {
                     return Err(ConfigError {

@@ -10,10 +10,10 @@
 //!   faults raised and cleared, twin events applied or refused);
 //! - a `status` line of `key=value` fields every `--status-ms` (default 1000).
 //!
-//! Standard input takes twin events, one per line, `NAME VALUE`: `air ML_MIN`,
-//! `power_loss 0|1`, `pump_failure 0|1`, `drainage_kink 0..1`, `return_kink 0..1`,
-//! `volume ML`, `bleeding ML_MIN`, `oxygenator_failure 0..1`. That is the instructor's hand on
-//! the patient while the console only sees the unit through the protocol.
+//! Standard input takes twin events, one per line, named and ranged as in the twin's event
+//! table (`physio::EVENTS`, docs/experiments.md): `air_entrainment 50`, `power_loss 1`,
+//! `drainage_kink 0.8`, `de_air`, `set_patient heart_rate_bpm 120`. That is the instructor's
+//! hand on the patient while the console only sees the unit through the protocol.
 //!
 //! Unit faults raised here (docs/protocol.md §5.7): MAINS_LOST while on battery; BATTERY_LOW on
 //! battery with less than [`BATTERY_LOW_WARN_MIN`] minutes left (warning) or
@@ -22,7 +22,7 @@
 use crate::{CLAMP_TRAVEL_MS, SimHandle, SimUnit, UnitView, cannulation_setpoints};
 use clap::Args;
 use devlink::{DeviceAddr, Transport, UnitConfig, UnitEndpoint};
-use physio::Event;
+use physio::{Event, EventArg, EventKind, EventValue, PatientParam};
 use protocol::msg::fault;
 use protocol::safety::{ConsoleLink, POWER_UP};
 use protocol::{Setpoints, Severity};
@@ -84,42 +84,78 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-/// Parses one standard-input line into a twin event.
+/// Parses one standard-input line into a twin event, read against physio's event table
+/// ([`physio::EVENTS`]): `NAME VALUE` for a number (`air_entrainment 50`), `NAME 0|1` or
+/// `NAME true|false` for an on/off event (`power_loss 1`), `NAME` alone for one without a value
+/// (`de_air`), and `set_patient PARAM VALUE` (`set_patient heart_rate_bpm 120`).
 pub fn parse_event(line: &str) -> Result<Event, String> {
-    let mut it = line.split_whitespace();
-    let name = it.next().ok_or("empty line")?;
-    let value = it
-        .next()
-        .ok_or_else(|| format!("'{name}': missing value (NAME VALUE)"))?;
-    if let Some(extra) = it.next() {
-        return Err(format!("'{line}': unexpected '{extra}' after the value"));
-    }
-    let x: f64 = value
-        .parse()
-        .map_err(|_| format!("'{name} {value}': '{value}' is not a number"))?;
-    let flag = |x: f64| -> Result<bool, String> {
-        match x {
-            0.0 => Ok(false),
-            1.0 => Ok(true),
-            _ => Err(format!("'{name} {value}': expected 0 or 1")),
-        }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (&name, args) = words.split_first().ok_or("empty line")?;
+    let kind = EventKind::by_name(name).ok_or_else(|| {
+        format!(
+            "unknown event '{name}'; expected one of: {}",
+            EventKind::names().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let spec = kind.spec();
+    let number = |v: &str| -> Result<f64, String> {
+        v.parse()
+            .map_err(|_| format!("'{line}': '{v}' is not a number"))
     };
-    Ok(match name {
-        "air" => Event::AirEntrainment(x),
-        "power_loss" => Event::PowerLoss(flag(x)?),
-        "pump_failure" => Event::PumpFailure(flag(x)?),
-        "drainage_kink" => Event::DrainageKink(x),
-        "return_kink" => Event::ReturnKink(x),
-        "volume" => Event::Volume(x),
-        "bleeding" => Event::Bleeding(x),
-        "oxygenator_failure" => Event::OxygenatorFailure(x),
-        _ => {
-            return Err(format!(
-                "unknown event '{name}'; expected air, power_loss, pump_failure, drainage_kink, \
-                 return_kink, volume, bleeding or oxygenator_failure"
-            ));
+    let (arg, want) = match (spec.value, args) {
+        (EventValue::None, []) => (EventArg::None, 0),
+        (EventValue::Flag, [v]) => (
+            EventArg::Flag(match *v {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => return Err(format!("'{line}': expected 0 or 1 (or true/false)")),
+            }),
+            1,
+        ),
+        (EventValue::Number(_), [v]) => (EventArg::Number(number(v)?), 1),
+        (EventValue::Patient, [p, v]) => {
+            let param = PatientParam::by_name(p).ok_or_else(|| {
+                let settable: Vec<&str> = physio::PATIENT_FIELDS
+                    .iter()
+                    .filter(|f| f.event.is_some())
+                    .map(|f| f.name)
+                    .collect();
+                format!(
+                    "'{line}': '{p}' cannot be changed during a run; expected one of: {}",
+                    settable.join(", ")
+                )
+            })?;
+            (EventArg::Patient(param, number(v)?), 2)
         }
-    })
+        (v, _) => (
+            EventArg::None,
+            match v {
+                EventValue::None => 0,
+                EventValue::Flag | EventValue::Number(_) => 1,
+                EventValue::Patient => 2,
+            },
+        ),
+    };
+    if args.len() < want {
+        return Err(format!("'{name}': missing value ({})", usage(name, spec)));
+    }
+    if let Some(extra) = args.get(want) {
+        return Err(format!(
+            "'{line}': unexpected '{extra}' ({})",
+            usage(name, spec)
+        ));
+    }
+    Event::new(kind, arg).map_err(|e| format!("'{line}': {e}"))
+}
+
+/// How an event is written on standard input.
+fn usage(name: &str, spec: &physio::EventSpec) -> String {
+    match spec.value {
+        EventValue::None => format!("{name} takes no value"),
+        EventValue::Flag => format!("{name} 0|1"),
+        EventValue::Number(q) => format!("{name} {}..={} {}", q.min, q.max, q.unit),
+        EventValue::Patient => format!("{name} PARAM VALUE"),
+    }
 }
 
 /// `tcp://HOST:PORT` for listening; unlike a console's address, port 0 is allowed (the
@@ -431,17 +467,28 @@ mod tests {
 
     #[test]
     fn stdin_events_parse_or_say_what_is_wrong() {
-        assert_eq!(parse_event("air 20").unwrap(), Event::AirEntrainment(20.0));
-        assert_eq!(parse_event("power_loss 1").unwrap(), Event::PowerLoss(true));
-        assert!(parse_event("power_loss 2").unwrap_err().contains("0 or 1"));
-        assert!(parse_event("air").unwrap_err().contains("missing value"));
-        assert!(parse_event("air x").unwrap_err().contains("not a number"));
-        assert!(parse_event("air 1 2").unwrap_err().contains("unexpected"));
-        assert!(
-            parse_event("smoke 1")
-                .unwrap_err()
-                .contains("unknown event")
+        assert_eq!(
+            parse_event("air_entrainment 20").unwrap(),
+            Event::AirEntrainment(20.0)
         );
+        assert_eq!(parse_event("power_loss 1").unwrap(), Event::PowerLoss(true));
+        assert_eq!(parse_event("de_air").unwrap(), Event::DeAir);
+        assert_eq!(
+            parse_event("set_patient heart_rate_bpm 120").unwrap(),
+            Event::SetPatient(PatientParam::HeartRate, 120.0)
+        );
+        let refused = |line: &str, words: &str| {
+            let e = parse_event(line).unwrap_err();
+            assert!(e.contains(words), "{line}: {e}");
+        };
+        refused("power_loss 2", "0 or 1");
+        refused("air_entrainment", "missing value");
+        refused("air_entrainment x", "not a number");
+        refused("air_entrainment 1 2", "unexpected");
+        // Out of the table's range: refused here, with the range.
+        refused("air_entrainment 900", "0..=500");
+        refused("set_patient weight_kg 80", "cannot be changed");
+        refused("smoke 1", "unknown event");
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! Every action is answered: accepted with what happened, or refused with why. Procedures that
 //! open the circuit (de-airing, oxygenator or pump-head change) are refused while the pump turns,
 //! as they would be at the bedside: the trainee has to stop the pump first.
-use control::{Channel, Command, Mode};
+use control::{Channel, Command, Mode, Setting, Switch};
 use experiment::Error;
 use experiment::reader::{join, num};
-use physio::{Event, PatientParam};
+use physio::{Event, EventKind, EventValue, PatientParam};
 use sil::{ChannelFault, Sil};
 
 /// Pump speed below which the circuit may be opened, rpm: the Rotaflow head gives about
@@ -33,220 +33,239 @@ pub enum ValueSpec {
     Bool,
 }
 
+/// What an action does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Does {
+    /// Set a console setting through the control core (range and unit are its own).
+    Set(Setting),
+    /// Change the pump mode.
+    Mode,
+    /// Switch a console switch.
+    Switch(Switch),
+    /// A one-shot console command.
+    Command(control::Action),
+    /// Hands at the bedside (see [`Action::apply`]).
+    Bedside,
+}
+
 /// One kind of action: its name in files, its value, and what it does.
 pub struct ActionKind {
     pub name: &'static str,
     pub value: ValueSpec,
+    pub does: Does,
     /// `console` or `bedside`.
     pub side: &'static str,
     pub doc: &'static str,
 }
 
-pub const MODES: &[&str] = &["standby", "rpm", "flow", "zero_flow"];
+/// The pump modes, as control names them.
+pub const MODES: [&str; 4] = {
+    let m = control::MODES;
+    [m[0].name, m[1].name, m[2].name, m[3].name]
+};
 pub const LABS: &[&str] = &["act", "anti_xa", "pfhb", "blood_gas", "hb"];
 
-/// Every action. Ranges of console commands are the controller's own (the controller refuses
-/// beyond them too); bedside ranges are the twin's.
+/// A console action that sets `setting`: its value is the control core's range and unit.
+const fn set(name: &'static str, setting: Setting, doc: &'static str) -> ActionKind {
+    let s = setting.spec();
+    ActionKind {
+        name,
+        value: ValueSpec::Number {
+            lo: s.min,
+            hi: s.max,
+            unit: s.unit,
+        },
+        does: Does::Set(setting),
+        side: "console",
+        doc,
+    }
+}
+
+/// A one-shot console command, named as control names it.
+const fn command(action: control::Action, doc: &'static str) -> ActionKind {
+    ActionKind {
+        name: action.name(),
+        value: ValueSpec::None,
+        does: Does::Command(action),
+        side: "console",
+        doc,
+    }
+}
+
+/// A bedside action.
+const fn bedside(name: &'static str, value: ValueSpec, doc: &'static str) -> ActionKind {
+    ActionKind {
+        name,
+        value,
+        does: Does::Bedside,
+        side: "bedside",
+        doc,
+    }
+}
+
+/// A bedside action whose value is an event's, with the event table's range and unit.
+const fn bedside_event(name: &'static str, kind: EventKind, doc: &'static str) -> ActionKind {
+    let value = match physio::EVENTS[kind as usize].value {
+        EventValue::Number(q) => ValueSpec::Number {
+            lo: q.min,
+            hi: q.max,
+            unit: q.unit,
+        },
+        EventValue::Flag => ValueSpec::Bool,
+        EventValue::None | EventValue::Patient => ValueSpec::None,
+    };
+    bedside(name, value, doc)
+}
+
+/// A bedside action that changes a patient parameter, with the patient table's range and unit.
+const fn bedside_patient(name: &'static str, param: PatientParam, doc: &'static str) -> ActionKind {
+    let f = param.field();
+    bedside(
+        name,
+        ValueSpec::Number {
+            lo: f.min,
+            hi: f.max,
+            unit: f.unit,
+        },
+        doc,
+    )
+}
+
+/// Every action. Console actions take the control core's ranges and names ([`control::SETTINGS`],
+/// [`control::SWITCHES`], [`control::ACTIONS`]); bedside ranges are the twin's event table's.
 pub const ACTIONS: &[ActionKind] = &[
     ActionKind {
         name: "set_mode",
-        value: ValueSpec::Choice(MODES),
+        value: ValueSpec::Choice(&MODES),
+        does: Does::Mode,
         side: "console",
         doc: "Pump mode: standby (stopped, return clamped), rpm, flow, zero_flow (VA weaning).",
     },
-    ActionKind {
-        name: "set_rpm",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 5000.0,
-            unit: "rpm",
-        },
-        side: "console",
-        doc: "RPM-mode speed target.",
-    },
-    ActionKind {
-        name: "set_flow",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 8.0,
-            unit: "L/min",
-        },
-        side: "console",
-        doc: "Flow-mode target.",
-    },
-    ActionKind {
-        name: "set_sweep",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 12.0,
-            unit: "L/min",
-        },
-        side: "console",
-        doc: "Sweep gas flow.",
-    },
-    ActionKind {
-        name: "set_fdo2",
-        value: ValueSpec::Number {
-            lo: 0.21,
-            hi: 1.0,
-            unit: "fraction",
-        },
-        side: "console",
-        doc: "O2 fraction of the sweep gas.",
-    },
-    ActionKind {
-        name: "set_heater",
-        value: ValueSpec::Number {
-            lo: 33.0,
-            hi: 39.0,
-            unit: "°C",
-        },
-        side: "console",
-        doc: "Heater water set point.",
-    },
+    set("set_rpm", Setting::RpmTarget, "RPM-mode speed target."),
+    set("set_flow", Setting::FlowTarget, "Flow-mode target."),
+    set("set_sweep", Setting::Sweep, "Sweep gas flow."),
+    set("set_fdo2", Setting::FdO2, "O2 fraction of the sweep gas."),
+    set("set_heater", Setting::Heater, "Heater water set point."),
     ActionKind {
         name: "clamp_return",
         value: ValueSpec::Bool,
+        does: Does::Switch(Switch::ReturnClamp),
         side: "console",
         doc: "Clamp (true) or unclamp (false) the return line.",
     },
-    ActionKind {
-        name: "acknowledge_all",
-        value: ValueSpec::None,
-        side: "console",
-        doc: "Acknowledge every signalled alarm.",
-    },
-    ActionKind {
-        name: "pause_audio",
-        value: ValueSpec::None,
-        side: "console",
-        doc: "Pause alarm audio for 120 s.",
-    },
-    ActionKind {
-        name: "restart_after_bubble",
-        value: ValueSpec::None,
-        side: "console",
-        doc: "Deliberate restart after a bubble stop; refused while air is at the detector.",
-    },
-    ActionKind {
-        name: "give_volume",
-        value: ValueSpec::Number {
+    command(
+        control::Action::AcknowledgeAll,
+        "Acknowledge every signalled alarm.",
+    ),
+    command(control::Action::PauseAudio, "Pause alarm audio for 120 s."),
+    command(
+        control::Action::RestartAfterBubble,
+        "Deliberate restart after a bubble stop; refused while air is at the detector.",
+    ),
+    bedside(
+        "give_volume",
+        ValueSpec::Number {
             lo: 50.0,
             hi: 2000.0,
             unit: "mL",
         },
-        side: "bedside",
-        doc: "Fluid or blood bolus.",
-    },
-    ActionKind {
-        name: "stop_bleeding",
-        value: ValueSpec::None,
-        side: "bedside",
-        doc: "Surgical haemostasis of the bleeding site (the bleeding stops).",
-    },
-    ActionKind {
-        name: "heparin_bolus",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 20_000.0,
-            unit: "U",
-        },
-        side: "bedside",
-        doc: "Heparin bolus.",
-    },
-    ActionKind {
-        name: "heparin_infusion",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 5_000.0,
-            unit: "U/h",
-        },
-        side: "bedside",
-        doc: "Set the heparin infusion rate (0 stops it).",
-    },
+        "Fluid or blood bolus.",
+    ),
+    bedside(
+        "stop_bleeding",
+        ValueSpec::None,
+        "Surgical haemostasis of the bleeding site (the bleeding stops).",
+    ),
+    bedside_event("heparin_bolus", EventKind::HeparinBolus, "Heparin bolus."),
+    bedside_event(
+        "heparin_infusion",
+        EventKind::HeparinInfusion,
+        "Set the heparin infusion rate (0 stops it).",
+    ),
     ActionKind {
         name: "release_drainage_kink",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Find and straighten a kinked or clamped drainage line.",
     },
     ActionKind {
         name: "release_return_kink",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Find and straighten a kinked or clamped return line.",
     },
     ActionKind {
         name: "secure_connection",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Find and close the point where air enters the drainage line.",
     },
     ActionKind {
         name: "de_air",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Remove trapped air from the circuit. Pump must be stopped.",
     },
     ActionKind {
         name: "change_oxygenator",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Replace the oxygenator with a new one. Pump must be stopped.",
     },
     ActionKind {
         name: "change_pump_head",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Replace the pump head with a new one. Pump must be stopped.",
     },
     ActionKind {
         name: "restore_mains",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Plug the console into a working mains outlet.",
     },
-    ActionKind {
-        name: "hand_crank",
-        value: ValueSpec::Number {
-            lo: 0.0,
-            hi: 5000.0,
-            unit: "rpm",
-        },
-        side: "bedside",
-        doc: "Move the pump head to the hand-cranked emergency drive and turn it at this speed; 0 puts it back on the motor.",
-    },
+    bedside_event(
+        "hand_crank",
+        EventKind::ManualDrive,
+        "Move the pump head to the hand-cranked emergency drive and turn it at this speed; 0 puts it back on the motor.",
+    ),
     ActionKind {
         name: "replace_flow_sensor",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Re-seat or replace the clamp-on flow sensor (clears its fault).",
     },
     ActionKind {
         name: "reposition_cannula",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Pull a migrated drainage cannula back to where it was placed (imaging-guided).",
     },
-    ActionKind {
-        name: "ventilator_fio2",
-        value: ValueSpec::Number {
-            lo: 0.21,
-            hi: 1.0,
-            unit: "fraction",
-        },
-        side: "bedside",
-        doc: "Set the ventilator's inspired O2 fraction.",
-    },
+    bedside_patient(
+        "ventilator_fio2",
+        PatientParam::Fio2,
+        "Set the ventilator's inspired O2 fraction.",
+    ),
     ActionKind {
         name: "start_inotrope",
         value: ValueSpec::None,
+        does: Does::Bedside,
         side: "bedside",
         doc: "Start a moderate inotrope (LV contractility × 1.5).",
     },
     ActionKind {
         name: "lab",
         value: ValueSpec::Choice(LABS),
+        does: Does::Bedside,
         side: "bedside",
         doc: "Send a sample: act, anti_xa, pfhb, blood_gas (upper-body arterial) or hb; the result is recorded.",
     },
@@ -381,28 +400,29 @@ impl Action {
                 Ok(())
             }
         };
-        match self.kind {
-            "set_mode" => {
-                let m = match &self.value {
-                    Value::Text(s) if s == "standby" => Mode::Standby,
-                    Value::Text(s) if s == "rpm" => Mode::Rpm,
-                    Value::Text(s) if s == "flow" => Mode::Flow,
-                    _ => Mode::ZeroFlow,
-                };
-                cmd(Command::SetMode(m), sil)
+        let Some(kind) = kind(self.kind) else {
+            return Err(format!("unknown action `{}`", self.kind));
+        };
+        match kind.does {
+            Does::Set(setting) => {
+                let c = setting.command(num as f32, sil.controller().settings());
+                return cmd(c, sil);
             }
-            "set_rpm" => cmd(Command::SetRpmTarget(num as f32), sil),
-            "set_flow" => cmd(Command::SetFlowTarget(num as f32), sil),
-            "set_sweep" => cmd(Command::SetSweep(num as f32), sil),
-            "set_fdo2" => cmd(Command::SetFdO2(num as f32), sil),
-            "set_heater" => cmd(Command::SetHeater(num as f32), sil),
-            "clamp_return" => cmd(
-                Command::SetReturnClamp(self.value == Value::Bool(true)),
-                sil,
-            ),
-            "acknowledge_all" => cmd(Command::AcknowledgeAll, sil),
-            "pause_audio" => cmd(Command::PauseAudio, sil),
-            "restart_after_bubble" => cmd(Command::RestartAfterBubble, sil),
+            Does::Mode => {
+                let mode = match &self.value {
+                    Value::Text(s) => Mode::by_name(s),
+                    _ => None,
+                };
+                return match mode {
+                    Some(m) => cmd(Command::SetMode(m), sil),
+                    None => Err(format!("unknown mode `{}`", self.value.show())),
+                };
+            }
+            Does::Switch(sw) => return cmd(sw.command(self.value == Value::Bool(true)), sil),
+            Does::Command(a) => return cmd(a.command(), sil),
+            Does::Bedside => {}
+        }
+        match self.kind {
             "give_volume" => ev(Event::Volume(num), sil),
             "stop_bleeding" => ev(Event::Bleeding(0.0), sil),
             "heparin_bolus" => ev(Event::HeparinBolus(num), sil),

@@ -26,6 +26,7 @@
 pub mod action;
 pub mod cli;
 pub mod debrief;
+pub mod docs;
 pub mod names;
 pub mod record;
 pub mod run;

@@ -55,29 +55,12 @@ impl Session {
     pub fn start(scenario: &Scenario, trainee: &str, sil: &mut Sil) -> Result<Session, Error> {
         let s = &scenario.settings;
         let mut commands = Vec::new();
-        if let Some(x) = s.rpm {
-            commands.push(Command::SetRpmTarget(x as f32));
+        for &(setting, value) in &s.values {
+            // Sweep bounds are set as a pair; the other bound is the one in force.
+            commands.push(setting.command(value as f32, sil.controller().settings()));
         }
-        if let Some(x) = s.flow_lpm {
-            commands.push(Command::SetFlowTarget(x as f32));
-        }
-        if let Some(x) = s.sweep_lpm {
-            commands.push(Command::SetSweep(x as f32));
-        }
-        if let Some(x) = s.fdo2 {
-            commands.push(Command::SetFdO2(x as f32));
-        }
-        if let Some(x) = s.heater_c {
-            commands.push(Command::SetHeater(x as f32));
-        }
-        for &(limit, value) in &s.alarm_limits {
-            commands.push(Command::SetAlarmLimit {
-                limit,
-                value: value as f32,
-            });
-        }
-        for &(which, enabled) in &s.interventions {
-            commands.push(Command::SetIntervention { which, enabled });
+        for &(switch, on) in &s.switches {
+            commands.push(switch.command(on));
         }
         if s.mode == Mode::Flow {
             // Flow mode starts from RPM mode at a speed near the target, as an operator would.

@@ -8,9 +8,9 @@
 //! actions) are refused with the dotted path of the field and what is allowed.
 use crate::action::Action;
 use crate::names::{self, Signal};
-use control::{AlarmId, AlarmLimit, Channel, Intervention, Mode};
+use control::{AlarmId, Channel, Group, Mode, SETTINGS, SWITCHES, Setting, SettingSpec, Switch};
 use experiment::Error;
-use experiment::reader::{Table, as_f64, in_range, join, kind, num};
+use experiment::reader::{Table, kind};
 use physio::{Event, TwinConfig};
 use sil::ChannelFault;
 use toml::Value;
@@ -189,17 +189,25 @@ pub struct ScriptStep {
     pub action: Action,
 }
 
-/// Starting console settings, applied through the controller before the run starts.
+/// Starting console settings, applied through the controller before the run starts. Names,
+/// ranges and units are the control core's ([`control::SETTINGS`], [`control::SWITCHES`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub mode: Mode,
-    pub rpm: Option<f64>,
-    pub flow_lpm: Option<f64>,
-    pub sweep_lpm: Option<f64>,
-    pub fdo2: Option<f64>,
-    pub heater_c: Option<f64>,
-    pub alarm_limits: Vec<(AlarmLimit, f64)>,
-    pub interventions: Vec<(Intervention, bool)>,
+    /// Numbers (pump and gas targets, alarm limits), in file order.
+    pub values: Vec<(Setting, f64)>,
+    /// Switches (return clamp, automatic sweep, interventions), in file order.
+    pub switches: Vec<(Switch, bool)>,
+}
+
+impl Settings {
+    /// The value the file gives for `setting`, if any.
+    pub fn value(&self, setting: Setting) -> Option<f64> {
+        self.values
+            .iter()
+            .find(|(s, _)| *s == setting)
+            .map(|(_, v)| *v)
+    }
 }
 
 /// A parsed, checked scenario.
@@ -251,28 +259,43 @@ const TOP: &[&str] = &[
     "plots",
 ];
 
-/// Names of the alarm limits in `[settings.alarm_limits]`.
-pub const ALARM_LIMITS: &[(&str, AlarmLimit)] = &[
-    ("flow_low", AlarmLimit::FlowLow),
-    ("flow_high", AlarmLimit::FlowHigh),
-    ("delta_p_high", AlarmLimit::DeltaPHigh),
-    ("delta_p_rise_per_hour", AlarmLimit::DeltaPRisePerHour),
-    ("post_oxy_so2_low", AlarmLimit::PostOxySo2Low),
-    ("post_oxy_po2_low", AlarmLimit::PostOxyPo2Low),
-    ("temperature_low", AlarmLimit::TemperatureLow),
-    ("temperature_high", AlarmLimit::TemperatureHigh),
-    ("sao2_upper_low", AlarmLimit::SaO2UpperLow),
-    ("battery_low", AlarmLimit::BatteryLow),
-    ("flow_mismatch", AlarmLimit::FlowMismatch),
-];
+/// Names of the alarm limits in `[settings.alarm_limits]`: the control core's.
+pub fn alarm_limit_names() -> Vec<&'static str> {
+    SETTINGS
+        .iter()
+        .filter(|s| s.group == Group::Alarm)
+        .map(|s| s.name)
+        .collect()
+}
 
-/// Names of the automatic interventions in `[settings.interventions]`.
-pub const INTERVENTIONS: &[(&str, Intervention)] = &[
-    ("suction", Intervention::Suction),
-    ("return_pressure", Intervention::ReturnPressure),
-    ("bubble", Intervention::Bubble),
-    ("backflow", Intervention::Backflow),
-];
+/// Names of the automatic interventions in `[settings.interventions]`: the control core's.
+pub fn intervention_names() -> Vec<&'static str> {
+    SWITCHES
+        .iter()
+        .filter(|s| matches!(s.switch, Switch::Intervention(_)))
+        .map(|s| s.name)
+        .collect()
+}
+
+/// Names allowed at the top of `[settings]`: `mode`, the control group's settings and
+/// switches, and the two sub-tables.
+fn settings_keys() -> Vec<&'static str> {
+    let mut v = vec!["mode"];
+    v.extend(
+        SETTINGS
+            .iter()
+            .filter(|s| s.group == Group::Control)
+            .map(|s| s.name),
+    );
+    v.extend(
+        SWITCHES
+            .iter()
+            .filter(|s| s.group == Group::Control)
+            .map(|s| s.name),
+    );
+    v.extend(["alarm_limits", "interventions"]);
+    v
+}
 
 /// Sensor channels a timeline may fail.
 pub const CHANNELS: &[(&str, Channel)] = &[
@@ -291,24 +314,6 @@ pub const CHANNELS: &[(&str, Channel)] = &[
 
 /// Sensor faults: dropout, stuck, offset (value), drift (value per hour), gain (value), clear.
 pub const SENSOR_FAULTS: &[&str] = &["dropout", "stuck", "offset", "drift", "gain", "clear"];
-
-/// Event kinds this crate adds to the experiment vocabulary (`physio` events for training).
-pub const EXTRA_EVENTS: &[(&str, &str)] = &[
-    (
-        "pump_clot",
-        "`fraction` 0..0.98: pump-head thrombus share (hemolysis rises with it)",
-    ),
-    ("de_air", "no value: remove the air trapped in the circuit"),
-    ("battery", "`fraction` 0..1: set the battery's charge"),
-    (
-        "manual_drive",
-        "`rpm` 0..5000: hand-cranked emergency drive at this speed (0: back on the motor)",
-    ),
-    (
-        "cannula_migration",
-        "`migrated` true/false: drainage tip slips one segment toward the heart / is pulled back",
-    ),
-];
 
 fn names_of<T>(list: &[(&'static str, T)]) -> Vec<&'static str> {
     list.iter().map(|(n, _)| *n).collect()
@@ -346,47 +351,6 @@ fn string_req(t: &Table, key: &str) -> Result<String, Error> {
         .ok_or_else(|| Error::new(t.at(key), "missing; required (a string)"))
 }
 
-/// An event table: this crate's extra kinds, or any kind the experiment format knows.
-fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
-    let kind_name = match v {
-        Value::Table(t) => t.get("kind").and_then(Value::as_str),
-        _ => None,
-    };
-    let Some(k) = kind_name.filter(|k| EXTRA_EVENTS.iter().any(|(n, _)| n == k)) else {
-        return experiment::format::parse_event(path, v).map_err(|e| {
-            if e.path.ends_with(".kind") && e.message.contains("unknown") {
-                Error::new(
-                    e.path,
-                    format!(
-                        "{}; or one of the training events: {}",
-                        e.message,
-                        names_of(EXTRA_EVENTS).join(", ")
-                    ),
-                )
-            } else {
-                e
-            }
-        });
-    };
-    let (field, allowed): (&str, &[&str]) = match k {
-        "pump_clot" | "battery" => ("fraction", &["kind", "fraction"]),
-        "manual_drive" => ("rpm", &["kind", "rpm"]),
-        "cannula_migration" => ("migrated", &["kind", "migrated"]),
-        _ => ("", &["kind"]),
-    };
-    let t = Table::from_value(path.to_string(), v, allowed)?;
-    Ok(match k {
-        "pump_clot" => Event::PumpClot(t.f64_req(field, 0.0, physio::oxygenator::MAX_CLOT, "")?),
-        "battery" => Event::Battery(t.f64_req(field, 0.0, 1.0, "")?),
-        "manual_drive" => Event::ManualDrive(t.f64_req(field, 0.0, 5000.0, "rpm")?),
-        "cannula_migration" => Event::CannulaMigration(
-            t.bool_opt(field)?
-                .ok_or_else(|| Error::new(t.at(field), "missing; required, true or false"))?,
-        ),
-        _ => Event::DeAir,
-    })
-}
-
 fn parse_sensor(path: &str, v: &Value) -> Result<Happening, Error> {
     let t = Table::from_value(path.to_string(), v, &["channel", "fault", "value"])?;
     let ch_name = t
@@ -421,7 +385,10 @@ fn parse_sensor(path: &str, v: &Value) -> Result<Happening, Error> {
 fn parse_happenings(t: &Table) -> Result<Vec<Happening>, Error> {
     let mut out = Vec::new();
     if let Some(v) = t.get("event") {
-        out.push(Happening::Event(parse_event(&t.at("event"), v)?));
+        out.push(Happening::Event(experiment::format::parse_event(
+            &t.at("event"),
+            v,
+        )?));
     }
     if let Some(v) = t.get("sensor") {
         out.push(parse_sensor(&t.at("sensor"), v)?);
@@ -927,91 +894,64 @@ fn parse_settings(top: &Table) -> Result<Settings, Error> {
             "missing; give at least `mode` and the pump's target",
         ));
     };
-    let t = Table::from_value(
-        "settings".into(),
-        v,
-        &[
-            "mode",
-            "rpm",
-            "flow_lpm",
-            "sweep_lpm",
-            "fdo2",
-            "heater_c",
-            "alarm_limits",
-            "interventions",
-        ],
-    )?;
-    let mode = match t.choice_opt("mode", &["standby", "rpm", "flow"])? {
-        Some("rpm") => Mode::Rpm,
-        Some("flow") => Mode::Flow,
-        Some(_) => Mode::Standby,
+    let t = Table::from_value("settings".into(), v, &settings_keys())?;
+    let modes = ["standby", "rpm", "flow"];
+    let mode = match t.choice_opt("mode", &modes)? {
+        Some(m) => Mode::by_name(m).unwrap_or(Mode::Standby),
         None => {
             return Err(Error::new(
                 "settings.mode",
-                "missing; one of: standby, rpm, flow",
+                format!("missing; one of: {}", modes.join(", ")),
             ));
         }
     };
-    let rpm = t.f64_opt("rpm", 0.0, 5000.0, "rpm")?;
-    let flow_lpm = t.f64_opt("flow_lpm", 0.0, 8.0, "L/min")?;
-    if mode == Mode::Rpm && rpm.is_none() {
-        return Err(Error::new(
-            "settings.rpm",
-            "missing; rpm mode needs a speed",
-        ));
+    let mut values = Vec::new();
+    let mut switches = Vec::new();
+    let number =
+        |t: &Table, spec: &SettingSpec| t.f64_opt(spec.name, spec.min, spec.max, spec.unit);
+    for spec in SETTINGS.iter().filter(|s| s.group == Group::Control) {
+        if let Some(x) = number(&t, spec)? {
+            values.push((spec.setting, x));
+        }
     }
-    if mode == Mode::Flow && flow_lpm.is_none() {
+    for spec in SWITCHES.iter().filter(|s| s.group == Group::Control) {
+        if let Some(on) = t.bool_opt(spec.name)? {
+            switches.push((spec.switch, on));
+        }
+    }
+    let rpm = Setting::RpmTarget.name();
+    if mode == Mode::Rpm && t.get(rpm).is_none() {
+        return Err(Error::new(t.at(rpm), "missing; rpm mode needs a speed"));
+    }
+    let flow = Setting::FlowTarget.name();
+    if mode == Mode::Flow && t.get(flow).is_none() {
         return Err(Error::new(
-            "settings.flow_lpm",
+            t.at(flow),
             "missing; flow mode needs a flow target",
         ));
     }
-    let mut alarm_limits = Vec::new();
     if let Some(v) = t.get("alarm_limits") {
-        let Value::Table(lt) = v else {
-            return Err(Error::new(
-                "settings.alarm_limits",
-                format!("expected a table, found {}", kind(v)),
-            ));
-        };
-        for (k, x) in lt {
-            let p = join("settings.alarm_limits", k);
-            let limit = lookup(&p, ALARM_LIMITS, k)?;
-            let (lo, hi) = control::Setting::AlarmLimit(limit).range();
-            let unit = control::Setting::AlarmLimit(limit).unit();
-            let x = in_range(&p, as_f64(&p, x, unit)?, lo as f64, hi as f64, unit)?;
-            alarm_limits.push((limit, x));
+        let lt = Table::from_value(t.at("alarm_limits"), v, &alarm_limit_names())?;
+        for spec in SETTINGS.iter().filter(|s| s.group == Group::Alarm) {
+            if let Some(x) = number(&lt, spec)? {
+                values.push((spec.setting, x));
+            }
         }
     }
-    let mut interventions = Vec::new();
     if let Some(v) = t.get("interventions") {
-        let Value::Table(it) = v else {
-            return Err(Error::new(
-                "settings.interventions",
-                format!("expected a table, found {}", kind(v)),
-            ));
-        };
-        for (k, x) in it {
-            let p = join("settings.interventions", k);
-            let which = lookup(&p, INTERVENTIONS, k)?;
-            let Value::Boolean(on) = x else {
-                return Err(Error::new(
-                    p,
-                    format!("expected true or false, found {}", kind(x)),
-                ));
-            };
-            interventions.push((which, *on));
+        let it = Table::from_value(t.at("interventions"), v, &intervention_names())?;
+        for spec in SWITCHES
+            .iter()
+            .filter(|s| matches!(s.switch, Switch::Intervention(_)))
+        {
+            if let Some(on) = it.bool_opt(spec.name)? {
+                switches.push((spec.switch, on));
+            }
         }
     }
-    let _ = num;
     Ok(Settings {
         mode,
-        rpm,
-        flow_lpm,
-        sweep_lpm: t.f64_opt("sweep_lpm", 0.0, 12.0, "L/min")?,
-        fdo2: t.f64_opt("fdo2", 0.21, 1.0, "")?,
-        heater_c: t.f64_opt("heater_c", 33.0, 39.0, "°C")?,
-        alarm_limits,
-        interventions,
+        values,
+        switches,
     })
 }
