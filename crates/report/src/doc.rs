@@ -337,7 +337,7 @@ impl Flow {
                     .rows
                     .iter()
                     .filter_map(|r| r.get(i))
-                    .map(|c| ty.width(&c.shown()))
+                    .map(|c| Self::cell_type(c, &ty).width(&c.shown()))
                     .fold(0.0, f64::max);
                 h.max(body) + 2.0 * pad
             })
@@ -361,7 +361,16 @@ impl Flow {
         self.y += 6.0;
     }
 
+    /// How a cell is set: toned cells bold in their colour.
+    fn cell_type(c: &Cell, ty: &Type) -> Type {
+        match c {
+            Cell::Toned(_, tone) => ty.clone().bold().color(tone.color()),
+            _ => ty.clone(),
+        }
+    }
+
     fn cell_lines(c: &Cell, w: f64, ty: &Type) -> Vec<String> {
+        let ty = Self::cell_type(c, ty);
         text::wrap(&c.shown(), ty.size, ty.bold, w - 8.0)
     }
 
@@ -385,16 +394,13 @@ impl Flow {
         }
         let mut x = MARGIN;
         for (c, w) in r.iter().zip(widths) {
-            let mut cty = ty.clone();
-            if let Cell::Toned(_, tone) = c {
-                cty = cty.bold().color(tone.color());
-            }
+            let cty = Self::cell_type(c, ty);
             let (tx, anchor) = if c.is_num() {
                 (x + w - 4.0, Anchor::End)
             } else {
                 (x + 4.0, Anchor::Start)
             };
-            for (k, l) in Self::cell_lines(c, *w, &cty).iter().enumerate() {
+            for (k, l) in Self::cell_lines(c, *w, ty).iter().enumerate() {
                 page.text(
                     tx,
                     y + ty.size * (1.05 + 1.25 * k as f64),
@@ -558,6 +564,18 @@ mod tests {
             (w[1] - 100.0).abs() < 1e-9 && (w[2] - 100.0).abs() < 1e-9,
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn a_toned_cell_is_measured_as_it_is_drawn_bold() {
+        // A column just wide enough for "not met" in regular type, not in bold: the row must
+        // be two lines high, or the second line runs into the next row.
+        let ty = Type::new(8.0);
+        let w = ty.width("not met") + 8.0 + 0.1;
+        let f = Flow::new();
+        let plain = f.row_height(&[Cell::text("not met")], &[w], &ty);
+        let toned = f.row_height(&[Cell::Toned("not met".into(), Tone::Bad)], &[w], &ty);
+        assert!(toned > plain + 5.0, "{plain} {toned}");
     }
 
     #[test]
