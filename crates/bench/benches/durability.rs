@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use bench::catalogue::Catalogue;
-use bench::cli::DURABILITY_TARGET_S;
 use bench::compare::DEFAULT_CIRCUIT;
+use bench::durability::DURABILITY_TARGET_S;
 use bench::durability::{Circuit, Options, run};
 
 fn main() {

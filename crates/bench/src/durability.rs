@@ -19,6 +19,9 @@
 //! has fallen below `o2_fraction` (default 75 %) of its clean value, whichever comes first. After
 //! the reported days the slow subsystems are run on (hourly steps, up to `horizon_days`) to
 //! predict the day even when it lies beyond the run.
+/// Benchmark target for a 14-day durability run, s (issue 7).
+pub const DURABILITY_TARGET_S: f64 = 120.0;
+
 use physio::cannula::{Tubing, blood_viscosity_mpa_s, hct_from_hb};
 use physio::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
 use physio::hemolysis::PlasmaFreeHb;

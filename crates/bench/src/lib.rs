@@ -41,7 +41,6 @@
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
-pub mod cli;
 pub mod compare;
 pub mod durability;
 pub mod invivo;

@@ -4,9 +4,9 @@
 //! OWASP's recommended minimum) and stored as PHC strings. Sessions are random 256-bit tokens held
 //! in memory only: a restart logs everyone out, which is the safe direction. The token travels in
 //! an `HttpOnly; SameSite=Strict` cookie so that a page from another origin cannot act with it.
-use crate::model::Role;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use engine::model::Role;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -7,7 +7,6 @@
 //! received.
 //! Sample-to-screen latency needs a real browser: the Playwright suite measures it
 //! (tests/browser, `latency` test).
-use clap::Args;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -17,20 +16,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-#[derive(Args, Debug, Clone)]
-pub struct BenchArgs {
+/// What `ecmo bench-serve` measures (the `ecmo` binary parses these from its command line).
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
     /// WebSocket viewers to connect; one measurement per number given (each on a fresh
     /// `ecmo serve`). Default: 1 (the CPU target) and 20 (the deadline target).
-    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 20])]
     pub viewers: Vec<usize>,
     /// Measurement window, s (after a 5 s warm-up).
-    #[arg(long, default_value_t = 30.0)]
     pub seconds: f64,
     /// Scenario for the served run.
-    #[arg(long, default_value = "ards-severe")]
     pub scenario: String,
     /// Also write the figures as JSON here.
-    #[arg(long)]
     pub json: Option<PathBuf>,
 }
 
@@ -83,7 +79,7 @@ pub const CPU_TARGET_PERCENT: f64 = 10.0;
 
 /// Every configuration asked for; returns the figures of each (JSON array) and prints a line
 /// per configuration with the targets met or not.
-pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
+pub fn bench_serve(a: &BenchOptions) -> Result<Value, String> {
     if !(a.seconds.is_finite() && a.seconds >= 1.0) {
         return Err(format!("--seconds {}: must be at least 1", a.seconds));
     }
@@ -123,14 +119,14 @@ pub fn bench_serve(a: &BenchArgs) -> Result<Value, String> {
     Ok(res)
 }
 
-fn bench_one(a: &BenchArgs, viewers: usize) -> Result<Value, String> {
+fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
     let dir = std::env::temp_dir().join(format!("ecmo-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let db = dir.join("bench.db");
     let _ = std::fs::remove_file(&db);
     {
         let c = crate::store::open(&db).map_err(|e| e.0)?;
-        crate::store::put_user(&c, "bench", crate::model::Role::Viewer, "bench-password")
+        crate::store::put_user(&c, "bench", engine::model::Role::Viewer, "bench-password")
             .map_err(|e| e.0)?;
     }
     let exe = std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?;

@@ -51,18 +51,14 @@
 //! non-loopback address unless `--insecure-remote` is given.
 pub mod auth;
 pub mod bench;
-pub mod cli;
-pub mod device;
-pub mod engine;
-pub mod live;
-pub mod model;
+pub mod records;
 pub mod replay;
-pub mod scenario_engine;
 pub mod server;
 pub mod store;
 
-pub use engine::{Engine, LoopConfig};
+pub use engine::{Engine, LoopConfig, loop_thread_priority};
 
+use engine::model;
 use engine::{LoopIn, LoopOut, LoopStats, Outlets, Status};
 use server::{Shared, Source};
 use std::net::SocketAddr;
@@ -78,31 +74,6 @@ const LOOP_INBOX: usize = 64;
 const SCREEN_QUEUE: usize = 400;
 /// Loop → recorder: 40 s of samples at real time, so a slow disk moment loses nothing.
 const RECORD_QUEUE: usize = 4096;
-
-/// Ask for real-time scheduling for the calling thread (the loop's): `SCHED_FIFO` at a low
-/// real-time priority, else nice -10, so that other work on a busy machine does not delay its
-/// wake-ups. The loop works about 0.3 ms of every 10 ms, so it cannot starve the machine. Needs
-/// CAP_SYS_NICE (or root); without it the thread keeps its priority. Returns what it got.
-///
-/// The I/O threads are deliberately left at normal priority: lowering them would let a busy
-/// machine starve one while it holds a channel's wake-up lock the loop needs (priority
-/// inversion), which measured worse than leaving them alone.
-pub fn loop_thread_priority() -> &'static str {
-    #[cfg(target_os = "linux")]
-    // SAFETY: `param` is a valid sched_param that outlives the call; setpriority takes plain
-    // integers. On Linux both act on the calling thread when given 0 (scheduling policy and nice
-    // value are per thread).
-    unsafe {
-        let param = libc::sched_param { sched_priority: 10 };
-        if libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) == 0 {
-            return "SCHED_FIFO 10";
-        }
-        if libc::setpriority(libc::PRIO_PROCESS as _, 0, -10) == 0 {
-            return "nice -10";
-        }
-    }
-    "normal"
-}
 
 /// TLS certificate and key (PEM files).
 #[derive(Clone, Debug)]

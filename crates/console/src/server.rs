@@ -10,9 +10,9 @@
 //! (ACC-2), and range-checks the command against the ranges the control core published (CON-1)
 //! before it reaches the loop.
 use crate::auth::Sessions;
-use crate::engine::{Applied, LoopIn, LoopOut, LoopStats, Status};
-use crate::model::{Command, EventRec, Injection, Role, wall_ms};
 use crate::store;
+use engine::engine::{Applied, LoopIn, LoopOut, LoopStats, Status};
+use engine::model::{Command, EventRec, Injection, Role, wall_ms};
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::PathBuf;
@@ -662,7 +662,7 @@ fn api(
                     Err(_) => return error(400, "run", &format!("run '{v}' is not a number")),
                 },
             };
-            let debrief = crate::scenario_engine::record_from_db(&shared.db_path, Some(run))
+            let debrief = crate::records::record_from_db(&shared.db_path, Some(run))
                 .and_then(training::debrief::Debrief::new);
             match debrief {
                 Err(e) => error(404, "run", &e),

@@ -5,8 +5,8 @@
 //! `COMMIT` returns, so a killed process (not a lost machine) loses nothing committed; the
 //! recorder commits at least every [`COMMIT_EVERY`], so `kill -9` loses at most that much
 //! (REC-1). SQLite's journal keeps the file valid whatever the moment of the kill (REC-2).
-use crate::engine::LoopOut;
-use crate::model::{Command, EventRec, Numerics, Role, Wave, wall_ms};
+use engine::engine::LoopOut;
+use engine::model::{Command, EventRec, Numerics, Role, Wave, wall_ms};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::{Path, PathBuf};

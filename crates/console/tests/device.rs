@@ -4,9 +4,9 @@
 //! changes and the takeover are recorded.
 mod common;
 use common::*;
-use console::device::DeviceEngine;
 use console::{ServeOptions, start};
 use devlink::{UnitConfig, UnitEndpoint, UnitSample};
+use engine::device::DeviceEngine;
 use protocol::msg::state;
 use protocol::{ClampState, SensorValues, Setpoints};
 use std::net::TcpListener;
@@ -127,7 +127,7 @@ fn link_state_on_screen_takeover_without_bump_and_recorded() {
         .iter()
         .find(|a| a.id == "unit_link")
         .unwrap();
-    assert_eq!(a.priority, console::model::Priority::High);
+    assert_eq!(a.priority, engine::model::Priority::High);
     assert!(a.technical && a.active, "{a:?}");
     h.stop();
 

@@ -18,7 +18,7 @@ fn live(tag: &str, speed: f64) -> (console::Handle, String) {
         quiet: true,
         ..ServeOptions::default()
     };
-    let engine = console::live::build("ards-severe", 7).unwrap();
+    let engine = engine::live::build("ards-severe", 7).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
     let (u, p) = h.created_admin.clone().unwrap();
     let c = login(h.addr, &u, &p);

@@ -4,8 +4,8 @@
 //! library path).
 mod common;
 use common::*;
-use console::model::Role;
 use console::{LoopConfig, ServeOptions, start, store};
+use engine::model::Role;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
         quiet: true,
         ..ServeOptions::default()
     };
-    let engine = console::scenario_engine::build(&scenario(), None).unwrap();
+    let engine = engine::scenario_engine::build(&scenario(), None).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
     let (u, p) = h.created_admin.clone().unwrap();
     let instructor = login(h.addr, &u, &p);
@@ -209,7 +209,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     h.stop();
 
     // The recording holds the run: every action with who did it, the alarms, the remark.
-    let rec = console::scenario_engine::record_from_db(&db, None).unwrap();
+    let rec = console::records::record_from_db(&db, None).unwrap();
     let kinds: Vec<(&str, &str, &str)> = rec
         .actions
         .iter()

@@ -1,4 +1,8 @@
 //! `ecmo`: one binary, one subcommand per job.
+mod bench_cmd;
+mod console_cmd;
+mod device_args;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,21 +23,21 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the twin under the control core in real time and serve the web console.
-    Serve(console::cli::ServeArgs),
+    Serve(console_cmd::ServeArgs),
     /// List the recordings in a database.
-    Runs(console::cli::RunsArgs),
+    Runs(console_cmd::RunsArgs),
     /// Write a recording out as CSV files or JSON.
-    Export(console::cli::ExportArgs),
+    Export(console_cmd::ExportArgs),
     /// Play a recording back into the web console.
-    Replay(console::cli::ReplayArgs),
+    Replay(console_cmd::ReplayArgs),
     /// Manage console users.
     #[command(subcommand)]
-    User(console::cli::UserCmd),
+    User(console_cmd::UserCmd),
     /// Measure `ecmo serve`: CPU at real time, loop deadlines with N viewers.
-    BenchServe(console::bench::BenchArgs),
+    BenchServe(console_cmd::BenchArgs),
     /// Run a simulated pump unit (twin, sensors, actuators, unit safety logic) as its own
     /// process, speaking the device protocol (docs/protocol.md) to `ecmo serve --device`.
-    Device(simunit::DeviceArgs),
+    Device(device_args::DeviceArgs),
     /// Run an experiment file on the twin and print the window means of every signal.
     Sim {
         /// The experiment (TOML); see docs/experiments.md.
@@ -89,7 +93,7 @@ enum Command {
     /// comparison tests on the device catalogue; see docs/bench.md.
     Bench {
         #[command(subcommand)]
-        command: bench::cli::BenchCommand,
+        command: bench_cmd::BenchCommand,
     },
 }
 
@@ -141,14 +145,14 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Serve(a) => console_result(console::cli::serve(&a)),
-        Command::Runs(a) => console_result(console::cli::runs(&a)),
-        Command::Export(a) => console_result(console::cli::export(&a)),
-        Command::Replay(a) => console_result(console::cli::replay(&a)),
-        Command::User(c) => console_result(console::cli::user(&c)),
-        Command::BenchServe(a) => console_result(console::cli::bench_serve(&a)),
+        Command::Serve(a) => console_result(console_cmd::serve(&a)),
+        Command::Runs(a) => console_result(console_cmd::runs(&a)),
+        Command::Export(a) => console_result(console_cmd::export(&a)),
+        Command::Replay(a) => console_result(console_cmd::replay(&a)),
+        Command::User(c) => console_result(console_cmd::user(&c)),
+        Command::BenchServe(a) => console_result(console_cmd::bench_serve(&a)),
         Command::Device(a) => device(&a),
-        Command::Bench { command } => bench::cli::run(command),
+        Command::Bench { command } => bench_cmd::run(command),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");
@@ -158,8 +162,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn device(a: &simunit::DeviceArgs) -> ExitCode {
-    match simunit::run(a) {
+fn device(a: &device_args::DeviceArgs) -> ExitCode {
+    match simunit::run(&a.options()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: ecmo device: {e}");
@@ -227,7 +231,7 @@ fn debrief(
     match (run, db) {
         (Some(r), _) => training::cli::debrief(r, out),
         (None, Some(db)) => {
-            let rec = console::scenario_engine::record_from_db(db, run_id)?;
+            let rec = console::records::record_from_db(db, run_id)?;
             let dir = out.map(std::path::Path::to_path_buf).unwrap_or_else(|| {
                 db.parent()
                     .unwrap_or(std::path::Path::new("."))

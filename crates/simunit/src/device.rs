@@ -19,8 +19,7 @@
 //! battery with less than [`BATTERY_LOW_WARN_MIN`] minutes left (warning) or
 //! [`BATTERY_LOW_CRIT_MIN`] (critical). Faults never change a setpoint.
 
-use crate::{CLAMP_TRAVEL_MS, SimHandle, SimUnit, UnitView, cannulation_setpoints};
-use clap::Args;
+use crate::{SimHandle, SimUnit, UnitView, cannulation_setpoints};
 use devlink::{DeviceAddr, Transport, UnitConfig, UnitEndpoint};
 use physio::{Event, EventArg, EventKind, EventValue, PatientParam};
 use protocol::msg::fault;
@@ -38,42 +37,30 @@ pub const BATTERY_LOW_WARN_MIN: f64 = 30.0;
 /// Runtime left at which BATTERY_LOW becomes critical, minutes \[A\].
 pub const BATTERY_LOW_CRIT_MIN: f64 = 10.0;
 
-/// Command line of `ecmo device`.
-#[derive(Args, Debug, Clone)]
-pub struct DeviceArgs {
+/// What `ecmo device` runs: where it listens, which twin, how the unit behaves (the `ecmo`
+/// binary parses these from its command line).
+#[derive(Debug, Clone)]
+pub struct DeviceOptions {
     /// Listen for consoles on TCP: tcp://HOST:PORT (port 0: any free port, printed at start).
-    #[arg(
-        long,
-        conflicts_with = "serial",
-        default_value = "tcp://127.0.0.1:7400"
-    )]
     pub listen: String,
     /// Serve a serial line instead: a device path (/dev/ttyUSB0, 230400 baud) or
     /// serial:///dev/ttyUSB0?baud=115200.
-    #[arg(long)]
     pub serial: Option<String>,
     /// Patient and circuit preset of the twin (see `ecmo presets`).
-    #[arg(long, default_value = "ards-severe")]
     pub preset: String,
     /// Seed of the twin's and the sensors' random processes.
-    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Power up driving the preset's cannulation setpoints (pump turning, clamp open), as a unit
     /// that restored its setpoints after a restart would (docs/protocol.md §8). Without it the
     /// unit powers up stopped and clamped, and a console starts the pump.
-    #[arg(long)]
     pub start: bool,
     /// Unit serial number reported in HelloAck.
-    #[arg(long, default_value_t = 1)]
     pub serial_number: u32,
     /// Sensor frames per second (at least 100).
-    #[arg(long, default_value_t = 100)]
     pub sensor_rate: u16,
     /// Status line period, ms (0: no status lines).
-    #[arg(long, default_value_t = 1000)]
     pub status_ms: u64,
     /// Full-stroke travel time of the return clamp, ms.
-    #[arg(long, default_value_t = CLAMP_TRAVEL_MS)]
     pub clamp_travel_ms: f64,
 }
 
@@ -179,7 +166,7 @@ pub fn listen_addr(s: &str) -> Result<(String, u16), String> {
 
 /// Runs `ecmo device` until killed. Errors: bad arguments, a preset that does not exist, an
 /// address that cannot be bound or a serial line that cannot be opened.
-pub fn run(args: &DeviceArgs) -> Result<(), String> {
+pub fn run(args: &DeviceOptions) -> Result<(), String> {
     let config = physio::presets::preset(&args.preset).ok_or_else(|| {
         format!(
             "--preset '{}': unknown; expected one of {}",

@@ -30,7 +30,7 @@
 
 pub mod device;
 
-pub use device::{DeviceArgs, run};
+pub use device::{DeviceOptions, run};
 
 use devlink::{SensorSource, UnitSample};
 use physio::sensors::{Channel, Readings, SensorSuite};

@@ -2,8 +2,8 @@
 //! plumbing: commands, pending, alarms, audio pause), a minimal HTTP client and a WebSocket
 //! reader. The product never uses the double; `ecmo serve` runs the twin under the control core.
 #![allow(dead_code)]
-use console::Engine;
-use console::model::*;
+use engine::Engine;
+use engine::model::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -170,7 +170,7 @@ pub fn tempdir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
         "ecmo-console-{tag}-{}-{}",
         std::process::id(),
-        console::model::wall_ms()
+        engine::model::wall_ms()
     ));
     std::fs::create_dir_all(&d).unwrap();
     d

@@ -396,32 +396,6 @@ impl Engine for DeviceEngine {
     }
 }
 
-/// What the database says about the recording before this one: the run, the wall-clock time
-/// of its last waveform sample, and the gap until `now_ms`. `None` for a fresh database. A
-/// console killed with SIGKILL leaves its run without an end; the gap is what the recording
-/// lacks between the two runs (the unit kept the pump turning meanwhile).
-pub fn recording_gap(db: &std::path::Path, now_ms: i64) -> Option<serde_json::Value> {
-    let c = crate::store::open_ro(db).ok()?;
-    let (run, ended, last_wall, last_t): (i64, Option<i64>, Option<i64>, Option<f64>) = c
-        .query_row(
-            "SELECT id, ended_ms,
-                (SELECT MAX(wall_ms) FROM wave WHERE run = runs.id),
-                (SELECT MAX(t) FROM wave WHERE run = runs.id)
-             FROM runs WHERE kind = 'live' ORDER BY id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .ok()?;
-    let last = last_wall?;
-    Some(serde_json::json!({
-        "previous_run": run,
-        "previous_closed": ended.is_some(),
-        "previous_last_wall_ms": last,
-        "previous_last_t_s": last_t,
-        "gap_s": (now_ms - last) as f64 / 1000.0,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! The console's subcommands of `ecmo`: `serve`, `runs`, `export`, `replay`, `user`,
-//! `bench-serve`. `crates/ecmo` only forwards to these.
-use crate::{Engine, LoopConfig, ServeOptions, TlsFiles, store};
+//! `bench-serve`: their command lines (clap lives only in this crate) and the glue to the
+//! `console` and `engine` libraries.
 use clap::{Args, Subcommand};
+use console::{Engine, LoopConfig, ServeOptions, TlsFiles, store};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -70,7 +71,7 @@ impl ServeArgs {
     }
 }
 
-fn announce(h: &crate::Handle, what: &str) {
+fn announce(h: &console::Handle, what: &str) {
     // Written with errors ignored: a console whose standard output was closed must keep
     // running (println! would panic on a broken pipe).
     use std::io::Write;
@@ -104,18 +105,18 @@ pub fn serve(args: &ServeArgs) -> Result<(), String> {
                     args.speed
                 ));
             }
-            let gap = crate::device::recording_gap(&opts.db, crate::model::wall_ms());
-            Box::new(crate::device::DeviceEngine::connect(
+            let gap = console::records::recording_gap(&opts.db, engine::model::wall_ms());
+            Box::new(engine::device::DeviceEngine::connect(
                 d,
                 &args.scenario,
                 gap,
             )?)
         }
-        (None, Some(file)) => Box::new(crate::scenario_engine::build(file, None)?),
-        (None, None) => Box::new(crate::live::build(&args.scenario, args.seed)?),
+        (None, Some(file)) => Box::new(engine::scenario_engine::build(file, None)?),
+        (None, None) => Box::new(engine::live::build(&args.scenario, args.seed)?),
     };
     catch_stop_signals();
-    let h = crate::start(&opts, engine).map_err(|e| e.0)?;
+    let h = console::start(&opts, engine).map_err(|e| e.0)?;
     announce(&h, "serve");
     run_until_signal(h, "serve");
     Ok(())
@@ -141,7 +142,7 @@ fn catch_stop_signals() {
     }
 }
 
-fn run_until_signal(h: crate::Handle, what: &str) {
+fn run_until_signal(h: console::Handle, what: &str) {
     while !STOP_SIGNAL.load(Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -274,8 +275,8 @@ pub struct ReplayArgs {
 }
 
 /// `ecmo bench-serve`: print the figures as JSON.
-pub fn bench_serve(a: &crate::bench::BenchArgs) -> Result<(), String> {
-    let v = crate::bench::bench_serve(a)?;
+pub fn bench_serve(a: &BenchArgs) -> Result<(), String> {
+    let v = console::bench::bench_serve(&a.options())?;
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     Ok(())
 }
@@ -287,7 +288,7 @@ pub fn replay(a: &ReplayArgs) -> Result<(), String> {
         ..ServeOptions::default()
     };
     catch_stop_signals();
-    let h = crate::start_replay(&opts, a.run, a.speed).map_err(|e| e.0)?;
+    let h = console::start_replay(&opts, a.run, a.speed).map_err(|e| e.0)?;
     announce(&h, "replay");
     run_until_signal(h, "replay");
     Ok(())
@@ -321,7 +322,7 @@ pub enum UserCmd {
 pub fn user(cmd: &UserCmd) -> Result<(), String> {
     match cmd {
         UserCmd::Add { name, role, db } => {
-            let role = crate::model::Role::parse(role).ok_or_else(|| {
+            let role = engine::model::Role::parse(role).ok_or_else(|| {
                 format!("--role '{role}': expected viewer, operator or instructor")
             })?;
             let pw = match std::env::var("ECMO_PASSWORD") {
@@ -354,6 +355,35 @@ pub fn user(cmd: &UserCmd) -> Result<(), String> {
                 println!("{n}\t{}", r.as_str());
             }
             Ok(())
+        }
+    }
+}
+
+/// `ecmo bench-serve`'s command line.
+#[derive(Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// WebSocket viewers to connect; one measurement per number given (each on a fresh
+    /// `ecmo serve`). Default: 1 (the CPU target) and 20 (the deadline target).
+    #[arg(long, value_delimiter = ',', default_values_t = [1usize, 20])]
+    pub viewers: Vec<usize>,
+    /// Measurement window, s (after a 5 s warm-up).
+    #[arg(long, default_value_t = 30.0)]
+    pub seconds: f64,
+    /// Scenario for the served run.
+    #[arg(long, default_value = "ards-severe")]
+    pub scenario: String,
+    /// Also write the figures as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    fn options(&self) -> console::bench::BenchOptions {
+        console::bench::BenchOptions {
+            viewers: self.viewers.clone(),
+            seconds: self.seconds,
+            scenario: self.scenario.clone(),
+            json: self.json.clone(),
         }
     }
 }
