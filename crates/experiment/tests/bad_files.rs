@@ -325,3 +325,47 @@ fn unknown_preset_pump_oxygenator() {
     assert_eq!(e.path, "circuit.oxygenator");
     assert!(e.to_string().contains("quadrox-adult"), "{e}");
 }
+
+/// Errors name the line of the field too, and a loaded file's errors name the file:
+/// `x.toml:12: `timeline[2].event.severity`: 1.7 is out of range: allowed 0..=1`.
+#[test]
+fn errors_name_the_line_and_the_file() {
+    let text = format!(
+        "{BASE}
+[[timeline]]
+at = 10
+set = {{ sweep_lpm = 5 }}
+
+[[timeline]]
+at = 30
+event = {{ kind = \"return_kink\", severity = 1.7 }}
+"
+    );
+    let e = err(&text);
+    let line = text.lines().position(|l| l.contains("1.7")).map(|i| i + 1);
+    assert_eq!(e.line, line, "{e}");
+    // The kind given after its value: the same field, the same line.
+    let e = err(&format!(
+        "{BASE}[[timeline]]\nat = 5\nevent = {{ severity = 1.7, kind = \"return_kink\" }}\n"
+    ));
+    assert_eq!(e.path, "timeline[0].event.severity");
+    assert_eq!(e.line, Some(6), "{e}");
+    // Checks that need another field (the duration) name the line too.
+    let e = err(&format!(
+        "{BASE}\n\n[[timeline]]\nat = 900\nset = {{ sweep_lpm = 2 }}\n"
+    ));
+    assert_eq!((e.path.as_str(), e.line), ("timeline[0].at", Some(7)));
+
+    let dir = std::env::temp_dir().join(format!("exp-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("kink.toml");
+    std::fs::write(&f, &text).unwrap();
+    let shown = Experiment::load(&f).unwrap_err().to_string();
+    let want = format!(
+        "{}:{}: `timeline[1].event.severity`: 1.7 is out of range: allowed 0..=1",
+        f.display(),
+        line.unwrap()
+    );
+    assert_eq!(shown, want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -32,6 +32,7 @@ pub mod pdf;
 pub mod record;
 pub mod run;
 pub mod scenario;
+mod scenario_file;
 pub mod score;
 
 pub use experiment::Error;
