@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the web console: Debian's Chromium (headless) driven by playwright-core
+# Browser tests of the web console and the written reports: Debian's Chromium (headless) driven by playwright-core
 # against a real `ecmo serve`. Installs what it needs: chromium (and node/npm if absent) via
 # apt-get, the npm packages from tests/browser/package-lock.json (npm ci). `npx playwright
 # install` is never used: the browser is Debian's.
@@ -51,5 +51,5 @@ export ECMO_TLS_BIN
 echo "== browser tests ($ECMO_BIN)"
 rm -rf test-artifacts/browser
 mkdir -p test-artifacts/browser
-(cd tests/browser && node --test --test-concurrency=1 console.test.mjs training.test.mjs device.test.mjs)
+(cd tests/browser && node --test --test-concurrency=1 console.test.mjs training.test.mjs device.test.mjs reports.test.mjs)
 echo "screenshots and figures: test-artifacts/browser/"

@@ -13,7 +13,8 @@
 //!   coating: ΔP rise, transfer loss, plasma free Hb, predicted change-out; [`invivo`] carries
 //!   the circuit on a patient of the full twin in daily windows.
 //! - [`compare`]: the same tests side by side, with a verdict per criterion.
-//! - [`report`]: terminal tables, CSV of every point, self-contained HTML with inline SVG.
+//! - [`report`] (the workspace's `report` crate, re-exported): terminal tables, CSV of every
+//!   point, self-contained HTML with inline SVG plots.
 //!
 //! ## Invariants
 //!
@@ -47,4 +48,5 @@ pub mod invivo;
 pub mod oxytest;
 pub mod progress;
 pub mod pumptest;
-pub mod report;
+/// The report model the bench writes with (shared with the training debriefs).
+pub use ::report;

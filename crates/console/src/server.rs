@@ -666,9 +666,12 @@ fn api(
                 .and_then(training::debrief::Debrief::new);
             match debrief {
                 Err(e) => error(404, "run", &e),
-                Ok(d) if path.ends_with(".pdf") => Response::from_data(d.pdf())
-                    .with_header(header("Content-Type", "application/pdf"))
-                    .with_header(header("Cache-Control", "no-store")),
+                Ok(d) if path.ends_with(".pdf") => match d.pdf() {
+                    Ok(pdf) => Response::from_data(pdf)
+                        .with_header(header("Content-Type", "application/pdf"))
+                        .with_header(header("Cache-Control", "no-store")),
+                    Err(e) => error(500, "pdf", &e),
+                },
                 // The report is self-contained: its one inline style sheet, no scripts.
                 Ok(d) => Response::from_data(d.html().into_bytes())
                     .with_header(header("Content-Type", "text/html; charset=utf-8"))

@@ -20,15 +20,14 @@
 //! - Scoring is a pure function of scenario and record: a recording re-scores the same way.
 //!
 //! What it does not do: no physics (the twin's), no control (the core's), no clock or network
-//! (pacing a live run belongs to the console); its PDF writer knows lines, rectangles and the
-//! 14 standard fonts' Helvetica only.
+//! (pacing a live run belongs to the console); the plots, HTML and PDF are drawn by the
+//! `report` crate.
 
 pub mod action;
 pub mod cli;
 pub mod debrief;
 pub mod docs;
 pub mod names;
-pub mod pdf;
 pub mod record;
 pub mod run;
 pub mod scenario;
