@@ -572,7 +572,7 @@ struct Check<'a> {
 
 impl Check<'_> {
     fn err(&self, span: std::ops::Range<usize>, path: &str, message: impl Into<String>) -> Error {
-        Error::new(path, message).at_offset(self.text, span.start)
+        input::toml::at(self.text, span, path, message)
     }
 
     /// A number in `range`, with its own source or its table's (`table` is the table's path,

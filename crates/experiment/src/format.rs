@@ -11,7 +11,7 @@ use crate::params;
 use crate::signals;
 use input::de::{Finite, Number, Numbers, Range, lookup};
 use input::num;
-use input::toml::Spanned;
+use input::toml::{Spanned, at, within};
 use physio::coagulation::Coating;
 use physio::sensors::{Channel, Fault};
 use physio::{Configuration, Event, Twin};
@@ -318,44 +318,62 @@ struct TimelineFile {
 #[serde(try_from = "RawSensor")]
 struct SensorFile(SensorAction);
 
+/// A sensor fault as files write it, `{ channel = ..., fault = ..., value = ... }`, before it is
+/// checked against a vocabulary of channels and faults (the twin's sensors here, the control
+/// core's channels in training scenarios).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSensor {
+pub struct RawSensor {
     channel: Option<String>,
     fault: Option<String>,
     value: Option<toml::Value>,
 }
 
-impl TryFrom<RawSensor> for SensorFile {
-    type Error = String;
-    fn try_from(r: RawSensor) -> Result<Self, String> {
+impl RawSensor {
+    /// The channel (one of `channels`), the fault (one of `faults`) and its value: `range`
+    /// gives the value's range for a fault that takes one, `None` for one that takes none.
+    /// Errors name the key they are about ([`input::de::about`]).
+    pub fn resolve<C: Copy>(
+        self,
+        channels: &[(&'static str, C)],
+        faults: &[&'static str],
+        range: impl Fn(&str, C) -> Option<Range>,
+    ) -> Result<(C, &'static str, f64), String> {
         let sub = |key: &str, m: String| input::de::about(key, m);
-        let channels = || Channel::ALL.iter().map(|c| (c.spec().name, *c));
-        let names: Vec<&str> = channels().map(|(n, _)| n).collect();
-        let cname = r
-            .channel
-            .ok_or_else(|| sub("channel", format!("missing; one of: {}", names.join(", "))))?;
-        let ch = lookup(channels(), "channel", &cname).map_err(|m| sub("channel", m))?;
-        let faults: Vec<&str> = SENSOR_FAULTS.iter().map(|(n, _)| *n).collect();
-        let fname = r
+        let names = |l: &mut dyn Iterator<Item = &str>| l.collect::<Vec<_>>().join(", ");
+        let cname = self.channel.ok_or_else(|| {
+            let all = names(&mut channels.iter().map(|(n, _)| *n));
+            sub("channel", format!("missing; one of: {all}"))
+        })?;
+        let ch =
+            lookup(channels.iter().copied(), "channel", &cname).map_err(|m| sub("channel", m))?;
+        let fname = self
             .fault
             .ok_or_else(|| sub("fault", format!("missing; one of: {}", faults.join(", "))))?;
-        let fname = lookup(faults.iter().map(|f| (*f, *f)), "value", &fname)
+        let fault = lookup(faults.iter().map(|f| (*f, *f)), "fault", &fname)
             .map_err(|m| sub("fault", m))?;
-        let needs_value = matches!(fname, "offset" | "drift");
-        if !needs_value && r.value.is_some() {
-            return Err(sub("value", format!("`{fname}` takes no value")));
-        }
-        // Any finite magnitude: the channel's measuring range bounds what it can show anyway.
-        let range = Range::closed(-1e6, 1e6, ch.spec().unit);
-        let value = match (needs_value, r.value) {
-            (false, _) => 0.0,
-            (true, None) => return Err(sub("value", format!("missing; required, {range}"))),
-            (true, Some(v)) => Number(range)
+        let value = match (range(fault, ch), self.value) {
+            (None, None) => 0.0,
+            (None, Some(_)) => return Err(sub("value", format!("`{fault}` takes no value"))),
+            (Some(r), None) => return Err(sub("value", format!("missing; required, {r}"))),
+            (Some(r), Some(v)) => Number(r)
                 .deserialize(v)
                 .map_err(|e: toml::de::Error| sub("value", e.message().to_string()))?,
         };
-        Ok(SensorFile(match fname {
+        Ok((ch, fault, value))
+    }
+}
+
+impl TryFrom<RawSensor> for SensorFile {
+    type Error = String;
+    fn try_from(r: RawSensor) -> Result<Self, String> {
+        let channels: Vec<_> = Channel::ALL.iter().map(|c| (c.spec().name, *c)).collect();
+        let faults: Vec<&str> = SENSOR_FAULTS.iter().map(|(n, _)| *n).collect();
+        // Any finite magnitude: the channel's measuring range bounds what it can show anyway.
+        let (ch, fault, value) = r.resolve(&channels, &faults, |f, ch| {
+            matches!(f, "offset" | "drift").then(|| Range::closed(-1e6, 1e6, ch.spec().unit))
+        })?;
+        Ok(SensorFile(match fault {
             "stuck" => SensorAction::Fault(ch, Fault::Stuck),
             "dropout" => SensorAction::Fault(ch, Fault::Dropout),
             "offset" => SensorAction::Fault(ch, Fault::Offset(value)),
@@ -396,23 +414,6 @@ struct OutputFile {
     sample_interval_s: Option<Spanned<Finite>>,
     signals: Option<Spanned<Vec<Spanned<String>>>>,
     final_window_s: Option<Spanned<Finite>>,
-}
-
-/// An error about `path` at the position of `span` in `text`.
-fn at(
-    text: &str,
-    span: std::ops::Range<usize>,
-    path: impl Into<String>,
-    m: impl Into<String>,
-) -> Error {
-    Error::new(path, m).at_offset(text, span.start)
-}
-
-/// A spanned number within `lo..=hi`, or the error at its line.
-fn within(text: &str, x: &Spanned<Finite>, path: &str, range: Range) -> Result<f64, Error> {
-    range
-        .check(x.get_ref().0)
-        .map_err(|m| at(text, x.span(), path, m))
 }
 
 impl File {
@@ -483,7 +484,7 @@ impl File {
                         ),
                     ));
                 }
-                Some(x) => within(text, x, &format!("{path}.at"), run)?,
+                Some(x) => within(text, x, format!("{path}.at"), run)?,
             };
             let set = match t.set {
                 None => Vec::new(),

@@ -77,9 +77,9 @@ fn out_of_range() {
     );
 }
 
-#[test]
-fn event_value_out_of_range_names_the_nested_field() {
-    let text = format!(
+/// Three timeline entries, the third with a kink severity out of range (line 15).
+fn three_entries() -> String {
+    format!(
         "{BASE}
 [[timeline]]
 at = 10
@@ -93,9 +93,13 @@ event = {{ kind = \"heparin_bolus\", units = 5000 }}
 at = 30
 event = {{ kind = \"return_kink\", severity = 1.7 }}
 "
-    );
+    )
+}
+
+#[test]
+fn event_value_out_of_range_names_the_nested_field() {
     assert_err(
-        &text,
+        &three_entries(),
         "timeline[2].event.severity",
         &["1.7 is out of range", "0..=1"],
     );
@@ -330,17 +334,7 @@ fn unknown_preset_pump_oxygenator() {
 /// `x.toml:12: `timeline[2].event.severity`: 1.7 is out of range: allowed 0..=1`.
 #[test]
 fn errors_name_the_line_and_the_file() {
-    let text = format!(
-        "{BASE}
-[[timeline]]
-at = 10
-set = {{ sweep_lpm = 5 }}
-
-[[timeline]]
-at = 30
-event = {{ kind = \"return_kink\", severity = 1.7 }}
-"
-    );
+    let text = three_entries();
     let e = err(&text);
     let line = text.lines().position(|l| l.contains("1.7")).map(|i| i + 1);
     assert_eq!(e.line, line, "{e}");
@@ -362,7 +356,7 @@ event = {{ kind = \"return_kink\", severity = 1.7 }}
     std::fs::write(&f, &text).unwrap();
     let shown = Experiment::load(&f).unwrap_err().to_string();
     let want = format!(
-        "{}:{}: `timeline[1].event.severity`: 1.7 is out of range: allowed 0..=1",
+        "{}:{}: `timeline[2].event.severity`: 1.7 is out of range: allowed 0..=1",
         f.display(),
         line.unwrap()
     );

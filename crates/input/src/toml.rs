@@ -38,6 +38,30 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     })
 }
 
+/// An error about `path` at the line of `span` in `text`: for the checks a format makes after
+/// serde has read it (a time beyond a duration given elsewhere in the file).
+pub fn at(
+    text: &str,
+    span: std::ops::Range<usize>,
+    path: impl Into<String>,
+    message: impl Into<String>,
+) -> Error {
+    Error::new(path, message).at_offset(text, span.start)
+}
+
+/// A number read with its position, checked against `range` now that the range is known; the
+/// error at its line.
+pub fn within(
+    text: &str,
+    x: &Spanned<crate::de::Finite>,
+    path: impl Into<String>,
+    range: crate::de::Range,
+) -> Result<f64, Error> {
+    range
+        .check(x.get_ref().0)
+        .map_err(|m| at(text, x.span(), path, m))
+}
+
 /// `timeline[2].event.kind`; toml's private span fields and serde's bookkeeping left out.
 fn path_of(p: &serde_path_to_error::Path) -> String {
     let mut s = String::new();

@@ -15,11 +15,11 @@ use crate::scenario::{
 use control::{Group, Mode, SETTINGS, Switch};
 use experiment::Error;
 use experiment::event_file::EventFile;
-use experiment::format::{CircuitFile, PatientTable};
-use input::de::{Choice, Finite, Flags, Key, Number, Numbers, Range, about, at_key, lookup};
-use input::toml::Spanned;
+use experiment::format::{CircuitFile, PatientTable, RawSensor};
+use input::de::{Choice, Finite, Flags, Key, Number, Numbers, Range, about, at_key};
+use input::toml::{Spanned, at, within};
 use serde::Deserialize;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, Visitor};
 use sil::ChannelFault;
 
 #[derive(Deserialize)]
@@ -175,48 +175,15 @@ struct TimelineFile {
 #[serde(try_from = "RawSensor")]
 struct SensorFile(Happening);
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSensor {
-    channel: Option<String>,
-    fault: Option<String>,
-    value: Option<toml::Value>,
-}
-
 impl TryFrom<RawSensor> for SensorFile {
     type Error = String;
     fn try_from(r: RawSensor) -> Result<Self, String> {
-        let names: Vec<&str> = CHANNELS.iter().map(|(n, _)| *n).collect();
-        let cname = r
-            .channel
-            .ok_or_else(|| about("channel", format!("missing; one of: {}", names.join(", "))))?;
-        let ch =
-            lookup(CHANNELS.iter().copied(), "channel", &cname).map_err(|m| about("channel", m))?;
-        let fault = r.fault.ok_or_else(|| {
-            about(
-                "fault",
-                format!("missing; one of: {}", SENSOR_FAULTS.join(", ")),
-            )
+        let (ch, fault, value) = r.resolve(CHANNELS, SENSOR_FAULTS, |f, _| match f {
+            "offset" | "drift" => Some(Range::closed(-1000.0, 1000.0, "the channel's unit")),
+            "gain" => Some(Range::closed(0.0, 5.0, "")),
+            _ => None,
         })?;
-        let fault = lookup(SENSOR_FAULTS.iter().map(|f| (*f, *f)), "fault", &fault)
-            .map_err(|m| about("fault", m))?;
-        let range = match fault {
-            "offset" | "drift" => Range::closed(-1000.0, 1000.0, "the channel's unit"),
-            "gain" => Range::closed(0.0, 5.0, ""),
-            _ => {
-                if r.value.is_some() {
-                    return Err(about("value", format!("fault `{fault}` takes no value")));
-                }
-                Range::ANY
-            }
-        };
-        let value = match (range == Range::ANY, r.value) {
-            (true, _) => 0.0,
-            (false, None) => return Err(about("value", format!("missing; required, {range}"))),
-            (false, Some(v)) => Number(range)
-                .deserialize(v)
-                .map_err(|e: toml::de::Error| about("value", e.message()))?,
-        } as f32;
+        let value = value as f32;
         let f = match fault {
             "dropout" => ChannelFault::Dropout,
             "stuck" => ChannelFault::Stuck,
@@ -371,23 +338,6 @@ struct ScriptFile {
     action: Vec<Spanned<StepFile>>,
 }
 
-/// An error about `path` at the position of `span` in `text`.
-fn at(
-    text: &str,
-    span: std::ops::Range<usize>,
-    path: impl Into<String>,
-    m: impl Into<String>,
-) -> Error {
-    Error::new(path, m).at_offset(text, span.start)
-}
-
-/// A spanned number in `range`, or the error at its line.
-fn within(text: &str, x: &Spanned<Finite>, path: String, range: Range) -> Result<f64, Error> {
-    range
-        .check(x.get_ref().0)
-        .map_err(|m| at(text, x.span(), path, m))
-}
-
 /// Script steps, each checked against the action table; times within `0..=max_s`.
 fn steps(
     text: &str,
@@ -426,7 +376,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
     let sample_s = match &f.sample_s {
         None => 1.0,
         Some(x) => {
-            let s = within(text, x, "sample_s".into(), Range::closed(1.0, 60.0, "s"))?;
+            let s = within(text, x, "sample_s", Range::closed(1.0, 60.0, "s"))?;
             if s.fract() != 0.0 {
                 return Err(at(
                     text,
@@ -442,7 +392,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
         None => 60.0_f64.min(duration_s),
         Some(x) => {
             let range = Range::closed(1.0, duration_s, "s (the scenario's duration)");
-            within(text, x, "final_s".into(), range)?
+            within(text, x, "final_s", range)?
         }
     };
     if f.objectives.get_ref().is_empty() {
