@@ -586,7 +586,6 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::Series;
 
     #[test]
     fn columns_share_the_page() {
@@ -615,35 +614,5 @@ mod tests {
         let plain = f.row_height(&[Cell::text("not met")], &[w], &ty);
         let toned = f.row_height(&[Cell::Toned("not met".into(), Tone::Bad)], &[w], &ty);
         assert!(toned > plain + 5.0, "{plain} {toned}");
-    }
-
-    #[test]
-    fn report_html_is_well_formed_with_csv_links() {
-        let mut t = Table::new("q", "Flow", &["q (L/min)"]);
-        t.push(vec![Cell::Num(1.0, 1)]);
-        let mut sec = Section::new("S");
-        sec.plots
-            .push(Plot::new("P", "x", "y").with(Series::new("a", vec![(0.0, 1.0), (1.0, 2.0)])));
-        sec.tables.push(t.clone());
-        let r = Report {
-            slug: "r".into(),
-            title: "R & D".into(),
-            intro: vec!["intro".into()],
-            sections: vec![sec],
-            summary: vec![t],
-        };
-        let html = r.to_html();
-        let body = html
-            .split_once("<body>")
-            .unwrap()
-            .1
-            .split("</body>")
-            .next()
-            .unwrap();
-        roxmltree::Document::parse(&format!("<body>{body}</body>")).unwrap();
-        assert!(html.contains("<title>R &amp; D</title>"));
-        assert!(html.contains("<a href=\"q.csv\">(CSV)</a>"));
-        assert!(html.contains("<div class=\"figures\">\n<svg"));
-        assert!(r.to_doc().to_pdf().unwrap().starts_with(b"%PDF-1.4"));
     }
 }

@@ -223,7 +223,7 @@ fn a_sectioned_report_writes_html_csv_and_pdf() {
     sec.tables.push(t.clone());
     let r = Report {
         slug: "bench".into(),
-        title: "Cannula bench".into(),
+        title: "Cannula bench <R & D>".into(),
         intro: vec!["A test of the report's files.".into()],
         sections: vec![sec],
         summary: vec![t],
@@ -237,11 +237,23 @@ fn a_sectioned_report_writes_html_csv_and_pdf() {
     for f in ["index.html", "dp.csv", "report.pdf"] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert!(
-        std::fs::read_to_string(dir.join("index.html"))
-            .unwrap()
-            .contains("<a href=\"report.pdf\">PDF</a>")
-    );
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let body = html
+        .split_once("<body>")
+        .unwrap()
+        .1
+        .split("</body>")
+        .next()
+        .unwrap();
+    roxmltree::Document::parse(&format!("<body>{body}</body>")).unwrap();
+    for want in [
+        "<title>Cannula bench &lt;R &amp; D&gt;</title>",
+        "<a href=\"report.pdf\">PDF</a>",
+        "<a href=\"dp.csv\">(CSV)</a>",
+        "<div class=\"figures\">\n<svg",
+    ] {
+        assert!(html.contains(want), "{want}");
+    }
     if let Some(text) = pdf_text(&dir.join("report.pdf")) {
         for want in [
             "Cannula bench",
