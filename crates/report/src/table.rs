@@ -97,28 +97,6 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// A column of a table built from records: its header and how a record fills it.
-pub struct Column<'a, T> {
-    header: &'a str,
-    cell: Box<dyn Fn(&T) -> Cell + 'a>,
-}
-
-/// A column of numbers shown with `decimals` places.
-pub fn num<'a, T>(header: &'a str, decimals: usize, f: impl Fn(&T) -> f64 + 'a) -> Column<'a, T> {
-    Column {
-        header,
-        cell: Box::new(move |r| Cell::Num(f(r), decimals)),
-    }
-}
-
-/// A column of any cells.
-pub fn col<'a, T>(header: &'a str, f: impl Fn(&T) -> Cell + 'a) -> Column<'a, T> {
-    Column {
-        header,
-        cell: Box::new(f),
-    }
-}
-
 impl Table {
     pub fn new(slug: &str, title: &str, columns: &[&str]) -> Self {
         Table {
@@ -127,16 +105,6 @@ impl Table {
             columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
         }
-    }
-
-    /// A table of `records`, one row each, with each header beside the value that fills it.
-    pub fn of<T>(slug: &str, title: &str, records: &[T], columns: &[Column<'_, T>]) -> Self {
-        let headers: Vec<&str> = columns.iter().map(|c| c.header).collect();
-        let mut t = Table::new(slug, title, &headers);
-        for r in records {
-            t.rows.push(columns.iter().map(|c| (c.cell)(r)).collect());
-        }
-        t
     }
 
     pub fn push(&mut self, row: Vec<Cell>) {
@@ -274,31 +242,18 @@ mod tests {
     }
 
     #[test]
-    fn a_table_of_records_keeps_headers_beside_values() {
-        let rows = [(1.0, "a"), (2.5, "b")];
-        let t = Table::of(
-            "t",
-            "T",
-            &rows,
-            &[
-                num("x (s)", 1, |r: &(f64, &str)| r.0),
-                col("name", |r: &(f64, &str)| Cell::text(r.1)),
-            ],
-        );
-        assert_eq!(t.to_csv(), "x (s),name\n1,a\n2.5,b\n");
+    fn html_marks_numbers_tones_and_csv_links() {
+        let mut t = Table::new("t", "T", &["x (s)", "state"]);
+        t.push(vec![
+            Cell::Num(2.5, 1),
+            Cell::Toned("late".into(), Tone::Warn),
+        ]);
         let html = t.to_html(true);
         roxmltree::Document::parse(&html).unwrap();
         assert!(html.contains("<a href=\"t.csv\">(CSV)</a>"));
         assert!(html.contains("<td class=\"n\">2.5</td>"));
-        let toned = Table::of(
-            "u",
-            "",
-            &rows,
-            &[col("s", |_: &(f64, &str)| {
-                Cell::Toned("late".into(), Tone::Warn)
-            })],
-        );
-        let html = toned.to_html(false);
-        assert!(html.contains("<span class=\"warn\">late</span>") && !html.contains("<caption>"));
+        assert!(html.contains("<span class=\"warn\">late</span>"));
+        t.title.clear();
+        assert!(!t.to_html(false).contains("<caption>"));
     }
 }

@@ -117,6 +117,33 @@ fn report_of_a_run_is_kept_and_its_plots_contain_data() {
     );
 }
 
+/// A trainee and an instructor's remark in Chinese print as themselves in the PDF (the fonts
+/// are embedded), as does the Δ of a signal's label.
+#[test]
+fn chinese_names_and_remarks_print_in_the_pdf() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/02-drainage-kink.toml");
+    let sc = Scenario::load(&path).unwrap();
+    let mut rec = run_script(&sc, "张伟", &sc.model_answer).unwrap();
+    rec.remarks.push(training::record::Remark {
+        t_s: 70.0,
+        who: "instructor".into(),
+        text: "先检查引流管，再调泵速".into(),
+    });
+    let d = Debrief::new(rec).unwrap();
+    let dir = artefacts().join("chinese");
+    let (html, pdf) = d.write(&dir).unwrap();
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(html.contains("Trainee: 张伟") && html.contains("先检查引流管，再调泵速"));
+    if let Some(t) = pdf_text(&pdf) {
+        assert!(t.contains("Trainee: 张伟"), "{t}");
+        assert!(t.contains("先检查引流管，再调泵速"), "{t}");
+    }
+    if let Some(pages) = pdf_pages_png(&pdf, &dir.join("page"), 70) {
+        assert!(pages.len() >= 2, "{pages:?}");
+    }
+}
+
 #[test]
 fn a_failed_run_teaches_what_was_missed() {
     let path =
