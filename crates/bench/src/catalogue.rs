@@ -10,40 +10,27 @@
 //! the models of `physio`'s own constructors. A user adds a design by writing one more file and
 //! passing its directory with `--catalogue DIR`.
 //!
-//! Files are read with `toml`'s untyped [`toml::Table`] rather than derived structs so that every
-//! error names the file, the field (as `table.key`) and the allowed range, and so that unknown
-//! keys (typos) are refused by name.
+//! Files are read by serde derive through the `input` crate, like experiment and scenario files:
+//! unknown keys (typos) are refused by name, and every error names the file, the line, the
+//! field (as `table.key`) and the allowed range.
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use input::Error;
+use input::de::{Finite, Key, Number, Range, at_key};
+use input::toml::Spanned;
 use physio::cannula::{Cannula, CannulaRole, DualLumenCannula};
 use physio::coagulation::Coating;
 use physio::hemolysis::{CalibrationPoint, HemolysisModel, PowerLaw};
 use physio::oxygenator::OxygenatorModel;
 use physio::pump::PumpModel;
-use toml::{Table, Value};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-/// A problem with one catalogue file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CatalogueError {
-    /// The file, as given or as `catalogue/… (built in)`.
-    pub file: String,
-    /// The field, `table.key`, when the problem is in one field.
-    pub field: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for CatalogueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "{}: field `{}`: {}", self.file, field, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for CatalogueError {}
+/// A problem with one catalogue file: the one error of everything read, naming the file (as
+/// given, or `catalogue/… (built in)`), the line and the field.
+pub type CatalogueError = input::Error;
 
 /// What every design has: its name, a title, where it came from, and the source of each number.
 #[derive(Clone, Debug, PartialEq)]
@@ -245,18 +232,13 @@ impl Catalogue {
         let mut c = Self::builtin()?;
         for dir in dirs {
             let mut files = Vec::new();
-            collect_toml(dir, &mut files).map_err(|e| CatalogueError {
-                file: dir.display().to_string(),
-                field: None,
-                message: format!("cannot read catalogue directory: {e}"),
+            collect_toml(dir, 0, &mut files).map_err(|e| {
+                Error::new("", format!("cannot read catalogue directory: {e}"))
+                    .in_file(dir.display())
             })?;
             files.sort();
             for f in files {
-                let text = std::fs::read_to_string(&f).map_err(|e| CatalogueError {
-                    file: f.display().to_string(),
-                    field: None,
-                    message: format!("cannot read: {e}"),
-                })?;
+                let text = input::read::read_to_string(&f, input::read::CATALOGUE)?;
                 c.insert(parse_design(&f.display().to_string(), &text)?)?;
             }
         }
@@ -266,14 +248,14 @@ impl Catalogue {
     fn insert(&mut self, d: Design) -> Result<(), CatalogueError> {
         let name = d.meta().name.clone();
         if let Some(old) = self.designs.get(&name) {
-            return Err(CatalogueError {
-                file: d.meta().file.clone(),
-                field: Some("name".into()),
-                message: format!(
+            return Err(Error::new(
+                "name",
+                format!(
                     "design `{name}` is already defined in {}; names must be unique",
                     old.meta().file
                 ),
-            });
+            )
+            .in_file(&d.meta().file));
         }
         self.designs.insert(name, d);
         Ok(())
@@ -326,251 +308,399 @@ impl Catalogue {
     }
 }
 
-fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// How deep a catalogue directory may nest, and how many files it may hold: a link that loops
+/// back, or a directory that is not a catalogue (`--catalogue /`), is refused rather than
+/// walked without end.
+const MAX_DEPTH: usize = 8;
+const MAX_FILES: usize = 1000;
+
+fn collect_toml(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let refuse = |what: String| Err(std::io::Error::other(what));
+    if depth > MAX_DEPTH {
+        return refuse(format!(
+            "{} nests deeper than {MAX_DEPTH} directories",
+            dir.display()
+        ));
+    }
     for entry in std::fs::read_dir(dir)? {
         let p = entry?.path();
         if p.is_dir() {
-            collect_toml(&p, out)?;
+            collect_toml(&p, depth + 1, out)?;
         } else if p.extension().is_some_and(|e| e == "toml") {
+            if out.len() >= MAX_FILES {
+                return refuse(format!("more than {MAX_FILES} catalogue files"));
+            }
             out.push(p);
         }
     }
     Ok(())
 }
 
-/// An allowed interval for a number; open or closed at each end.
-#[derive(Clone, Copy, Debug)]
-pub struct Range {
-    pub min: f64,
-    pub min_open: bool,
-    pub max: f64,
-    pub max_open: bool,
+/// A number as catalogue files write it: plain (its table's `source` covers it) or
+/// `{ value = …, source = "…" }`.
+#[derive(Clone, Debug, PartialEq)]
+struct Sourced {
+    value: f64,
+    source: Option<String>,
 }
 
-impl Range {
-    /// min < x ≤ max
-    const fn pos(max: f64) -> Self {
-        Range {
-            min: 0.0,
-            min_open: true,
-            max,
-            max_open: false,
+impl<'de> Deserialize<'de> for Sourced {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SourcedVisitor)
+    }
+}
+
+struct SourcedVisitor;
+
+impl<'de> Visitor<'de> for SourcedVisitor {
+    type Value = Sourced;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a number or {{ value = …, source = \"…\" }}")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Sourced, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Sourced, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Sourced, E> {
+        Ok(Sourced {
+            value: v,
+            source: None,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Sourced, A::Error> {
+        const KEYS: [&str; 2] = ["value", "source"];
+        let (mut value, mut source) = (None, None);
+        while let Some(i) = map.next_key_seed(Key(&KEYS))? {
+            if i == 0 {
+                value = Some(map.next_value_seed(Number(Range::ANY))?);
+            } else {
+                source = Some(map.next_value::<String>()?);
+            }
         }
-    }
-    /// min ≤ x ≤ max
-    const fn closed(min: f64, max: f64) -> Self {
-        Range {
-            min,
-            min_open: false,
-            max,
-            max_open: false,
+        let value = value.ok_or_else(|| at_key("value", "missing"))?;
+        let source = source.ok_or_else(|| at_key("source", "missing"))?;
+        if source.trim().is_empty() {
+            return Err(at_key("source", "must not be empty"));
         }
-    }
-    fn contains(&self, x: f64) -> bool {
-        let lo = if self.min_open {
-            x > self.min
-        } else {
-            x >= self.min
-        };
-        let hi = if self.max_open {
-            x < self.max
-        } else {
-            x <= self.max
-        };
-        x.is_finite() && lo && hi
+        Ok(Sourced {
+            value,
+            source: Some(source),
+        })
     }
 }
 
-impl fmt::Display for Range {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} x {} {}",
-            self.min,
-            if self.min_open { "<" } else { "≤" },
-            if self.max_open { "<" } else { "≤" },
-            self.max
-        )
-    }
+type Num = Spanned<Sourced>;
+/// Published points: rows of numbers, each row checked for its width and ranges.
+type Points = Option<Spanned<Vec<Spanned<Vec<Spanned<Finite>>>>>>;
+
+/// The fields every design has; `kind` decides the rest.
+#[derive(Deserialize)]
+struct Head {
+    kind: Spanned<String>,
 }
 
-/// Reads one file, tracking the source of each number.
-struct Reader<'a> {
-    file: &'a str,
-    root: &'a Table,
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PumpFile {
+    #[serde(rename = "kind")]
+    _kind: String,
+    name: Spanned<String>,
+    title: Option<Spanned<String>>,
+    head: HeadTable,
+    specs: SpecsTable,
+    design_point: DesignPointTable,
+    hemolysis: HemolysisTable,
+    published: Option<PublishedPump>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeadTable {
+    source: Option<String>,
+    a: Num,
+    r1: Num,
+    r2: Num,
+    rrec: Num,
+    kinf: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecsTable {
+    source: Option<String>,
+    priming_ml: Num,
+    max_rpm: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DesignPointTable {
+    source: Option<String>,
+    rpm: Num,
+    flow_lpm: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HemolysisTable {
+    source: Option<String>,
+    law: Spanned<String>,
+    rpm: Num,
+    flow_lpm: Num,
+    hb_g_dl: Num,
+    nih_g_100l: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedPump {
+    source: Option<String>,
+    tolerance_mmhg: Num,
+    #[serde(default)]
+    head: Points,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OxygenatorFile {
+    #[serde(rename = "kind")]
+    _kind: String,
+    name: Spanned<String>,
+    title: Option<Spanned<String>>,
+    membrane: MembraneTable,
+    pressure_drop: PressureDropTable,
+    transfer: TransferTable,
+    published: Option<PublishedOxygenator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MembraneTable {
+    source: Option<String>,
+    area_m2: Num,
+    priming_ml: Num,
+    max_flow_lpm: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PressureDropTable {
+    source: Option<String>,
+    resistance_mmhg_s_ml: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransferTable {
+    source: Option<String>,
+    k_o2: Num,
+    k_co2: Num,
+    flow_exponent: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedOxygenator {
+    source: Option<String>,
+    #[serde(default)]
+    dp: Points,
+    dp_tolerance_mmhg: Option<Num>,
+    rated_flow_lpm: Option<Num>,
+    rated_flow_tolerance_lpm: Option<Num>,
+    rated_flow_min_lpm: Option<Num>,
+    #[serde(default)]
+    co2_removal: Points,
+    co2_tolerance_ml_min: Option<Num>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CannulaFile {
+    #[serde(rename = "kind")]
+    _kind: String,
+    name: Spanned<String>,
+    title: Option<Spanned<String>>,
+    role: Spanned<String>,
+    size_fr: Num,
+    infusion: Option<Spanned<LumenTable>>,
+    drainage: Option<Spanned<LumenTable>>,
+    published: Option<PublishedCannula>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LumenTable {
+    source: Option<String>,
+    a: Num,
+    b: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishedCannula {
+    source: Option<String>,
+    #[serde(default)]
+    dp: Points,
+    #[serde(default)]
+    drainage_dp: Points,
+    dp_tolerance_mmhg: Num,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoatingFile {
+    #[serde(rename = "kind")]
+    _kind: String,
+    name: Spanned<String>,
+    title: Option<Spanned<String>>,
+    thrombogenicity: Num,
+}
+
+/// The checks serde cannot make: ranges (some depend on other fields), the source of every
+/// number, names; each error at the line and path of its field.
+struct Check<'a> {
+    text: &'a str,
     sources: Vec<(String, String)>,
 }
 
-impl<'a> Reader<'a> {
-    fn err(&self, field: &str, message: impl Into<String>) -> CatalogueError {
-        CatalogueError {
-            file: self.file.to_string(),
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
+impl Check<'_> {
+    fn err(&self, span: std::ops::Range<usize>, path: &str, message: impl Into<String>) -> Error {
+        input::toml::at(self.text, span, path, message)
     }
 
-    fn string(&self, table: &Table, prefix: &str, key: &str) -> Result<String, CatalogueError> {
-        let field = join(prefix, key);
-        match table.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-            Some(Value::String(_)) => Err(self.err(&field, "must not be empty")),
-            Some(v) => Err(self.err(&field, format!("must be a string, found {}", v.type_str()))),
-            None => Err(self.err(&field, "missing")),
-        }
-    }
-
-    fn table(&self, key: &str) -> Result<&'a Table, CatalogueError> {
-        match self.root.get(key) {
-            Some(Value::Table(t)) => Ok(t),
-            Some(v) => Err(self.err(key, format!("must be a table, found {}", v.type_str()))),
-            None => Err(self.err(key, format!("missing table [{key}]"))),
-        }
-    }
-
-    fn opt_table(&self, key: &str) -> Result<Option<&'a Table>, CatalogueError> {
-        match self.root.get(key) {
-            None => Ok(None),
-            Some(_) => self.table(key).map(Some),
-        }
-    }
-
-    /// Refuse keys not in `allowed` (typos would otherwise be silently ignored).
-    fn only(&self, table: &Table, prefix: &str, allowed: &[&str]) -> Result<(), CatalogueError> {
-        for k in table.keys() {
-            if !allowed.contains(&k.as_str()) {
-                return Err(self.err(
-                    &join(prefix, k),
-                    format!("unknown field; allowed here: {}", allowed.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// A number in `range`, plain (covered by the table's `source`) or `{ value, source }`.
+    /// A number in `range`, with its own source or its table's (`table` is the table's path,
+    /// empty for the top level).
     fn num(
         &mut self,
-        table: &Table,
-        prefix: &str,
-        key: &str,
+        v: &Num,
+        path: &str,
         range: Range,
-    ) -> Result<f64, CatalogueError> {
-        let field = join(prefix, key);
-        let (v, source) = match table.get(key) {
-            None => return Err(self.err(&field, format!("missing (allowed range {range})"))),
-            Some(Value::Table(t)) => {
-                self.only(t, &field, &["value", "source"])?;
-                let v = match t.get("value") {
-                    Some(v) => number(v).ok_or_else(|| {
-                        self.err(&join(&field, "value"), "must be a number".to_string())
-                    })?,
-                    None => return Err(self.err(&join(&field, "value"), "missing")),
-                };
-                (v, Some(self.string(t, &field, "source")?))
+        table_source: &Option<String>,
+    ) -> Result<f64, Error> {
+        let s = v.get_ref();
+        let x = range
+            .check(s.value)
+            .map_err(|m| self.err(v.span(), path, m))?;
+        let source = match (&s.source, table_source) {
+            (Some(own), _) => own.clone(),
+            (None, Some(t)) if !t.trim().is_empty() => t.clone(),
+            (None, _) => {
+                let (table, key) = path.rsplit_once('.').unwrap_or(("", path));
+                return Err(self.err(
+                    v.span(),
+                    path,
+                    format!(
+                        "has no source: add `source = \"…\"` to {} or write {key} = {{ value = {}, source = \"…\" }}",
+                        if table.is_empty() { "the file".to_string() } else { format!("[{table}]") },
+                        input::num(x)
+                    ),
+                ));
             }
-            Some(v) => (
-                number(v).ok_or_else(|| {
-                    self.err(
-                        &field,
-                        format!(
-                            "must be a number or {{ value = …, source = \"…\" }}, found {}",
-                            v.type_str()
-                        ),
-                    )
-                })?,
-                None,
-            ),
         };
-        if !range.contains(v) {
-            return Err(self.err(&field, format!("{v} is outside the allowed range {range}")));
-        }
-        let source = match source {
-            Some(s) => s,
-            None => match table.get("source") {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-                _ => {
-                    return Err(self.err(
-                        &field,
-                        format!(
-                            "has no source: add `source = \"…\"` to {} or write {key} = {{ value = {v}, source = \"…\" }}",
-                            if prefix.is_empty() { "the file".to_string() } else { format!("[{prefix}]") }
-                        ),
-                    ));
-                }
-            },
-        };
-        self.sources.push((field, source));
-        Ok(v)
+        self.sources.push((path.to_string(), source));
+        Ok(x)
     }
 
-    /// A list of points, each `width` numbers, every coordinate checked against `ranges`.
+    /// Published points, each of `N` numbers in `ranges`, covered by the table's source.
     fn points<const N: usize>(
         &mut self,
-        table: &Table,
-        prefix: &str,
-        key: &str,
+        v: &Points,
+        path: &str,
         ranges: [Range; N],
-    ) -> Result<Vec<[f64; N]>, CatalogueError> {
-        let field = join(prefix, key);
-        let Some(v) = table.get(key) else {
+        table_source: &Option<String>,
+    ) -> Result<Vec<[f64; N]>, Error> {
+        let Some(rows) = v else {
             return Ok(Vec::new());
         };
-        let Value::Array(rows) = v else {
-            return Err(self.err(&field, format!("must be an array of [{N} numbers]")));
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let f = format!("{field}[{i}]");
-            let Value::Array(xs) = row else {
-                return Err(self.err(&f, format!("must be an array of {N} numbers")));
-            };
+        let mut out = Vec::with_capacity(rows.get_ref().len());
+        for (i, row) in rows.get_ref().iter().enumerate() {
+            let rp = format!("{path}[{i}]");
+            let xs = row.get_ref();
             if xs.len() != N {
-                return Err(self.err(&f, format!("must hold {N} numbers, found {}", xs.len())));
+                return Err(self.err(
+                    row.span(),
+                    &rp,
+                    format!("must hold {N} numbers, found {}", xs.len()),
+                ));
             }
             let mut p = [0.0; N];
             for j in 0..N {
-                let x = number(&xs[j])
-                    .ok_or_else(|| self.err(&format!("{f}[{j}]"), "must be a number"))?;
-                if !ranges[j].contains(x) {
-                    return Err(self.err(
-                        &format!("{f}[{j}]"),
-                        format!("{x} is outside the allowed range {}", ranges[j]),
-                    ));
-                }
-                p[j] = x;
+                p[j] = ranges[j]
+                    .check(xs[j].get_ref().0)
+                    .map_err(|m| self.err(xs[j].span(), &format!("{rp}[{j}]"), m))?;
             }
             out.push(p);
         }
-        if !rows.is_empty() {
-            let source = match table.get("source") {
-                Some(Value::String(s)) => s.clone(),
+        if !out.is_empty() {
+            match table_source {
+                Some(s) if !s.trim().is_empty() => self.sources.push((path.to_string(), s.clone())),
                 _ => {
-                    return Err(
-                        self.err(&field, "has no source: add `source = \"…\"` to the table")
-                    );
+                    return Err(self.err(
+                        rows.span(),
+                        path,
+                        "has no source: add `source = \"…\"` to the table",
+                    ));
                 }
-            };
-            self.sources.push((field, source));
+            }
         }
         Ok(out)
     }
-}
 
-fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
+    fn text(&self, v: &Spanned<String>, path: &str) -> Result<String, Error> {
+        if v.get_ref().trim().is_empty() {
+            return Err(self.err(v.span(), path, "must not be empty"));
+        }
+        Ok(v.get_ref().clone())
+    }
+
+    /// Name and title, and the meta of a design once its numbers are read.
+    fn names(
+        &self,
+        name: &Spanned<String>,
+        title: &Option<Spanned<String>>,
+    ) -> Result<(String, String), Error> {
+        let n = self.text(name, "name")?;
+        if !n.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_'
+        }) {
+            return Err(self.err(
+                name.span(),
+                "name",
+                format!("`{n}` may hold only lower-case letters, digits, '-', '.' and '_'"),
+            ));
+        }
+        let t = match title {
+            None => n.clone(),
+            Some(t) => self.text(t, "title")?,
+        };
+        Ok((n, t))
+    }
+
+    fn meta(&mut self, file: &str, (name, title): (String, String)) -> Meta {
+        Meta {
+            name,
+            title,
+            file: file.to_string(),
+            sources: std::mem::take(&mut self.sources),
+        }
     }
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Float(f) => Some(*f),
-        Value::Integer(i) => Some(*i as f64),
-        _ => None,
-    }
+/// `0 < x ≤ max`.
+const fn pos(max: f64) -> Range {
+    Range::above(0.0, max, "")
+}
+
+/// `min ≤ x ≤ max`.
+const fn closed(min: f64, max: f64) -> Range {
+    Range::closed(min, max, "")
 }
 
 /// Physio models name themselves with `&'static str`; catalogue names are read at run time.
@@ -586,86 +716,48 @@ fn static_name(name: &str) -> &'static str {
     }
 }
 
-/// Parse one catalogue file.
+/// Parse one catalogue file; errors name the file, the line and the field.
 pub fn parse_design(file: &str, text: &str) -> Result<Design, CatalogueError> {
-    let root: Table = text.parse().map_err(|e: toml::de::Error| CatalogueError {
-        file: file.to_string(),
-        field: None,
-        message: format!("not valid TOML: {}", e.message()),
-    })?;
-    let mut r = Reader {
-        file,
-        root: &root,
+    let head: Head = input::toml::from_str(text).map_err(|e| e.in_file(file))?;
+    let mut c = Check {
+        text,
         sources: Vec::new(),
     };
-    let kind = r.string(&root, "", "kind")?;
-    let name = r.string(&root, "", "name")?;
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_')
-    {
-        return Err(r.err(
-            "name",
-            format!("`{name}` may hold only lower-case letters, digits, '-', '.' and '_'"),
-        ));
-    }
-    let title = match root.get("title") {
-        None => name.clone(),
-        Some(_) => r.string(&root, "", "title")?,
-    };
-    match kind.as_str() {
-        "pump" => parse_pump(&mut r, name, title).map(Design::Pump),
-        "oxygenator" => parse_oxygenator(&mut r, name, title).map(Design::Oxygenator),
-        "cannula" => parse_cannula(&mut r, name, title).map(Design::Cannula),
-        "coating" => parse_coating(&mut r, name, title).map(Design::Coating),
-        other => Err(r.err(
+    let design = match head.kind.get_ref().as_str() {
+        "pump" => {
+            input::toml::from_str(text).and_then(|f| parse_pump(&mut c, file, f).map(Design::Pump))
+        }
+        "oxygenator" => input::toml::from_str(text)
+            .and_then(|f| parse_oxygenator(&mut c, file, f).map(Design::Oxygenator)),
+        "cannula" => input::toml::from_str(text)
+            .and_then(|f| parse_cannula(&mut c, file, f).map(Design::Cannula)),
+        "coating" => input::toml::from_str(text)
+            .and_then(|f| parse_coating(&mut c, file, f).map(Design::Coating)),
+        other => Err(c.err(
+            head.kind.span(),
             "kind",
             format!("`{other}` is not one of: pump, oxygenator, cannula, coating"),
         )),
-    }
+    };
+    design.map_err(|e| e.in_file(file))
 }
 
-fn meta(r: &mut Reader, name: String, title: String) -> Meta {
-    Meta {
-        name,
-        title,
-        file: r.file.to_string(),
-        sources: std::mem::take(&mut r.sources),
-    }
-}
-
-fn parse_pump(r: &mut Reader, name: String, title: String) -> Result<PumpDesign, CatalogueError> {
-    r.only(
-        r.root,
-        "",
-        &[
-            "kind",
-            "name",
-            "title",
-            "head",
-            "specs",
-            "design_point",
-            "hemolysis",
-            "published",
-        ],
-    )?;
-    let head = r.table("head")?;
-    r.only(head, "head", &["source", "a", "r1", "r2", "rrec", "kinf"])?;
-    let a = r.num(head, "head", "a", Range::pos(1e-3))?;
-    let r1 = r.num(head, "head", "r1", Range::closed(-1.0, 1.0))?;
-    let r2 = r.num(head, "head", "r2", Range::pos(100.0))?;
-    let rrec = r.num(head, "head", "rrec", Range::pos(100.0))?;
-    let kinf = r.num(head, "head", "kinf", Range::closed(0.0, 0.1))?;
-    let specs = r.table("specs")?;
-    r.only(specs, "specs", &["source", "priming_ml", "max_rpm"])?;
-    let priming = r.num(specs, "specs", "priming_ml", Range::pos(500.0))?;
-    let max_rpm = r.num(specs, "specs", "max_rpm", Range::pos(50_000.0))?;
-    let dp = r.table("design_point")?;
-    r.only(dp, "design_point", &["source", "rpm", "flow_lpm"])?;
-    let d_rpm = r.num(dp, "design_point", "rpm", Range::pos(max_rpm))?;
-    let d_q = r.num(dp, "design_point", "flow_lpm", Range::pos(10.0))?;
+fn parse_pump(c: &mut Check, file: &str, f: PumpFile) -> Result<PumpDesign, Error> {
+    let names = c.names(&f.name, &f.title)?;
+    let h = &f.head;
+    let a = c.num(&h.a, "head.a", pos(1e-3), &h.source)?;
+    let r1 = c.num(&h.r1, "head.r1", closed(-1.0, 1.0), &h.source)?;
+    let r2 = c.num(&h.r2, "head.r2", pos(100.0), &h.source)?;
+    let rrec = c.num(&h.rrec, "head.rrec", pos(100.0), &h.source)?;
+    let kinf = c.num(&h.kinf, "head.kinf", closed(0.0, 0.1), &h.source)?;
+    let s = &f.specs;
+    let priming = c.num(&s.priming_ml, "specs.priming_ml", pos(500.0), &s.source)?;
+    let max_rpm = c.num(&s.max_rpm, "specs.max_rpm", pos(50_000.0), &s.source)?;
+    let dp = &f.design_point;
+    let d_rpm = c.num(&dp.rpm, "design_point.rpm", pos(max_rpm), &dp.source)?;
+    let d_q = c.num(&dp.flow_lpm, "design_point.flow_lpm", pos(10.0), &dp.source)?;
     let model = PumpModel::custom(
-        static_name(&name),
+        static_name(&names.0),
         a,
         r1,
         r2,
@@ -676,48 +768,54 @@ fn parse_pump(r: &mut Reader, name: String, title: String) -> Result<PumpDesign,
         d_rpm,
         d_q,
     )
-    .map_err(|e| r.err("head", e.0))?;
-    let hem = r.table("hemolysis")?;
-    r.only(
-        hem,
-        "hemolysis",
-        &["source", "law", "rpm", "flow_lpm", "hb_g_dl", "nih_g_100l"],
-    )?;
-    let law = match r.string(hem, "hemolysis", "law")?.as_str() {
+    .map_err(|e| c.err(h.a.span(), "head", e.0))?;
+    let hem = &f.hemolysis;
+    let law = match hem.law.get_ref().as_str() {
         "zhang" => PowerLaw::ZHANG,
         "giersiepen" => PowerLaw::GIERSIEPEN,
         "song" => PowerLaw::SONG,
         other => {
-            return Err(r.err(
+            return Err(c.err(
+                hem.law.span(),
                 "hemolysis.law",
                 format!("`{other}` is not one of: zhang, giersiepen, song"),
             ));
         }
     };
     let cal = CalibrationPoint {
-        rpm: r.num(hem, "hemolysis", "rpm", Range::pos(max_rpm))?,
-        q_lpm: r.num(hem, "hemolysis", "flow_lpm", Range::pos(10.0))?,
-        hb_g_dl: r.num(hem, "hemolysis", "hb_g_dl", Range::closed(1.0, 20.0))?,
-        nih_g_100l: r.num(hem, "hemolysis", "nih_g_100l", Range::pos(10.0))?,
+        rpm: c.num(&hem.rpm, "hemolysis.rpm", pos(max_rpm), &hem.source)?,
+        q_lpm: c.num(&hem.flow_lpm, "hemolysis.flow_lpm", pos(10.0), &hem.source)?,
+        hb_g_dl: c.num(
+            &hem.hb_g_dl,
+            "hemolysis.hb_g_dl",
+            closed(1.0, 20.0),
+            &hem.source,
+        )?,
+        nih_g_100l: c.num(
+            &hem.nih_g_100l,
+            "hemolysis.nih_g_100l",
+            pos(10.0),
+            &hem.source,
+        )?,
     };
     let hemolysis = HemolysisModel::calibrated(&model, law, cal);
     let (mut published_head, mut tol) = (Vec::new(), 1.0);
-    if let Some(p) = r.opt_table("published")? {
-        r.only(p, "published", &["source", "tolerance_mmhg", "head"])?;
-        published_head = r.points(
-            p,
-            "published",
-            "head",
-            [
-                Range::closed(0.0, max_rpm),
-                Range::closed(0.0, 20.0),
-                Range::closed(-2000.0, 2000.0),
-            ],
+    if let Some(p) = &f.published {
+        let ranges = [
+            closed(0.0, max_rpm),
+            closed(0.0, 20.0),
+            closed(-2000.0, 2000.0),
+        ];
+        published_head = c.points(&p.head, "published.head", ranges, &p.source)?;
+        tol = c.num(
+            &p.tolerance_mmhg,
+            "published.tolerance_mmhg",
+            pos(1000.0),
+            &p.source,
         )?;
-        tol = r.num(p, "published", "tolerance_mmhg", Range::pos(1000.0))?;
     }
     Ok(PumpDesign {
-        meta: meta(r, name, title),
+        meta: c.meta(file, names),
         model,
         hemolysis,
         published_head,
@@ -726,42 +824,38 @@ fn parse_pump(r: &mut Reader, name: String, title: String) -> Result<PumpDesign,
 }
 
 fn parse_oxygenator(
-    r: &mut Reader,
-    name: String,
-    title: String,
-) -> Result<OxygenatorDesign, CatalogueError> {
-    r.only(
-        r.root,
-        "",
-        &[
-            "kind",
-            "name",
-            "title",
-            "membrane",
-            "pressure_drop",
-            "transfer",
-            "published",
-        ],
+    c: &mut Check,
+    file: &str,
+    f: OxygenatorFile,
+) -> Result<OxygenatorDesign, Error> {
+    let names = c.names(&f.name, &f.title)?;
+    let m = &f.membrane;
+    let area = c.num(&m.area_m2, "membrane.area_m2", pos(5.0), &m.source)?;
+    let priming = c.num(&m.priming_ml, "membrane.priming_ml", pos(1000.0), &m.source)?;
+    let max_flow = c.num(
+        &m.max_flow_lpm,
+        "membrane.max_flow_lpm",
+        pos(10.0),
+        &m.source,
     )?;
-    let m = r.table("membrane")?;
-    r.only(
-        m,
-        "membrane",
-        &["source", "area_m2", "priming_ml", "max_flow_lpm"],
+    let p = &f.pressure_drop;
+    let res = c.num(
+        &p.resistance_mmhg_s_ml,
+        "pressure_drop.resistance_mmhg_s_ml",
+        pos(20.0),
+        &p.source,
     )?;
-    let area = r.num(m, "membrane", "area_m2", Range::pos(5.0))?;
-    let priming = r.num(m, "membrane", "priming_ml", Range::pos(1000.0))?;
-    let max_flow = r.num(m, "membrane", "max_flow_lpm", Range::pos(10.0))?;
-    let p = r.table("pressure_drop")?;
-    r.only(p, "pressure_drop", &["source", "resistance_mmhg_s_ml"])?;
-    let res = r.num(p, "pressure_drop", "resistance_mmhg_s_ml", Range::pos(20.0))?;
-    let t = r.table("transfer")?;
-    r.only(t, "transfer", &["source", "k_o2", "k_co2", "flow_exponent"])?;
-    let k_o2 = r.num(t, "transfer", "k_o2", Range::pos(10.0))?;
-    let k_co2 = r.num(t, "transfer", "k_co2", Range::pos(100.0))?;
-    let m_exp = r.num(t, "transfer", "flow_exponent", Range::closed(0.0, 2.0))?;
+    let t = &f.transfer;
+    let k_o2 = c.num(&t.k_o2, "transfer.k_o2", pos(10.0), &t.source)?;
+    let k_co2 = c.num(&t.k_co2, "transfer.k_co2", pos(100.0), &t.source)?;
+    let m_exp = c.num(
+        &t.flow_exponent,
+        "transfer.flow_exponent",
+        closed(0.0, 2.0),
+        &t.source,
+    )?;
     let model = OxygenatorModel {
-        name: static_name(&name),
+        name: static_name(&names.0),
         area_m2: area,
         priming_ml: priming,
         resistance_mmhg_s_ml: res,
@@ -772,57 +866,49 @@ fn parse_oxygenator(
     };
     let (mut dp, mut dp_tol, mut rated) = (Vec::new(), 1.0, None);
     let (mut rated_min, mut co2, mut co2_tol) = (None, Vec::new(), 1.0);
-    if let Some(p) = r.opt_table("published")? {
-        r.only(
-            p,
-            "published",
-            &[
-                "source",
-                "dp",
-                "dp_tolerance_mmhg",
-                "rated_flow_lpm",
-                "rated_flow_tolerance_lpm",
-                "rated_flow_min_lpm",
-                "co2_removal",
-                "co2_tolerance_ml_min",
-            ],
+    if let Some(p) = &f.published {
+        let src = &p.source;
+        dp = c.points(
+            &p.dp,
+            "published.dp",
+            [closed(0.0, 20.0), closed(0.0, 2000.0)],
+            src,
         )?;
-        dp = r.points(
-            p,
-            "published",
-            "dp",
-            [Range::closed(0.0, 20.0), Range::closed(0.0, 2000.0)],
-        )?;
-        if p.contains_key("dp_tolerance_mmhg") || !dp.is_empty() {
-            dp_tol = r.num(p, "published", "dp_tolerance_mmhg", Range::pos(1000.0))?;
+        // A tolerance is required once there are points to compare.
+        // A tolerance is required once there is a figure to compare.
+        let needed = |v: &Option<Num>, path: &str, has: bool| match v {
+            None if has => Err(Error::new(path, "missing; required with published figures")),
+            v => Ok(v.clone()),
+        };
+        let path = "published.dp_tolerance_mmhg";
+        if let Some(n) = needed(&p.dp_tolerance_mmhg, path, !dp.is_empty())? {
+            dp_tol = c.num(&n, path, pos(1000.0), src)?;
         }
-        if p.contains_key("rated_flow_lpm") {
-            rated = Some((
-                r.num(p, "published", "rated_flow_lpm", Range::pos(20.0))?,
-                r.num(p, "published", "rated_flow_tolerance_lpm", Range::pos(20.0))?,
-            ));
+        if let Some(q) = &p.rated_flow_lpm {
+            let q = c.num(q, "published.rated_flow_lpm", pos(20.0), src)?;
+            let path = "published.rated_flow_tolerance_lpm";
+            if let Some(t) = needed(&p.rated_flow_tolerance_lpm, path, true)? {
+                rated = Some((q, c.num(&t, path, pos(20.0), src)?));
+            }
         }
-        if p.contains_key("rated_flow_min_lpm") {
-            rated_min = Some(r.num(p, "published", "rated_flow_min_lpm", Range::pos(20.0))?);
+        if let Some(q) = &p.rated_flow_min_lpm {
+            rated_min = Some(c.num(q, "published.rated_flow_min_lpm", pos(20.0), src)?);
         }
-        co2 = r.points(
-            p,
-            "published",
-            "co2_removal",
-            [
-                Range::pos(20.0),
-                Range::pos(50.0),
-                Range::closed(3.0, 20.0),
-                Range::closed(10.0, 150.0),
-                Range::closed(0.0, 2000.0),
-            ],
-        )?;
-        if p.contains_key("co2_tolerance_ml_min") || !co2.is_empty() {
-            co2_tol = r.num(p, "published", "co2_tolerance_ml_min", Range::pos(1000.0))?;
+        let ranges = [
+            pos(20.0),
+            pos(50.0),
+            closed(3.0, 20.0),
+            closed(10.0, 150.0),
+            closed(0.0, 2000.0),
+        ];
+        co2 = c.points(&p.co2_removal, "published.co2_removal", ranges, src)?;
+        let path = "published.co2_tolerance_ml_min";
+        if let Some(n) = needed(&p.co2_tolerance_ml_min, path, !co2.is_empty())? {
+            co2_tol = c.num(&n, path, pos(1000.0), src)?;
         }
     }
     Ok(OxygenatorDesign {
-        meta: meta(r, name, title),
+        meta: c.meta(file, names),
         model,
         published_dp: dp,
         dp_tolerance_mmhg: dp_tol,
@@ -833,59 +919,47 @@ fn parse_oxygenator(
     })
 }
 
-fn parse_cannula(
-    r: &mut Reader,
-    name: String,
-    title: String,
-) -> Result<CannulaDesign, CatalogueError> {
-    r.only(
-        r.root,
-        "",
-        &[
-            "kind",
-            "name",
-            "title",
-            "role",
-            "size_fr",
-            "infusion",
-            "drainage",
-            "published",
-        ],
-    )?;
-    let role = r.string(r.root, "", "role")?;
-    let model = match role.as_str() {
-        "drainage" | "return" => {
+fn parse_cannula(c: &mut Check, file: &str, f: CannulaFile) -> Result<CannulaDesign, Error> {
+    let names = c.names(&f.name, &f.title)?;
+    let none = None;
+    let model = match f.role.get_ref().as_str() {
+        role @ ("drainage" | "return") => {
             let role_e = if role == "drainage" {
                 CannulaRole::Drainage
             } else {
                 CannulaRole::Return
             };
             let (min, max) = Cannula::valid_range(role_e);
-            let size = r.num(r.root, "", "size_fr", Range::closed(min, max))?;
-            for k in ["infusion", "drainage"] {
-                if r.root.contains_key(k) {
-                    return Err(r.err(
+            let size = c.num(&f.size_fr, "size_fr", closed(min, max), &none)?;
+            for (k, lumen) in [("infusion", &f.infusion), ("drainage", &f.drainage)] {
+                if let Some(l) = lumen {
+                    return Err(c.err(
+                        l.span(),
                         k,
                         "only a dual-lumen cannula has per-lumen fits; a single-lumen cannula uses the ECLIPSE fit of its role",
                     ));
                 }
             }
             CannulaModel::Single(
-                Cannula::new(role_e, size).map_err(|e| r.err("size_fr", e.to_string()))?,
+                Cannula::new(role_e, size)
+                    .map_err(|e| c.err(f.size_fr.span(), "size_fr", e.to_string()))?,
             )
         }
         "dual-lumen" => {
-            let size = r.num(r.root, "", "size_fr", Range::closed(10.0, 40.0))?;
-            let mut lumen = |key: &str| -> Result<(f64, f64), CatalogueError> {
-                let t = r.table(key)?;
-                r.only(t, key, &["source", "a", "b"])?;
-                Ok((
-                    r.num(t, key, "a", Range::closed(0.0, 200.0))?,
-                    r.num(t, key, "b", Range::closed(0.0, 200.0))?,
-                ))
-            };
-            let infusion = lumen("infusion")?;
-            let drainage = lumen("drainage")?;
+            let size = c.num(&f.size_fr, "size_fr", closed(10.0, 40.0), &none)?;
+            let mut lumen =
+                |key: &str, l: &Option<Spanned<LumenTable>>| -> Result<(f64, f64), Error> {
+                    let l = l
+                        .as_ref()
+                        .ok_or_else(|| Error::new(key, format!("missing table [{key}]")))?;
+                    let t = l.get_ref();
+                    Ok((
+                        c.num(&t.a, &format!("{key}.a"), closed(0.0, 200.0), &t.source)?,
+                        c.num(&t.b, &format!("{key}.b"), closed(0.0, 200.0), &t.source)?,
+                    ))
+                };
+            let infusion = lumen("infusion", &f.infusion)?;
+            let drainage = lumen("drainage", &f.drainage)?;
             CannulaModel::DualLumen(DualLumenCannula {
                 size_fr: size,
                 infusion,
@@ -893,26 +967,27 @@ fn parse_cannula(
             })
         }
         other => {
-            return Err(r.err(
+            return Err(c.err(
+                f.role.span(),
                 "role",
                 format!("`{other}` is not one of: drainage, return, dual-lumen"),
             ));
         }
     };
     let (mut dp, mut ddp, mut tol) = (Vec::new(), Vec::new(), 2.0);
-    if let Some(p) = r.opt_table("published")? {
-        r.only(
-            p,
-            "published",
-            &["source", "dp", "drainage_dp", "dp_tolerance_mmhg"],
+    if let Some(p) = &f.published {
+        let rr = [closed(0.0, 20.0), closed(0.0, 2000.0)];
+        dp = c.points(&p.dp, "published.dp", rr, &p.source)?;
+        ddp = c.points(&p.drainage_dp, "published.drainage_dp", rr, &p.source)?;
+        tol = c.num(
+            &p.dp_tolerance_mmhg,
+            "published.dp_tolerance_mmhg",
+            pos(1000.0),
+            &p.source,
         )?;
-        let rr = [Range::closed(0.0, 20.0), Range::closed(0.0, 2000.0)];
-        dp = r.points(p, "published", "dp", rr)?;
-        ddp = r.points(p, "published", "drainage_dp", rr)?;
-        tol = r.num(p, "published", "dp_tolerance_mmhg", Range::pos(1000.0))?;
     }
     Ok(CannulaDesign {
-        meta: meta(r, name, title),
+        meta: c.meta(file, names),
         model,
         published_dp: dp,
         published_drainage_dp: ddp,
@@ -920,16 +995,12 @@ fn parse_cannula(
     })
 }
 
-fn parse_coating(
-    r: &mut Reader,
-    name: String,
-    title: String,
-) -> Result<CoatingDesign, CatalogueError> {
-    r.only(r.root, "", &["kind", "name", "title", "thrombogenicity"])?;
-    let f = r.num(r.root, "", "thrombogenicity", Range::pos(10.0))?;
+fn parse_coating(c: &mut Check, file: &str, f: CoatingFile) -> Result<CoatingDesign, Error> {
+    let names = c.names(&f.name, &f.title)?;
+    let t = c.num(&f.thrombogenicity, "thrombogenicity", pos(10.0), &None)?;
     Ok(CoatingDesign {
-        meta: meta(r, name, title),
-        thrombogenicity: f,
+        meta: c.meta(file, names),
+        thrombogenicity: t,
     })
 }
 
@@ -1183,30 +1254,27 @@ mod tests {
         let e = err_of(&format!(
             "{COATING}thrombogenicity = {{ value = -1.0, source = \"s\" }}"
         ));
-        assert_eq!(e.field.as_deref(), Some("thrombogenicity"));
+        assert_eq!(e.path, "thrombogenicity");
         let msg = e.to_string();
-        assert!(
-            msg.starts_with("user/x.toml: field `thrombogenicity`"),
-            "{msg}"
-        );
-        assert!(msg.contains("0 < x ≤ 10"), "{msg}");
+        assert!(msg.starts_with("user/x.toml:3: `thrombogenicity`"), "{msg}");
+        assert!(msg.contains(">0..=10"), "{msg}");
 
         let e = err_of(&format!("{COATING}thrombogenicity = 0.5"));
         assert!(e.to_string().contains("has no source"), "{e}");
 
         let e = err_of(&format!("{COATING}thrombogenicity = \"low\""));
-        assert!(e.to_string().contains("must be a number"), "{e}");
+        assert!(e.to_string().contains("expected a number"), "{e}");
 
         let e = err_of(&format!(
             "{COATING}thrombogenicity = {{ value = 0.5, source = \"s\" }}\ncolour = 1"
         ));
-        assert_eq!(e.field.as_deref(), Some("colour"));
+        assert_eq!(e.path, "colour");
 
         let e = err_of("kind = \"valve\"\nname = \"x\"");
-        assert_eq!(e.field.as_deref(), Some("kind"));
+        assert_eq!(e.path, "kind");
 
         let e = err_of("kind = \"pump\"\nname = \"x\"");
-        assert_eq!(e.field.as_deref(), Some("head"));
+        assert_eq!(e.path, "head");
 
         let e = err_of("kind = [");
         assert!(e.to_string().contains("not valid TOML"), "{e}");
@@ -1214,7 +1282,7 @@ mod tests {
         // A pump whose head rises with flow: the physio check, reported against [head].
         let rot = BUILTIN_FILES[0].1.replace("r1 = -7.545e-3", "r1 = -0.02");
         let e = err_of(&rot);
-        assert_eq!(e.field.as_deref(), Some("head"));
+        assert_eq!(e.path, "head");
         assert!(e.message.contains("rise with flow"), "{e}");
 
         // A design point beyond the drive's maximum speed.
@@ -1223,22 +1291,22 @@ mod tests {
             "rpm = 9000.0\nflow_lpm = 5.0",
         );
         let e = err_of(&rot);
-        assert_eq!(e.field.as_deref(), Some("design_point.rpm"));
-        assert!(e.message.contains("0 < x ≤ 5000"), "{e}");
+        assert_eq!(e.path, "design_point.rpm");
+        assert!(e.message.contains(">0..=5000"), "{e}");
 
         // Cannula sizes outside the fit.
         let e = err_of(
             "kind = \"cannula\"\nname = \"r\"\nrole = \"return\"\nsize_fr = { value = 25.0, source = \"s\" }",
         );
-        assert_eq!(e.field.as_deref(), Some("size_fr"));
-        assert!(e.message.contains("15 ≤ x ≤ 23"), "{e}");
+        assert_eq!(e.path, "size_fr");
+        assert!(e.message.contains("15..=23"), "{e}");
 
         // A published table with a malformed row.
         let rot = BUILTIN_FILES[0]
             .1
             .replace("[2000.0, 0.0, 120.0]", "[2000.0, 0.0]");
         let e = err_of(&rot);
-        assert_eq!(e.field.as_deref(), Some("published.head[0]"));
+        assert_eq!(e.path, "published.head[0]");
     }
 
     #[test]
@@ -1258,7 +1326,7 @@ mod tests {
         )
         .unwrap();
         let e = Catalogue::with_dirs(std::slice::from_ref(&dir)).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("name"));
+        assert_eq!(e.path, "name");
         assert!(e.message.contains("already defined"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

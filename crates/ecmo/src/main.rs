@@ -175,8 +175,9 @@ fn device(a: &device_args::DeviceArgs) -> ExitCode {
 fn sim(path: &std::path::Path, json: bool, csv: Option<&std::path::Path>) -> ExitCode {
     let exp = match experiment::Experiment::load(path) {
         Ok(e) => e,
+        // The error names the file, the line and the field.
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };

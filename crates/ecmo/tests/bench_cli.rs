@@ -64,14 +64,14 @@ k_co2 = 8.0
 flow_exponent = 0.5
 "#;
 
-/// Each broken file gives exit 2 and a message naming the file and the field.
+/// Each broken file gives exit 2 and a message naming the file, the line and the field.
 #[test]
 fn bad_catalogue_files_name_file_and_field() {
     let cases: [(&str, String, &str); 6] = [
         (
             "range",
             USER_OXY.replace("area_m2 = 2.2", "area_m2 = 9.0"),
-            "field `membrane.area_m2`: 9 is outside the allowed range 0 < x ≤ 5",
+            "`membrane.area_m2`: 9 is out of range: allowed >0..=5",
         ),
         (
             "nosource",
@@ -79,22 +79,22 @@ fn bad_catalogue_files_name_file_and_field() {
                 "resistance_mmhg_s_ml = { value = 0.55, source = \"my lab, water test corrected to blood\" }",
                 "resistance_mmhg_s_ml = 0.55",
             ),
-            "field `pressure_drop.resistance_mmhg_s_ml`: has no source",
+            "`pressure_drop.resistance_mmhg_s_ml`: has no source",
         ),
         (
             "typo",
             USER_OXY.replace("k_co2 = 8.0", "k_c02 = 8.0"),
-            "field `transfer.k_c02`: unknown field",
+            "`transfer.k_c02`: unknown field",
         ),
         (
             "missing",
             USER_OXY.replace("flow_exponent = 0.5", ""),
-            "field `transfer.flow_exponent`: missing",
+            "`transfer.flow_exponent`: missing",
         ),
         (
             "kind",
             USER_OXY.replace("kind = \"oxygenator\"", "kind = \"heat-exchanger\""),
-            "field `kind`: `heat-exchanger` is not one of",
+            "`kind`: `heat-exchanger` is not one of",
         ),
         (
             "toml",
@@ -117,7 +117,13 @@ fn bad_catalogue_files_name_file_and_field() {
         ]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(err.contains(&file.display().to_string()), "{name}: {err}");
+        // `FILE:LINE: `field`: message`.
+        let at = format!("{}:", file.display());
+        let line = err.split(&at).nth(1).and_then(|r| r.split(':').next());
+        assert!(
+            line.is_some_and(|l| l.parse::<usize>().is_ok()),
+            "{name}: no FILE:LINE in {err}"
+        );
         assert!(err.contains(want), "{name}: want {want:?} in {err}");
         assert!(!d.join("out").exists(), "{name}: no report on bad input");
     }

@@ -90,7 +90,10 @@ fn sim_bad_file_names_the_field() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("timeline[0].event.severity") && err.contains("0..=1"),
+        err.contains(&format!(
+            "{}:5: `timeline[0].event.severity`",
+            bad.display()
+        )) && err.contains("0..=1"),
         "{err}"
     );
 
@@ -130,4 +133,28 @@ fn bench_sim_runs() {
         s.contains("size_of::<Twin>()") && s.contains("x real time"),
         "{s}"
     );
+}
+
+/// A file that never ends (issue 10, finding 8): `ecmo sim /dev/zero` is refused at once with
+/// the file and the limit, instead of reading until memory runs out. The child's address space
+/// is capped so that a binary without the limit fails this test instead of the machine.
+#[cfg(target_os = "linux")]
+#[test]
+fn sim_refuses_a_file_that_never_ends() {
+    let t = std::time::Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 4000000; exec timeout 60 {} sim /dev/zero",
+            env!("CARGO_BIN_EXE_ecmo")
+        ))
+        .output()
+        .expect("run ecmo");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("1 MiB") && err.contains("experiment file"),
+        "{err}"
+    );
+    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
 }

@@ -3,8 +3,8 @@
 //! compares the document's generated block with this output (`UPDATE_DOCS=1` rewrites it).
 use crate::format::{COATINGS, CONFIGURATIONS, MAX_DURATION_S, SENSOR_FAULTS};
 use crate::params::{self, PATIENT_FIELDS, SETTING_FIELDS};
-use crate::reader::num;
 use crate::signals;
+use input::num;
 use physio::presets;
 
 /// Check that the block of `doc` (a path under docs/) between `begin` and [`END`] is

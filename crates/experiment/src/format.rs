@@ -1,17 +1,22 @@
 //! The experiment file (TOML): what it may contain and how it is checked.
 //!
 //! Parsing is two-staged. [`Experiment::parse`] checks syntax, types, ranges and unknown fields
-//! without touching the twin; [`Experiment::twin_config`] resolves names (preset, pump,
+//! without touching the twin (serde derive through the `input` crate: every error names the
+//! line and the field); [`Experiment::twin_config`] resolves names (preset, pump,
 //! oxygenator) against the twin's catalogue and builds the configuration. [`Experiment::load`]
 //! does both, so a file that loads will start.
 use crate::error::Error;
+use crate::event_file::EventFile;
 use crate::params;
-use crate::reader::{Table, as_f64, in_range, join, kind, num};
 use crate::signals;
+use input::de::{Finite, Number, Numbers, Range, lookup};
+use input::num;
+use input::toml::{Spanned, at, within};
 use physio::coagulation::Coating;
 use physio::sensors::{Channel, Fault};
-use physio::{Configuration, Event, EventArg, EventKind, EventValue, Twin};
-use toml::Value;
+use physio::{Configuration, Event, Twin};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer};
 
 /// The longest run a file may ask for: 30 days.
 pub const MAX_DURATION_S: f64 = 30.0 * 86_400.0;
@@ -148,201 +153,13 @@ pub struct Experiment {
     pub output: Output,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "preset",
-    "seed",
-    "duration_s",
-    "patient",
-    "circuit",
-    "settings",
-    "sensors",
-    "timeline",
-    "windows",
-    "output",
-];
-
-const CIRCUIT_KEYS: &[&str] = &[
-    "configuration",
-    "drainage_fr",
-    "return_fr",
-    "tubing_length_m",
-    "tubing_diameter_mm",
-    "pump",
-    "oxygenator",
-    "coating",
-];
-
-fn names<T>(list: &[(&'static str, T)]) -> Vec<&'static str> {
-    list.iter().map(|(n, _)| *n).collect()
-}
-
-fn event_kind_names() -> Vec<&'static str> {
-    EventKind::names().collect()
-}
-
-/// An event table, `{ kind = "return_kink", severity = 0.8 }`, read against physio's event
-/// table ([`physio::EVENTS`]): the kind's value field, its type and its range.
-pub fn parse_event(path: &str, v: &Value) -> Result<Event, Error> {
-    let Value::Table(t) = v else {
-        return Err(Error::new(
-            path,
-            format!(
-                "expected a table such as {{ kind = \"return_kink\", severity = 0.8 }}, found {}",
-                kind(v)
-            ),
-        ));
-    };
-    let kind_path = join(path, "kind");
-    let kind_name = match t.get("kind") {
-        None => {
-            return Err(Error::new(
-                kind_path,
-                format!("missing; one of: {}", event_kind_names().join(", ")),
-            ));
-        }
-        Some(Value::String(s)) => s.as_str(),
-        Some(other) => {
-            return Err(Error::new(
-                kind_path,
-                format!("expected a string, found {}", kind(other)),
-            ));
-        }
-    };
-    let Some(ek) = EventKind::by_name(kind_name) else {
-        return Err(Error::new(
-            kind_path,
-            format!(
-                "unknown event `{kind_name}`; allowed: {}",
-                event_kind_names().join(", ")
-            ),
-        ));
-    };
-    let spec = ek.spec();
-    let arg = match spec.value {
-        EventValue::None => {
-            Table::new(path.to_string(), t, &["kind"])?;
-            EventArg::None
-        }
-        EventValue::Flag => {
-            let tab = Table::new(path.to_string(), t, &["kind", spec.field])?;
-            EventArg::Flag(tab.bool_opt(spec.field)?.ok_or_else(|| {
-                Error::new(
-                    tab.at(spec.field),
-                    format!("missing; required for `{kind_name}`, true or false"),
-                )
-            })?)
-        }
-        EventValue::Number(q) => {
-            let tab = Table::new(path.to_string(), t, &["kind", spec.field])?;
-            EventArg::Number(tab.f64_req(spec.field, q.min, q.max, q.unit)?)
-        }
-        EventValue::Patient => {
-            let tab = Table::new(path.to_string(), t, &["kind", "param", spec.field])?;
-            let settable: Vec<&str> = params::PATIENT_FIELDS
-                .iter()
-                .filter(|f| f.event.is_some())
-                .map(|f| f.name)
-                .collect();
-            let pname = tab.str_opt("param")?.ok_or_else(|| {
-                Error::new(
-                    tab.at("param"),
-                    format!("missing; one of: {}", settable.join(", ")),
-                )
-            })?;
-            let Some((field, param)) =
-                params::patient_field(pname).and_then(|f| f.event.map(|p| (f, p)))
-            else {
-                return Err(Error::new(
-                    tab.at("param"),
-                    format!(
-                        "`{pname}` cannot be changed during a run; allowed: {}",
-                        settable.join(", ")
-                    ),
-                ));
-            };
-            let value = tab.f64_req(spec.field, field.min, field.max, field.unit)?;
-            EventArg::Patient(param, value)
-        }
-    };
-    // The ranges were checked above with the same table, so this only builds the event.
-    Event::new(ek, arg).map_err(|e| Error::new(path, e.to_string()))
-}
-
-fn parse_sensor_action(path: &str, v: &Value) -> Result<SensorAction, Error> {
-    let tab = Table::from_value(path.to_string(), v, &["channel", "fault", "value"])?;
-    let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.spec().name).collect();
-    let cname = tab.str_opt("channel")?.ok_or_else(|| {
-        Error::new(
-            tab.at("channel"),
-            format!("missing; one of: {}", channels.join(", ")),
-        )
-    })?;
-    let ch = Channel::by_name(cname).ok_or_else(|| {
-        Error::new(
-            tab.at("channel"),
-            format!(
-                "unknown channel `{cname}`; allowed: {}",
-                channels.join(", ")
-            ),
-        )
-    })?;
-    let faults: Vec<&str> = SENSOR_FAULTS.iter().map(|(n, _)| *n).collect();
-    let fname = tab.choice_opt("fault", &faults)?.ok_or_else(|| {
-        Error::new(
-            tab.at("fault"),
-            format!("missing; one of: {}", faults.join(", ")),
-        )
-    })?;
-    let unit = ch.spec().unit;
-    let needs_value = matches!(fname, "offset" | "drift");
-    if !needs_value && tab.get("value").is_some() {
-        return Err(Error::new(
-            tab.at("value"),
-            format!("`{fname}` takes no value"),
-        ));
-    }
-    // Any finite magnitude: the channel's measuring range bounds what it can show anyway.
-    let value = if needs_value {
-        tab.f64_req("value", -1e6, 1e6, unit)?
-    } else {
-        0.0
-    };
-    Ok(match fname {
-        "stuck" => SensorAction::Fault(ch, Fault::Stuck),
-        "dropout" => SensorAction::Fault(ch, Fault::Dropout),
-        "offset" => SensorAction::Fault(ch, Fault::Offset(value)),
-        "drift" => SensorAction::Fault(ch, Fault::Drift(value)),
-        _ => SensorAction::Clear(ch),
-    })
-}
-
-/// Read a table of settings (`[settings]` or a timeline `set`).
-fn parse_settings(tab: &Table) -> Result<Vec<(&'static str, f64)>, Error> {
-    let mut out = Vec::new();
-    for f in params::SETTING_FIELDS {
-        if let Some(x) = tab.f64_opt(f.name, f.min, f.max, f.unit)? {
-            out.push((f.name, x));
-        }
-    }
-    Ok(out)
-}
-
-fn setting_names() -> Vec<&'static str> {
-    params::SETTING_FIELDS.iter().map(|f| f.name).collect()
-}
-
-fn patient_names() -> Vec<&'static str> {
-    params::PATIENT_FIELDS.iter().map(|f| f.name).collect()
-}
-
 impl Experiment {
     /// Read and fully check a file: syntax, ranges, and names against the twin's catalogue.
+    /// The file is read through the bounded reader ([`input::read::EXPERIMENT`]); every error
+    /// names the file, the line and the field.
     pub fn load(path: &std::path::Path) -> Result<Experiment, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::new("", format!("cannot read the file: {e}")))?;
-        Experiment::from_toml(&text)
+        let text = input::read::read_to_string(path, input::read::EXPERIMENT)?;
+        Experiment::from_toml(&text).map_err(|e| e.in_file(path.display()))
     }
 
     /// [`Experiment::parse`] followed by [`Experiment::twin_config`].
@@ -355,17 +172,254 @@ impl Experiment {
     /// Check syntax, types, ranges and unknown fields. Names of presets, pumps and oxygenators
     /// are checked by [`Experiment::twin_config`].
     pub fn parse(text: &str) -> Result<Experiment, Error> {
-        let doc: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| Error::new("", format!("not valid TOML: {e}")))?;
-        let top = Table::new(String::new(), &doc, TOP_KEYS)?;
+        let file: File = input::toml::from_str(text)?;
+        file.check(text)
+    }
+}
 
-        let name = top.str_opt("name")?.map(str::to_string);
-        let description = top.str_opt("description")?.map(str::to_string);
-        let preset = top.str_opt("preset")?.map(str::to_string);
-        let seed = top.u64_opt("seed")?.unwrap_or(0);
-        let duration_s = top.f64_opt("duration_s", f64::MIN, f64::MAX, "s")?;
-        let duration_s = match duration_s {
+/// The file as serde reads it: structure, types, unknown fields and every range that does not
+/// depend on another field. [`File::check`] does the rest (times within the duration, sensor
+/// faults only with sensors on, patient complete without a preset).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Option<String>,
+    description: Option<String>,
+    preset: Option<String>,
+    seed: Option<u64>,
+    duration_s: Option<Spanned<Finite>>,
+    patient: Option<PatientTable>,
+    #[serde(default)]
+    circuit: CircuitFile,
+    settings: Option<Settings>,
+    #[serde(default)]
+    sensors: SensorsFile,
+    #[serde(default)]
+    timeline: Vec<Spanned<TimelineFile>>,
+    #[serde(default)]
+    windows: Windows,
+    #[serde(default)]
+    output: OutputFile,
+}
+
+/// `[patient]`: keys and ranges from the twin's patient table. Scenarios read their patient
+/// with it too.
+pub struct PatientTable(pub Vec<(&'static str, f64)>);
+
+impl<'de> Deserialize<'de> for PatientTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let keys: Vec<_> = params::PATIENT_FIELDS
+            .iter()
+            .map(|f| (f.name, Range::closed(f.min, f.max, f.unit)))
+            .collect();
+        let values = Numbers(&keys).deserialize(d)?;
+        Ok(PatientTable(
+            values.into_iter().map(|(i, x)| (keys[i].0, x)).collect(),
+        ))
+    }
+}
+
+/// `[settings]` and a timeline's `set`: keys and ranges from the twin's actuation table.
+struct Settings(Vec<(&'static str, f64)>);
+
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let keys: Vec<_> = params::SETTING_FIELDS
+            .iter()
+            .map(|f| (f.name, Range::closed(f.min, f.max, f.unit)))
+            .collect();
+        let values = Numbers(&keys).deserialize(d)?;
+        Ok(Settings(
+            values.into_iter().map(|(i, x)| (keys[i].0, x)).collect(),
+        ))
+    }
+}
+
+input::ranged!(drainage_fr, {
+    let (lo, hi) = params::circuit::drainage_fr();
+    Range::closed(lo, hi, "Fr")
+});
+input::ranged!(return_fr, {
+    let (lo, hi) = params::circuit::return_fr();
+    Range::closed(lo, hi, "Fr")
+});
+input::ranged!(tubing_length, {
+    let (lo, hi) = params::circuit::TUBING_LENGTH_M;
+    Range::closed(lo, hi, "m")
+});
+input::ranged!(tubing_diameter, {
+    let (lo, hi) = params::circuit::TUBING_DIAMETER_MM;
+    Range::closed(lo, hi, "mm")
+});
+
+fn configuration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Configuration>, D::Error> {
+    let name = String::deserialize(d)?;
+    lookup(CONFIGURATIONS.iter().copied(), "value", &name)
+        .map(Some)
+        .map_err(de::Error::custom)
+}
+
+fn coating<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Coating>, D::Error> {
+    let name = String::deserialize(d)?;
+    lookup(COATINGS.iter().copied(), "value", &name)
+        .map(Some)
+        .map_err(de::Error::custom)
+}
+
+/// `[circuit]`, as experiment and scenario files write it.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitFile {
+    #[serde(default, deserialize_with = "configuration")]
+    configuration: Option<Configuration>,
+    #[serde(default, deserialize_with = "drainage_fr")]
+    drainage_fr: Option<f64>,
+    #[serde(default, deserialize_with = "return_fr")]
+    return_fr: Option<f64>,
+    #[serde(default, deserialize_with = "tubing_length")]
+    tubing_length_m: Option<f64>,
+    #[serde(default, deserialize_with = "tubing_diameter")]
+    tubing_diameter_mm: Option<f64>,
+    pump: Option<String>,
+    oxygenator: Option<String>,
+    #[serde(default, deserialize_with = "coating")]
+    coating: Option<Coating>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SensorsFile {
+    enabled: bool,
+    noise: bool,
+}
+
+impl Default for SensorsFile {
+    fn default() -> Self {
+        let d = SensorSpec::default();
+        SensorsFile {
+            enabled: d.enabled,
+            noise: d.noise,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimelineFile {
+    at: Option<Spanned<Finite>>,
+    set: Option<Spanned<Settings>>,
+    event: Option<EventFile>,
+    sensor: Option<Spanned<SensorFile>>,
+}
+
+/// `sensor = { channel = ..., fault = ..., value = ... }`, checked as a whole (whether `value`
+/// is needed depends on the fault).
+#[derive(Deserialize)]
+#[serde(try_from = "RawSensor")]
+struct SensorFile(SensorAction);
+
+/// A sensor fault as files write it, `{ channel = ..., fault = ..., value = ... }`, before it is
+/// checked against a vocabulary of channels and faults (the twin's sensors here, the control
+/// core's channels in training scenarios).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSensor {
+    channel: Option<String>,
+    fault: Option<String>,
+    value: Option<toml::Value>,
+}
+
+impl RawSensor {
+    /// The channel (one of `channels`), the fault (one of `faults`) and its value: `range`
+    /// gives the value's range for a fault that takes one, `None` for one that takes none.
+    /// Errors name the key they are about ([`input::de::about`]).
+    pub fn resolve<C: Copy>(
+        self,
+        channels: &[(&'static str, C)],
+        faults: &[&'static str],
+        range: impl Fn(&str, C) -> Option<Range>,
+    ) -> Result<(C, &'static str, f64), String> {
+        let sub = |key: &str, m: String| input::de::about(key, m);
+        let names = |l: &mut dyn Iterator<Item = &str>| l.collect::<Vec<_>>().join(", ");
+        let cname = self.channel.ok_or_else(|| {
+            let all = names(&mut channels.iter().map(|(n, _)| *n));
+            sub("channel", format!("missing; one of: {all}"))
+        })?;
+        let ch =
+            lookup(channels.iter().copied(), "channel", &cname).map_err(|m| sub("channel", m))?;
+        let fname = self
+            .fault
+            .ok_or_else(|| sub("fault", format!("missing; one of: {}", faults.join(", "))))?;
+        let fault = lookup(faults.iter().map(|f| (*f, *f)), "fault", &fname)
+            .map_err(|m| sub("fault", m))?;
+        let value = match (range(fault, ch), self.value) {
+            (None, None) => 0.0,
+            (None, Some(_)) => return Err(sub("value", format!("`{fault}` takes no value"))),
+            (Some(r), None) => return Err(sub("value", format!("missing; required, {r}"))),
+            (Some(r), Some(v)) => Number(r)
+                .deserialize(v)
+                .map_err(|e: toml::de::Error| sub("value", e.message().to_string()))?,
+        };
+        Ok((ch, fault, value))
+    }
+}
+
+impl TryFrom<RawSensor> for SensorFile {
+    type Error = String;
+    fn try_from(r: RawSensor) -> Result<Self, String> {
+        let channels: Vec<_> = Channel::ALL.iter().map(|c| (c.spec().name, *c)).collect();
+        let faults: Vec<&str> = SENSOR_FAULTS.iter().map(|(n, _)| *n).collect();
+        // Any finite magnitude: the channel's measuring range bounds what it can show anyway.
+        let (ch, fault, value) = r.resolve(&channels, &faults, |f, ch| {
+            matches!(f, "offset" | "drift").then(|| Range::closed(-1e6, 1e6, ch.spec().unit))
+        })?;
+        Ok(SensorFile(match fault {
+            "stuck" => SensorAction::Fault(ch, Fault::Stuck),
+            "dropout" => SensorAction::Fault(ch, Fault::Dropout),
+            "offset" => SensorAction::Fault(ch, Fault::Offset(value)),
+            "drift" => SensorAction::Fault(ch, Fault::Drift(value)),
+            _ => SensorAction::Clear(ch),
+        }))
+    }
+}
+
+/// `[windows]`: `name = [start_s, end_s]`, in file order.
+#[derive(Default)]
+struct Windows(Vec<(String, Spanned<Vec<Finite>>)>);
+
+impl<'de> Deserialize<'de> for Windows {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = Windows;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "a table of name = [start_s, end_s]")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Windows, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    let pair: Spanned<Vec<Finite>> = map.next_value()?;
+                    out.push((name, pair));
+                }
+                Ok(Windows(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputFile {
+    sample_interval_s: Option<Spanned<Finite>>,
+    signals: Option<Spanned<Vec<Spanned<String>>>>,
+    final_window_s: Option<Spanned<Finite>>,
+}
+
+impl File {
+    /// The checks that need more than one field, each error at the line of its field.
+    fn check(self, text: &str) -> Result<Experiment, Error> {
+        let duration_s = match &self.duration_s {
             None => {
                 return Err(Error::new(
                     "duration_s",
@@ -375,17 +429,10 @@ impl Experiment {
                     ),
                 ));
             }
-            Some(d) if d <= 0.0 || d > MAX_DURATION_S => {
-                return Err(Error::new(
-                    "duration_s",
-                    format!(
-                        "{} is out of range: allowed >0..={} s (30 days)",
-                        num(d),
-                        num(MAX_DURATION_S)
-                    ),
-                ));
+            Some(d) => {
+                let range = Range::above(0.0, MAX_DURATION_S, "s (30 days)");
+                within(text, d, "duration_s", range)?
             }
-            Some(d) => d,
         };
         // A run shorter than one step would record nothing.
         if duration_s < Twin::DT_S {
@@ -394,18 +441,223 @@ impl Experiment {
                 format!("must be at least one twin step ({} s)", Twin::DT_S),
             ));
         }
+        let run = Range::closed(0.0, duration_s, "s (the run's duration)");
 
-        // [patient]
-        let mut patient = Vec::new();
-        if let Some(v) = top.get("patient") {
-            let allowed = patient_names();
-            let tab = Table::from_value("patient".into(), v, &allowed)?;
-            for f in params::PATIENT_FIELDS {
-                if let Some(x) = tab.f64_opt(f.name, f.min, f.max, f.unit)? {
-                    patient.push((f.name, x));
+        let base = Experiment::base(
+            self.preset,
+            self.seed,
+            self.patient,
+            self.circuit,
+            duration_s,
+        )?;
+        let sensors = SensorSpec {
+            enabled: self.sensors.enabled,
+            noise: self.sensors.noise,
+        };
+
+        let mut timeline = Vec::new();
+        for (i, item) in self.timeline.into_iter().enumerate() {
+            let path = format!("timeline[{i}]");
+            let span = item.span();
+            let t = item.into_inner();
+            let at_s = match &t.at {
+                None => {
+                    return Err(at(
+                        text,
+                        span,
+                        format!("{path}.at"),
+                        format!(
+                            "missing; the time of this entry in seconds, 0..={}",
+                            num(duration_s)
+                        ),
+                    ));
                 }
+                Some(x) if x.get_ref().0 < 0.0 => {
+                    return Err(at(
+                        text,
+                        x.span(),
+                        format!("{path}.at"),
+                        format!(
+                            "{} is negative: times count from the start of the run, allowed 0..={} s",
+                            num(x.get_ref().0),
+                            num(duration_s)
+                        ),
+                    ));
+                }
+                Some(x) => within(text, x, format!("{path}.at"), run)?,
+            };
+            let set = match t.set {
+                None => Vec::new(),
+                Some(s) if s.get_ref().0.is_empty() => {
+                    let allowed: Vec<&str> =
+                        params::SETTING_FIELDS.iter().map(|f| f.name).collect();
+                    return Err(at(
+                        text,
+                        s.span(),
+                        format!("{path}.set"),
+                        format!("is empty; give one or more of: {}", allowed.join(", ")),
+                    ));
+                }
+                Some(s) => s.into_inner().0,
+            };
+            let sensor = match t.sensor {
+                Some(s) if !sensors.enabled => {
+                    return Err(at(
+                        text,
+                        s.span(),
+                        format!("{path}.sensor"),
+                        "sensor faults need `[sensors] enabled = true`",
+                    ));
+                }
+                s => s.map(|s| s.into_inner().0),
+            };
+            let event = t.event.map(|e| e.0);
+            if set.is_empty() && event.is_none() && sensor.is_none() {
+                return Err(at(
+                    text,
+                    span,
+                    path,
+                    "does nothing: give `set = { ... }`, `event = { kind = ..., ... }` and/or `sensor = { channel = ..., fault = ... }`",
+                ));
             }
+            timeline.push(TimelineEntry {
+                index: i,
+                at_s,
+                set,
+                event,
+                sensor,
+            });
         }
+        // Stable: entries at the same time keep their file order.
+        timeline.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+
+        let mut windows = Vec::new();
+        for (name, pair) in self.windows.0 {
+            let path = format!("windows.{name}");
+            let span = pair.span();
+            if name == "final" {
+                return Err(at(
+                    text,
+                    span,
+                    path,
+                    "the name `final` is reserved for the final window; set its length with output.final_window_s",
+                ));
+            }
+            let [start, end] = pair.get_ref()[..] else {
+                return Err(at(
+                    text,
+                    span,
+                    path,
+                    format!(
+                        "expected [start_s, end_s] (two numbers), found an array of {}",
+                        pair.get_ref().len()
+                    ),
+                ));
+            };
+            let check = |x: Finite, i: usize| {
+                run.check(x.0)
+                    .map_err(|m| at(text, span.clone(), format!("{path}[{i}]"), m))
+            };
+            let (start, end) = (check(start, 0)?, check(end, 1)?);
+            if end <= start {
+                return Err(at(
+                    text,
+                    span,
+                    path,
+                    format!("end ({}) must be after start ({})", num(end), num(start)),
+                ));
+            }
+            if end - start < crate::run::STATS_INTERVAL_S {
+                return Err(at(
+                    text,
+                    span,
+                    path,
+                    format!(
+                        "is shorter than the {} s statistics interval; make it longer",
+                        crate::run::STATS_INTERVAL_S
+                    ),
+                ));
+            }
+            windows.push(Window {
+                name,
+                start_s: start,
+                end_s: end,
+            });
+        }
+
+        let o = self.output;
+        let mut output = Output::default();
+        if let Some(x) = &o.sample_interval_s {
+            let range = Range::closed(Twin::DT_S, duration_s, "s");
+            output.sample_interval_s = within(text, x, "output.sample_interval_s", range)?;
+        }
+        if let Some(x) = &o.final_window_s {
+            let range = Range::closed(crate::run::STATS_INTERVAL_S, duration_s, "s");
+            output.final_window_s = Some(within(text, x, "output.final_window_s", range)?);
+        }
+        if let Some(list) = o.signals {
+            let span = list.span();
+            let list = list.into_inner();
+            if list.is_empty() {
+                return Err(at(
+                    text,
+                    span,
+                    "output.signals",
+                    "is empty; leave it out to record every signal",
+                ));
+            }
+            let mut names = Vec::new();
+            for (i, s) in list.into_iter().enumerate() {
+                let known = signals::find(s.get_ref()).is_some()
+                    || (sensors.enabled
+                        && signals::sensor_signals()
+                            .iter()
+                            .any(|x| x.name == *s.get_ref()));
+                if !known {
+                    let hint = if s.get_ref().starts_with("sensor_") && !sensors.enabled {
+                        "sensor signals need `[sensors] enabled = true`".to_string()
+                    } else {
+                        format!(
+                            "see docs/experiments.md; allowed: {}",
+                            signals::names().join(", ")
+                        )
+                    };
+                    return Err(at(
+                        text,
+                        s.span(),
+                        format!("output.signals[{i}]"),
+                        format!("unknown signal `{}`; {hint}", s.get_ref()),
+                    ));
+                }
+                names.push(s.into_inner());
+            }
+            output.signals = Some(names);
+        }
+
+        Ok(Experiment {
+            name: self.name,
+            description: self.description,
+            settings: self.settings.map(|s| s.0).unwrap_or_default(),
+            sensors,
+            timeline,
+            windows,
+            output,
+            ..base
+        })
+    }
+}
+
+impl Experiment {
+    /// An experiment of `duration_s` with only a patient and a circuit (nothing happens): what
+    /// a training scenario starts from. Without a preset the patient must be complete.
+    pub fn base(
+        preset: Option<String>,
+        seed: Option<u64>,
+        patient: Option<PatientTable>,
+        circuit: CircuitFile,
+        duration_s: f64,
+    ) -> Result<Experiment, Error> {
+        let patient = patient.map(|p| p.0).unwrap_or_default();
         if preset.is_none()
             && let Some(f) = params::PATIENT_FIELDS
                 .iter()
@@ -421,279 +673,34 @@ impl Experiment {
                 ),
             ));
         }
-
-        // [circuit]
-        let mut circuit = CircuitSpec::default();
-        if let Some(v) = top.get("circuit") {
-            let tab = Table::from_value("circuit".into(), v, CIRCUIT_KEYS)?;
-            if let Some(c) = tab.choice_opt("configuration", &names(CONFIGURATIONS))? {
-                circuit.configuration = CONFIGURATIONS
-                    .iter()
-                    .find(|(n, _)| *n == c)
-                    .map(|(_, c)| *c);
-            }
-            let (lo, hi) = params::circuit::drainage_fr();
-            circuit.drainage_fr = tab.f64_opt("drainage_fr", lo, hi, "Fr")?;
-            let (lo, hi) = params::circuit::return_fr();
-            circuit.return_fr = tab.f64_opt("return_fr", lo, hi, "Fr")?;
-            let (lo, hi) = params::circuit::TUBING_LENGTH_M;
-            circuit.tubing_length_m = tab.f64_opt("tubing_length_m", lo, hi, "m")?;
-            let (lo, hi) = params::circuit::TUBING_DIAMETER_MM;
-            circuit.tubing_diameter_mm = tab.f64_opt("tubing_diameter_mm", lo, hi, "mm")?;
-            circuit.pump = tab.str_opt("pump")?.map(str::to_string);
-            circuit.oxygenator = tab.str_opt("oxygenator")?.map(str::to_string);
-            if let Some(c) = tab.choice_opt("coating", &names(COATINGS))? {
-                circuit.coating = COATINGS.iter().find(|(n, _)| *n == c).map(|(_, c)| *c);
-            }
-        }
-
-        // [settings]
-        let mut settings = Vec::new();
-        if let Some(v) = top.get("settings") {
-            let allowed = setting_names();
-            let tab = Table::from_value("settings".into(), v, &allowed)?;
-            settings = parse_settings(&tab)?;
-        }
-
-        // [sensors]
-        let mut sensors = SensorSpec::default();
-        if let Some(v) = top.get("sensors") {
-            let tab = Table::from_value("sensors".into(), v, &["enabled", "noise"])?;
-            if let Some(b) = tab.bool_opt("enabled")? {
-                sensors.enabled = b;
-            }
-            if let Some(b) = tab.bool_opt("noise")? {
-                sensors.noise = b;
-            }
-        }
-
-        // [[timeline]]
-        let mut timeline = Vec::new();
-        if let Some(v) = top.get("timeline") {
-            let Value::Array(items) = v else {
-                return Err(Error::new(
-                    "timeline",
-                    format!(
-                        "expected an array of tables ([[timeline]] entries), found {}",
-                        kind(v)
-                    ),
-                ));
-            };
-            for (i, item) in items.iter().enumerate() {
-                let path = format!("timeline[{i}]");
-                let tab = Table::from_value(path, item, &["at", "set", "event", "sensor"])?;
-                let at_path = tab.at("at");
-                let at = match tab.get("at") {
-                    None => {
-                        return Err(Error::new(
-                            at_path,
-                            format!(
-                                "missing; the time of this entry in seconds, 0..={}",
-                                num(duration_s)
-                            ),
-                        ));
-                    }
-                    Some(v) => as_f64(&at_path, v, "s")?,
-                };
-                if at < 0.0 {
-                    return Err(Error::new(
-                        at_path,
-                        format!(
-                            "{} is negative: times count from the start of the run, allowed 0..={} s",
-                            num(at),
-                            num(duration_s)
-                        ),
-                    ));
-                }
-                let at = in_range(&at_path, at, 0.0, duration_s, "s (the run's duration)")?;
-                let set = match tab.get("set") {
-                    None => Vec::new(),
-                    Some(v) => {
-                        let allowed = setting_names();
-                        let st = Table::from_value(tab.at("set"), v, &allowed)?;
-                        if st.is_empty() {
-                            return Err(Error::new(
-                                tab.at("set"),
-                                format!("is empty; give one or more of: {}", allowed.join(", ")),
-                            ));
-                        }
-                        parse_settings(&st)?
-                    }
-                };
-                let event = match tab.get("event") {
-                    None => None,
-                    Some(v) => Some(parse_event(&tab.at("event"), v)?),
-                };
-                let sensor = match tab.get("sensor") {
-                    None => None,
-                    Some(v) => {
-                        if !sensors.enabled {
-                            return Err(Error::new(
-                                tab.at("sensor"),
-                                "sensor faults need `[sensors] enabled = true`",
-                            ));
-                        }
-                        Some(parse_sensor_action(&tab.at("sensor"), v)?)
-                    }
-                };
-                if set.is_empty() && event.is_none() && sensor.is_none() {
-                    return Err(Error::new(
-                        tab.path.clone(),
-                        "does nothing: give `set = { ... }`, `event = { kind = ..., ... }` and/or `sensor = { channel = ..., fault = ... }`",
-                    ));
-                }
-                timeline.push(TimelineEntry {
-                    index: i,
-                    at_s: at,
-                    set,
-                    event,
-                    sensor,
-                });
-            }
-        }
-        // Stable: entries at the same time keep their file order.
-        timeline.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
-
-        // [windows]
-        let mut windows = Vec::new();
-        if let Some(v) = top.get("windows") {
-            let Value::Table(t) = v else {
-                return Err(Error::new(
-                    "windows",
-                    format!(
-                        "expected a table of name = [start_s, end_s], found {}",
-                        kind(v)
-                    ),
-                ));
-            };
-            for (wname, wv) in t {
-                let path = format!("windows.{wname}");
-                if wname == "final" {
-                    return Err(Error::new(
-                        path,
-                        "the name `final` is reserved for the final window; set its length with output.final_window_s",
-                    ));
-                }
-                let pair = match wv {
-                    Value::Array(a) if a.len() == 2 => a,
-                    other => {
-                        return Err(Error::new(
-                            path,
-                            format!(
-                                "expected [start_s, end_s] (two numbers), found {}",
-                                match other {
-                                    Value::Array(a) => format!("an array of {}", a.len()),
-                                    o => kind(o).to_string(),
-                                }
-                            ),
-                        ));
-                    }
-                };
-                let sp = format!("{path}[0]");
-                let ep = format!("{path}[1]");
-                let start = as_f64(&sp, &pair[0], "s")?;
-                let end = as_f64(&ep, &pair[1], "s")?;
-                let start = in_range(&sp, start, 0.0, duration_s, "s (the run's duration)")?;
-                let end = in_range(&ep, end, 0.0, duration_s, "s (the run's duration)")?;
-                if end <= start {
-                    return Err(Error::new(
-                        path,
-                        format!("end ({}) must be after start ({})", num(end), num(start)),
-                    ));
-                }
-                if end - start < crate::run::STATS_INTERVAL_S {
-                    return Err(Error::new(
-                        path,
-                        format!(
-                            "is shorter than the {} s statistics interval; make it longer",
-                            crate::run::STATS_INTERVAL_S
-                        ),
-                    ));
-                }
-                windows.push(Window {
-                    name: wname.clone(),
-                    start_s: start,
-                    end_s: end,
-                });
-            }
-        }
-
-        // [output]
-        let mut output = Output::default();
-        if let Some(v) = top.get("output") {
-            let tab = Table::from_value(
-                "output".into(),
-                v,
-                &["sample_interval_s", "signals", "final_window_s"],
-            )?;
-            if let Some(x) = tab.f64_opt("sample_interval_s", Twin::DT_S, duration_s, "s")? {
-                output.sample_interval_s = x;
-            }
-            output.final_window_s = tab.f64_opt(
-                "final_window_s",
-                crate::run::STATS_INTERVAL_S,
-                duration_s,
-                "s",
-            )?;
-            if let Some(v) = tab.get("signals") {
-                let p = tab.at("signals");
-                let Value::Array(a) = v else {
-                    return Err(Error::new(
-                        p,
-                        format!("expected an array of signal names, found {}", kind(v)),
-                    ));
-                };
-                let mut list = Vec::new();
-                for (i, s) in a.iter().enumerate() {
-                    let ip = format!("{p}[{i}]");
-                    let Value::String(s) = s else {
-                        return Err(Error::new(
-                            ip,
-                            format!("expected a signal name, found {}", kind(s)),
-                        ));
-                    };
-                    let known = signals::find(s).is_some()
-                        || (sensors.enabled
-                            && signals::sensor_signals().iter().any(|x| x.name == *s));
-                    if !known {
-                        let hint = if s.starts_with("sensor_") && !sensors.enabled {
-                            "sensor signals need `[sensors] enabled = true`".to_string()
-                        } else {
-                            format!(
-                                "see docs/experiments.md; allowed: {}",
-                                signals::names().join(", ")
-                            )
-                        };
-                        return Err(Error::new(ip, format!("unknown signal `{s}`; {hint}")));
-                    }
-                    list.push(s.clone());
-                }
-                if list.is_empty() {
-                    return Err(Error::new(
-                        p,
-                        "is empty; leave it out to record every signal",
-                    ));
-                }
-                output.signals = Some(list);
-            }
-        }
-
+        let c = circuit;
         Ok(Experiment {
-            name,
-            description,
+            name: None,
+            description: None,
             preset,
             patient,
-            circuit,
-            settings,
-            sensors,
-            seed,
+            circuit: CircuitSpec {
+                configuration: c.configuration,
+                drainage_fr: c.drainage_fr,
+                return_fr: c.return_fr,
+                tubing_length_m: c.tubing_length_m,
+                tubing_diameter_mm: c.tubing_diameter_mm,
+                pump: c.pump,
+                oxygenator: c.oxygenator,
+                coating: c.coating,
+            },
+            settings: Vec::new(),
+            sensors: SensorSpec::default(),
+            seed: seed.unwrap_or(0),
             duration_s,
-            timeline,
-            windows,
-            output,
+            timeline: Vec::new(),
+            windows: Vec::new(),
+            output: Output::default(),
         })
     }
+}
 
+impl Experiment {
     /// Length of the final window, s: `output.final_window_s` if given, else the longer of
     /// 10 % of the run and 60 s, never longer than the run.
     pub fn final_window_s(&self) -> f64 {

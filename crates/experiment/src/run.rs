@@ -114,8 +114,8 @@ impl Summary {
             header.push(format!(
                 "{} [{}-{} s]",
                 w.window.name,
-                crate::reader::num(w.window.start_s),
-                crate::reader::num(w.window.end_s)
+                input::num(w.window.start_s),
+                input::num(w.window.end_s)
             ));
         }
         let mut rows = vec![header];

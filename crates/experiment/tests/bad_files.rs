@@ -77,9 +77,9 @@ fn out_of_range() {
     );
 }
 
-#[test]
-fn event_value_out_of_range_names_the_nested_field() {
-    let text = format!(
+/// Three timeline entries, the third with a kink severity out of range (line 15).
+fn three_entries() -> String {
+    format!(
         "{BASE}
 [[timeline]]
 at = 10
@@ -93,9 +93,13 @@ event = {{ kind = \"heparin_bolus\", units = 5000 }}
 at = 30
 event = {{ kind = \"return_kink\", severity = 1.7 }}
 "
-    );
+    )
+}
+
+#[test]
+fn event_value_out_of_range_names_the_nested_field() {
     assert_err(
-        &text,
+        &three_entries(),
         "timeline[2].event.severity",
         &["1.7 is out of range", "0..=1"],
     );
@@ -324,4 +328,38 @@ fn unknown_preset_pump_oxygenator() {
     let e = load(&format!("{BASE}[circuit]\noxygenator = \"bubble\"\n"));
     assert_eq!(e.path, "circuit.oxygenator");
     assert!(e.to_string().contains("quadrox-adult"), "{e}");
+}
+
+/// Errors name the line of the field too, and a loaded file's errors name the file:
+/// `x.toml:12: `timeline[2].event.severity`: 1.7 is out of range: allowed 0..=1`.
+#[test]
+fn errors_name_the_line_and_the_file() {
+    let text = three_entries();
+    let e = err(&text);
+    let line = text.lines().position(|l| l.contains("1.7")).map(|i| i + 1);
+    assert_eq!(e.line, line, "{e}");
+    // The kind given after its value: the same field, the same line.
+    let e = err(&format!(
+        "{BASE}[[timeline]]\nat = 5\nevent = {{ severity = 1.7, kind = \"return_kink\" }}\n"
+    ));
+    assert_eq!(e.path, "timeline[0].event.severity");
+    assert_eq!(e.line, Some(6), "{e}");
+    // Checks that need another field (the duration) name the line too.
+    let e = err(&format!(
+        "{BASE}\n\n[[timeline]]\nat = 900\nset = {{ sweep_lpm = 2 }}\n"
+    ));
+    assert_eq!((e.path.as_str(), e.line), ("timeline[0].at", Some(7)));
+
+    let dir = std::env::temp_dir().join(format!("exp-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("kink.toml");
+    std::fs::write(&f, &text).unwrap();
+    let shown = Experiment::load(&f).unwrap_err().to_string();
+    let want = format!(
+        "{}:{}: `timeline[2].event.severity`: 1.7 is out of range: allowed 0..=1",
+        f.display(),
+        line.unwrap()
+    );
+    assert_eq!(shown, want);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

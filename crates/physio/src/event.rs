@@ -10,8 +10,8 @@
 //! # Adding an event
 //!
 //! 1. Add one entry to the `events!` list below: the variant with its payload, its shape
-//!    (`none`, `flag`, `number(Quantity)` or `patient`), `[name, label, value field]` and its
-//!    meaning. The `Event` enum, [`EventKind`], [`EVENTS`], [`Event::value`] and
+//!    (`none`, `flag`, `number(Quantity)` or `patient`), and `[name, label, value field,
+//!    meaning]`. The `Event` enum, [`EventKind`], [`EVENTS`], [`Event::value`] and
 //!    [`Event::new`] are all generated from that entry.
 //! 2. Give it its effect in [`crate::Twin::apply`] (the compiler points there).
 //! 3. `UPDATE_DOCS=1 cargo test -p experiment --test docs` rewrites docs/experiments.md's table.
@@ -118,7 +118,7 @@ macro_rules! events {
     ($(
         $(#[$attr:meta])*
         $variant:ident $(($($payload:ty),+))? => $shape:ident $(($q:expr))?
-            [$name:literal, $label:literal, $field:literal] $doc:literal;
+            [$name:literal, $label:literal, $field:literal, $doc:literal];
     )*) => {
         /// Something that happens to the patient or circuit. Durations are handled by the
         /// timeline. The variants, their names, ranges and meanings are in [`EVENTS`].
@@ -194,81 +194,64 @@ macro_rules! events {
 events! {
     /// Kink or clamp of the drainage line; severity 0 (none) .. 1 (occluded).
     DrainageKink(f64) => number(Quantity::fraction(0.0, 1.0, 0.05, 0.7))
-        ["drainage_kink", "Drainage line kink", "severity"]
-        "Kink or clamp of the drainage line: 0 none, 1 occluded. Set 0 to release it.";
+        ["drainage_kink", "Drainage line kink", "severity", "Kink or clamp of the drainage line: 0 none, 1 occluded. Set 0 to release it."];
     /// Kink or clamp of the return line; severity 0..1.
     ReturnKink(f64) => number(Quantity::fraction(0.0, 1.0, 0.05, 0.8))
-        ["return_kink", "Return line kink", "severity"]
-        "Kink or clamp of the return line: 0 none, 1 occluded. Set 0 to release it.";
+        ["return_kink", "Return line kink", "severity", "Kink or clamp of the return line: 0 none, 1 occluded. Set 0 to release it."];
     /// Air entering the drainage line, mL/min (0 stops it).
     AirEntrainment(f64) => number(Quantity::new("mL/min", 0.0, 500.0, 1.0, 5.0))
-        ["air_entrainment", "Air entrainment (drainage line)", "ml_min"]
-        "Air entering the drainage line; 0 stops it.";
+        ["air_entrainment", "Air entrainment (drainage line)", "ml_min", "Air entering the drainage line; 0 stops it."];
     /// Pump motor failure (true) or repaired (false).
     PumpFailure(bool) => flag
-        ["pump_failure", "Pump motor failure", "failed"]
-        "Pump motor fails (true) or is repaired (false).";
+        ["pump_failure", "Pump motor failure", "failed", "Pump motor fails (true) or is repaired (false)."];
     /// Mains power lost (true) or restored (false).
     PowerLoss(bool) => flag
-        ["power_loss", "Mains power lost", "lost"]
-        "Mains power lost (true) or restored (false); the console runs on battery.";
+        ["power_loss", "Mains power lost", "lost", "Mains power lost (true) or restored (false); the console runs on battery."];
     /// Sudden loss of oxygenator membrane function, fraction 0..1.
     OxygenatorFailure(f64) => number(Quantity::fraction(0.0, 1.0, 0.05, 0.6))
-        ["oxygenator_failure", "Oxygenator failure", "fraction"]
-        "Sudden loss of this share of the membrane's gas transfer.";
+        ["oxygenator_failure", "Oxygenator failure", "fraction", "Sudden loss of this share of the membrane's gas transfer."];
     /// Set the oxygenator's thrombus burden (share of membrane lost, 0..0.98), e.g. to start a
     /// scenario with a membrane days into its life; it keeps growing from there.
     OxygenatorClot(f64) => number(Quantity::fraction(0.0, crate::oxygenator::MAX_CLOT, 0.01, 0.5))
-        ["oxygenator_clot", "Oxygenator clot burden", "fraction"]
-        "Set the oxygenator's thrombus burden (share of membrane lost), e.g. to start with a membrane days into its life; it keeps growing from there.";
+        ["oxygenator_clot", "Oxygenator clot burden", "fraction", "Set the oxygenator's thrombus burden (share of membrane lost), e.g. to start with a membrane days into its life; it keeps growing from there."];
     /// Instant volume change, mL: positive bolus, negative haemorrhage.
     Volume(f64) => number(Quantity::new("mL", -3000.0, 3000.0, 50.0, -500.0))
-        ["volume", "Volume: + bolus / − haemorrhage", "ml"]
-        "Instant volume change: positive a fluid bolus, negative a haemorrhage.";
+        ["volume", "Volume: + bolus / − haemorrhage", "ml", "Instant volume change: positive a fluid bolus, negative a haemorrhage."];
     /// Continuous bleeding, mL/min (0 stops it).
     Bleeding(f64) => number(Quantity::new("mL/min", 0.0, 2000.0, 10.0, 50.0))
-        ["bleeding", "Continuous bleeding", "ml_min"]
-        "Continuous bleeding; 0 stops it.";
+        ["bleeding", "Continuous bleeding", "ml_min", "Continuous bleeding; 0 stops it."];
     /// Unfractionated heparin bolus, U.
     HeparinBolus(f64) => number(Quantity::new("U", 0.0, 20_000.0, 500.0, 5000.0))
-        ["heparin_bolus", "Heparin bolus", "units"]
-        "Unfractionated heparin bolus (50-100 U/kg is usual, circuit.md).";
+        ["heparin_bolus", "Heparin bolus", "units", "Unfractionated heparin bolus (50-100 U/kg is usual, circuit.md)."];
     /// Heparin infusion, U/h.
     HeparinInfusion(f64) => number(Quantity::new("U/h", 0.0, 5000.0, 100.0, 1000.0))
-        ["heparin_infusion", "Heparin infusion", "units_per_h"]
-        "Unfractionated heparin infusion rate; replaces the previous rate.";
+        ["heparin_infusion", "Heparin infusion", "units_per_h", "Unfractionated heparin infusion rate; replaces the previous rate."];
     /// Change one patient parameter.
     SetPatient(PatientParam, f64) => patient
-        ["set_patient", "Change a patient parameter", "value"]
-        "Change one patient parameter: `param` names it (a patient field marked yes above), `value` is in that field's range and unit.";
+        ["set_patient", "Change a patient parameter", "value", "Change one patient parameter: `param` names it (a patient field marked yes above), `value` is in that field's range and unit."];
     /// Set the pump head's thrombus burden (share of its clearance lost, 0..0.98); hemolysis
     /// rises with it ([`crate::hemolysis::PUMP_THROMBUS_GAIN`]). 0 is a new pump head.
     PumpClot(f64) => number(Quantity::fraction(0.0, crate::oxygenator::MAX_CLOT, 0.01, 0.3))
-        ["pump_clot", "Pump head thrombus", "fraction"]
-        "Set the pump head's thrombus burden (share of its clearance lost); hemolysis rises with it. 0 is a new pump head.";
+        ["pump_clot", "Pump head thrombus", "fraction", "Set the pump head's thrombus burden (share of its clearance lost); hemolysis rises with it. 0 is a new pump head."];
     /// The perfusionist removes the air trapped in the circuit (vents it at the oxygenator or a
     /// port); air already in the patient stays there. Entrainment, if still running, goes on.
     DeAir => none
-        ["de_air", "De-air the circuit", ""]
-        "Remove the air trapped in the circuit; air already in the patient stays, entrainment goes on if not stopped.";
+        ["de_air", "De-air the circuit", "", "Remove the air trapped in the circuit; air already in the patient stays, entrainment goes on if not stopped."];
     /// Set the battery's charge, 0..1 (e.g. a worn battery that will not last).
     Battery(f64) => number(Quantity::fraction(0.0, 1.0, 0.01, 0.2))
-        ["battery", "Battery charge", "fraction"]
-        "Set the battery's charge (e.g. a worn battery that will not last).";
+        ["battery", "Battery charge", "fraction", "Set the battery's charge (e.g. a worn battery that will not last)."];
     /// The pump head is moved onto the hand-cranked emergency drive, turned at this speed (rpm);
     /// the console's motor, its power and its commands no longer matter. 0 puts the head back
     /// on the motor. Consoles carry such a drive (e.g. the Bio-Console 560's hand crank,
     /// consoles-and-standards.md \[F\]).
     ManualDrive(f64) => number(Quantity::new("rpm", 0.0, 5000.0, 50.0, 2500.0))
-        ["manual_drive", "Hand-cranked emergency drive", "rpm"]
-        "The pump head on the hand-cranked emergency drive at this speed; 0 puts it back on the motor.";
+        ["manual_drive", "Hand-cranked emergency drive", "rpm", "The pump head on the hand-cranked emergency drive at this speed; 0 puts it back on the motor."];
     /// The drainage cannula's tip slips one segment further toward the heart (true: from the
     /// infrahepatic IVC to the IVC–RA junction, from there into the right atrium), or is pulled
     /// back to where it was placed (false). Recirculation follows from the new site: it grows
     /// as the drainage and return ends come closer (patient.md, VV mixing and recirculation).
     CannulaMigration(bool) => flag
-        ["cannula_migration", "Drainage cannula migration", "migrated"]
-        "The drainage cannula's tip slips one segment toward the heart (true) or is pulled back to where it was placed (false).";
+        ["cannula_migration", "Drainage cannula migration", "migrated", "The drainage cannula's tip slips one segment toward the heart (true) or is pulled back to where it was placed (false)."];
 }
 
 impl EventKind {

@@ -123,6 +123,8 @@ pub struct Doc {
     pub blocks: Vec<Block>,
     /// Tables link to their CSV files (which [`Report::write`] writes beside the page).
     pub csv_links: bool,
+    /// The page links to its PDF form under this name.
+    pub pdf_link: Option<String>,
 }
 
 const CSS: &str = "body{font-family:'Noto Sans','Noto Sans CJK SC',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
@@ -155,6 +157,9 @@ impl Doc {
             esc(&self.title),
             esc(&self.title)
         );
+        if let Some(pdf) = &self.pdf_link {
+            let _ = writeln!(s, "<p class=\"note\"><a href=\"{}\">PDF</a></p>", esc(pdf));
+        }
         let mut in_figures = false;
         for b in &self.blocks {
             let figure = matches!(b, Block::Figure(_));
@@ -342,7 +347,25 @@ impl Flow {
                 h.max(body) + 2.0 * pad
             })
             .collect();
-        let widths = share(&natural, CONTENT_W);
+        // No column narrower than its longest word: words do not break.
+        let longest_word = |ty: &Type, s: &str| {
+            s.split_whitespace()
+                .map(|w| ty.width(w))
+                .fold(0.0, f64::max)
+        };
+        let least: Vec<f64> = (0..n)
+            .map(|i| {
+                let h = t.columns.get(i).map_or(0.0, |c| longest_word(&head, c));
+                let body = t
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|c| longest_word(&Self::cell_type(c, &ty), &c.shown()))
+                    .fold(0.0, f64::max);
+                h.max(body) + 2.0 * pad
+            })
+            .collect();
+        let widths = share(&natural, &least, CONTENT_W);
         if !t.title.is_empty() {
             self.room(40.0);
             self.y += 4.0;
@@ -423,33 +446,38 @@ impl Flow {
     }
 }
 
-/// Column widths: each column its natural width if all fit; else narrow columns keep theirs
-/// and the wide ones share what is left equally (water filling).
-fn share(natural: &[f64], total: f64) -> Vec<f64> {
+/// Column widths: each column its natural width if all fit; else each its least, and what is
+/// left shared out to the columns that want more, narrow wants first and the wide ones equally
+/// (water filling). Where even the least widths do not fit they are scaled down.
+fn share(natural: &[f64], least: &[f64], total: f64) -> Vec<f64> {
     if natural.iter().sum::<f64>() <= total {
         return natural.to_vec();
     }
-    let mut w = vec![0.0; natural.len()];
-    let mut open: Vec<usize> = (0..natural.len()).collect();
-    let mut left = total;
-    loop {
-        let fair = left / open.len().max(1) as f64;
-        let (fit, wide): (Vec<usize>, Vec<usize>) = open.iter().partition(|&&i| natural[i] <= fair);
+    let least: Vec<f64> = least.iter().zip(natural).map(|(l, n)| l.min(*n)).collect();
+    let floor: f64 = least.iter().sum();
+    if floor >= total {
+        return least.iter().map(|l| l * total / floor).collect();
+    }
+    let want: Vec<f64> = natural.iter().zip(&least).map(|(n, l)| n - l).collect();
+    let mut extra = vec![0.0; want.len()];
+    let mut open: Vec<usize> = (0..want.len()).collect();
+    let mut left = total - floor;
+    while !open.is_empty() {
+        let fair = left / open.len() as f64;
+        let (fit, wide): (Vec<usize>, Vec<usize>) = open.iter().partition(|&&i| want[i] <= fair);
         if fit.is_empty() {
             for i in wide {
-                w[i] = fair;
+                extra[i] = fair;
             }
-            return w;
+            break;
         }
         for i in fit {
-            w[i] = natural[i];
-            left -= natural[i];
+            extra[i] = want[i];
+            left -= want[i];
         }
         open = wide;
-        if open.is_empty() {
-            return w;
-        }
     }
+    least.iter().zip(extra).map(|(l, e)| l + e).collect()
 }
 
 /// One part of a [`Report`].
@@ -505,6 +533,7 @@ impl Report {
     pub fn to_doc(&self) -> Doc {
         let mut d = Doc::new(&self.title);
         d.csv_links = true;
+        d.pdf_link = Some("report.pdf".into());
         d.blocks
             .extend(self.intro.iter().map(|p| Block::Text(p.clone())));
         d.blocks
@@ -538,11 +567,15 @@ impl Report {
         s
     }
 
-    /// Write `index.html` and one CSV per table into `out/<slug>/`; returns that directory.
+    /// Write `index.html`, the same as `report.pdf`, and one CSV per table into
+    /// `out/<slug>/`; returns that directory.
     pub fn write(&self, out: &Path) -> std::io::Result<PathBuf> {
         let dir = out.join(&self.slug);
         std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join("index.html"), self.to_html())?;
+        let doc = self.to_doc();
+        std::fs::write(dir.join("index.html"), doc.to_html())?;
+        let pdf = doc.to_pdf().map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.pdf"), pdf)?;
         for t in self.tables() {
             std::fs::write(dir.join(format!("{}.csv", t.slug)), t.to_csv())?;
         }
@@ -553,17 +586,22 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plot::Series;
 
     #[test]
     fn columns_share_the_page() {
-        assert_eq!(share(&[10.0, 20.0], 100.0), [10.0, 20.0]);
-        let w = share(&[10.0, 300.0, 400.0], 210.0);
+        assert_eq!(share(&[10.0, 20.0], &[5.0, 5.0], 100.0), [10.0, 20.0]);
+        let w = share(&[10.0, 300.0, 400.0], &[10.0, 20.0, 20.0], 210.0);
         assert_eq!(w[0], 10.0);
         assert!(
             (w[1] - 100.0).abs() < 1e-9 && (w[2] - 100.0).abs() < 1e-9,
             "{w:?}"
         );
+        // A column keeps its longest word even when the others would share more.
+        let w = share(&[60.0, 300.0, 300.0], &[60.0, 20.0, 20.0], 200.0);
+        assert_eq!(w, [60.0, 70.0, 70.0]);
+        // Too many long words for the page: the least widths scaled to the page.
+        let w = share(&[100.0, 100.0], &[100.0, 100.0], 100.0);
+        assert_eq!(w, [50.0, 50.0]);
     }
 
     #[test]
@@ -576,35 +614,5 @@ mod tests {
         let plain = f.row_height(&[Cell::text("not met")], &[w], &ty);
         let toned = f.row_height(&[Cell::Toned("not met".into(), Tone::Bad)], &[w], &ty);
         assert!(toned > plain + 5.0, "{plain} {toned}");
-    }
-
-    #[test]
-    fn report_html_is_well_formed_with_csv_links() {
-        let mut t = Table::new("q", "Flow", &["q (L/min)"]);
-        t.push(vec![Cell::Num(1.0, 1)]);
-        let mut sec = Section::new("S");
-        sec.plots
-            .push(Plot::new("P", "x", "y").with(Series::new("a", vec![(0.0, 1.0), (1.0, 2.0)])));
-        sec.tables.push(t.clone());
-        let r = Report {
-            slug: "r".into(),
-            title: "R & D".into(),
-            intro: vec!["intro".into()],
-            sections: vec![sec],
-            summary: vec![t],
-        };
-        let html = r.to_html();
-        let body = html
-            .split_once("<body>")
-            .unwrap()
-            .1
-            .split("</body>")
-            .next()
-            .unwrap();
-        roxmltree::Document::parse(&format!("<body>{body}</body>")).unwrap();
-        assert!(html.contains("<title>R &amp; D</title>"));
-        assert!(html.contains("<a href=\"q.csv\">(CSV)</a>"));
-        assert!(html.contains("<div class=\"figures\">\n<svg"));
-        assert!(r.to_doc().to_pdf().unwrap().starts_with(b"%PDF-1.4"));
     }
 }

@@ -207,3 +207,62 @@ fn svg_figures_parse_and_carry_their_data() {
     // A drawing with nothing in it is still a valid page.
     roxmltree::Document::parse(&Drawing::new(10.0, 10.0).to_svg("")).unwrap();
 }
+
+/// A bench report writes its page, a CSV per table and the same as PDF.
+#[test]
+fn a_sectioned_report_writes_html_csv_and_pdf() {
+    use report::{Report, Section};
+    let mut t = Table::new("dp", "Cannula ΔP at 4 L/min", &["design", "ΔP (mmHg)"]);
+    t.push(vec![Cell::text("HLS 21 Fr"), Cell::Num(32.5, 1)]);
+    let mut sec = Section::new("Pressure drop");
+    sec.paragraphs.push("Blood at 37 °C, Hct 30 %.".into());
+    sec.plots.push(
+        Plot::new("Cannula ΔP", "flow (L/min)", "ΔP (mmHg)")
+            .with(Series::new("HLS 21 Fr", vec![(1.0, 2.0), (4.0, 32.5)])),
+    );
+    sec.tables.push(t.clone());
+    let r = Report {
+        slug: "bench".into(),
+        title: "Cannula bench <R & D>".into(),
+        intro: vec!["A test of the report's files.".into()],
+        sections: vec![sec],
+        summary: vec![t],
+    };
+    let dir = r.write(&artefacts()).unwrap();
+    // Byte for byte the same file from the same report (no dates, no random ids).
+    assert_eq!(
+        std::fs::read(dir.join("report.pdf")).unwrap(),
+        r.to_doc().to_pdf().unwrap()
+    );
+    for f in ["index.html", "dp.csv", "report.pdf"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let body = html
+        .split_once("<body>")
+        .unwrap()
+        .1
+        .split("</body>")
+        .next()
+        .unwrap();
+    roxmltree::Document::parse(&format!("<body>{body}</body>")).unwrap();
+    for want in [
+        "<title>Cannula bench &lt;R &amp; D&gt;</title>",
+        "<a href=\"report.pdf\">PDF</a>",
+        "<a href=\"dp.csv\">(CSV)</a>",
+        "<div class=\"figures\">\n<svg",
+    ] {
+        assert!(html.contains(want), "{want}");
+    }
+    if let Some(text) = pdf_text(&dir.join("report.pdf")) {
+        for want in [
+            "Cannula bench",
+            "ΔP (mmHg)",
+            "32.5",
+            "37 °C",
+            "flow (L/min)",
+        ] {
+            assert!(text.contains(want), "{want}: {text}");
+        }
+    }
+}

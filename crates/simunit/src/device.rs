@@ -21,11 +21,12 @@
 
 use crate::{SimHandle, SimUnit, UnitView, cannulation_setpoints};
 use devlink::{DeviceAddr, Transport, UnitConfig, UnitEndpoint};
+use input::read::BoundedLines;
 use physio::{Event, EventArg, EventKind, EventValue, PatientParam};
 use protocol::msg::fault;
 use protocol::safety::{ConsoleLink, POWER_UP};
 use protocol::{Setpoints, Severity};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -274,8 +275,15 @@ fn spawn_stdin(handle: &SimHandle) {
     let _ = std::thread::Builder::new()
         .name("stdin-events".into())
         .spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
+            let lines = BoundedLines::new(std::io::stdin().lock(), input::read::STDIN_LINE);
+            for line in lines {
+                let line = match line {
+                    Ok(l) => l,
+                    Err(e) => {
+                        say(&format!("error: stdin: {e}"));
+                        continue;
+                    }
+                };
                 let line = line.trim();
                 if line.is_empty() || line.starts_with('#') {
                     continue;

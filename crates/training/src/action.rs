@@ -7,7 +7,7 @@
 //! as they would be at the bedside: the trainee has to stop the pump first.
 use control::{Channel, Command, Mode, Setting, Switch};
 use experiment::Error;
-use experiment::reader::{join, num};
+use input::num;
 use physio::{Event, EventKind, EventValue, PatientParam};
 use sil::{ChannelFault, Sil};
 
@@ -325,11 +325,11 @@ impl Action {
     pub fn new(path: &str, name: &str, value: Option<&toml::Value>) -> Result<Action, Error> {
         let k = kind(name).ok_or_else(|| {
             Error::new(
-                join(path, "action"),
+                format!("{path}.action"),
                 format!("unknown action `{name}`; allowed: {}", names().join(", ")),
             )
         })?;
-        let vp = join(path, "value");
+        let vp = format!("{path}.value");
         let err = |m: String| Err(Error::new(vp.clone(), m));
         let value = match (k.value, value) {
             (ValueSpec::None, None) => Value::None,

@@ -1,6 +1,6 @@
 //! What `ecmo train` and `ecmo debrief` do, kept here so that the binary stays a thin shell.
 use crate::debrief::Debrief;
-use crate::scenario::{Scenario, parse_script};
+use crate::scenario::{Scenario, load_script};
 use std::path::{Path, PathBuf};
 
 /// The script a run uses: a file's `[[action]]` list, the scenario's model answer, or nothing.
@@ -12,12 +12,10 @@ pub enum Trainee<'a> {
 
 /// Run a scenario headless and keep the run (`run.json`) in `out`. Returns a summary.
 pub fn train(scenario: &Path, trainee: Trainee, out: &Path) -> Result<String, String> {
-    let sc = Scenario::load(scenario).map_err(|e| format!("{}: {e}", scenario.display()))?;
+    let sc = Scenario::load(scenario).map_err(|e| e.to_string())?;
     let (name, steps) = match trainee {
         Trainee::Script(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            let (name, steps) = parse_script(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            let (name, steps) = load_script(p).map_err(|e| e.to_string())?;
             (name.unwrap_or_else(|| p.display().to_string()), steps)
         }
         Trainee::ModelAnswer => ("model answer".to_string(), sc.model_answer.clone()),

@@ -73,9 +73,9 @@ impl Debrief {
     }
 
     pub fn load(run: &Path) -> Result<Debrief, String> {
-        let text = std::fs::read_to_string(run)
-            .map_err(|e| format!("cannot read {}: {e}", run.display()))?;
-        Debrief::new(Record::from_json(&text)?)
+        let text =
+            input::read::read_to_string(run, input::read::RECORD).map_err(|e| e.to_string())?;
+        Debrief::new(Record::from_json(&text).map_err(|e| format!("{}: {e}", run.display()))?)
     }
 
     fn end(&self) -> f64 {

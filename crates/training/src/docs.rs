@@ -4,7 +4,7 @@
 //! (`UPDATE_DOCS=1` rewrites them).
 use crate::action::{ACTIONS, ValueSpec};
 use control::{Group, SETTINGS, SWITCHES, Switch};
-use experiment::reader::num;
+use input::num;
 
 /// Marks the `[settings]` block.
 pub const SETTINGS_BEGIN: &str =

@@ -31,6 +31,7 @@ pub mod names;
 pub mod record;
 pub mod run;
 pub mod scenario;
+mod scenario_file;
 pub mod score;
 
 pub use experiment::Error;

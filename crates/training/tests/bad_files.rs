@@ -263,3 +263,33 @@ fn no_edit_of_a_scenario_panics() {
     }
     assert!(tried > 1000, "{tried}");
 }
+
+/// Errors name the line of the field, and a loaded file's errors name the file.
+#[test]
+fn errors_name_the_line_and_the_file() {
+    let text = edit("severity = 0.85", "severity = 1.5");
+    let line = text.lines().position(|l| l.contains("1.5")).map(|i| i + 1);
+    let e = Scenario::parse(&text).unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.line),
+        ("timeline[0].event.severity", line)
+    );
+    let text = edit("within_s = 90", "within_s = 0");
+    let line = text
+        .lines()
+        .position(|l| l == "within_s = 0")
+        .map(|i| i + 1);
+    let e = Scenario::parse(&text).unwrap_err();
+    assert_eq!((e.path.as_str(), e.line), ("expected[0].within_s", line));
+
+    let dir = std::env::temp_dir().join(format!("train-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("kink.toml");
+    std::fs::write(&f, edit("mode = \"rpm\"", "mode = \"fast\"")).unwrap();
+    let shown = Scenario::load(&f).unwrap_err().to_string();
+    assert!(
+        shown.starts_with(&format!("{}:", f.display())) && shown.contains("`settings.mode`"),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
