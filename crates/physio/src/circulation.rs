@@ -28,7 +28,7 @@
 //! of Medical Physiology, ch. 15 and 21 (brain 14 %, coronary 4–5 %, arms and upper trunk the rest
 //! of the upper body) \[M\]. Where a value is a split of a published total (arterial and venous
 //! compliances into segments), the split is ours and named "split" below.
-use crate::heart::{self, Beat, Chamber};
+use crate::heart::{self, Atrium, Beat, VentricleParams, Ventricles};
 
 // Patient compartments.
 pub const RA: usize = 0;
@@ -357,10 +357,12 @@ pub struct Circulation {
     /// Collapsible veins: pressure outside the vessel below which a downstream fall in pressure
     /// no longer draws more flow (vascular waterfall). `-inf` for non-collapsible compartments.
     ext: [f64; N],
-    pub ra: Chamber,
-    pub rv: Chamber,
-    pub la: Chamber,
-    pub lv: Chamber,
+    pub ra: Atrium,
+    pub la: Atrium,
+    /// Both ventricles, their septum and the pericardium.
+    pub ventricles: Ventricles,
+    /// Volume below which a chamber collapses, mL (scaled to the patient).
+    chamber_collapse_ml: f64,
     pub beat: Beat,
     /// Activation (atrial, ventricular) at the current step.
     pub act: (f64, f64),
@@ -371,14 +373,13 @@ impl Circulation {
     /// difference from the reference state to the compartments in proportion to their
     /// compliance (a uniform pressure shift).
     pub fn new(
-        weight_kg: f64,
+        heart: &VentricleParams,
         blood_volume_ml: f64,
         svr: f64,
         pvr: f64,
-        lv_emax: f64,
-        rv_emax: f64,
         heart_rate_bpm: f64,
     ) -> Self {
+        let weight_kg = heart.weight_kg;
         let s = weight_kg / REFERENCE_WEIGHT_KG;
         let mut e = [0.0; NP];
         let mut v0 = [0.0; NP];
@@ -397,6 +398,8 @@ impl Circulation {
         for &(i, vol) in CHAMBER_INIT_ML.iter() {
             v[i] = vol * s;
         }
+        // A dilated LV holds more at the same pressure.
+        v[LV] += heart.lv_dilation_ml.max(0.0);
         for x in v.iter().take(NP) {
             total += x;
         }
@@ -441,10 +444,10 @@ impl Circulation {
             e,
             v0,
             ext,
-            ra: heart::right_atrium(),
-            rv: heart::right_ventricle(rv_emax),
-            la: heart::left_atrium(),
-            lv: heart::left_ventricle(lv_emax),
+            ra: heart::right_atrium(weight_kg),
+            la: heart::left_atrium(weight_kg),
+            ventricles: Ventricles::new(heart),
+            chamber_collapse_ml: heart::CHAMBER_COLLAPSE_ML * s,
             act: beat.activation(),
             beat,
         }
@@ -476,10 +479,17 @@ impl Circulation {
     #[inline]
     pub fn pressures(&mut self) {
         let (ea, ev) = self.act;
-        self.p[RA] = self.ra.pressure(self.v[RA], ea);
-        self.p[LA] = self.la.pressure(self.v[LA], ea);
-        self.p[RV] = self.rv.pressure(self.v[RV], ev);
-        self.p[LV] = self.lv.pressure(self.v[LV], ev);
+        let vc = self.chamber_collapse_ml;
+        self.p[RA] = self.ra.pressure(self.v[RA], ea, vc);
+        self.p[LA] = self.la.pressure(self.v[LA], ea, vc);
+        let (plv, prv) = self.ventricles.pressures(self.v[LV], self.v[RV], ev);
+        self.p[LV] = plv;
+        self.p[RV] = prv;
+        for i in [LV, RV] {
+            if self.v[i] < vc {
+                self.p[i] += collapse_pressure(self.v[i], vc, 0.05);
+            }
+        }
         for i in [
             PA, PCAP, PV, AA, DA, ABA, UBA, UBT, SVC, COR, LBT, IVCI, IVCJ,
         ] {
@@ -628,7 +638,14 @@ mod tests {
     use super::*;
 
     fn healthy() -> Circulation {
-        Circulation::new(75.0, 5300.0, 0.9, 0.09, 2.95, 1.75, 75.0)
+        let heart = VentricleParams {
+            weight_kg: 75.0,
+            lv_emax: 2.95,
+            rv_emax: 1.75,
+            lv_dilation_ml: 0.0,
+            lv_stiffness: 1.0,
+        };
+        Circulation::new(&heart, 5300.0, 0.9, 0.09, 75.0)
     }
 
     fn run(c: &mut Circulation, seconds: f64) -> (f64, f64, f64, f64) {

@@ -7,7 +7,8 @@
 //!
 //! [`Twin`] steps three subsystems at three rates:
 //!
-//! - **Hemodynamics**, every [`Twin::DT_S`] (2 ms): the four-chamber heart ([`heart`]), the
+//! - **Hemodynamics**, every [`Twin::DT_S`] (2 ms): the four-chamber heart with septal and
+//!   pericardial interaction ([`heart`]), the
 //!   closed-loop circulation split into upper and lower body with segmented aorta and IVC
 //!   ([`circulation`]), and the circuit's one inertial flow with pump, cannulae, oxygenator
 //!   drop, kinks, clamp and the collapsing vein at the drainage site ([`circuit`]).
@@ -33,8 +34,7 @@
 //!
 //! No spatial (1-D or 3-D) flow: the watershed moves between lumped aortic segments, not
 //! continuously. No autonomic reflexes (baroreflex, chemoreflex): heart rate, contractility and
-//! resistances change only by events. No ventricular interaction through the septum or
-//! pericardium. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
+//! resistances change only by events. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
 //! here: [`Observation`] holds true values.
 
 pub mod blood;

@@ -8,8 +8,11 @@
 //! - `ards-severe`: severe ARDS, a candidate for VV femoro-jugular support: half of the
 //!   pulmonary blood flow shunted past unventilated alveoli, hypoxaemic on FiO2 1.0, hypercapnic
 //!   under lung-protective ventilation.
-//! - `cardiogenic-shock`: a failing left ventricle, a candidate for femoral VA support: low
-//!   output, high filling pressures, vasoconstricted.
+//! - `cardiogenic-shock`: an acutely failing left ventricle of normal size (as after a large
+//!   infarct), a candidate for femoral VA support: low output, high filling pressures,
+//!   vasoconstricted.
+//! - `dilated-cardiomyopathy`: decompensated chronic heart failure: a large, compliant, weak LV
+//!   (EF about 10 %), high filling pressures, a candidate for VA support as a bridge.
 //! - `hypovolaemia`: an adult on VV support who has lost a litre and a half of blood: the vein
 //!   collapses around the drainage cannula at normal pump speeds.
 //! - `va-central-postcardiotomy`: failing heart after cardiac surgery on central VA support.
@@ -24,6 +27,7 @@ pub const PRESET_NAMES: &[&str] = &[
     "adult-healthy",
     "ards-severe",
     "cardiogenic-shock",
+    "dilated-cardiomyopathy",
     "hypovolaemia",
     "va-central-postcardiotomy",
 ];
@@ -41,6 +45,9 @@ pub fn healthy_patient() -> PatientParams {
         // Ursino 1998 [M].
         lv_emax_mmhg_ml: 2.95,
         rv_emax_mmhg_ml: 1.75,
+        // A normal-sized LV of normal stiffness (heart.rs).
+        lv_dilation_ml: 0.0,
+        lv_stiffness: 1.0,
         // 0.9 mmHg·s/mL = 1200 dyn·s/cm⁵, normal SVR 800–1200 [M].
         svr_mmhg_s_ml: 0.9,
         // 0.09 mmHg·s/mL = 1.5 Wood units, normal PVR < 2 WU [M].
@@ -114,6 +121,24 @@ pub fn cardiogenic_shock_patient() -> PatientParams {
     }
 }
 
+/// Decompensated dilated cardiomyopathy: LVEDV about 250–350 mL and LVEF 10–20 % in end-stage
+/// DCM, with PCWP above 20 mmHg when decompensated \[M\]. The LV's curves sit 120 mL right of
+/// normal at slightly lower stiffness; with Emax 0.4 this gives EDV about 350 mL, EF 11 %,
+/// LVEDP 25 mmHg, cardiac index about 2 L/min/m² (a design target of the preset, not a
+/// validation).
+pub fn dilated_cardiomyopathy_patient() -> PatientParams {
+    PatientParams {
+        heart_rate_bpm: 100.0,
+        lv_emax_mmhg_ml: 0.4,
+        lv_dilation_ml: 120.0,
+        lv_stiffness: 0.9,
+        // Neurohumoral vasoconstriction and fluid retention of chronic failure [M].
+        svr_mmhg_s_ml: 1.3,
+        blood_volume_ml: 6300.0,
+        ..cardiogenic_shock_patient()
+    }
+}
+
 fn cannula(role: CannulaRole, size_fr: f64) -> Cannula {
     Cannula { role, size_fr }
 }
@@ -172,6 +197,7 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
         "adult-healthy" => (healthy_patient(), circuit_for(Configuration::None)),
         "ards-severe" => (ards_patient(), vv_femoro_jugular_circuit()),
         "cardiogenic-shock" => (cardiogenic_shock_patient(), va_femoral_circuit()),
+        "dilated-cardiomyopathy" => (dilated_cardiomyopathy_patient(), va_femoral_circuit()),
         "hypovolaemia" => (
             PatientParams {
                 // 1000 mL lost from 5300 (class II haemorrhage, 15–30 % [M, ATLS]).

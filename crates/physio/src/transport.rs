@@ -285,7 +285,13 @@ mod tests {
 
     #[test]
     fn advection_conserves_and_stays_positive() {
-        let mut c = Circulation::new(75.0, 5300.0, 0.9, 0.09, 2.95, 1.75, 75.0);
+        let mut c = Circulation::new(
+            &crate::heart::VentricleParams::normal(75.0, 2.95, 1.75),
+            5300.0,
+            0.9,
+            0.09,
+            75.0,
+        );
         let mut o2 = [15.0; N];
         let co2 = [50.0; N];
         for (i, x) in o2.iter_mut().enumerate() {

@@ -35,6 +35,10 @@ pub struct PatientParams {
     pub lv_emax_mmhg_ml: f64,
     /// RV end-systolic elastance, mmHg/mL.
     pub rv_emax_mmhg_ml: f64,
+    /// Chronic LV dilation (remodelling), mL: 0 for a normal-sized LV (see `heart`).
+    pub lv_dilation_ml: f64,
+    /// LV diastolic stiffness relative to normal (1).
+    pub lv_stiffness: f64,
     /// Systemic vascular resistance, mmHg·s/mL.
     pub svr_mmhg_s_ml: f64,
     /// Pulmonary vascular resistance, mmHg·s/mL.
@@ -170,8 +174,33 @@ pub struct Observation {
     /// O2 taken up and CO2 given off by the native lungs, mL/min.
     pub lung_o2_ml_min: f64,
     pub lung_co2_ml_min: f64,
-    /// Left-ventricular stroke volume of the last beat, mL.
+    /// Left-ventricular stroke volume of the last beat (what passed the aortic valve), mL.
     pub stroke_volume_ml: f64,
+    /// Left and right ventricular end-diastolic and end-systolic volumes of the last beat, mL.
+    pub lv_edv_ml: f64,
+    pub lv_esv_ml: f64,
+    pub rv_edv_ml: f64,
+    pub rv_esv_ml: f64,
+    /// Ejection fractions (EDV − ESV)/EDV of the last beat, 0..1.
+    pub lv_ef: f64,
+    pub rv_ef: f64,
+    /// LV end-diastolic pressure of the last beat, mmHg.
+    pub lvedp_mmhg: f64,
+    /// Pulmonary capillary wedge pressure: mean pulmonary venous pressure of the last beat,
+    /// mmHg (what a wedged catheter reads).
+    pub pcwp_mmhg: f64,
+    /// Peak LV pressure of the last beat, mmHg.
+    pub lv_peak_mmhg: f64,
+    /// LV stroke work (area of the pressure–volume loop) of the last beat, mmHg·mL.
+    pub lv_stroke_work_mmhg_ml: f64,
+    /// Systolic and diastolic pressure at the right radial arterial line, last beat, mmHg.
+    pub p_art_sys_mmhg: f64,
+    pub p_art_dia_mmhg: f64,
+    /// Share of the last 10 beats in which the aortic valve opened (a closed valve on VA
+    /// support is a bedside finding: the LV no longer ejects against the circuit's pressure).
+    pub aortic_valve_open_fraction: f64,
+    /// Pericardial pressure, mmHg (instantaneous).
+    pub p_pericardium_mmhg: f64,
     /// Alveolar partial pressures, mmHg.
     pub p_alv_o2_mmhg: f64,
     pub p_alv_co2_mmhg: f64,
@@ -243,6 +272,20 @@ impl Default for Observation {
             lung_o2_ml_min: 0.0,
             lung_co2_ml_min: 0.0,
             stroke_volume_ml: 0.0,
+            lv_edv_ml: 0.0,
+            lv_esv_ml: 0.0,
+            rv_edv_ml: 0.0,
+            rv_esv_ml: 0.0,
+            lv_ef: 0.0,
+            rv_ef: 0.0,
+            lvedp_mmhg: 0.0,
+            pcwp_mmhg: 0.0,
+            lv_peak_mmhg: 0.0,
+            lv_stroke_work_mmhg_ml: 0.0,
+            p_art_sys_mmhg: 0.0,
+            p_art_dia_mmhg: 0.0,
+            aortic_valve_open_fraction: 1.0,
+            p_pericardium_mmhg: 0.0,
             p_alv_o2_mmhg: 0.0,
             p_alv_co2_mmhg: 0.0,
             air_to_patient_ml: 0.0,
@@ -286,6 +329,17 @@ fn check(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Resul
 }
 
 impl PatientParams {
+    /// What shapes this patient's ventricles.
+    pub fn ventricles(&self) -> crate::heart::VentricleParams {
+        crate::heart::VentricleParams {
+            weight_kg: self.weight_kg,
+            lv_emax: self.lv_emax_mmhg_ml,
+            rv_emax: self.rv_emax_mmhg_ml,
+            lv_dilation_ml: self.lv_dilation_ml,
+            lv_stiffness: self.lv_stiffness,
+        }
+    }
+
     /// Check every field against its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("patient.weight_kg", self.weight_kg, 30.0, 200.0, "kg")?;
@@ -310,6 +364,14 @@ impl PatientParams {
             5.0,
             "mmHg/mL",
         )?;
+        check(
+            "patient.lv_dilation_ml",
+            self.lv_dilation_ml,
+            0.0,
+            250.0,
+            "mL",
+        )?;
+        check("patient.lv_stiffness", self.lv_stiffness, 0.3, 3.0, "")?;
         check(
             "patient.svr_mmhg_s_ml",
             self.svr_mmhg_s_ml,
@@ -517,6 +579,15 @@ pub struct Totals {
     pub volume_ml: f64,
 }
 
+/// (EDV − ESV)/EDV, 0 for an empty ventricle.
+fn ejection_fraction(edv: f64, esv: f64) -> f64 {
+    if edv > 1.0 {
+        ((edv - esv) / edv).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// Patient and circuit stepped together. A few kilobytes, no heap: cheap to clone, and
 /// `Clone` gives an exact fork of a running twin.
 #[derive(Clone, Debug)]
@@ -552,8 +623,9 @@ pub struct Twin {
     balance: Balance,
     obs: Observation,
     guesses: [Option<GasState>; 6],
-    // Beat averages.
-    beat_sum: [f64; 6],
+    // Beat averages and the pressure–volume loop.
+    beat_sum: [f64; 7],
+    beat_log: crate::heart::BeatLog,
     beat_n: u32,
     // Gas-interval and observation-interval sums.
     venous_vol: [f64; 3],
@@ -582,12 +654,10 @@ impl Twin {
             cc.validate()?;
         }
         let mut circ = cv::Circulation::new(
-            p.weight_kg,
+            &p.ventricles(),
             p.blood_volume_ml,
             p.svr_mmhg_s_ml,
             p.pvr_mmhg_s_ml,
-            p.lv_emax_mmhg_ml,
-            p.rv_emax_mmhg_ml,
             p.heart_rate_bpm,
         );
         let (drain_site, return_site) = sites.unwrap_or((cv::IVCI, cv::SVC));
@@ -690,7 +760,8 @@ impl Twin {
             balance: Balance::default(),
             obs,
             guesses: [None; 6],
-            beat_sum: [0.0; 6],
+            beat_sum: [0.0; 7],
+            beat_log: crate::heart::BeatLog::default(),
             beat_n: 0,
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
@@ -768,7 +839,15 @@ impl Twin {
         self.beat_sum[3] += circ.p[cv::PA];
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
         self.beat_sum[5] += circ.q[cv::E_AA_DA] * dt;
+        self.beat_sum[6] += circ.p[cv::PV];
         self.beat_n += 1;
+        self.beat_log.sample(
+            circ.v[cv::LV],
+            circ.p[cv::LV],
+            circ.v[cv::RV],
+            circ.p[cv::UBA],
+            circ.q[cv::E_AV] * dt,
+        );
         let period = circ.beat.period_s;
         if circ.beat.advance(dt, self.params.heart_rate_bpm) {
             let n = self.beat_n as f64;
@@ -779,7 +858,23 @@ impl Twin {
             self.obs.stroke_volume_ml = self.beat_sum[4];
             self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
             self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
-            self.beat_sum = [0.0; 6];
+            self.obs.pcwp_mmhg = self.beat_sum[6] / n;
+            let s = self.params.weight_kg / cv::REFERENCE_WEIGHT_KG;
+            let b = self.beat_log.finish(crate::heart::AV_OPEN_MIN_ML * s);
+            let o = &mut self.obs;
+            o.lv_edv_ml = b.lv_edv_ml;
+            o.lv_esv_ml = b.lv_esv_ml;
+            o.rv_edv_ml = b.rv_edv_ml;
+            o.rv_esv_ml = b.rv_esv_ml;
+            o.lv_ef = ejection_fraction(b.lv_edv_ml, b.lv_esv_ml);
+            o.rv_ef = ejection_fraction(b.rv_edv_ml, b.rv_esv_ml);
+            o.lvedp_mmhg = b.lvedp_mmhg;
+            o.lv_peak_mmhg = b.lv_peak_mmhg;
+            o.lv_stroke_work_mmhg_ml = b.lv_stroke_work_mmhg_ml;
+            o.p_art_sys_mmhg = b.p_art_sys_mmhg;
+            o.p_art_dia_mmhg = b.p_art_dia_mmhg;
+            o.aortic_valve_open_fraction = b.aortic_valve_open_fraction;
+            self.beat_sum = [0.0; 7];
             self.beat_n = 0;
         }
         circ.act = circ.beat.activation();
@@ -1134,8 +1229,9 @@ impl Twin {
         }
         p.validate()?;
         self.gases.set_shunt(p.shunt_fraction);
-        self.circ.lv.ees = p.lv_emax_mmhg_ml;
-        self.circ.rv.ees = p.rv_emax_mmhg_ml;
+        self.circ
+            .ventricles
+            .set_emax(p.weight_kg, p.lv_emax_mmhg_ml, p.rv_emax_mmhg_ml);
         self.circ.set_resistances(p.svr_mmhg_s_ml, p.pvr_mmhg_s_ml);
         if param == PatientParam::Temperature {
             // A new thermoregulatory set point and the core temperature with it (an instant
@@ -1151,6 +1247,7 @@ impl Twin {
         let mut o = self.obs;
         o.time_s = self.time_s();
         o.p_art_mmhg = self.circ.p[cv::UBA];
+        o.p_pericardium_mmhg = self.circ.ventricles.p_pericardium;
         o.heart_rate_bpm = self.params.heart_rate_bpm;
         o.hb_g_dl = self.params.hb_g_dl;
         o.patient_temp_c = self.temp_c;
