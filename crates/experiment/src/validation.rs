@@ -1086,8 +1086,22 @@ fn va_flow_sweep_cases() -> Vec<Case> {
         simulated: v,
     };
     vec![
-        calib("acute swine, VA 1 L/min: LVEF", SRC_OSTADAL, "%", 43.0, 5.0, 100.0 * a1[4]),
-        calib("acute swine, VA 1 L/min: SBP", SRC_OSTADAL, "mmHg", 60.0, 10.0, a1[1]),
+        calib(
+            "acute swine, VA 1 L/min: LVEF",
+            SRC_OSTADAL,
+            "%",
+            43.0,
+            5.0,
+            100.0 * a1[4],
+        ),
+        calib(
+            "acute swine, VA 1 L/min: SBP",
+            SRC_OSTADAL,
+            "mmHg",
+            60.0,
+            10.0,
+            a1[1],
+        ),
         published_change(
             "acute swine, VA 1 -> 5 L/min: rise of SBP",
             SRC_OSTADAL,
@@ -1136,9 +1150,30 @@ fn va_flow_sweep_cases() -> Vec<Case> {
             4.0,
             a5[5] - a1[5],
         ),
-        calib("chronic HF swine, minimal VA flow: LV EDV", SRC_HALA, "mL", 189.0, 26.0, c1[3]),
-        calib("chronic HF swine, minimal VA flow: LV ESV", SRC_HALA, "mL", 139.0, 20.0, c1[2]),
-        calib("chronic HF swine, minimal VA flow: LVEDP", SRC_HALA, "mmHg", 7.0, 5.0, c1[5]),
+        calib(
+            "chronic HF swine, minimal VA flow: LV EDV",
+            SRC_HALA,
+            "mL",
+            189.0,
+            26.0,
+            c1[3],
+        ),
+        calib(
+            "chronic HF swine, minimal VA flow: LV ESV",
+            SRC_HALA,
+            "mL",
+            139.0,
+            20.0,
+            c1[2],
+        ),
+        calib(
+            "chronic HF swine, minimal VA flow: LVEDP",
+            SRC_HALA,
+            "mmHg",
+            7.0,
+            5.0,
+            c1[5],
+        ),
         published_change(
             "chronic HF swine, VA min -> 5 L/min: rise of peak LV pressure",
             SRC_HALA,

@@ -584,7 +584,11 @@ mod tests {
         let (pl, pr) = h.pressures(120.0, 140.0, 0.0);
         assert!((5.0..=12.0).contains(&pl), "LVEDP {pl}");
         assert!((3.0..=10.0).contains(&pr), "RVEDP {pr}");
-        assert!(h.p_pericardium > 0.5 && h.p_pericardium < 4.0, "{}", h.p_pericardium);
+        assert!(
+            h.p_pericardium > 0.5 && h.p_pericardium < 4.0,
+            "{}",
+            h.p_pericardium
+        );
         // End-systole: about 120 mmHg at 50 mL.
         let (ps, _) = h.pressures(50.0, 70.0, 1.0);
         assert!((90.0..=140.0).contains(&ps), "LVESP {ps}");
