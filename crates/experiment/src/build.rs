@@ -68,6 +68,12 @@ impl Experiment {
                 ..circ.tubing
             };
         }
+        if let Some(d) = c.drainage_depth_cm {
+            circ.placement.drainage_depth_cm = d;
+        }
+        if let Some(d) = c.return_depth_cm {
+            circ.placement.return_depth_cm = d;
+        }
         if let Some(d) = c.tubing_diameter_mm {
             circ.tubing = Tubing {
                 inner_diameter_mm: d,

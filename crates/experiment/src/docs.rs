@@ -145,6 +145,20 @@ pub fn reference_markdown() -> String {
         num(hi),
         col(&|p| fmt_default(p.config.circuit.return_cannula.size_fr))
     ));
+    let (lo, hi) = params::circuit::DRAINAGE_DEPTH_CM;
+    s.push_str(&format!(
+        "| `drainage_depth_cm` | cm | {}..={} |{} femoral drainage cannula inserted this deep at the groin: the tip sits 50 cm (adult, scaled by weight^⅓) minus this below the middle of the right atrium, the side holes over the 15 cm behind it (physio::placement) |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.placement.drainage_depth_cm))
+    ));
+    let (lo, hi) = params::circuit::RETURN_DEPTH_CM;
+    s.push_str(&format!(
+        "| `return_depth_cm` | cm | {}..={} |{} venous return cannula's depth: jugular (tip 16 cm minus this above mid-atrium) in femoro-jugular VV, femoral (like the drainage) in femoro-femoral VV; unused in VA |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.placement.return_depth_cm))
+    ));
     let (lo, hi) = params::circuit::TUBING_LENGTH_M;
     s.push_str(&format!(
         "| `tubing_length_m` | m | {}..={} |{} total tubing length |\n",

@@ -46,6 +46,8 @@ pub struct CircuitSpec {
     pub return_fr: Option<f64>,
     pub tubing_length_m: Option<f64>,
     pub tubing_diameter_mm: Option<f64>,
+    pub drainage_depth_cm: Option<f64>,
+    pub return_depth_cm: Option<f64>,
     pub pump: Option<String>,
     pub oxygenator: Option<String>,
     pub coating: Option<Coating>,
@@ -244,6 +246,14 @@ input::ranged!(return_fr, {
     let (lo, hi) = params::circuit::return_fr();
     Range::closed(lo, hi, "Fr")
 });
+input::ranged!(drainage_depth, {
+    let (lo, hi) = params::circuit::DRAINAGE_DEPTH_CM;
+    Range::closed(lo, hi, "cm")
+});
+input::ranged!(return_depth, {
+    let (lo, hi) = params::circuit::RETURN_DEPTH_CM;
+    Range::closed(lo, hi, "cm")
+});
 input::ranged!(tubing_length, {
     let (lo, hi) = params::circuit::TUBING_LENGTH_M;
     Range::closed(lo, hi, "m")
@@ -281,6 +291,10 @@ pub struct CircuitFile {
     tubing_length_m: Option<f64>,
     #[serde(default, deserialize_with = "tubing_diameter")]
     tubing_diameter_mm: Option<f64>,
+    #[serde(default, deserialize_with = "drainage_depth")]
+    drainage_depth_cm: Option<f64>,
+    #[serde(default, deserialize_with = "return_depth")]
+    return_depth_cm: Option<f64>,
     pump: Option<String>,
     oxygenator: Option<String>,
     #[serde(default, deserialize_with = "coating")]
@@ -686,6 +700,8 @@ impl Experiment {
                 return_fr: c.return_fr,
                 tubing_length_m: c.tubing_length_m,
                 tubing_diameter_mm: c.tubing_diameter_mm,
+                drainage_depth_cm: c.drainage_depth_cm,
+                return_depth_cm: c.return_depth_cm,
                 pump: c.pump,
                 oxygenator: c.oxygenator,
                 coating: c.coating,

@@ -128,6 +128,7 @@ signals! {
     watershed_cm, "cm", "Where circuit and native blood meet in the aorta: distance from the aortic valve at which half the blood came from the circuit (0: circuit blood fills the root; 55 in an adult: none reaches the aorta).", |o| o.watershed_cm;
     svc_so2, "1", "True O2 saturation in the superior vena cava.", |o| o.svc_so2;
     ivc_so2, "1", "True O2 saturation in the infrahepatic inferior vena cava.", |o| o.ivc_so2;
+    cannula_tip_distance_cm, "cm", "Distance between the drainage and return cannula tips along the venae cavae (VV; 0 in VA).", |o| o.cannula_tip_distance_cm;
     coronary_circuit_fraction, "1", "Share of the blood at the coronary ostia (aortic root) that came from the circuit.", |o| o.coronary_circuit_fraction;
     cerebral_circuit_fraction, "1", "Share of the blood in the carotids that came from the circuit.", |o| o.cerebral_circuit_fraction;
     drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);

@@ -116,6 +116,11 @@ fn apnoeic_sheep(configuration: Configuration, flow_lpm: f64) -> Option<Observat
     p.heart_rate_bpm = 100.0;
     p.alveolar_ventilation_lpm = 0.0;
     config.circuit = circuit_for(configuration);
+    // "IVC" drainage: the femoral cannula's tip 8 cm below the atrium (hepatic IVC), at the
+    // sheep's size (positions scale with weight^⅓).
+    let scale = (45.0f64 / 75.0).cbrt();
+    config.circuit.placement.drainage_depth_cm =
+        (physio::placement::FEMORAL_TO_RA_CM - 8.0) * scale;
     let mut act = default_actuation(&config);
     act.fdo2 = 1.0;
     act.sweep_lpm = 3.0;

@@ -141,9 +141,11 @@ pub struct Hydraulics {
 #[derive(Clone, Copy, Debug)]
 pub struct Ends {
     pub p_drain: f64,
-    pub v_drain: f64,
-    /// Volume below which the drained compartment collapses, mL.
-    pub v_collapse: f64,
+    /// How full the drained veins are relative to their collapse volume (1 = at the point of
+    /// collapse; share-weighted over the drainage's segments).
+    pub drain_fill: f64,
+    /// The most the drainage may take in one step before a drained segment empties, mL.
+    pub drain_avail_ml: f64,
     pub p_return: f64,
     pub v_return: f64,
 }
@@ -236,7 +238,7 @@ impl Hydraulics {
         let r_rc = (self.return_cannula.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
         let head = self.pump.head_mmhg(self.rpm, self.q * 0.06);
         // The drained vein: entry resistance and the wall-occlusion latch.
-        let frac = ends.v_drain / ends.v_collapse.max(1e-6);
+        let frac = ends.drain_fill;
         if frac < OCCLUDE_ON {
             self.occluded = true;
         } else if frac > OCCLUDE_OFF {
@@ -259,7 +261,7 @@ impl Hydraulics {
         let mut q = (self.q + k * drive) / (1.0 + k * r_total);
         // Never draw more than the compartment holds above a sliver.
         if q > 0.0 {
-            q = q.min((ends.v_drain - 0.02 * ends.v_collapse).max(0.0) / dt);
+            q = q.min(ends.drain_avail_ml.max(0.0) / dt);
         } else {
             q = q.max(-(ends.v_return - 1.0).max(0.0) / dt);
         }

@@ -16,15 +16,17 @@
 //!  LV → AR ───→ ARC1 ───────────────────────→ ARC2 ──────────→ ARC3 ──→ DTA1 → DTA2 → ABA → ILF
 //!        └→ COR → RA                                                               ↓       ↓
 //!  RSA, RCA, LCA, LSA → UBT → SVC → RA                            LBT (gut, kidneys, legs)
-//!  LBT → IVCI → IVCJ → RA → RV → PA → PCAP → PV → LA → LV
+//!  LBT → IVCI → IVCH → IVCJ → RA → RV → PA → PCAP → PV → LA → LV   (and LBT → IVCH directly)
 //! ```
 //!
 //! The aorta is resolved into eight segments along its axis ([`AORTA`]: root and ascending,
 //! three arch segments each giving off its branch, two descending thoracic, abdominal,
 //! iliac–femoral), joined by inertial connections, so blood from the heart and blood from a
 //! return cannula meet where their momenta and the branches' run-off put them, and the meeting
-//! point moves with every beat and with the ratio of the two flows. IVCI is the infrahepatic
-//! (femoral-cannula) IVC, IVCJ the IVC–RA junction. The circuit's segments (drainage line, pump
+//! point moves with every beat and with the ratio of the two flows. The venous side resolves the IVC into three
+//! segments (infrarenal IVCI, hepatic IVCH, suprahepatic IVCJ) along the caval axis
+//! ([`CAVAL_AXIS`]), so a cannula tip's position in centimetres decides where it draws and
+//! where it returns. The circuit's segments (drainage line, pump
 //! head, oxygenator, return line) are rigid compartments at the end of the array; the circuit
 //! flow is one inertial flow ([`crate::circuit`]).
 //!
@@ -72,17 +74,21 @@ pub const UBT: usize = 19;
 pub const SVC: usize = 20;
 pub const COR: usize = 21;
 pub const LBT: usize = 22;
+/// Infrarenal IVC up to the renal veins (the legs', pelvis's and kidneys' venous return).
 pub const IVCI: usize = 23;
-pub const IVCJ: usize = 24;
+/// Hepatic IVC (the splanchnic venous return joins here through the hepatic veins).
+pub const IVCH: usize = 24;
+/// Suprahepatic IVC at the junction with the right atrium.
+pub const IVCJ: usize = 25;
 /// Number of patient compartments.
-pub const NP: usize = 25;
+pub const NP: usize = 26;
 // Circuit compartments.
-pub const CDR: usize = 25;
-pub const CPU: usize = 26;
-pub const COX: usize = 27;
-pub const CRT: usize = 28;
+pub const CDR: usize = 26;
+pub const CPU: usize = 27;
+pub const COX: usize = 28;
+pub const CRT: usize = 29;
 /// Number of compartments.
-pub const N: usize = 29;
+pub const N: usize = 30;
 
 /// Short names, for diagnostics.
 pub const NAMES: [&str; N] = [
@@ -110,6 +116,7 @@ pub const NAMES: [&str; N] = [
     "COR",
     "LBT",
     "IVCI",
+    "IVCH",
     "IVCJ",
     "drain line",
     "pump",
@@ -131,6 +138,19 @@ pub const AORTA: [(usize, f64); 8] = [
     (DTA2, 29.0),
     (ABA, 42.0),
     (ILF, 55.0),
+];
+
+/// The caval axis: each venous segment's extent, cm from the middle of the right atrium
+/// (negative into the IVC, positive into the SVC), adult (scaled by height ∝ weight^⅓). IVC
+/// from the iliac confluence to the renal veins ~18 cm, renal to hepatic veins ~10 cm, the
+/// suprahepatic segment ~2.5 cm, the atrium ~4 cm, the SVC ~7 cm (Gray's Anatomy; the IVC's
+/// 20–25 cm total, Kandpal 2008 \[M\]).
+pub const CAVAL_AXIS: [(usize, f64, f64); 5] = [
+    (IVCI, -32.0, -14.0),
+    (IVCH, -14.0, -4.0),
+    (IVCJ, -4.0, -1.5),
+    (RA, -1.5, 2.5),
+    (SVC, 2.5, 9.5),
 ];
 
 // Connections.
@@ -167,16 +187,22 @@ pub const E_COR_RA: usize = 25;
 pub const E_ABA_LBT: usize = 26;
 pub const E_ILF_LBT: usize = 27;
 pub const E_LBT_IVCI: usize = 28;
-pub const E_IVCI_IVCJ: usize = 29;
-pub const E_IVCJ_RA: usize = 30;
-/// Patient vein → drainage line.
-pub const E_DRAIN: usize = 31;
-pub const E_C1: usize = 32;
-pub const E_C2: usize = 33;
-pub const E_C3: usize = 34;
+/// Hepatic veins.
+pub const E_LBT_IVCH: usize = 29;
+pub const E_IVCI_IVCH: usize = 30;
+pub const E_IVCH_IVCJ: usize = 31;
+pub const E_IVCJ_RA: usize = 32;
+/// Patient veins → drainage line: a multi-stage cannula's holes may span up to four venous
+/// segments, and its tip may draw straight from the return jet's segment (a fifth); each of
+/// these connections carries its share of the circuit flow.
+pub const E_DRAIN: usize = 33;
+pub const N_DRAIN: usize = 5;
+pub const E_C1: usize = 38;
+pub const E_C2: usize = 39;
+pub const E_C3: usize = 40;
 /// Return line → patient.
-pub const E_RET: usize = 35;
-pub const NE: usize = 36;
+pub const E_RET: usize = 41;
+pub const NE: usize = 42;
 /// The first circuit connection; all from here on carry the circuit flow.
 pub const FIRST_CIRCUIT_EDGE: usize = E_DRAIN;
 /// Inertial connections are `0..N_INERTIAL` (4 valves, 7 aortic segments).
@@ -213,10 +239,16 @@ const EDGES: [(usize, usize); NE] = [
     (ABA, LBT),
     (ILF, LBT),
     (LBT, IVCI),
-    (IVCI, IVCJ),
+    (LBT, IVCH),
+    (IVCI, IVCH),
+    (IVCH, IVCJ),
     (IVCJ, RA),
     // Circuit: endpoints at the patient are set per configuration.
     (IVCI, CDR),
+    (IVCH, CDR),
+    (IVCJ, CDR),
+    (RA, CDR),
+    (SVC, CDR),
     (CDR, CPU),
     (CPU, COX),
     (COX, CRT),
@@ -226,7 +258,7 @@ const EDGES: [(usize, usize); NE] = [
 /// The passive (non-chamber) patient compartments.
 const PASSIVE: [usize; NP - 4] = [
     PA, PCAP, PV, AR, ARC1, ARC2, ARC3, DTA1, DTA2, ABA, ILF, RSA, RCA, LCA, LSA, UBT, SVC, COR,
-    LBT, IVCI, IVCJ,
+    LBT, IVCI, IVCH, IVCJ,
 ];
 
 /// Least volume the positivity limiter leaves in a compartment, mL.
@@ -376,10 +408,15 @@ const VESSELS: [VesselSpec; NP] = [
         p_init: 10.0,
     }, // LBT
     VesselSpec {
-        c: 8.0,
-        v0: 80.0,
+        c: 4.5,
+        v0: 45.0,
+        p_init: 7.5,
+    }, // IVCI (the old single infrahepatic IVC's 8 mL/mmHg and 80 mL, split by length)
+    VesselSpec {
+        c: 3.5,
+        v0: 35.0,
         p_init: 7.0,
-    }, // IVCI
+    }, // IVCH
     VesselSpec {
         c: 5.0,
         v0: 40.0,
@@ -415,6 +452,8 @@ pub const SHARE_SUBCLAVIAN: f64 = 0.03;
 /// (splanchnic 25 %, renal 20 %) and the legs and pelvis (Guyton & Hall ch. 15) \[M\].
 pub const SHARE_VISCERAL: f64 = 0.45;
 pub const SHARE_LEGS: f64 = SHARE_LOWER - SHARE_VISCERAL;
+/// Of the visceral share, the kidneys' (Guyton & Hall ch. 26: ~20 % of cardiac output) \[M\].
+pub const SHARE_RENAL: f64 = 0.20;
 
 /// Pressure of a collapsing vessel below its collapse volume `v_c`: zero at `v_c`, with slope
 /// `e` there (so the pressure–volume curve stays smooth), falling as (v_c/v)² toward the
@@ -475,9 +514,16 @@ fn resistances(svr: f64, pvr: f64) -> [f64; NE] {
     let r_lo = svr / SHARE_LOWER;
     r[E_ABA_LBT] = 0.90 * svr / SHARE_VISCERAL;
     r[E_ILF_LBT] = 0.90 * svr / SHARE_LEGS;
-    r[E_LBT_IVCI] = 0.07 * r_lo;
-    r[E_IVCI_IVCJ] = 0.015 * r_lo;
-    r[E_IVCJ_RA] = 0.015 * r_lo;
+    // The lower body's venous return splits between the IVC up to and including the renal
+    // veins (legs, pelvis and kidneys: 66 %) and the hepatic veins (the gut's 25 % of cardiac
+    // output through the liver: 34 %); both paths from the tissues to the hepatic IVC drop the
+    // same pressure, so the split holds.
+    let legs = (SHARE_LEGS + SHARE_RENAL) / SHARE_LOWER;
+    r[E_LBT_IVCI] = 0.07 * r_lo / legs;
+    r[E_IVCI_IVCH] = 0.015 * r_lo / legs;
+    r[E_LBT_IVCH] = 0.085 * r_lo / (1.0 - legs);
+    r[E_IVCH_IVCJ] = 0.0075 * r_lo;
+    r[E_IVCJ_RA] = 0.0075 * r_lo;
     r
 }
 
@@ -531,6 +577,10 @@ pub struct Circulation {
     /// Volume below which a chamber collapses, mL (scaled to the patient).
     chamber_collapse_ml: f64,
     pub beat: Beat,
+    /// Share of the circuit flow each drainage connection carries now, and as placed (the
+    /// holes' shares before collapsing segments close theirs).
+    drain_share: [f64; N_DRAIN],
+    drain_placed: [f64; N_DRAIN],
     /// Activation (atrial, ventricular) at the current step.
     pub act: (f64, f64),
 }
@@ -589,7 +639,7 @@ impl Circulation {
             *x *= blood_volume_ml / placed_total;
         }
         let mut ext = [f64::NEG_INFINITY; N];
-        for i in [RA, SVC, IVCI, IVCJ] {
+        for i in [RA, SVC, IVCI, IVCH, IVCJ] {
             ext[i] = 0.0;
         }
         let mut from = [0u8; NE];
@@ -617,6 +667,8 @@ impl Circulation {
             chamber_collapse_ml: heart::CHAMBER_COLLAPSE_ML * s,
             act: beat.activation(),
             beat,
+            drain_share: [1.0, 0.0, 0.0, 0.0, 0.0],
+            drain_placed: [1.0, 0.0, 0.0, 0.0, 0.0],
         }
     }
 
@@ -636,10 +688,87 @@ impl Circulation {
         if i < NP { self.v0[i] } else { 0.0 }
     }
 
-    /// Put the circuit's patient ends at `drain` and `ret`.
-    pub fn set_cannula_sites(&mut self, drain: usize, ret: usize) {
-        self.from[E_DRAIN] = drain as u8;
+    /// Put the circuit's patient ends: the drainage draws from up to [`N_DRAIN`] compartments
+    /// with the given shares (summing to 1; unused slots have share 0), the return enters `ret`.
+    pub fn set_cannula_sites(&mut self, drain: &[(usize, f64); N_DRAIN], ret: usize) {
+        for (k, &(site, share)) in drain.iter().enumerate() {
+            self.from[E_DRAIN + k] = site as u8;
+            self.drain_share[k] = share;
+            self.drain_placed[k] = share;
+        }
         self.to[E_RET] = ret as u8;
+    }
+
+    /// Set the circuit flow `q` (mL/s) on every circuit connection, the drainage connections
+    /// each with its share.
+    #[inline]
+    pub fn set_circuit_flow(&mut self, q: f64) {
+        for k in 0..N_DRAIN {
+            self.q[E_DRAIN + k] = q * self.drain_share[k];
+        }
+        for k in E_DRAIN + N_DRAIN..NE {
+            self.q[k] = q;
+        }
+    }
+
+    /// Update the drainage's shares for this step and return (pressure at the holes, fill of
+    /// the drained veins, the most the drainage may take before a segment empties, mL).
+    ///
+    /// A segment whose volume falls toward collapse closes its holes: its share falls as the
+    /// square of its fill (the lumen's area goes as the volume, the inflow to the holes as the
+    /// area squared at fixed pressure, Poiseuille), and the others take the rest.
+    pub fn drainage_ends(&mut self) -> (f64, f64, f64) {
+        let mut w = [0.0f64; N_DRAIN];
+        let mut fills = [0.0f64; N_DRAIN];
+        let mut total = 0.0;
+        for k in 0..N_DRAIN {
+            let s = self.drain_placed[k];
+            if s <= 0.0 {
+                continue;
+            }
+            let i = self.from[E_DRAIN + k] as usize;
+            let vc = self.collapse_volume(i);
+            let fill = self.v[i] / vc;
+            let open = fill.clamp(0.02, 1.0);
+            w[k] = s * open * open;
+            fills[k] = fill;
+            total += w[k];
+        }
+        if total <= 0.0 {
+            w = self.drain_placed;
+            total = w.iter().sum::<f64>().max(1e-12);
+        }
+        let (mut p, mut fill, mut avail) = (0.0, 0.0, f64::INFINITY);
+        for k in 0..N_DRAIN {
+            w[k] /= total;
+            if w[k] <= 0.0 {
+                continue;
+            }
+            let i = self.from[E_DRAIN + k] as usize;
+            p += w[k] * self.p[i];
+            // The cannula's holes as placed: a segment collapsing on its holes narrows the
+            // cannula's inlet however the others share the flow.
+            fill += self.drain_placed[k] * fills[k];
+            let vc = self.collapse_volume(i);
+            avail = avail.min((self.v[i] - 0.02 * vc).max(0.0) / w[k]);
+        }
+        self.drain_share = w;
+        (p, fill, avail)
+    }
+
+    /// Volume below which compartment `i` collapses, mL: a vein's unstressed volume, a
+    /// chamber's collapse volume.
+    fn collapse_volume(&self, i: usize) -> f64 {
+        if i < NP && self.v0[i] > 0.0 {
+            self.v0[i]
+        } else {
+            2.0 * self.chamber_collapse_ml
+        }
+    }
+
+    /// The drainage's sites and shares.
+    pub fn drainage(&self) -> [(usize, f64); N_DRAIN] {
+        core::array::from_fn(|k| (self.from[E_DRAIN + k] as usize, self.drain_share[k]))
     }
 
     /// Pressures of the patient compartments from their volumes and the heart's activation.
@@ -695,7 +824,8 @@ impl Circulation {
         // fixed length, area ∝ volume). Tissue veins keep draining into it: their blood reaches a
         // cannula's side holes without passing the narrowed length.
         for (k, a, b) in [
-            (E_IVCI_IVCJ, IVCI, IVCJ),
+            (E_IVCI_IVCH, IVCI, IVCH),
+            (E_IVCH_IVCJ, IVCH, IVCJ),
             (E_IVCJ_RA, IVCJ, IVCJ),
             (E_SVC_RA, SVC, SVC),
         ] {

@@ -251,7 +251,7 @@ events! {
     /// back to where it was placed (false). Recirculation follows from the new site: it grows
     /// as the drainage and return ends come closer (patient.md, VV mixing and recirculation).
     CannulaMigration(bool) => flag
-        ["cannula_migration", "Drainage cannula migration", "migrated", "The drainage cannula's tip slips one segment toward the heart (true) or is pulled back to where it was placed (false)."];
+        ["cannula_migration", "Drainage cannula migration", "migrated", "The drainage cannula's tip slips 7.5 cm further toward the heart (true; twice takes the typical femoro-jugular tip from below the renal veins into the atrium) or is pulled back to where it was placed (false)."];
 }
 
 impl EventKind {

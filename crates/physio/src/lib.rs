@@ -48,6 +48,7 @@ pub mod hemolysis;
 pub mod lungs;
 pub mod oxygenator;
 pub mod patient;
+pub mod placement;
 pub mod presets;
 pub mod pump;
 pub mod rng;

@@ -155,6 +155,7 @@ fn circuit(configuration: Configuration, drainage_fr: f64, return_fr: f64) -> Ci
         pump: PumpModel::rotaflow(),
         oxygenator: OxygenatorModel::quadrox_adult(),
         coating: Coating::HeparinBonded,
+        placement: crate::placement::Placement::typical(configuration),
     }
 }
 
@@ -195,6 +196,7 @@ pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
         Configuration::VaAxillary => va_axillary_circuit(),
     };
     c.configuration = configuration;
+    c.placement = crate::placement::Placement::typical(configuration);
     c
 }
 

@@ -241,6 +241,28 @@ impl Gases {
         air_out
     }
 
+    /// Exchange `x` mL of blood both ways between compartments `a` and `b` (turbulent mixing:
+    /// no net volume moves, each side's gases and tracer move at its own concentration).
+    /// Limited to a quarter of the smaller volume, so nothing can go negative.
+    pub fn exchange(&mut self, a: usize, b: usize, x: f64) {
+        let (va, vb) = (self.vprev[a], self.vprev[b]);
+        let x = x.min(0.25 * va.min(vb));
+        if x <= 0.0 || va <= 1e-9 || vb <= 1e-9 {
+            return;
+        }
+        let (fa, fb) = (x / va, x / vb);
+        for pool in [
+            &mut self.o2,
+            &mut self.co2,
+            &mut self.air,
+            &mut self.returned,
+        ] {
+            let d = pool[a] * fa - pool[b] * fb;
+            pool[a] -= d;
+            pool[b] += d;
+        }
+    }
+
     /// Share of compartment `i`'s blood that is returned blood not yet through a capillary bed
     /// (see [`Gases::returned`]), 0..1.
     pub fn returned_fraction(&self, i: usize) -> f64 {

@@ -23,6 +23,7 @@ use crate::circulation as cv;
 use crate::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
 use crate::hemolysis::{HemolysisModel, PlasmaFreeHb};
 use crate::oxygenator::{OxygenatorModel, Sweep};
+use crate::placement::{Placement, Sites};
 use crate::pump::PumpModel;
 use crate::{circuit, lungs, transport};
 
@@ -88,6 +89,8 @@ pub struct CircuitConfig {
     pub pump: PumpModel,
     pub oxygenator: OxygenatorModel,
     pub coating: Coating,
+    /// Insertion depths of the cannulae (see [`crate::placement`]).
+    pub placement: crate::placement::Placement,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -168,6 +171,9 @@ pub struct Observation {
     /// fed by the heart, lower body by the circuit).
     pub svc_so2: f64,
     pub ivc_so2: f64,
+    /// Distance between the drainage and the return cannula tips along the venae cavae, cm (VV
+    /// only; 0 in VA and without a circuit).
+    pub cannula_tip_distance_cm: f64,
     /// Share of the blood at the coronary ostia (aortic root) that came from the circuit, 0..1.
     pub coronary_circuit_fraction: f64,
     /// Share of the blood in the carotids that came from the circuit, 0..1.
@@ -280,6 +286,7 @@ impl Default for Observation {
             watershed_cm: 0.0,
             svc_so2: 0.0,
             ivc_so2: 0.0,
+            cannula_tip_distance_cm: 0.0,
             coronary_circuit_fraction: 0.0,
             cerebral_circuit_fraction: 0.0,
             map_mmhg: 0.0,
@@ -482,6 +489,22 @@ impl CircuitConfig {
             let (lo, hi) = Cannula::valid_range(role);
             check(field, c.size_fr, lo, hi, "Fr")?;
         }
+        let (lo, hi) = crate::placement::DRAINAGE_DEPTH_CM;
+        check(
+            "circuit.placement.drainage_depth_cm",
+            self.placement.drainage_depth_cm,
+            lo,
+            hi,
+            "cm",
+        )?;
+        let (lo, hi) = crate::placement::RETURN_DEPTH_CM;
+        check(
+            "circuit.placement.return_depth_cm",
+            self.placement.return_depth_cm,
+            lo,
+            hi,
+            "cm",
+        )?;
         check(
             "circuit.tubing.length_m",
             self.tubing.length_m,
@@ -526,18 +549,6 @@ impl Actuation {
 }
 
 impl Configuration {
-    /// (drainage site, return site) compartments.
-    fn sites(self) -> Option<(usize, usize)> {
-        match self {
-            Configuration::None => None,
-            Configuration::VvFemoroJugular => Some((cv::IVCI, cv::SVC)),
-            Configuration::VvFemoroFemoral => Some((cv::IVCI, cv::IVCJ)),
-            Configuration::VaFemoral => Some((cv::IVCJ, cv::ILF)),
-            Configuration::VaCentral => Some((cv::RA, cv::AR)),
-            Configuration::VaAxillary => Some((cv::IVCJ, cv::RSA)),
-        }
-    }
-
     /// True for veno-arterial support.
     pub fn is_va(self) -> bool {
         matches!(
@@ -546,6 +557,9 @@ impl Configuration {
         )
     }
 }
+
+/// How far a migrating drainage cannula slips in, cm.
+const MIGRATION_CM: f64 = 7.5;
 
 /// Hemodynamic steps per gas-transport step: 20 × 2 ms = 40 ms. The largest Courant number of
 /// a normal beat stays below 0.5 at this step (the transport splits steps when it does not).
@@ -630,6 +644,11 @@ pub struct Twin {
     configuration: Configuration,
     coating: Coating,
     with_circuit: bool,
+    /// Where the circuit meets the patient (None without a circuit).
+    sites: Option<Sites>,
+    /// The placement the twin was built with and the one in use (a migration moves it).
+    placement: Placement,
+    placed_depth_cm: f64,
     drain_site: usize,
     return_site: usize,
     circ: cv::Circulation,
@@ -711,7 +730,12 @@ impl Twin {
         let p = &config.patient;
         p.validate()?;
         let cc = &config.circuit;
-        let sites = cc.configuration.sites();
+        let sites = crate::placement::resolve(
+            cc.configuration,
+            &cc.placement,
+            p.weight_kg,
+            cc.return_cannula.size_fr,
+        );
         if sites.is_some() {
             cc.validate()?;
         }
@@ -722,7 +746,8 @@ impl Twin {
             p.pvr_mmhg_s_ml,
             p.heart_rate_bpm,
         );
-        let (drain_site, return_site) = sites.unwrap_or((cv::IVCI, cv::SVC));
+        let (drain_site, return_site) =
+            sites.map_or((cv::IVCI, cv::SVC), |s| (s.main_drain(), s.ret));
         let with_circuit = sites.is_some();
         let hyd = circuit::Hydraulics::new(
             cc.drainage,
@@ -732,7 +757,9 @@ impl Twin {
             cc.oxygenator,
         );
         if with_circuit {
-            circ.set_cannula_sites(drain_site, return_site);
+            if let Some(s) = &sites {
+                circ.set_cannula_sites(&s.drain, s.ret);
+            }
             let seg = circuit::segment_volumes(
                 &cc.drainage,
                 &cc.return_cannula,
@@ -813,6 +840,9 @@ impl Twin {
             configuration: cc.configuration,
             coating: cc.coating,
             with_circuit,
+            sites,
+            placement: cc.placement,
+            placed_depth_cm: cc.placement.drainage_depth_cm,
             drain_site,
             return_site,
             circ,
@@ -886,15 +916,11 @@ impl Twin {
         circ.flows(dt);
         if self.with_circuit {
             self.hyd.motor(dt, act.pump_rpm);
-            let vc = circ.unstressed(self.drain_site);
+            let (p_drain, drain_fill, drain_avail_ml) = circ.drainage_ends();
             let ends = circuit::Ends {
-                p_drain: circ.p[self.drain_site],
-                v_drain: circ.v[self.drain_site],
-                v_collapse: if vc > 0.0 {
-                    vc
-                } else {
-                    2.0 * crate::heart::CHAMBER_COLLAPSE_ML
-                },
+                p_drain,
+                drain_fill,
+                drain_avail_ml,
                 p_return: circ.p[self.return_site],
                 v_return: circ.v[self.return_site],
             };
@@ -905,9 +931,7 @@ impl Twin {
                 self.viscosity,
                 clamp,
             );
-            for k in cv::FIRST_CIRCUIT_EDGE..cv::NE {
-                circ.q[k] = q;
-            }
+            circ.set_circuit_flow(q);
             self.flow_sum_ml += q * dt;
         }
         circ.integrate(dt, self.with_circuit);
@@ -977,7 +1001,18 @@ impl Twin {
         if self.with_circuit && self.air_rate_ml_min > 0.0 {
             self.gases.air[cv::CDR] += self.air_rate_ml_min / 60.0 * dtg;
         }
+        let returned_ml = self.circ.acc[cv::E_RET];
         self.air_to_patient_ml += self.gases.advect(&mut self.circ, self.with_circuit);
+        // The return jet mixes the caval segments around its tip (placement.rs).
+        if let Some(sites) = &self.sites {
+            for (a, b, x) in
+                crate::placement::jet_exchanges(sites, returned_ml, self.params.weight_kg)
+            {
+                if x > 0.0 {
+                    self.gases.exchange(a, b, x);
+                }
+            }
+        }
         let g = &mut self.gases;
         // Continuous bleeding from the lower body's veins (the largest reservoir).
         if self.bleeding_ml_min > 0.0 {
@@ -1287,29 +1322,46 @@ impl Twin {
             Event::Battery(f) => self.hyd.battery = f,
             Event::ManualDrive(rpm) => self.hyd.manual_rpm = rpm,
             Event::CannulaMigration(migrated) => {
-                let Some((placed, ret)) = self.configuration.sites() else {
+                let Some(sites) = self.sites else {
                     return Err(ConfigError {
                         field: "event.cannula_migration",
                         message: "no circuit is connected".into(),
                     });
                 };
-                let site = if !migrated {
-                    placed
-                } else if self.drain_site == cv::IVCI {
-                    cv::IVCJ
-                } else if self.drain_site == cv::IVCJ {
-                    cv::RA
+                let mut placement = self.placement;
+                if migrated {
+                    // The drainage cannula slips 7.5 cm further in, toward the heart.
+                    if sites.drain_tip_cm.is_none_or(|y| y >= -1.5) {
+                        return Err(ConfigError {
+                            field: "event.cannula_migration",
+                            message: "the drainage tip already sits in the right atrium".into(),
+                        });
+                    }
+                    placement.drainage_depth_cm += MIGRATION_CM;
                 } else {
-                    return Err(ConfigError {
-                        field: "event.cannula_migration",
-                        message: "the drainage tip already sits in the right atrium".into(),
-                    });
-                };
-                self.drain_site = site;
-                self.circ.set_cannula_sites(site, ret);
+                    placement.drainage_depth_cm = self.placed_depth_cm;
+                }
+                self.move_cannulae(placement);
             }
         }
         Ok(())
+    }
+
+    /// Put the cannulae at `placement` (same configuration and sizes).
+    fn move_cannulae(&mut self, placement: Placement) {
+        let Some(sites) = crate::placement::resolve(
+            self.configuration,
+            &placement,
+            self.params.weight_kg,
+            self.hyd.return_cannula.size_fr,
+        ) else {
+            return;
+        };
+        self.placement = placement;
+        self.sites = Some(sites);
+        self.drain_site = sites.main_drain();
+        self.return_site = sites.ret;
+        self.circ.set_cannula_sites(&sites.drain, sites.ret);
     }
 
     fn set_patient(&mut self, param: PatientParam, x: f64) -> Result<(), ConfigError> {
@@ -1356,6 +1408,7 @@ impl Twin {
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
         o.air_to_patient_ml = self.air_to_patient_ml;
+        o.cannula_tip_distance_cm = self.sites.and_then(|s| s.tip_distance_cm()).unwrap_or(0.0);
         if self.with_circuit {
             o.pump_speed_rpm = self.hyd.rpm;
             o.circuit_flow_lpm = self.hyd.q * 0.06;

@@ -66,10 +66,12 @@ fn recirculation_emerges_with_flow_and_cannula_distance() {
     ] {
         let (mut t, act) = warmed("ards-severe", cfg, Some(vv(rpm, 5.0)), 60.0);
         let m = means(&mut t, &act, 10.0);
-        r.push((m.recirculation, m.flow));
+        r.push((m.recirculation_traced, m.flow));
     }
-    // Low flow, well-separated cannulae: the IVC supplies everything, nothing recirculates.
-    assert!(r[0].0 < 0.1, "{r:?}");
+    // Low flow, well-separated cannulae: the IVC supplies nearly everything; only the return
+    // jet's mixing around the atrium brings a little returned blood down to the drainage
+    // (a smooth rise, not a switch: placement.rs).
+    assert!(r[0].0 > 0.005 && r[0].0 < 0.1, "{r:?}");
     // Flow above IVC return draws from the RA junction, which holds returned blood.
     assert!(r[1].0 > r[0].0 + 0.1, "{r:?}");
     // Return at the RA junction (femoro-femoral) recirculates more than return in the SVC.
@@ -157,8 +159,11 @@ fn hypovolaemia_causes_suction_and_chatter() {
     run(&mut full, &act, 30.0);
     let f = means(&mut full, &act, 10.0);
     let l = means(&mut low, &act, 10.0);
+    // 30 mmHg: at 4600 rpm the cannula's own drop (about −140 mmHg at 8 L/min) dominates
+    // both; the multi-stage cannula spreads the draw over its holes, so the collapse adds less
+    // than it did when the drainage was one hole (50 mmHg then).
     assert!(
-        l.p_drainage < f.p_drainage - 50.0,
+        l.p_drainage < f.p_drainage - 30.0,
         "drainage {} vs {}",
         l.p_drainage,
         f.p_drainage

@@ -136,9 +136,15 @@ pub const SIGNALS: &[Signal] = &[
     },
     Signal {
         name: "recirculation_pct",
-        label: "Recirculation",
+        label: "Recirculation (Abrams estimate)",
         unit: "%",
         get: |o, _| pct(o.recirculation_fraction),
+    },
+    Signal {
+        name: "recirculation_true_pct",
+        label: "Recirculation (true, traced)",
+        unit: "%",
+        get: |o, _| pct(o.recirculation_traced),
     },
     Signal {
         name: "plasma_fhb_mg_dl",

@@ -47,6 +47,7 @@ pub struct Means {
     pub p_drainage: f64,
     pub p_drainage_min: f64,
     pub recirculation: f64,
+    pub recirculation_traced: f64,
     pub aa_da_flow_lpm: f64,
 }
 
@@ -79,6 +80,7 @@ pub fn means(t: &mut Twin, act: &Actuation, seconds: f64) -> Means {
         m.p_drainage += o.p_drainage_mmhg;
         m.p_drainage_min = m.p_drainage_min.min(o.p_drainage_mmhg);
         m.recirculation += o.recirculation_fraction;
+        m.recirculation_traced += o.recirculation_traced;
         m.aa_da_flow_lpm += o.arch_to_descending_lpm;
     }
     let k = 1.0 / n as f64;
@@ -98,6 +100,7 @@ pub fn means(t: &mut Twin, act: &Actuation, seconds: f64) -> Means {
         &mut m.flow,
         &mut m.p_drainage,
         &mut m.recirculation,
+        &mut m.recirculation_traced,
         &mut m.aa_da_flow_lpm,
     ] {
         *x *= k;
