@@ -408,21 +408,9 @@ pub fn iso7199_inlet() -> (Contents, Chemistry) {
         base_excess_meq_l: 0.0,
         temp_c: 37.0,
     };
-    // PO2 for SO2 = 65 % at PCO2 45 on this chemistry, by bisection on the monotone curve.
-    let ph = blood::ph_from_pco2(45.0, &chem);
-    let (mut lo, mut hi) = (1.0, 100.0);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if blood::kelman_so2(mid, 45.0, ph, 37.0) < 0.65 {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    (
-        blood::from_partial_pressures(0.5 * (lo + hi), 45.0, &chem).0,
-        chem,
-    )
+    // PO2 for SO2 = 65 % at PCO2 45 on this chemistry.
+    let po2 = blood::po2_for_so2(0.65, 45.0, &chem);
+    (blood::from_partial_pressures(po2, 45.0, &chem).0, chem)
 }
 
 fn finite_or(v: f64, d: f64) -> f64 {
@@ -440,17 +428,8 @@ mod tests {
             base_excess_meq_l: 0.0,
             temp_c: 37.0,
         };
-        let ph = blood::ph_from_pco2(pco2, &chem);
-        let (mut lo, mut hi) = (1.0, 200.0);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if blood::kelman_so2(mid, pco2, ph, 37.0) < so2_target {
-                lo = mid
-            } else {
-                hi = mid
-            }
-        }
-        (blood::from_partial_pressures(lo, pco2, &chem).0, chem)
+        let po2 = blood::po2_for_so2(so2_target, pco2, &chem);
+        (blood::from_partial_pressures(po2, pco2, &chem).0, chem)
     }
 
     #[test]
