@@ -695,7 +695,7 @@ impl Twin {
         } else {
             150.0
         };
-        let pao2 = (p.fio2 * (lungs::P_BAR_MMHG - lungs::P_H2O_MMHG) - paco2 / p.rq).max(20.0);
+        let pao2 = lungs::Lungs::alveolar_po2(p.fio2, paco2, p.rq).max(20.0);
         let (cap, _) = blood::from_partial_pressures(pao2, paco2, &chem);
         let s = p.shunt_fraction.min(0.9);
         let d_o2 = vo2 / (co_lpm * 10.0);
