@@ -52,6 +52,7 @@ pub mod presets;
 pub mod pump;
 pub mod rng;
 pub mod sensors;
+pub mod tissue;
 pub mod transport;
 pub mod twin;
 

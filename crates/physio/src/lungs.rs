@@ -176,7 +176,11 @@ mod tests {
             let pao2 = Lungs::alveolar_po2(fio2, paco2, vco2 / vo2);
             // Sampled just before the next ventilation: one step's uptake (≈0.1 mmHg) off.
             assert!((l.paco2() - paco2).abs() < 0.5, "{} vs {paco2}", l.paco2());
-            assert!((l.pao2() - pao2).abs() < 0.7, "FiO2 {fio2}: {} vs {pao2}", l.pao2());
+            assert!(
+                (l.pao2() - pao2).abs() < 0.7,
+                "FiO2 {fio2}: {} vs {pao2}",
+                l.pao2()
+            );
         }
         // The textbook case of the issue: FiO2 1, PACO2 40: 673, not 663.
         assert!((Lungs::alveolar_po2(1.0, 40.0, 0.8) - 673.0).abs() < 1e-9);
