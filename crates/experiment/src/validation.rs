@@ -302,19 +302,21 @@ pub fn blood_cases() -> Vec<Case> {
     let mut out = Vec::new();
     let kelman = [(26.8, 49.9), (40.0, 74.1), (60.0, 91.1), (100.0, 97.5)];
     for (po2, so2) in kelman {
-        out.push(Case {
-            name: format!("Kelman SO2 at PO2 {po2} mmHg"),
-            source: SRC_KELMAN,
-            unit: "%",
-            // The table is rounded to 0.1 %.
-            check: Check::Near {
-                expected: so2,
-                tolerance: 0.3,
-            },
-            basis: Basis::Independent,
-            simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
-        }
-        .calibration());
+        out.push(
+            Case {
+                name: format!("Kelman SO2 at PO2 {po2} mmHg"),
+                source: SRC_KELMAN,
+                unit: "%",
+                // The table is rounded to 0.1 %.
+                check: Check::Near {
+                    expected: so2,
+                    tolerance: 0.3,
+                },
+                basis: Basis::Independent,
+                simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
+            }
+            .calibration(),
+        );
     }
     let sev = [(26.8, 49.9), (40.0, 75.0), (60.0, 90.6), (100.0, 97.7)];
     for (po2, so2) in sev {
@@ -338,37 +340,42 @@ pub fn blood_cases() -> Vec<Case> {
         temp_c: 37.0,
     };
     let (contents, _) = blood::from_partial_pressures(100.0, 40.0, &chem);
-    out.push(Case {
-        name: "O2 content, Hb 15, PO2 100, PCO2 40".into(),
-        source: SRC_CONTENT,
-        unit: "mL/dL",
-        check: Check::Near {
-            expected: 1.34 * 15.0 * 0.975 + 0.0031 * 100.0,
-            tolerance: 0.15,
-        },
-        basis: Basis::Independent,
-        simulated: contents.o2_ml_dl,
-    }
-    .calibration());
+    out.push(
+        Case {
+            name: "O2 content, Hb 15, PO2 100, PCO2 40".into(),
+            source: SRC_CONTENT,
+            unit: "mL/dL",
+            check: Check::Near {
+                expected: 1.34 * 15.0 * 0.975 + 0.0031 * 100.0,
+                tolerance: 0.15,
+            },
+            basis: Basis::Independent,
+            simulated: contents.o2_ml_dl,
+        }
+        .calibration(),
+    );
     // Inverse solver returns what forward made.
     let g = blood::solve(contents, &chem, None);
-    out.push(Case {
-        name: "blood::solve inverts content at PO2 100".into(),
-        source: "consistency of forward and inverse",
-        unit: "mmHg",
-        check: Check::Near {
-            expected: 100.0,
-            tolerance: 0.5,
-        },
-        basis: Basis::Independent,
-        simulated: g.po2_mmhg,
-    }
-    .calibration());
+    out.push(
+        Case {
+            name: "blood::solve inverts content at PO2 100".into(),
+            source: "consistency of forward and inverse",
+            unit: "mmHg",
+            check: Check::Near {
+                expected: 100.0,
+                tolerance: 0.5,
+            },
+            basis: Basis::Independent,
+            simulated: g.po2_mmhg,
+        }
+        .calibration(),
+    );
     out.extend(haldane_cases());
     out
 }
 
-const SRC_LOEPPKY: &str = "Loeppky, Luft & Fletcher 1983 Respir Physiol 51:167 (in-vivo Haldane factor)";
+const SRC_LOEPPKY: &str =
+    "Loeppky, Luft & Fletcher 1983 Respir Physiol 51:167 (in-vivo Haldane factor)";
 
 /// The Haldane factor: CO2 content gained per volume of O2 released by haemoglobin at constant
 /// PCO2 (45 mmHg), between venous (PO2 36) and fully oxygenated blood, at Hb 10 and 15 g/dL.
@@ -440,26 +447,30 @@ pub fn oxygenator_cases() -> Vec<Case> {
             },
             0.0,
         );
-        out.push(Case {
-            name: format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
-            source: SRC_ISO,
-            unit: "mL/min",
-            check: Check::AtMost { bound },
-            basis: Basis::Independent,
-            simulated: t.o2_ml_min,
-        }
-        // k_O2 was fitted with this bound as a constraint.
-        .calibration());
-        if q == 5.0 {
-            out.push(Case {
-                name: "Quadrox outlet SO2 at 5 L/min, ISO inlet".into(),
-                source: SRC_RATED,
-                unit: "%",
-                check: Check::AtLeast { bound: 95.0 },
+        out.push(
+            Case {
+                name: format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
+                source: SRC_ISO,
+                unit: "mL/min",
+                check: Check::AtMost { bound },
                 basis: Basis::Independent,
-                simulated: 100.0 * t.outlet_gas.so2,
+                simulated: t.o2_ml_min,
             }
-            .calibration());
+            // k_O2 was fitted with this bound as a constraint.
+            .calibration(),
+        );
+        if q == 5.0 {
+            out.push(
+                Case {
+                    name: "Quadrox outlet SO2 at 5 L/min, ISO inlet".into(),
+                    source: SRC_RATED,
+                    unit: "%",
+                    check: Check::AtLeast { bound: 95.0 },
+                    basis: Basis::Independent,
+                    simulated: 100.0 * t.outlet_gas.so2,
+                }
+                .calibration(),
+            );
         }
     }
     out.extend(park_cases(&oxy));
@@ -611,19 +622,21 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         ("nautilus", 0.6312),
     ] {
         let expected = r * 5.0 * 1000.0 / 60.0;
-        out.push(Case {
-            name: format!("{name} dP at 5 L/min"),
-            source: SRC_OXY_DP,
-            unit: "mmHg",
-            check: Check::Near {
-                expected,
-                tolerance: (0.01 * expected).max(1.0),
-            },
-            basis: Basis::Independent,
-            simulated: OxygenatorModel::by_name(name)
-                .map_or(f64::NAN, |o| o.pressure_drop_mmhg(5.0, 0.0)),
-        }
-        .calibration());
+        out.push(
+            Case {
+                name: format!("{name} dP at 5 L/min"),
+                source: SRC_OXY_DP,
+                unit: "mmHg",
+                check: Check::Near {
+                    expected,
+                    tolerance: (0.01 * expected).max(1.0),
+                },
+                basis: Basis::Independent,
+                simulated: OxygenatorModel::by_name(name)
+                    .map_or(f64::NAN, |o| o.pressure_drop_mmhg(5.0, 0.0)),
+            }
+            .calibration(),
+        );
     }
     let chem = Chemistry {
         hb_g_dl: 10.0,
@@ -647,7 +660,10 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         })
     };
     // Each small membrane's k_CO2 is fitted to its maximum: calibration.
-    for (name, q, mean, sd) in [("ecco2r-0.4", 0.9, 41.0, 6.0), ("ecco2r-0.8", 1.8, 101.0, 12.0)] {
+    for (name, q, mean, sd) in [
+        ("ecco2r-0.4", 0.9, 41.0, 6.0),
+        ("ecco2r-0.8", 1.8, 101.0, 12.0),
+    ] {
         out.push(
             Case {
                 name: format!("{name} CO2 removal, {q} L/min blood, 8 L/min sweep"),
@@ -708,44 +724,48 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         fdo2: 1.0,
     };
     // The clot model's own formula (area lost, channels narrowed): restated, not validated.
-    out.push(change(
-        "Quadrox clot 0 -> 30 %: dP at 5 L/min",
-        SRC_CLOT_OXY,
-        "mmHg",
-        oxy.pressure_drop_mmhg(5.0, 0.0),
-        oxy.pressure_drop_mmhg(5.0, 0.3),
-        5.0,
-    )
-    .calibration());
-    out.push(change(
-        "Quadrox clot 0 -> 30 %: O2 transfer at 7 L/min",
-        SRC_CLOT_OXY,
-        "mL/min",
-        oxy.transfer(
-            7.0,
-            iso,
-            &chem12,
-            Sweep {
-                flow_lpm: 7.0,
-                ..sweep
-            },
-            0.0,
+    out.push(
+        change(
+            "Quadrox clot 0 -> 30 %: dP at 5 L/min",
+            SRC_CLOT_OXY,
+            "mmHg",
+            oxy.pressure_drop_mmhg(5.0, 0.0),
+            oxy.pressure_drop_mmhg(5.0, 0.3),
+            5.0,
         )
-        .o2_ml_min,
-        oxy.transfer(
-            7.0,
-            iso,
-            &chem12,
-            Sweep {
-                flow_lpm: 7.0,
-                ..sweep
-            },
-            0.3,
+        .calibration(),
+    );
+    out.push(
+        change(
+            "Quadrox clot 0 -> 30 %: O2 transfer at 7 L/min",
+            SRC_CLOT_OXY,
+            "mL/min",
+            oxy.transfer(
+                7.0,
+                iso,
+                &chem12,
+                Sweep {
+                    flow_lpm: 7.0,
+                    ..sweep
+                },
+                0.0,
+            )
+            .o2_ml_min,
+            oxy.transfer(
+                7.0,
+                iso,
+                &chem12,
+                Sweep {
+                    flow_lpm: 7.0,
+                    ..sweep
+                },
+                0.3,
+            )
+            .o2_ml_min,
+            -5.0,
         )
-        .o2_ml_min,
-        -5.0,
-    )
-    .calibration());
+        .calibration(),
+    );
     out
 }
 
@@ -886,16 +906,18 @@ fn healthy_cases() -> Vec<Case> {
         "hb_g_dl",
     ];
     let m = means(&text, &sig);
-    let row = |name: &str, unit: &'static str, lo: f64, hi: f64, v: f64| Case {
-        name: format!("adult-healthy {name}"),
-        source: SRC_NORMAL,
-        unit,
-        check: Check::Within { lo, hi },
-        basis: Basis::Independent,
-        simulated: v,
-    }
-    // The healthy preset is set to these ranges.
-    .calibration();
+    let row = |name: &str, unit: &'static str, lo: f64, hi: f64, v: f64| {
+        Case {
+            name: format!("adult-healthy {name}"),
+            source: SRC_NORMAL,
+            unit,
+            check: Check::Within { lo, hi },
+            basis: Basis::Independent,
+            simulated: v,
+        }
+        // The healthy preset is set to these ranges.
+        .calibration()
+    };
     vec![
         row("cardiac output", "L/min", 5.0, 6.0, m[0]),
         row("MAP", "mmHg", 70.0, 100.0, m[1]),
@@ -1232,18 +1254,20 @@ fn va_flow_sweep_cases() -> Vec<Case> {
             .collect()
     });
     let (a1, a5, c1, c5) = (&r[0], &r[1], &r[2], &r[3]);
-    let calib = |name: &str, source, unit, expected, tolerance, v| Case {
-        name: name.to_string(),
-        source,
-        unit,
-        check: Check::Near {
-            expected,
-            tolerance,
-        },
-        basis: Basis::Independent,
-        simulated: v,
-    }
-    .calibration();
+    let calib = |name: &str, source, unit, expected, tolerance, v| {
+        Case {
+            name: name.to_string(),
+            source,
+            unit,
+            check: Check::Near {
+                expected,
+                tolerance,
+            },
+            basis: Basis::Independent,
+            simulated: v,
+        }
+        .calibration()
+    };
     vec![
         calib(
             "acute swine, VA 1 L/min: LVEF",
@@ -1478,7 +1502,7 @@ fn panicked(group: &str) -> Case {
 /// that panics shows as one failing row, so the table is always printed.
 pub fn all_cases() -> Vec<Case> {
     type Group = (&'static str, fn() -> Vec<Case>);
-    let groups: [Group; 11] = [
+    let groups: [Group; 12] = [
         ("pump", pump_cases),
         ("cannula", cannula_cases),
         ("blood", blood_cases),
@@ -1490,6 +1514,7 @@ pub fn all_cases() -> Vec<Case> {
         ("VA", va_cases),
         ("VA flow sweeps", va_flow_sweep_cases),
         ("apnoea", apnoea_cases),
+        ("VA watershed", crate::validation_aorta::watershed_cases),
     ];
     let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = groups
@@ -1591,8 +1616,14 @@ mod tests {
             "{t}"
         );
         let t = table(&[cases[0].clone().calibration(), cases[1].clone()]);
-        assert!(t.contains("calibration: 1 cases, 1 passed, 0 failed"), "{t}");
-        assert!(t.contains("independent: 1 cases, 0 passed, 1 failed"), "{t}");
+        assert!(
+            t.contains("calibration: 1 cases, 1 passed, 0 failed"),
+            "{t}"
+        );
+        assert!(
+            t.contains("independent: 1 cases, 0 passed, 1 failed"),
+            "{t}"
+        );
         assert!(!all_pass(&[]), "an empty suite proves nothing");
     }
 }

@@ -40,14 +40,23 @@ fn wide_ranges_stay_finite_and_balance() {
         if q_dl > 1e-6 {
             let d_o2 = (t.outlet.o2_ml_dl - inlet.o2_ml_dl) * q_dl;
             let d_co2 = (inlet.co2_ml_dl - t.outlet.co2_ml_dl) * q_dl;
-            assert!((d_o2 - t.o2_ml_min).abs() < 1e-9 * (1.0 + t.o2_ml_min.abs()), "{what}");
-            assert!((d_co2 - t.co2_ml_min).abs() < 1e-9 * (1.0 + t.co2_ml_min.abs()), "{what}");
+            assert!(
+                (d_o2 - t.o2_ml_min).abs() < 1e-9 * (1.0 + t.o2_ml_min.abs()),
+                "{what}"
+            );
+            assert!(
+                (d_co2 - t.co2_ml_min).abs() < 1e-9 * (1.0 + t.co2_ml_min.abs()),
+                "{what}"
+            );
         }
         // The gas never gives more O2 than it brings, nor takes CO2 the blood does not hold;
         // CO2 only leaves the blood (the sweep carries none).
         let v = sweep.flow_lpm * 1000.0;
         assert!(t.o2_ml_min <= v * sweep.fdo2 + 1e-9, "{what}");
-        assert!(t.co2_ml_min >= 0.0 && t.co2_ml_min <= inlet.co2_ml_dl * q_dl + 1e-9, "{what}");
+        assert!(
+            t.co2_ml_min >= 0.0 && t.co2_ml_min <= inlet.co2_ml_dl * q_dl + 1e-9,
+            "{what}"
+        );
         // Blood leaves no richer in O2 than the fresh gas (or than it came).
         assert!(
             t.outlet_gas.po2_mmhg <= (DRY_GAS_MMHG * sweep.fdo2).max(in_gas.po2_mmhg) + 1.0,
@@ -71,8 +80,11 @@ fn more_flow_and_more_sweep_never_remove_less_co2() {
             base_excess_meq_l: 0.0,
             temp_c: 37.0,
         };
-        let (inlet, _) =
-            blood::from_partial_pressures(30.0 + 20.0 * rng.uniform(), 35.0 + 40.0 * rng.uniform(), &chem);
+        let (inlet, _) = blood::from_partial_pressures(
+            30.0 + 20.0 * rng.uniform(),
+            35.0 + 40.0 * rng.uniform(),
+            &chem,
+        );
         let co2 = |q: f64, v: f64| {
             ox.transfer(
                 q,

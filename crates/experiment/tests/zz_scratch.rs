@@ -1,6 +1,0 @@
-#[test]
-#[ignore]
-fn print_validation() {
-    let cases = experiment::validation::all_cases();
-    print!("{}", experiment::validation::table(&cases));
-}
