@@ -2,7 +2,7 @@
 //! keeps none): over wide ranges of blood flow, sweep, FdO2, inlet gases, Hb, temperature and
 //! clot, every result is finite, O2 and CO2 balance between blood and gas to rounding, and the
 //! transfer stays within what physics allows.
-use physio::blood::{self, Chemistry, Contents};
+use physio::blood::{self, Chemistry};
 use physio::oxygenator::{DRY_GAS_MMHG, OxygenatorModel, Sweep};
 use physio::rng::Rng;
 
