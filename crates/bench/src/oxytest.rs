@@ -24,20 +24,8 @@ pub fn venous_inlet(hb_g_dl: f64, so2: f64, pco2_mmhg: f64) -> (Contents, Chemis
         base_excess_meq_l: 0.0,
         temp_c: 37.0,
     };
-    let ph = blood::ph_from_pco2(pco2_mmhg, &chem);
-    let (mut lo, mut hi) = (1.0, 200.0);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if blood::kelman_so2(mid, pco2_mmhg, ph, chem.temp_c) < so2 {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    (
-        blood::from_partial_pressures(0.5 * (lo + hi), pco2_mmhg, &chem).0,
-        chem,
-    )
+    let po2 = blood::po2_for_so2(so2, pco2_mmhg, &chem);
+    (blood::from_partial_pressures(po2, pco2_mmhg, &chem).0, chem)
 }
 
 /// Blood flows of the sweep, L/min: 0.5 to 7 in steps of 0.25.

@@ -5,7 +5,7 @@
 //! operating points by bisection: the share of total flow the circuit carries is set by the
 //! heart's contractility, as in the studies, where it stood for the degree of cardiac failure.
 //! None of the model's constants was fitted to these figures; they are independent checks.
-use crate::validation::{Case, Check};
+use crate::validation::{Basis, Case, Check};
 use physio::presets::{circuit_for, default_actuation, preset};
 use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
 
@@ -148,6 +148,7 @@ fn near(name: String, source: &'static str, unit: &'static str, e: f64, tol: f64
             expected: e,
             tolerance: tol,
         },
+        basis: Basis::Independent,
         simulated: v,
     }
 }
@@ -165,6 +166,7 @@ fn within(
         source,
         unit,
         check: Check::Within { lo, hi },
+        basis: Basis::Independent,
         simulated: v,
     }
 }
@@ -229,6 +231,7 @@ pub fn watershed_cases() -> Vec<Case> {
             // the proximal descending aorta then carries a little circuit blood into the
             // distal arch. The CFD's sharper interface does not.
             check: Check::AtMost { bound: 0.10 },
+            basis: Basis::Independent,
             simulated: s75.cerebral_circuit_fraction,
         },
         Case {
@@ -243,6 +246,7 @@ pub fn watershed_cases() -> Vec<Case> {
                 before: s75.watershed_cm,
                 by: 3.0,
             },
+            basis: Basis::Independent,
             simulated: s50.watershed_cm,
         },
         Case {
@@ -253,6 +257,7 @@ pub fn watershed_cases() -> Vec<Case> {
             source: SRC_PRISCO,
             unit: "",
             check: Check::AtLeast { bound: 0.2 },
+            basis: Basis::Independent,
             simulated: s90.cerebral_circuit_fraction - s90.coronary_circuit_fraction,
         },
         Case {
@@ -267,6 +272,7 @@ pub fn watershed_cases() -> Vec<Case> {
                 before: s97.art_upper.so2,
                 by: 0.10,
             },
+            basis: Basis::Independent,
             simulated: s75.art_upper.so2,
         },
         Case {
@@ -277,6 +283,7 @@ pub fn watershed_cases() -> Vec<Case> {
             source: SRC_DERIVED,
             unit: "",
             check: Check::AtLeast { bound: 0.95 },
+            basis: Basis::Independent,
             simulated: s75.art_lower.so2,
         },
         near(

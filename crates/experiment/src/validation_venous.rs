@@ -5,7 +5,7 @@
 //! One figure is calibration: the return jet's exchange constant
 //! (`physio::placement::JET_EXCHANGE`) was set so that the typical femoro-jugular placement at
 //! 3 L/min gives the cohort's median. The two slopes are the model's own.
-use crate::validation::{Case, Check};
+use crate::validation::{Basis, Case, Check};
 use physio::presets::{circuit_for, default_actuation, preset};
 use physio::{Configuration, Twin, TwinConfig};
 
@@ -90,8 +90,9 @@ pub fn recirculation_cases() -> Vec<Case> {
     let distance_slope = (far.0 - at30.0) / 8.0;
     vec![
         Case {
+            basis: Basis::Calibration,
             name: format!(
-                "femoro-jugular VV {:.1} L/min, tips 18 cm apart: traced recirculation (calibration)",
+                "femoro-jugular VV {:.1} L/min, tips 18 cm apart: traced recirculation",
                 at30.1
             ),
             source: SRC_COHORT,
@@ -103,6 +104,7 @@ pub fn recirculation_cases() -> Vec<Case> {
             simulated: at30.0,
         },
         Case {
+            basis: Basis::Independent,
             name: format!(
                 "femoro-jugular VV {:.1} -> {:.1} L/min: recirculation per L/min",
                 at25.1, at35.1
@@ -113,6 +115,7 @@ pub fn recirculation_cases() -> Vec<Case> {
             simulated: flow_slope,
         },
         Case {
+            basis: Basis::Independent,
             name: "femoro-jugular VV 3 L/min, tips 18 -> 26 cm apart: recirculation per cm".into(),
             source: SRC_COHORT,
             unit: "%/cm",

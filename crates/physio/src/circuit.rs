@@ -234,7 +234,11 @@ impl Hydraulics {
         let clot = clot.clamp(0.0, crate::oxygenator::MAX_CLOT);
         let r_dc = (self.drainage.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
         let r_tube = (self.tubing.pressure_drop_mmhg(qs_lpm, visc) / qs).max(0.0);
-        let r_oxy = (self.oxygenator.pressure_drop_mmhg(qs_lpm, clot) / qs).max(0.0);
+        let r_oxy = (self
+            .oxygenator
+            .pressure_drop_at_viscosity_mmhg(qs_lpm, clot, visc)
+            / qs)
+            .max(0.0);
         let r_rc = (self.return_cannula.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
         let head = self.pump.head_mmhg(self.rpm, self.q * 0.06);
         // The drained vein: entry resistance and the wall-occlusion latch.

@@ -23,7 +23,7 @@
 //! - Blood volume changes only by transfusion and bleeding events; every flow is subtracted from
 //!   one compartment and added to another (tested to 1e-6 mL over minutes).
 //! - The change in total O2 equals lung uptake + oxygenator transfer − consumption (+ events),
-//!   and likewise for CO2, to rounding ([`twin::Balance`], tested in every configuration).
+//!   and likewise for CO2 (with what the tissue CO2 stores take up or give back), to rounding ([`twin::Balance`], tested in every configuration).
 //! - Recirculation, the femoral VA watershed and suction are not parameters: they follow from
 //!   where the cannulae sit and the signed flows between segments.
 //! - No heap in the state (a [`Twin`] is a few kilobytes); a clone is an exact fork.
@@ -53,6 +53,7 @@ pub mod presets;
 pub mod pump;
 pub mod rng;
 pub mod sensors;
+pub mod tissue;
 pub mod transport;
 pub mod twin;
 

@@ -2,26 +2,41 @@
 //!
 //! # Model
 //!
-//! Blood passes [`SEGMENTS`] segments in series along its path through the fibre bundle; the
-//! sweep gas runs inside the fibres across the blood path (cross flow, as in Quadrox-class
-//! plasma-tight PMP devices), so every segment receives a share 1/N of fresh sweep gas, which
-//! leaves that segment with the O2 it gave and the CO2 it took. The gas in a segment is taken as
-//! well mixed at its exit composition; its partial pressures are dry-gas fractions times
-//! (760 − 47) mmHg (fibres are water-saturated at 37 °C).
+//! Blood and sweep gas pass the fibre bundle counter-current: the fresh gas meets the blood
+//! where it leaves, the exhaust leaves where the blood enters. Both gases cross the same two
+//! resistances in series: the blood-side boundary layer with the membrane (a conductance K per
+//! gas) and the limited capacity of each stream to carry what it takes up (blood Q·β, gas
+//! V/713, in mL/min per mmHg). Which of the three limits transfer is what makes a membrane
+//! behave as measured:
 //!
-//! In each segment the blood content approaches equilibrium with the segment gas:
-//! dC/dx = K·(Pg − Pb)/Q_dl. Linearising Pb(C) along the segment (a secant slope β to the gas
-//! equilibrium for O2, the local buffer slope for CO2, both from [`crate::blood`]) makes this
-//! exact and unconditionally stable: ΔC = β·(1 − e^(−K/(Q_dl·β)))·(Pg − Pb), never past
-//! equilibrium. Coupling the segment gas to the flux in closed form gives, with a = Q_dl·β·(1 −
-//! e^(−K/(Q_dl·β))) and V the segment's sweep in mL/min:
+//! - low blood flow: the blood is the smaller stream; with enough membrane its CO2 nearly
+//!   equilibrates with the gas side and more sweep barely helps (Karagiannidis et al. 2019,
+//!   ICM Exp 7:30: 0.4 m² levelled out above 4 L/min sweep at blood flows below 0.9 L/min);
+//! - high blood flow: the gas is the smaller stream; the exhaust leaves near the blood's PCO2
+//!   and CO2 removal follows sweep (the same study: the gain from 2 → 8 L/min sweep grew from
+//!   4 to 26 mL/min as blood flow rose from 0.3 to 1.8 L/min on 0.8 m²).
+//!
+//! CO2 (linear in the gas, nearly linear in blood) uses the closed-form effectiveness of a
+//! counter-current exchanger, exact for a linear blood curve:
 //!
 //! ```text
-//! J_CO2 = a·Pb_CO2·V/(V + 713·a)          J_O2 = a·(713·FdO2 − Pb_O2)·V/(V + 713·a)
+//! C_b = Q_dl·β   C_g = V/713   NTU = K/C_min   Cr = C_min/C_max
+//! ε = (1 − e^(−NTU(1−Cr))) / (1 − Cr·e^(−NTU(1−Cr)))     J_CO2 = ε·C_min·(Pb_in − Pg_in)
 //! ```
 //!
-//! so zero sweep gives zero transfer and low sweep lets exhaust CO2 rise towards blood PCO2,
-//! which is where the sweep dependence of CO2 removal comes from.
+//! with β the secant slope of the blood's CO2 curve between inlet and outlet (refined three
+//! times from the blood solver) and Pg_in = 0 (no CO2 in the sweep). The blood gives its CO2
+//! up at the outlet's oxygenation: the inlet CO2 content at the outlet O2 content has a higher
+//! PCO2 (Haldane effect, [`crate::blood`]), so better oxygenation helps CO2 removal.
+//!
+//! O2 (strongly non-linear in blood: haemoglobin saturates) marches the blood through
+//! [`SEGMENTS`] segments; in each, the blood content approaches equilibrium with the gas of that
+//! segment exactly for a fixed gas: ΔC = β·(1 − e^(−K/(Q_dl·β)))·(Pg − Pb), β the secant slope
+//! to equilibrium. The gas a segment meets has already passed the segments nearer the blood
+//! outlet: it has given them O2 and taken CO2, so its PO2 is lower than the fresh gas's (two
+//! passes: the first with fresh gas, the second with the gas profile the first implies). The
+//! gas never gives more O2 than it brings. Partial pressures are dry-gas fractions times
+//! (760 − 47) mmHg (water-saturated fibres at 37 °C).
 //!
 //! Conductances. The blood-side boundary layer limits transfer. O2 diffusion in it is
 //! facilitated by haemoglobin: the effective diffusivity scales with β/α (α = 0.0031 mL/dL/mmHg,
@@ -29,25 +44,33 @@
 //! basic principles", Encyclopedia of Biomaterials; Vaslef et al. 1994, ASAIO J 40:990) the
 //! segment conductance is K_O2 = k_O2·A_seg·(β/α)^(2/3)·(q/q_ref)^m, q the blood flow per m².
 //! Once haemoglobin is saturated only dissolved O2 moves, slowly, which caps outlet PO2 well
-//! below gas PO2 at clinical flows. CO2 uses a constant k_CO2 (its buffer slope barely moves).
+//! below gas PO2 at clinical flows. CO2: K_CO2 = k_CO2·A·(q/q_ref)^m.
 //!
-//! Calibration (table in [`OxygenatorModel::quadrox_adult`] and tests): k_O2 so that a fresh
+//! Transfer therefore depends on blood flow, sweep, FdO2, inlet gases, Hb (O2 capacity, CO2
+//! buffer slope, Haldane) and temperature (the blood chemistry) together. The membrane's own
+//! diffusivity is taken as temperature-independent.
+//!
+//! Calibration (table at [`OxygenatorModel::quadrox_adult`] and tests): k_O2 so that a fresh
 //! 1.8 m² adult device at ISO 7199 inlet and 1:1 sweep leaves blood at a post-oxygenator PO2 of
 //! 300–400 mmHg at 4–5 L/min (fresh devices run above the 267 ± 29 mmHg that Eurosets devices
 //! still gave around day 17, J Cardiothorac Surg 2023, circuit.md) while staying under the ISO
 //! content bound of circuit.md (PO2 about 450 mmHg). Its ISO rated flow (95 % outlet SO2) then
 //! lies far above the labelled maximum blood flow of 7 L/min (FDA 510(k) K150267): the label is
-//! a hydraulic and haemolysis limit, not the gas-transfer one. An earlier fit that put the rated
-//! flow at exactly 7 L/min left outlet PO2 near 100 mmHg at 5 L/min, which no perfusionist sees
-//! on a fresh oxygenator. k_CO2 and m against Park et al. 2013 (PLoS One 8:e54954)
-//! sensitivities and Karagiannidis et al. 2019 (ICM Exp) small-membrane CO2 removal.
+//! a hydraulic and haemolysis limit, not the gas-transfer one. k_CO2 of adult PMP devices:
+//! fitted to one figure, Park et al. 2013 (PLoS One 8:e54954) CO2 transfer per L/min of sweep
+//! (33; model 33); the same constant then gives Park's blood-flow slope and baseline PCO2 drop
+//! without fitting (tests). The small ECCO2R membranes carry their own k_CO2, each fitted to one
+//! maximum of Karagiannidis et al. 2019; their sweep dependence at other blood flows is then a
+//! check (validation). They transfer about half as much CO2 per m² as adult PMP devices.
 //!
 //! Thrombus: a clot fraction f removes membrane area (A·(1 − f)) and narrows the blood path;
-//! ΔP = R·Q/(1 − f)² (flow crowds into the open share, 1/(1 − f), whose channels are themselves
-//! narrowed in proportion, another 1/(1 − f)). f is capped at 0.98.
+//! ΔP = R·(μ/μ_ref)·Q/(1 − f)² (flow crowds into the open share, 1/(1 − f), whose channels are
+//! themselves narrowed in proportion, another 1/(1 − f)); laminar flow through the bundle, so
+//! the drop scales with blood viscosity (Hct, temperature; [`crate::cannula`]), μ_ref being
+//! the viscosity at the haematocrit and temperature of the maker's test. f is capped at 0.98.
 //!
-//! Not modelled: heat exchange (outlet at the blood temperature given), gas-side water
-//! condensation, plasma leakage, the O2 dilution of the sweep by CO2.
+//! Not modelled: heat exchange (the twin models it), gas-side water condensation, plasma
+//! leakage, CO2 in the sweep gas.
 use crate::blood::{self, Chemistry, Contents, GasState};
 
 /// Number of blood-path segments. 8 keeps the O2 result within 2 % of a 64-segment solution
@@ -59,8 +82,15 @@ pub const DRY_GAS_MMHG: f64 = 713.0;
 const ALPHA_O2: f64 = 0.0031;
 /// Blood flow per m² at which the conductances are quoted, L/min/m².
 const Q_REF_LPM_M2: f64 = 1.0;
+/// Haemoglobin of the ISO 7199 test blood, g/dL (circuit.md).
+pub const ISO7199_HB_G_DL: f64 = 12.0;
+/// Viscosity of that blood at 37 °C, mPa·s: `cannula::blood_viscosity_mpa_s` at its
+/// haematocrit (a constant because ΔP is evaluated every 2 ms; a test keeps them equal).
+pub const ISO7199_VISCOSITY_MPA_S: f64 = 3.075_168_099_914_101;
 /// Highest clot fraction used (ΔP stays finite).
 pub const MAX_CLOT: f64 = 0.98;
+/// Most segments [`OxygenatorModel::transfer_n`] uses (fixed-size scratch, no heap).
+pub const MAX_SEGMENTS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OxygenatorModel {
@@ -103,7 +133,7 @@ pub struct Transfer {
 
 /// Shared calibration (see the table at [`OxygenatorModel::quadrox_adult`]).
 const K_O2: f64 = 0.12;
-const K_CO2: f64 = 8.0;
+const K_CO2: f64 = 4.0;
 const FLOW_EXPONENT: f64 = 0.5;
 
 impl OxygenatorModel {
@@ -168,7 +198,7 @@ impl OxygenatorModel {
             area_m2: 0.4,
             priming_ml: 60.0,
             resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.4,
-            k_co2: 1.8,
+            k_co2: 1.7,
             max_flow_lpm: 2.0,
             ..Self::quadrox_adult()
         }
@@ -182,7 +212,7 @@ impl OxygenatorModel {
             area_m2: 0.8,
             priming_ml: 100.0,
             resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.8,
-            k_co2: 5.0,
+            k_co2: 2.2,
             max_flow_lpm: 2.5,
             ..Self::quadrox_adult()
         }
@@ -297,46 +327,108 @@ impl OxygenatorModel {
         }
         let q_dl = q * 10.0;
         let vel = (q / area / Q_REF_LPM_M2).powf(self.flow_exponent.clamp(0.0, 2.0));
-        let a_seg = area / n as f64;
-        let k_o2 = self.k_o2.max(0.0) * a_seg * vel;
-        let k_co2 = self.k_co2.max(0.0) * a_seg * vel;
-        let v = v_total / n as f64;
-        let pg_o2_fresh = DRY_GAS_MMHG * fdo2;
+        let k_o2_seg = self.k_o2.max(0.0) * area / n as f64 * vel;
+        let k_co2 = self.k_co2.max(0.0) * area * vel;
+        let o2_supply = v_total * fdo2;
 
+        // O2, first pass: fresh gas along the whole bundle.
+        let mut j_o2 = [0.0f64; MAX_SEGMENTS];
+        let n = n.min(MAX_SEGMENTS);
+        let pg_fresh = [DRY_GAS_MMHG * fdo2; MAX_SEGMENTS];
+        let (o2_first, _) = self.o2_march(
+            inlet,
+            in_gas,
+            &chem,
+            q_dl,
+            k_o2_seg,
+            &pg_fresh[..n],
+            &mut j_o2[..n],
+        );
+
+        // CO2, counter-current, in closed form on the oxygenated blood (module note).
+        let j_co2 = co2_counter_current(
+            inlet.co2_ml_dl,
+            inlet.o2_ml_dl + o2_first / q_dl,
+            &chem,
+            q_dl,
+            v_total - o2_first.min(o2_supply) * 0.5,
+            k_co2,
+        );
+
+        // O2, second pass: the gas each segment meets has already passed the segments nearer
+        // the blood outlet, given them O2 and taken CO2 (taken as spread evenly).
+        let sum1: f64 = j_o2[..n].iter().sum();
+        let scale = if sum1 > 0.95 * o2_supply && sum1 > 0.0 {
+            0.95 * o2_supply / sum1
+        } else {
+            1.0
+        };
+        let mut pg = [0.0f64; MAX_SEGMENTS];
+        let mut downstream = 0.0;
+        for k in (0..n).rev() {
+            let co2_in_gas = j_co2 * (n - 1 - k) as f64 / n as f64;
+            let o2_gas = (o2_supply - downstream).max(0.0);
+            let total = (v_total - downstream + co2_in_gas).max(1e-9);
+            pg[k] = DRY_GAS_MMHG * (o2_gas / total).clamp(0.0, 1.0);
+            downstream += scale * j_o2[k].max(0.0);
+        }
+        let (mut o2_total, _) = self.o2_march(
+            inlet,
+            in_gas,
+            &chem,
+            q_dl,
+            k_o2_seg,
+            &pg[..n],
+            &mut j_o2[..n],
+        );
+        // The gas cannot give more O2 than it brings.
+        o2_total = o2_total.min(0.999 * o2_supply);
+        let o2_total = o2_total.max(-inlet.o2_ml_dl * q_dl);
+        let j_co2 = j_co2.clamp(0.0, inlet.co2_ml_dl * q_dl);
+        let outlet = Contents {
+            o2_ml_dl: inlet.o2_ml_dl + o2_total / q_dl,
+            co2_ml_dl: inlet.co2_ml_dl - j_co2 / q_dl,
+        };
+        let outlet_gas = blood::solve(outlet, &chem, Some(in_gas));
+        let v_out = (v_total - o2_total + j_co2).max(1e-9);
+        Transfer {
+            outlet,
+            outlet_gas,
+            o2_ml_min: o2_total,
+            co2_ml_min: j_co2,
+            exhaust_fco2: (j_co2 / v_out).clamp(0.0, 1.0),
+        }
+    }
+
+    /// March the blood through the segments against the gas PO2 `pg` of each, filling `j`
+    /// (mL/min per segment); returns the total O2 taken up and the last blood state. Each
+    /// segment is exact for its fixed gas: ΔC = β·(1 − e^(−K/(Q·β)))·(Pg − Pb), never past
+    /// equilibrium, with β the secant slope to equilibrium and K facilitated by haemoglobin.
+    #[allow(clippy::too_many_arguments)]
+    fn o2_march(
+        &self,
+        inlet: Contents,
+        in_gas: GasState,
+        chem: &Chemistry,
+        q_dl: f64,
+        k_seg: f64,
+        pg: &[f64],
+        j: &mut [f64],
+    ) -> (f64, GasState) {
         let mut c = inlet;
         let mut g = in_gas;
-        let (mut sum_o2, mut sum_co2) = (0.0, 0.0);
-        for _ in 0..n {
-            let (_, beta_co2) = blood::slopes(&g, &chem);
-            // CO2: blood gives, segment gas takes.
-            let a_c = q_dl * beta_co2 * (1.0 - (-k_co2 / (q_dl * beta_co2)).exp());
-            let j_co2 = (a_c * g.pco2_mmhg * v / (v + DRY_GAS_MMHG * a_c)).min(c.co2_ml_dl * q_dl);
-            // O2: secant slope towards the gas, refined once with the loaded gas.
-            let mut pg = pg_o2_fresh;
-            let mut j_o2 = 0.0;
-            for _ in 0..2 {
-                let beta = self.o2_secant(&g, &chem, pg);
-                let k = k_o2 * (beta / ALPHA_O2).powf(2.0 / 3.0);
-                let a_o = q_dl * beta * (1.0 - (-k / (q_dl * beta)).exp());
-                j_o2 = a_o * (pg_o2_fresh - g.po2_mmhg) * v / (v + DRY_GAS_MMHG * a_o);
-                pg = (pg_o2_fresh - DRY_GAS_MMHG * j_o2 / v).max(0.0);
-            }
-            // O2 cannot leave blood below zero content.
-            let j_o2 = j_o2.max(-c.o2_ml_dl * q_dl);
-            c.o2_ml_dl += j_o2 / q_dl;
-            c.co2_ml_dl -= j_co2 / q_dl;
-            sum_o2 += j_o2;
-            sum_co2 += j_co2;
-            g = blood::solve(c, &chem, Some(g));
+        let mut sum = 0.0;
+        for (k, &p) in pg.iter().enumerate() {
+            let beta = self.o2_secant(&g, chem, p);
+            let kk = k_seg * (beta / ALPHA_O2).powf(2.0 / 3.0);
+            let a = q_dl * beta * (1.0 - (-kk / (q_dl * beta)).exp());
+            let jo = (a * (p - g.po2_mmhg)).max(-c.o2_ml_dl * q_dl);
+            j[k] = jo;
+            sum += jo;
+            c.o2_ml_dl += jo / q_dl;
+            g = blood::solve(c, chem, Some(g));
         }
-        let v_out = (v_total - sum_o2 + sum_co2).max(1e-9);
-        Transfer {
-            outlet: c,
-            outlet_gas: g,
-            o2_ml_min: sum_o2,
-            co2_ml_min: sum_co2,
-            exhaust_fco2: (sum_co2 / v_out).clamp(0.0, 1.0),
-        }
+        (sum, g)
     }
 
     /// Secant slope of O2 content between the blood state and equilibrium with gas at `pg`,
@@ -361,6 +453,24 @@ impl OxygenatorModel {
         };
         let f = finite_or(clot_fraction, 0.0).clamp(0.0, MAX_CLOT);
         self.resistance_mmhg_s_ml * q * 1000.0 / 60.0 / ((1.0 - f) * (1.0 - f))
+    }
+
+    /// [`pressure_drop_mmhg`](Self::pressure_drop_mmhg) for blood of viscosity `visc_mpa_s`:
+    /// laminar flow through the bundle, so the drop scales with viscosity relative to the
+    /// ISO 7199 test blood (Hb 12 g/dL, 37 °C) the maker's curve stands for.
+    pub fn pressure_drop_at_viscosity_mmhg(
+        &self,
+        q_lpm: f64,
+        clot_fraction: f64,
+        visc_mpa_s: f64,
+    ) -> f64 {
+        let reference = ISO7199_VISCOSITY_MPA_S;
+        let v = if visc_mpa_s.is_finite() && visc_mpa_s > 0.0 {
+            visc_mpa_s.min(50.0)
+        } else {
+            reference
+        };
+        self.pressure_drop_mmhg(q_lpm, clot_fraction) * v / reference
     }
 
     /// ISO 7199 rated flow, L/min: the flow of standard venous blood (Hb 12, SO2 65 %, PCO2 45,
@@ -408,21 +518,64 @@ pub fn iso7199_inlet() -> (Contents, Chemistry) {
         base_excess_meq_l: 0.0,
         temp_c: 37.0,
     };
-    // PO2 for SO2 = 65 % at PCO2 45 on this chemistry, by bisection on the monotone curve.
-    let ph = blood::ph_from_pco2(45.0, &chem);
-    let (mut lo, mut hi) = (1.0, 100.0);
-    for _ in 0..60 {
-        let mid = 0.5 * (lo + hi);
-        if blood::kelman_so2(mid, 45.0, ph, 37.0) < 0.65 {
-            lo = mid
+    // PO2 for SO2 = 65 % at PCO2 45 on this chemistry.
+    let po2 = blood::po2_for_so2(0.65, 45.0, &chem);
+    (blood::from_partial_pressures(po2, 45.0, &chem).0, chem)
+}
+
+/// Counter-current CO2 transfer, mL/min, by effectiveness–NTU (module note). The blood side
+/// is linearised by the secant slope of its CO2 curve between the effective inlet and the
+/// outlet, at the outlet's oxygenation (refined three times); the gas enters with no CO2.
+fn co2_counter_current(
+    co2_in: f64,
+    o2_out: f64,
+    chem: &Chemistry,
+    q_dl: f64,
+    v_ml_min: f64,
+    k: f64,
+) -> f64 {
+    if v_ml_min <= 0.0 || k <= 0.0 || co2_in <= 0.0 {
+        return 0.0;
+    }
+    let at = |co2: f64, guess: Option<GasState>| {
+        blood::solve(
+            Contents {
+                o2_ml_dl: o2_out,
+                co2_ml_dl: co2,
+            },
+            chem,
+            guess,
+        )
+    };
+    // Oxygenation is nearly complete within the first segments, so the blood gives up its CO2
+    // at the outlet's oxygenation: the inlet CO2 content there has a higher PCO2 than at the
+    // inlet's saturation (Haldane effect), and that drives the removal.
+    let eff_in = at(co2_in, None);
+    let p_in = eff_in.pco2_mmhg;
+    let mut beta = blood::slopes(&eff_in, chem).1.max(0.05);
+    let c_g = v_ml_min / DRY_GAS_MMHG;
+    let mut j = 0.0;
+    let mut guess = Some(eff_in);
+    for _ in 0..3 {
+        let c_b = q_dl * beta;
+        let (c_min, c_max) = if c_b < c_g { (c_b, c_g) } else { (c_g, c_b) };
+        let cr = c_min / c_max;
+        let ntu = (k / c_min).min(200.0);
+        let eps = if (1.0 - cr).abs() < 1e-6 {
+            ntu / (1.0 + ntu)
         } else {
-            hi = mid
+            let e = (-ntu * (1.0 - cr)).exp();
+            (1.0 - e) / (1.0 - cr * e)
+        };
+        j = eps * c_min * p_in;
+        let out = at(co2_in - j / q_dl, guess);
+        guess = Some(out);
+        let dp = p_in - out.pco2_mmhg;
+        if dp > 1e-6 {
+            beta = ((j / q_dl) / dp).max(0.05);
         }
     }
-    (
-        blood::from_partial_pressures(0.5 * (lo + hi), 45.0, &chem).0,
-        chem,
-    )
+    j
 }
 
 fn finite_or(v: f64, d: f64) -> f64 {
@@ -440,17 +593,8 @@ mod tests {
             base_excess_meq_l: 0.0,
             temp_c: 37.0,
         };
-        let ph = blood::ph_from_pco2(pco2, &chem);
-        let (mut lo, mut hi) = (1.0, 200.0);
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if blood::kelman_so2(mid, pco2, ph, 37.0) < so2_target {
-                lo = mid
-            } else {
-                hi = mid
-            }
-        }
-        (blood::from_partial_pressures(lo, pco2, &chem).0, chem)
+        let po2 = blood::po2_for_so2(so2_target, pco2, &chem);
+        (blood::from_partial_pressures(po2, pco2, &chem).0, chem)
     }
 
     #[test]
@@ -650,10 +794,10 @@ mod tests {
 
     /// Park et al. 2013 multivariate slopes, reproduced by the same kind of regression over a
     /// grid of the conditions they varied (blood 1.5–4.5 L/min, sweep 1–6 L/min, inlet PCO2
-    /// 35–55 mmHg; Hb 10 g/dL, inlet SO2 65 %). Tolerances: sweep slope ±30 %, blood-flow slope
-    /// ±50 %; the PCO2 slope of a transfer law linear in PCO2 is J/PCO2 ≈ 2.5, about twice the
-    /// pig regression's 1.2 (whose PCO2 range reached 91 mmHg in multi-organ failure), so it is
-    /// held to 0.6–3.0.
+    /// 35–55 mmHg; Hb 10 g/dL, inlet SO2 65 %). The sweep slope is what k_CO2 is fitted to
+    /// (±10 %); the blood-flow slope is not fitted (±50 %); the PCO2 slope of a transfer law
+    /// linear in PCO2 is J/PCO2 ≈ 3, more than twice the pig regression's 1.2 (whose PCO2 range
+    /// reached 91 mmHg in multi-organ failure), so it is held to 0.6–3.5.
     #[test]
     #[allow(clippy::needless_range_loop)]
     fn park_2013_co2_slopes() {
@@ -699,9 +843,10 @@ mod tests {
             }
         }
         let (sq, sv, sp) = (ata[1][4], ata[2][4], ata[3][4]);
-        assert!((sv - 33.0).abs() <= 0.3 * 33.0, "CO2 per L/min sweep {sv}");
+        // Fitted (k_CO2): the sweep slope. Not fitted: the other two.
+        assert!((sv - 33.0).abs() <= 0.1 * 33.0, "CO2 per L/min sweep {sv}");
         assert!((sq - 17.0).abs() <= 0.5 * 17.0, "CO2 per L/min blood {sq}");
-        assert!((0.6..=3.0).contains(&sp), "CO2 per mmHg PCO2 {sp}");
+        assert!((0.6..=3.5).contains(&sp), "CO2 per mmHg PCO2 {sp}");
     }
 
     /// Park 2013: O2 transfer +66 mL/min per L/min blood flow. Pig Hb and SvO2 are not in
@@ -765,8 +910,9 @@ mod tests {
         assert!(more.outlet_gas.pco2_mmhg < t.outlet_gas.pco2_mmhg);
     }
 
-    /// Karagiannidis 2019: 0.4 m² at most 41±6 mL/min, 0.8 m² 101±12, at 0.9 L/min blood,
-    /// 8 L/min sweep, PCO2 45.
+    /// Karagiannidis 2019 (normalised to PCO2 45, 8 L/min sweep): 0.4 m² 41 ± 6 mL/min at
+    /// 0.9 L/min blood, 0.8 m² 101 ± 12 at 1.8 L/min (the largest flow it was run at). Each
+    /// device's k_CO2 is fitted to its figure: this checks the fit, not the model.
     #[test]
     fn karagiannidis_small_membranes() {
         let (c, chem) = venous(12.0, 0.70, 45.0);
@@ -778,11 +924,68 @@ mod tests {
             .transfer(0.9, c, &chem, s, 0.0)
             .co2_ml_min;
         let large = OxygenatorModel::ecco2r_08()
-            .transfer(0.9, c, &chem, s, 0.0)
+            .transfer(1.8, c, &chem, s, 0.0)
             .co2_ml_min;
         assert!((small - 41.0).abs() <= 6.0, "0.4 m²: {small}");
         assert!((large - 101.0).abs() <= 12.0, "0.8 m²: {large}");
     }
+
+    /// Blood-side versus gas-side limitation (module note): at low blood flow more sweep barely
+    /// helps, at high blood flow it does, for the same membrane.
+    #[test]
+    fn sweep_matters_only_when_blood_flow_is_high() {
+        let (c, chem) = venous(12.0, 0.65, 45.0);
+        let ox = OxygenatorModel::quadrox_adult();
+        let gain = |q: f64| {
+            let at = |v: f64| {
+                ox.transfer(
+                    q,
+                    c,
+                    &chem,
+                    Sweep {
+                        flow_lpm: v,
+                        fdo2: 1.0,
+                    },
+                    0.0,
+                )
+                .co2_ml_min
+            };
+            at(10.0) / at(4.0)
+        };
+        assert!(gain(1.0) < 1.25, "1 L/min: {}", gain(1.0));
+        assert!(gain(5.0) > 1.4, "5 L/min: {}", gain(5.0));
+        // At low flow the outlet PCO2 approaches the gas side's.
+        let t = ox.transfer(
+            0.5,
+            c,
+            &chem,
+            Sweep {
+                flow_lpm: 10.0,
+                fdo2: 1.0,
+            },
+            0.0,
+        );
+        assert!(t.outlet_gas.pco2_mmhg < 20.0, "{:?}", t.outlet_gas);
+    }
+
+    #[test]
+    fn viscosity_reference_matches_the_blood_model() {
+        let v = crate::cannula::blood_viscosity_mpa_s(
+            crate::cannula::hct_from_hb(ISO7199_HB_G_DL),
+            37.0,
+        );
+        assert!((v - ISO7199_VISCOSITY_MPA_S).abs() < 1e-12, "{v}");
+        let ox = OxygenatorModel::quadrox_adult();
+        assert!(
+            (ox.pressure_drop_at_viscosity_mmhg(5.0, 0.0, v) - ox.pressure_drop_mmhg(5.0, 0.0))
+                .abs()
+                < 1e-9
+        );
+        // Cold, thick blood (Hct 0.45 at 30 °C) raises the drop.
+        let cold = crate::cannula::blood_viscosity_mpa_s(0.45, 30.0);
+        assert!(ox.pressure_drop_at_viscosity_mmhg(5.0, 0.0, cold) > 1.2 * 56.2);
+    }
+
     #[test]
     fn venous_helper_works() {
         let (c, chem) = venous(12.0, 0.65, 45.0);

@@ -13,7 +13,7 @@
 //!   vasoconstricted.
 //! - `dilated-cardiomyopathy`: decompensated chronic heart failure: a large, compliant, weak LV
 //!   (EF about 10 %), high filling pressures, a candidate for VA support as a bridge.
-//! - `hypovolaemia`: an adult on VV support who has lost a litre and a half of blood: the vein
+//! - `hypovolaemia`: an adult on VV support who has lost a litre of blood (19 % of 5.3 L): the vein
 //!   collapses around the drainage cannula at normal pump speeds.
 //! - `va-central-postcardiotomy`: failing heart after cardiac surgery on central VA support.
 use crate::cannula::{Cannula, CannulaRole, Tubing};

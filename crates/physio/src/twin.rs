@@ -611,6 +611,9 @@ pub struct Balance {
     pub consumed_o2: f64,
     /// CO2 produced by the tissues.
     pub produced_co2: f64,
+    /// CO2 the tissue stores took up from the blood, net (negative: they gave it back)
+    /// ([`crate::tissue`]).
+    pub tissue_stored_co2: f64,
     /// O2 and CO2 added by transfusion (positive) or lost with bleeding (negative).
     pub external_o2: f64,
     pub external_co2: f64,
@@ -655,6 +658,7 @@ pub struct Twin {
     hyd: circuit::Hydraulics,
     gases: transport::Gases,
     lungs: lungs::Lungs,
+    tissue_co2: crate::tissue::TissueCo2,
     temp_c: f64,
     circuit_temp_c: f64,
     /// Blood viscosity in the circuit, mPa·s (updated with temperature each slow step).
@@ -784,7 +788,7 @@ impl Twin {
         } else {
             150.0
         };
-        let pao2 = (p.fio2 * (lungs::P_BAR_MMHG - lungs::P_H2O_MMHG) - paco2 / p.rq).max(20.0);
+        let pao2 = lungs::Lungs::alveolar_po2(p.fio2, paco2, p.rq).max(20.0);
         let (cap, _) = blood::from_partial_pressures(pao2, paco2, &chem);
         let s = p.shunt_fraction.min(0.9);
         let d_o2 = vo2 / (co_lpm * 10.0);
@@ -850,6 +854,7 @@ impl Twin {
             hyd,
             gases,
             lungs,
+            tissue_co2: crate::tissue::TissueCo2::new(p.weight_kg, 46.0, cv_co2, 0.45),
             temp_c: p.temp_c,
             circuit_temp_c: p.temp_c,
             viscosity: crate::cannula::blood_viscosity_mpa_s(hct(p.hb_g_dl), p.temp_c),
@@ -877,6 +882,10 @@ impl Twin {
         };
         twin.circ.pressures();
         twin.observe_gases();
+        // The tissue stores start at equilibrium with the venous blood just solved.
+        if let Some(ven) = twin.guesses[G_VEN] {
+            twin.tissue_co2.pco2_mmhg = ven.pco2_mmhg;
+        }
         Ok(twin)
     }
 
@@ -1057,6 +1066,15 @@ impl Twin {
         }
         self.balance.consumed_o2 += used_total;
         self.balance.produced_co2 += used_total * self.params.rq;
+        // Tissue CO2 stores exchange with the beds' venous blood.
+        for (i, share) in VO2_SHARES {
+            let j = self
+                .tissue_co2
+                .exchange(dtg, share, g.co2_content(i))
+                .max(-0.5 * g.co2[i]);
+            g.co2[i] += j;
+            self.balance.tissue_stored_co2 -= j;
+        }
         // Oxygenator. The membrane model is the costliest call in the twin (it integrates along
         // the fibre bundle), so it runs every `OXY_EVERY_GAS` gas steps and yields the change in
         // content it makes to each millilitre passing; every gas step then applies that change to
@@ -1176,8 +1194,14 @@ impl Twin {
             contents(cv::RA)
         };
         self.venous_vol = [0.0; 3];
+        let ven_contents = ven;
         let ven = blood::solve(ven, &chem, self.guesses[G_VEN]);
         self.guesses[G_VEN] = Some(ven);
+        self.tissue_co2.set_reference(
+            ven.pco2_mmhg,
+            ven_contents.co2_ml_dl,
+            blood::slopes(&ven, &chem).1,
+        );
         self.obs.art_upper = upper;
         self.obs.art_lower = lower;
         self.obs.svo2 = pa.so2;

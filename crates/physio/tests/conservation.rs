@@ -11,7 +11,7 @@ fn check_balance(t: &Twin, t0: physio::twin::Totals, what: &str) {
     let d_o2 = t1.o2_ml - t0.o2_ml;
     let expect_o2 = b.lung_o2 + b.oxy_o2 - b.consumed_o2 + b.external_o2;
     let d_co2 = t1.co2_ml - t0.co2_ml;
-    let expect_co2 = b.produced_co2 - b.lung_co2 - b.oxy_co2 + b.external_co2;
+    let expect_co2 = b.produced_co2 - b.tissue_stored_co2 - b.lung_co2 - b.oxy_co2 + b.external_co2;
     assert!(
         (d_o2 - expect_o2).abs() < 1e-8 * t0.o2_ml,
         "{what}: O2 changed {d_o2} but sources say {expect_o2}"

@@ -189,7 +189,9 @@ fn patient_parameters_take_effect() {
         .unwrap();
     run(&mut t, &act, 300.0);
     let paco2 = means(&mut t, &act, 5.0).paco2_upper;
-    assert!(paco2 > 55.0, "PaCO2 {paco2}");
+    // Halved ventilation doubles PaCO2 at steady state, but the tissue CO2 stores slow the
+    // rise (tissue.rs): after 5 minutes it is well above normal, not yet doubled.
+    assert!(paco2 > 48.0 && paco2 < 80.0, "PaCO2 {paco2}");
     t.apply(&Event::SetPatient(PatientParam::Temperature, 34.0))
         .unwrap();
     run(&mut t, &act, 10.0);
