@@ -74,6 +74,9 @@ impl Experiment {
         if let Some(d) = c.return_depth_cm {
             circ.placement.return_depth_cm = d;
         }
+        if let Some(a) = c.return_jet_angle_deg {
+            circ.placement.return_jet_angle_deg = a;
+        }
         if let Some(d) = c.tubing_diameter_mm {
             circ.tubing = Tubing {
                 inner_diameter_mm: d,

@@ -159,6 +159,13 @@ pub fn reference_markdown() -> String {
         num(hi),
         col(&|p| fmt_default(p.config.circuit.placement.return_depth_cm))
     ));
+    let (lo, hi) = params::circuit::RETURN_JET_ANGLE_DEG;
+    s.push_str(&format!(
+        "| `return_jet_angle_deg` | ° | {}..={} |{} `vv-dual-lumen` only: angle between the return jet and the tricuspid valve (0: aimed through the valve, as placed under echo; 180: turned toward the IVC) |\n",
+        num(lo),
+        num(hi),
+        col(&|p| fmt_default(p.config.circuit.placement.return_jet_angle_deg))
+    ));
     let (lo, hi) = params::circuit::TUBING_LENGTH_M;
     s.push_str(&format!(
         "| `tubing_length_m` | m | {}..={} |{} total tubing length |\n",

@@ -29,6 +29,7 @@ pub const CONFIGURATIONS: &[(&str, Configuration)] = &[
     ("va-femoral", Configuration::VaFemoral),
     ("va-central", Configuration::VaCentral),
     ("va-axillary", Configuration::VaAxillary),
+    ("vv-dual-lumen", Configuration::VvDualLumen),
 ];
 
 /// Names of the circuit coatings as written in files.
@@ -48,6 +49,7 @@ pub struct CircuitSpec {
     pub tubing_diameter_mm: Option<f64>,
     pub drainage_depth_cm: Option<f64>,
     pub return_depth_cm: Option<f64>,
+    pub return_jet_angle_deg: Option<f64>,
     pub pump: Option<String>,
     pub oxygenator: Option<String>,
     pub coating: Option<Coating>,
@@ -254,6 +256,10 @@ input::ranged!(return_depth, {
     let (lo, hi) = params::circuit::RETURN_DEPTH_CM;
     Range::closed(lo, hi, "cm")
 });
+input::ranged!(jet_angle, {
+    let (lo, hi) = params::circuit::RETURN_JET_ANGLE_DEG;
+    Range::closed(lo, hi, "°")
+});
 input::ranged!(tubing_length, {
     let (lo, hi) = params::circuit::TUBING_LENGTH_M;
     Range::closed(lo, hi, "m")
@@ -295,6 +301,8 @@ pub struct CircuitFile {
     drainage_depth_cm: Option<f64>,
     #[serde(default, deserialize_with = "return_depth")]
     return_depth_cm: Option<f64>,
+    #[serde(default, deserialize_with = "jet_angle")]
+    return_jet_angle_deg: Option<f64>,
     pump: Option<String>,
     oxygenator: Option<String>,
     #[serde(default, deserialize_with = "coating")]
@@ -702,6 +710,7 @@ impl Experiment {
                 tubing_diameter_mm: c.tubing_diameter_mm,
                 drainage_depth_cm: c.drainage_depth_cm,
                 return_depth_cm: c.return_depth_cm,
+                return_jet_angle_deg: c.return_jet_angle_deg,
                 pump: c.pump,
                 oxygenator: c.oxygenator,
                 coating: c.coating,

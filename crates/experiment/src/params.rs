@@ -70,6 +70,7 @@ pub mod circuit {
     /// Insertion depths, cm (physio::placement).
     pub const DRAINAGE_DEPTH_CM: (f64, f64) = physio::placement::DRAINAGE_DEPTH_CM;
     pub const RETURN_DEPTH_CM: (f64, f64) = physio::placement::RETURN_DEPTH_CM;
+    pub const RETURN_JET_ANGLE_DEG: (f64, f64) = physio::placement::RETURN_JET_ANGLE_DEG;
     /// Total tubing length; a typical adult circuit has about 2 m (circuit.md).
     pub const TUBING_LENGTH_M: (f64, f64) = (0.5, 6.0);
     /// Tubing inner diameter: 3/16" (4.8 mm) to 1/2" (12.7 mm); adult circuits use 3/8" (9.525 mm).

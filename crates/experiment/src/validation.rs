@@ -1502,7 +1502,7 @@ fn panicked(group: &str) -> Case {
 /// that panics shows as one failing row, so the table is always printed.
 pub fn all_cases() -> Vec<Case> {
     type Group = (&'static str, fn() -> Vec<Case>);
-    let groups: [Group; 13] = [
+    let groups: [Group; 14] = [
         ("pump", pump_cases),
         ("cannula", cannula_cases),
         ("blood", blood_cases),
@@ -1518,6 +1518,10 @@ pub fn all_cases() -> Vec<Case> {
         (
             "VV recirculation",
             crate::validation_venous::recirculation_cases,
+        ),
+        (
+            "dual-lumen cannula",
+            crate::validation_venous::dual_lumen_cases,
         ),
     ];
     let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {

@@ -65,6 +65,57 @@ fn femoro_jugular(return_depth_cm: f64) -> Option<TwinConfig> {
     Some(c)
 }
 
+const SRC_DLC: &str = "Abrams 2015 ASAIO J 61:115 (review): bicaval dual-lumen cannula with the \
+     return jet at the tricuspid valve recirculates little (a few %); malrotated, much more";
+
+/// A dual-lumen cannula at `angle` degrees from the tricuspid valve, `ards-severe`, 4 L/min.
+fn dual_lumen(angle: f64) -> (f64, f64) {
+    let Some(mut c) = preset("ards-severe") else {
+        return (f64::NAN, f64::NAN);
+    };
+    c.circuit = circuit_for(Configuration::VvDualLumen);
+    c.circuit.placement.return_jet_angle_deg = angle;
+    recirculation(&c, rpm_for(&c, 4.0))
+}
+
+/// The dual-lumen cannula: low recirculation with the jet aimed at the valve, much more when
+/// the cannula is turned so the jet points down the IVC.
+pub fn dual_lumen_cases() -> Vec<Case> {
+    let (aligned, turned) = std::thread::scope(|s| {
+        let a = s.spawn(|| dual_lumen(0.0));
+        let b = s.spawn(|| dual_lumen(180.0));
+        (
+            a.join().unwrap_or((f64::NAN, f64::NAN)),
+            b.join().unwrap_or((f64::NAN, f64::NAN)),
+        )
+    });
+    vec![
+        Case {
+            basis: Basis::Independent,
+            name: format!(
+                "dual-lumen VV {:.1} L/min, jet at the tricuspid valve: traced recirculation",
+                aligned.1
+            ),
+            source: SRC_DLC,
+            unit: "%",
+            check: Check::AtMost { bound: 10.0 },
+            simulated: aligned.0,
+        },
+        Case {
+            basis: Basis::Independent,
+            name: "dual-lumen VV 4 L/min, jet turned from the valve to the IVC: recirculation"
+                .into(),
+            source: SRC_DLC,
+            unit: "%",
+            check: Check::Rises {
+                before: aligned.0,
+                by: 10.0,
+            },
+            simulated: turned.0,
+        },
+    ]
+}
+
 pub fn recirculation_cases() -> Vec<Case> {
     let Some(typical) = femoro_jugular(13.0) else {
         return Vec::new();

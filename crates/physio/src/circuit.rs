@@ -115,6 +115,10 @@ pub struct Hydraulics {
     pub tubing: Tubing,
     pub pump: PumpModel,
     pub oxygenator: OxygenatorModel,
+    /// A dual-lumen single-site cannula in place of the two single-lumen ones (its lumens' own
+    /// pressure–flow fits are used; `drainage` and `return_cannula` then only set the blood
+    /// column's inertance).
+    pub dual_lumen: Option<crate::cannula::DualLumenCannula>,
     /// Flow, mL/s (positive: vein → pump → oxygenator → patient).
     pub q: f64,
     /// Motor speed, rpm.
@@ -165,6 +169,7 @@ impl Hydraulics {
             tubing,
             pump,
             oxygenator,
+            dual_lumen: None,
             q: 0.0,
             rpm: 0.0,
             drain_kink: 0.0,
@@ -232,14 +237,21 @@ impl Hydraulics {
         };
         let qs_lpm = qs * 0.06;
         let clot = clot.clamp(0.0, crate::oxygenator::MAX_CLOT);
-        let r_dc = (self.drainage.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
+        let (dc, rc) = match &self.dual_lumen {
+            Some(d) => (d.drainage_drop_mmhg(qs_lpm), d.infusion_drop_mmhg(qs_lpm)),
+            None => (
+                self.drainage.pressure_drop_mmhg(qs_lpm),
+                self.return_cannula.pressure_drop_mmhg(qs_lpm),
+            ),
+        };
+        let r_dc = (dc / qs).max(0.0);
         let r_tube = (self.tubing.pressure_drop_mmhg(qs_lpm, visc) / qs).max(0.0);
         let r_oxy = (self
             .oxygenator
             .pressure_drop_at_viscosity_mmhg(qs_lpm, clot, visc)
             / qs)
             .max(0.0);
-        let r_rc = (self.return_cannula.pressure_drop_mmhg(qs_lpm) / qs).max(0.0);
+        let r_rc = (rc / qs).max(0.0);
         let head = self.pump.head_mmhg(self.rpm, self.q * 0.06);
         // The drained vein: entry resistance and the wall-occlusion latch.
         let frac = ends.drain_fill;

@@ -21,13 +21,35 @@ pub struct Placement {
     /// Femoral venous drainage cannula (unused in central VA, which drains the atrium).
     pub drainage_depth_cm: f64,
     /// Venous return cannula: jugular (femoro-jugular VV) or femoral (femoro-femoral VV);
-    /// unused in VA, whose return is arterial.
+    /// unused in VA, whose return is arterial. For the dual-lumen cannula, the cannula's
+    /// insertion depth at the neck is `drainage_depth_cm` and this is unused.
     pub return_depth_cm: f64,
+    /// Dual-lumen cannula only: angle between its return jet and the direction of the
+    /// tricuspid valve, degrees (0: at the valve, as placed under echo; 180: turned toward the
+    /// IVC).
+    pub return_jet_angle_deg: f64,
 }
 
 /// Allowed insertion depths, cm: drainage (femoral) and return (jugular or femoral).
 pub const DRAINAGE_DEPTH_CM: (f64, f64) = (20.0, 60.0);
 pub const RETURN_DEPTH_CM: (f64, f64) = (5.0, 60.0);
+/// Allowed dual-lumen return jet angle, degrees.
+pub const RETURN_JET_ANGLE_DEG: (f64, f64) = (0.0, 180.0);
+/// Dual-lumen cannula (27 Fr bicaval, Avalon class; Wang 2008 ASAIO J 54:606 design): the
+/// distal IVC drainage holes over the last 4 cm, the return port 7 cm from the tip, the SVC
+/// drainage holes 20–24 cm from the tip \[M, manufacturer's drawings\]; the IVC holes take 75 %
+/// of the drainage, the SVC holes 25 % (the SVC returns the upper body's fifth of cardiac
+/// output, the IVC most of the rest) \[assumption\].
+pub const DLC_IVC_HOLES_CM: f64 = 4.0;
+pub const DLC_RETURN_PORT_CM: f64 = 7.0;
+pub const DLC_SVC_HOLES_CM: (f64, f64) = (20.0, 24.0);
+pub const DLC_IVC_SHARE: f64 = 0.75;
+/// How much of the jet's mixing and of its straight draw reaches the drainage when the jet
+/// points at the tricuspid valve, relative to a jet turned toward the IVC: a jet aimed through
+/// the valve carries most returned blood into the ventricle before it mixes in the atrium
+/// \[assumption; recirculation 2–10 % with the jet at the valve vs 20–40 % malrotated, Abrams
+/// 2015 ASAIO J 61:115 review\].
+pub const DLC_ALIGNED_FACTOR: f64 = 0.1;
 
 /// Distance from the femoral vein at the groin to the middle of the right atrium, adult, cm:
 /// a femoral line of 45–55 cm reaches the atrium (the ELSO cannulation guide's femoral
@@ -64,14 +86,23 @@ impl Placement {
             Configuration::VvFemoroJugular => Placement {
                 drainage_depth_cm: 35.0,
                 return_depth_cm: 13.0,
+                return_jet_angle_deg: 0.0,
             },
             Configuration::VvFemoroFemoral => Placement {
                 drainage_depth_cm: 36.0,
                 return_depth_cm: 48.0,
+                return_jet_angle_deg: 0.0,
+            },
+            // Dual lumen: tip 8 cm below mid-atrium (hepatic IVC), return port in the atrium.
+            Configuration::VvDualLumen => Placement {
+                drainage_depth_cm: 24.0,
+                return_depth_cm: 15.0,
+                return_jet_angle_deg: 0.0,
             },
             _ => Placement {
                 drainage_depth_cm: 50.0,
                 return_depth_cm: 15.0,
+                return_jet_angle_deg: 0.0,
             },
         }
     }
@@ -90,6 +121,22 @@ pub struct Sites {
     pub return_tip_cm: Option<f64>,
     /// Mixing length of the return jet, cm (ten return-cannula diameters).
     pub jet_length_cm: f64,
+    /// Share of the jet's mixing that reaches the drainage (1 for a jet along the venae cavae;
+    /// less for a dual-lumen jet aimed at the tricuspid valve).
+    pub jet_reach: f64,
+}
+
+/// See [`Sites::jet_reach`]: 1 for single-lumen returns; for the dual-lumen cannula, from
+/// [`DLC_ALIGNED_FACTOR`] with the jet at the valve to 1 with the jet turned to the IVC.
+fn jet_reach(configuration: Configuration, placement: &Placement) -> f64 {
+    if configuration != Configuration::VvDualLumen {
+        return 1.0;
+    }
+    let angle = placement
+        .return_jet_angle_deg
+        .clamp(0.0, 180.0)
+        .to_radians();
+    DLC_ALIGNED_FACTOR + (1.0 - DLC_ALIGNED_FACTOR) * 0.5 * (1.0 - angle.cos())
 }
 
 impl Sites {
@@ -206,6 +253,26 @@ pub fn resolve(
             let (d, tip) = femoral_drain();
             (d, Some(tip), RSA, None)
         }
+        Configuration::VvDualLumen => {
+            let tip = JUGULAR_TO_RA_CM * scale - placement.drainage_depth_cm;
+            let ivc = overlaps(tip, tip + DLC_IVC_HOLES_CM * scale, scale);
+            let svc = overlaps(
+                tip + DLC_SVC_HOLES_CM.0 * scale,
+                tip + DLC_SVC_HOLES_CM.1 * scale,
+                scale,
+            );
+            let mut w = [0.0; 5];
+            for k in 0..5 {
+                w[k] = DLC_IVC_SHARE * ivc[k] + (1.0 - DLC_IVC_SHARE) * svc[k];
+            }
+            let port = tip + DLC_RETURN_PORT_CM * scale;
+            (
+                largest(&w, segment_at(tip, scale)),
+                Some(tip),
+                segment_at(port, scale),
+                Some(port),
+            )
+        }
         Configuration::VaCentral => (
             [(RA, 1.0), (IVCJ, 0.0), (IVCH, 0.0), (IVCI, 0.0), (SVC, 0.0)],
             None,
@@ -218,7 +285,9 @@ pub fn resolve(
     // little of the jet's mixing length lies between them.
     let mut drain = drain;
     if let (Some(y), Some(tip)) = (ret_tip, drain_tip) {
-        let straight = TIP_SHARE * (-(y - tip).abs() / jet_length_cm.max(0.1)).exp();
+        let straight = TIP_SHARE
+            * jet_reach(configuration, placement)
+            * (-(y - tip).abs() / jet_length_cm.max(0.1)).exp();
         for d in drain.iter_mut() {
             d.1 *= 1.0 - straight;
         }
@@ -234,6 +303,7 @@ pub fn resolve(
     Some(Sites {
         drain,
         ret,
+        jet_reach: jet_reach(configuration, placement),
         drain_tip_cm: drain_tip,
         return_tip_cm: ret_tip,
         jet_length_cm,
@@ -252,7 +322,10 @@ pub fn jet_exchanges(sites: &Sites, returned_ml: f64, weight_kg: f64) -> [(usize
         let x = match sites.return_tip_cm {
             Some(y) if returned_ml > 0.0 => {
                 let d = (boundary * scale - y).abs();
-                JET_EXCHANGE * returned_ml * (-d / sites.jet_length_cm.max(0.1)).exp()
+                JET_EXCHANGE
+                    * sites.jet_reach
+                    * returned_ml
+                    * (-d / sites.jet_length_cm.max(0.1)).exp()
             }
             _ => 0.0,
         };
@@ -298,6 +371,7 @@ mod tests {
             let p = Placement {
                 drainage_depth_cm: mm as f64 / 10.0,
                 return_depth_cm: 13.0,
+                return_jet_angle_deg: 0.0,
             };
             let s = resolve(Configuration::VvFemoroJugular, &p, 75.0, 21.0).unwrap();
             // Share drawn from each segment, summed over slots, changes by at most 1 mm/span.

@@ -186,6 +186,13 @@ pub fn va_axillary_circuit() -> CircuitConfig {
     circuit(Configuration::VaAxillary, 25.0, 17.0)
 }
 
+/// VV through one 27 Fr bicaval dual-lumen cannula in the right internal jugular vein
+/// (Avalon-class; the lumens' fits in `cannula::DualLumenCannula`). The single-lumen sizes
+/// stand for the lumens' calibres in the blood column's inertance only.
+pub fn vv_dual_lumen_circuit() -> CircuitConfig {
+    circuit(Configuration::VvDualLumen, 23.0, 17.0)
+}
+
 /// The circuit of a configuration, with the sizes above (`None` gets the VV circuit, unused).
 pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
     let mut c = match configuration {
@@ -194,6 +201,7 @@ pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
         Configuration::VaFemoral => va_femoral_circuit(),
         Configuration::VaCentral => va_central_circuit(),
         Configuration::VaAxillary => va_axillary_circuit(),
+        Configuration::VvDualLumen => vv_dual_lumen_circuit(),
     };
     c.configuration = configuration;
     c.placement = crate::placement::Placement::typical(configuration);
@@ -251,7 +259,9 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
             fdo2: 0.21,
             heater_c: 0.0,
         },
-        Configuration::VvFemoroJugular | Configuration::VvFemoroFemoral => Actuation {
+        Configuration::VvFemoroJugular
+        | Configuration::VvFemoroFemoral
+        | Configuration::VvDualLumen => Actuation {
             pump_rpm: 3200.0,
             return_clamp: 0.0,
             sweep_lpm: 2.0,

@@ -78,6 +78,10 @@ pub enum Configuration {
     /// blood reaches the arch through the brachiocephalic trunk, the usual answer to
     /// differential hypoxia.
     VaAxillary,
+    /// One bicaval dual-lumen cannula through the right internal jugular vein (Avalon/Crescent
+    /// class): drains the SVC and the IVC, returns into the right atrium toward the tricuspid
+    /// valve.
+    VvDualLumen,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -497,6 +501,14 @@ impl CircuitConfig {
             hi,
             "cm",
         )?;
+        let (lo, hi) = crate::placement::RETURN_JET_ANGLE_DEG;
+        check(
+            "circuit.placement.return_jet_angle_deg",
+            self.placement.return_jet_angle_deg,
+            lo,
+            hi,
+            "°",
+        )?;
         let (lo, hi) = crate::placement::RETURN_DEPTH_CM;
         check(
             "circuit.placement.return_depth_cm",
@@ -753,13 +765,16 @@ impl Twin {
         let (drain_site, return_site) =
             sites.map_or((cv::IVCI, cv::SVC), |s| (s.main_drain(), s.ret));
         let with_circuit = sites.is_some();
-        let hyd = circuit::Hydraulics::new(
+        let mut hyd = circuit::Hydraulics::new(
             cc.drainage,
             cc.return_cannula,
             cc.tubing,
             cc.pump,
             cc.oxygenator,
         );
+        if cc.configuration == Configuration::VvDualLumen {
+            hyd.dual_lumen = Some(crate::cannula::DualLumenCannula::bicaval_27fr());
+        }
         if with_circuit {
             if let Some(s) = &sites {
                 circ.set_cannula_sites(&s.drain, s.ret);

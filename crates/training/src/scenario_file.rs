@@ -414,7 +414,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
             text,
             circuit_span,
             "circuit.configuration",
-            "a training scenario needs a circuit: vv-femoro-jugular, vv-femoro-femoral, va-femoral or va-central",
+            "a training scenario needs a circuit: vv-femoro-jugular, vv-femoro-femoral, vv-dual-lumen, va-femoral, va-central or va-axillary",
         ));
     }
 
