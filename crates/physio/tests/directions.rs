@@ -66,10 +66,15 @@ fn recirculation_emerges_with_flow_and_cannula_distance() {
     ] {
         let (mut t, act) = warmed("ards-severe", cfg, Some(vv(rpm, 5.0)), 60.0);
         let m = means(&mut t, &act, 10.0);
-        r.push((m.recirculation, m.flow));
+        r.push((m.recirculation, m.flow, t.observe().recirculation_traced));
     }
-    // Low flow, well-separated cannulae: the IVC supplies everything, nothing recirculates.
-    assert!(r[0].0 < 0.1, "{r:?}");
+    // Low flow, well-separated cannulae: the IVC supplies everything, nothing recirculates
+    // (the traced share, the twin's truth). Abrams' formula reads high by its known bias
+    // (dissolved O2 of outlet blood counted as recirculation, docs/experiments.md): 0.099
+    // before the counter-current membrane and in-vivo Haldane effect, 0.105 after; held to
+    // 0.12.
+    assert!(r[0].2 < 0.03, "{r:?}");
+    assert!(r[0].0 < 0.12, "{r:?}");
     // Flow above IVC return draws from the RA junction, which holds returned blood.
     assert!(r[1].0 > r[0].0 + 0.1, "{r:?}");
     // Return at the RA junction (femoro-femoral) recirculates more than return in the SVC.
