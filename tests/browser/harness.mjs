@@ -38,8 +38,9 @@ export async function startServe(db, extra = []) {
  * Debian's Chromium, headless. playwright-core gives it a fresh temporary --user-data-dir of
  * its own (it refuses one in args); the flags keep Chromium from reaching out anywhere.
  */
-export function launchChromium(extraArgs = []) {
+export function launchChromium(extraArgs = [], opts = {}) {
   return chromium.launch({
+    ...opts,
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -77,7 +78,18 @@ export function audioProbe() {
   const AC = window.AudioContext;
   if (!AC) return;
   window.AudioContext = class extends AC {
-    constructor(...a) { super(...a); rec.contexts.push(this); }
+    constructor(...a) {
+      super(...a);
+      rec.contexts.push(this);
+      // Chromium's autoplay policy, which headless Chromium does not apply to Web Audio: a
+      // context made before any gesture on the page starts suspended and resumes only within
+      // a user gesture (navigator.userActivation, Chromium's own record of one).
+      if (window.__autoplayPolicy) {
+        super.suspend();
+        const resume = super.resume.bind(this);
+        this.resume = () => (navigator.userActivation.isActive ? resume() : Promise.reject(new Error('no user gesture')));
+      }
+    }
     createOscillator() {
       const o = super.createOscillator();
       const ctx = this;
@@ -97,6 +109,9 @@ export function audioProbe() {
   };
 }
 
+/** Make the page's audio contexts obey Chromium's autoplay policy (see audioProbe). */
+export function autoplayPolicy() { window.__autoplayPolicy = true; }
+
 /** Tones started since `since` (ms, Date.now()) on a running context, to be heard now or later. */
 export async function tonesSince(page, since) {
   return page.evaluate((t) => {
@@ -108,4 +123,15 @@ export async function tonesSince(page, since) {
 /** The server's view (GET /api/state) and what the page shows, read together in the page. */
 export async function apiState(page) {
   return page.evaluate(async () => (await (await fetch('/api/state')).json()));
+}
+
+/** Poll `fn` (evaluated in the page, may be async) until it returns a truthy value. */
+export async function until(page, fn, arg, timeout = 10000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await page.evaluate(fn, arg);
+    if (v) return v;
+    if (Date.now() - t0 > timeout) throw new Error('until: timed out: ' + fn.toString().slice(0, 120));
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

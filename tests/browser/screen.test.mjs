@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState } from './harness.mjs';
+import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState, until, autoplayPolicy } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-screen-'));
 const DB = path.join(tmp, 'ecmo.db');
@@ -20,7 +20,7 @@ before(async () => {
   // Sound as in a browser that may play it (the bedside screen's kiosk), and one that needs a
   // gesture first (an ordinary browser after a reload).
   browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
-  quiet = await launchChromium(['--autoplay-policy=user-gesture-required']);
+  quiet = await launchChromium();
 });
 
 after(async () => {
@@ -32,6 +32,7 @@ after(async () => {
 
 async function open(b, viewport = { width: 1280, height: 800 }) {
   const ctx = await b.newContext({ viewport, acceptDownloads: true });
+  if (b === quiet) await ctx.addInitScript(autoplayPolicy);
   await ctx.addInitScript(audioProbe);
   return ctx.newPage();
 }
@@ -182,9 +183,16 @@ test('11: the phone view is read-only and does not spill off the side', async ()
 // 2. After a reload the browser may not play sound: the screen says so until it can, offers a
 // sound test, and its volume cannot be turned to silence.
 test('2: after a reload, "alarm sound off — tap to enable" until audio runs; sound test; volume floor', async () => {
+  // A browser that has seen no gesture on this site (a restarted kiosk, a new tab) holding a
+  // valid session: Chromium lets a site that was clicked play sound in a reload, so the first
+  // log-in happens in another profile and only its cookie comes here.
+  const first = await open(quiet);
+  await login(first, 'olga', 'password-olga');
+  const cookies = await first.context().cookies();
+  await first.context().close();
   const page = await open(quiet);
-  await login(page, 'olga', 'password-olga');
-  await page.reload();
+  await page.context().addCookies(cookies);
+  await page.goto(url);
   await page.waitForSelector('#app:not([hidden])');
   await page.waitForSelector('#sound-banner', { state: 'visible' });
   assert.match(await page.textContent('#sound-banner'), /ALARM SOUND OFF — tap to enable/);
@@ -328,11 +336,11 @@ test('7: limits shown on the tiles; one alarm acknowledged alone; priority in wo
   const chip = await page.textContent('#alarm-list tr[data-alarm="flow_high"] .chip');
   assert.match(chip, /^!{1,3} (HIGH|MEDIUM|LOW)$/);
   await page.click('#alarm-list button[data-ack="flow_high"]');
-  await page.waitForFunction(async () => {
+  await until(page, async () => {
     const j = await (await fetch('/api/state')).json();
     const a = j.status.alarms.alarms.find((x) => x.id === 'flow_high');
     return a && a.acknowledged;
-  }, null, { timeout: 10000 });
+  });
   const after = (await apiState(page)).status.alarms.alarms;
   assert.ok(after.some((x) => x.id === 'flow_high' && x.acknowledged));
   await shot(page, 'screen-alarm-ack.png');
@@ -431,6 +439,8 @@ test('3: after a bubble stop: stopped, clamped, bubble tile, restart only when p
   assert.equal(await page.isDisabled('#restart'), !(await possible()));
   await shot(page, 'screen-bubble-stop.png');
   await inject(page, 'air', 0);
+  // Air stays in a stopped circuit until the perfusionist removes it at the bedside.
+  await inject(page, 'de_air', 1);
   await page.waitForFunction(() => !document.querySelector('#restart').disabled, null, { timeout: 30000 });
   assert.equal(await possible(), true);
   assert.equal(await page.textContent('#n-bubble'), 'clear');
@@ -546,7 +556,7 @@ test('10: replay with transport controls, marked as a recording, muted, end of r
     assert.match(await page.textContent('#replay-bar'), /RECORDING — NOT LIVE/);
     // Pause: the position stands.
     await page.click('#rp-play');
-    await page.waitForFunction(async () => !(await (await fetch('/api/state')).json()).status.replay.playing);
+    await until(page, async () => !(await (await fetch('/api/state')).json()).status.replay.playing);
     const p1 = (await apiState(page)).status.replay.t;
     await page.waitForTimeout(800);
     assert.equal((await apiState(page)).status.replay.t, p1, 'paused');
@@ -556,7 +566,7 @@ test('10: replay with transport controls, marked as a recording, muted, end of r
     await page.$eval('#rp-seek', (e, t) => { e.value = String(t); e.dispatchEvent(new Event('change')); }, ends.start_t + (ends.end_t - ends.start_t) * 0.5);
     await page.waitForFunction((t) => Math.abs(window.__ecmo.state.status.replay.t - t) < 1, ends.start_t + (ends.end_t - ends.start_t) * 0.5);
     await page.selectOption('#rp-speed', '10');
-    await page.waitForFunction(async () => (await (await fetch('/api/state')).json()).status.replay.speed === 10);
+    await until(page, async () => (await (await fetch('/api/state')).json()).status.replay.speed === 10);
     const t0 = Date.now();
     await page.click('#rp-play');
     await page.waitForFunction(() => window.__ecmo.state.status.replay.playing);

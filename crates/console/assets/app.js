@@ -898,7 +898,7 @@ function confirmDialog(title, text, param, onOk, warning, start) {
 function holdRepeat(b, fn) {
   let t = null, n = 0;
   const stop = () => { clearTimeout(t); t = null; };
-  const tick = () => { fn(); n++; t = setTimeout(tick, n < 5 ? 200 : 60); };
+  const tick = () => { fn(); n++; t = setTimeout(tick, n < 3 ? 200 : 70); };
   b.onpointerdown = (ev) => { ev.preventDefault(); stop(); n = 0; fn(); t = setTimeout(tick, 450); };
   b.onpointerup = stop; b.onpointerleave = stop; b.onpointercancel = stop;
   b.onclick = (ev) => { if (ev.detail === 0) fn(); }; // keyboard activation
@@ -1249,7 +1249,7 @@ window.addEventListener('mouseup', () => { drag = null; });
 function scrollTrend(dt, from) {
   const latest = trendNow;
   let end = (from === undefined ? trendWindow()[1] : from) + dt;
-  end = Math.max(runStart() + Math.min(state.trendSpan, 60), Math.min(latest, end));
+  end = Math.max(runStart() + 10, Math.min(latest, end));
   state.trendEnd = end >= latest - 0.5 ? null : end;
   loadTrends();
 }

@@ -716,7 +716,11 @@ fn trend_end(url: &str, now: f64, cap: f64) -> Result<f64, Response<std::io::Cur
         None => Ok(latest),
         Some(v) => match v.parse::<f64>() {
             Ok(e) if e.is_finite() => Ok(e.min(latest)),
-            _ => Err(error(400, "end", &format!("end '{v}' is not a time in seconds"))),
+            _ => Err(error(
+                400,
+                "end",
+                &format!("end '{v}' is not a time in seconds"),
+            )),
         },
     }
 }

@@ -472,10 +472,12 @@ pub(crate) fn translate(s: &control::Settings, cmd: &Command) -> Result<control:
         },
         Command::PauseAudio => C::PauseAudio,
         Command::Acknowledge { id: None } => C::AcknowledgeAll,
-        Command::Acknowledge { id: Some(id) } => match AlarmId::ALL.iter().find(|a| snake(**a) == *id) {
-            Some(a) => C::Acknowledge(*a),
-            None => return Err(format!("unknown alarm '{id}'")),
-        },
+        Command::Acknowledge { id: Some(id) } => {
+            match AlarmId::ALL.iter().find(|a| snake(**a) == *id) {
+                Some(a) => C::Acknowledge(*a),
+                None => return Err(format!("unknown alarm '{id}'")),
+            }
+        }
     })
 }
 
@@ -589,6 +591,7 @@ impl Engine for SilEngine {
                 1.0,
                 1.0,
             ),
+            i("de_air", "De-air the circuit (bedside)", "", 1.0, 1.0, 1.0),
             i(
                 "oxygenator_failure",
                 "Oxygenator failure",
@@ -656,6 +659,7 @@ impl Engine for SilEngine {
             "return_kink" => Event::ReturnKink(value),
             "drainage_kink" => Event::DrainageKink(value),
             "air" => Event::AirEntrainment(value),
+            "de_air" => Event::DeAir,
             "pump_failure" => Event::PumpFailure(on),
             "power_loss" => Event::PowerLoss(on),
             "oxygenator_failure" => Event::OxygenatorFailure(value),
@@ -846,11 +850,17 @@ mod tests {
         let up = n.art_upper.unwrap();
         assert!(up.sys > up.mean && up.mean > up.dia, "{up:?}");
         let low = n.art_lower.unwrap();
-        assert!(low.sys > low.dia && low.mean > low.dia && low.mean < low.sys, "{low:?}");
+        assert!(
+            low.sys > low.dia && low.mean > low.dia && low.mean < low.sys,
+            "{low:?}"
+        );
         assert_eq!(n.cvp_mmhg, Some(o.cvp_mmhg));
         assert_eq!(n.temp_ven_c, Some(o.patient_temp_c));
         assert_eq!(n.heater_water_c, Some(o.heater_c));
-        assert!((n.battery_min.unwrap() - 120.0).abs() < 1.0, "full battery: 2 h");
+        assert!(
+            (n.battery_min.unwrap() - 120.0).abs() < 1.0,
+            "full battery: 2 h"
+        );
         let bsa = bsa_m2(e.config.patient.weight_kg);
         assert!((n.flow_index.unwrap() - n.flow_lpm.unwrap() / bsa).abs() < 1e-9);
         let p = e.patient();
@@ -884,13 +894,23 @@ mod tests {
         assert!(p.clamp_closed);
         let s = e.settings();
         assert_eq!(s.mode, "rpm");
-        assert!(!s.switch("return_clamp").unwrap().on, "the operator's clamp is still open");
+        assert!(
+            !s.switch("return_clamp").unwrap().on,
+            "the operator's clamp is still open"
+        );
         let air = e.sil.frame().bubble.value;
         assert_eq!(p.restart_possible, !air);
         if air {
-            assert!(e.command(&Command::Action { name: "restart_after_bubble".into() }).is_err());
+            assert!(
+                e.command(&Command::Action {
+                    name: "restart_after_bubble".into()
+                })
+                .is_err()
+            );
         }
         e.inject("air", 0.0).unwrap();
+        // Air stays in a stopped circuit until the perfusionist removes it.
+        e.inject("de_air", 1.0).unwrap();
         let mut possible = false;
         for _ in 0..3000 {
             run(&mut e, 0.01);
@@ -906,18 +926,35 @@ mod tests {
         .unwrap();
         run(&mut e, 1.0);
         let p = e.numerics().pump.unwrap();
-        assert!(!p.bubble_stop && !p.clamp_closed && p.rpm_command > 0.0, "{p:?}");
+        assert!(
+            !p.bubble_stop && !p.clamp_closed && p.rpm_command > 0.0,
+            "{p:?}"
+        );
     }
 
     #[test]
     fn one_alarm_is_acknowledged_by_its_id() {
         let s = control::Settings::DEFAULT;
-        let c = translate(&s, &Command::Acknowledge { id: Some("flow_low".into()) }).unwrap();
+        let c = translate(
+            &s,
+            &Command::Acknowledge {
+                id: Some("flow_low".into()),
+            },
+        )
+        .unwrap();
         assert_eq!(c, control::Command::Acknowledge(AlarmId::FlowLow));
         assert_eq!(
             translate(&s, &Command::Acknowledge { id: None }).unwrap(),
             control::Command::AcknowledgeAll
         );
-        assert!(translate(&s, &Command::Acknowledge { id: Some("nope".into()) }).is_err());
+        assert!(
+            translate(
+                &s,
+                &Command::Acknowledge {
+                    id: Some("nope".into())
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -288,10 +288,20 @@ pub struct InjectionInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
-    Mode { mode: String },
-    Param { name: String, value: f64 },
-    Switch { name: String, on: bool },
-    Action { name: String },
+    Mode {
+        mode: String,
+    },
+    Param {
+        name: String,
+        value: f64,
+    },
+    Switch {
+        name: String,
+        on: bool,
+    },
+    Action {
+        name: String,
+    },
     PauseAudio,
     /// Acknowledge one alarm (`id`) or, without one, every signalled alarm.
     Acknowledge {

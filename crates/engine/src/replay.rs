@@ -311,7 +311,10 @@ mod tests {
                 "latched": false, "acknowledged": false});
             let all = vec![
                 (1, ev(2.0, "alarm_on", alarm)),
-                (2, ev(6.0, "alarm_off", serde_json::json!({"id": "flow_low"}))),
+                (
+                    2,
+                    ev(6.0, "alarm_off", serde_json::json!({"id": "flow_low"})),
+                ),
             ];
             Ok(all
                 .into_iter()
@@ -380,7 +383,10 @@ mod tests {
         assert_eq!(s.alarms.alarms.len(), 1, "alarm on at 2 s is shown at 4 s");
         control.seek(1.0).unwrap();
         let s = status_when(&latest, |s| s.t == 1.0);
-        assert!(s.alarms.alarms.is_empty(), "backwards seek forgets the alarm");
+        assert!(
+            s.alarms.alarms.is_empty(),
+            "backwards seek forgets the alarm"
+        );
         // Fast to the end: the status says so, and the position stays there.
         control.set_speed(100.0).unwrap();
         assert!(control.set_speed(0.0).is_err());
