@@ -362,10 +362,7 @@ impl Engine for DeviceEngine {
     }
 
     fn settings(&self) -> Settings {
-        let va = matches!(
-            self.config.circuit.configuration,
-            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
-        );
+        let va = self.config.circuit.configuration.is_va();
         settings_view(self.controller.settings(), va)
     }
 

@@ -543,10 +543,7 @@ impl Engine for SilEngine {
     }
 
     fn settings(&self) -> Settings {
-        let va = matches!(
-            self.config.circuit.configuration,
-            physio::Configuration::VaFemoral | physio::Configuration::VaCentral
-        );
+        let va = self.config.circuit.configuration.is_va();
         settings_view(self.sil.controller().settings(), va)
     }
 

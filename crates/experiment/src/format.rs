@@ -28,6 +28,7 @@ pub const CONFIGURATIONS: &[(&str, Configuration)] = &[
     ("vv-femoro-femoral", Configuration::VvFemoroFemoral),
     ("va-femoral", Configuration::VaFemoral),
     ("va-central", Configuration::VaCentral),
+    ("va-axillary", Configuration::VaAxillary),
 ];
 
 /// Names of the circuit coatings as written in files.

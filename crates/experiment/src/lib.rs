@@ -27,6 +27,7 @@ pub mod params;
 pub mod run;
 pub mod signals;
 pub mod validation;
+pub mod validation_aorta;
 
 pub use error::Error;
 pub use format::Experiment;

@@ -58,6 +58,8 @@ pub const GAS_SIGNALS: &[[Signal; 4]] = &[
     gas!("post_oxy", post_oxy, "blood leaving the oxygenator"),
     gas!("art_upper", art_upper, "right radial artery (upper body)"),
     gas!("art_lower", art_lower, "femoral artery (lower body)"),
+    gas!("art_left_radial", art_left_radial, "left radial artery"),
+    gas!("art_cerebral", art_cerebral, "carotid arteries (brain)"),
 ];
 
 fn flag(b: bool) -> f64 {
@@ -123,6 +125,11 @@ signals! {
     heater_c, "degC", "Heater water set point in use (0 = off).", |o| o.heater_c;
     stressed_volume_ml, "mL", "Stressed volume of the patient's vessels (above their unstressed volumes).", |o| o.stressed_volume_ml;
     arch_to_descending_lpm, "L/min", "Net flow from the aortic arch into the descending aorta over the last beat; negative in femoral VA when circuit blood climbs past the arch's branches (watershed above the descending aorta).", |o| o.arch_to_descending_lpm;
+    watershed_cm, "cm", "Where circuit and native blood meet in the aorta: distance from the aortic valve at which half the blood came from the circuit (0: circuit blood fills the root; 55 in an adult: none reaches the aorta).", |o| o.watershed_cm;
+    svc_so2, "1", "True O2 saturation in the superior vena cava.", |o| o.svc_so2;
+    ivc_so2, "1", "True O2 saturation in the infrahepatic inferior vena cava.", |o| o.ivc_so2;
+    coronary_circuit_fraction, "1", "Share of the blood at the coronary ostia (aortic root) that came from the circuit.", |o| o.coronary_circuit_fraction;
+    cerebral_circuit_fraction, "1", "Share of the blood in the carotids that came from the circuit.", |o| o.cerebral_circuit_fraction;
     drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);
 }
 

@@ -1235,7 +1235,7 @@ fn panicked(group: &str) -> Case {
 /// that panics shows as one failing row, so the table is always printed.
 pub fn all_cases() -> Vec<Case> {
     type Group = (&'static str, fn() -> Vec<Case>);
-    let groups: [Group; 10] = [
+    let groups: [Group; 11] = [
         ("pump", pump_cases),
         ("cannula", cannula_cases),
         ("blood", blood_cases),
@@ -1246,6 +1246,7 @@ pub fn all_cases() -> Vec<Case> {
         ("VV", vv_cases),
         ("VA", va_cases),
         ("VA flow sweeps", va_flow_sweep_cases),
+        ("VA watershed", crate::validation_aorta::watershed_cases),
     ];
     let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = groups

@@ -8,19 +8,25 @@
 //! against backflow. Volumes change only by the flows, each subtracted from one compartment and
 //! added to the other, so blood volume is conserved to rounding.
 //!
-//! Layout (the systemic side split so that cannula sites matter):
+//! Layout (the systemic side split so that cannula sites and the aortic watershed matter):
 //!
 //! ```text
-//!         ┌──────── UBA (brain, arms) → UBT → SVC ──────────────┐
-//!  LV → AA ─ COR (coronaries) ──────────────────────────────────→ RA → RV → PA → PCAP → PV → LA → LV
-//!         └→ DA → ABA → LBT (gut, kidneys, legs) → IVCI → IVCJ ─┘
+//!            RSA (right arm)  RCA (right carotid)  LCA (left carotid)  LSA (left arm)
+//!                  ↑     ↑                           ↑                   ↑
+//!  LV → AR ───→ ARC1 ───────────────────────→ ARC2 ──────────→ ARC3 ──→ DTA1 → DTA2 → ABA → ILF
+//!        └→ COR → RA                                                               ↓       ↓
+//!  RSA, RCA, LCA, LSA → UBT → SVC → RA                            LBT (gut, kidneys, legs)
+//!  LBT → IVCI → IVCJ → RA → RV → PA → PCAP → PV → LA → LV
 //! ```
 //!
-//! AA is the ascending aorta and arch, DA the descending thoracic aorta, ABA the abdominal aorta
-//! with the iliac and femoral arteries; IVCI is the infrahepatic (femoral-cannula) IVC, IVCJ the
-//! IVC–RA junction. The circuit's segments (drainage line, pump head, oxygenator, return line)
-//! are rigid compartments at the end of the array; the circuit flow is one inertial flow
-//! ([`crate::circuit`]).
+//! The aorta is resolved into eight segments along its axis ([`AORTA`]: root and ascending,
+//! three arch segments each giving off its branch, two descending thoracic, abdominal,
+//! iliac–femoral), joined by inertial connections, so blood from the heart and blood from a
+//! return cannula meet where their momenta and the branches' run-off put them, and the meeting
+//! point moves with every beat and with the ratio of the two flows. IVCI is the infrahepatic
+//! (femoral-cannula) IVC, IVCJ the IVC–RA junction. The circuit's segments (drainage line, pump
+//! head, oxygenator, return line) are rigid compartments at the end of the array; the circuit
+//! flow is one inertial flow ([`crate::circuit`]).
 //!
 //! Parameter sources, per value below: Ursino 1998 (Am J Physiol 275:H1733) compliances and
 //! unstressed volumes \[S, via patient.md\]; Smith/Chase 2004 (Med Eng Phys 26:131) valve
@@ -38,25 +44,45 @@ pub const PCAP: usize = 3;
 pub const PV: usize = 4;
 pub const LA: usize = 5;
 pub const LV: usize = 6;
-pub const AA: usize = 7;
-pub const DA: usize = 8;
-pub const ABA: usize = 9;
-pub const UBA: usize = 10;
-pub const UBT: usize = 11;
-pub const SVC: usize = 12;
-pub const COR: usize = 13;
-pub const LBT: usize = 14;
-pub const IVCI: usize = 15;
-pub const IVCJ: usize = 16;
+/// Aortic root and ascending aorta (coronary ostia; central return site).
+pub const AR: usize = 7;
+/// Proximal arch (brachiocephalic trunk).
+pub const ARC1: usize = 8;
+/// Mid arch (left common carotid).
+pub const ARC2: usize = 9;
+/// Distal arch and isthmus (left subclavian).
+pub const ARC3: usize = 10;
+/// Upper descending thoracic aorta.
+pub const DTA1: usize = 11;
+/// Lower descending thoracic aorta.
+pub const DTA2: usize = 12;
+/// Abdominal aorta with the visceral arteries.
+pub const ABA: usize = 13;
+/// Iliac and femoral arteries with the leg arteries (femoral return site).
+pub const ILF: usize = 14;
+/// Right subclavian, axillary and arm arteries (right radial line; axillary return site).
+pub const RSA: usize = 15;
+/// Right carotid and the cerebral arteries it feeds.
+pub const RCA: usize = 16;
+/// Left carotid and the cerebral arteries it feeds.
+pub const LCA: usize = 17;
+/// Left subclavian and arm arteries (left radial line).
+pub const LSA: usize = 18;
+pub const UBT: usize = 19;
+pub const SVC: usize = 20;
+pub const COR: usize = 21;
+pub const LBT: usize = 22;
+pub const IVCI: usize = 23;
+pub const IVCJ: usize = 24;
 /// Number of patient compartments.
-pub const NP: usize = 17;
+pub const NP: usize = 25;
 // Circuit compartments.
-pub const CDR: usize = 17;
-pub const CPU: usize = 18;
-pub const COX: usize = 19;
-pub const CRT: usize = 20;
+pub const CDR: usize = 25;
+pub const CPU: usize = 26;
+pub const COX: usize = 27;
+pub const CRT: usize = 28;
 /// Number of compartments.
-pub const N: usize = 21;
+pub const N: usize = 29;
 
 /// Short names, for diagnostics.
 pub const NAMES: [&str; N] = [
@@ -67,10 +93,18 @@ pub const NAMES: [&str; N] = [
     "PV",
     "LA",
     "LV",
-    "AA",
-    "DA",
-    "ABA",
-    "UBA",
+    "aortic root",
+    "arch 1",
+    "arch 2",
+    "arch 3",
+    "desc 1",
+    "desc 2",
+    "abdominal",
+    "iliac-femoral",
+    "R subclavian",
+    "R carotid",
+    "L carotid",
+    "L subclavian",
     "UBT",
     "SVC",
     "COR",
@@ -83,57 +117,101 @@ pub const NAMES: [&str; N] = [
     "return line",
 ];
 
+/// The aorta from the valve to the femoral arteries, in order, with the distance of each
+/// segment's centre from the aortic valve, cm (adult; scaled by height ∝ weight^⅓ elsewhere
+/// if needed). Lengths: ascending 5–6 cm, arch 5–8 cm, descending thoracic 20 cm, abdominal
+/// 15 cm, common iliac and external iliac–femoral 15 cm (Gray's Anatomy; Hickson 2010,
+/// JACC Cardiovasc Imaging 3:1247, aortic length by segment) \[M\].
+pub const AORTA: [(usize, f64); 8] = [
+    (AR, 3.0),
+    (ARC1, 7.5),
+    (ARC2, 10.0),
+    (ARC3, 12.5),
+    (DTA1, 19.0),
+    (DTA2, 29.0),
+    (ABA, 42.0),
+    (ILF, 55.0),
+];
+
 // Connections.
 pub const E_TV: usize = 0;
 pub const E_PVV: usize = 1;
 pub const E_MV: usize = 2;
 pub const E_AV: usize = 3;
-pub const E_AA_DA: usize = 4;
-pub const E_DA_ABA: usize = 5;
-pub const E_PA_PCAP: usize = 6;
-pub const E_PCAP_PV: usize = 7;
-pub const E_PV_LA: usize = 8;
-pub const E_AA_UBA: usize = 9;
-pub const E_UBA_UBT: usize = 10;
-pub const E_UBT_SVC: usize = 11;
-pub const E_SVC_RA: usize = 12;
-pub const E_AA_COR: usize = 13;
-pub const E_COR_RA: usize = 14;
-pub const E_ABA_LBT: usize = 15;
-pub const E_LBT_IVCI: usize = 16;
-pub const E_IVCI_IVCJ: usize = 17;
-pub const E_IVCJ_RA: usize = 18;
+/// Aortic segments, root to femoral (inertial).
+pub const E_AR_ARC1: usize = 4;
+pub const E_ARC1_ARC2: usize = 5;
+pub const E_ARC2_ARC3: usize = 6;
+pub const E_ARC3_DTA1: usize = 7;
+pub const E_DTA1_DTA2: usize = 8;
+pub const E_DTA2_ABA: usize = 9;
+pub const E_ABA_ILF: usize = 10;
+pub const E_PA_PCAP: usize = 11;
+pub const E_PCAP_PV: usize = 12;
+pub const E_PV_LA: usize = 13;
+/// Arch branches.
+pub const E_ARC1_RSA: usize = 14;
+pub const E_ARC1_RCA: usize = 15;
+pub const E_ARC2_LCA: usize = 16;
+pub const E_ARC3_LSA: usize = 17;
+/// Upper-body beds (arterioles and capillaries).
+pub const E_RSA_UBT: usize = 18;
+pub const E_RCA_UBT: usize = 19;
+pub const E_LCA_UBT: usize = 20;
+pub const E_LSA_UBT: usize = 21;
+pub const E_UBT_SVC: usize = 22;
+pub const E_SVC_RA: usize = 23;
+pub const E_AR_COR: usize = 24;
+pub const E_COR_RA: usize = 25;
+/// Lower-body beds: visceral (abdominal aorta) and legs (iliac–femoral).
+pub const E_ABA_LBT: usize = 26;
+pub const E_ILF_LBT: usize = 27;
+pub const E_LBT_IVCI: usize = 28;
+pub const E_IVCI_IVCJ: usize = 29;
+pub const E_IVCJ_RA: usize = 30;
 /// Patient vein → drainage line.
-pub const E_DRAIN: usize = 19;
-pub const E_C1: usize = 20;
-pub const E_C2: usize = 21;
-pub const E_C3: usize = 22;
+pub const E_DRAIN: usize = 31;
+pub const E_C1: usize = 32;
+pub const E_C2: usize = 33;
+pub const E_C3: usize = 34;
 /// Return line → patient.
-pub const E_RET: usize = 23;
-pub const NE: usize = 24;
+pub const E_RET: usize = 35;
+pub const NE: usize = 36;
 /// The first circuit connection; all from here on carry the circuit flow.
 pub const FIRST_CIRCUIT_EDGE: usize = E_DRAIN;
-/// Inertial connections are `0..N_INERTIAL` (4 valves, 2 aortic segments).
-const N_INERTIAL: usize = 6;
+/// Inertial connections are `0..N_INERTIAL` (4 valves, 7 aortic segments).
+const N_INERTIAL: usize = 11;
 const N_VALVES: usize = 4;
 
 const EDGES: [(usize, usize); NE] = [
     (RA, RV),
     (RV, PA),
     (LA, LV),
-    (LV, AA),
-    (AA, DA),
-    (DA, ABA),
+    (LV, AR),
+    (AR, ARC1),
+    (ARC1, ARC2),
+    (ARC2, ARC3),
+    (ARC3, DTA1),
+    (DTA1, DTA2),
+    (DTA2, ABA),
+    (ABA, ILF),
     (PA, PCAP),
     (PCAP, PV),
     (PV, LA),
-    (AA, UBA),
-    (UBA, UBT),
+    (ARC1, RSA),
+    (ARC1, RCA),
+    (ARC2, LCA),
+    (ARC3, LSA),
+    (RSA, UBT),
+    (RCA, UBT),
+    (LCA, UBT),
+    (LSA, UBT),
     (UBT, SVC),
     (SVC, RA),
-    (AA, COR),
+    (AR, COR),
     (COR, RA),
     (ABA, LBT),
+    (ILF, LBT),
     (LBT, IVCI),
     (IVCI, IVCJ),
     (IVCJ, RA),
@@ -143,6 +221,12 @@ const EDGES: [(usize, usize); NE] = [
     (CPU, COX),
     (COX, CRT),
     (CRT, SVC),
+];
+
+/// The passive (non-chamber) patient compartments.
+const PASSIVE: [usize; NP - 4] = [
+    PA, PCAP, PV, AR, ARC1, ARC2, ARC3, DTA1, DTA2, ABA, ILF, RSA, RCA, LCA, LSA, UBT, SVC, COR,
+    LBT, IVCI, IVCJ,
 ];
 
 /// Least volume the positivity limiter leaves in a compartment, mL.
@@ -204,29 +288,70 @@ const VESSELS: [VesselSpec; NP] = [
         v0: 0.0,
         p_init: 8.0,
     },
-    // Systemic arteries: total compliance 1.6 mL/mmHg, between Smith 2004's aorta (1/0.6913 =
-    // 1.45) and Ursino 1998's large arteries; split by segment length. Unstressed volumes: split
-    // of Ursino's arterial 610 mL (sp 274 + ep 336) less peripheral beds.
+    // Systemic arteries: total compliance 1.56 mL/mmHg, between Smith 2004's aorta (1/0.6913 =
+    // 1.45) and Ursino 1998's large arteries, split by segment length and calibre (split);
+    // unstressed volumes a split of Ursino's arterial 610 mL (sp 274 + ep 336) less the
+    // peripheral beds. The arch segments are short (2–3 cm each), so they hold little.
     VesselSpec {
-        c: 0.45,
-        v0: 60.0,
+        c: 0.22,
+        v0: 30.0,
         p_init: 95.0,
-    }, // AA
+    }, // AR: root and ascending, ~6 cm
     VesselSpec {
-        c: 0.40,
-        v0: 70.0,
+        c: 0.07,
+        v0: 12.0,
+        p_init: 95.0,
+    }, // ARC1: proximal arch
+    VesselSpec {
+        c: 0.05,
+        v0: 8.0,
+        p_init: 95.0,
+    }, // ARC2: mid arch
+    VesselSpec {
+        c: 0.06,
+        v0: 10.0,
         p_init: 94.0,
-    }, // DA
+    }, // ARC3: distal arch and isthmus
     VesselSpec {
-        c: 0.45,
-        v0: 180.0,
+        c: 0.18,
+        v0: 30.0,
+        p_init: 94.0,
+    }, // DTA1
+    VesselSpec {
+        c: 0.15,
+        v0: 28.0,
         p_init: 93.0,
-    }, // ABA
+    }, // DTA2
     VesselSpec {
-        c: 0.30,
-        v0: 120.0,
-        p_init: 94.0,
-    }, // UBA
+        c: 0.35,
+        v0: 150.0,
+        p_init: 93.0,
+    }, // ABA with visceral arteries
+    VesselSpec {
+        c: 0.22,
+        v0: 70.0,
+        p_init: 92.0,
+    }, // ILF with leg arteries
+    VesselSpec {
+        c: 0.07,
+        v0: 30.0,
+        p_init: 92.0,
+    }, // RSA: right arm arteries
+    VesselSpec {
+        c: 0.06,
+        v0: 25.0,
+        p_init: 93.0,
+    }, // RCA: right carotid and its cerebral arteries
+    VesselSpec {
+        c: 0.06,
+        v0: 25.0,
+        p_init: 93.0,
+    }, // LCA
+    VesselSpec {
+        c: 0.07,
+        v0: 30.0,
+        p_init: 92.0,
+    }, // LSA: left arm arteries
     // Systemic veins: total compliance 130 mL/mmHg, between Ursino 1998 (sv 61.11 + ev 50) and
     // Smith 2004 (vena cava 1/0.0059 = 170); unstressed total 2110 mL against Ursino's 2496 plus
     // thoracic veins. Split by region (upper body about a quarter).
@@ -266,11 +391,30 @@ const VESSELS: [VesselSpec; NP] = [
 /// settles within seconds).
 const CHAMBER_INIT_ML: [(usize, f64); 4] = [(RA, 45.0), (RV, 110.0), (LA, 45.0), (LV, 100.0)];
 
-/// Shares of systemic flow (Guyton & Hall \[M\]): upper body (brain 14 % plus arms and upper
-/// trunk), coronary 4.5 %, the rest to the lower body.
-pub const SHARE_UPPER: f64 = 0.25;
+/// Shares of systemic flow: the arch's branches 21 % (brain 14 % with the face and neck,
+/// arms and chest wall 6 %), coronary 4.5 %, the rest to the lower body (Guyton & Hall ch. 15
+/// and 21 \[M\]).
+pub const SHARE_UPPER: f64 = 2.0 * SHARE_CAROTID + 2.0 * SHARE_SUBCLAVIAN;
 pub const SHARE_CORONARY: f64 = 0.045;
 pub const SHARE_LOWER: f64 = 1.0 - SHARE_UPPER - SHARE_CORONARY;
+/// The upper body's share split by arch branch. Each carotid (with its vertebral territory and
+/// the face): half of a cerebral flow of ~700 mL/min (Zarrinkoob 2015, J Cereb Blood Flow
+/// Metab 35:648: internal carotids 2 × ~250 mL/min, basilar ~150 mL/min) plus ~50 mL/min of
+/// external carotid, 7.5 % of 5.3 L/min. Each subclavian beyond the vertebral: the resting
+/// arm, 50–100 mL/min at the brachial artery (Thijssen 2011, Am J Physiol Heart 300:H2,
+/// resting values in flow-mediated dilation studies), and the chest wall, 3 %.
+///
+/// An earlier version gave the arms and upper trunk 11 % of cardiac output (25 % upper body in
+/// all); with it the native output needed to keep circuit blood out of the arch in femoral VA
+/// was 30 % of total flow, more than the 25 % at which Nezami 2021's CFD found the arch fed by
+/// the heart alone. The resting arm flows above are the better figure and we changed to them;
+/// the validation case that revealed it is in `experiment::validation_aorta`.
+pub const SHARE_CAROTID: f64 = 0.075;
+pub const SHARE_SUBCLAVIAN: f64 = 0.03;
+/// The lower body's share split between the visceral arteries of the abdominal aorta
+/// (splanchnic 25 %, renal 20 %) and the legs and pelvis (Guyton & Hall ch. 15) \[M\].
+pub const SHARE_VISCERAL: f64 = 0.45;
+pub const SHARE_LEGS: f64 = SHARE_LOWER - SHARE_VISCERAL;
 
 /// Pressure of a collapsing vessel below its collapse volume `v_c`: zero at `v_c`, with slope
 /// `e` there (so the pressure–volume curve stays smooth), falling as (v_c/v)² toward the
@@ -293,35 +437,53 @@ fn resistances(svr: f64, pvr: f64) -> [f64; NE] {
     r[E_PVV] = 0.0055;
     r[E_MV] = 0.0158;
     r[E_AV] = 0.018;
-    // Aortic segments: a mean pressure drop of ~2–3 mmHg each from the arch to the femoral
-    // arteries at rest [M]; enough to damp the segments' ringing.
-    r[E_AA_DA] = 0.04;
-    r[E_DA_ABA] = 0.04;
+    // Aortic segments: a mean pressure drop of ~2–3 mmHg from the arch to the femoral arteries
+    // at rest [M], shared by segment length; enough with the wall damping below to keep the
+    // short arch segments from ringing.
+    r[E_AR_ARC1] = 0.006;
+    r[E_ARC1_ARC2] = 0.006;
+    r[E_ARC2_ARC3] = 0.006;
+    r[E_ARC3_DTA1] = 0.008;
+    r[E_DTA1_DTA2] = 0.012;
+    r[E_DTA2_ABA] = 0.016;
+    r[E_ABA_ILF] = 0.03;
     // Pulmonary: Ursino 1998 shares of PVR (pa 0.023, pp 0.0894, pv 0.0056 of 0.118).
     r[E_PA_PCAP] = 0.19 * pvr;
     r[E_PCAP_PV] = 0.76 * pvr;
     r[E_PV_LA] = 0.05 * pvr;
-    // Upper body: arch vessels 0.05 (large arteries), arterioles 88 %, veins 11 %, SVC 1 %.
+    // Upper body: each branch artery a mean drop of 2–4 mmHg from the arch to the radial or
+    // the circle of Willis [M], arterioles and capillaries the rest of 88 % of the territory's
+    // resistance, veins 11 %, SVC 1 %.
     let r_up = svr / SHARE_UPPER;
-    r[E_AA_UBA] = 0.05;
-    r[E_UBA_UBT] = 0.88 * r_up - 0.05;
+    let bed = |share: f64, artery: f64| 0.88 * svr / share - artery;
+    r[E_ARC1_RSA] = 0.6;
+    r[E_ARC1_RCA] = 0.4;
+    r[E_ARC2_LCA] = 0.4;
+    r[E_ARC3_LSA] = 0.6;
+    r[E_RSA_UBT] = bed(SHARE_SUBCLAVIAN, 0.6);
+    r[E_RCA_UBT] = bed(SHARE_CAROTID, 0.4);
+    r[E_LCA_UBT] = bed(SHARE_CAROTID, 0.4);
+    r[E_LSA_UBT] = bed(SHARE_SUBCLAVIAN, 0.6);
     r[E_UBT_SVC] = 0.11 * r_up;
     r[E_SVC_RA] = 0.01 * r_up;
     // Coronary: arterial 90 %, coronary sinus 10 %.
     let r_cor = svr / SHARE_CORONARY;
-    r[E_AA_COR] = 0.9 * r_cor;
+    r[E_AR_COR] = 0.9 * r_cor;
     r[E_COR_RA] = 0.1 * r_cor;
-    // Lower body: arterioles 90 %, veins 7 %, IVC 1.5 % + 1.5 % (the aortic segments' own drop
-    // is small and ignored in the split).
+    // Lower body: arterioles 90 % (visceral and leg beds in parallel), veins 7 %, IVC 1.5 % +
+    // 1.5 % (the aortic segments' own drop is small and ignored in the split).
     let r_lo = svr / SHARE_LOWER;
-    r[E_ABA_LBT] = 0.90 * r_lo;
+    r[E_ABA_LBT] = 0.90 * svr / SHARE_VISCERAL;
+    r[E_ILF_LBT] = 0.90 * svr / SHARE_LEGS;
     r[E_LBT_IVCI] = 0.07 * r_lo;
     r[E_IVCI_IVCJ] = 0.015 * r_lo;
     r[E_IVCJ_RA] = 0.015 * r_lo;
     r
 }
 
-/// Inertances, mmHg·s²/mL.
+/// Inertances, mmHg·s²/mL: ρ·l/A per segment (ρ = 1.06 g/cm³, 1 mmHg = 1333 dyn/cm²), from
+/// the segment lengths of [`AORTA`] and radii narrowing from 1.5 cm at the root to 0.6 cm in
+/// each iliac (Hickson 2010 \[M\]).
 fn inertances() -> [f64; NE] {
     let mut l = [0.0; NE];
     // Smith/Chase 2004 [S].
@@ -329,10 +491,15 @@ fn inertances() -> [f64; NE] {
     l[E_PVV] = 1.49e-4;
     l[E_MV] = 7.7e-5;
     l[E_AV] = 1.22e-4;
-    // ρ·l/A: arch to descending (20 cm, radius 1.2 cm) 3.5e-3; descending to femoral (25 cm,
-    // radius 0.9 cm) 8.0e-3; ρ = 1.06 g/cm³, 1 mmHg = 1333 dyn/cm².
-    l[E_AA_DA] = 3.5e-3;
-    l[E_DA_ABA] = 8.0e-3;
+    // Between segment centres: 4.5 cm at r 1.4; 2.5 cm at r 1.25; 2.5 cm at r 1.15; 6.5 cm at
+    // r 1.1; 10 cm at r 1.05; 13 cm at r 0.95; 13 cm in two iliacs of r 0.6.
+    l[E_AR_ARC1] = 5.8e-4;
+    l[E_ARC1_ARC2] = 4.0e-4;
+    l[E_ARC2_ARC3] = 4.8e-4;
+    l[E_ARC3_DTA1] = 1.35e-3;
+    l[E_DTA1_DTA2] = 2.3e-3;
+    l[E_DTA2_ABA] = 3.6e-3;
+    l[E_ABA_ILF] = 4.6e-3;
     l
 }
 
@@ -490,9 +657,7 @@ impl Circulation {
                 self.p[i] += collapse_pressure(self.v[i], vc, 0.05);
             }
         }
-        for i in [
-            PA, PCAP, PV, AA, DA, ABA, UBA, UBT, SVC, COR, LBT, IVCI, IVCJ,
-        ] {
+        for i in PASSIVE {
             let dv = self.v[i] - self.v0[i];
             self.p[i] = if dv >= 0.0 {
                 self.e[i] * dv
@@ -660,7 +825,7 @@ mod tests {
             c.beat.advance(dt, 75.0);
             c.act = c.beat.activation();
             if i >= n - tail {
-                map += c.p[UBA];
+                map += c.p[RSA];
                 cvp += c.p[RA];
                 lap += c.p[LA];
                 co += c.q[E_AV];

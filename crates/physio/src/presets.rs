@@ -179,6 +179,12 @@ pub fn va_central_circuit() -> CircuitConfig {
     circuit(Configuration::VaCentral, 25.0, 21.0)
 }
 
+/// Axillary VA: femoral venous drainage, 17 Fr return into the right axillary artery (in
+/// practice often through an 8 mm side graft; the cannula sizing is the same class) \[M\].
+pub fn va_axillary_circuit() -> CircuitConfig {
+    circuit(Configuration::VaAxillary, 25.0, 17.0)
+}
+
 /// The circuit of a configuration, with the sizes above (`None` gets the VV circuit, unused).
 pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
     let mut c = match configuration {
@@ -186,6 +192,7 @@ pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
         Configuration::VvFemoroFemoral => vv_femoro_femoral_circuit(),
         Configuration::VaFemoral => va_femoral_circuit(),
         Configuration::VaCentral => va_central_circuit(),
+        Configuration::VaAxillary => va_axillary_circuit(),
     };
     c.configuration = configuration;
     c
@@ -249,13 +256,15 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
             fdo2: 1.0,
             heater_c: 37.0,
         },
-        Configuration::VaFemoral | Configuration::VaCentral => Actuation {
-            pump_rpm: 3600.0,
-            return_clamp: 0.0,
-            sweep_lpm: 1.5,
-            fdo2: 0.8,
-            heater_c: 37.0,
-        },
+        Configuration::VaFemoral | Configuration::VaCentral | Configuration::VaAxillary => {
+            Actuation {
+                pump_rpm: 3600.0,
+                return_clamp: 0.0,
+                sweep_lpm: 1.5,
+                fdo2: 0.8,
+                heater_c: 37.0,
+            }
+        }
     }
 }
 

@@ -73,6 +73,10 @@ pub enum Configuration {
     VaFemoral,
     /// Drain RA, return into the ascending aorta.
     VaCentral,
+    /// Drain RA/IVC via femoral vein, return into the right axillary (subclavian) artery: circuit
+    /// blood reaches the arch through the brachiocephalic trunk, the usual answer to
+    /// differential hypoxia.
+    VaAxillary,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -150,6 +154,24 @@ pub struct Observation {
     pub art_upper: GasState,
     /// Femoral (lower body) arterial blood.
     pub art_lower: GasState,
+    /// Left radial arterial blood (left subclavian territory).
+    pub art_left_radial: GasState,
+    /// Cerebral arterial blood: the two carotid territories mixed by their flows.
+    pub art_cerebral: GasState,
+    /// Where native and circuit blood meet in the aorta: distance from the aortic valve, cm,
+    /// at which half the blood came from the circuit (interpolated between segment centres,
+    /// root to femoral). 0 when circuit blood fills the root; the aorta's length (the iliac
+    /// segment's centre, 55 cm in an adult) when no circuit blood reaches it (VV, no circuit).
+    pub watershed_cm: f64,
+    /// True O2 saturation in the superior vena cava and in the infrahepatic inferior vena cava,
+    /// fractions: the two venous streams that differ in femoral VA with poor lungs (upper body
+    /// fed by the heart, lower body by the circuit).
+    pub svc_so2: f64,
+    pub ivc_so2: f64,
+    /// Share of the blood at the coronary ostia (aortic root) that came from the circuit, 0..1.
+    pub coronary_circuit_fraction: f64,
+    /// Share of the blood in the carotids that came from the circuit, 0..1.
+    pub cerebral_circuit_fraction: f64,
     /// True mixed venous saturation (pulmonary artery), fraction.
     pub svo2: f64,
     pub hb_g_dl: f64,
@@ -253,6 +275,13 @@ impl Default for Observation {
             battery_fraction: 1.0,
             heart_rate_bpm: 0.0,
             p_art_mmhg: 0.0,
+            art_left_radial: gas,
+            art_cerebral: gas,
+            watershed_cm: 0.0,
+            svc_so2: 0.0,
+            ivc_so2: 0.0,
+            coronary_circuit_fraction: 0.0,
+            cerebral_circuit_fraction: 0.0,
             map_mmhg: 0.0,
             cvp_mmhg: 0.0,
             p_la_mmhg: 0.0,
@@ -503,14 +532,18 @@ impl Configuration {
             Configuration::None => None,
             Configuration::VvFemoroJugular => Some((cv::IVCI, cv::SVC)),
             Configuration::VvFemoroFemoral => Some((cv::IVCI, cv::IVCJ)),
-            Configuration::VaFemoral => Some((cv::IVCJ, cv::ABA)),
-            Configuration::VaCentral => Some((cv::RA, cv::AA)),
+            Configuration::VaFemoral => Some((cv::IVCJ, cv::ILF)),
+            Configuration::VaCentral => Some((cv::RA, cv::AR)),
+            Configuration::VaAxillary => Some((cv::IVCJ, cv::RSA)),
         }
     }
 
     /// True for veno-arterial support.
     pub fn is_va(self) -> bool {
-        matches!(self, Configuration::VaFemoral | Configuration::VaCentral)
+        matches!(
+            self,
+            Configuration::VaFemoral | Configuration::VaCentral | Configuration::VaAxillary
+        )
     }
 }
 
@@ -622,7 +655,7 @@ pub struct Twin {
     thrombus: Thrombus,
     balance: Balance,
     obs: Observation,
-    guesses: [Option<GasState>; 6],
+    guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
     beat_sum: [f64; 7],
     beat_log: crate::heart::BeatLog,
@@ -633,6 +666,31 @@ pub struct Twin {
     slow_flow_ml: f64,
 }
 
+/// The watershed from the recirculation tracer, which marks circuit blood until it passes a
+/// capillary bed: in VA it is exactly the share of circuit blood in each aortic segment.
+/// Returns (watershed position cm, circuit share at the aortic root, circuit share in the
+/// carotids). Positions scale with body length, taken as ∝ weight^⅓ from the 75 kg reference.
+fn watershed(g: &transport::Gases, weight_kg: f64) -> (f64, f64, f64) {
+    let scale = (weight_kg / cv::REFERENCE_WEIGHT_KG).cbrt();
+    let f = |i: usize| g.returned_fraction(i);
+    let mut ws = cv::AORTA[cv::AORTA.len() - 1].1;
+    let (first, x0) = cv::AORTA[0];
+    if f(first) >= 0.5 {
+        ws = x0;
+    } else {
+        for w in cv::AORTA.windows(2) {
+            let ((a, xa), (b, xb)) = (w[0], w[1]);
+            let (fa, fb) = (f(a), f(b));
+            if fb >= 0.5 {
+                ws = xa + (xb - xa) * (0.5 - fa) / (fb - fa).max(1e-9);
+                break;
+            }
+        }
+    }
+    let cerebral = 0.5 * (f(cv::RCA) + f(cv::LCA));
+    (ws * scale, f(cv::AR), cerebral)
+}
+
 /// Observed-gas slots in `Twin::guesses`.
 const G_UPPER: usize = 0;
 const G_LOWER: usize = 1;
@@ -640,6 +698,10 @@ const G_PA: usize = 2;
 const G_PRE: usize = 3;
 const G_POST: usize = 4;
 const G_VEN: usize = 5;
+const G_LEFT: usize = 6;
+const G_CEREBRAL: usize = 7;
+const G_SVC: usize = 8;
+const G_IVC: usize = 9;
 
 impl Twin {
     /// Fixed step of the fast (hemodynamic) subsystem, s.
@@ -706,7 +768,23 @@ impl Twin {
         let cv_co2 = ca_co2 + d_co2;
         let mut o2 = [cv_o2; cv::N];
         let mut co2 = [cv_co2; cv::N];
-        for i in [cv::PV, cv::LA, cv::LV, cv::AA, cv::DA, cv::ABA, cv::UBA] {
+        for i in [
+            cv::PV,
+            cv::LA,
+            cv::LV,
+            cv::AR,
+            cv::ARC1,
+            cv::ARC2,
+            cv::ARC3,
+            cv::DTA1,
+            cv::DTA2,
+            cv::ABA,
+            cv::ILF,
+            cv::RSA,
+            cv::RCA,
+            cv::LCA,
+            cv::LSA,
+        ] {
             o2[i] = ca_o2;
             co2[i] = ca_co2;
         }
@@ -759,7 +837,7 @@ impl Twin {
             thrombus: Thrombus::default(),
             balance: Balance::default(),
             obs,
-            guesses: [None; 6],
+            guesses: [None; 10],
             beat_sum: [0.0; 7],
             beat_log: crate::heart::BeatLog::default(),
             beat_n: 0,
@@ -833,19 +911,19 @@ impl Twin {
             self.flow_sum_ml += q * dt;
         }
         circ.integrate(dt, self.with_circuit);
-        self.beat_sum[0] += circ.p[cv::UBA];
+        self.beat_sum[0] += circ.p[cv::RSA];
         self.beat_sum[1] += circ.p[cv::RA];
         self.beat_sum[2] += circ.p[cv::LA];
         self.beat_sum[3] += circ.p[cv::PA];
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
-        self.beat_sum[5] += circ.q[cv::E_AA_DA] * dt;
+        self.beat_sum[5] += circ.q[cv::E_ARC3_DTA1] * dt;
         self.beat_sum[6] += circ.p[cv::PV];
         self.beat_n += 1;
         self.beat_log.sample(
             circ.v[cv::LV],
             circ.p[cv::LV],
             circ.v[cv::RV],
-            circ.p[cv::UBA],
+            circ.p[cv::RSA],
             circ.q[cv::E_AV] * dt,
         );
         let period = circ.beat.period_s;
@@ -1017,12 +1095,33 @@ impl Twin {
             o2_ml_dl: g.o2_content(i),
             co2_ml_dl: g.co2_content(i),
         };
-        let upper = blood::solve(contents(cv::UBA), &chem, self.guesses[G_UPPER]);
-        let lower = blood::solve(contents(cv::ABA), &chem, self.guesses[G_LOWER]);
+        let upper = blood::solve(contents(cv::RSA), &chem, self.guesses[G_UPPER]);
+        let lower = blood::solve(contents(cv::ILF), &chem, self.guesses[G_LOWER]);
         let pa = blood::solve(contents(cv::PA), &chem, self.guesses[G_PA]);
+        let left = blood::solve(contents(cv::LSA), &chem, self.guesses[G_LEFT]);
+        // The carotids have equal resistances, so their blood mixes half and half.
+        let carotids = Contents {
+            o2_ml_dl: 0.5 * (g.o2_content(cv::RCA) + g.o2_content(cv::LCA)),
+            co2_ml_dl: 0.5 * (g.co2_content(cv::RCA) + g.co2_content(cv::LCA)),
+        };
+        let cerebral = blood::solve(carotids, &chem, self.guesses[G_CEREBRAL]);
         self.guesses[G_UPPER] = Some(upper);
         self.guesses[G_LOWER] = Some(lower);
         self.guesses[G_PA] = Some(pa);
+        self.guesses[G_LEFT] = Some(left);
+        self.guesses[G_CEREBRAL] = Some(cerebral);
+        self.obs.art_left_radial = left;
+        let svc = blood::solve(contents(cv::SVC), &chem, self.guesses[G_SVC]);
+        let ivc = blood::solve(contents(cv::IVCI), &chem, self.guesses[G_IVC]);
+        self.guesses[G_SVC] = Some(svc);
+        self.guesses[G_IVC] = Some(ivc);
+        self.obs.svc_so2 = svc.so2;
+        self.obs.ivc_so2 = ivc.so2;
+        self.obs.art_cerebral = cerebral;
+        let (ws, coronary, cerebral_f) = watershed(g, self.params.weight_kg);
+        self.obs.watershed_cm = ws;
+        self.obs.coronary_circuit_fraction = coronary;
+        self.obs.cerebral_circuit_fraction = cerebral_f;
         // Venous return from the body, flow-weighted.
         let vsum: f64 = self.venous_vol.iter().sum();
         let ven = if vsum > 1e-9 {
@@ -1246,7 +1345,7 @@ impl Twin {
     pub fn observe(&self) -> Observation {
         let mut o = self.obs;
         o.time_s = self.time_s();
-        o.p_art_mmhg = self.circ.p[cv::UBA];
+        o.p_art_mmhg = self.circ.p[cv::RSA];
         o.p_pericardium_mmhg = self.circ.ventricles.p_pericardium;
         o.heart_rate_bpm = self.params.heart_rate_bpm;
         o.hb_g_dl = self.params.hb_g_dl;

@@ -3,12 +3,13 @@
 use physio::presets::{circuit_for, default_actuation, preset};
 use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
 
-pub const CONFIGS: [Configuration; 5] = [
+pub const CONFIGS: [Configuration; 6] = [
     Configuration::None,
     Configuration::VvFemoroJugular,
     Configuration::VvFemoroFemoral,
     Configuration::VaFemoral,
     Configuration::VaCentral,
+    Configuration::VaAxillary,
 ];
 
 /// A preset with its circuit replaced by `cfg`'s.
