@@ -151,6 +151,7 @@ fn configuration_label(c: physio::Configuration) -> &'static str {
         physio::Configuration::VvFemoroFemoral => "VV femoro-femoral",
         physio::Configuration::VaFemoral => "VA femoral",
         physio::Configuration::VaCentral => "VA central",
+        physio::Configuration::VaAxillary => "VA axillary",
     }
 }
 
