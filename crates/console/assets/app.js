@@ -205,8 +205,12 @@ function sizeCanvases() {
 }
 function sizeTrend() {
   const tc = $('trend');
+  const wrap = tc.parentElement;
+  const n = typeof shownPanels === 'function' ? shownPanels().length : 4;
+  const need = Math.max(wrap.clientHeight, n * 72 + 20);
+  tc.style.height = need + 'px';
   tc.width = tc.clientWidth * (window.devicePixelRatio || 1);
-  tc.height = tc.clientHeight * (window.devicePixelRatio || 1);
+  tc.height = need * (window.devicePixelRatio || 1);
 }
 window.addEventListener('resize', () => { sizeCanvases(); drawTrends(); });
 
@@ -1116,7 +1120,7 @@ function buildTrendGroups() {
     const c = l.firstChild;
     c.checked = trendShown.has(name);
     c.dataset.panel = name;
-    c.onchange = () => { if (c.checked) trendShown.add(name); else trendShown.delete(name); localStorage.setItem('ecmo.trends', JSON.stringify([...trendShown])); drawTrends(); };
+    c.onchange = () => { if (c.checked) trendShown.add(name); else trendShown.delete(name); localStorage.setItem('ecmo.trends', JSON.stringify([...trendShown])); sizeTrend(); drawTrends(); };
     host.appendChild(l);
   }
 }
