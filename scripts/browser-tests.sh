@@ -51,5 +51,5 @@ export ECMO_TLS_BIN
 echo "== browser tests ($ECMO_BIN)"
 rm -rf test-artifacts/browser
 mkdir -p test-artifacts/browser
-(cd tests/browser && node --test --test-concurrency=1 console.test.mjs training.test.mjs device.test.mjs reports.test.mjs)
+(cd tests/browser && node --test --test-concurrency=1 console.test.mjs screen.test.mjs training.test.mjs device.test.mjs reports.test.mjs)
 echo "screenshots and figures: test-artifacts/browser/"

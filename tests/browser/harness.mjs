@@ -38,11 +38,100 @@ export async function startServe(db, extra = []) {
  * Debian's Chromium, headless. playwright-core gives it a fresh temporary --user-data-dir of
  * its own (it refuses one in args); the flags keep Chromium from reaching out anywhere.
  */
-export function launchChromium(extraArgs = []) {
+export function launchChromium(extraArgs = [], opts = {}) {
   return chromium.launch({
+    ...opts,
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
+}
+
+/**
+ * Start `ecmo serve` on a given address against an existing database (no first-run password is
+ * printed then). Resolves to { server, url } once it listens.
+ */
+export function restartServe(db, addr, extra = []) {
+  const server = spawn(BIN, ['serve', '--addr', addr, '--db', db, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
+    server.stdout.on('data', (d) => {
+      out += d;
+      const u = out.match(/console at (http:\/\/\S+)/);
+      if (u) { clearTimeout(t); resolve({ server, url: u[1] }); }
+    });
+    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
+  });
+}
+
+/**
+ * What a person hears: every Web Audio oscillator the page starts, with the context's state and
+ * clock at that moment, and every gain level it schedules. Installed before the page's own
+ * script (page.addInitScript), so the page cannot tell it from the browser's own AudioContext.
+ * Read back as window.__audioProbe: { contexts, starts: [{wall, when, now, state, freq}], gains }.
+ */
+export function audioProbe() {
+  const rec = { contexts: [], starts: [], gains: [] };
+  window.__audioProbe = rec;
+  const AC = window.AudioContext;
+  if (!AC) return;
+  window.AudioContext = class extends AC {
+    constructor(...a) {
+      super(...a);
+      rec.contexts.push(this);
+      // Chromium's autoplay policy, which headless Chromium does not apply to Web Audio: a
+      // context made before any gesture on the page starts suspended and resumes only within
+      // a user gesture (navigator.userActivation, Chromium's own record of one).
+      if (window.__autoplayPolicy) {
+        super.suspend();
+        const resume = super.resume.bind(this);
+        this.resume = () => (navigator.userActivation.isActive ? resume() : Promise.reject(new Error('no user gesture')));
+      }
+    }
+    createOscillator() {
+      const o = super.createOscillator();
+      const ctx = this;
+      const start = o.start.bind(o);
+      o.start = (when) => {
+        rec.starts.push({ wall: Date.now(), when: when || 0, now: ctx.currentTime, state: ctx.state, freq: o.frequency.value });
+        return start(when);
+      };
+      return o;
+    }
+    createGain() {
+      const g = super.createGain();
+      const ramp = g.gain.linearRampToValueAtTime.bind(g.gain);
+      g.gain.linearRampToValueAtTime = (v, t) => { rec.gains.push(v); return ramp(v, t); };
+      return g;
+    }
+  };
+}
+
+/** Make the page's audio contexts obey Chromium's autoplay policy (see audioProbe). */
+export function autoplayPolicy() { window.__autoplayPolicy = true; }
+
+/** Tones started since `since` (ms, Date.now()) on a running context, to be heard now or later. */
+export async function tonesSince(page, since) {
+  return page.evaluate((t) => {
+    const p = window.__audioProbe;
+    return p.starts.filter((s) => s.wall >= t && s.state === 'running' && s.when >= s.now - 0.01);
+  }, since);
+}
+
+/** The server's view (GET /api/state) and what the page shows, read together in the page. */
+export async function apiState(page) {
+  return page.evaluate(async () => (await (await fetch('/api/state')).json()));
+}
+
+/** Poll `fn` (evaluated in the page, may be async) until it returns a truthy value. */
+export async function until(page, fn, arg, timeout = 10000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await page.evaluate(fn, arg);
+    if (v) return v;
+    if (Date.now() - t0 > timeout) throw new Error('until: timed out: ' + fn.toString().slice(0, 120));
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

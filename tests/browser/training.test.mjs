@@ -72,9 +72,16 @@ test('instructor and trainee log in from separate browsers', async () => {
 });
 
 test('the instructor starts the scenario and speeds it up until the kink; the trainee sees the alarm', async () => {
-  // Waiting for the start: the scenario's clock stands at 0.
+  // Waiting for the start: the scenario's clock stands at 0, and the screen says so instead of
+  // showing numbers as if live (issue 11, point 13).
   assert.equal(await scenarioTime(trainee), 0);
+  await trainee.waitForSelector('#stale:has-text("SCENARIO NOT STARTED")');
+  assert.match(await trainee.textContent('#banner'), /has not started/);
+  assert.equal(await trainee.textContent('#n-flow'), '---');
+  await shot(trainee, 'training-00-not-started.png');
   await inject(instructor, 'scenario.start');
+  await trainee.waitForSelector('#stale', { state: 'hidden' });
+  await trainee.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent));
   await inject(instructor, 'scenario.speed', 20);
   await trainee.waitForFunction(() => ((window.__ecmo.state.status || {}).t || 0) > 75, null, { timeout: 30000 });
   await inject(instructor, 'scenario.speed', 1);

@@ -218,6 +218,7 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
     }
     let config = serde_json::json!({
         "engine": engine.describe(),
+        "patient": engine.patient(),
         "settings": engine.settings(),
         "injections": engine.injections(),
         "tick_s": opts.loop_cfg.tick_s,
@@ -349,10 +350,13 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(LoopStats::default());
     let latest: Arc<Mutex<Option<Arc<Status>>>> = Arc::new(Mutex::new(None));
+    let control = Arc::new(engine::replay::ReplayControl::new(speed));
     let shared = Arc::new(Shared {
         db_path: opts.db.clone(),
         run,
-        source: Source::Replay { speed },
+        source: Source::Replay {
+            control: control.clone(),
+        },
         sessions: auth::Sessions::default(),
         latest: latest.clone(),
         stats: stats.clone(),
@@ -368,7 +372,7 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     let (db, st, pos) = (opts.db.clone(), stop.clone(), shared.replay_t_ms.clone());
     threads.push(std::thread::spawn(move || {
         if let Err(e) =
-            replay::run_replay(&db, run, input, speed, screen_tx, latest, stats, pos, st)
+            replay::run_replay(&db, run, input, control, screen_tx, latest, stats, pos, st)
         {
             eprintln!("ecmo replay: {e}");
         }

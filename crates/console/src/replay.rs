@@ -4,7 +4,7 @@
 use crate::store::{self, StoreError};
 use engine::engine::{LoopOut, LoopStats, Status};
 use engine::model::{EventRec, Numerics, Settings, Wave};
-use engine::replay::{Recording, ReplayInput};
+use engine::replay::{Recording, ReplayControl, ReplayInput};
 use rusqlite::Connection;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -27,16 +27,43 @@ pub fn prepare(db: &Path, run: i64) -> Result<ReplayInput, StoreError> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .map_err(|e| StoreError(format!("reading run {run}: {e}")))?;
+    let patient = cfg
+        .get("engine")
+        .and_then(|e| patient_of(e, cfg.get("patient")));
     match (start_t, end_t) {
         (Some(a), Some(b)) => Ok(ReplayInput {
             settings,
             start_t: a,
             end_t: b,
+            patient,
         }),
         _ => Err(StoreError(format!(
             "run {run} holds no waveforms to replay"
         ))),
     }
+}
+
+/// The patient line of a recorded run: as recorded (`patient` in the run's configuration), or
+/// rebuilt from the engine's description (scenario, configuration, weight) for older runs.
+fn patient_of(
+    engine: &serde_json::Value,
+    recorded: Option<&serde_json::Value>,
+) -> Option<engine::model::PatientView> {
+    if let Some(p) = recorded.and_then(|p| serde_json::from_value(p.clone()).ok()) {
+        return Some(p);
+    }
+    let id = engine.get("scenario")?.as_str()?.to_string();
+    let weight_kg = engine.get("patient")?.get("weight_kg")?.as_f64()?;
+    Some(engine::model::PatientView {
+        id,
+        configuration: engine
+            .get("configuration")
+            .and_then(|c| c.as_str())
+            .unwrap_or("")
+            .to_string(),
+        weight_kg,
+        bsa_m2: (engine::model::bsa_m2(weight_kg) * 100.0).round() / 100.0,
+    })
 }
 
 /// One run of a recording database, read-only.
@@ -72,7 +99,7 @@ pub fn run_replay(
     db: &Path,
     run: i64,
     input: ReplayInput,
-    speed: f64,
+    control: Arc<ReplayControl>,
     out: SyncSender<LoopOut>,
     latest: Arc<Mutex<Option<Arc<Status>>>>,
     stats: Arc<LoopStats>,
@@ -83,6 +110,6 @@ pub fn run_replay(
         c: store::open_ro(db)?,
         run,
     };
-    engine::replay::run_replay(&mut rec, input, speed, out, latest, stats, pos_ms, stop)
+    engine::replay::run_replay(&mut rec, input, control, out, latest, stats, pos_ms, stop)
         .map_err(StoreError)
 }

@@ -34,6 +34,9 @@ const FLUSH_EVERY: Duration = Duration::from_millis(20);
 static INDEX_HTML: &str = include_str!("../assets/index.html");
 static APP_JS: &str = include_str!("../assets/app.js");
 static APP_CSS: &str = include_str!("../assets/app.css");
+/// The API's description (docs/openapi.json), checked against the routes here by
+/// tests/openapi.rs.
+pub static OPENAPI_JSON: &str = include_str!("../../../docs/openapi.json");
 
 /// Whether this server drives a live loop or plays a recording back.
 #[derive(Clone, Debug)]
@@ -46,7 +49,8 @@ pub enum Source {
         screen_tx: SyncSender<LoopOut>,
     },
     Replay {
-        speed: f64,
+        /// Play, pause, seek and speed (`POST /api/replay`).
+        control: Arc<engine::replay::ReplayControl>,
     },
 }
 
@@ -315,6 +319,10 @@ fn handle(mut rq: Request, shared: &Arc<Shared>) {
             let _ = rq.respond(asset(APP_CSS, "text/css; charset=utf-8"));
             return;
         }
+        (Method::Get, "/api/openapi.json") => {
+            let _ = rq.respond(asset(OPENAPI_JSON, "application/json"));
+            return;
+        }
         (Method::Get, "/api/health") => json_response(
             200,
             &json!({
@@ -475,7 +483,7 @@ fn api(
             &json!({
                 "user": s.user, "role": s.role, "run": shared.run,
                 "mode": match shared.source { Source::Live { .. } => "live", Source::Replay { .. } => "replay" },
-                "replay_speed": match shared.source { Source::Replay { speed } => Some(speed), _ => None },
+                "replay_speed": match &shared.source { Source::Replay { control, .. } => Some(control.state().1), _ => None },
                 "status": shared.latest().as_deref(),
             }),
         ),
@@ -527,15 +535,18 @@ fn api(
                 Source::Replay { .. } => shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0,
             };
             let now = shared.now_t();
-            let from = if to == f64::MAX {
-                now - span
-            } else {
-                to - span
+            // `end`: the window's end in run time, for scrolling back (default: now).
+            let (from, to) = match trend_end(url, now, to) {
+                Ok(end) => (end - span, end),
+                Err(r) => return r,
             };
             match store::open_ro(&shared.db_path)
                 .and_then(|c| store::numerics(&c, shared.run, from, to, points.clamp(2, 5000)))
             {
-                Ok(rows) => json_response(200, &json!({"t": now, "span": span, "rows": rows})),
+                Ok(rows) => json_response(
+                    200,
+                    &json!({"t": now, "span": span, "end": to.min(now), "rows": rows}),
+                ),
                 Err(e) => error(500, "database", &e.0),
             }
         }
@@ -682,7 +693,84 @@ fn api(
                     )),
             }
         }
+        (Method::Post, "/api/replay") => {
+            let body = match read_body(rq) {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            replay_transport(shared, s, &body)
+        }
         _ => error(404, "path", &format!("no such endpoint: {} {path}", method)),
+    }
+}
+
+// ---------------------------------------------------------------- screen additions
+// Small handlers kept apart from the routing above so they move with the page, whatever
+// serves it.
+
+/// The end of a trend window: `end` from the query (run time, s), else now. `cap`: the
+/// latest time that may be shown (a replay's position; `f64::MAX` live).
+fn trend_end(url: &str, now: f64, cap: f64) -> Result<f64, Response<std::io::Cursor<Vec<u8>>>> {
+    let latest = if cap == f64::MAX { now } else { cap };
+    match query_param(url, "end") {
+        None => Ok(latest),
+        Some(v) => match v.parse::<f64>() {
+            Ok(e) if e.is_finite() => Ok(e.min(latest)),
+            _ => Err(error(
+                400,
+                "end",
+                &format!("end '{v}' is not a time in seconds"),
+            )),
+        },
+    }
+}
+
+/// `POST /api/replay`: the replay's transport. `{"action": "play" | "pause"}`,
+/// `{"action": "seek", "t": s}`, `{"action": "speed", "speed": x}`. Operators and instructors
+/// only (one replay is shared by every screen watching it).
+fn replay_transport(
+    shared: &Shared,
+    s: &crate::auth::Session,
+    body: &Value,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    let Source::Replay { control, .. } = &shared.source else {
+        return error(409, "mode", "this is a live run, not a replay");
+    };
+    if let Err(r) = require(s, Role::Operator, "controlling the replay") {
+        return r;
+    }
+    let num = |k: &str| body.get(k).and_then(Value::as_f64);
+    let r = match body.get("action").and_then(Value::as_str) {
+        Some("play") => {
+            control.play(true);
+            Ok(())
+        }
+        Some("pause") => {
+            control.play(false);
+            Ok(())
+        }
+        Some("seek") => match num("t") {
+            Some(t) => control.seek(t),
+            None => return error(400, "t", "seek needs {\"t\": seconds}"),
+        },
+        Some("speed") => match num("speed") {
+            Some(x) => control.set_speed(x),
+            None => return error(400, "speed", "speed needs {\"speed\": factor}"),
+        },
+        _ => {
+            return error(
+                400,
+                "action",
+                "expected {\"action\": \"play\" | \"pause\" | \"seek\" | \"speed\"}",
+            );
+        }
+    };
+    match r {
+        Ok(()) => {
+            let (playing, speed) = control.state();
+            json_response(200, &json!({"playing": playing, "speed": speed}))
+        }
+        Err(e) => error(422, "value", &e),
     }
 }
 

@@ -17,9 +17,12 @@
 //! alarm while the unit is not in session (docs/protocol.md §6), and every change is recorded
 //! as an event, as is the gap since the previous recording when the console starts.
 use crate::engine::Engine;
-use crate::live::{RunningMeans, alarm_status, frame_numerics, settings_view, translate};
+use crate::live::{
+    RunningMeans, alarm_status, frame_numerics, patient_view, pump_state, settings_view, translate,
+};
 use crate::model::{
-    Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Priority, Settings, Wave,
+    Alarm, AlarmStatus, Command, InjectionInfo, Numerics, PatientView, Priority, Settings, Wave,
+    bsa_m2,
 };
 use control::{ActuatorCommands, Controller, SensorFrame, Setting};
 use devlink::{ConsoleConfig, DeviceAddr, DeviceHal, LinkState};
@@ -49,6 +52,8 @@ pub struct DeviceEngine {
     connects: u64,
     means: RunningMeans,
     events: Vec<(String, serde_json::Value)>,
+    /// The control core's last answer (`None` before the first step, i.e. before takeover).
+    last: Option<control::Output>,
 }
 
 /// The unit's setpoints as the controller's actuator commands, each brought into the control
@@ -165,6 +170,7 @@ impl DeviceEngine {
             connects: 0,
             means: RunningMeans::default(),
             events,
+            last: None,
         })
     }
 
@@ -216,8 +222,10 @@ impl DeviceEngine {
         let mut actuators = Writer { hal: &hal };
         // Operator commands were applied as they came (`Engine::command`); the output's
         // actuator commands went to the HAL inside `cycle`.
-        self.controller
+        let out = self
+            .controller
             .cycle(now, &mut sensors, &mut actuators, &mut self.frame, &[]);
+        self.last = Some(out);
         if ui {
             self.frame.ui_heartbeat_ms = Some(now);
         }
@@ -287,10 +295,17 @@ impl Engine for DeviceEngine {
         // Sweep and FdO2 as the unit acknowledged driving them; the unit measures no arterial
         // pressure or heart rate, so those stay empty.
         let sp = self.hal.confirmed();
+        let base = frame_numerics(self.time_s(), &self.frame, &self.means);
+        let bsa = bsa_m2(self.config.patient.weight_kg);
         Numerics {
             sweep_lpm: sp.map(|s| s.sweep_ml_min as f64 / 1000.0),
             fdo2_pct: sp.map(|s| s.fdo2_permille as f64 / 10.0),
-            ..frame_numerics(self.time_s(), &self.frame, &self.means)
+            heater_water_c: sp
+                .filter(|s| s.heater_centi_c > 0)
+                .map(|s| s.heater_centi_c as f64 / 100.0),
+            flow_index: base.flow_lpm.map(|f| f / bsa),
+            pump: self.last.as_ref().map(|o| pump_state(o, &self.frame)),
+            ..base
         }
     }
 
@@ -382,6 +397,10 @@ impl Engine for DeviceEngine {
 
     fn heartbeat(&mut self, alive: bool) {
         self.ui_alive = alive;
+    }
+
+    fn patient(&self) -> Option<PatientView> {
+        Some(patient_view(&self.scenario, &self.config))
     }
 
     fn link(&self) -> Option<serde_json::Value> {

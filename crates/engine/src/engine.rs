@@ -6,7 +6,8 @@
 //! blocks on: commands come in with `try_recv`, samples go out with `try_send`. A full channel
 //! costs the consumer a sample (counted), never the loop its timing.
 use crate::model::{
-    AlarmStatus, Command, EventRec, InjectionInfo, Numerics, Settings, Wave, wall_ms,
+    AlarmStatus, Command, EventRec, InjectionInfo, Numerics, PatientView, ReplayView, Settings,
+    TrainingView, Wave, wall_ms,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -73,6 +74,14 @@ pub trait Engine: Send {
     fn event_author(&self) -> &'static str {
         "system"
     }
+    /// Who is on the circuit, for the header of every screen (`None`: not known).
+    fn patient(&self) -> Option<PatientView> {
+        None
+    }
+    /// A training scenario's clock (`None`: not a training run).
+    fn training(&self) -> Option<TrainingView> {
+        None
+    }
 }
 
 /// A request to the loop.
@@ -111,6 +120,15 @@ pub struct Status {
     /// The link to the pump unit (`ecmo serve --device`); absent for the in-process twin.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<serde_json::Value>,
+    /// Who is on the circuit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientView>,
+    /// A training scenario's clock; absent outside training.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingView>,
+    /// Where a replay stands; absent in a live run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayView>,
 }
 
 /// What the loop sends out.
@@ -418,6 +436,9 @@ pub fn run_loop<E: Engine + ?Sized>(
                     injections: injections.clone(),
                     loop_stats: stats.snapshot(),
                     link: engine.link(),
+                    patient: engine.patient(),
+                    training: engine.training(),
+                    replay: None,
                 });
                 if let Ok(mut l) = latest.lock() {
                     *l = Some(st.clone());

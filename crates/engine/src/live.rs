@@ -12,8 +12,8 @@
 //! speed, pressures) are shown as one-second exponential means, as consoles display them.
 use crate::engine::Engine;
 use crate::model::{
-    ActionInfo, Alarm, AlarmStatus, Command, InjectionInfo, Numerics, Param, Priority, Settings,
-    Switch, Wave,
+    ActionInfo, Alarm, AlarmStatus, ArtPressure, Command, InjectionInfo, Numerics, Param,
+    PatientView, Priority, PumpState, Settings, Switch, Wave, bsa_m2, hct_of_hb,
 };
 use control::{
     AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting,
@@ -93,6 +93,110 @@ pub(crate) fn frame_numerics(t: f64, f: &control::SensorFrame, means: &RunningMe
         hr_bpm: None,
         map_mmhg: None,
         bubble: f.bubble.valid.then_some(f.bubble.value),
+        hct_pct: r(f.hb).map(hct_of_hb),
+        temp_ven_c: None,
+        heater_water_c: None,
+        battery_min: r(f.battery).map(battery_minutes),
+        art_upper: None,
+        art_lower: None,
+        cvp_mmhg: None,
+        spo2_pct: None,
+        flow_index: None,
+        pump: None,
+    }
+}
+
+/// Minutes of battery left at the drive's nominal load: the twin's battery lasts
+/// `physio::circuit::BATTERY_S` from full (consoles run 1.5–2 h on their internal battery).
+pub(crate) fn battery_minutes(fraction: f64) -> f64 {
+    fraction.clamp(0.0, 1.0) * physio::circuit::BATTERY_S / 60.0
+}
+
+/// The circuit as the control core drove it in its last step: mode in force, the speed and
+/// clamp actually commanded, the bubble stop and whether a restart would be taken now (no air
+/// at the detector in the latest frame, the control core's own condition for INT-3).
+pub(crate) fn pump_state(out: &control::Output, frame: &control::SensorFrame) -> PumpState {
+    let air = frame.bubble.valid && frame.bubble.value;
+    let a = &out.actuators;
+    PumpState {
+        mode: mode_name(out.mode).into(),
+        rpm_command: a.pump_rpm as f64,
+        clamp_closed: a.return_clamp_closed,
+        bubble_stop: out.status.bubble_stop,
+        restart_possible: out.status.bubble_stop && !air,
+        flow_fallback: out.status.flow_fallback,
+        reduction_rpm: (out.status.suction_reduction_rpm + out.status.return_reduction_rpm) as f64,
+        backflow_guard: out.status.backflow_guard,
+        sweep_lpm: a.sweep_lpm as f64,
+        fdo2_pct: a.fdo2 as f64 * 100.0,
+        gas_supply: if a.sweep_lpm > 0.0 { "flowing" } else { "off" }.into(),
+    }
+}
+
+/// The patient line of the screen's header, from the twin's configuration.
+pub(crate) fn patient_view(id: &str, config: &TwinConfig) -> PatientView {
+    let w = config.patient.weight_kg;
+    PatientView {
+        id: id.to_string(),
+        configuration: configuration_label(config.circuit.configuration).into(),
+        weight_kg: w,
+        bsa_m2: (bsa_m2(w) * 100.0).round() / 100.0,
+    }
+}
+
+fn configuration_label(c: physio::Configuration) -> &'static str {
+    c.label()
+}
+
+/// Samples of the femoral arterial pressure kept for its systolic, diastolic and mean: 3 s at
+/// the control period, at least two beats down to 40 bpm, as a monitor's windowed sys/dia.
+const ART_WINDOW: usize = 300;
+
+/// The femoral line's pressure over the last [`ART_WINDOW`] control steps. The twin reports
+/// the radial line per beat; the femoral site (the abdominal aorta's compartment, which the
+/// femoral artery follows) is tracked here from its instantaneous pressure.
+#[derive(Clone, Debug)]
+pub(crate) struct ArtWindow {
+    buf: Vec<f64>,
+    next: usize,
+}
+
+impl Default for ArtWindow {
+    fn default() -> Self {
+        ArtWindow {
+            buf: Vec::with_capacity(ART_WINDOW),
+            next: 0,
+        }
+    }
+}
+
+impl ArtWindow {
+    pub(crate) fn push(&mut self, p: f64) {
+        if !p.is_finite() {
+            return;
+        }
+        if self.buf.len() < ART_WINDOW {
+            self.buf.push(p);
+        } else {
+            self.buf[self.next] = p;
+        }
+        self.next = (self.next + 1) % ART_WINDOW;
+    }
+    pub(crate) fn get(&self) -> Option<ArtPressure> {
+        if self.buf.len() < ART_WINDOW / 2 {
+            return None;
+        }
+        let (mut lo, mut hi, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
+        for &p in &self.buf {
+            lo = lo.min(p);
+            hi = hi.max(p);
+            sum += p;
+        }
+        Some(ArtPressure {
+            sys: hi,
+            dia: lo,
+            mean: sum / self.buf.len() as f64,
+        })
     }
 }
 
@@ -103,6 +207,7 @@ pub struct SilEngine {
     /// Control steps the loop has asked for but not yet taken (fractional remainder).
     owed: f64,
     means: RunningMeans,
+    femoral: ArtWindow,
 }
 
 /// Every scenario `ecmo serve --scenario` accepts.
@@ -129,6 +234,7 @@ pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
         config,
         owed: 0.0,
         means: RunningMeans::default(),
+        femoral: ArtWindow::default(),
     };
     if start.pump_rpm > 0.0 {
         for c in [
@@ -154,6 +260,7 @@ impl SilEngine {
             config,
             owed: 0.0,
             means: RunningMeans::default(),
+            femoral: ArtWindow::default(),
         }
     }
 
@@ -300,6 +407,13 @@ impl SilEngine {
     fn step_once(&mut self) {
         self.sil.step();
         self.means.update(self.sil.frame());
+        let (_, p) = self.sil.twin().compartments();
+        self.femoral.push(p[physio::circulation::ABA]);
+    }
+
+    /// The patient line of the header.
+    pub fn patient(&self) -> PatientView {
+        patient_view(&self.scenario, &self.config)
     }
 
     fn translate(&self, cmd: &Command) -> Result<control::Command, String> {
@@ -351,7 +465,13 @@ pub(crate) fn translate(s: &control::Settings, cmd: &Command) -> Result<control:
             n => return Err(format!("unknown action '{n}'")),
         },
         Command::PauseAudio => C::PauseAudio,
-        Command::Acknowledge => C::AcknowledgeAll,
+        Command::Acknowledge { id: None } => C::AcknowledgeAll,
+        Command::Acknowledge { id: Some(id) } => {
+            match AlarmId::ALL.iter().find(|a| snake(**a) == *id) {
+                Some(a) => C::Acknowledge(*a),
+                None => return Err(format!("unknown alarm '{id}'")),
+            }
+        }
     })
 }
 
@@ -385,12 +505,30 @@ impl Engine for SilEngine {
     fn numerics(&self) -> Numerics {
         let o = self.sil.observation();
         let act = self.sil.actuation();
+        let base = frame_numerics(self.time_s(), self.sil.frame(), &self.means);
+        let bsa = bsa_m2(self.config.patient.weight_kg);
+        // The bedside monitor's readings (arterial lines, CVP, pulse oximeter, the venous
+        // blood temperature at the drainage probe) come from the twin as the monitor would
+        // read them; the circuit's own readings are the sensor frame's.
+        let beat = o.p_art_sys_mmhg > 0.0;
         Numerics {
             sweep_lpm: Some(act.sweep_lpm),
             fdo2_pct: Some(act.fdo2 * 100.0),
             hr_bpm: Some(o.heart_rate_bpm),
             map_mmhg: Some(o.map_mmhg),
-            ..frame_numerics(self.time_s(), self.sil.frame(), &self.means)
+            temp_ven_c: Some(o.patient_temp_c),
+            heater_water_c: (o.heater_c > 0.0).then_some(o.heater_c),
+            art_upper: beat.then_some(ArtPressure {
+                sys: o.p_art_sys_mmhg,
+                dia: o.p_art_dia_mmhg,
+                mean: o.map_mmhg,
+            }),
+            art_lower: self.femoral.get(),
+            cvp_mmhg: Some(o.cvp_mmhg),
+            spo2_pct: Some(o.art_upper.so2 * 100.0),
+            flow_index: base.flow_lpm.map(|f| f / bsa),
+            pump: Some(pump_state(self.sil.output(), self.sil.frame())),
+            ..base
         }
     }
 
@@ -444,6 +582,7 @@ impl Engine for SilEngine {
                 1.0,
                 1.0,
             ),
+            i("de_air", "De-air the circuit (bedside)", "", 1.0, 1.0, 1.0),
             i(
                 "oxygenator_failure",
                 "Oxygenator failure",
@@ -511,6 +650,7 @@ impl Engine for SilEngine {
             "return_kink" => Event::ReturnKink(value),
             "drainage_kink" => Event::DrainageKink(value),
             "air" => Event::AirEntrainment(value),
+            "de_air" => Event::DeAir,
             "pump_failure" => Event::PumpFailure(on),
             "power_loss" => Event::PowerLoss(on),
             "oxygenator_failure" => Event::OxygenatorFailure(value),
@@ -558,6 +698,10 @@ impl Engine for SilEngine {
 
     fn heartbeat(&mut self, alive: bool) {
         self.sil.set_ui_alive(alive);
+    }
+
+    fn patient(&self) -> Option<PatientView> {
+        Some(SilEngine::patient(self))
     }
 }
 
@@ -671,5 +815,137 @@ pub(crate) fn settings_view(s: &control::Settings, va: bool) -> Settings {
             name: "restart_after_bubble".into(),
             label: "Restart pump after bubble stop".into(),
         }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(e: &mut SilEngine, s: f64) {
+        for _ in 0..(s / PERIOD_S).round() as usize {
+            e.advance(PERIOD_S);
+        }
+    }
+
+    /// The screen's readings: the bedside monitor's from the twin, derived ones from their
+    /// inputs, each where a person expects it.
+    #[test]
+    fn readings_a_bedside_user_expects() {
+        let mut e = build("ards-severe", 7).unwrap();
+        run(&mut e, 5.0);
+        let n = e.numerics();
+        let o = *e.sil.observation();
+        let hb = n.hb_g_dl.unwrap();
+        assert!((n.hct_pct.unwrap() - hb / 0.34).abs() < 1e-9);
+        let up = n.art_upper.unwrap();
+        assert!(up.sys > up.mean && up.mean > up.dia, "{up:?}");
+        let low = n.art_lower.unwrap();
+        assert!(
+            low.sys > low.dia && low.mean > low.dia && low.mean < low.sys,
+            "{low:?}"
+        );
+        assert_eq!(n.cvp_mmhg, Some(o.cvp_mmhg));
+        assert_eq!(n.temp_ven_c, Some(o.patient_temp_c));
+        assert_eq!(n.heater_water_c, Some(o.heater_c));
+        assert!(
+            (n.battery_min.unwrap() - 120.0).abs() < 1.0,
+            "full battery: 2 h"
+        );
+        let bsa = bsa_m2(e.config.patient.weight_kg);
+        assert!((n.flow_index.unwrap() - n.flow_lpm.unwrap() / bsa).abs() < 1e-9);
+        let p = e.patient();
+        assert_eq!(p.id, "ards-severe");
+        assert!(p.bsa_m2 > 1.5 && p.bsa_m2 < 2.2, "{p:?}");
+        let pump = n.pump.unwrap();
+        assert_eq!(pump.mode, "rpm");
+        assert!(!pump.bubble_stop && !pump.clamp_closed && pump.rpm_command > 1000.0);
+        assert_eq!(pump.gas_supply, "flowing");
+    }
+
+    /// After a bubble stop the settings still say RPM at its target with the clamp open; the
+    /// pump state says stopped and clamped, and a restart is possible only once the air is gone.
+    #[test]
+    fn bubble_stop_shows_the_pumps_truth() {
+        let mut e = build("ards-severe", 7).unwrap();
+        run(&mut e, 3.0);
+        e.inject("air", 20.0).unwrap();
+        let mut stopped = false;
+        for _ in 0..3000 {
+            run(&mut e, 0.01);
+            if e.numerics().pump.unwrap().bubble_stop {
+                stopped = true;
+                break;
+            }
+        }
+        assert!(stopped, "air raised a bubble stop");
+        run(&mut e, 0.5);
+        let p = e.numerics().pump.unwrap();
+        assert_eq!(p.rpm_command, 0.0);
+        assert!(p.clamp_closed);
+        let s = e.settings();
+        assert_eq!(s.mode, "rpm");
+        assert!(
+            !s.switch("return_clamp").unwrap().on,
+            "the operator's clamp is still open"
+        );
+        let air = e.sil.frame().bubble.value;
+        assert_eq!(p.restart_possible, !air);
+        if air {
+            assert!(
+                e.command(&Command::Action {
+                    name: "restart_after_bubble".into()
+                })
+                .is_err()
+            );
+        }
+        e.inject("air", 0.0).unwrap();
+        // Air stays in a stopped circuit until the perfusionist removes it.
+        e.inject("de_air", 1.0).unwrap();
+        let mut possible = false;
+        for _ in 0..3000 {
+            run(&mut e, 0.01);
+            if e.numerics().pump.unwrap().restart_possible {
+                possible = true;
+                break;
+            }
+        }
+        assert!(possible, "restart possible once no air is detected");
+        e.command(&Command::Action {
+            name: "restart_after_bubble".into(),
+        })
+        .unwrap();
+        run(&mut e, 1.0);
+        let p = e.numerics().pump.unwrap();
+        assert!(
+            !p.bubble_stop && !p.clamp_closed && p.rpm_command > 0.0,
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn one_alarm_is_acknowledged_by_its_id() {
+        let s = control::Settings::DEFAULT;
+        let c = translate(
+            &s,
+            &Command::Acknowledge {
+                id: Some("flow_low".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(c, control::Command::Acknowledge(AlarmId::FlowLow));
+        assert_eq!(
+            translate(&s, &Command::Acknowledge { id: None }).unwrap(),
+            control::Command::AcknowledgeAll
+        );
+        assert!(
+            translate(
+                &s,
+                &Command::Acknowledge {
+                    id: Some("nope".into())
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -54,6 +54,127 @@ pub struct Numerics {
     pub hr_bpm: Option<f64>,
     pub map_mmhg: Option<f64>,
     pub bubble: Option<bool>,
+    /// Haematocrit, %, derived from the in-line Hb the way blood parameter monitors report it
+    /// (see [`hct_of_hb`]).
+    #[serde(default)]
+    pub hct_pct: Option<f64>,
+    /// Venous (drainage) blood temperature, °C. `temp_c` is the arterial (return) blood, after
+    /// the heat exchanger.
+    #[serde(default)]
+    pub temp_ven_c: Option<f64>,
+    /// Heater-cooler water temperature, °C (`None`: heater off or not reported).
+    #[serde(default)]
+    pub heater_water_c: Option<f64>,
+    /// Battery runtime left at the drive's nominal load, minutes.
+    #[serde(default)]
+    pub battery_min: Option<f64>,
+    /// Right radial arterial line: systolic, diastolic and mean of the last beats.
+    #[serde(default)]
+    pub art_upper: Option<ArtPressure>,
+    /// Femoral arterial line: systolic, diastolic and mean of the last beats.
+    #[serde(default)]
+    pub art_lower: Option<ArtPressure>,
+    /// Central venous pressure, mmHg (bedside monitor).
+    #[serde(default)]
+    pub cvp_mmhg: Option<f64>,
+    /// Pulse oximeter on the right hand, %.
+    #[serde(default)]
+    pub spo2_pct: Option<f64>,
+    /// Circuit flow per body surface area, L/min/m².
+    #[serde(default)]
+    pub flow_index: Option<f64>,
+    /// What the control core actually drives now (after interventions and fallbacks), as
+    /// opposed to what the operator set (`Settings`).
+    #[serde(default)]
+    pub pump: Option<PumpState>,
+}
+
+/// Systolic, diastolic and mean pressure of one arterial site, mmHg.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArtPressure {
+    pub sys: f64,
+    pub dia: f64,
+    pub mean: f64,
+}
+
+/// The circuit as the control core drives it this moment. After a bubble stop the operator's
+/// settings still say RPM mode at 3600 rpm with the clamp open; this says the pump is stopped
+/// and the line clamped, which is what the screen must show.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PumpState {
+    /// Mode in force after any fallback: `standby`, `rpm`, `flow`, `zero_flow`.
+    pub mode: String,
+    /// Speed commanded to the drive now, rpm.
+    pub rpm_command: f64,
+    /// Return-line clamp commanded closed (by the operator or by an intervention).
+    pub clamp_closed: bool,
+    /// Stopped and clamped after air at the bubble detector, waiting for the operator (INT-3).
+    pub bubble_stop: bool,
+    /// A restart after the bubble stop would be taken now (no air at the detector).
+    pub restart_possible: bool,
+    /// Flow mode fell back to RPM on a flow-sensor fault (SEN-5).
+    pub flow_fallback: bool,
+    /// Speed taken off by the suction and return-pressure interventions, rpm.
+    pub reduction_rpm: f64,
+    /// The VA backflow guard holds the speed up.
+    pub backflow_guard: bool,
+    /// Sweep gas commanded to the blender, L/min, and its O2 fraction, %.
+    pub sweep_lpm: f64,
+    pub fdo2_pct: f64,
+    /// Gas supply to the blender: `flowing`, `off` (no sweep commanded) or `unknown`.
+    pub gas_supply: String,
+}
+
+/// Who is on the circuit, for the screen's header.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatientView {
+    /// Identifier shown on every screen (a simulation names its scenario).
+    pub id: String,
+    /// `VV`, `VA femoral`, `VA central`, ...
+    pub configuration: String,
+    pub weight_kg: f64,
+    /// Body surface area from weight alone (see [`bsa_m2`]), m².
+    pub bsa_m2: f64,
+}
+
+/// Body surface area from weight alone, m²: Costeff's formula (4W + 7)/(W + 90), W in kg
+/// (Costeff H, Arch Dis Child 1966;41:681-683), within about 10 % of height-based formulas from
+/// 1.5 to 100 kg. The twin's patients have a weight and no height.
+pub fn bsa_m2(weight_kg: f64) -> f64 {
+    (4.0 * weight_kg + 7.0) / (weight_kg + 90.0)
+}
+
+/// Haematocrit (%) from haemoglobin (g/dL): Hct ≈ 2.94 × Hb, the inverse of the Hb = 0.34 ×
+/// Hct that in-line blood parameter monitors (CDI 500 class) use to report one from the other
+/// (mean corpuscular haemoglobin concentration 34 g/dL).
+pub fn hct_of_hb(hb_g_dl: f64) -> f64 {
+    hb_g_dl / 0.34
+}
+
+/// A training scenario's clock, for the screen: a scenario that has not started must say so
+/// rather than show a patient at 0 flow as if live.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingView {
+    pub scenario: String,
+    /// The instructor has started the scenario's clock.
+    pub started: bool,
+    pub paused: bool,
+    pub ended: bool,
+    /// × real time.
+    pub speed: f64,
+}
+
+/// Where a replay stands, for its transport controls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReplayView {
+    pub start_t: f64,
+    pub end_t: f64,
+    pub t: f64,
+    pub playing: bool,
+    /// × real time.
+    pub speed: f64,
+    /// The position has reached the end of the recording.
+    pub ended: bool,
 }
 
 /// IEC 60601-1-8 alarm priority.
@@ -167,12 +288,26 @@ pub struct InjectionInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
-    Mode { mode: String },
-    Param { name: String, value: f64 },
-    Switch { name: String, on: bool },
-    Action { name: String },
+    Mode {
+        mode: String,
+    },
+    Param {
+        name: String,
+        value: f64,
+    },
+    Switch {
+        name: String,
+        on: bool,
+    },
+    Action {
+        name: String,
+    },
     PauseAudio,
-    Acknowledge,
+    /// Acknowledge one alarm (`id`) or, without one, every signalled alarm.
+    Acknowledge {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
 }
 
 /// An instructor's injection.
@@ -244,7 +379,7 @@ impl Command {
                     refuse("name", format!("unknown action '{name}'"))
                 }
             }
-            Command::PauseAudio | Command::Acknowledge => Ok(()),
+            Command::PauseAudio | Command::Acknowledge { .. } => Ok(()),
         }
     }
 

@@ -25,7 +25,9 @@
 //! until the scenario's clock has started.
 use crate::engine::Engine;
 use crate::live::SilEngine;
-use crate::model::{AlarmStatus, Command, InjectionInfo, Numerics, Settings, Wave};
+use crate::model::{
+    AlarmStatus, Command, InjectionInfo, Numerics, PatientView, Settings, TrainingView, Wave,
+};
 use serde_json::{Value, json};
 use std::path::Path;
 use training::action::{ACTIONS, Action, LABS, ValueSpec};
@@ -44,6 +46,8 @@ pub struct ScenarioEngine {
     speed: f64,
     paused: bool,
     started: bool,
+    /// The instructor has started the scenario's clock (`scenario.start`).
+    begun: bool,
     owed: f64,
     events: Vec<(String, Value)>,
     reported_happenings: usize,
@@ -68,6 +72,7 @@ pub fn build(path: &Path, seed: Option<u64>) -> Result<ScenarioEngine, String> {
         speed: 1.0,
         paused: true,
         started: false,
+        begun: false,
         owed: 0.0,
         events: Vec::new(),
         reported_happenings: 0,
@@ -102,7 +107,8 @@ pub fn action_of(cmd: &Command) -> (String, String) {
         Command::Switch { name, on } => (format!("switch_{name}"), on.to_string()),
         Command::Action { name } => (name.clone(), String::new()),
         Command::PauseAudio => ("pause_audio".into(), String::new()),
-        Command::Acknowledge => ("acknowledge_all".into(), String::new()),
+        Command::Acknowledge { id: None } => ("acknowledge_all".into(), String::new()),
+        Command::Acknowledge { id: Some(id) } => ("acknowledge".into(), id.clone()),
     }
 }
 
@@ -321,6 +327,7 @@ impl Engine for ScenarioEngine {
             let text = match what {
                 "start" => {
                     self.paused = false;
+                    self.begun = true;
                     "started".to_string()
                 }
                 "pause" => {
@@ -400,6 +407,20 @@ impl Engine for ScenarioEngine {
 
     fn take_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
+    }
+
+    fn patient(&self) -> Option<PatientView> {
+        Some(self.inner.patient())
+    }
+
+    fn training(&self) -> Option<TrainingView> {
+        Some(TrainingView {
+            scenario: self.scenario.name.clone(),
+            started: self.begun,
+            paused: self.paused,
+            ended: self.session.ended(),
+            speed: self.speed,
+        })
     }
 
     fn event_author(&self) -> &'static str {

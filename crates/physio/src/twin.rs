@@ -561,6 +561,19 @@ impl Actuation {
 }
 
 impl Configuration {
+    /// How a screen names the configuration.
+    pub fn label(self) -> &'static str {
+        match self {
+            Configuration::None => "no circuit",
+            Configuration::VvFemoroJugular => "VV femoro-jugular",
+            Configuration::VvFemoroFemoral => "VV femoro-femoral",
+            Configuration::VvDualLumen => "VV dual-lumen",
+            Configuration::VaFemoral => "VA femoral",
+            Configuration::VaCentral => "VA central",
+            Configuration::VaAxillary => "VA axillary",
+        }
+    }
+
     /// True for veno-arterial support.
     pub fn is_va(self) -> bool {
         matches!(

@@ -136,7 +136,7 @@ impl Engine for DoubleEngine {
                 _ => return Err(format!("no {name}")),
             },
             Command::PauseAudio => self.paused_until = self.t + 120.0,
-            Command::Acknowledge => self.acked = true,
+            Command::Acknowledge { .. } => self.acked = true,
             _ => return Err("unsupported".into()),
         }
         Ok(())
