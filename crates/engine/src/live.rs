@@ -848,9 +848,12 @@ mod tests {
         assert_eq!(n.cvp_mmhg, Some(o.cvp_mmhg));
         assert_eq!(n.temp_ven_c, Some(o.patient_temp_c));
         assert_eq!(n.heater_water_c, Some(o.heater_c));
+        // The fuel gauge reads in 1 % steps with 0.5 % jitter (physio::sensors): a full battery
+        // shows 99–100 %, 118.8–120 min.
         assert!(
-            (n.battery_min.unwrap() - 120.0).abs() < 1.0,
-            "full battery: 2 h"
+            (n.battery_min.unwrap() - 120.0).abs() < 2.5,
+            "full battery: 2 h, got {:?}",
+            n.battery_min
         );
         let bsa = bsa_m2(e.config.patient.weight_kg);
         assert!((n.flow_index.unwrap() - n.flow_lpm.unwrap() / bsa).abs() < 1e-9);
