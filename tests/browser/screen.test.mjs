@@ -393,8 +393,12 @@ test('9: trends of every numeric with alarm markers, a cursor readout, scroll, z
   await page.waitForFunction(() => parseInt(document.querySelector('#trend-info').textContent) >= 20, null, { timeout: 15000 });
   assert.match(await page.textContent('#trend-info'), /[1-9]\d* alarms/, 'alarm markers in the window');
   // The cursor reads the values at its time: the same as the server's trend row.
+  // Ten panels make the canvas taller than a 1080 px screen: bring its top into view and
+  // point into the first panel (a point off the screen never reaches the canvas).
+  await page.locator('#trend').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.querySelector('#trend').scrollIntoView({ block: 'start' }));
   const box = await page.locator('#trend').boundingBox();
-  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+  await page.mouse.move(box.x + box.width * 0.8, box.y + 40);
   await page.waitForSelector('#trend-readout', { state: 'visible' });
   const ro = await page.evaluate(() => ({ t: +document.querySelector('#trend-readout').dataset.t, text: document.querySelector('#trend-readout').textContent }));
   const rows = await page.evaluate(async (t) => (await (await fetch('/api/trends?span=600&points=5000')).json()).rows.filter((r) => Math.abs(r.t - t) < 0.01), ro.t);
