@@ -7,7 +7,6 @@
 # Usage: scripts/browser-tests.sh
 #   ECMO_BIN=path/to/ecmo   use this binary instead of building target/release/ecmo
 #                           (scripts/test.sh passes the one `cargo test` just built)
-#   ECMO_TLS_BIN=path       an ecmo built with `--features console/tls` (default: built here)
 #   CHROMIUM=path           another Chromium (default /usr/bin/chromium)
 # Screenshots and figures (latency.json, flow-follow.json) go to test-artifacts/browser/.
 set -euo pipefail
@@ -33,20 +32,10 @@ if [ -z "${ECMO_BIN:-}" ]; then
   ECMO_BIN="$PWD/target/release/ecmo"
 fi
 [ -x "$ECMO_BIN" ] || { echo "error: ECMO_BIN=$ECMO_BIN is not an executable" >&2; exit 2; }
-# A copy, so that the TLS build below (same target directory, shared dependencies) cannot
-# replace the binary under test.
+# A copy, so that a build running beside the tests cannot replace the binary under test.
 mkdir -p target/browser-tests
 cp "$ECMO_BIN" target/browser-tests/ecmo
 export ECMO_BIN="$PWD/target/browser-tests/ecmo"
-
-if [ -z "${ECMO_TLS_BIN:-}" ]; then
-  # TLS is a cargo feature (rustls inside tiny_http), off in the default build.
-  echo "== building ecmo with TLS (--features console/tls)"
-  cargo build --locked -p ecmo --features console/tls
-  cp target/debug/ecmo target/browser-tests/ecmo-tls
-  ECMO_TLS_BIN="$PWD/target/browser-tests/ecmo-tls"
-fi
-export ECMO_TLS_BIN
 
 echo "== browser tests ($ECMO_BIN)"
 rm -rf test-artifacts/browser

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { firstAdminLogin } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const BIN = process.env.ECMO_BIN || path.join(ROOT, 'target/release/ecmo');
@@ -68,10 +69,7 @@ after(async () => {
 test('the screen shows the unit link, alarms when it is lost, and reconnects', async () => {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   await page.goto(url);
-  await page.fill('#login-user', 'admin');
-  await page.fill('#login-pass', adminPass);
-  await page.click('#login-go');
-  await page.waitForSelector('#app:not([hidden])');
+  await firstAdminLogin(page, adminPass);
   const link = () => page.$eval('#unit-link', (e) => ({ text: e.textContent, hidden: e.hidden, cls: e.className }));
   await page.waitForFunction(() => document.querySelector('#unit-link').textContent === 'UNIT #1 LINKED', null, { timeout: 10000 });
   let l = await link();

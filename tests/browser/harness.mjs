@@ -34,6 +34,25 @@ export async function startServe(db, extra = []) {
   });
 }
 
+/** What the tests choose as the first administrator's own password. */
+export const ADMIN_PW = 'heparin-circuit-admin';
+
+/**
+ * The first administrator's first login on `page` (already at the console): the printed
+ * password works once, so the page asks for a new one; set it to ADMIN_PW.
+ */
+export async function firstAdminLogin(page, oneTime, shotName) {
+  await page.fill('#login-user', 'admin');
+  await page.fill('#login-pass', oneTime);
+  await page.click('#login-go');
+  await page.waitForSelector('#pwchange:not([hidden])');
+  if (shotName) await shot(page, shotName);
+  await page.fill('#pw-new', ADMIN_PW);
+  await page.fill('#pw-again', ADMIN_PW);
+  await page.click('#pw-go');
+  await page.waitForSelector('#app:not([hidden])');
+}
+
 /**
  * Debian's Chromium, headless. playwright-core gives it a fresh temporary --user-data-dir of
  * its own (it refuses one in args); the flags keep Chromium from reaching out anywhere.

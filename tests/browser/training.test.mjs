@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, shot, startServe, launchChromium } from './harness.mjs';
+import { ROOT, shot, startServe, launchChromium, firstAdminLogin } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-training-'));
 const SCENARIO = path.join(ROOT, 'scenarios/02-drainage-kink.toml');
@@ -54,7 +54,10 @@ async function inject(page, name, value) {
 const scenarioTime = (page) => page.evaluate(() => (window.__ecmo.state.status || {}).t || 0);
 
 test('instructor and trainee log in from separate browsers', async () => {
-  instructor = await loginAs('admin', adminPass);
+  instructor = await newPage();
+  await instructor.goto(url);
+  await firstAdminLogin(instructor, adminPass);
+  await instructor.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
   await openTab(instructor, 'users');
   await instructor.fill('#u-name', 'tina');
   await instructor.selectOption('#u-role', 'operator');

@@ -38,8 +38,24 @@ function toast(text, ok) {
 async function boot() {
   let r;
   try { r = await api('GET', '/api/session'); } catch (_) { setTimeout(boot, 1000); return; }
-  if (r.ok) enter(r.body); else showLogin();
+  if (r.ok && r.body.must_change) showPasswordChange(''); else if (r.ok) enter(r.body); else showLogin();
 }
+// A one-time password (the first administrator's): the server allows nothing else until it is
+// changed, so the page asks for a new one before anything.
+function showPasswordChange(old) {
+  $('app').hidden = true; $('login').hidden = true; $('pwchange').hidden = false;
+  $('pw-old').value = old;
+  (old ? $('pw-new') : $('pw-old')).focus();
+}
+$('pw-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if ($('pw-new').value !== $('pw-again').value) { $('pw-error').textContent = 'the two new passwords differ'; return; }
+  const r = await api('POST', '/api/password', { old: $('pw-old').value, new: $('pw-new').value });
+  if (r.ok) {
+    for (const id of ['pw-old', 'pw-new', 'pw-again']) $(id).value = '';
+    $('pw-error').textContent = ''; $('pwchange').hidden = true; enter(r.body);
+  } else { $('pw-error').textContent = (r.body && r.body.error) || ('not changed (' + r.status + ')'); }
+});
 function showLogin(note) {
   $('app').hidden = true; $('login').hidden = false;
   $('login-note').hidden = !note; $('login-note').textContent = note || '';
@@ -49,7 +65,10 @@ $('login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   audio.unlock();
   const r = await api('POST', '/api/login', { user: $('login-user').value, password: $('login-pass').value });
-  if (r.ok) {
+  if (r.ok && r.body.must_change) {
+    const old = $('login-pass').value; $('login-pass').value = ''; $('login-error').textContent = '';
+    showPasswordChange(old);
+  } else if (r.ok) {
     $('login-pass').value = ''; $('login-error').textContent = '';
     if (state.entered) location.reload(); else enter(r.body);
   } else { $('login-error').textContent = (r.body && r.body.error) || ('login failed (' + r.status + ')'); }

@@ -5,8 +5,13 @@
 //! the child's CPU time (utime + stime from `/proc/PID/stat`) as a share of one core, the loop's
 //! ticks, late ticks and missed steps (from `/api/health`), and the samples each viewer
 //! received.
-//! Sample-to-screen latency needs a real browser: the Playwright suite measures it
-//! (tests/browser, `latency` test).
+//! It also measures sample-to-viewer latency: the wall-clock time from the loop taking a sample
+//! (each waveform sample carries it) to a viewer reading it, at the last sample of every batch
+//! (viewers run on the same machine, so the clocks agree). The time to paint it is the browser
+//! suite's (tests/browser, `latency` test).
+//!
+//! `ECMO_BENCH_SERVER=path/to/ecmo` serves with another `ecmo` binary (to compare releases
+//! with the same client).
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -95,7 +100,8 @@ pub fn bench_serve(a: &BenchOptions) -> Result<Value, String> {
         let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
         eprintln!(
             "{v} viewer(s): CPU {cpu:.1} % of one core{}; loop {:.1} ticks/s, {missed} missed steps (target 0: {}), \
-             {late} ticks ended late within their period, worst tick {} µs; slowest viewer got {:.1} samples/s",
+             {late} ticks ended late within their period, worst tick {} µs; slowest viewer got {:.1} samples/s; \
+             sample-to-viewer latency median {} ms, p99 {} ms",
             if v == 1 {
                 format!(
                     " (target < {CPU_TARGET_PERCENT} %: {})",
@@ -108,6 +114,8 @@ pub fn bench_serve(a: &BenchOptions) -> Result<Value, String> {
             verdict(missed == 0.0),
             r["worst_tick_work_us"],
             r["min_viewer_samples_per_s"].as_f64().unwrap_or(0.0),
+            r["latency_median_ms"],
+            r["latency_p99_ms"],
         );
         all.push(r);
     }
@@ -117,6 +125,16 @@ pub fn bench_serve(a: &BenchOptions) -> Result<Value, String> {
             .map_err(|e| format!("writing {}: {e}", p.display()))?;
     }
     Ok(res)
+}
+
+/// The `q` quantile (0..1) of `v`, ms rounded to 0.1; null when empty.
+pub fn percentile(v: &mut [f64], q: f64) -> Value {
+    if v.is_empty() {
+        return Value::Null;
+    }
+    v.sort_by(f64::total_cmp);
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    serde_json::json!((v[i] * 10.0).round() / 10.0)
 }
 
 fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
@@ -129,7 +147,10 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
         crate::store::put_user(&c, "bench", engine::model::Role::Viewer, "bench-password")
             .map_err(|e| e.0)?;
     }
-    let exe = std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?;
+    let exe = match std::env::var_os("ECMO_BENCH_SERVER") {
+        Some(p) => PathBuf::from(p),
+        None => std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?,
+    };
     let mut child = Command::new(exe)
         .args([
             "serve",
@@ -169,16 +190,22 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
         )?;
         let cookie = head
             .lines()
-            .find_map(|l| l.strip_prefix("Set-Cookie: "))
+            .find_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .or_else(|| l.strip_prefix("Set-Cookie: "))
+            })
             .and_then(|c| c.split(';').next())
             .ok_or("login failed")?
             .to_string();
         let stop = Arc::new(AtomicBool::new(false));
+        let measuring = Arc::new(AtomicBool::new(false));
+        let latencies: Arc<std::sync::Mutex<Vec<f64>>> = Arc::default();
         let counts: Vec<Arc<AtomicU64>> =
             (0..viewers).map(|_| Arc::new(AtomicU64::new(0))).collect();
         let mut threads = Vec::new();
         for c in &counts {
             let (c, stop, cookie) = (c.clone(), stop.clone(), cookie.clone());
+            let (measuring, latencies) = (measuring.clone(), latencies.clone());
             use tungstenite::client::IntoClientRequest;
             let mut req = format!("ws://{addr}/ws")
                 .into_client_request()
@@ -197,10 +224,18 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
                             if let Ok(v) = serde_json::from_str::<Value>(t.as_str())
                                 && v["k"] == "w"
                             {
+                                let d = v["d"].as_array();
                                 c.fetch_add(
-                                    v["d"].as_array().map(|x| x.len()).unwrap_or(0) as u64,
+                                    d.map(|x| x.len()).unwrap_or(0) as u64,
                                     Ordering::Relaxed,
                                 );
+                                if measuring.load(Ordering::Relaxed)
+                                    && let Some(wall) =
+                                        d.and_then(|x| x.last()).and_then(|s| s[1].as_f64())
+                                    && let Ok(mut l) = latencies.lock()
+                                {
+                                    l.push(engine::model::wall_ms() as f64 - wall);
+                                }
                             }
                         }
                         Ok(_) => {}
@@ -211,15 +246,21 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
         }
         std::thread::sleep(Duration::from_secs(5));
         let health = |addr| -> Result<Value, String> {
-            let (_, b) = http(addr, "GET", "/api/health", "", "")?;
+            let (_, b) = http(addr, "GET", "/api/health", &cookie, "")?;
             serde_json::from_str(&b).map_err(|e| e.to_string())
         };
         let h0 = health(addr)?;
         let c0 = cpu_ticks(pid)?;
         let n0: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
         let t0 = Instant::now();
+        measuring.store(true, Ordering::Relaxed);
         std::thread::sleep(Duration::from_secs_f64(a.seconds));
+        measuring.store(false, Ordering::Relaxed);
         let el = t0.elapsed().as_secs_f64();
+        let (lat_median, lat_p99) = {
+            let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+            (percentile(&mut l, 0.5), percentile(&mut l, 0.99))
+        };
         let c1 = cpu_ticks(pid)?;
         let h1 = health(addr)?;
         let n1: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
@@ -248,6 +289,8 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
             "dropped_record": g(&h1, "dropped_record") - g(&h0, "dropped_record"),
             "viewer_messages_dropped": h1["dropped_clients"],
             "min_viewer_samples_per_s": (min_rate * 10.0).round() / 10.0,
+            "latency_median_ms": lat_median,
+            "latency_p99_ms": lat_p99,
         });
         for t in threads {
             let _ = t.join();

@@ -32,28 +32,33 @@
 //!   leaves a valid database (REC-1, REC-2). Settings and alarm limits the control core took are
 //!   persisted and restored at the next start (REC-3).
 //!
-//! ## Why std threads, `tiny_http` and `tungstenite`
+//! ## Why tokio on the I/O side only
 //!
-//! The console serves a handful of browsers on a 2-core machine. An async runtime would add a
-//! large dependency tree and a second scheduling model beside the real-time loop, for no gain at
-//! this scale: 20 viewers are 20 small writer threads. `tiny_http` (HTTP/1.1, optional rustls
-//! behind the `tls` feature) and `tungstenite` (WebSocket framing only) are both synchronous and
-//! small. The web page is plain HTML, CSS and JavaScript embedded with `include_str!`; waveforms
-//! and trends are drawn on canvases by hand, so there is no front-end build and no chart
-//! library.
+//! The web server is axum on hyper and tokio (net.rs, server.rs): a maintained HTTP stack with
+//! the limits a listener on a clinical network needs (header size and count, URI, body,
+//! connections in total and per address, read and idle time; net.rs has the table), TLS from
+//! rustls, and WebSockets that cost a task, not a thread, per viewer. tokio is the workspace's
+//! one async runtime and runs only the I/O: a few worker threads and a bounded blocking pool
+//! for SQLite, Argon2 and PDFs. The control loop stays a real-time thread of its own, the hub and
+//! the recorder stay plain threads, and they meet the runtime only through bounded channels
+//! (`try_send` both ways), so nothing on the network can make the loop wait. The web page is
+//! plain HTML, CSS and JavaScript embedded with `include_str!`; waveforms and trends are drawn
+//! on canvases by hand, so there is no front-end build and no chart library.
 //!
 //! ## What it does not do
 //!
 //! It does not simulate or control anything itself: the twin is `physio`, the safety logic and
 //! the alarm system are `control`; the console shows what they report and passes commands on.
-//! Sessions live in memory (a restart logs everyone out). TLS is not compiled in unless the
-//! `tls` feature is on; without it the console listens on loopback by default and refuses a
-//! non-loopback address unless `--insecure-remote` is given.
+//! Without TLS it listens on loopback by default and refuses a non-loopback address unless
+//! `--insecure-remote` is given (for a TLS-terminating reverse proxy on the same machine, keep
+//! it on loopback). docs/security.md has the threat model.
 pub mod auth;
 pub mod bench;
+pub mod net;
 pub mod records;
 pub mod replay;
 pub mod server;
+pub mod soak;
 pub mod store;
 
 pub use engine::{Engine, LoopConfig, loop_thread_priority};
@@ -63,7 +68,7 @@ use engine::{LoopIn, LoopOut, LoopStats, Outlets, Status};
 use server::{Shared, Source};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -90,9 +95,15 @@ pub struct ServeOptions {
     pub tls: Option<TlsFiles>,
     /// Permit a non-loopback address without TLS.
     pub insecure_remote: bool,
+    /// Worker threads of the I/O runtime.
     pub http_workers: usize,
     /// Print the first administrator's password (on creation) here.
     pub quiet: bool,
+    /// Origins whose pages may act (`https://console.ward3:8443`); empty: the listening
+    /// address's own (and `localhost` with its port when it is loopback).
+    pub allowed_origins: Vec<String>,
+    pub limits: net::Limits,
+    pub sessions: auth::SessionPolicy,
 }
 
 impl Default for ServeOptions {
@@ -103,8 +114,11 @@ impl Default for ServeOptions {
             loop_cfg: LoopConfig::default(),
             tls: None,
             insecure_remote: false,
-            http_workers: 4,
+            http_workers: 2,
             quiet: false,
+            allowed_origins: Vec::new(),
+            limits: net::Limits::default(),
+            sessions: auth::SessionPolicy::default(),
         }
     }
 }
@@ -118,7 +132,8 @@ pub struct Handle {
     pub created_admin: Option<(String, String)>,
     tls: bool,
     threads: Vec<JoinHandle<()>>,
-    server: Arc<tiny_http::Server>,
+    runtime: Option<tokio::runtime::Runtime>,
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl Handle {
@@ -129,7 +144,10 @@ impl Handle {
     /// Stop every thread and wait for the recorder to commit.
     pub fn stop(mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
-        self.server.unblock();
+        let _ = self.shutdown.send(true);
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+        }
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -152,7 +170,16 @@ impl std::fmt::Display for StartError {
 }
 impl std::error::Error for StartError {}
 
-fn bind(opts: &ServeOptions) -> Result<tiny_http::Server, StartError> {
+/// The I/O side: a tokio runtime, the listener (with TLS if configured), the origins.
+struct Io {
+    runtime: tokio::runtime::Runtime,
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    web: server::WebConfig,
+}
+
+fn bind(opts: &ServeOptions) -> Result<Io, StartError> {
     let addr: SocketAddr = opts.addr.parse().map_err(|e| {
         StartError(format!(
             "--addr '{}': not an address like 127.0.0.1:8080 ({e})",
@@ -161,37 +188,96 @@ fn bind(opts: &ServeOptions) -> Result<tiny_http::Server, StartError> {
     })?;
     if !addr.ip().is_loopback() && opts.tls.is_none() && !opts.insecure_remote {
         return Err(StartError(format!(
-            "--addr {addr} is not a loopback address: give --tls-cert/--tls-key, or --insecure-remote to \
-             serve passwords in clear text on a trusted network"
+            "--addr {addr} is not a loopback address: give --tls-cert/--tls-key (or --self-signed DIR), \
+             or --insecure-remote to serve passwords in clear text on a trusted network"
         )));
     }
-    match &opts.tls {
-        None => tiny_http::Server::http(addr)
-            .map_err(|e| StartError(format!("listening on {addr}: {e}"))),
-        Some(t) => tls_server(addr, t),
+    let tls = match &opts.tls {
+        None => None,
+        Some(t) => Some(tokio_rustls::TlsAcceptor::from(
+            net::tls_config(&t.cert, &t.key).map_err(StartError)?,
+        )),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.http_workers.max(1))
+        // SQLite, Argon2 and PDFs: bounded, so a flood of requests queues instead of spawning
+        // threads without end.
+        .max_blocking_threads(16)
+        .thread_name("console-io")
+        .enable_all()
+        .build()
+        .map_err(|e| StartError(format!("starting the I/O runtime: {e}")))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| StartError(format!("listening on {addr}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(format!("listening on {addr}: {e}")))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut allowed_origins: Vec<String> = opts
+        .allowed_origins
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+        .collect();
+    if allowed_origins.is_empty() {
+        allowed_origins.push(format!("{scheme}://{addr}"));
+        if addr.ip().is_loopback() {
+            allowed_origins.push(format!("{scheme}://localhost:{}", addr.port()));
+        }
     }
+    for o in &allowed_origins {
+        if !(o.starts_with("http://") || o.starts_with("https://")) {
+            return Err(StartError(format!(
+                "--allowed-origin '{o}': expected scheme://host[:port], e.g. https://console.ward3:8443"
+            )));
+        }
+    }
+    Ok(Io {
+        runtime,
+        listener,
+        addr,
+        tls,
+        web: server::WebConfig {
+            limits: opts.limits,
+            allowed_origins,
+            tls: opts.tls.is_some(),
+        },
+    })
 }
 
-#[cfg(feature = "tls")]
-fn tls_server(addr: SocketAddr, t: &TlsFiles) -> Result<tiny_http::Server, StartError> {
-    let read = |p: &PathBuf| {
-        std::fs::read(p).map_err(|e| StartError(format!("reading {}: {e}", p.display())))
-    };
-    let cfg = tiny_http::SslConfig {
-        certificate: read(&t.cert)?,
-        private_key: read(&t.key)?,
-    };
-    tiny_http::Server::https(addr, cfg).map_err(|e| StartError(format!("TLS on {addr}: {e}")))
-}
-
-#[cfg(not(feature = "tls"))]
-fn tls_server(_addr: SocketAddr, _t: &TlsFiles) -> Result<tiny_http::Server, StartError> {
-    Err(StartError(
-        "this ecmo was built without TLS: rebuild with `cargo build --release --features console/tls`".into(),
-    ))
+/// Start serving on the runtime: the accept loop and the once-a-second session sweep.
+fn serve(
+    io: Io,
+    shared: Arc<Shared>,
+) -> (tokio::runtime::Runtime, tokio::sync::watch::Sender<bool>) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let app = server::router(shared.clone());
+    let limits = shared.web.limits;
+    io.runtime.spawn(net::serve(
+        io.listener,
+        io.tls,
+        app,
+        limits,
+        shared.conns.clone(),
+        rx.clone(),
+    ));
+    let mut rx2 = rx;
+    io.runtime.spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = rx2.changed() => return,
+            }
+            let sh = shared.clone();
+            let _ = tokio::task::spawn_blocking(move || sh.sweep_sessions()).await;
+        }
+    });
+    (io.runtime, tx)
 }
 
 /// Create the first administrator if there are no users. Returns (name, password) if created.
+/// The password is a one-time one: the console allows nothing but changing it.
 pub fn ensure_admin(db: &std::path::Path) -> Result<Option<(String, String)>, StartError> {
     let c = store::open(db).map_err(|e| StartError(e.0))?;
     if store::user_count(&c).map_err(|e| StartError(e.0))? > 0 {
@@ -199,6 +285,7 @@ pub fn ensure_admin(db: &std::path::Path) -> Result<Option<(String, String)>, St
     }
     let pw = auth::generate_password();
     store::put_user(&c, "admin", model::Role::Instructor, &pw).map_err(|e| StartError(e.0))?;
+    store::set_must_change(&c, "admin", true).map_err(|e| StartError(e.0))?;
     Ok(Some(("admin".into(), pw)))
 }
 
@@ -206,6 +293,8 @@ pub fn ensure_admin(db: &std::path::Path) -> Result<Option<(String, String)>, St
 /// the recorder, the hub and the HTTP server. Returns once it is listening.
 pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle, StartError> {
     let created_admin = ensure_admin(&opts.db)?;
+    let io = bind(opts)?;
+    let addr = io.addr;
     let conn = store::open(&opts.db).map_err(|e| StartError(e.0))?;
     // Restore persisted settings (REC-3); what the control core refuses now is reported.
     let mut restored = Vec::new();
@@ -229,12 +318,6 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
     let run = store::create_run(&conn, "live", &config).map_err(|e| StartError(e.0))?;
     drop(conn);
 
-    let server = Arc::new(bind(opts)?);
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| StartError("listening address is not IP".into()))?;
-
     let (loop_tx, loop_rx) = sync_channel::<LoopIn>(LOOP_INBOX);
     let (screen_tx, screen_rx) = sync_channel::<LoopOut>(SCREEN_QUEUE);
     let (record_tx, record_rx) = sync_channel::<LoopOut>(RECORD_QUEUE);
@@ -244,23 +327,21 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
         .hub_beat_ms
         .store(model::wall_ms().max(0) as u64, Ordering::Relaxed);
     let latest: Arc<Mutex<Option<Arc<Status>>>> = Arc::new(Mutex::new(None));
-    let shared = Arc::new(Shared {
-        db_path: opts.db.clone(),
+    let sessions = auth::Sessions::load(opts.db.clone(), opts.sessions).map_err(StartError)?;
+    let shared = Arc::new(Shared::new(
+        opts.db.clone(),
         run,
-        source: Source::Live {
+        Source::Live {
             loop_tx,
             record_tx: record_tx.clone(),
             screen_tx: screen_tx.clone(),
         },
-        sessions: auth::Sessions::default(),
-        latest: latest.clone(),
-        stats: stats.clone(),
-        seq: AtomicU64::new(0),
-        clients: Mutex::new(Vec::new()),
-        stop: stop.clone(),
-        dropped_clients: AtomicU64::new(0),
-        replay_t_ms: Arc::new(AtomicU64::new(0)),
-    });
+        sessions,
+        latest.clone(),
+        stats.clone(),
+        stop.clone(),
+        io.web.clone(),
+    ));
     let _ = record_tx.send(LoopOut::Event(model::EventRec {
         t: engine.time_s(),
         wall_ms: model::wall_ms(),
@@ -316,21 +397,17 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
             })
             .map_err(|e| StartError(format!("starting loop: {e}")))?,
     );
-    let (srv, sh, workers) = (server.clone(), shared.clone(), opts.http_workers);
-    threads.push(
-        std::thread::Builder::new()
-            .name("http".into())
-            .spawn(move || server::run_http(srv, sh, workers))
-            .map_err(|e| StartError(format!("starting HTTP: {e}")))?,
-    );
+    let tls = io.tls.is_some();
+    let (runtime, shutdown) = serve(io, shared.clone());
     Ok(Handle {
         addr,
         run,
         shared,
         created_admin,
-        tls: opts.tls.is_some(),
+        tls,
         threads,
-        server,
+        runtime: Some(runtime),
+        shutdown,
     })
 }
 
@@ -341,31 +418,26 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     }
     let input = replay::prepare(&opts.db, run).map_err(|e| StartError(e.0))?;
     let created_admin = ensure_admin(&opts.db)?;
-    let server = Arc::new(bind(opts)?);
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| StartError("listening address is not IP".into()))?;
+    let io = bind(opts)?;
+    let addr = io.addr;
     let (screen_tx, screen_rx) = sync_channel::<LoopOut>(SCREEN_QUEUE);
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(LoopStats::default());
     let latest: Arc<Mutex<Option<Arc<Status>>>> = Arc::new(Mutex::new(None));
+    let sessions = auth::Sessions::load(opts.db.clone(), opts.sessions).map_err(StartError)?;
     let control = Arc::new(engine::replay::ReplayControl::new(speed));
-    let shared = Arc::new(Shared {
-        db_path: opts.db.clone(),
+    let shared = Arc::new(Shared::new(
+        opts.db.clone(),
         run,
-        source: Source::Replay {
+        Source::Replay {
             control: control.clone(),
         },
-        sessions: auth::Sessions::default(),
-        latest: latest.clone(),
-        stats: stats.clone(),
-        seq: AtomicU64::new(0),
-        clients: Mutex::new(Vec::new()),
-        stop: stop.clone(),
-        dropped_clients: AtomicU64::new(0),
-        replay_t_ms: Arc::new(AtomicU64::new(0)),
-    });
+        sessions,
+        latest.clone(),
+        stats.clone(),
+        stop.clone(),
+        io.web.clone(),
+    ));
     let mut threads = Vec::new();
     let sh = shared.clone();
     threads.push(std::thread::spawn(move || server::run_hub(sh, screen_rx)));
@@ -377,17 +449,16 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
             eprintln!("ecmo replay: {e}");
         }
     }));
-    let (srv, sh, workers) = (server.clone(), shared.clone(), opts.http_workers);
-    threads.push(std::thread::spawn(move || {
-        server::run_http(srv, sh, workers)
-    }));
+    let tls = io.tls.is_some();
+    let (runtime, shutdown) = serve(io, shared.clone());
     Ok(Handle {
         addr,
         run,
         shared,
         created_admin,
-        tls: opts.tls.is_some(),
+        tls,
         threads,
-        server,
+        runtime: Some(runtime),
+        shutdown,
     })
 }

@@ -1,35 +1,55 @@
 //! HTTP and WebSocket: the screen's only way in.
 //!
-//! `tiny_http` parses requests on its own connection threads; a few worker threads answer them.
-//! A WebSocket is an upgraded `tiny_http` connection handed to `tungstenite`, with one writer
-//! thread per viewer fed by a bounded queue: the hub never waits for a viewer (a full queue loses
-//! that viewer a message) and a stuck viewer blocks only its own thread.
+//! axum routes requests (on hyper and tokio, see net.rs for the connection limits); handlers
+//! that touch SQLite or Argon2 run on tokio's bounded blocking pool, so the async workers never
+//! wait for the disk. A WebSocket is axum's, with one task per viewer fed by a bounded queue:
+//! the hub thread never waits for a viewer (a full queue loses that viewer a message) and a
+//! stuck viewer blocks only its own task. Viewers send nothing: a data frame from one closes
+//! its socket.
 //!
-//! Every request that changes something checks the session's role first (ACC-1), checks the
-//! `Origin` against the `Host` (no cross-site commands or sockets), records who asked and when
-//! (ACC-2), and range-checks the command against the ranges the control core published (CON-1)
-//! before it reaches the loop.
-use crate::auth::Sessions;
+//! Every request that changes something checks the `Origin` against the configured origins
+//! (not against the `Host` the client sends, which a rebinding attacker controls), the
+//! session's role (ACC-1), records who asked and when (ACC-2), and range-checks the command
+//! against the ranges the control core published (CON-1) before it reaches the loop. A session
+//! whose password is a one-time one may do nothing but change it. Ending a session (logout,
+//! removal, a new role or password, expiry) closes its sockets at once.
+use crate::auth::{self, Session};
+use crate::net::{ConnState, Limits};
 use crate::store;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use engine::engine::{Applied, LoopIn, LoopOut, LoopStats, Status};
 use engine::model::{Command, EventRec, Injection, Role, wall_ms};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use std::io::Read;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Method, Request, Response, StatusCode};
-use tungstenite::Utf8Bytes;
 
-/// Largest request body accepted (commands are tiny; user management is small).
-const MAX_BODY: usize = 64 * 1024;
 /// Messages queued per viewer (about 1 s of waveform batches at real time).
 const CLIENT_QUEUE: usize = 64;
 /// The hub sends waveform batches at most this often (adds at most this to sample-to-screen
 /// latency; 20 ms keeps the target of 100 ms with room for the network and one frame).
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// A viewer that has not taken a message for this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Argon2 verifications at once (each takes 19 MiB and tens of ms of one core); logins beyond
+/// wait up to [`ARGON2_WAIT`], then get 503.
+const ARGON2_SLOTS: usize = 2;
+const ARGON2_WAIT: Duration = Duration::from_secs(5);
+/// Failed logins written to the event log per minute; beyond, they are counted into the next
+/// one written (the `login_failures` table keeps the newest 1000 in full).
+const FAILED_LOGINS_LOGGED_PER_MIN: u32 = 10;
+const COOKIE: &str = "ecmo_session";
 
 static INDEX_HTML: &str = include_str!("../assets/index.html");
 static APP_JS: &str = include_str!("../assets/app.js");
@@ -54,27 +74,82 @@ pub enum Source {
     },
 }
 
-/// State shared by the server threads.
+/// How the web side is configured.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    pub limits: Limits,
+    /// Origins (`scheme://host:port`, lower case) whose pages may send commands and open
+    /// sockets.
+    pub allowed_origins: Vec<String>,
+    /// Served over TLS: cookies get `Secure`.
+    pub tls: bool,
+}
+
+/// State shared by the server's tasks and threads.
 pub struct Shared {
     pub db_path: PathBuf,
     pub run: i64,
     pub source: Source,
-    pub sessions: Sessions,
+    pub sessions: auth::Sessions,
     pub latest: Arc<Mutex<Option<Arc<Status>>>>,
     pub stats: Arc<LoopStats>,
     pub seq: AtomicU64,
     pub clients: Mutex<Vec<Client>>,
-    pub stop: Arc<AtomicBool>,
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
     /// Messages lost by slow viewers, all viewers together.
     pub dropped_clients: AtomicU64,
     /// Replay position (simulated s × 1000) for trend queries during replay.
     pub replay_t_ms: Arc<AtomicU64>,
+    pub web: WebConfig,
+    pub account_throttle: auth::Throttle,
+    pub address_throttle: auth::Throttle,
+    pub argon2_slots: tokio::sync::Semaphore,
+    /// (minute, failed logins logged in it, failed logins not logged since the last logged).
+    failed_log: Mutex<(i64, u32, u32)>,
+    pub conns: Arc<crate::net::ConnCount>,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        db_path: PathBuf,
+        run: i64,
+        source: Source,
+        sessions: auth::Sessions,
+        latest: Arc<Mutex<Option<Arc<Status>>>>,
+        stats: Arc<LoopStats>,
+        stop: Arc<std::sync::atomic::AtomicBool>,
+        web: WebConfig,
+    ) -> Shared {
+        Shared {
+            db_path,
+            run,
+            source,
+            sessions,
+            latest,
+            stats,
+            seq: AtomicU64::new(0),
+            clients: Mutex::new(Vec::new()),
+            stop,
+            dropped_clients: AtomicU64::new(0),
+            replay_t_ms: Arc::new(AtomicU64::new(0)),
+            web,
+            account_throttle: auth::Throttle::new(auth::ACCOUNT_THROTTLE),
+            address_throttle: auth::Throttle::new(auth::ADDRESS_THROTTLE),
+            argon2_slots: tokio::sync::Semaphore::new(ARGON2_SLOTS),
+            failed_log: Mutex::new((0, 0, 0)),
+            conns: Arc::new(crate::net::ConnCount::default()),
+        }
+    }
 }
 
 pub struct Client {
-    tx: SyncSender<Utf8Bytes>,
+    tx: tokio::sync::mpsc::Sender<Utf8Bytes>,
     /// The session's role when the socket opened: instructor-only events go to instructors.
     role: Role,
+    user: String,
+    /// The session (token hash) the socket belongs to.
+    session: String,
 }
 
 /// Event kinds only instructors may see: a training scenario's own timeline and triggers, the
@@ -95,6 +170,29 @@ impl Shared {
     }
     pub fn client_count(&self) -> usize {
         self.clients.lock().map(|c| c.len()).unwrap_or(0)
+    }
+    /// Close the sockets that `f` picks (their queue is dropped: the viewer's task sends a
+    /// Close frame and ends at once).
+    pub fn close_clients(&self, f: impl Fn(&Client) -> bool) {
+        if let Ok(mut c) = self.clients.lock() {
+            c.retain(|x| !f(x));
+        }
+    }
+    fn close_user(&self, user: &str) {
+        self.close_clients(|c| c.user == user);
+    }
+    /// Sessions that ended by expiry or elsewhere (another process's `ecmo user`) close their
+    /// sockets; sessions with a screen open count as in use. Called about once a second.
+    pub fn sweep_sessions(&self) {
+        let ids: Vec<String> = self
+            .clients
+            .lock()
+            .map(|c| c.iter().map(|x| x.session.clone()).collect())
+            .unwrap_or_default();
+        self.sessions.keep_alive(ids.iter().map(String::as_str));
+        self.sessions.expire();
+        let _ = self.sessions.reload();
+        self.close_clients(|c| !self.sessions.is_alive(&c.session));
     }
 }
 
@@ -173,6 +271,7 @@ fn broadcast(shared: &Shared, msg: Utf8Bytes) {
 
 /// Send to every client whose role is at least `min`.
 fn broadcast_to(shared: &Shared, min: Role, msg: Utf8Bytes) {
+    use tokio::sync::mpsc::error::TrySendError;
     let Ok(mut clients) = shared.clients.lock() else {
         return;
     };
@@ -186,236 +285,533 @@ fn broadcast_to(shared: &Shared, min: Role, msg: Utf8Bytes) {
                 shared.dropped_clients.fetch_add(1, Ordering::Relaxed);
                 true
             }
-            Err(TrySendError::Disconnected(_)) => false,
+            Err(TrySendError::Closed(_)) => false,
         }
     });
 }
 
-// ---------------------------------------------------------------- HTTP
+// ---------------------------------------------------------------- responses
 
-/// Serve until `shared.stop` is set. Blocks; answers requests on `workers` threads.
-pub fn run_http(server: Arc<tiny_http::Server>, shared: Arc<Shared>, workers: usize) {
-    let mut handles = Vec::new();
-    for _ in 0..workers.max(1) {
-        let server = server.clone();
-        let shared = shared.clone();
-        handles.push(std::thread::spawn(move || {
-            while !shared.stop.load(Ordering::Relaxed) {
-                match server.recv_timeout(Duration::from_millis(200)) {
-                    Ok(Some(rq)) => handle(rq, &shared),
-                    Ok(None) => {}
-                    Err(_) => {}
-                }
-            }
-        }));
-    }
-    for h in handles {
-        let _ = h.join();
-    }
+pub(crate) fn json_response(code: u16, v: &Value) -> Response {
+    let mut r = (
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        v.to_string(),
+    )
+        .into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
-fn header(name: &str, value: &str) -> Header {
-    // Names and values here are ASCII made by this module; from_bytes fails only on non-ASCII.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
-}
-
-fn json_response(code: u16, v: &Value) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_data(v.to_string().into_bytes())
-        .with_status_code(StatusCode(code))
-        .with_header(header("Content-Type", "application/json"))
-        .with_header(header("Cache-Control", "no-store"))
-}
-
-fn error(code: u16, field: &str, message: &str) -> Response<std::io::Cursor<Vec<u8>>> {
+/// A JSON error: what went wrong and which field or part of the request.
+pub(crate) fn error(code: u16, field: &str, message: &str) -> Response {
     json_response(code, &json!({"error": message, "field": field}))
 }
 
-fn header_value<'a>(rq: &'a Request, name: &str) -> Option<&'a str> {
-    rq.headers()
+fn with_header(mut r: Response, name: header::HeaderName, value: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().append(name, v);
+    }
+    r
+}
+
+fn too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    with_header(
+        error(
+            429,
+            "password",
+            &format!("too many failed logins; try again in {secs} s"),
+        ),
+        header::RETRY_AFTER,
+        &secs.to_string(),
+    )
+}
+
+/// Run blocking work (SQLite, Argon2, PDF) on tokio's bounded blocking pool.
+async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| error(500, "server", "the request failed inside the server"))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
         .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE)
+        .map(|c| c.value().to_string())
 }
 
-fn cookie_token(rq: &Request) -> Option<String> {
-    let c = header_value(rq, "Cookie")?;
-    c.split(';')
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == "ecmo_session")
-        .map(|(_, v)| v.to_string())
+fn session_cookie(shared: &Shared, token: &str, max_age: Option<i64>) -> String {
+    let mut c = cookie::Cookie::build((COOKIE, token.to_string()))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+        .secure(shared.web.tls);
+    if let Some(s) = max_age {
+        c = c.max_age(cookie::time::Duration::seconds(s));
+    }
+    c.build().to_string()
 }
 
-/// A request from a page of another origin carries an `Origin` that differs from `Host`.
-fn same_origin(rq: &Request) -> bool {
-    match (header_value(rq, "Origin"), header_value(rq, "Host")) {
-        (None, _) => true,
-        (Some(o), Some(h)) => {
-            let o = o
-                .strip_prefix("http://")
-                .or_else(|| o.strip_prefix("https://"))
-                .unwrap_or(o);
-            o.eq_ignore_ascii_case(h)
+/// Whether a request may act: a browser always sends `Origin` on POSTs and WebSocket opens; it
+/// must be one of the configured origins. Clients that send none (command-line tools) are not
+/// browsers and cannot be driven by a page.
+pub fn origin_allowed(web: &WebConfig, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).map(|o| o.to_str()) {
+        None => true,
+        Some(Ok(o)) => {
+            let o = o.trim_end_matches('/').to_ascii_lowercase();
+            web.allowed_origins.iter().any(|a| *a == o)
         }
-        (Some(_), None) => false,
+        Some(Err(_)) => false,
     }
 }
 
-fn read_body(rq: &mut Request) -> Result<Value, Response<std::io::Cursor<Vec<u8>>>> {
-    if rq.body_length().unwrap_or(0) > MAX_BODY {
-        return Err(error(413, "body", "request body too large"));
+/// Read a JSON body within the limits: 413 when too large, 408 when too slow.
+async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
+    let l = shared.web.limits;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > l.max_body as u64) {
+        return Err(body_too_large(l.max_body));
     }
-    let mut buf = Vec::new();
-    if rq
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut buf)
-        .is_err()
-    {
-        return Err(error(400, "body", "could not read request body"));
-    }
-    if buf.len() > MAX_BODY {
-        return Err(error(413, "body", "request body too large"));
-    }
-    serde_json::from_slice(&buf)
+    let body = req.into_body();
+    let bytes =
+        match tokio::time::timeout(l.read_timeout, axum::body::to_bytes(body, l.max_body)).await {
+            Err(_) => return Err(error(408, "body", "request body not received in time")),
+            Ok(Err(_)) => return Err(body_too_large(l.max_body)),
+            Ok(Ok(b)) => b,
+        };
+    serde_json::from_slice(&bytes)
         .map_err(|e| error(400, "body", &format!("body is not valid JSON: {e}")))
 }
 
-fn query_param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
-    let q = url.split_once('?')?.1;
-    q.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v)
+fn body_too_large(max: usize) -> Response {
+    error(
+        413,
+        "body",
+        &format!("request body too large (at most {max} bytes)"),
+    )
 }
 
-fn handle(mut rq: Request, shared: &Arc<Shared>) {
-    let url = rq.url().to_string();
-    let path = url.split('?').next().unwrap_or("").to_string();
-    let method = rq.method().clone();
-    let session = cookie_token(&rq).and_then(|t| shared.sessions.get(&t));
+// ---------------------------------------------------------------- sessions as an extractor
 
-    // Static assets need no session: the page itself asks the user to log in.
-    let asset = |body: &'static str, ctype: &str| {
-        Response::from_data(body.as_bytes().to_vec())
-            .with_header(header("Content-Type", ctype))
-            .with_header(header("Cache-Control", "no-cache"))
-            .with_header(header(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
-            ))
-            .with_header(header("X-Frame-Options", "DENY"))
-            .with_header(header("X-Content-Type-Options", "nosniff"))
-    };
-    let resp = match (&method, path.as_str()) {
-        (Method::Get, "/") | (Method::Get, "/index.html") => {
-            let _ = rq.respond(asset(INDEX_HTML, "text/html; charset=utf-8"));
-            return;
+/// The caller's live session. Refuses with 401 without one, and with 403 while the password is
+/// a one-time one (except for what it takes to change it).
+pub struct Authed(pub Session);
+
+impl FromRequestParts<Arc<Shared>> for Authed {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let token =
+            cookie_token(&parts.headers).ok_or_else(|| error(401, "session", "log in first"))?;
+        let (s, persist) = shared
+            .sessions
+            .get(&token)
+            .ok_or_else(|| error(401, "session", "log in first (the session has ended)"))?;
+        if persist {
+            let (sh, id, last) = (shared.clone(), s.id.clone(), s.last_ms);
+            tokio::task::spawn_blocking(move || sh.sessions.persist_touch(&id, last));
         }
-        (Method::Get, "/app.js") => {
-            let _ = rq.respond(asset(APP_JS, "text/javascript; charset=utf-8"));
-            return;
+        if s.must_change
+            && !matches!(
+                parts.uri.path(),
+                "/api/session" | "/api/password" | "/api/logout"
+            )
+        {
+            return Err(error(
+                403,
+                "password_change",
+                "this password is a one-time one: change it first (POST /api/password)",
+            ));
         }
-        (Method::Get, "/app.css") => {
-            let _ = rq.respond(asset(APP_CSS, "text/css; charset=utf-8"));
-            return;
-        }
-        (Method::Get, "/api/openapi.json") => {
-            let _ = rq.respond(asset(OPENAPI_JSON, "application/json"));
-            return;
-        }
-        (Method::Get, "/api/health") => json_response(
-            200,
-            &json!({
-                "mode": match shared.source { Source::Live { .. } => "live", Source::Replay { .. } => "replay" },
-                "run": shared.run,
-                "t": shared.now_t(),
-                "loop": shared.stats.snapshot(),
-                "clients": shared.client_count(),
-                "dropped_clients": shared.dropped_clients.load(Ordering::Relaxed),
-            }),
+        Ok(Authed(s))
+    }
+}
+
+fn require(s: &Session, role: Role, what: &str) -> Result<(), Response> {
+    if s.role >= role {
+        Ok(())
+    } else {
+        Err(error(
+            403,
+            "role",
+            &format!(
+                "{what} needs the {} role; {} is logged in as {}",
+                role.as_str(),
+                s.user,
+                s.role.as_str()
+            ),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------- routes
+
+/// The console's routes.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/app.js", get(app_js))
+        .route("/app.css", get(app_css))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/health", get(health))
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/password", post(change_password))
+        .route("/api/session", get(session))
+        .route("/api/state", get(state))
+        .route("/api/command", post(command))
+        .route("/api/inject", post(inject))
+        .route("/api/trends", get(trends))
+        .route("/api/events", get(events))
+        .route("/api/users", get(list_users).post(put_user))
+        .route("/api/users/remove", post(remove_user))
+        .route("/api/remark", post(remark))
+        .route("/api/debrief", get(debrief_html))
+        .route("/api/debrief.pdf", get(debrief_pdf))
+        .route("/api/replay", post(replay))
+        .route("/ws", get(websocket))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            check_origin,
+        ))
+        .with_state(shared)
+}
+
+/// Cross-origin requests that act, and cross-origin sockets, are refused before any handler.
+async fn check_origin(
+    State(shared): State<Arc<Shared>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let acts = !matches!(*req.method(), Method::GET | Method::HEAD) || req.uri().path() == "/ws";
+    if acts && !origin_allowed(&shared.web, req.headers()) {
+        return error(
+            403,
+            "origin",
+            "cross-origin request refused (the page's origin is not one this console serves; see --allowed-origin)",
+        );
+    }
+    next.run(req).await
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/api/") {
+        error(404, "path", &format!("no such endpoint: {method} {path}"))
+    } else {
+        error(404, "path", &format!("no such page: {path}"))
+    }
+}
+
+/// Static assets need no session: the page itself asks the user to log in.
+fn asset(body: &'static str, ctype: &'static str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
         ),
-        (Method::Post, "/api/login") => {
-            if !same_origin(&rq) {
-                error(403, "origin", "cross-origin request refused")
-            } else {
-                match read_body(&mut rq) {
-                    Err(r) => r,
-                    Ok(b) => login(shared, &b),
-                }
-            }
-        }
-        (Method::Get, "/ws") => match &session {
-            None => error(401, "session", "log in first"),
-            Some(_) if !same_origin(&rq) => error(403, "origin", "cross-origin socket refused"),
-            Some(s) => {
-                websocket(rq, shared, s.role);
-                return;
-            }
-        },
-        _ if path.starts_with("/api/") => {
-            let Some(s) = session else {
-                let _ = rq.respond(error(401, "session", "log in first"));
-                return;
-            };
-            if method != Method::Get && !same_origin(&rq) {
-                let _ = rq.respond(error(403, "origin", "cross-origin request refused"));
-                return;
-            }
-            api(&mut rq, shared, &s, &method, &path, &url)
-        }
-        _ => error(404, "path", &format!("no such page: {path}")),
-    };
-    let _ = rq.respond(resp);
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }
 
-fn login(shared: &Shared, b: &Value) -> Response<std::io::Cursor<Vec<u8>>> {
+async fn index() -> Response {
+    asset(INDEX_HTML, "text/html; charset=utf-8")
+}
+async fn app_js() -> Response {
+    asset(APP_JS, "text/javascript; charset=utf-8")
+}
+async fn app_css() -> Response {
+    asset(APP_CSS, "text/css; charset=utf-8")
+}
+async fn openapi() -> Response {
+    asset(OPENAPI_JSON, "application/json")
+}
+
+fn mode(shared: &Shared) -> &'static str {
+    match shared.source {
+        Source::Live { .. } => "live",
+        Source::Replay { .. } => "replay",
+    }
+}
+
+/// Without a session: only that the console is alive. With one: the run, the loop's
+/// statistics and the viewers.
+async fn health(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let logged_in = cookie_token(&headers).is_some_and(|t| shared.sessions.get(&t).is_some());
+    if !logged_in {
+        return json_response(200, &json!({"ok": true}));
+    }
+    json_response(
+        200,
+        &json!({
+            "ok": true,
+            "mode": mode(&shared),
+            "run": shared.run,
+            "t": shared.now_t(),
+            "loop": shared.stats.snapshot(),
+            "clients": shared.client_count(),
+            "connections": shared.conns.total(),
+            "dropped_clients": shared.dropped_clients.load(Ordering::Relaxed),
+        }),
+    )
+}
+
+async fn login(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let b = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let (Some(user), Some(pw)) = (
         b.get("user").and_then(Value::as_str),
         b.get("password").and_then(Value::as_str),
     ) else {
         return error(400, "body", "expected {\"user\": ..., \"password\": ...}");
     };
-    let found = store::open_ro(&shared.db_path).and_then(|c| store::get_user(&c, user));
-    let ok = match &found {
-        Ok(Some((role, phc))) if crate::auth::verify_password(pw, phc) => Some(*role),
-        Ok(_) => {
-            // Same work whether or not the user exists, so timing does not tell names.
-            let _ = crate::auth::verify_password(pw, dummy_phc());
-            None
-        }
-        Err(_) => None,
-    };
-    if let Err(e) = found {
-        return error(500, "database", &e.0);
+    let name = auth::sanitise_name(user);
+    let addr = peer.ip().to_string();
+    // Refused before anything is checked: no Argon2 work, no database.
+    if let Err(wait) = shared.address_throttle.check(&addr) {
+        return too_many(wait);
     }
-    match ok {
-        Some(role) => {
-            let token = shared.sessions.create(user, role);
-            record(shared, "login", user, json!({"role": role}));
-            json_response(200, &json!({"user": user, "role": role})).with_header(header(
-                "Set-Cookie",
-                &format!("ecmo_session={token}; HttpOnly; SameSite=Strict; Path=/"),
-            ))
+    if let Err(wait) = shared.account_throttle.check(&name) {
+        return too_many(wait);
+    }
+    if pw.len() > auth::MAX_PASSWORD_BYTES {
+        return error(400, "password", "password too long");
+    }
+    let Ok(Ok(permit)) = tokio::time::timeout(ARGON2_WAIT, shared.argon2_slots.acquire()).await
+    else {
+        return error(503, "server", "too many logins at once; try again");
+    };
+    let (user, pw) = (user.to_string(), pw.to_string());
+    let sh = shared.clone();
+    let r = blocking(move || login_blocking(&sh, &user, &name, &pw, &addr)).await;
+    drop(permit);
+    r
+}
+
+fn login_blocking(shared: &Shared, user: &str, name: &str, pw: &str, addr: &str) -> Response {
+    // A name that cannot exist is not looked up, but costs the same verification.
+    let found = if auth::check_user_name(user).is_ok() {
+        match store::open_ro(&shared.db_path).and_then(|c| store::get_user(&c, user)) {
+            Ok(f) => f,
+            Err(e) => return error(500, "database", &e.0),
         }
-        None => {
-            record(shared, "login_failed", user, json!({}));
+    } else {
+        None
+    };
+    // Exactly one verification whether or not the user exists (timing tells no names).
+    let (phc, known) = match &found {
+        Some((_, phc, _)) => (phc.as_str(), true),
+        None => (auth::dummy_phc(), false),
+    };
+    let ok = auth::verify_password(pw, phc) && known;
+    match (ok, found) {
+        (true, Some((role, _, must_change))) => {
+            shared.account_throttle.clear(name);
+            let token = match shared.sessions.create(user, role, must_change) {
+                Ok(t) => t,
+                Err(e) => return error(500, "database", &e),
+            };
+            record(shared, "login", user, json!({"role": role, "addr": addr}));
+            with_header(
+                json_response(
+                    200,
+                    &json!({"user": user, "role": role, "must_change": must_change}),
+                ),
+                header::SET_COOKIE,
+                &session_cookie(shared, &token, None),
+            )
+        }
+        _ => {
+            shared.account_throttle.fail(name);
+            shared.address_throttle.fail(addr);
+            log_failed_login(shared, name, addr);
             error(401, "password", "wrong user name or password")
         }
     }
 }
 
-/// An Argon2id hash of a random password, verified against when the user does not exist.
-fn dummy_phc() -> &'static str {
-    static PHC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    PHC.get_or_init(|| {
-        crate::auth::hash_password(&crate::auth::generate_password()).unwrap_or_default()
+/// Keep every failed login in the bounded `login_failures` table, and a bounded share in the
+/// event log (the rest counted into the next one logged).
+fn log_failed_login(shared: &Shared, name: &str, addr: &str) {
+    if let Ok(c) = store::open(&shared.db_path) {
+        let _ = store::record_login_failure(&c, name, addr);
+    }
+    let minute = wall_ms() / 60_000;
+    let suppressed = {
+        let mut f = shared.failed_log.lock().unwrap_or_else(|e| e.into_inner());
+        if f.0 != minute {
+            f.0 = minute;
+            f.1 = 0;
+        }
+        if f.1 >= FAILED_LOGINS_LOGGED_PER_MIN {
+            f.2 += 1;
+            return;
+        }
+        f.1 += 1;
+        std::mem::take(&mut f.2)
+    };
+    let mut detail = json!({"addr": addr});
+    if suppressed > 0 {
+        detail["not_logged_before"] = json!(suppressed);
+    }
+    record(shared, "login_failed", name, detail);
+}
+
+async fn logout(State(shared): State<Arc<Shared>>, Authed(s): Authed) -> Response {
+    let sh = shared.clone();
+    blocking(move || {
+        sh.sessions.remove(&s.id);
+        sh.close_clients(|c| c.session == s.id);
+        record(&sh, "logout", &s.user, json!({}));
+        with_header(
+            json_response(200, &json!({"ok": true})),
+            header::SET_COOKIE,
+            &session_cookie(&sh, "", Some(0)),
+        )
     })
+    .await
+}
+
+/// Change one's own password: the old one is checked (throttled like a login), the new one
+/// against the policy. Other sessions of the user end; this one goes on.
+async fn change_password(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Authed(s): Authed,
+    req: Request,
+) -> Response {
+    let b = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (Some(old), Some(new)) = (
+        b.get("old").and_then(Value::as_str),
+        b.get("new").and_then(Value::as_str),
+    ) else {
+        return error(400, "body", "expected {\"old\": ..., \"new\": ...}");
+    };
+    if let Err(wait) = shared.account_throttle.check(&s.user) {
+        return too_many(wait);
+    }
+    if old.len() > auth::MAX_PASSWORD_BYTES {
+        return error(400, "old", "password too long");
+    }
+    if let Err(e) = auth::check_password(&s.user, new) {
+        return error(400, "new", &e);
+    }
+    if old == new {
+        return error(400, "new", "the new password must differ from the old one");
+    }
+    let Ok(Ok(permit)) = tokio::time::timeout(ARGON2_WAIT, shared.argon2_slots.acquire()).await
+    else {
+        return error(503, "server", "too many logins at once; try again");
+    };
+    let (old, new, addr) = (old.to_string(), new.to_string(), peer.ip().to_string());
+    let sh = shared.clone();
+    let r = blocking(move || {
+        let c = match store::open(&sh.db_path) {
+            Ok(c) => c,
+            Err(e) => return error(500, "database", &e.0),
+        };
+        let phc = match store::get_user(&c, &s.user) {
+            Ok(Some((_, phc, _))) => phc,
+            Ok(None) => return error(401, "session", "this user no longer exists"),
+            Err(e) => return error(500, "database", &e.0),
+        };
+        if !auth::verify_password(&old, &phc) {
+            sh.account_throttle.fail(&s.user);
+            sh.address_throttle.fail(&addr);
+            return error(403, "old", "the current password is wrong");
+        }
+        if let Err(e) = store::set_password(&c, &s.user, &new) {
+            return error(400, "new", &e.0);
+        }
+        // Every other session of this user ends (and its sockets close); this one goes on.
+        if let Err(e) = store::delete_user_sessions(&c, &s.user).and_then(|_| {
+            store::insert_session(
+                &c,
+                &store::SessionRow {
+                    id: s.id.clone(),
+                    user: s.user.clone(),
+                    role: s.role,
+                    created_ms: s.created_ms,
+                    last_ms: wall_ms(),
+                },
+            )
+        }) {
+            return error(500, "database", &e.0);
+        }
+        let _ = sh.sessions.reload();
+        sh.sessions.clear_must_change(&s.id);
+        sh.close_clients(|c| c.user == s.user && c.session != s.id);
+        record(&sh, "password_changed", &s.user, json!({}));
+        json_response(
+            200,
+            &json!({"user": s.user, "role": s.role, "must_change": false}),
+        )
+    })
+    .await;
+    drop(permit);
+    r
+}
+
+async fn session(Authed(s): Authed) -> Response {
+    json_response(
+        200,
+        &json!({"user": s.user, "role": s.role, "must_change": s.must_change}),
+    )
+}
+
+async fn state(State(shared): State<Arc<Shared>>, Authed(s): Authed) -> Response {
+    json_response(
+        200,
+        &json!({
+            "user": s.user, "role": s.role, "run": shared.run,
+            "mode": mode(&shared),
+            "replay_speed": match &shared.source { Source::Replay { control } => Some(control.state().1), _ => None },
+            "status": shared.latest().as_deref(),
+        }),
+    )
 }
 
 /// Record an operator action with who and when (ACC-2), and show it in the screens' event
 /// logs. Live runs only.
 ///
-/// This runs on an HTTP worker, never on the loop: the recording channel is waited on (an
+/// This runs on the blocking pool, never on the loop: the recording channel is waited on (an
 /// operator action must not be lost to a momentarily full queue); the screen's is not.
 fn record(shared: &Shared, kind: &str, user: &str, detail: Value) {
     if let Source::Live {
@@ -436,307 +832,349 @@ fn record(shared: &Shared, kind: &str, user: &str, detail: Value) {
     }
 }
 
-fn require(
-    s: &crate::auth::Session,
-    role: Role,
-    what: &str,
-) -> Result<(), Response<std::io::Cursor<Vec<u8>>>> {
-    if s.role >= role {
-        Ok(())
-    } else {
-        Err(error(
-            403,
-            "role",
-            &format!(
-                "{what} needs the {} role; {} is logged in as {}",
-                role.as_str(),
-                s.user,
-                s.role.as_str()
+async fn command(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    blocking(move || {
+        let what = body
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("command")
+            .to_string();
+        // Role first: a viewer learns nothing about the command's validity (ACC-1).
+        if let Err(r) = require(&s, Role::Operator, &format!("command '{what}'")) {
+            record(&shared, "denied", &s.user, json!({"request": body}));
+            return r;
+        }
+        let cmd: Command = match serde_json::from_value(body.clone()) {
+            Ok(c) => c,
+            Err(e) => return error(400, "body", &format!("not a command: {e}")),
+        };
+        submit(&shared, &s, LoopInReq::Command(cmd))
+    })
+    .await
+}
+
+async fn inject(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    blocking(move || {
+        if let Err(r) = require(&s, Role::Instructor, "injecting an event") {
+            record(&shared, "denied", &s.user, json!({"request": body}));
+            return r;
+        }
+        let inj: Injection = match serde_json::from_value(body) {
+            Ok(c) => c,
+            Err(e) => return error(400, "body", &format!("not an injection: {e}")),
+        };
+        submit(&shared, &s, LoopInReq::Inject(inj))
+    })
+    .await
+}
+
+type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+/// A query string, parsed (percent-decoded) by serde_urlencoded; errors name the query.
+fn query<T>(q: QueryResult<T>) -> Result<T, Response> {
+    q.map(|Query(t)| t)
+        .map_err(|e| error(400, "query", &format!("bad query: {}", e.body_text())))
+}
+
+#[derive(Deserialize)]
+struct TrendsQuery {
+    span: Option<f64>,
+    points: Option<usize>,
+    /// The window's end in run time, s, for scrolling back (default: now).
+    end: Option<f64>,
+}
+
+async fn trends(
+    State(shared): State<Arc<Shared>>,
+    Authed(_s): Authed,
+    q: QueryResult<TrendsQuery>,
+) -> Response {
+    let q = match query(q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let span = q
+        .span
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(600.0);
+    let points = q.points.unwrap_or(600);
+    if q.end.is_some_and(|e| !e.is_finite()) {
+        return error(400, "end", "end is not a time in seconds");
+    }
+    blocking(move || {
+        let now = shared.now_t();
+        // The latest time that may be shown: now live, the replay's position in a replay.
+        let latest = match shared.source {
+            Source::Live { .. } => now,
+            Source::Replay { .. } => shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+        };
+        let to = q.end.map_or(latest, |e| e.min(latest));
+        let from = to - span;
+        match store::open_ro(&shared.db_path)
+            .and_then(|c| store::numerics(&c, shared.run, from, to, points.clamp(2, 5000)))
+        {
+            Ok(rows) => json_response(
+                200,
+                &json!({"t": now, "span": span, "end": to.min(now), "rows": rows}),
             ),
-        ))
-    }
+            Err(e) => error(500, "database", &e.0),
+        }
+    })
+    .await
 }
 
-fn api(
-    rq: &mut Request,
-    shared: &Arc<Shared>,
-    s: &crate::auth::Session,
-    method: &Method,
-    path: &str,
-    url: &str,
-) -> Response<std::io::Cursor<Vec<u8>>> {
-    match (method, path) {
-        (Method::Get, "/api/session") => {
-            json_response(200, &json!({"user": s.user, "role": s.role}))
+#[derive(Deserialize)]
+struct EventsQuery {
+    limit: Option<usize>,
+}
+
+async fn events(
+    State(shared): State<Arc<Shared>>,
+    Authed(s): Authed,
+    q: QueryResult<EventsQuery>,
+) -> Response {
+    let q = match query(q) {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let limit = q.limit.unwrap_or(200).min(5000);
+    blocking(move || {
+        let mut rows = match store::open_ro(&shared.db_path)
+            .and_then(|c| store::recent_events(&c, shared.run, limit))
+        {
+            Ok(r) => r,
+            Err(e) => return error(500, "database", &e.0),
+        };
+        if let Source::Replay { .. } = shared.source {
+            let t = shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+            rows.retain(|(_, e)| e.t <= t);
         }
-        (Method::Post, "/api/logout") => {
-            if let Some(t) = cookie_token(rq) {
-                shared.sessions.remove(&t);
-            }
-            json_response(200, &json!({"ok": true})).with_header(header(
-                "Set-Cookie",
-                "ecmo_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-            ))
+        if s.role < Role::Instructor {
+            rows.retain(|(_, e)| !instructor_only(&e.kind));
         }
-        (Method::Get, "/api/state") => json_response(
-            200,
-            &json!({
-                "user": s.user, "role": s.role, "run": shared.run,
-                "mode": match shared.source { Source::Live { .. } => "live", Source::Replay { .. } => "replay" },
-                "replay_speed": match &shared.source { Source::Replay { control, .. } => Some(control.state().1), _ => None },
-                "status": shared.latest().as_deref(),
-            }),
-        ),
-        (Method::Post, "/api/command") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            let what = body
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("command")
-                .to_string();
-            // Role first: a viewer learns nothing about the command's validity (ACC-1).
-            if let Err(r) = require(s, Role::Operator, &format!("command '{what}'")) {
-                record(shared, "denied", &s.user, json!({"request": body}));
-                return r;
-            }
-            let cmd: Command = match serde_json::from_value(body.clone()) {
-                Ok(c) => c,
-                Err(e) => return error(400, "body", &format!("not a command: {e}")),
-            };
-            submit(shared, s, LoopInReq::Command(cmd))
+        let rows: Vec<Value> = rows
+            .into_iter()
+            .map(|(id, e)| json!({"id": id, "e": e}))
+            .collect();
+        json_response(200, &json!({"events": rows}))
+    })
+    .await
+}
+
+async fn list_users(State(shared): State<Arc<Shared>>, Authed(s): Authed) -> Response {
+    if let Err(r) = require(&s, Role::Instructor, "listing users") {
+        return r;
+    }
+    blocking(move || {
+        match store::open_ro(&shared.db_path).and_then(|c| store::list_users(&c)) {
+            Ok(u) => json_response(
+                200,
+                &json!({"users": u.iter().map(|(n, r)| json!({"name": n, "role": r})).collect::<Vec<_>>()}),
+            ),
+            Err(e) => error(500, "database", &e.0),
         }
-        (Method::Post, "/api/inject") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Err(r) = require(s, Role::Instructor, "injecting an event") {
-                record(shared, "denied", &s.user, json!({"request": body}));
-                return r;
-            }
-            let inj: Injection = match serde_json::from_value(body) {
-                Ok(c) => c,
-                Err(e) => return error(400, "body", &format!("not an injection: {e}")),
-            };
-            submit(shared, s, LoopInReq::Inject(inj))
+    })
+    .await
+}
+
+async fn put_user(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    blocking(move || {
+        if let Err(r) = require(&s, Role::Instructor, "managing users") {
+            record(&shared, "denied", &s.user, json!({"request": "users"}));
+            return r;
         }
-        (Method::Get, "/api/trends") => {
-            let span: f64 = query_param(url, "span")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(600.0);
-            let points: usize = query_param(url, "points")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(600);
-            let to = match shared.source {
-                Source::Live { .. } => f64::MAX,
-                Source::Replay { .. } => shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0,
-            };
-            let now = shared.now_t();
-            // `end`: the window's end in run time, for scrolling back (default: now).
-            let (from, to) = match trend_end(url, now, to) {
-                Ok(end) => (end - span, end),
-                Err(r) => return r,
-            };
-            match store::open_ro(&shared.db_path)
-                .and_then(|c| store::numerics(&c, shared.run, from, to, points.clamp(2, 5000)))
-            {
-                Ok(rows) => json_response(
-                    200,
-                    &json!({"t": now, "span": span, "end": to.min(now), "rows": rows}),
-                ),
-                Err(e) => error(500, "database", &e.0),
-            }
-        }
-        (Method::Get, "/api/events") => {
-            let limit: usize = query_param(url, "limit")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(200);
-            let mut rows = match store::open_ro(&shared.db_path)
-                .and_then(|c| store::recent_events(&c, shared.run, limit.min(5000)))
-            {
-                Ok(r) => r,
-                Err(e) => return error(500, "database", &e.0),
-            };
-            if let Source::Replay { .. } = shared.source {
-                let t = shared.replay_t_ms.load(Ordering::Relaxed) as f64 / 1000.0;
-                rows.retain(|(_, e)| e.t <= t);
-            }
-            if s.role < Role::Instructor {
-                rows.retain(|(_, e)| !instructor_only(&e.kind));
-            }
-            let rows: Vec<Value> = rows
-                .into_iter()
-                .map(|(id, e)| json!({"id": id, "e": e}))
-                .collect();
-            json_response(200, &json!({"events": rows}))
-        }
-        (Method::Get, "/api/users") => {
-            if let Err(r) = require(s, Role::Instructor, "listing users") {
-                return r;
-            }
-            match store::open_ro(&shared.db_path).and_then(|c| store::list_users(&c)) {
-                Ok(u) => json_response(
-                    200,
-                    &json!({"users": u.iter().map(|(n, r)| json!({"name": n, "role": r})).collect::<Vec<_>>()}),
-                ),
-                Err(e) => error(500, "database", &e.0),
-            }
-        }
-        (Method::Post, "/api/users") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Err(r) = require(s, Role::Instructor, "managing users") {
-                record(shared, "denied", &s.user, json!({"request": "users"}));
-                return r;
-            }
-            let name = body.get("name").and_then(Value::as_str).unwrap_or("");
-            let Some(role) = body
-                .get("role")
-                .and_then(Value::as_str)
-                .and_then(Role::parse)
-            else {
-                return error(400, "role", "role must be viewer, operator or instructor");
-            };
-            let pw = body.get("password").and_then(Value::as_str).unwrap_or("");
-            match store::open(&shared.db_path).and_then(|c| store::put_user(&c, name, role, pw)) {
-                Ok(()) => {
-                    shared.sessions.remove_user(name);
-                    record(shared, "user", &s.user, json!({"name": name, "role": role}));
-                    json_response(200, &json!({"name": name, "role": role}))
-                }
-                Err(e) => error(400, "user", &e.0),
-            }
-        }
-        (Method::Post, "/api/users/remove") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Err(r) = require(s, Role::Instructor, "managing users") {
-                record(shared, "denied", &s.user, json!({"request": "remove user"}));
-                return r;
-            }
-            let Some(name) = body.get("name").and_then(Value::as_str) else {
-                return error(400, "name", "expected {\"name\": ...}");
-            };
-            // The last way in must not lock itself out.
-            if name == s.user {
-                return error(
-                    409,
-                    "name",
-                    "you cannot remove yourself; another instructor can",
+        let name = body.get("name").and_then(Value::as_str).unwrap_or("");
+        let Some(role) = body
+            .get("role")
+            .and_then(Value::as_str)
+            .and_then(Role::parse)
+        else {
+            return error(400, "role", "role must be viewer, operator or instructor");
+        };
+        let pw = body.get("password").and_then(Value::as_str).unwrap_or("");
+        match store::open(&shared.db_path).and_then(|c| store::put_user(&c, name, role, pw)) {
+            Ok(()) => {
+                // A new role or password: the old sessions end and their screens close now.
+                shared.sessions.remove_user(name);
+                shared.close_user(name);
+                record(
+                    &shared,
+                    "user",
+                    &s.user,
+                    json!({"name": name, "role": role}),
                 );
+                json_response(200, &json!({"name": name, "role": role}))
             }
-            match store::open(&shared.db_path).and_then(|c| store::delete_user(&c, name)) {
-                Ok(true) => {
-                    shared.sessions.remove_user(name);
-                    record(shared, "user_removed", &s.user, json!({"name": name}));
-                    json_response(200, &json!({"removed": name}))
-                }
-                Ok(false) => error(404, "name", &format!("no user '{name}'")),
-                Err(e) => error(500, "database", &e.0),
-            }
+            Err(e) => error(400, "user", &e.0),
         }
-        (Method::Post, "/api/remark") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Err(r) = require(s, Role::Instructor, "adding a remark") {
-                record(shared, "denied", &s.user, json!({"request": "remark"}));
-                return r;
-            }
-            if !matches!(shared.source, Source::Live { .. }) {
-                return error(409, "mode", "remarks belong to a live run, not a replay");
-            }
-            let text = body
-                .get("text")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim();
-            if text.is_empty() || text.chars().count() > 2000 {
-                return error(400, "text", "a remark is 1 to 2000 characters of text");
-            }
-            record(shared, "remark", &s.user, json!({"text": text}));
-            json_response(200, &json!({"ok": true}))
-        }
-        (Method::Get, "/api/debrief") | (Method::Get, "/api/debrief.pdf") => {
-            let run = match query_param(url, "run") {
-                None => shared.run,
-                Some(v) => match v.parse() {
-                    Ok(r) => r,
-                    Err(_) => return error(400, "run", &format!("run '{v}' is not a number")),
-                },
-            };
-            let debrief = crate::records::record_from_db(&shared.db_path, Some(run))
-                .and_then(training::debrief::Debrief::new);
-            match debrief {
-                Err(e) => error(404, "run", &e),
-                Ok(d) if path.ends_with(".pdf") => match d.pdf() {
-                    Ok(pdf) => Response::from_data(pdf)
-                        .with_header(header("Content-Type", "application/pdf"))
-                        .with_header(header("Cache-Control", "no-store")),
-                    Err(e) => error(500, "pdf", &e),
-                },
-                // The report is self-contained: its one inline style sheet, no scripts.
-                Ok(d) => Response::from_data(d.html().into_bytes())
-                    .with_header(header("Content-Type", "text/html; charset=utf-8"))
-                    .with_header(header("Cache-Control", "no-store"))
-                    .with_header(header(
-                        "Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'",
-                    )),
-            }
-        }
-        (Method::Post, "/api/replay") => {
-            let body = match read_body(rq) {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            replay_transport(shared, s, &body)
-        }
-        _ => error(404, "path", &format!("no such endpoint: {} {path}", method)),
-    }
+    })
+    .await
 }
 
-// ---------------------------------------------------------------- screen additions
-// Small handlers kept apart from the routing above so they move with the page, whatever
-// serves it.
+async fn remove_user(
+    State(shared): State<Arc<Shared>>,
+    Authed(s): Authed,
+    req: Request,
+) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    blocking(move || {
+        if let Err(r) = require(&s, Role::Instructor, "managing users") {
+            record(
+                &shared,
+                "denied",
+                &s.user,
+                json!({"request": "remove user"}),
+            );
+            return r;
+        }
+        let Some(name) = body.get("name").and_then(Value::as_str) else {
+            return error(400, "name", "expected {\"name\": ...}");
+        };
+        // The last way in must not lock itself out.
+        if name == s.user {
+            return error(
+                409,
+                "name",
+                "you cannot remove yourself; another instructor can",
+            );
+        }
+        match store::open(&shared.db_path).and_then(|c| store::delete_user(&c, name)) {
+            Ok(true) => {
+                shared.sessions.remove_user(name);
+                shared.close_user(name);
+                record(&shared, "user_removed", &s.user, json!({"name": name}));
+                json_response(200, &json!({"removed": name}))
+            }
+            Ok(false) => error(404, "name", &format!("no user '{name}'")),
+            Err(e) => error(500, "database", &e.0),
+        }
+    })
+    .await
+}
 
-/// The end of a trend window: `end` from the query (run time, s), else now. `cap`: the
-/// latest time that may be shown (a replay's position; `f64::MAX` live).
-fn trend_end(url: &str, now: f64, cap: f64) -> Result<f64, Response<std::io::Cursor<Vec<u8>>>> {
-    let latest = if cap == f64::MAX { now } else { cap };
-    match query_param(url, "end") {
-        None => Ok(latest),
-        Some(v) => match v.parse::<f64>() {
-            Ok(e) if e.is_finite() => Ok(e.min(latest)),
-            _ => Err(error(
-                400,
-                "end",
-                &format!("end '{v}' is not a time in seconds"),
-            )),
-        },
+async fn remark(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if let Err(r) = require(&s, Role::Instructor, "adding a remark") {
+        let sh = shared.clone();
+        return blocking(move || {
+            record(&sh, "denied", &s.user, json!({"request": "remark"}));
+            r
+        })
+        .await;
     }
+    if !matches!(shared.source, Source::Live { .. }) {
+        return error(409, "mode", "remarks belong to a live run, not a replay");
+    }
+    let text = body
+        .get("text")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if text.is_empty() || text.chars().count() > 2000 {
+        return error(400, "text", "a remark is 1 to 2000 characters of text");
+    }
+    blocking(move || {
+        record(&shared, "remark", &s.user, json!({"text": text}));
+        json_response(200, &json!({"ok": true}))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct DebriefQuery {
+    run: Option<i64>,
+}
+
+async fn debrief(shared: Arc<Shared>, q: QueryResult<DebriefQuery>, pdf: bool) -> Response {
+    let run = match query(q) {
+        Ok(q) => q.run.unwrap_or(shared.run),
+        Err(_) => return error(400, "run", "run must be a number"),
+    };
+    blocking(move || {
+        let debrief = crate::records::record_from_db(&shared.db_path, Some(run))
+            .and_then(training::debrief::Debrief::new);
+        match debrief {
+            Err(e) => error(404, "run", &e),
+            Ok(d) if pdf => match d.pdf() {
+                Ok(pdf) => {
+                    let mut r = Body::from(pdf).into_response();
+                    r.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/pdf"),
+                    );
+                    r.headers_mut()
+                        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    r
+                }
+                Err(e) => error(500, "pdf", &e),
+            },
+            // The report is self-contained: its one inline style sheet, no scripts.
+            Ok(d) => {
+                let mut r = Body::from(d.html()).into_response();
+                let h = r.headers_mut();
+                h.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                h.insert(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+                );
+                r
+            }
+        }
+    })
+    .await
+}
+
+async fn debrief_html(
+    State(shared): State<Arc<Shared>>,
+    Authed(_s): Authed,
+    q: QueryResult<DebriefQuery>,
+) -> Response {
+    debrief(shared, q, false).await
+}
+
+async fn debrief_pdf(
+    State(shared): State<Arc<Shared>>,
+    Authed(_s): Authed,
+    q: QueryResult<DebriefQuery>,
+) -> Response {
+    debrief(shared, q, true).await
 }
 
 /// `POST /api/replay`: the replay's transport. `{"action": "play" | "pause"}`,
 /// `{"action": "seek", "t": s}`, `{"action": "speed", "speed": x}`. Operators and instructors
 /// only (one replay is shared by every screen watching it).
-fn replay_transport(
-    shared: &Shared,
-    s: &crate::auth::Session,
-    body: &Value,
-) -> Response<std::io::Cursor<Vec<u8>>> {
-    let Source::Replay { control, .. } = &shared.source else {
+async fn replay(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
+    let body = match read_json(&shared, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Source::Replay { control } = &shared.source else {
         return error(409, "mode", "this is a live run, not a replay");
     };
-    if let Err(r) = require(s, Role::Operator, "controlling the replay") {
+    if let Err(r) = require(&s, Role::Operator, "controlling the replay") {
         return r;
     }
     let num = |k: &str| body.get(k).and_then(Value::as_f64);
@@ -781,11 +1219,7 @@ enum LoopInReq {
 
 /// Range-check, record and pass a request to the loop. Answers 202 with the sequence number the
 /// screen shows as pending until the loop reports it applied.
-fn submit(
-    shared: &Shared,
-    s: &crate::auth::Session,
-    req: LoopInReq,
-) -> Response<std::io::Cursor<Vec<u8>>> {
+fn submit(shared: &Shared, s: &Session, req: LoopInReq) -> Response {
     let Source::Live { loop_tx, .. } = &shared.source else {
         return error(
             409,
@@ -840,36 +1274,78 @@ fn submit(
 
 // ---------------------------------------------------------------- WebSocket
 
-fn websocket(rq: Request, shared: &Arc<Shared>, role: Role) {
-    let key = header_value(&rq, "Sec-WebSocket-Key").map(|k| k.to_string());
-    let is_ws = header_value(&rq, "Upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket"));
-    let Some(key) = key.filter(|_| is_ws) else {
-        let _ = rq.respond(error(400, "upgrade", "expected a WebSocket upgrade"));
-        return;
+async fn websocket(
+    State(shared): State<Arc<Shared>>,
+    Authed(s): Authed,
+    conn: Option<axum::Extension<Arc<ConnState>>>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(_) => return error(400, "upgrade", "expected a WebSocket upgrade"),
     };
-    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let resp =
-        Response::empty(StatusCode(101)).with_header(header("Sec-WebSocket-Accept", &accept));
-    let stream = rq.upgrade("websocket", resp);
-    let (tx, rx) = sync_channel::<Utf8Bytes>(CLIENT_QUEUE);
+    // From here the connection is a socket: the HTTP head and idle deadlines no longer apply.
+    if let Some(axum::Extension(c)) = conn {
+        c.upgraded.store(true, Ordering::Relaxed);
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Utf8Bytes>(CLIENT_QUEUE);
     // The first message: where things stand now.
     if let Some(st) = shared.latest() {
         let _ = tx.try_send(Utf8Bytes::from(json!({"k": "s", "d": &*st}).to_string()));
     }
     if let Ok(mut c) = shared.clients.lock() {
-        c.push(Client { tx, role });
+        c.push(Client {
+            tx,
+            role: s.role,
+            user: s.user.clone(),
+            session: s.id.clone(),
+        });
     }
-    std::thread::spawn(move || {
-        let mut ws = tungstenite::WebSocket::from_raw_socket(
-            stream,
-            tungstenite::protocol::Role::Server,
-            None,
-        );
-        while let Ok(m) = rx.recv() {
-            if ws.send(tungstenite::Message::Text(m)).is_err() {
-                break;
-            }
+    let max = shared.web.limits.ws_max_message;
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| viewer(socket, rx))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = axum::extract::ws::CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
+}
+
+/// One viewer's socket: messages from the hub out; from the viewer only control frames are
+/// taken. Ends when the hub drops the queue (session ended: a Close frame says so), the viewer
+/// closes, sends data, or stops taking messages for [`SEND_TIMEOUT`].
+async fn viewer(mut socket: WebSocket, mut rx: tokio::sync::mpsc::Receiver<Utf8Bytes>) {
+    use axum::extract::ws::close_code;
+    loop {
+        tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => {
+                    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(m))).await {
+                        Ok(Ok(())) => {}
+                        _ => return,
+                    }
+                }
+                None => {
+                    close(&mut socket, close_code::POLICY, "session ended").await;
+                    return;
+                }
+            },
+            m = socket.recv() => match m {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Text(_) | Message::Binary(_))) => {
+                    close(&mut socket, close_code::UNSUPPORTED, "this socket takes no messages").await;
+                    return;
+                }
+                _ => return,
+            },
         }
-        let _ = ws.close(None);
-    });
+    }
 }

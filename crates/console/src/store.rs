@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 /// How often the recorder commits: well inside the one second a crash may lose (REC-1).
 pub const COMMIT_EVERY: Duration = Duration::from_millis(250);
 
-const SCHEMA: &str = "
+/// Schema version 1: the tables as released before the schema was versioned (a database of that
+/// release has `user_version` 0 and exactly these tables, so applying this to it changes
+/// nothing: `IF NOT EXISTS` everywhere).
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS runs(
     id INTEGER PRIMARY KEY,
     started_ms INTEGER NOT NULL,
@@ -38,6 +41,50 @@ CREATE TABLE IF NOT EXISTS users(
 CREATE TABLE IF NOT EXISTS settings(
     key TEXT PRIMARY KEY, value TEXT NOT NULL, wall_ms INTEGER NOT NULL, user TEXT NOT NULL);
 ";
+
+/// Schema version 2: sessions survive a restart (stored by the SHA-256 of their token, never
+/// the token), a password that must be changed at the next login (the first administrator's),
+/// and a bounded log of failed logins (the event log gets a bounded share of them).
+const SCHEMA_V2: &str = "
+ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sessions(
+    id TEXT PRIMARY KEY, user TEXT NOT NULL, role TEXT NOT NULL,
+    created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL);
+CREATE INDEX sessions_user ON sessions(user);
+CREATE TABLE login_failures(
+    id INTEGER PRIMARY KEY, wall_ms INTEGER NOT NULL, name TEXT NOT NULL, addr TEXT NOT NULL);
+";
+
+/// The schema's history, oldest first. Never edit a released step: add one. The database's
+/// `user_version` says how many have been applied.
+fn migrations() -> rusqlite_migration::Migrations<'static> {
+    use rusqlite_migration::{M, Migrations};
+    Migrations::new(vec![M::up(SCHEMA_V1), M::up(SCHEMA_V2)])
+}
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Refuse a database written by a newer `ecmo` (its tables may mean something this build does
+/// not know): say which versions, rather than read or change it.
+fn check_version(c: &Connection, path: &Path) -> Result<i64> {
+    let v: i64 = c
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| {
+            StoreError(format!(
+                "reading the schema version of {}: {e}",
+                path.display()
+            ))
+        })?;
+    if v > SCHEMA_VERSION {
+        return Err(StoreError(format!(
+            "{} has schema version {v}, newer than this ecmo understands ({SCHEMA_VERSION}): it was \
+             written by a newer release; use that release (or newer) to open it",
+            path.display()
+        )));
+    }
+    Ok(v)
+}
 
 /// An error with what failed and where.
 #[derive(Debug)]
@@ -64,7 +111,7 @@ pub fn open(path: &Path) -> Result<Connection> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError(format!("creating {}: {e}", dir.display())))?;
     }
-    let c = Connection::open(path)
+    let mut c = Connection::open(path)
         .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
     c.busy_timeout(Duration::from_secs(5))
         .map_err(err("setting busy timeout"))?;
@@ -72,8 +119,10 @@ pub fn open(path: &Path) -> Result<Connection> {
         .map_err(err("enabling WAL"))?;
     c.pragma_update(None, "synchronous", "NORMAL")
         .map_err(err("setting synchronous"))?;
-    c.execute_batch(SCHEMA)
-        .map_err(|e| StoreError(format!("creating schema in {}: {e}", path.display())))?;
+    check_version(&c, path)?;
+    migrations()
+        .to_latest(&mut c)
+        .map_err(|e| StoreError(format!("upgrading the schema of {}: {e}", path.display())))?;
     Ok(c)
 }
 
@@ -89,6 +138,9 @@ pub fn open_ro(path: &Path) -> Result<Connection> {
     .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
     c.busy_timeout(Duration::from_secs(5))
         .map_err(err("setting busy timeout"))?;
+    // An older schema reads fine (every query here reads columns of version 1); a newer one is
+    // refused.
+    check_version(&c, path)?;
     Ok(c)
 }
 
@@ -269,14 +321,17 @@ pub fn user_count(c: &Connection) -> Result<i64> {
 /// Add or replace a user; the password is hashed with Argon2id here.
 pub fn put_user(c: &Connection, name: &str, role: Role, password: &str) -> Result<()> {
     crate::auth::check_user_name(name).map_err(StoreError)?;
-    crate::auth::check_password(password).map_err(StoreError)?;
+    crate::auth::check_password(name, password).map_err(StoreError)?;
     let phc = crate::auth::hash_password(password).map_err(StoreError)?;
     c.execute(
         "INSERT INTO users(name, role, phc, created_ms) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(name) DO UPDATE SET role = excluded.role, phc = excluded.phc",
+         ON CONFLICT(name) DO UPDATE SET role = excluded.role, phc = excluded.phc,
+         must_change = 0",
         params![name, role.as_str(), phc, wall_ms()],
     )
     .map_err(err("storing user"))?;
+    // A new role or password ends the sessions that had the old one.
+    delete_user_sessions(c, name)?;
     Ok(())
 }
 
@@ -284,17 +339,168 @@ pub fn delete_user(c: &Connection, name: &str) -> Result<bool> {
     let n = c
         .execute("DELETE FROM users WHERE name = ?1", [name])
         .map_err(err("deleting user"))?;
+    delete_user_sessions(c, name)?;
     Ok(n > 0)
 }
 
-pub fn get_user(c: &Connection, name: &str) -> Result<Option<(Role, String)>> {
-    let row: Option<(String, String)> = c
-        .query_row("SELECT role, phc FROM users WHERE name = ?1", [name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+/// A user's role, password hash and whether the password must be changed before anything else.
+pub fn get_user(c: &Connection, name: &str) -> Result<Option<(Role, String, bool)>> {
+    let row: Option<(String, String, bool)> = c
+        .query_row(
+            "SELECT role, phc, must_change FROM users WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()
         .map_err(err("reading user"))?;
-    Ok(row.and_then(|(r, phc)| Role::parse(&r).map(|role| (role, phc))))
+    Ok(row.and_then(|(r, phc, m)| Role::parse(&r).map(|role| (role, phc, m))))
+}
+
+/// Mark a user's password as one to be changed at the next login (the first administrator's).
+pub fn set_must_change(c: &Connection, name: &str, must: bool) -> Result<()> {
+    c.execute(
+        "UPDATE users SET must_change = ?2 WHERE name = ?1",
+        params![name, must],
+    )
+    .map_err(err("updating user"))?;
+    Ok(())
+}
+
+/// The users whose password must be changed before anything else.
+pub fn list_must_change(c: &Connection) -> Result<Vec<String>> {
+    let mut st = c
+        .prepare("SELECT name FROM users WHERE must_change != 0")
+        .map_err(err("listing users"))?;
+    let rows = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(err("listing users"))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(err("listing users"))
+}
+
+/// Change a user's own password (policy-checked); clears the must-change mark.
+pub fn set_password(c: &Connection, name: &str, password: &str) -> Result<()> {
+    crate::auth::check_password(name, password).map_err(StoreError)?;
+    let phc = crate::auth::hash_password(password).map_err(StoreError)?;
+    let n = c
+        .execute(
+            "UPDATE users SET phc = ?2, must_change = 0 WHERE name = ?1",
+            params![name, phc],
+        )
+        .map_err(err("storing password"))?;
+    if n == 0 {
+        return Err(StoreError(format!("no user '{name}'")));
+    }
+    Ok(())
+}
+
+// ---- sessions ----
+
+/// A stored session: the SHA-256 of its token (hex), never the token itself.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    pub id: String,
+    pub user: String,
+    pub role: Role,
+    pub created_ms: i64,
+    pub last_ms: i64,
+}
+
+pub fn insert_session(c: &Connection, s: &SessionRow) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO sessions(id, user, role, created_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![s.id, s.user, s.role.as_str(), s.created_ms, s.last_ms],
+    )
+    .map_err(err("storing session"))?;
+    Ok(())
+}
+
+pub fn touch_session(c: &Connection, id: &str, last_ms: i64) -> Result<()> {
+    c.execute(
+        "UPDATE sessions SET last_ms = ?2 WHERE id = ?1",
+        params![id, last_ms],
+    )
+    .map_err(err("updating session"))?;
+    Ok(())
+}
+
+pub fn delete_session(c: &Connection, id: &str) -> Result<()> {
+    c.execute("DELETE FROM sessions WHERE id = ?1", [id])
+        .map_err(err("deleting session"))?;
+    Ok(())
+}
+
+pub fn delete_user_sessions(c: &Connection, user: &str) -> Result<()> {
+    c.execute("DELETE FROM sessions WHERE user = ?1", [user])
+        .map_err(err("deleting sessions"))?;
+    Ok(())
+}
+
+/// Every stored session, after deleting those past `idle_before` or `created_before`.
+pub fn load_sessions(
+    c: &Connection,
+    idle_before: i64,
+    created_before: i64,
+) -> Result<Vec<SessionRow>> {
+    c.execute(
+        "DELETE FROM sessions WHERE last_ms < ?1 OR created_ms < ?2",
+        params![idle_before, created_before],
+    )
+    .map_err(err("expiring sessions"))?;
+    let mut st = c
+        .prepare("SELECT id, user, role, created_ms, last_ms FROM sessions")
+        .map_err(err("reading sessions"))?;
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .map_err(err("reading sessions"))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (id, user, role, created_ms, last_ms) = r.map_err(err("reading sessions"))?;
+        if let Some(role) = Role::parse(&role) {
+            out.push(SessionRow {
+                id,
+                user,
+                role,
+                created_ms,
+                last_ms,
+            });
+        }
+    }
+    Ok(out)
+}
+
+// ---- failed logins ----
+
+/// Rows kept in `login_failures`: the newest this many; older ones are deleted as new ones come.
+pub const LOGIN_FAILURES_KEPT: i64 = 1000;
+
+/// Record a failed login. `name` must already be sanitised (auth::sanitise_name): at most 64
+/// characters of a known alphabet.
+pub fn record_login_failure(c: &Connection, name: &str, addr: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO login_failures(wall_ms, name, addr) VALUES (?1, ?2, ?3)",
+        params![wall_ms(), name, addr],
+    )
+    .map_err(err("recording failed login"))?;
+    c.execute(
+        "DELETE FROM login_failures WHERE id <= (SELECT MAX(id) FROM login_failures) - ?1",
+        [LOGIN_FAILURES_KEPT],
+    )
+    .map_err(err("trimming failed logins"))?;
+    Ok(())
+}
+
+pub fn login_failure_count(c: &Connection) -> Result<i64> {
+    c.query_row("SELECT COUNT(*) FROM login_failures", [], |r| r.get(0))
+        .map_err(err("counting failed logins"))
 }
 
 pub fn list_users(c: &Connection) -> Result<Vec<(String, Role)>> {
@@ -517,17 +723,30 @@ pub fn export_csv(c: &Connection, run: i64, dir: &Path) -> Result<Vec<PathBuf>> 
     }
     f.flush().map_err(io(&p))?;
     files.push(p);
-    // numerics: one column per field of Numerics
+    // numerics: one column per field of Numerics that the run recorded (a value in at least
+    // one row). A signal added by a later release is absent from an older recording, so the
+    // older recording exports exactly as the release that made it exported it.
     let p = dir.join(format!("run{run}-numerics.csv"));
     let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(io(&p))?);
-    let rows = numerics(c, run, -1.0, f64::MAX, usize::MAX)?;
+    let rows: Vec<serde_json::Value> = numerics(c, run, -1.0, f64::MAX, usize::MAX)?
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or_default())
+        .collect();
     let cols: Vec<String> = match serde_json::to_value(Numerics::default()) {
-        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        Ok(serde_json::Value::Object(m)) => m
+            .keys()
+            .filter(|k| {
+                rows.is_empty()
+                    || rows
+                        .iter()
+                        .any(|v| !matches!(v.get(k.as_str()), None | Some(serde_json::Value::Null)))
+            })
+            .cloned()
+            .collect(),
         _ => Vec::new(),
     };
     writeln!(f, "{}", cols.join(",")).map_err(io(&p))?;
-    for r in rows {
-        let v = serde_json::to_value(&r).unwrap_or_default();
+    for v in rows {
         let line: Vec<String> = cols
             .iter()
             .map(|k| match v.get(k) {

@@ -90,7 +90,7 @@ fn link_state_on_screen_takeover_without_bump_and_recorded() {
         quiet: true,
         ..ServeOptions::default()
     };
-    let engine = DeviceEngine::connect(&addr, "ards-severe", None).unwrap();
+    let engine = DeviceEngine::connect(&addr, None, "ards-severe", None).unwrap();
     let h = start(&opts, Box::new(engine)).unwrap();
     assert!(
         wait_for(Duration::from_secs(3), || status_link(&h)

@@ -7,19 +7,23 @@ use std::collections::BTreeSet;
 const ASSETS: [&str; 4] = ["/", "/index.html", "/app.js", "/app.css"];
 
 fn routes_in_server() -> BTreeSet<(String, String)> {
+    // The axum router: `.route("/path", get(h).post(h))`, one route a line.
     let src = include_str!("../src/server.rs");
     let mut out = BTreeSet::new();
-    let mut rest = src;
-    while let Some(i) = rest.find("(Method::") {
-        rest = &rest[i + "(Method::".len()..];
-        let Some(comma) = rest.find(',') else { break };
-        let method = rest[..comma].trim().to_lowercase();
-        let after = rest[comma + 1..].trim_start();
-        if let Some(path) = after.strip_prefix('"').and_then(|p| p.split('"').next())
-            && path.starts_with('/')
-            && !ASSETS.contains(&path)
-        {
-            out.insert((method, path.to_string()));
+    for line in src.lines() {
+        let Some(rest) = line.trim().strip_prefix(".route(\"") else {
+            continue;
+        };
+        let Some((path, handlers)) = rest.split_once('"') else {
+            continue;
+        };
+        if ASSETS.contains(&path) {
+            continue;
+        }
+        for m in ["get", "post", "put", "delete", "patch"] {
+            if handlers.contains(&format!(" {m}(")) || handlers.contains(&format!(".{m}(")) {
+                out.insert((m.to_string(), path.to_string()));
+            }
         }
     }
     out

@@ -18,18 +18,14 @@ fn opts(dir: &std::path::Path) -> ServeOptions {
 }
 
 fn admin(h: &console::Handle) -> String {
-    let (u, p) = h
-        .created_admin
-        .clone()
-        .expect("first start creates the administrator");
-    login(h.addr, &u, &p)
+    admin_login(h)
 }
 
 fn add_user(h: &console::Handle, admin: &str, name: &str, role: &str) -> String {
-    let body = json!({"name": name, "role": role, "password": "password-1234"}).to_string();
+    let body = json!({"name": name, "role": role, "password": "heparin-drip-77"}).to_string();
     let r = http(h.addr, "POST", "/api/users", Some(admin), Some(&body));
     assert_eq!(r.status, 200, "{}", r.body);
-    login(h.addr, name, "password-1234")
+    login(h.addr, name, "heparin-drip-77")
 }
 
 /// Read WebSocket messages until `f` returns Some or the time runs out.
@@ -175,7 +171,7 @@ fn acc_1_login_roles_and_refusals() {
         "POST",
         "/api/login",
         None,
-        Some(r#"{"user":"vera","password":"password-1234"}"#),
+        Some(r#"{"user":"vera","password":"heparin-drip-77"}"#),
     );
     assert_eq!(bad.status, 401);
     h.stop();
@@ -284,8 +280,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
     let dir = tempdir("persist");
     let o = opts(&dir);
     let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    let a = login(h.addr, &u, &p);
+    let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
     for c in [
         r#"{"type":"param","name":"p_post_high","value":350}"#,
@@ -306,7 +301,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
         "the administrator is created once"
     );
     assert_ne!(h.run, run1);
-    let a = login(h.addr, &u, &p);
+    let a = login(h.addr, "admin", ADMIN_PW);
     std::thread::sleep(Duration::from_millis(400));
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     let s = &st["status"]["settings"];
@@ -387,8 +382,7 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     let dir = tempdir("replay");
     let o = opts(&dir);
     let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    let a = login(h.addr, &u, &p);
+    let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
     http(
         h.addr,
@@ -401,7 +395,7 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     let run = h.run;
     h.stop();
     let h = console::start_replay(&o, run, 4.0).unwrap();
-    let a = login(h.addr, &u, &p);
+    let a = login(h.addr, "admin", ADMIN_PW);
     let mut ws = websocket(h.addr, &a);
     let mut n = 0;
     let alarm = ws_until(&mut ws, 5.0, |v| {

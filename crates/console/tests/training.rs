@@ -49,8 +49,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     };
     let engine = engine::scenario_engine::build(&scenario(), None).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    let instructor = login(h.addr, &u, &p);
+    let instructor = admin_login(&h);
     store::put_user(
         &store::open(&db).unwrap(),
         "trainee",

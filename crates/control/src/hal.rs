@@ -66,3 +66,25 @@ impl<T: Actuators + ?Sized> Actuators for &mut T {
         T::apply(self, now_ms, commands)
     }
 }
+
+/// The controlled system as one control cycle sees it: it fills this period's sensor frame,
+/// then takes the period's actuator commands. [`crate::Controller::cycle`] is the one control
+/// cycle, run against the digital twin behind its sensor layer (crate `sil`) and against a pump
+/// unit behind the device link (`devlink::DeviceHal`) alike. Anything that is both a
+/// [`SensorSource`] and [`Actuators`] (with one error type) is a plant.
+pub trait Plant: ErrorType {
+    /// Fill `frame`; a channel that could not be read is left invalid, an `Err` means the whole
+    /// acquisition failed (SYS-3).
+    fn sense(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), Self::Error>;
+    /// Drive the pump, clamp, gas blender and heater (SYS-3 on `Err`).
+    fn actuate(&mut self, now_ms: u64, commands: &ActuatorCommands) -> Result<(), Self::Error>;
+}
+
+impl<T: SensorSource + Actuators + ?Sized> Plant for T {
+    fn sense(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), Self::Error> {
+        self.read(now_ms, frame)
+    }
+    fn actuate(&mut self, now_ms: u64, commands: &ActuatorCommands) -> Result<(), Self::Error> {
+        self.apply(now_ms, commands)
+    }
+}

@@ -48,12 +48,28 @@ pub use controller::{
     CommandResults, Config, ConfigError, Controller, InterventionSetting, Output, Settings, Status,
 };
 pub use frame::{Channel, Flag, Reading, SensorFrame};
-pub use hal::{Actuators, Error, ErrorKind, ErrorType, SensorSource};
+pub use hal::{Actuators, Error, ErrorKind, ErrorType, Plant, SensorSource};
 pub use plausibility::{ChannelSet, Fault};
 pub use pump_curve::PumpCurve;
 
 #[cfg(test)]
 mod tests;
+
+/// `x` clamped into `[lo, hi]` exactly as `f32::clamp` does, without its panic when `lo > hi`
+/// or either is NaN (then `hi` wins). For bounds that validation or the model keep ordered but
+/// the compiler cannot know to be (the operator's sweep bounds, the pump curve's knee): the
+/// link-time no-panic check (scripts/no-panic.sh) found `f32::clamp`'s assertion there as the
+/// control step's only panic paths.
+pub(crate) fn clamp_between(x: f32, lo: f32, hi: f32) -> f32 {
+    let mut y = x;
+    if y < lo {
+        y = lo;
+    }
+    if y > hi {
+        y = hi;
+    }
+    y
+}
 
 /// Control period, ms (CTL-1): 100 Hz.
 ///

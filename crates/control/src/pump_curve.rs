@@ -72,7 +72,7 @@ impl PumpCurve {
                 (-b2 - sqrt(disc) * a2.signum()) / (2.0 * a2)
             };
             return if q.is_finite() {
-                Some(q.clamp(0.0, qk))
+                Some(crate::clamp_between(q, 0.0, qk))
             } else {
                 None
             };

@@ -562,7 +562,7 @@ fn sys3_driver_errors() {
     let mut out = None;
     for _ in 0..30 {
         t += 10;
-        out = Some(c.cycle(t, &mut Bad, &mut Bad, &mut f, &[]));
+        out = Some(c.cycle(t, &mut Bad, &mut f, &[]));
     }
     let out = out.unwrap();
     assert!(out.alarms.signalled.contains(AlarmId::AcquisitionFault));

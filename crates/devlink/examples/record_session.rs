@@ -5,7 +5,8 @@
 //! Run: `cargo run -p devlink --example record_session -- crates/protocol/tests/fixtures`
 //! The script: open a session; bring the circuit up (clamp open, 3000 rpm, gas, heater); one
 //! out-of-limit speed; air at the bubble detector (air stop); a refused restart; air gone,
-//! ClearAirStop; restart; close.
+//! ClearAirStop; restart; close. Both ends are paired with the key of docs/protocol.md §9
+//! (bytes 0x00..0x1F), so the replay test can check every tag.
 
 use devlink::{ConsoleConfig, ConsoleLink, Transport, UnitConfig, UnitEndpoint, UnitSample};
 use protocol::msg::state;
@@ -25,9 +26,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     let air = Arc::new(AtomicBool::new(false));
     let air_u = Arc::clone(&air);
+    let mut k = [0u8; 32];
+    for (i, b) in k.iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    let key = protocol::PairingKey::from_bytes(k);
     let unit = UnitEndpoint::start(
         UnitConfig {
             serial: 0x0EC0_0001,
+            key: Some(key.clone()),
             ..UnitConfig::default()
         },
         move |sp: &Setpoints, _| {
@@ -75,7 +82,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .join()
         .map_err(|_| "connect thread panicked")??
         .tap_tx(Arc::clone(&console_tx));
-    let link = ConsoleLink::connect(console, ConsoleConfig::default())?;
+    let link = ConsoleLink::connect(
+        console,
+        ConsoleConfig {
+            key: Some(key),
+            ..ConsoleConfig::default()
+        },
+    )?;
 
     let expect = |cmd: Command, want: AckResult| -> Result<(), Box<dyn std::error::Error>> {
         let got = link.command(cmd)?;

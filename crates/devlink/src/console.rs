@@ -1,13 +1,20 @@
-//! The console's end of the link: opens a session (Hello/HelloAck), sends heartbeats, sends
-//! commands and waits for their acknowledgement with retries, and hands sensor frames, faults
-//! and link-state changes to the console as [`ConsoleEvent`]s.
+//! The console's end of the link: opens an authenticated session (Hello, HelloAck with the
+//! unit's challenge and proof, Auth with the console's proof, SessionOpen), sends heartbeats,
+//! sends commands and waits for their acknowledgement with retries, and hands sensor frames,
+//! faults and link-state changes to the console as [`ConsoleEvent`]s.
+//!
+//! The console checks the unit's proof before it answers: a unit that does not hold the
+//! pairing key (an impostor, or a unit paired with another console) is refused, and the
+//! console never takes its readings for the patient's (docs/protocol.md §7).
 
+use crate::key::random_bytes;
 use crate::transport::Transport;
 use crate::wire::{FrameSender, ms_since};
+use protocol::auth::NONCE_LEN;
 use protocol::{
-    AckResult, Command, DecodeError, DecodeStats, Decoder, Fault, Heartbeat, Hello, HelloAck,
-    HelloStatus, Message, PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, ProtocolErrorReason,
-    SensorFrame, SeqStats, SeqTracker,
+    AckResult, Auth, Command, DecodeStats, Decoder, Fault, Heartbeat, Hello, HelloAck, HelloStatus,
+    Message, PROTOCOL_MAJOR, PROTOCOL_MINOR, PairingKey, ProtocolError, ProtocolErrorReason,
+    SensorFrame, SeqStats, SessionKeys, SessionOpen, Transcript,
 };
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -34,6 +41,9 @@ pub struct ConsoleConfig {
     pub hello_attempts: u32,
     /// Capacity of the event queue; events beyond it are dropped and counted.
     pub event_capacity: usize,
+    /// The unit's pairing key; `None`: the well-known unpaired key ([`PairingKey::UNPAIRED`]),
+    /// which a unit accepts only when it has no key either (loopback and bench use).
+    pub key: Option<PairingKey>,
 }
 
 impl Default for ConsoleConfig {
@@ -46,6 +56,7 @@ impl Default for ConsoleConfig {
             hello_timeout: Duration::from_millis(250),
             hello_attempts: 4,
             event_capacity: 4096,
+            key: None,
         }
     }
 }
@@ -61,6 +72,12 @@ pub enum LinkError {
     HandshakeTimeout {
         peer: String,
         attempts: u32,
+    },
+    /// The handshake failed to authenticate: the unit's proof did not check out (it holds
+    /// another pairing key, or none), or it never confirmed the session.
+    Unauthenticated {
+        peer: String,
+        reason: &'static str,
     },
     /// The unit speaks another major version; no session, no commands.
     VersionMismatch {
@@ -93,6 +110,7 @@ impl std::fmt::Display for LinkError {
             LinkError::HandshakeTimeout { peer, attempts } => {
                 write!(f, "{peer}: no HelloAck after {attempts} Hello frames")
             }
+            LinkError::Unauthenticated { peer, reason } => write!(f, "{peer}: {reason}"),
             LinkError::VersionMismatch {
                 peer,
                 unit_major,
@@ -147,8 +165,24 @@ pub struct ConsoleStats {
     pub resends: u64,
     pub no_ack: u64,
     pub events_dropped: u64,
-    /// Frames intact but not for this session (stale HelloAck, frames before the handshake).
+    /// Frames intact but not for this session (stale HelloAck, frames in the wrong direction).
     pub ignored: u64,
+}
+
+/// What the reader thread tells `connect` during the handshake.
+enum Handshake {
+    /// A HelloAck for our Hello that opens no session (another major version).
+    Mismatch(HelloAck),
+    /// The unit proved the key: our proof and the session's keys.
+    Challenge {
+        keys: SessionKeys,
+        auth: Auth,
+        version: (u8, u8),
+    },
+    /// The HelloAck's proof did not check out.
+    BadProof,
+    /// The unit opened the session.
+    Open(SessionOpen),
 }
 
 struct Shared {
@@ -192,13 +226,15 @@ impl Shared {
 pub struct ConsoleLink {
     shared: Arc<Shared>,
     config: ConsoleConfig,
-    unit: HelloAck,
+    unit: SessionOpen,
+    version: (u8, u8),
     events: Receiver<ConsoleEvent>,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl ConsoleLink {
-    /// Opens a session over `transport`: Hello, wait for HelloAck (resending), then start the
+    /// Opens a session over `transport`: Hello, wait for the HelloAck (resending the Hello),
+    /// check the unit's proof, answer with Auth, wait for SessionOpen, then start the
     /// heartbeat. The unit's current setpoints are in [`ConsoleLink::unit`], so a console that
     /// restarts can take over what the pump is doing without changing it.
     pub fn connect(transport: Transport, config: ConsoleConfig) -> Result<ConsoleLink, LinkError> {
@@ -207,6 +243,10 @@ impl ConsoleLink {
             writer,
             name: peer,
         } = transport;
+        let io_err = |err| LinkError::Io {
+            peer: peer.clone(),
+            err,
+        };
         let (etx, erx) = mpsc::sync_channel(config.event_capacity.max(1));
         let shared = Arc::new(Shared {
             peer: peer.clone(),
@@ -219,64 +259,96 @@ impl ConsoleLink {
             events: etx,
             unit_lost: AtomicBool::new(false),
         });
-        let nonce = session_nonce();
         let hello = Hello {
             major: PROTOCOL_MAJOR,
             minor: PROTOCOL_MINOR,
-            nonce,
+            nonce: u32::from_le_bytes(random_bytes().map_err(io_err)?),
             heartbeat_ms: config.heartbeat.as_millis().min(u16::MAX as u128) as u16,
             timeout_ms: config.timeout.as_millis().min(u16::MAX as u128) as u16,
+            console_nonce: random_bytes::<NONCE_LEN>().map_err(io_err)?,
         };
-        let (hs_tx, hs_rx) = mpsc::channel::<HelloAck>();
+        let key = config.key.clone().unwrap_or(PairingKey::UNPAIRED);
+        let (hs_tx, hs_rx) = mpsc::channel::<Handshake>();
         let reader_shared = Arc::clone(&shared);
         let reader_thread = std::thread::Builder::new()
             .name("devlink-console-rx".into())
-            .spawn(move || reader_loop(&reader_shared, &mut *reader, nonce, hs_tx))
-            .map_err(|err| LinkError::Io {
-                peer: peer.clone(),
-                err,
-            })?;
+            .spawn(move || reader_loop(&reader_shared, &mut *reader, hello, key, hs_tx))
+            .map_err(io_err)?;
         let mut link = ConsoleLink {
             shared,
             config: config.clone(),
-            unit: placeholder_ack(),
+            unit: placeholder_open(),
+            version: (0, 0),
             events: erx,
             threads: vec![reader_thread],
         };
-        let mut ack = None;
+        let mut answer = None;
         for _ in 0..config.hello_attempts.max(1) {
             link.shared
                 .sender
                 .send(&Message::Hello(hello))
-                .map_err(|err| LinkError::Io {
-                    peer: peer.clone(),
-                    err,
-                })?;
+                .map_err(io_err)?;
             match hs_rx.recv_timeout(config.hello_timeout) {
                 Ok(a) => {
-                    ack = Some(a);
+                    answer = Some(a);
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => continue,
                 Err(RecvTimeoutError::Disconnected) => return Err(LinkError::Closed { peer }),
             }
         }
-        let Some(ack) = ack else {
-            return Err(LinkError::HandshakeTimeout {
-                peer,
-                attempts: config.hello_attempts.max(1),
-            });
+        let (keys, auth, version) = match answer {
+            None => {
+                return Err(LinkError::HandshakeTimeout {
+                    peer,
+                    attempts: config.hello_attempts.max(1),
+                });
+            }
+            Some(Handshake::Mismatch(ack)) => {
+                return Err(LinkError::VersionMismatch {
+                    peer,
+                    unit_major: ack.major,
+                    unit_minor: ack.minor,
+                });
+            }
+            Some(Handshake::BadProof) => {
+                return Err(LinkError::Unauthenticated {
+                    peer,
+                    reason: "the unit did not prove the pairing key (it holds another key or                              none; check --device-key against the unit's --key)",
+                });
+            }
+            Some(Handshake::Challenge {
+                keys,
+                auth,
+                version,
+            }) => (keys, auth, version),
+            Some(Handshake::Open(_)) => {
+                return Err(LinkError::Unauthenticated {
+                    peer,
+                    reason: "the unit opened a session before the console proved the key",
+                });
+            }
         };
-        if ack.status != HelloStatus::Accepted || ack.major != PROTOCOL_MAJOR {
-            return Err(LinkError::VersionMismatch {
-                peer,
-                unit_major: ack.major,
-                unit_minor: ack.minor,
-            });
-        }
-        link.unit = ack;
-        link.config.heartbeat = Duration::from_millis(ack.heartbeat_ms.max(1) as u64);
-        link.config.timeout = Duration::from_millis(ack.timeout_ms.max(1) as u64);
+        link.shared.sender.set_key(Some(keys.console_to_unit));
+        link.shared
+            .sender
+            .send(&Message::Auth(auth))
+            .map_err(io_err)?;
+        let wait = config.hello_timeout * config.hello_attempts.max(1);
+        let open = match hs_rx.recv_timeout(wait) {
+            Ok(Handshake::Open(o)) => o,
+            Err(RecvTimeoutError::Disconnected) => return Err(LinkError::Closed { peer }),
+            _ => {
+                return Err(LinkError::Unauthenticated {
+                    peer,
+                    reason: "the unit did not open the session after the console's proof                              (refused, busy with other connections, or another key)",
+                });
+            }
+        };
+        link.unit = open;
+        link.version = version;
+        link.config.heartbeat = Duration::from_millis(open.heartbeat_ms.max(1) as u64);
+        link.config.timeout = Duration::from_millis(open.timeout_ms.max(1) as u64);
         let hb_shared = Arc::clone(&link.shared);
         let (period, timeout) = (link.config.heartbeat, link.config.timeout);
         let hb = std::thread::Builder::new()
@@ -290,9 +362,14 @@ impl ConsoleLink {
         Ok(link)
     }
 
-    /// The unit's HelloAck: its identity, rates and the setpoints in force at connection.
-    pub fn unit(&self) -> &HelloAck {
+    /// The unit's SessionOpen: its identity, rates and the setpoints in force at connection.
+    pub fn unit(&self) -> &SessionOpen {
         &self.unit
+    }
+
+    /// The protocol version the unit announced (major, minor).
+    pub fn unit_version(&self) -> (u8, u8) {
+        self.version
     }
 
     /// The heartbeat period and timeout in force (as the unit granted them).
@@ -396,26 +473,8 @@ impl Drop for ConsoleLink {
     }
 }
 
-/// A nonce that differs between sessions and between console processes.
-fn session_nonce() -> u32 {
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mixed = (t as u64) ^ ((std::process::id() as u64) << 32) ^ (t >> 64) as u64;
-    // SplitMix64 finaliser: spreads nearby clock values over the whole range.
-    let mut z = mixed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) as u32
-}
-
-fn placeholder_ack() -> HelloAck {
-    HelloAck {
-        major: 0,
-        minor: 0,
-        nonce: 0,
-        status: HelloStatus::VersionMismatch,
+fn placeholder_open() -> SessionOpen {
+    SessionOpen {
         heartbeat_ms: 0,
         timeout_ms: 0,
         sensor_rate_hz: 0,
@@ -429,11 +488,12 @@ fn placeholder_ack() -> HelloAck {
 fn reader_loop(
     shared: &Shared,
     reader: &mut dyn Read,
-    nonce: u32,
-    handshake: mpsc::Sender<HelloAck>,
+    hello: Hello,
+    key: PairingKey,
+    handshake: mpsc::Sender<Handshake>,
 ) {
     let mut dec = Decoder::new();
-    let mut seq = SeqTracker::new();
+    let mut answered = false;
     let mut in_session = false;
     let mut buf = [0u8; 1024];
     while !shared.stop.load(Ordering::Relaxed) {
@@ -460,31 +520,50 @@ fn reader_loop(
                 break;
             }
         };
-        let mut frames: Vec<Result<protocol::Frame, DecodeError>> = Vec::new();
-        dec.feed(&buf[..n], |r| frames.push(r));
-        for r in frames {
-            let Ok(frame) = r else { continue };
-            if let Message::HelloAck(ack) = frame.msg {
-                if ack.nonce == nonce {
-                    seq.restart(frame.seq);
-                    in_session = ack.status == HelloStatus::Accepted;
+        // Frame by frame: the session key is set between the HelloAck and the next frame.
+        for &b in &buf[..n] {
+            let Some(Ok(frame)) = dec.push(b) else {
+                continue; // rejected: counted by the decoder, never acted on
+            };
+            match frame.msg {
+                Message::HelloAck(ack) if ack.nonce == hello.nonce && !answered => {
+                    answered = true;
+                    let reply =
+                        if ack.status != HelloStatus::Accepted || ack.major != PROTOCOL_MAJOR {
+                            Handshake::Mismatch(ack)
+                        } else {
+                            let t = Transcript::of(&hello, ack.unit_nonce);
+                            if t.check_unit_proof(&key, &ack.proof) {
+                                let keys = t.session_keys(&key);
+                                dec.open_session(keys.unit_to_console.clone());
+                                Handshake::Challenge {
+                                    keys,
+                                    auth: Auth {
+                                        proof: t.console_proof(&key),
+                                    },
+                                    version: (ack.major, ack.minor),
+                                }
+                            } else {
+                                Handshake::BadProof
+                            }
+                        };
+                    let _ = handshake.send(reply);
+                    continue;
+                }
+                // Only a unit that holds the key can make a SessionOpen that got this far.
+                Message::SessionOpen(open) if !in_session => {
+                    in_session = true;
                     shared
                         .last_rx_ms
                         .store(ms_since(shared.start), Ordering::Relaxed);
-                    let _ = handshake.send(ack);
-                } else if let Ok(mut s) = shared.stats.lock() {
-                    s.ignored += 1;
+                    let _ = handshake.send(Handshake::Open(open));
+                    continue;
                 }
-                continue;
-            }
-            if !in_session {
-                if let Ok(mut s) = shared.stats.lock() {
-                    s.ignored += 1;
+                _ if !in_session => {
+                    shared.bump(|s| s.ignored += 1);
+                    continue;
                 }
-                continue;
-            }
-            if seq.check(frame.seq).is_err() {
-                continue; // counted by the tracker, never acted on
+                _ => {}
             }
             shared
                 .last_rx_ms
@@ -518,16 +597,16 @@ fn reader_loop(
                 Message::Fault(f) => shared.event(ConsoleEvent::Fault(f)),
                 Message::Heartbeat(h) => shared.event(ConsoleEvent::UnitState(h.state)),
                 // Console-bound direction only; a unit sending these is confused, not dangerous.
-                Message::Hello(_) | Message::Command(_) | Message::HelloAck(_) => {
-                    if let Ok(mut s) = shared.stats.lock() {
-                        s.ignored += 1;
-                    }
-                }
+                Message::Hello(_)
+                | Message::Command(_)
+                | Message::HelloAck(_)
+                | Message::Auth(_)
+                | Message::SessionOpen(_) => shared.bump(|s| s.ignored += 1),
             }
         }
         if let Ok(mut s) = shared.stats.lock() {
             s.decode = dec.stats();
-            s.seq = seq.stats();
+            s.seq = dec.seq_stats();
         }
     }
 }

@@ -6,7 +6,7 @@
 //! [`Actuators::apply`] only records the setpoints wanted; the supervisor sends whatever
 //! differs from what the unit acknowledged, and reconnects (every 250 ms) when the link drops.
 //!
-//! Takeover (DEV-7): after a (re)connection the unit's current setpoints, from its HelloAck,
+//! Takeover (DEV-7): after a (re)connection the unit's current setpoints, from its SessionOpen,
 //! are taken as confirmed, and until the controller's first `apply` they are also the wanted
 //! ones — a restarted console changes nothing at the unit until its controller says so.
 //!

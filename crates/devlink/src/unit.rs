@@ -1,19 +1,30 @@
-//! The unit's end of the link: answers Hello (version check), applies commands through the
-//! safety rules of [`protocol::safety`] and acknowledges them, streams sensor frames at the
-//! sensor rate, sends heartbeats and fault frames, and notices a silent console.
+//! The unit's end of the link: answers Hello with its challenge and proof (version check),
+//! opens a session only for a console that proves the pairing key, applies that console's
+//! commands through the safety rules of [`protocol::safety`] and acknowledges them, streams
+//! sensor frames at the sensor rate, sends heartbeats and fault frames, and notices a silent
+//! console.
 //!
-//! One console session at a time: the connection whose Hello was accepted last is the active
-//! one; a console that restarts simply connects again and takes over (DEV-7). Losing the
-//! console changes no setpoint (DEV-1).
+//! One console session at a time: the connection whose console proved the key last is the
+//! active one; a console that restarts simply connects again and takes over (DEV-7). A peer
+//! that does not prove the key takes nothing over and changes nothing; its frames are refused
+//! and counted (DEV-8). Losing the console changes no setpoint (DEV-1).
+//!
+//! What one peer can cost is bounded ([`ConnLimits`]): a few connections awaiting their
+//! handshake at a time, each closed if it has not authenticated within two seconds, after a
+//! handful of Hellos or unauthentic frames; a few connections in all; idle ones closed. None of
+//! this touches a setpoint: the pump keeps turning whatever a stranger sends.
 
+use crate::key::random_bytes;
 use crate::transport::Transport;
 use crate::wire::{FrameSender, ms_since};
+use protocol::auth::{NONCE_LEN, PROOF_LEN};
 use protocol::msg::{fault, state};
 use protocol::safety::{HardLimits, SafetyEvent, UnitSafety};
 use protocol::{
-    Ack, AckResult, Command, DecodeError, DecodeStats, Decoder, Fault, Heartbeat, HelloAck,
-    HelloStatus, Message, PROTOCOL_MAJOR, PROTOCOL_MINOR, ProtocolError, ProtocolErrorReason,
-    SensorFrame, SensorValues, SeqStats, SeqTracker, Setpoints, Severity,
+    Ack, AckResult, Command, DecodeError, DecodeStats, Decoder, Fault, Heartbeat, Hello, HelloAck,
+    HelloStatus, Message, PROTOCOL_MAJOR, PROTOCOL_MINOR, PairingKey, ProtocolError,
+    ProtocolErrorReason, SensorFrame, SensorValues, SeqStats, SessionKey, SessionKeys, SessionOpen,
+    Setpoints, Severity, Transcript,
 };
 use std::io::{self, Read};
 use std::net::TcpListener;
@@ -34,16 +45,58 @@ pub struct UnitConfig {
     /// Setpoints driven from power-up: [`protocol::safety::POWER_UP`] for a fresh unit, or what
     /// a unit restored after a restart (docs/protocol.md §8). Must be inside `limits`.
     pub initial: Setpoints,
+    /// The pairing key a console must prove. `None`: the well-known unpaired key, which
+    /// authenticates nobody; [`UnitEndpoint::listen`] then refuses any but a loopback address.
+    pub key: Option<PairingKey>,
+    /// What one peer may cost on a TCP listener.
+    pub conn: ConnLimits,
 }
 
 impl Default for UnitConfig {
     fn default() -> Self {
         UnitConfig {
             serial: 1,
-            firmware: 0x0100,
+            firmware: 0x0200,
             sensor_rate_hz: 100,
             limits: HardLimits::default(),
             initial: protocol::safety::POWER_UP,
+            key: None,
+            conn: ConnLimits::default(),
+        }
+    }
+}
+
+/// Bounds on what connections to a unit's TCP listener may cost (docs/protocol.md §13).
+/// Design values: a console handshakes in about a millisecond on a LAN and reconnects every
+/// 250 ms, so two seconds and two waiting slots delay a real console by at most a few seconds
+/// while a stranger's flood costs the unit a bounded number of threads and HMACs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnLimits {
+    /// Connections that have not yet proved the key, at once; more are closed at accept.
+    pub max_pending: usize,
+    /// Connections in all, at once; more are closed at accept.
+    pub max_connections: usize,
+    /// A connection that has not proved the key this long after it opened is closed.
+    pub handshake_timeout: Duration,
+    /// A connection on which no authentic frame arrived for this long is closed. Longer than
+    /// any console timeout (at most 5 s, §6), so a console is declared lost (DEV-1) first.
+    pub idle_timeout: Duration,
+    /// Hellos a connection may send without completing a handshake before it is closed.
+    pub max_hellos: u32,
+    /// Unauthentic frames (no session, bad tag) a connection that has not proved the key may
+    /// send before it is closed.
+    pub max_unauthentic: u32,
+}
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        ConnLimits {
+            max_pending: 2,
+            max_connections: 4,
+            handshake_timeout: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(10),
+            max_hellos: 8,
+            max_unauthentic: 16,
         }
     }
 }
@@ -83,12 +136,28 @@ pub struct UnitStats {
     pub commands_applied: u64,
     pub commands_refused: u64,
     pub sensor_frames: u64,
+    /// Challenges sent (HelloAck with the unit's proof).
+    pub challenges: u64,
+    /// Handshakes that failed: a wrong console proof, or a Hello never followed by a valid
+    /// Auth before its connection closed.
+    pub auth_failures: u64,
+    /// Connections closed at accept because of [`ConnLimits`].
+    pub connections_refused: u64,
+    /// Connections closed by the unit: handshake or idle timeout, too many Hellos or
+    /// unauthentic frames.
+    pub connections_closed: u64,
+}
+
+impl UnitStats {
+    /// Frames refused because their sender had not proved the key.
+    pub fn unauthentic(&self) -> u64 {
+        self.decode.unauthentic() as u64
+    }
 }
 
 struct Active {
     conn: u64,
     tx: Tx,
-    seq: SeqTracker,
     heartbeat_ms: u64,
 }
 
@@ -97,10 +166,20 @@ struct Core {
     active: Option<Active>,
     faults: Vec<Fault>,
     stats: UnitStats,
-    /// Seq stats of finished sessions, added to the live tracker's for reporting.
+    /// Seq stats of finished connections, added to the live ones' for reporting.
     seq_done: SeqStats,
-    decode_by_conn: Vec<(u64, DecodeStats)>,
+    /// Live connections' counts.
+    by_conn: Vec<(u64, DecodeStats, SeqStats)>,
     next_conn: u64,
+    /// Open connections and those among them that have not proved the key (listener only).
+    open: usize,
+    pending: usize,
+}
+
+/// What a connection's writer thread takes: frames, and the key to tag them with.
+enum Out {
+    Frame(Message),
+    Key(Option<SessionKey>),
 }
 
 /// The sending side of one connection: a bounded queue drained by that connection's writer
@@ -109,7 +188,7 @@ struct Core {
 /// fills its queue, which ends its session.
 #[derive(Clone)]
 struct Tx {
-    queue: mpsc::SyncSender<Message>,
+    queue: mpsc::SyncSender<Out>,
     broken: Arc<AtomicBool>,
 }
 
@@ -119,12 +198,19 @@ const TX_QUEUE: usize = 256;
 impl Tx {
     /// Queues `msg`; false if the connection is broken or its queue is full.
     fn push(&self, msg: Message) -> bool {
-        !self.broken.load(Ordering::Relaxed) && self.queue.try_send(msg).is_ok()
+        !self.broken.load(Ordering::Relaxed) && self.queue.try_send(Out::Frame(msg)).is_ok()
+    }
+
+    fn set_key(&self, key: Option<SessionKey>) {
+        if self.queue.try_send(Out::Key(key)).is_err() {
+            self.broken.store(true, Ordering::Relaxed);
+        }
     }
 }
 
 struct Shared {
     config: UnitConfig,
+    key: PairingKey,
     start: Instant,
     stop: AtomicBool,
     core: Mutex<Core>,
@@ -176,9 +262,12 @@ impl UnitEndpoint {
                 faults: Vec::new(),
                 stats: UnitStats::default(),
                 seq_done: SeqStats::default(),
-                decode_by_conn: Vec::new(),
+                by_conn: Vec::new(),
                 next_conn: 1,
+                open: 0,
+                pending: 0,
             }),
+            key: config.key.clone().unwrap_or(PairingKey::UNPAIRED),
             config,
             start: Instant::now(),
             stop: AtomicBool::new(false),
@@ -194,12 +283,13 @@ impl UnitEndpoint {
         })
     }
 
-    /// Serves one console connection on its own thread until it closes.
+    /// Serves one console connection on its own thread until it closes (a serial line, or a
+    /// connection the caller accepted itself: no [`ConnLimits`]).
     pub fn attach(&self, transport: Transport) -> io::Result<()> {
         let s = Arc::clone(&self.shared);
         let t = std::thread::Builder::new()
             .name("devlink-unit-rx".into())
-            .spawn(move || connection_loop(&s, transport))?;
+            .spawn(move || connection_loop(&s, transport, None))?;
         self.push_thread(t);
         Ok(())
     }
@@ -213,33 +303,61 @@ impl UnitEndpoint {
         let t = std::thread::Builder::new()
             .name("devlink-unit-rx".into())
             .spawn(move || {
-                connection_loop(&s, transport);
+                connection_loop(&s, transport, None);
                 let _ = tx.send(());
             })?;
         self.push_thread(t);
         Ok(rx)
     }
 
-    /// Accepts console connections on `listener` (one thread), attaching each.
+    /// Accepts console connections on `listener` (one thread), each within the unit's
+    /// [`ConnLimits`]. Refused without a pairing key unless the listener is on a loopback
+    /// address: with the unpaired key anyone who reaches the port could stop the pump.
     pub fn listen(&self, listener: TcpListener) -> io::Result<()> {
+        let local = listener.local_addr()?;
+        if self.shared.config.key.is_none() && !local.ip().is_loopback() {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "refusing to listen on {local} without a pairing key: anyone who reaches \
+                     that address could command the pump; listen on a loopback address or \
+                     configure a key"
+                ),
+            ));
+        }
         listener.set_nonblocking(true)?;
         let s = Arc::clone(&self.shared);
         let t = std::thread::Builder::new()
             .name("devlink-unit-accept".into())
             .spawn(move || {
-                let mut conns = Vec::new();
+                let limits = s.config.conn;
+                let mut conns: Vec<JoinHandle<()>> = Vec::new();
                 while !s.stop.load(Ordering::Relaxed) {
+                    conns.retain(|h| !h.is_finished());
                     match listener.accept() {
                         Ok((stream, _)) => {
-                            let _ = stream.set_nonblocking(false);
-                            if let Ok(tr) = Transport::tcp(stream) {
-                                let s2 = Arc::clone(&s);
-                                if let Ok(h) = std::thread::Builder::new()
-                                    .name("devlink-unit-rx".into())
-                                    .spawn(move || connection_loop(&s2, tr))
+                            {
+                                let mut c = s.core();
+                                if c.open >= limits.max_connections
+                                    || c.pending >= limits.max_pending
                                 {
-                                    conns.push(h);
+                                    c.stats.connections_refused += 1;
+                                    continue; // dropping the stream closes it
                                 }
+                                c.open += 1;
+                                c.pending += 1;
+                            }
+                            let _ = stream.set_nonblocking(false);
+                            let s2 = Arc::clone(&s);
+                            let spawned = std::thread::Builder::new()
+                                .name("devlink-unit-rx".into())
+                                .spawn(move || match Transport::tcp(stream) {
+                                    Ok(tr) => connection_loop(&s2, tr, Some(limits)),
+                                    Err(_) => release(&s2, true),
+                                });
+                            match spawned {
+                                Ok(h) => conns.push(h),
+                                Err(_) => release(&s, true),
                             }
                         }
                         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -282,12 +400,19 @@ impl UnitEndpoint {
     pub fn stats(&self) -> UnitStats {
         let c = self.shared.core();
         let mut s = c.stats;
-        for (_, d) in &c.decode_by_conn {
-            s.decode = add_decode(s.decode, *d);
+        let mut seq = c.seq_done;
+        for (_, d, q) in &c.by_conn {
+            s.decode = s.decode.add(d);
+            seq = add_seq(seq, *q);
         }
-        let live = c.active.as_ref().map(|a| a.seq.stats()).unwrap_or_default();
-        s.seq = add_seq(c.seq_done, live);
+        s.seq = seq;
         s
+    }
+
+    /// Connections open now (listener only), and those among them awaiting their handshake.
+    pub fn connections(&self) -> (usize, usize) {
+        let c = self.shared.core();
+        (c.open, c.pending)
     }
 
     /// Raises a hardware fault (motor, sensor, power…), reported to the console at once and
@@ -335,22 +460,16 @@ impl Drop for UnitEndpoint {
     }
 }
 
-/// Counter sums saturate: a unit runs for weeks, and a wrapped counter would lie.
-fn add_decode(a: DecodeStats, b: DecodeStats) -> DecodeStats {
-    DecodeStats {
-        frames: a.frames.saturating_add(b.frames),
-        oversize: a.oversize.saturating_add(b.oversize),
-        cobs: a.cobs.saturating_add(b.cobs),
-        truncated: a.truncated.saturating_add(b.truncated),
-        length: a.length.saturating_add(b.length),
-        crc: a.crc.saturating_add(b.crc),
-        version: a.version.saturating_add(b.version),
-        unknown_type: a.unknown_type.saturating_add(b.unknown_type),
-        bad_length: a.bad_length.saturating_add(b.bad_length),
-        bad_field: a.bad_field.saturating_add(b.bad_field),
+/// Gives back a listener connection's slot (and its waiting slot if it never authenticated).
+fn release(s: &Shared, pending: bool) {
+    let mut c = s.core();
+    c.open = c.open.saturating_sub(1);
+    if pending {
+        c.pending = c.pending.saturating_sub(1);
     }
 }
 
+/// Counter sums saturate: a unit runs for weeks, and a wrapped counter would lie.
 fn add_seq(a: SeqStats, b: SeqStats) -> SeqStats {
     SeqStats {
         accepted: a.accepted.saturating_add(b.accepted),
@@ -381,10 +500,9 @@ fn send_active(c: &mut Core, msg: &Message) {
     }
 }
 
+/// Ends the active session (no setpoint changes, DEV-5); its connection stays open.
 fn end_session(c: &mut Core) {
-    if let Some(a) = c.active.take() {
-        c.seq_done = add_seq(c.seq_done, a.seq.stats());
-    }
+    c.active = None;
 }
 
 /// Queues `msg` for a connection, in session or not.
@@ -491,10 +609,12 @@ fn service_step(
     let hb_ms = c.active.as_ref().map(|a| a.heartbeat_ms).unwrap_or(100);
     if now.saturating_sub(*last_hb) >= hb_ms {
         *last_hb = now;
+        let active = c.active.as_ref().map(|a| a.conn);
         let rejected = c
-            .active
-            .as_ref()
-            .map(|a| a.seq.stats().rejected())
+            .by_conn
+            .iter()
+            .find(|(id, _, _)| Some(*id) == active)
+            .map(|(_, d, q)| d.rejected().saturating_add(q.rejected()))
             .unwrap_or(0);
         let hb = Heartbeat {
             uptime_ms: now as u32,
@@ -512,12 +632,44 @@ fn service_step(
     }
 }
 
-fn connection_loop(s: &Shared, transport: Transport) {
+/// A handshake under way on one connection: the Hello, the unit's answer, and what the
+/// console's Auth must match.
+struct Challenge {
+    hello: Hello,
+    ack: HelloAck,
+    transcript: Transcript,
+    keys: SessionKeys,
+}
+
+/// One connection's own state; the shared state is in [`Core`].
+struct Conn {
+    id: u64,
+    tx: Tx,
+    challenge: Option<Challenge>,
+    /// The console proved the key on this connection's latest handshake (its session may
+    /// since have been taken over by another connection).
+    authed: bool,
+    /// Holds one of the listener's waiting slots (not yet authenticated).
+    pending: bool,
+    hellos: u32,
+    unauthentic: u32,
+    last_authentic: Instant,
+}
+
+/// What became of a frame.
+enum Verdict {
+    Continue,
+    /// Close the connection: it has cost enough without proving the key.
+    Close,
+}
+
+fn connection_loop(s: &Shared, transport: Transport, limits: Option<ConnLimits>) {
+    let opened = Instant::now();
     let Transport {
         mut reader, writer, ..
     } = transport;
     let sender = FrameSender::new(writer);
-    let (queue, rx) = mpsc::sync_channel::<Message>(TX_QUEUE);
+    let (queue, rx) = mpsc::sync_channel::<Out>(TX_QUEUE);
     let tx = Tx {
         queue,
         broken: Arc::new(AtomicBool::new(false)),
@@ -527,26 +679,52 @@ fn connection_loop(s: &Shared, transport: Transport) {
     let writer_thread = std::thread::Builder::new()
         .name("devlink-unit-tx".into())
         .spawn(move || {
-            for msg in rx {
-                if sender.send(&msg).is_err() {
-                    broken.store(true, Ordering::Relaxed);
-                    break;
+            for out in rx {
+                match out {
+                    Out::Key(k) => sender.set_key(k),
+                    Out::Frame(msg) => {
+                        if sender.send(&msg).is_err() {
+                            broken.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                    }
                 }
             }
         });
     let Ok(writer_thread) = writer_thread else {
+        if limits.is_some() {
+            release(s, true);
+        }
         return;
     };
-    let conn = {
+    let mut conn = {
         let mut c = s.core();
         let id = c.next_conn;
         c.next_conn += 1;
-        c.decode_by_conn.push((id, DecodeStats::default()));
-        id
+        c.by_conn
+            .push((id, DecodeStats::default(), SeqStats::default()));
+        Conn {
+            id,
+            tx: tx.clone(),
+            challenge: None,
+            authed: false,
+            pending: limits.is_some(),
+            hellos: 0,
+            unauthentic: 0,
+            last_authentic: opened,
+        }
     };
     let mut dec = Decoder::new();
     let mut buf = [0u8; 1024];
-    while !s.stop.load(Ordering::Relaxed) {
+    let mut closed_by_us = false;
+    'conn: while !s.stop.load(Ordering::Relaxed) {
+        if let Some(l) = &limits {
+            let waited_too_long = conn.pending && opened.elapsed() > l.handshake_timeout;
+            if waited_too_long || conn.last_authentic.elapsed() > l.idle_timeout {
+                closed_by_us = true;
+                break;
+            }
+        }
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -562,29 +740,46 @@ fn connection_loop(s: &Shared, transport: Transport) {
             }
             Err(_) => break,
         };
-        let mut frames = Vec::new();
-        dec.feed(&buf[..n], |r| frames.push(r));
         let now = ms_since(s.start);
         let mut c = s.core();
-        for r in frames {
-            handle_frame(s, &mut c, conn, &tx, r, now);
-        }
-        if let Some(slot) = c.decode_by_conn.iter_mut().find(|(id, _)| *id == conn) {
-            slot.1 = dec.stats();
+        // Frame by frame: a Hello sets the session key the next frame is checked against.
+        for &b in &buf[..n] {
+            let Some(r) = dec.push(b) else { continue };
+            let verdict = handle_frame(s, &mut c, &mut conn, &mut dec, r, now, limits.as_ref());
+            if let Some(slot) = c.by_conn.iter_mut().find(|(id, _, _)| *id == conn.id) {
+                slot.1 = dec.stats();
+                slot.2 = dec.seq_stats();
+            }
+            if matches!(verdict, Verdict::Close) {
+                closed_by_us = true;
+                break 'conn;
+            }
         }
     }
     {
         let mut c = s.core();
-        if c.active.as_ref().is_some_and(|a| a.conn == conn) {
+        if c.active.as_ref().is_some_and(|a| a.conn == conn.id) {
             end_session(&mut c);
         }
-        // Fold this connection's counts into the total so the list does not grow.
-        if let Some(i) = c.decode_by_conn.iter().position(|(id, _)| *id == conn) {
-            let (_, d) = c.decode_by_conn.swap_remove(i);
-            c.stats.decode = add_decode(c.stats.decode, d);
+        if closed_by_us {
+            c.stats.connections_closed += 1;
+        }
+        if conn.challenge.is_some() && !conn.authed {
+            c.stats.auth_failures += 1;
+        }
+        // Fold this connection's counts into the totals so the list does not grow.
+        if let Some(i) = c.by_conn.iter().position(|(id, _, _)| *id == conn.id) {
+            let (_, d, q) = c.by_conn.swap_remove(i);
+            c.stats.decode = c.stats.decode.add(&d);
+            c.seq_done = add_seq(c.seq_done, q);
         }
     }
+    if limits.is_some() {
+        release(s, conn.pending);
+    }
+    drop(conn);
     drop(tx);
+    drop(reader);
     let _ = writer_thread.join();
 }
 
@@ -599,90 +794,168 @@ fn refuse(tx: &Tx, reason: ProtocolErrorReason, seq: u16, ty: u8) {
     );
 }
 
+#[allow(clippy::too_many_arguments)]
 fn handle_frame(
     s: &Shared,
     c: &mut Core,
-    conn: u64,
-    tx: &Tx,
+    conn: &mut Conn,
+    dec: &mut Decoder,
     r: Result<protocol::Frame, DecodeError>,
     now: u64,
-) {
+    limits: Option<&ConnLimits>,
+) -> Verdict {
     let frame = match r {
         Ok(f) => f,
         Err(e) => {
-            // Intact but unusable frames are answered so the console knows at once; damaged ones
-            // are only counted (their sequence number and type cannot be trusted).
-            if let Some((seq, ty)) = e.offending() {
-                let reason = match e {
-                    DecodeError::UnknownType { .. } => ProtocolErrorReason::UnknownType,
-                    DecodeError::BadLength { .. } => ProtocolErrorReason::BadLength,
-                    _ => ProtocolErrorReason::BadField,
-                };
-                refuse(tx, reason, seq, ty);
+            match e {
+                // A stranger's frame, or one forged or altered: refused without an answer
+                // (DEV-8). A connection that keeps sending them before proving the key is
+                // closed; the unit's counters show it.
+                DecodeError::Unauthenticated { .. } | DecodeError::BadTag { .. } => {
+                    conn.unauthentic += 1;
+                    if let Some(l) = limits
+                        && !conn.authed
+                        && conn.unauthentic > l.max_unauthentic
+                    {
+                        return Verdict::Close;
+                    }
+                }
+                // Authentic but unusable frames are answered so the console knows at once;
+                // damaged ones are only counted (their header cannot be trusted).
+                _ => {
+                    if let (Some((seq, ty)), true) = (e.offending(), conn.authed) {
+                        let reason = match e {
+                            DecodeError::UnknownType { .. } => ProtocolErrorReason::UnknownType,
+                            DecodeError::BadLength { .. } => ProtocolErrorReason::BadLength,
+                            _ => ProtocolErrorReason::BadField,
+                        };
+                        refuse(&conn.tx, reason, seq, ty);
+                    }
+                }
             }
-            return;
+            return Verdict::Continue;
         }
     };
-    let is_active = c.active.as_ref().is_some_and(|a| a.conn == conn);
+    if !matches!(frame.msg, Message::Hello(_)) {
+        // Anything else that came out of the decoder carried a valid tag.
+        conn.last_authentic = Instant::now();
+    }
+    let is_active = c.active.as_ref().is_some_and(|a| a.conn == conn.id);
     match frame.msg {
         Message::Hello(h) => {
-            let setpoints = c.safety.outputs();
-            let mut ack = HelloAck {
+            if h.major != PROTOCOL_MAJOR {
+                c.stats.version_mismatches += 1;
+                let ack = HelloAck {
+                    major: PROTOCOL_MAJOR,
+                    minor: PROTOCOL_MINOR,
+                    nonce: h.nonce,
+                    status: HelloStatus::VersionMismatch,
+                    unit_nonce: [0; NONCE_LEN],
+                    proof: [0; PROOF_LEN],
+                };
+                send_to(&conn.tx, Message::HelloAck(ack));
+                return Verdict::Continue; // no session: setpoints untouched (DEV-5)
+            }
+            conn.hellos += 1;
+            if let Some(l) = limits
+                && conn.hellos > l.max_hellos
+            {
+                return Verdict::Close;
+            }
+            // The same Hello again (its HelloAck was lost): the same challenge again.
+            if let Some(ch) = conn.challenge.as_ref().filter(|ch| ch.hello == h) {
+                send_to(&conn.tx, Message::HelloAck(ch.ack));
+                return Verdict::Continue;
+            }
+            // A new handshake: this connection's old session, if any, ends here (its console
+            // restarted or re-handshakes); the setpoints stay (DEV-5).
+            if is_active {
+                end_session(c);
+            }
+            conn.authed = false;
+            conn.tx.set_key(None);
+            let Ok(unit_nonce) = random_bytes::<NONCE_LEN>() else {
+                return Verdict::Close; // no random source: no challenge can be fresh
+            };
+            let transcript = Transcript::of(&h, unit_nonce);
+            let ack = HelloAck {
                 major: PROTOCOL_MAJOR,
                 minor: PROTOCOL_MINOR,
                 nonce: h.nonce,
                 status: HelloStatus::Accepted,
-                heartbeat_ms: h.heartbeat_ms.clamp(20, 1000),
-                timeout_ms: 0,
+                unit_nonce,
+                proof: transcript.unit_proof(&s.key),
+            };
+            let keys = transcript.session_keys(&s.key);
+            dec.open_session(keys.console_to_unit.clone());
+            conn.challenge = Some(Challenge {
+                hello: h,
+                ack,
+                transcript,
+                keys,
+            });
+            c.stats.challenges += 1;
+            send_to(&conn.tx, Message::HelloAck(ack));
+        }
+        Message::Auth(a) => {
+            let Some(ch) = conn.challenge.as_ref() else {
+                return Verdict::Continue;
+            };
+            if conn.authed {
+                return Verdict::Continue; // a repeated Auth changes nothing
+            }
+            if !ch.transcript.check_console_proof(&s.key, &a.proof) {
+                c.stats.auth_failures += 1;
+                return Verdict::Close;
+            }
+            // DEV-8: only now may this console take the session over (DEV-7: no setpoint
+            // changes; SessionOpen reports them).
+            conn.authed = true;
+            conn.hellos = 0;
+            if conn.pending {
+                conn.pending = false;
+                c.pending = c.pending.saturating_sub(1);
+            }
+            let heartbeat_ms = ch.hello.heartbeat_ms.clamp(20, 1000);
+            // Timeout: at least three heartbeats, at most 5 s (docs/protocol.md §6).
+            let timeout_ms = ch.hello.timeout_ms.clamp(3 * heartbeat_ms, 5000);
+            conn.tx.set_key(Some(ch.keys.unit_to_console.clone()));
+            end_session(c);
+            c.active = Some(Active {
+                conn: conn.id,
+                tx: conn.tx.clone(),
+                heartbeat_ms: heartbeat_ms as u64,
+            });
+            c.stats.sessions += 1;
+            let event = c.safety.session_started(now, timeout_ms);
+            let open = SessionOpen {
+                heartbeat_ms,
+                timeout_ms,
                 sensor_rate_hz: s.config.sensor_rate_hz,
                 unit_serial: s.config.serial,
                 firmware: s.config.firmware,
                 state: flags(c),
-                setpoints,
+                setpoints: c.safety.outputs(),
             };
-            // Timeout: at least three heartbeats, at most 5 s (docs/protocol.md §6).
-            ack.timeout_ms = h.timeout_ms.clamp(3 * ack.heartbeat_ms, 5000);
-            if h.major != PROTOCOL_MAJOR {
-                ack.status = HelloStatus::VersionMismatch;
-                c.stats.version_mismatches += 1;
-                send_to(tx, Message::HelloAck(ack));
-                return; // no session: setpoints untouched (DEV-5)
-            }
-            end_session(c);
-            let mut seq = SeqTracker::new();
-            seq.restart(frame.seq);
-            c.active = Some(Active {
-                conn,
-                tx: tx.clone(),
-                seq,
-                heartbeat_ms: ack.heartbeat_ms as u64,
-            });
-            c.stats.sessions += 1;
-            let event = c.safety.session_started(now, ack.timeout_ms);
-            ack.state = flags(c);
-            // HelloAck first: the console ignores everything before it.
-            send_active(c, &Message::HelloAck(ack));
+            // SessionOpen first: the console ignores everything before it.
+            send_active(c, &Message::SessionOpen(open));
             if let Some(e) = event {
                 on_event(c, e, now);
             }
         }
         _ if !is_active => {
-            if let Message::Command(cmd) = frame.msg {
+            // Authentic (the sender holds the key) but not the session: a console whose
+            // session another one took over, or one that has not sent Auth yet (DEV-6).
+            if let (Message::Command(cmd), true) = (frame.msg, conn.authed) {
                 let ack = Ack {
                     acked_seq: frame.seq,
                     acked_type: cmd.type_code(),
                     result: AckResult::NoSession,
                 };
-                send_to(tx, Message::Ack(ack));
+                send_to(&conn.tx, Message::Ack(ack));
             }
         }
         msg => {
-            let Some(active) = c.active.as_mut() else {
-                return;
-            };
-            if active.seq.check(frame.seq).is_err() {
-                return; // replayed or out of order: counted, never acted on
-            }
             if let Some(e) = c.safety.console_frame(now) {
                 on_event(c, e, now);
             }
@@ -709,7 +982,7 @@ fn handle_frame(
                 Message::Heartbeat(_) => {}
                 other => {
                     refuse(
-                        tx,
+                        &conn.tx,
                         ProtocolErrorReason::WrongDirection,
                         frame.seq,
                         other.type_code(),
@@ -718,4 +991,5 @@ fn handle_frame(
             }
         }
     }
+    Verdict::Continue
 }

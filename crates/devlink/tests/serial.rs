@@ -23,7 +23,7 @@ fn session_over_a_pty_serial_line() {
         serial.name
     );
     let link = ConsoleLink::connect(serial, ConsoleConfig::default()).expect("handshake over pty");
-    assert_eq!(link.unit().status, HelloStatus::Accepted);
+    assert_eq!(link.unit_version(), (PROTOCOL_MAJOR, PROTOCOL_MINOR));
     assert_eq!(
         link.command(Command::SetClamp(ClampState::Open)).unwrap(),
         AckResult::Applied
@@ -81,37 +81,26 @@ fn serial_open_errors_say_what_and_where() {
     );
 }
 
-/// A console that opens the line, says Hello and then hangs (never reads): the unit's writes
-/// time out and end the session, and its safety logic keeps running — air still stops the pump
-/// (DEV-2) and nothing else changes (DEV-5).
+/// A console that opens the line, opens a session, sends a command and then hangs (never
+/// reads): the unit's writes time out and end the session, and its safety logic keeps running —
+/// air still stops the pump (DEV-2) and nothing else changes (DEV-5).
 #[test]
 fn hung_console_never_stalls_the_unit_safety_logic() {
-    use std::io::Write;
     use std::sync::atomic::Ordering;
     let (master, slave) = openpty().unwrap();
     let air = Arc::new(AtomicBool::new(false));
     let unit = sim_unit(Arc::clone(&air));
     unit.attach(Transport::fd(master, "pty master".into()).unwrap())
         .unwrap();
-    let mut line = std::fs::OpenOptions::new()
+    let line = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(&slave)
         .unwrap();
     devlink::transport::set_raw(&line, 115_200).unwrap();
-    let hello = Message::Hello(Hello {
-        major: 1,
-        minor: 0,
-        nonce: 1,
-        heartbeat_ms: 100,
-        timeout_ms: 5000,
-    });
-    let mut buf = [0u8; MAX_WIRE];
-    let n = encode(0, &hello, &mut buf).unwrap();
-    line.write_all(&buf[..n]).unwrap();
-    let speed = Message::Command(Command::SetPumpSpeed { rpm: 2500 });
-    let n = encode(1, &speed, &mut buf).unwrap();
-    line.write_all(&buf[..n]).unwrap();
+    let mut c = RawConsole::new(PtyLine(line));
+    c.handshake(&PairingKey::UNPAIRED, 5000).expect("handshake");
+    c.send(&Message::Command(Command::SetPumpSpeed { rpm: 2500 }));
     assert!(wait_until(Duration::from_secs(1), || unit
         .outputs()
         .pump_rpm
@@ -133,7 +122,36 @@ fn hung_console_never_stalls_the_unit_safety_logic() {
         wait_until(Duration::from_millis(500), || unit.outputs().pump_rpm == 0),
         "DEV-2 stalled"
     );
-    drop(line);
+    drop(c);
+}
+
+/// A pty opened as a file, whose reads time out (as a TcpStream's do with a read timeout).
+struct PtyLine(std::fs::File);
+
+impl std::io::Read for PtyLine {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::fd::AsRawFd;
+        let mut pfd = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd for an open descriptor.
+        let n = unsafe { libc::poll(&mut pfd, 1, 20) };
+        if n <= 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no data"));
+        }
+        self.0.read(buf)
+    }
+}
+
+impl std::io::Write for PtyLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// The unit's sensor-frame counter stops growing once the session ended.

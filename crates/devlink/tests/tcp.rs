@@ -23,7 +23,7 @@ fn handshake_commands_and_100hz_sensor_stream() {
     let (unit, addr) = tcp_unit(Arc::new(AtomicBool::new(false)));
     let link = connect(addr);
     let info = *link.unit();
-    assert_eq!((info.major, info.status), (1, HelloStatus::Accepted));
+    assert_eq!(link.unit_version(), (2, 0));
     assert_eq!(info.setpoints, POWER_UP);
     assert_eq!(info.sensor_rate_hz, 100);
     assert_eq!(
@@ -128,7 +128,7 @@ fn console_loss_keeps_pump_running_and_reconnect_is_bumpless() {
     assert_eq!(
         link.unit().setpoints,
         before,
-        "DEV-7: HelloAck reports the running setpoints"
+        "DEV-7: SessionOpen reports the running setpoints"
     );
     assert!(link.unit().state & state::CONSOLE_LOST == 0);
     assert_eq!(unit.outputs(), before);
@@ -200,30 +200,6 @@ fn air_stops_pump_reports_fault_and_needs_explicit_clear() {
     );
 }
 
-fn frame(seq: u16, msg: &Message) -> Vec<u8> {
-    let mut b = [0u8; MAX_WIRE];
-    let n = encode(seq, msg, &mut b).unwrap();
-    b[..n].to_vec()
-}
-
-/// Reads frames from a raw socket until `want` of them arrived or 1 s passed.
-fn read_frames(s: &mut TcpStream, dec: &mut Decoder, want: usize) -> Vec<Frame> {
-    s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
-    let mut out = Vec::new();
-    let t0 = std::time::Instant::now();
-    let mut buf = [0u8; 512];
-    while out.len() < want && t0.elapsed() < Duration::from_secs(1) {
-        if let Ok(n) = s.read(&mut buf) {
-            dec.feed(&buf[..n], |r| {
-                if let Ok(f) = r {
-                    out.push(f)
-                }
-            });
-        }
-    }
-    out
-}
-
 fn acks(frames: &[Frame]) -> Vec<Ack> {
     frames
         .iter()
@@ -237,117 +213,217 @@ fn acks(frames: &[Frame]) -> Vec<Ack> {
         .collect()
 }
 
-/// Corrupted, replayed and out-of-order frames reach the unit and are counted, never acted on.
+fn raw_console(addr: std::net::SocketAddr) -> RawConsole<TcpStream> {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    RawConsole::new(s)
+}
+
+/// Corrupted, replayed, out-of-order and altered frames reach the unit and are counted, never
+/// acted on.
 #[test]
 fn bad_frames_on_the_wire_are_counted_never_acted_on() {
     let (unit, addr) = tcp_unit(Arc::new(AtomicBool::new(false)));
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut dec = Decoder::new();
-    let hello = Message::Hello(Hello {
-        major: 1,
-        minor: 0,
-        nonce: 7,
-        heartbeat_ms: 100,
-        timeout_ms: 2000,
-    });
-    s.write_all(&frame(0, &hello)).unwrap();
-    let f = read_frames(&mut s, &mut dec, 1);
-    assert!(matches!(
-        f[0].msg,
-        Message::HelloAck(HelloAck {
-            nonce: 7,
-            status: HelloStatus::Accepted,
-            ..
-        })
-    ));
-
+    let mut c = raw_console(addr);
+    c.handshake(&PairingKey::UNPAIRED, 2000).expect("handshake");
     let speed = |rpm| Message::Command(Command::SetPumpSpeed { rpm });
-    let first = frame(1, &speed(1000));
-    s.write_all(&first).unwrap();
-    s.write_all(&frame(2, &speed(2000))).unwrap();
-    s.write_all(&first).unwrap(); // replay
-    s.write_all(&frame(5, &speed(2500))).unwrap();
-    s.write_all(&frame(4, &speed(1500))).unwrap(); // out of order
-    let mut bad = frame(6, &speed(4000));
+    // Auth was frame 1; commands start at 2.
+    let first = c.frame_at(2, &speed(1000));
+    c.write(&first);
+    c.write(&c.frame_at(3, &speed(2000)));
+    c.write(&first); // replay
+    c.write(&c.frame_at(6, &speed(2500)));
+    c.write(&c.frame_at(5, &speed(1500))); // out of order
+    let mut bad = c.frame_at(7, &speed(4000));
     bad[8] ^= 0x01; // corrupted
-    s.write_all(&bad).unwrap();
-    let cut = frame(7, &speed(4100));
-    s.write_all(&cut[..cut.len() - 4]).unwrap(); // truncated...
-    s.write_all(&[0]).unwrap(); // ...then the line goes idle
-    let got = acks(&read_frames(&mut s, &mut dec, 40));
+    c.write(&bad);
+    let cut = c.frame_at(8, &speed(4100));
+    c.write(&cut[..cut.len() - 4]); // truncated...
+    c.write(&[0]); // ...then the line goes idle
+    // Altered by an adversary: body changed, tag kept, CRC made good again.
+    let mut raw = vec![2u8, 0x10, 9, 0, 2, 0xA0, 0x0F];
+    let genuine = c.frame_at(9, &speed(3500));
+    let mut dec = [0u8; 64];
+    let n = protocol::cobs::decode(&genuine[1..genuine.len() - 1], &mut dec).unwrap();
+    raw.extend_from_slice(&dec[7..n - 4]);
+    raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
+    let mut enc = [0u8; 64];
+    let m = protocol::cobs::encode(&raw, &mut enc).unwrap();
+    c.write(&[0]);
+    c.write(&enc[..m]);
+    c.write(&[0]);
+    let got = acks(&c.read(40, Duration::from_secs(1)));
     let acked: Vec<u16> = got.iter().map(|a| a.acked_seq).collect();
     assert_eq!(
         acked,
-        vec![1, 2, 5],
-        "only fresh, intact commands are answered"
+        vec![2, 3, 6],
+        "only fresh, intact, authentic commands are answered"
     );
     assert_eq!(unit.outputs().pump_rpm, 2500);
     let st = unit.stats();
     assert_eq!((st.seq.replayed, st.seq.out_of_order), (1, 1), "{st:?}");
     assert_eq!(st.decode.crc, 1, "{st:?}");
     assert_eq!(st.decode.truncated + st.decode.cobs, 1, "{st:?}");
+    assert_eq!(st.decode.bad_tag, 1, "the altered frame: {st:?}");
 }
 
-/// A command before Hello is refused; a Hello of another major version gets a mismatch and no
-/// session (DEV-5, DEV-6).
+/// A command before the handshake is refused and counted, unanswered; a Hello of another major
+/// version gets a mismatch and no session (DEV-5, DEV-6, DEV-8); an authentic frame of an
+/// unknown type is answered with a ProtocolError.
 #[test]
 fn no_session_and_version_mismatch_are_refused() {
     let (unit, addr) = tcp_unit(Arc::new(AtomicBool::new(false)));
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut dec = Decoder::new();
-    s.write_all(&frame(
-        0,
-        &Message::Command(Command::SetPumpSpeed { rpm: 1000 }),
-    ))
-    .unwrap();
-    let a = acks(&read_frames(&mut s, &mut dec, 1));
-    assert_eq!(a[0].result, AckResult::NoSession);
-    let hello2 = Message::Hello(Hello {
-        major: 2,
-        minor: 3,
-        nonce: 9,
-        heartbeat_ms: 100,
-        timeout_ms: 500,
-    });
-    s.write_all(&frame(1, &hello2)).unwrap();
-    let f = read_frames(&mut s, &mut dec, 1);
+    let mut c = raw_console(addr);
+    // A stranger's command: no key, so no tag at all.
+    let mut stranger = RawConsole::new(std::io::Cursor::new(Vec::new()));
+    stranger.keys = Some(
+        Transcript::of(
+            &Hello {
+                major: 2,
+                minor: 0,
+                nonce: 1,
+                heartbeat_ms: 100,
+                timeout_ms: 500,
+                console_nonce: [0; 16],
+            },
+            [0; 16],
+        )
+        .session_keys(&PairingKey::UNPAIRED),
+    );
+    let forged = stranger.frame(&Message::Command(Command::SetPumpSpeed { rpm: 1000 }));
+    c.write(&forged);
+    assert!(acks(&c.read(1, Duration::from_millis(300))).is_empty());
+    // A 1.0 console, byte for byte as protocol 1.0 put it on the wire (its §9.1, §9.2):
+    // Hello, then SetPumpSpeed 3500 rpm.
+    let v1_hello = [
+        0x00, 0x03, 0x01, 0x01, 0x01, 0x03, 0x0A, 0x01, 0x06, 0x01, 0xEE, 0xFF, 0xC0, 0x64, 0x07,
+        0xF4, 0x01, 0xBB, 0x4A, 0x07, 0xFB, 0x00,
+    ];
+    let v1_speed = [
+        0x00, 0x0C, 0x01, 0x10, 0x02, 0x01, 0x02, 0xAC, 0x0D, 0x3A, 0xA6, 0xC7, 0x19, 0x00,
+    ];
+    c.write(&v1_hello);
+    let f = c.read(1, Duration::from_secs(1));
     let Message::HelloAck(ack) = f[0].msg else {
         panic!("{f:?}")
     };
     assert_eq!(
         (ack.status, ack.major, ack.nonce),
-        (HelloStatus::VersionMismatch, 1, 9)
+        (HelloStatus::VersionMismatch, 2, 0xC0FF_EE01)
     );
-    s.write_all(&frame(
-        2,
-        &Message::Command(Command::SetPumpSpeed { rpm: 1000 }),
-    ))
-    .unwrap();
-    let a = acks(&read_frames(&mut s, &mut dec, 1));
-    assert_eq!(a[0].result, AckResult::NoSession);
+    c.write(&v1_speed);
+    assert!(acks(&c.read(1, Duration::from_millis(300))).is_empty());
     assert_eq!(unit.outputs(), POWER_UP);
-    assert_eq!(unit.stats().version_mismatches, 1);
-    // An intact frame of unknown type is answered with a ProtocolError.
-    let mut raw = vec![1u8, 0x7E, 3, 0, 0];
+    let st = unit.stats();
+    assert_eq!(st.version_mismatches, 1);
+    assert_eq!(
+        (st.decode.unauthenticated, st.decode.version),
+        (1, 1),
+        "{st:?}"
+    );
+    assert_eq!(st.sessions, 0);
+    // In session, an intact and authentic frame of unknown type is answered.
+    c.handshake(&PairingKey::UNPAIRED, 2000).expect("handshake");
+    let mut raw = vec![2u8, 0x7E, 3, 0, 0];
+    let tag = c.keys.as_ref().unwrap().console_to_unit.tag(3, &raw);
+    raw.extend_from_slice(&tag);
     raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
-    let mut enc = [0u8; 32];
+    let mut enc = [0u8; 64];
     let n = protocol::cobs::encode(&raw, &mut enc).unwrap();
-    s.write_all(&[0]).unwrap();
-    s.write_all(&enc[..n]).unwrap();
-    s.write_all(&[0]).unwrap();
-    let f = read_frames(&mut s, &mut dec, 1);
-    assert!(matches!(
-        f[0].msg,
-        Message::ProtocolError(ProtocolError {
-            reason: ProtocolErrorReason::UnknownType,
-            offending_seq: 3,
-            offending_type: 0x7E
-        })
-    ));
+    c.write(&[0]);
+    c.write(&enc[..n]);
+    c.write(&[0]);
+    let f = c.read(20, Duration::from_millis(500));
+    assert!(
+        f.iter().any(|f| matches!(
+            f.msg,
+            Message::ProtocolError(ProtocolError {
+                reason: ProtocolErrorReason::UnknownType,
+                offending_seq: 3,
+                offending_type: 0x7E
+            })
+        )),
+        "{f:?}"
+    );
 }
 
-/// A scripted fake unit for console-side tests: answers Hello with `ack_major`, then for each
-/// command frame calls `on_cmd(n, seq)` to decide whether to Ack; stops talking after `quiet`.
+/// The unit's side of the 2.0 handshake, by hand, for fake units: answers the Hello with
+/// `key`'s proof, checks the console's Auth, sends SessionOpen as frame 1. Returns the
+/// session's keys; the unit's next frame is number 2.
+fn fake_unit_handshake(
+    s: &mut TcpStream,
+    dec: &mut Decoder,
+    key: &PairingKey,
+    open: SessionOpen,
+) -> SessionKeys {
+    let mut buf = [0u8; 512];
+    let mut hello = None;
+    let mut keys = None;
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < Duration::from_secs(2) {
+        let Ok(n) = s.read(&mut buf) else { continue };
+        for &b in &buf[..n] {
+            match dec.push(b) {
+                Some(Ok(Frame {
+                    msg: Message::Hello(h),
+                    ..
+                })) => {
+                    let un = [0x77; 16];
+                    let t = Transcript::of(&h, un);
+                    let ack = Message::HelloAck(HelloAck {
+                        major: 2,
+                        minor: 0,
+                        nonce: h.nonce,
+                        status: HelloStatus::Accepted,
+                        unit_nonce: un,
+                        proof: t.unit_proof(key),
+                    });
+                    let k = t.session_keys(key);
+                    dec.open_session(k.console_to_unit.clone());
+                    s.write_all(&sealed(0, &ack, None)).unwrap();
+                    hello = Some(t);
+                    keys = Some(k);
+                }
+                Some(Ok(Frame {
+                    msg: Message::Auth(a),
+                    ..
+                })) => {
+                    let t = hello.expect("Auth after Hello");
+                    assert!(t.check_console_proof(key, &a.proof));
+                    let k = keys.expect("keys");
+                    let m = Message::SessionOpen(open);
+                    s.write_all(&sealed(1, &m, Some(&k.unit_to_console)))
+                        .unwrap();
+                    return k;
+                }
+                _ => {}
+            }
+        }
+    }
+    panic!("no handshake");
+}
+
+fn sealed(n: u64, msg: &Message, key: Option<&SessionKey>) -> Vec<u8> {
+    let mut b = [0u8; MAX_WIRE];
+    let len = encode(n, msg, key, &mut b).unwrap();
+    b[..len].to_vec()
+}
+
+fn open_info(timeout_ms: u16) -> SessionOpen {
+    SessionOpen {
+        heartbeat_ms: 100,
+        timeout_ms,
+        sensor_rate_hz: 100,
+        unit_serial: 5,
+        firmware: 1,
+        state: state::SESSION,
+        setpoints: POWER_UP,
+    }
+}
+
+/// A scripted fake unit for console-side tests: answers the handshake (or, with `ack_major`
+/// other than 2, a version mismatch), then for each command frame calls `on_cmd(n)` to decide
+/// whether to Ack; stops talking after `quiet_after_ms`.
 fn fake_unit(
     ack_major: u8,
     on_cmd: impl Fn(usize) -> bool + Send + 'static,
@@ -359,7 +435,33 @@ fn fake_unit(
         let (mut s, _) = l.accept().unwrap();
         s.set_read_timeout(Some(Duration::from_millis(10))).unwrap();
         let mut dec = Decoder::new();
-        let mut out_seq = 100u16;
+        if ack_major != 2 {
+            let mut buf = [0u8; 512];
+            let t0 = std::time::Instant::now();
+            while t0.elapsed() < Duration::from_secs(2) {
+                let Ok(n) = s.read(&mut buf) else { continue };
+                for &b in &buf[..n] {
+                    if let Some(Ok(Frame {
+                        msg: Message::Hello(h),
+                        ..
+                    })) = dec.push(b)
+                    {
+                        let ack = Message::HelloAck(HelloAck {
+                            major: ack_major,
+                            minor: 0,
+                            nonce: h.nonce,
+                            status: HelloStatus::VersionMismatch,
+                            unit_nonce: [0; 16],
+                            proof: [0; 16],
+                        });
+                        let _ = s.write_all(&sealed(0, &ack, None));
+                    }
+                }
+            }
+            return;
+        }
+        let keys = fake_unit_handshake(&mut s, &mut dec, &PairingKey::UNPAIRED, open_info(300));
+        let mut out = 2u64;
         let mut n_cmd = 0;
         let t0 = std::time::Instant::now();
         let mut buf = [0u8; 512];
@@ -374,23 +476,6 @@ fn fake_unit(
             let talking = t0.elapsed() < Duration::from_millis(quiet_after_ms);
             for f in frames.into_iter().flatten() {
                 let reply = match f.msg {
-                    Message::Hello(h) => Some(Message::HelloAck(HelloAck {
-                        major: ack_major,
-                        minor: 0,
-                        nonce: h.nonce,
-                        status: if ack_major == 1 {
-                            HelloStatus::Accepted
-                        } else {
-                            HelloStatus::VersionMismatch
-                        },
-                        heartbeat_ms: 100,
-                        timeout_ms: 300,
-                        sensor_rate_hz: 100,
-                        unit_serial: 5,
-                        firmware: 1,
-                        state: 0,
-                        setpoints: POWER_UP,
-                    })),
                     Message::Command(c) if talking => {
                         n_cmd += 1;
                         on_cmd(n_cmd).then_some(Message::Ack(Ack {
@@ -407,10 +492,12 @@ fn fake_unit(
                     _ => None,
                 };
                 if let Some(m) = reply {
-                    if s.write_all(&frame(out_seq, &m)).is_err() {
+                    if s.write_all(&sealed(out, &m, Some(&keys.unit_to_console)))
+                        .is_err()
+                    {
                         return;
                     }
-                    out_seq = out_seq.wrapping_add(1);
+                    out += 1;
                 }
             }
         }
@@ -421,7 +508,7 @@ fn fake_unit(
 #[test]
 fn console_resends_until_acked_and_reports_no_ack() {
     // The first send of each command is "lost"; the resend is acknowledged.
-    let addr = fake_unit(1, |n| n % 2 == 0, 10_000);
+    let addr = fake_unit(2, |n| n % 2 == 0, 10_000);
     let link = connect(addr);
     assert_eq!(
         link.command(Command::SetPumpSpeed { rpm: 1000 }).unwrap(),
@@ -429,7 +516,7 @@ fn console_resends_until_acked_and_reports_no_ack() {
     );
     assert_eq!(link.stats().resends, 1);
     // A unit that never acknowledges: NoAck after the configured attempts.
-    let addr = fake_unit(1, |_| false, 10_000);
+    let addr = fake_unit(2, |_| false, 10_000);
     let link = connect(addr);
     match link.command(Command::SetPumpSpeed { rpm: 1000 }) {
         Err(LinkError::NoAck { attempts: 3, .. }) => {}
@@ -441,7 +528,7 @@ fn console_resends_until_acked_and_reports_no_ack() {
 
 #[test]
 fn console_detects_silent_unit_and_version_mismatch() {
-    let addr = fake_unit(1, |_| true, 300);
+    let addr = fake_unit(2, |_| true, 300);
     let link = connect(addr);
     assert_eq!(
         link.timing().1,
@@ -452,10 +539,10 @@ fn console_detects_silent_unit_and_version_mismatch() {
     let ev = collect_events(&link, Duration::from_millis(50));
     assert!(ev.contains(&ConsoleEvent::UnitLost) || link.unit_lost());
 
-    let addr = fake_unit(2, |_| true, 10_000);
+    let addr = fake_unit(3, |_| true, 10_000);
     let t = Transport::connect_tcp(&addr.to_string(), Duration::from_secs(2)).unwrap();
     match ConsoleLink::connect(t, ConsoleConfig::default()) {
-        Err(LinkError::VersionMismatch { unit_major: 2, .. }) => {}
+        Err(LinkError::VersionMismatch { unit_major: 3, .. }) => {}
         other => panic!("{:?}", other.map(|_| ())),
     }
 }
@@ -504,25 +591,12 @@ fn console_counts_bad_unit_frames_and_never_delivers_them() {
     let addr = l.local_addr().unwrap();
     std::thread::spawn(move || {
         let (mut s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(10))).unwrap();
         let mut dec = Decoder::new();
-        let hello = read_frames(&mut s, &mut dec, 1);
-        let Message::Hello(h) = hello[0].msg else {
-            panic!("{:?}", hello[0])
-        };
-        let ack = Message::HelloAck(HelloAck {
-            major: 1,
-            minor: 0,
-            nonce: h.nonce,
-            status: HelloStatus::Accepted,
-            heartbeat_ms: 100,
-            timeout_ms: 2000,
-            sensor_rate_hz: 100,
-            unit_serial: 9,
-            firmware: 1,
-            state: state::SESSION,
-            setpoints: POWER_UP,
-        });
-        s.write_all(&frame(100, &ack)).unwrap();
+        let keys = fake_unit_handshake(&mut s, &mut dec, &PairingKey::UNPAIRED, open_info(2000));
+        let k = keys.unit_to_console;
+        // Frames 2..99 were "sent" before (lost): the stream below starts at 101.
+        let frame = |n: u64, m: &Message| sealed(n, m, Some(&k));
         let sensor = |sample| {
             Message::Sensor(SensorFrame::from_values(
                 &SensorValues::default(),
@@ -563,8 +637,8 @@ fn console_counts_bad_unit_frames_and_never_delivers_them() {
     );
     let st = link.stats();
     assert_eq!((st.seq.replayed, st.seq.out_of_order), (1, 1), "{st:?}");
-    // 103, 104 skipped at 105 (104 then came late), 106, 107 skipped at 108.
-    assert_eq!(st.seq.lost, 4, "{st:?}");
+    // 2..100 skipped at 101; 103, 104 skipped at 105 (104 then came late), 106, 107 at 108.
+    assert_eq!(st.seq.lost, 99 + 4, "{st:?}");
     let d = st.decode;
     let damaged = d.crc + d.cobs + d.truncated + d.length + d.oversize;
     assert_eq!(damaged, 2, "the corrupted and the truncated frame: {d:?}");

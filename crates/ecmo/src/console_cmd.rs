@@ -30,20 +30,40 @@ pub struct ServeArgs {
     /// Seed of the twin's random processes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// TLS certificate (PEM); needs a build with the `tls` feature.
-    #[arg(long, requires = "tls_key")]
+    /// TLS certificate chain (PEM; served with rustls, see docs/security.md).
+    #[arg(long, requires = "tls_key", conflicts_with = "self_signed")]
     pub tls_cert: Option<PathBuf>,
-    /// TLS private key (PEM).
+    /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve TLS with a self-signed certificate kept in DIR (cert.pem, key.pem; made on first
+    /// use for localhost and 127.0.0.1). For a bench setup: browsers warn until it is trusted.
+    #[arg(long, value_name = "DIR")]
+    pub self_signed: Option<PathBuf>,
     /// Allow a non-loopback address without TLS (passwords in clear text).
     #[arg(long)]
     pub insecure_remote: bool,
+    /// An origin whose pages may act on this console (repeat for several), such as
+    /// https://console.ward3:8443 when a reverse proxy or a DNS name fronts it. Default: the
+    /// listening address itself (and localhost with its port on loopback).
+    #[arg(long, value_name = "URL")]
+    pub allowed_origin: Vec<String>,
+    /// Open connections at most, all clients together (WebSockets included).
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
+    /// Open connections at most from one IP address.
+    #[arg(long, default_value_t = 64)]
+    pub max_connections_per_addr: usize,
     /// Drive a pump unit over the device protocol instead of the in-process twin:
     /// tcp://HOST:PORT, a serial device path or serial:///dev/ttyUSB0?baud=115200 (see
     /// `ecmo device` and docs/protocol.md). `--scenario` then names the unit's circuit.
     #[arg(long)]
     pub device: Option<String>,
+    /// The unit's pairing key file (made by `ecmo device --generate-key`): the console proves
+    /// it to the unit and accepts only a unit that proves it back. Without it the console
+    /// speaks only to a unit that has no key either (bench use on one machine).
+    #[arg(long, value_name = "FILE", requires = "device")]
+    pub device_key: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -58,14 +78,31 @@ impl ServeArgs {
                 speed: self.speed,
                 ..LoopConfig::default()
             },
-            tls: match (&self.tls_cert, &self.tls_key) {
-                (Some(c), Some(k)) => Some(TlsFiles {
+            tls: match (&self.tls_cert, &self.tls_key, &self.self_signed) {
+                (Some(c), Some(k), _) => Some(TlsFiles {
                     cert: c.clone(),
                     key: k.clone(),
                 }),
+                (_, _, Some(dir)) => {
+                    let (cert, key, made) = console::net::self_signed(dir, &[])?;
+                    if made {
+                        eprintln!(
+                            "ecmo serve: made a self-signed certificate {} (key {}, owner-only)",
+                            cert.display(),
+                            key.display()
+                        );
+                    }
+                    Some(TlsFiles { cert, key })
+                }
                 _ => None,
             },
             insecure_remote: self.insecure_remote,
+            allowed_origins: self.allowed_origin.clone(),
+            limits: console::net::Limits {
+                max_conns: self.max_connections.max(1),
+                max_conns_per_addr: self.max_connections_per_addr.max(1),
+                ..console::net::Limits::default()
+            },
             ..ServeOptions::default()
         })
     }
@@ -81,7 +118,8 @@ fn announce(h: &console::Handle, what: &str) {
         let _ = writeln!(
             out,
             "ecmo {what}: first start: created administrator '{u}' with one-time password: {p}\n\
-             ecmo {what}: log in and add users (Users tab) or run `ecmo user add NAME --role operator`"
+             ecmo {what}: it works once: log in and choose your own password, then add users (Users tab) \
+             or run `ecmo user add NAME --role operator`"
         );
     }
     let _ = out.flush();
@@ -105,9 +143,16 @@ pub fn serve(args: &ServeArgs) -> Result<(), String> {
                     args.speed
                 ));
             }
+            let key = match &args.device_key {
+                Some(p) => {
+                    Some(devlink::load_key_file(p).map_err(|e| format!("--device-key: {e}"))?)
+                }
+                None => None,
+            };
             let gap = console::records::recording_gap(&opts.db, engine::model::wall_ms());
             Box::new(engine::device::DeviceEngine::connect(
                 d,
+                key,
                 &args.scenario,
                 gap,
             )?)
@@ -328,11 +373,25 @@ pub fn user(cmd: &UserCmd) -> Result<(), String> {
             let pw = match std::env::var("ECMO_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
-                    let mut line = String::new();
+                    // One bounded line: a password is short, and a stream without a newline
+                    // (`ecmo user add … < /dev/zero`) must be refused, not held in memory.
+                    use std::io::{BufRead, Read};
+                    const MAX: u64 = 4096;
+                    let mut line = Vec::new();
                     std::io::stdin()
-                        .read_line(&mut line)
+                        .lock()
+                        .take(MAX + 1)
+                        .read_until(b'\n', &mut line)
                         .map_err(|e| format!("reading password from standard input: {e}"))?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
+                    if line.len() as u64 > MAX {
+                        return Err(format!(
+                            "reading password from standard input: line longer than {MAX} bytes; refused"
+                        ));
+                    }
+                    String::from_utf8(line)
+                        .map_err(|_| "the password on standard input is not UTF-8 text")?
+                        .trim_end_matches(['\r', '\n'])
+                        .to_string()
                 }
             };
             let c = store::open(db).map_err(|e| e.0)?;
@@ -385,6 +444,45 @@ impl BenchArgs {
             scenario: self.scenario.clone(),
             json: self.json.clone(),
         }
+    }
+}
+
+/// `ecmo bench-soak`'s command line.
+#[derive(Args, Debug, Clone)]
+pub struct SoakArgs {
+    /// How long to soak, minutes (after a 5 s warm-up).
+    #[arg(long, default_value_t = 10.0)]
+    pub minutes: f64,
+    /// WebSocket viewers.
+    #[arg(long, default_value_t = 200)]
+    pub viewers: usize,
+    /// Run the attacker loop from 127.0.0.2.
+    #[arg(long)]
+    pub attacker: bool,
+    /// Scenario for the served run.
+    #[arg(long, default_value = "ards-severe")]
+    pub scenario: String,
+    /// Also write the figures as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// `ecmo bench-soak`: print the figures as JSON; fails if the loop missed a step.
+pub fn bench_soak(a: &SoakArgs) -> Result<(), String> {
+    let v = console::soak::bench_soak(&console::soak::SoakOptions {
+        minutes: a.minutes,
+        viewers: a.viewers,
+        attacker: a.attacker,
+        scenario: a.scenario.clone(),
+        json: a.json.clone(),
+    })?;
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    match v["missed_steps"].as_f64() {
+        Some(m) if m == 0.0 => Ok(()),
+        _ => Err(format!(
+            "the loop missed {} control steps",
+            v["missed_steps"]
+        )),
     }
 }
 

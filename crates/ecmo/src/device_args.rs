@@ -25,7 +25,7 @@ pub struct DeviceArgs {
     /// unit powers up stopped and clamped, and a console starts the pump.
     #[arg(long)]
     pub start: bool,
-    /// Unit serial number reported in HelloAck.
+    /// Unit serial number reported in SessionOpen.
     #[arg(long, default_value_t = 1)]
     pub serial_number: u32,
     /// Sensor frames per second (at least 100).
@@ -37,6 +37,15 @@ pub struct DeviceArgs {
     /// Full-stroke travel time of the return clamp, ms.
     #[arg(long, default_value_t = simunit::CLAMP_TRAVEL_MS)]
     pub clamp_travel_ms: f64,
+    /// The unit's pairing key file (64 hex digits, owner-only permissions): only a console
+    /// that proves it holds the same key can command the pump. Required for any listen
+    /// address beyond loopback (docs/protocol.md §7, docs/security.md).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<std::path::PathBuf>,
+    /// Write a new random pairing key to FILE (mode 0600, never over an existing file) and
+    /// exit. Give the same file to the unit (--key) and its console (ecmo serve --device-key).
+    #[arg(long, value_name = "FILE", exclusive = true)]
+    pub generate_key: Option<std::path::PathBuf>,
 }
 
 impl DeviceArgs {
@@ -52,6 +61,7 @@ impl DeviceArgs {
             sensor_rate: self.sensor_rate,
             status_ms: self.status_ms,
             clamp_travel_ms: self.clamp_travel_ms,
+            key: self.key.clone(),
         }
     }
 }

@@ -35,6 +35,10 @@ enum Command {
     User(console_cmd::UserCmd),
     /// Measure `ecmo serve`: CPU at real time, loop deadlines with N viewers.
     BenchServe(console_cmd::BenchArgs),
+    /// Soak `ecmo serve`: the simulated patient with N WebSocket viewers and an attacker loop
+    /// (bad logins, header floods, big bodies, slow heads, junk frames) for minutes; reports
+    /// missed control steps (target 0), sample-to-viewer latency and the console's memory
+    BenchSoak(console_cmd::SoakArgs),
     /// Run a simulated pump unit (twin, sensors, actuators, unit safety logic) as its own
     /// process, speaking the device protocol (docs/protocol.md) to `ecmo serve --device`.
     Device(device_args::DeviceArgs),
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => console_result(console_cmd::replay(&a)),
         Command::User(c) => console_result(console_cmd::user(&c)),
         Command::BenchServe(a) => console_result(console_cmd::bench_serve(&a)),
+        Command::BenchSoak(a) => console_result(console_cmd::bench_soak(&a)),
         Command::Device(a) => device(&a),
         Command::Bench { command } => bench_cmd::run(command),
         Command::Presets => {
@@ -163,6 +168,22 @@ fn main() -> ExitCode {
 }
 
 fn device(a: &device_args::DeviceArgs) -> ExitCode {
+    if let Some(path) = &a.generate_key {
+        return match devlink::generate_key_file(path) {
+            Ok(_) => {
+                println!(
+                    "wrote a new pairing key to {} (readable by its owner only); give it to the \
+                     unit (ecmo device --key {0}) and to its console (ecmo serve --device-key {0})",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: ecmo device --generate-key: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match simunit::run(&a.options()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -127,10 +127,21 @@ fn served_scenario_is_debriefed_from_the_recording() {
     );
     let cookie = login
         .lines()
-        .find_map(|l| l.strip_prefix("Set-Cookie: "))
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
         .and_then(|c| c.split(';').next())
         .expect("session cookie")
         .to_string();
+    // The first administrator's password works once: change it first.
+    let r = post(
+        &addr,
+        "/api/password",
+        Some(&cookie),
+        &format!(r#"{{"old":"{pw}","new":"heparin-circuit-admin"}}"#),
+    );
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
     let r = post(
         &addr,
         "/api/inject",

@@ -1,15 +1,16 @@
 //! `ecmo serve --device ADDR`: the control core driving a pump unit over the device protocol
 //! (docs/protocol.md) instead of the in-process twin.
 //!
-//! [`DeviceEngine`] is an [`Engine`] whose plant is a [`devlink::DeviceHal`]: the control core
-//! (`control::Controller`) steps every 10 ms on the console, reads the newest Sensor frame and
-//! hands its actuator commands to the HAL, whose supervisor thread sends them to the unit,
+//! [`DeviceEngine`] is an [`Engine`] whose plant is a [`devlink::DeviceHal`]: the same control
+//! cycle as the twin's (`sil::ControlLoop`: the controller and its validated command queue)
+//! steps every 10 ms on the console, reads the newest Sensor frame and hands its actuator
+//! commands to the HAL, whose supervisor thread sends them to the unit,
 //! keeps the link up and reconnects. The patient, the circuit and the hardware are in the unit
 //! process (`ecmo device`); instructor events go to that process, not through the console.
 //!
 //! Takeover (DEV-7, CTL-12): the controller is not stepped until the link is up. At the first
-//! session it adopts what the unit drives (from the HelloAck) with `Controller::adopt`, after
-//! any saved settings were restored, so a console that was killed and restarted resumes the
+//! session it adopts what the unit drives (from its SessionOpen) with `ControlLoop::adopt`, after
+//! the saved settings queued so far are taken, so a console that was killed and restarted resumes the
 //! running pump exactly — no command goes out that the unit was not already obeying. Had it
 //! stepped first, a controller in standby would have asked for 0 rpm.
 //!
@@ -24,11 +25,11 @@ use crate::model::{
     Alarm, AlarmStatus, Command, InjectionInfo, Numerics, PatientView, Priority, Settings, Wave,
     bsa_m2,
 };
-use control::{ActuatorCommands, Controller, SensorFrame, Setting};
+use control::{ActuatorCommands, Setting};
 use devlink::{ConsoleConfig, DeviceAddr, DeviceHal, LinkState};
 use physio::TwinConfig;
 use protocol::{ClampState, Setpoints, Severity};
-use std::cell::RefCell;
+use sil::ControlLoop;
 use std::time::Duration;
 
 /// Control period in seconds.
@@ -40,14 +41,12 @@ const OPEN_TIMEOUT: Duration = Duration::from_millis(500);
 pub struct DeviceEngine {
     hal: DeviceHal,
     addr: DeviceAddr,
-    controller: Controller,
-    frame: SensorFrame,
+    control: ControlLoop,
     scenario: String,
     config: TwinConfig,
     now_ms: u64,
     owed: f64,
     adopted: Option<Setpoints>,
-    ui_alive: bool,
     link: LinkState,
     connects: u64,
     means: RunningMeans,
@@ -127,11 +126,13 @@ fn fault_name(code: u16) -> String {
 
 impl DeviceEngine {
     /// Starts the link to `device` (the supervisor connects in the background and keeps
-    /// reconnecting). `scenario` is the physio preset whose circuit the unit runs: the
-    /// controller needs its pump curve and whether it is VV or VA. `previous_gap`, when set, is
-    /// recorded as the first event (see [`recording_gap`]).
+    /// reconnecting), authenticated with the unit's pairing `key` (`None`: the unpaired key,
+    /// which only a unit without a key accepts). `scenario` is the physio preset whose circuit
+    /// the unit runs: the controller needs its pump curve and whether it is VV or VA.
+    /// `previous_gap`, when set, is recorded as the first event (see [`recording_gap`]).
     pub fn connect(
         device: &str,
+        key: Option<devlink::PairingKey>,
         scenario: &str,
         previous_gap: Option<serde_json::Value>,
     ) -> Result<DeviceEngine, String> {
@@ -142,14 +143,18 @@ impl DeviceEngine {
                 physio::presets::PRESET_NAMES.join(", ")
             )
         })?;
-        let controller = Controller::new(sil::control_config(&config)).map_err(|e| {
+        let control = ControlLoop::new(sil::control_config(&config)).map_err(|e| {
             format!(
                 "--scenario '{scenario}': controller: {}: {}",
                 e.field, e.reason
             )
         })?;
         let a = addr.clone();
-        let hal = DeviceHal::start(move || a.open(OPEN_TIMEOUT), ConsoleConfig::default())
+        let link_config = ConsoleConfig {
+            key,
+            ..ConsoleConfig::default()
+        };
+        let hal = DeviceHal::start(move || a.open(OPEN_TIMEOUT), link_config)
             .map_err(|e| format!("--device '{device}': starting the link: {e}"))?;
         let mut events = Vec::new();
         if let Some(g) = previous_gap {
@@ -158,14 +163,12 @@ impl DeviceEngine {
         Ok(DeviceEngine {
             hal,
             addr,
-            controller,
-            frame: SensorFrame::MISSING,
+            control,
             scenario: scenario.to_string(),
             config,
             now_ms: 0,
             owed: 0.0,
             adopted: None,
-            ui_alive: true,
             link: LinkState::Connecting,
             connects: 0,
             means: RunningMeans::default(),
@@ -202,65 +205,20 @@ impl DeviceEngine {
             let (LinkState::Up { .. }, Some(sp)) = (self.link, self.hal.confirmed()) else {
                 return;
             };
-            let r = self.controller.adopt(&actuators_of(&sp));
+            let r = self.control.adopt(&actuators_of(&sp));
             self.events.push((
                 "takeover".into(),
                 serde_json::json!({
                     "unit_setpoints": sp_json(&sp),
-                    "mode": format!("{:?}", self.controller.settings().mode),
+                    "mode": format!("{:?}", self.control.controller().settings().mode),
                     "error": r.as_ref().err().map(|e| e.to_string()),
                 }),
             ));
             self.adopted = Some(sp);
         }
-        let now = self.now_ms;
-        let ui = self.ui_alive;
-        // The HAL is both the sensor source and the actuators; the controller reads, then
-        // applies, never both at once.
-        let hal = RefCell::new(&mut self.hal);
-        let mut sensors = Reader { hal: &hal, ui };
-        let mut actuators = Writer { hal: &hal };
-        // Operator commands were applied as they came (`Engine::command`); the output's
-        // actuator commands went to the HAL inside `cycle`.
-        let out = self
-            .controller
-            .cycle(now, &mut sensors, &mut actuators, &mut self.frame, &[]);
+        let out = *self.control.cycle(self.now_ms, &mut self.hal);
         self.last = Some(out);
-        if ui {
-            self.frame.ui_heartbeat_ms = Some(now);
-        }
-        self.means.update(&self.frame);
-    }
-}
-
-struct Reader<'a, 'b> {
-    hal: &'a RefCell<&'b mut DeviceHal>,
-    ui: bool,
-}
-
-impl control::hal::ErrorType for Reader<'_, '_> {
-    type Error = control::ErrorKind;
-}
-
-impl control::hal::SensorSource for Reader<'_, '_> {
-    fn read(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), control::ErrorKind> {
-        // The screen's heartbeat to the control core (SYS-1) is the console's, not the unit's.
-        frame.ui_heartbeat_ms = self.ui.then_some(now_ms);
-        self.hal.borrow_mut().read(now_ms, frame)
-    }
-}
-
-struct Writer<'a, 'b> {
-    hal: &'a RefCell<&'b mut DeviceHal>,
-}
-
-impl control::hal::ErrorType for Writer<'_, '_> {
-    type Error = control::ErrorKind;
-}
-
-impl control::hal::Actuators for Writer<'_, '_> {
-    fn apply(&mut self, now_ms: u64, c: &ActuatorCommands) -> Result<(), control::ErrorKind> {
-        self.hal.borrow_mut().apply(now_ms, c)
+        self.means.update(self.control.frame());
     }
 }
 
@@ -278,7 +236,7 @@ impl Engine for DeviceEngine {
     }
 
     fn wave(&self) -> Wave {
-        let f = &self.frame;
+        let f = self.control.frame();
         let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
         Wave {
             t: self.time_s(),
@@ -295,7 +253,7 @@ impl Engine for DeviceEngine {
         // Sweep and FdO2 as the unit acknowledged driving them; the unit measures no arterial
         // pressure or heart rate, so those stay empty.
         let sp = self.hal.confirmed();
-        let base = frame_numerics(self.time_s(), &self.frame, &self.means);
+        let base = frame_numerics(self.time_s(), self.control.frame(), &self.means);
         let bsa = bsa_m2(self.config.patient.weight_kg);
         Numerics {
             sweep_lpm: sp.map(|s| s.sweep_ml_min as f64 / 1000.0),
@@ -304,13 +262,16 @@ impl Engine for DeviceEngine {
                 .filter(|s| s.heater_centi_c > 0)
                 .map(|s| s.heater_centi_c as f64 / 100.0),
             flow_index: base.flow_lpm.map(|f| f / bsa),
-            pump: self.last.as_ref().map(|o| pump_state(o, &self.frame)),
+            pump: self
+                .last
+                .as_ref()
+                .map(|o| pump_state(o, self.control.frame())),
             ..base
         }
     }
 
     fn alarms(&self) -> AlarmStatus {
-        let mut st = alarm_status(self.controller.alarms(), self.now_ms);
+        let mut st = alarm_status(self.control.controller().alarms(), self.now_ms);
         if !matches!(self.link, LinkState::Up { .. }) {
             let what = match self.link {
                 LinkState::Incompatible {
@@ -363,14 +324,12 @@ impl Engine for DeviceEngine {
 
     fn settings(&self) -> Settings {
         let va = self.config.circuit.configuration.is_va();
-        settings_view(self.controller.settings(), va)
+        settings_view(self.control.controller().settings(), va)
     }
 
     fn command(&mut self, cmd: &Command) -> Result<(), String> {
-        let c = translate(self.controller.settings(), cmd)?;
-        self.controller
-            .apply(self.now_ms, &c)
-            .map_err(|e| e.to_string())
+        let c = translate(&self.control.settings_ahead(), cmd)?;
+        self.control.submit(c).map_err(|e| e.to_string())
     }
 
     fn injections(&self) -> Vec<InjectionInfo> {
@@ -396,7 +355,7 @@ impl Engine for DeviceEngine {
     }
 
     fn heartbeat(&mut self, alive: bool) {
-        self.ui_alive = alive;
+        self.control.set_ui_alive(alive);
     }
 
     fn patient(&self) -> Option<PatientView> {
@@ -439,14 +398,14 @@ mod tests {
 
     #[test]
     fn link_shown_with_its_state_and_alarm_when_down() {
-        let e = DeviceEngine::connect("tcp://127.0.0.1:9", "ards-severe", None).unwrap();
+        let e = DeviceEngine::connect("tcp://127.0.0.1:9", None, "ards-severe", None).unwrap();
         let j = e.link().unwrap();
         assert_eq!(j["state"], "connecting");
         assert_eq!(j["up"], false);
         let a = e.alarms();
         assert_eq!(a.alarms[0].id, "unit_link");
         assert_eq!(a.alarms[0].priority, Priority::High);
-        assert!(DeviceEngine::connect("tcp://127.0.0.1", "ards-severe", None).is_err());
-        assert!(DeviceEngine::connect("tcp://127.0.0.1:9", "nope", None).is_err());
+        assert!(DeviceEngine::connect("tcp://127.0.0.1", None, "ards-severe", None).is_err());
+        assert!(DeviceEngine::connect("tcp://127.0.0.1:9", None, "nope", None).is_err());
     }
 }

@@ -2,9 +2,9 @@
 //! together by `sil`, seen through the console's [`Engine`] boundary.
 //!
 //! One console tick (10 ms) is one control period of `control` (`CONTROL_PERIOD_MS`), i.e. one
-//! `Sil::step` of five twin steps. An operator command is handed to the controller at once
-//! (`Sil::command_now`), so the controller's own answer (taken, or refused and why) is what the
-//! screen shows; it takes effect at the next control step.
+//! `Sil::step` of five twin steps. An operator command enters the loop's queue
+//! (`Sil::submit`), which answers at once what the controller answers (taken, or refused and
+//! why) for the screen to show; the controller takes it at the next control step.
 //!
 //! What the screen shows is what the controller sees (the sensor frame), except the arterial
 //! pressure curve, heart rate and MAP, which the circuit's sensors do not measure: they come from
@@ -264,9 +264,17 @@ impl SilEngine {
         }
     }
 
-    /// The loop, for an engine that wraps this one (a training scenario's session).
-    pub fn sil_mut(&mut self) -> &mut Sil {
-        &mut self.sil
+    /// One control period, then `after` on the loop (a training scenario's session: its
+    /// timeline, script and triggers act between steps, through the loop's queue, events and
+    /// sensor faults like any console).
+    pub(crate) fn step_then(&mut self, after: impl FnOnce(&mut Sil)) {
+        self.step_once();
+        after(&mut self.sil);
+    }
+
+    /// The loop, to act on between steps (a trainee's bedside action in a training scenario).
+    pub(crate) fn act_on<R>(&mut self, f: impl FnOnce(&mut Sil) -> R) -> R {
+        f(&mut self.sil)
     }
 }
 
@@ -398,10 +406,10 @@ fn display_unit(s: Setting, scale: f64) -> String {
 }
 
 impl SilEngine {
-    /// Hand one command to the controller; its answer (taken, or refused and why) is the
-    /// result. It takes effect at the next control step.
+    /// Queue one command for the controller; its answer (taken, or refused and why) is the
+    /// result. The controller takes it at the next control step.
     fn apply(&mut self, c: control::Command) -> Result<(), String> {
-        self.sil.command_now(&c).map_err(|e| e.to_string())
+        self.sil.submit(c).map_err(|e| e.to_string())
     }
 
     fn step_once(&mut self) {
@@ -417,7 +425,7 @@ impl SilEngine {
     }
 
     fn translate(&self, cmd: &Command) -> Result<control::Command, String> {
-        translate(self.sil.controller().settings(), cmd)
+        translate(&self.sil.settings_ahead(), cmd)
     }
 }
 
@@ -668,8 +676,7 @@ impl Engine for SilEngine {
                 };
                 return self
                     .sil
-                    .sensors_mut()
-                    .set_fault(ch, if on { fault } else { ChannelFault::None })
+                    .set_sensor_fault(ch, if on { fault } else { ChannelFault::None })
                     .map_err(|e| format!("{}: {}", e.channel, e.message));
             }
             n => return Err(format!("unknown event '{n}'")),

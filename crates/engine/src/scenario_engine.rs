@@ -263,8 +263,8 @@ impl Engine for ScenarioEngine {
         let period = control::CONTROL_PERIOD_MS as f64 / 1000.0;
         self.owed += dt_s * self.speed / period;
         while self.owed >= 1.0 - 1e-9 && !self.session.ended() {
-            self.inner.advance(period);
-            self.session.after_step(self.inner.sil_mut());
+            let session = &mut self.session;
+            self.inner.step_then(|sil| session.after_step(sil));
             self.owed -= 1.0;
         }
         self.report();
@@ -372,7 +372,10 @@ impl Engine for ScenarioEngine {
                 }
             };
             let action = Action::new("inject", kind, tv.as_ref()).map_err(|e| e.message)?;
-            let r = self.session.act(self.inner.sil_mut(), "trainee", &action);
+            let session = &mut self.session;
+            let r = self
+                .inner
+                .act_on(|sil| session.act(sil, "trainee", &action));
             if let Ok(result) = &r
                 && kind == "lab"
             {

@@ -44,6 +44,12 @@ pub const KEY: Limit = Limit {
     bytes: 64 * 1024,
     what: "a key or certificate file",
 };
+/// A device pairing key (`ecmo device --key`, `ecmo serve --device-key`): 64 hexadecimal
+/// digits and a newline; anything near the limit is not a key.
+pub const PAIRING_KEY: Limit = Limit {
+    bytes: 1024,
+    what: "a pairing key file",
+};
 /// One line of the simulated unit's standard input.
 pub const STDIN_LINE: Limit = Limit {
     bytes: 4096,

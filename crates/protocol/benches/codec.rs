@@ -2,7 +2,10 @@
 //! Run: `cargo bench -p protocol --bench codec`. The protocol needs 100 frames/s per link; the
 //! figure here says how much headroom a core has (a microcontroller is slower by its clock).
 
-use protocol::{Decoder, MAX_WIRE, Message, SensorFrame, SensorValues, encode};
+use protocol::auth::NONCE_LEN;
+use protocol::{
+    Decoder, MAX_WIRE, Message, PairingKey, SensorFrame, SensorValues, Transcript, encode,
+};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -31,6 +34,16 @@ fn sample(i: u32) -> Message {
 
 fn main() {
     let msgs: Vec<Message> = (0..1024).map(sample).collect();
+    // Every frame is tagged with HMAC-SHA-256 under a session key, as on a real link.
+    let keys = Transcript {
+        nonce: 1,
+        heartbeat_ms: 100,
+        timeout_ms: 500,
+        console_nonce: [1; NONCE_LEN],
+        unit_nonce: [2; NONCE_LEN],
+    }
+    .session_keys(&PairingKey::from_bytes([7; 32]));
+    let key = &keys.unit_to_console;
     let budget = Duration::from_secs(2);
 
     // Encode.
@@ -40,7 +53,8 @@ fn main() {
     let t0 = Instant::now();
     while t0.elapsed() < budget {
         for (i, m) in msgs.iter().enumerate() {
-            bytes += encode(black_box(i as u16), black_box(m), &mut buf).unwrap() as u64;
+            bytes +=
+                encode(black_box(i as u64 + 1), black_box(m), Some(key), &mut buf).unwrap() as u64;
         }
         n += msgs.len() as u64;
     }
@@ -48,15 +62,17 @@ fn main() {
     let frame_len = bytes / n;
 
     // Decode: one contiguous stream, fed in 64-byte chunks as a UART/TCP reader would.
+    // Each pass is a fresh session (the numbers restart), so every frame verifies anew.
     let mut stream = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        let k = encode(i as u16, m, &mut buf).unwrap();
+        let k = encode(i as u64 + 1, m, Some(key), &mut buf).unwrap();
         stream.extend_from_slice(&buf[..k]);
     }
     let mut dec = Decoder::new();
     let mut frames = 0u64;
     let t0 = Instant::now();
     while t0.elapsed() < budget {
+        dec.open_session(key.clone());
         for chunk in stream.chunks(64) {
             dec.feed(black_box(chunk), |r| {
                 if r.is_ok() {

@@ -1,11 +1,16 @@
 //! Message types and their body layouts (docs/protocol.md §5). All multi-byte fields are
 //! little-endian. Every message is `Copy` and fixed-size: nothing here allocates.
 
+use crate::auth::{NONCE_LEN, PROOF_LEN};
+use crate::frame::PROTOCOL_MAJOR;
+
 /// Message type codes (header byte 1).
 pub mod ty {
     pub const HELLO: u8 = 0x01;
     pub const HELLO_ACK: u8 = 0x02;
     pub const HEARTBEAT: u8 = 0x03;
+    pub const AUTH: u8 = 0x04;
+    pub const SESSION_OPEN: u8 = 0x05;
     pub const SET_PUMP_SPEED: u8 = 0x10;
     pub const SET_CLAMP: u8 = 0x11;
     pub const SET_GAS: u8 = 0x12;
@@ -15,6 +20,12 @@ pub mod ty {
     pub const SENSOR: u8 = 0x20;
     pub const FAULT: u8 = 0x30;
     pub const PROTOCOL_ERROR: u8 = 0x31;
+
+    /// Hello and HelloAck open a session: they travel without a tag (there is no session key
+    /// yet) and keep their header and body prefix in every major version.
+    pub const fn is_handshake(t: u8) -> bool {
+        t == HELLO || t == HELLO_ACK
+    }
 }
 
 /// Unit state flags (heartbeat and sensor frames), docs/protocol.md §5.3.
@@ -70,7 +81,8 @@ pub enum HelloStatus {
     VersionMismatch = 1,
 }
 
-/// Console -> unit: opens (or re-opens) a session. Layout frozen across all major versions.
+/// Console -> unit: opens (or re-opens) a session. Its first 10 bytes are frozen across all
+/// major versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hello {
     pub major: u8,
@@ -81,6 +93,8 @@ pub struct Hello {
     pub heartbeat_ms: u16,
     /// Silence after which each side declares the other lost, ms.
     pub timeout_ms: u16,
+    /// The console's challenge (2.0): 16 random bytes, new for every session.
+    pub console_nonce: [u8; NONCE_LEN],
 }
 
 /// The unit's commanded state: what it drives its actuators towards.
@@ -94,20 +108,43 @@ pub struct Setpoints {
     pub heater_centi_c: u16,
 }
 
-/// Unit -> console: answer to Hello. Its first 7 bytes are frozen across all major versions.
+/// Unit -> console: answer to Hello, the unit's challenge and its proof that it holds the
+/// pairing key. Its first 7 bytes are frozen across all major versions. Nothing in it tells a
+/// peer that has not proved the key anything about the unit or the patient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HelloAck {
     pub major: u8,
     pub minor: u8,
     pub nonce: u32,
     pub status: HelloStatus,
+    /// The unit's challenge: 16 random bytes, new for every Hello of a new session.
+    pub unit_nonce: [u8; NONCE_LEN],
+    /// The unit's proof over both nonces (crate::auth); zero with VersionMismatch.
+    pub proof: [u8; PROOF_LEN],
+}
+
+/// Console -> unit, the first tagged frame of a session: the console's proof that it holds the
+/// pairing key. Only after it does the unit make this connection the session (DEV-6, DEV-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Auth {
+    pub proof: [u8; PROOF_LEN],
+}
+
+/// Unit -> console, the unit's first tagged frame of a session: the session is open; the
+/// timing in force, who the unit is, and what it is doing now, so that a (re)connecting console
+/// takes over without a bump (DEV-7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionOpen {
+    /// Heartbeat period in force (the Hello's, clamped to 20–1000), ms.
     pub heartbeat_ms: u16,
+    /// Timeout in force (the Hello's, clamped to 3 × period … 5000), ms.
     pub timeout_ms: u16,
     pub sensor_rate_hz: u16,
     pub unit_serial: u32,
+    /// Firmware version, major in the high byte.
     pub firmware: u16,
     pub state: u16,
-    /// What the unit is doing now, so a (re)connecting console takes over without a bump.
+    /// What the unit is doing now.
     pub setpoints: Setpoints,
 }
 
@@ -237,7 +274,7 @@ pub struct SensorFrame {
     pub battery_min: u16,
 }
 
-/// Unit fault codes (docs/protocol.md §5.8). Unknown codes from newer units are kept as-is.
+/// Unit fault codes (docs/protocol.md §5.7). Unknown codes from newer units are kept as-is.
 pub mod fault {
     pub const AIR_DETECTED: u16 = 0x0001;
     pub const CONSOLE_LOST: u16 = 0x0002;
@@ -297,6 +334,8 @@ pub enum Message {
     Hello(Hello),
     HelloAck(HelloAck),
     Heartbeat(Heartbeat),
+    Auth(Auth),
+    SessionOpen(SessionOpen),
     Command(Command),
     Ack(Ack),
     Sensor(SensorFrame),
@@ -304,12 +343,18 @@ pub enum Message {
     ProtocolError(ProtocolError),
 }
 
-/// Body lengths of version 1.0. A longer body is accepted and its tail ignored (minor-version
-/// extensions append fields); a shorter one is rejected.
+/// Body lengths of version 2.0 (the tag not included). A longer body is accepted and its tail
+/// ignored (minor-version extensions append fields); a shorter one is rejected.
 pub mod body_len {
-    pub const HELLO: usize = 10;
-    pub const HELLO_ACK: usize = 30;
+    pub const HELLO: usize = 26;
+    pub const HELLO_ACK: usize = 39;
+    /// The part of a Hello frozen across major versions: all a unit reads of another major's.
+    pub const HELLO_FROZEN: usize = 10;
+    /// The part of a HelloAck frozen across major versions.
+    pub const HELLO_ACK_FROZEN: usize = 7;
     pub const HEARTBEAT: usize = 8;
+    pub const AUTH: usize = 16;
+    pub const SESSION_OPEN: usize = 23;
     pub const SET_PUMP_SPEED: usize = 2;
     pub const SET_CLAMP: usize = 1;
     pub const SET_GAS: usize = 4;
@@ -328,6 +373,8 @@ impl Message {
             Message::Hello(_) => ty::HELLO,
             Message::HelloAck(_) => ty::HELLO_ACK,
             Message::Heartbeat(_) => ty::HEARTBEAT,
+            Message::Auth(_) => ty::AUTH,
+            Message::SessionOpen(_) => ty::SESSION_OPEN,
             Message::Command(c) => c.type_code(),
             Message::Ack(_) => ty::ACK,
             Message::Sensor(_) => ty::SENSOR,
@@ -347,28 +394,34 @@ impl Message {
                 w.u32(h.nonce);
                 w.u16(h.heartbeat_ms);
                 w.u16(h.timeout_ms);
+                w.bytes(&h.console_nonce);
             }
             Message::HelloAck(a) => {
                 w.u8(a.major);
                 w.u8(a.minor);
                 w.u32(a.nonce);
                 w.u8(a.status as u8);
-                w.u16(a.heartbeat_ms);
-                w.u16(a.timeout_ms);
-                w.u16(a.sensor_rate_hz);
-                w.u32(a.unit_serial);
-                w.u16(a.firmware);
-                w.u16(a.state);
-                w.u16(a.setpoints.pump_rpm);
-                w.u8(a.setpoints.clamp as u8);
-                w.u16(a.setpoints.sweep_ml_min);
-                w.u16(a.setpoints.fdo2_permille);
-                w.u16(a.setpoints.heater_centi_c);
+                w.bytes(&a.unit_nonce);
+                w.bytes(&a.proof);
             }
             Message::Heartbeat(h) => {
                 w.u32(h.uptime_ms);
                 w.u16(h.state);
                 w.u16(h.rx_rejected);
+            }
+            Message::Auth(a) => w.bytes(&a.proof),
+            Message::SessionOpen(o) => {
+                w.u16(o.heartbeat_ms);
+                w.u16(o.timeout_ms);
+                w.u16(o.sensor_rate_hz);
+                w.u32(o.unit_serial);
+                w.u16(o.firmware);
+                w.u16(o.state);
+                w.u16(o.setpoints.pump_rpm);
+                w.u8(o.setpoints.clamp as u8);
+                w.u16(o.setpoints.sweep_ml_min);
+                w.u16(o.setpoints.fdo2_permille);
+                w.u16(o.setpoints.heater_centi_c);
             }
             Message::Command(c) => match *c {
                 Command::SetPumpSpeed { rpm } => w.u16(rpm),
@@ -429,10 +482,17 @@ impl Message {
 
     /// Parses a body of type `ty`. The caller has already checked framing and CRC.
     pub(crate) fn read_body(ty: u8, body: &[u8]) -> Result<Message, BodyError> {
+        // Of another major's Hello or HelloAck only the frozen prefix is read (§7): enough to
+        // answer or report a version mismatch.
+        let ours = body.first() == Some(&PROTOCOL_MAJOR);
         let need = match ty {
-            ty::HELLO => body_len::HELLO,
-            ty::HELLO_ACK => body_len::HELLO_ACK,
+            ty::HELLO if ours => body_len::HELLO,
+            ty::HELLO => body_len::HELLO_FROZEN,
+            ty::HELLO_ACK if ours => body_len::HELLO_ACK,
+            ty::HELLO_ACK => body_len::HELLO_ACK_FROZEN,
             ty::HEARTBEAT => body_len::HEARTBEAT,
+            ty::AUTH => body_len::AUTH,
+            ty::SESSION_OPEN => body_len::SESSION_OPEN,
             ty::SET_PUMP_SPEED => body_len::SET_PUMP_SPEED,
             ty::SET_CLAMP => body_len::SET_CLAMP,
             ty::SET_GAS => body_len::SET_GAS,
@@ -455,6 +515,8 @@ impl Message {
                 nonce: r.u32(),
                 heartbeat_ms: r.u16(),
                 timeout_ms: r.u16(),
+                // Zeros past the end of another major's Hello; never used (version mismatch).
+                console_nonce: if ours { r.take() } else { [0; NONCE_LEN] },
             }),
             ty::HELLO_ACK => Message::HelloAck(HelloAck {
                 major: r.u8(),
@@ -465,6 +527,16 @@ impl Message {
                     1 => HelloStatus::VersionMismatch,
                     _ => return Err(BodyError::BadField { offset: 6 }),
                 },
+                unit_nonce: if ours { r.take() } else { [0; NONCE_LEN] },
+                proof: if ours { r.take() } else { [0; PROOF_LEN] },
+            }),
+            ty::HEARTBEAT => Message::Heartbeat(Heartbeat {
+                uptime_ms: r.u32(),
+                state: r.u16(),
+                rx_rejected: r.u16(),
+            }),
+            ty::AUTH => Message::Auth(Auth { proof: r.take() }),
+            ty::SESSION_OPEN => Message::SessionOpen(SessionOpen {
                 heartbeat_ms: r.u16(),
                 timeout_ms: r.u16(),
                 sensor_rate_hz: r.u16(),
@@ -473,16 +545,11 @@ impl Message {
                 state: r.u16(),
                 setpoints: Setpoints {
                     pump_rpm: r.u16(),
-                    clamp: clamp_from(r.u8()).ok_or(BodyError::BadField { offset: 23 })?,
+                    clamp: clamp_from(r.u8()).ok_or(BodyError::BadField { offset: 16 })?,
                     sweep_ml_min: r.u16(),
                     fdo2_permille: r.u16(),
                     heater_centi_c: r.u16(),
                 },
-            }),
-            ty::HEARTBEAT => Message::Heartbeat(Heartbeat {
-                uptime_ms: r.u32(),
-                state: r.u16(),
-                rx_rejected: r.u16(),
             }),
             ty::SET_PUMP_SPEED => Message::Command(Command::SetPumpSpeed { rpm: r.u16() }),
             ty::SET_CLAMP => Message::Command(Command::SetClamp(

@@ -51,10 +51,12 @@ impl SeqStats {
 /// Width of the replay window (bits of `seen`).
 pub const WINDOW: u16 = 64;
 
-/// Tracks one peer's sequence numbers. Reset it when a new session starts (Hello/HelloAck).
+/// Tracks one peer's frame numbers: the header's 16 bits, extended to the sender's 64-bit
+/// count (docs/protocol.md §4) so that a tag can cover a number that never repeats in a
+/// session. Restart it when a new session starts (the handshake frames carry 0).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SeqTracker {
-    newest: Option<u16>,
+    newest: Option<u64>,
     /// Bit i set = `newest − i` was accepted.
     seen: u64,
     stats: SeqStats,
@@ -77,7 +79,7 @@ impl SeqTracker {
 
     /// Starts a new session whose first frame is `seq` (accepted). Counters are kept.
     pub fn restart(&mut self, seq: u16) {
-        self.newest = Some(seq);
+        self.newest = Some(seq as u64);
         self.seen = 1;
         self.stats.accepted = self.stats.accepted.saturating_add(1);
     }
@@ -86,47 +88,81 @@ impl SeqTracker {
         self.stats
     }
 
-    /// Newest accepted sequence number.
-    pub fn newest(&self) -> Option<u16> {
+    /// Newest accepted frame number, 64-bit.
+    pub fn newest(&self) -> Option<u64> {
         self.newest
     }
 
-    /// Checks `seq`; on `Ok` the frame may be acted on and returns how many frames were lost
-    /// just before it.
-    pub fn check(&mut self, seq: u16) -> Result<u16, SeqReject> {
+    /// The 64-bit number a frame with header number `seq` stands for, if it is newer than the
+    /// newest accepted one (1..=32767 ahead in serial-number arithmetic); otherwise why not.
+    /// Changes nothing: the caller checks the frame's tag over that number, then
+    /// [`SeqTracker::commit`]s it, or [`SeqTracker::count`]s the refusal.
+    pub fn peek(&self, seq: u16) -> Result<u64, SeqReject> {
         let Some(newest) = self.newest else {
-            self.restart(seq);
-            return Ok(0);
+            return Ok(seq as u64);
         };
-        let ahead = seq.wrapping_sub(newest);
+        let ahead = seq.wrapping_sub(newest as u16);
         if ahead != 0 && ahead < 0x8000 {
-            let lost = ahead - 1;
-            self.seen = if ahead >= WINDOW {
-                0
-            } else {
-                self.seen << ahead
-            };
-            self.seen |= 1;
-            self.newest = Some(seq);
-            self.stats.accepted = self.stats.accepted.saturating_add(1);
-            self.stats.lost = self.stats.lost.saturating_add(lost as u32);
-            return Ok(lost);
+            return Ok(newest.wrapping_add(ahead as u64));
         }
-        let behind = newest.wrapping_sub(seq);
-        let verdict = if behind >= WINDOW {
+        let behind = (newest as u16).wrapping_sub(seq) as u64;
+        Err(if behind >= WINDOW as u64 || behind > newest {
             SeqReject::TooOld
         } else if self.seen & (1u64 << behind) != 0 {
             SeqReject::Replay
         } else {
             SeqReject::OutOfOrder
+        })
+    }
+
+    /// Accepts frame number `n` (from [`SeqTracker::peek`]); returns how many were lost before it.
+    pub fn commit(&mut self, n: u64) -> u64 {
+        let lost = match self.newest {
+            Some(newest) if n > newest => {
+                let ahead = n - newest;
+                self.seen = if ahead >= WINDOW as u64 {
+                    0
+                } else {
+                    self.seen << ahead
+                };
+                ahead - 1
+            }
+            Some(_) => return 0,
+            None => {
+                self.seen = 0;
+                0
+            }
         };
-        let c = match verdict {
+        self.seen |= 1;
+        self.newest = Some(n);
+        self.stats.accepted = self.stats.accepted.saturating_add(1);
+        self.stats.lost = self
+            .stats
+            .lost
+            .saturating_add(lost.min(u32::MAX as u64) as u32);
+        lost
+    }
+
+    /// Counts a refusal.
+    pub fn count(&mut self, r: SeqReject) {
+        let c = match r {
             SeqReject::Replay => &mut self.stats.replayed,
             SeqReject::OutOfOrder => &mut self.stats.out_of_order,
             SeqReject::TooOld => &mut self.stats.too_old,
         };
         *c = c.saturating_add(1);
-        Err(verdict)
+    }
+
+    /// [`SeqTracker::peek`], then commit or count: on `Ok` the frame may be acted on and the
+    /// value is how many frames were lost just before it.
+    pub fn check(&mut self, seq: u16) -> Result<u16, SeqReject> {
+        match self.peek(seq) {
+            Ok(n) => Ok(self.commit(n) as u16),
+            Err(r) => {
+                self.count(r);
+                Err(r)
+            }
+        }
     }
 }
 
@@ -191,5 +227,34 @@ mod tests {
         assert_eq!(t.check(100), Err(SeqReject::Replay));
         assert_eq!(t.check(164), Ok(63));
         assert_eq!(t.check(100), Err(SeqReject::TooOld));
+    }
+
+    #[test]
+    fn header_numbers_extend_to_64_bits_across_laps() {
+        let mut t = SeqTracker::new();
+        t.restart(0);
+        let mut n = 0u64;
+        // Three laps of the 16-bit counter, every frame in order.
+        for k in 1..=3 * 65536u64 {
+            let seq = k as u16;
+            let got = t.peek(seq).unwrap();
+            assert_eq!(got, k);
+            t.commit(got);
+            n = got;
+        }
+        assert_eq!(t.newest(), Some(n));
+        // The same header number a lap later is a new frame; a lap earlier, never.
+        assert_eq!(t.peek(5), Ok(3 * 65536 + 5));
+        assert_eq!(t.peek((3 * 65536u64) as u16), Err(SeqReject::Replay));
+    }
+
+    #[test]
+    fn right_after_a_restart_nothing_before_zero_exists() {
+        let mut t = SeqTracker::new();
+        t.restart(0);
+        // 65535 is "one behind 0" in 16 bits, but there was no frame before the handshake.
+        assert_eq!(t.peek(65535), Err(SeqReject::TooOld));
+        assert_eq!(t.peek(0), Err(SeqReject::Replay));
+        assert_eq!(t.check(1), Ok(0));
     }
 }

@@ -2,7 +2,29 @@
 //! makes the decoder or the sequence tracker panic.
 
 use proptest::prelude::*;
+use protocol::auth::{NONCE_LEN, PROOF_LEN};
 use protocol::*;
+
+fn session() -> SessionKeys {
+    Transcript {
+        nonce: 1,
+        heartbeat_ms: 100,
+        timeout_ms: 500,
+        console_nonce: [1; NONCE_LEN],
+        unit_nonce: [2; NONCE_LEN],
+    }
+    .session_keys(&PairingKey::from_bytes([7; 32]))
+}
+
+fn keyed_decoder() -> Decoder {
+    let mut d = Decoder::new();
+    d.open_session(session().console_to_unit);
+    d
+}
+
+fn put(n: u64, m: &Message, buf: &mut [u8]) -> usize {
+    encode(n, m, Some(&session().console_to_unit), buf).unwrap()
+}
 
 fn clamp() -> impl Strategy<Value = ClampState> {
     prop_oneof![Just(ClampState::Open), Just(ClampState::Closed)]
@@ -84,43 +106,52 @@ fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
         (
             any::<u8>(),
-            any::<u8>(),
             any::<u32>(),
             any::<u16>(),
-            any::<u16>()
+            any::<u16>(),
+            any::<[u8; NONCE_LEN]>()
         )
-            .prop_map(|(a, b, n, h, t)| {
+            .prop_map(|(b, n, h, t, c)| {
                 Message::Hello(Hello {
-                    major: a,
+                    major: PROTOCOL_MAJOR,
                     minor: b,
                     nonce: n,
                     heartbeat_ms: h,
                     timeout_ms: t,
+                    console_nonce: c,
                 })
             }),
         (
-            any::<(u8, u8, u32, bool, u16, u16, u16, u32, u16, u16)>(),
-            setpoints()
+            any::<(u8, u32, bool)>(),
+            any::<[u8; NONCE_LEN]>(),
+            any::<[u8; PROOF_LEN]>()
         )
-            .prop_map(|(v, sp)| {
+            .prop_map(|(v, un, p)| {
                 Message::HelloAck(HelloAck {
-                    major: v.0,
-                    minor: v.1,
-                    nonce: v.2,
-                    status: if v.3 {
+                    major: PROTOCOL_MAJOR,
+                    minor: v.0,
+                    nonce: v.1,
+                    status: if v.2 {
                         HelloStatus::Accepted
                     } else {
                         HelloStatus::VersionMismatch
                     },
-                    heartbeat_ms: v.4,
-                    timeout_ms: v.5,
-                    sensor_rate_hz: v.6,
-                    unit_serial: v.7,
-                    firmware: v.8,
-                    state: v.9,
-                    setpoints: sp,
+                    unit_nonce: un,
+                    proof: p,
                 })
             }),
+        any::<[u8; PROOF_LEN]>().prop_map(|p| Message::Auth(Auth { proof: p })),
+        (any::<(u16, u16, u16, u32, u16, u16)>(), setpoints()).prop_map(|(v, sp)| {
+            Message::SessionOpen(SessionOpen {
+                heartbeat_ms: v.0,
+                timeout_ms: v.1,
+                sensor_rate_hz: v.2,
+                unit_serial: v.3,
+                firmware: v.4,
+                state: v.5,
+                setpoints: sp,
+            })
+        }),
         any::<(u32, u16, u16)>().prop_map(|(u, s, r)| Message::Heartbeat(Heartbeat {
             uptime_ms: u,
             state: s,
@@ -180,40 +211,51 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
-    fn encode_decode_round_trip(msgs in prop::collection::vec((any::<u16>(), message()), 1..20), chunk in 1usize..100) {
+    fn encode_decode_round_trip(
+        msgs in prop::collection::vec((1u64..32768, message()), 1..20),
+        chunk in 1usize..100,
+    ) {
+        // Frame numbers strictly increase by gaps the receiver can follow (laps of the 16-bit
+        // header number included).
+        let mut number = 0u64;
         let mut stream = Vec::new();
         let mut buf = [0u8; MAX_WIRE];
-        for (seq, m) in &msgs {
-            let n = encode(*seq, m, &mut buf).unwrap();
+        let mut want = Vec::new();
+        for (gap, m) in &msgs {
+            // Hello and HelloAck are always number 0 and not counted (docs §4).
+            let n = if protocol::msg::ty::is_handshake(m.type_code()) {
+                0
+            } else {
+                number += gap;
+                number
+            };
+            let len = put(n, m, &mut buf);
+            want.push(Ok(Frame { seq: n as u16, msg: *m }));
+            let n = len;
             prop_assert!(n <= MAX_WIRE);
             prop_assert_eq!(buf[0], 0);
             prop_assert_eq!(buf[n - 1], 0);
             prop_assert!(!buf[1..n - 1].contains(&0));
             stream.extend_from_slice(&buf[..n]);
         }
-        let mut d = Decoder::new();
+        let mut d = keyed_decoder();
         let mut got = Vec::new();
         for c in stream.chunks(chunk) {
             d.feed(c, |r| got.push(r));
         }
-        let want: Vec<_> = msgs.iter().map(|(s, m)| Ok(Frame { seq: *s, msg: *m })).collect();
         prop_assert_eq!(got, want);
         prop_assert_eq!(d.stats().rejected(), 0);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
-        let mut d = Decoder::new();
-        let mut t = SeqTracker::new();
-        let mut results = 0u32;
-        d.feed(&bytes, |r| {
-            results += 1;
-            if let Ok(f) = r {
-                let _ = t.check(f.seq);
-            }
-        });
-        let s = d.stats();
-        prop_assert_eq!(s.frames + s.rejected(), results);
+        for keyed in [false, true] {
+            let mut d = if keyed { keyed_decoder() } else { Decoder::new() };
+            let mut results = 0u32;
+            d.feed(&bytes, |_| results += 1);
+            let s = d.stats();
+            prop_assert_eq!(s.frames + s.rejected() + d.seq_stats().rejected(), results);
+        }
         let _ = decode_raw(&bytes);
     }
 
@@ -227,7 +269,7 @@ proptest! {
         let mut stream = Vec::new();
         let mut buf = [0u8; MAX_WIRE];
         for (i, m) in msgs.iter().enumerate() {
-            let n = encode(i as u16, m, &mut buf).unwrap();
+            let n = put(i as u64 + 1, m, &mut buf);
             stream.extend_from_slice(&buf[..n]);
         }
         for (at, byte, kind) in edits {
@@ -241,14 +283,18 @@ proptest! {
         // A trailing delimiter and a clean frame: the decoder must be back in step.
         stream.push(0);
         let last = Message::Command(Command::SetPumpSpeed { rpm: 4242 });
-        let n = encode(999, &last, &mut buf).unwrap();
+        let n = put(999, &last, &mut buf);
         stream.extend_from_slice(&buf[..n]);
-        let mut d = Decoder::new();
+        let mut d = keyed_decoder();
         let mut got = Vec::new();
         d.feed(&stream, |r| if let Ok(f) = r { got.push(f) });
         prop_assert_eq!(got.last().copied(), Some(Frame { seq: 999, msg: last }));
         for f in &got[..got.len() - 1] {
-            prop_assert!(msgs.get(f.seq as usize) == Some(&f.msg), "forged frame {:?}", f);
+            prop_assert!(
+                f.seq >= 1 && msgs.get(f.seq as usize - 1) == Some(&f.msg),
+                "forged frame {:?}",
+                f
+            );
         }
     }
 

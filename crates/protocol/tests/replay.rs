@@ -1,6 +1,8 @@
 //! Replays the recorded wire sessions in tests/fixtures (made by a real console <-> unit
-//! exchange over TCP: `cargo run -p devlink --example record_session -- crates/protocol/tests/fixtures`)
-//! through the decoder and checks the decoded conversation, then damages and replays it.
+//! exchange over TCP, both paired with the key of docs/protocol.md §9:
+//! `cargo run -p devlink --example record_session -- crates/protocol/tests/fixtures`)
+//! through the decoder and checks the decoded conversation and every tag, then damages and
+//! replays it.
 
 use protocol::msg::{fault, state};
 use protocol::safety::POWER_UP;
@@ -9,14 +11,70 @@ use protocol::*;
 const CONSOLE: &[u8] = include_bytes!("fixtures/console_to_unit.bin");
 const UNIT: &[u8] = include_bytes!("fixtures/unit_to_console.bin");
 
-fn decode(bytes: &[u8]) -> (Vec<Frame>, DecodeStats) {
+fn doc_key() -> PairingKey {
+    let mut k = [0u8; 32];
+    for (i, b) in k.iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    PairingKey::from_bytes(k)
+}
+
+/// The first frame of a stream (Hello or HelloAck: untagged, decodable without a key).
+fn first(bytes: &[u8]) -> Frame {
+    let mut d = Decoder::new();
+    let mut out = None;
+    for &b in bytes {
+        if let Some(r) = d.push(b) {
+            out = Some(r.expect("the handshake frame is intact"));
+            break;
+        }
+    }
+    out.expect("a frame")
+}
+
+/// The recording's session keys, from its Hello and HelloAck and the pairing key.
+fn session() -> (Transcript, SessionKeys) {
+    let Message::Hello(hello) = first(CONSOLE).msg else {
+        panic!("the console's first frame is its Hello")
+    };
+    let Message::HelloAck(ack) = first(UNIT).msg else {
+        panic!("the unit's first frame is its HelloAck")
+    };
+    let t = Transcript::of(&hello, ack.unit_nonce);
+    assert!(t.check_unit_proof(&doc_key(), &ack.proof));
+    (t, t.session_keys(&doc_key()))
+}
+
+/// Decodes one direction as its receiver would: the handshake frame, then every tagged frame
+/// checked under `key`.
+fn decode_with(bytes: &[u8], key: &SessionKey) -> (Vec<Result<Frame, DecodeError>>, Decoder) {
     let mut d = Decoder::new();
     let mut out = Vec::new();
-    // Feed in odd-sized chunks, as reads from a socket come.
-    for c in bytes.chunks(37) {
-        d.feed(c, |r| out.push(r.expect("recorded frames are intact")));
+    // Byte by byte (the session key is set after the handshake frame), as a receiver does.
+    for &b in bytes {
+        if let Some(r) = d.push(b) {
+            if !d.in_session() && r.is_ok() {
+                d.open_session(key.clone());
+            }
+            out.push(r);
+        }
     }
-    (out, d.stats())
+    (out, d)
+}
+
+fn decode(bytes: &[u8]) -> (Vec<Frame>, DecodeStats) {
+    let (_, keys) = session();
+    let key = if std::ptr::eq(bytes, CONSOLE) {
+        keys.console_to_unit
+    } else {
+        keys.unit_to_console
+    };
+    let (out, d) = decode_with(bytes, &key);
+    let frames = out
+        .into_iter()
+        .map(|r| r.expect("recorded frames are intact and authentic"))
+        .collect();
+    (frames, d.stats())
 }
 
 /// The script of the recording: each command and the unit's answer.
@@ -59,18 +117,24 @@ fn recorded_session_decodes_to_the_script() {
     assert_eq!(cs.rejected() + us.rejected(), 0);
     assert!(
         consecutive(&c) && consecutive(&u),
-        "each side numbers its frames 0, 1, 2, …"
+        "each side numbers its frames 0 (the handshake frame), 1, 2, …"
     );
-    assert_eq!(c[0].seq, 0);
+    assert_eq!((c[0].seq, u[0].seq), (0, 0));
 
-    // Console: Hello first, then the script's commands in order, heartbeats in between.
+    // Console: Hello first, its proof next, then the script's commands in order, heartbeats
+    // in between.
     let Message::Hello(hello) = c[0].msg else {
         panic!("first console frame {:?}", c[0])
     };
     assert_eq!(
         (hello.major, hello.heartbeat_ms, hello.timeout_ms),
-        (1, 100, 500)
+        (2, 100, 500)
     );
+    let (t, _) = session();
+    let Message::Auth(auth) = c[1].msg else {
+        panic!("second console frame {:?}", c[1])
+    };
+    assert!(t.check_console_proof(&doc_key(), &auth.proof));
     let cmds: Vec<(u16, Command)> = c
         .iter()
         .filter_map(|f| {
@@ -87,7 +151,7 @@ fn recorded_session_decodes_to_the_script() {
     );
     assert!(c.iter().all(|f| matches!(
         f.msg,
-        Message::Hello(_) | Message::Command(_) | Message::Heartbeat(_)
+        Message::Hello(_) | Message::Auth(_) | Message::Command(_) | Message::Heartbeat(_)
     )));
     assert!(
         c.iter()
@@ -96,15 +160,18 @@ fn recorded_session_decodes_to_the_script() {
             >= 5
     );
 
-    // Unit: HelloAck for that Hello, reporting the power-up state.
+    // Unit: HelloAck for that Hello, then SessionOpen reporting the power-up state.
     let Message::HelloAck(ack) = u[0].msg else {
         panic!("first unit frame {:?}", u[0])
     };
     assert_eq!(
-        (ack.nonce, ack.status, ack.setpoints),
-        (hello.nonce, HelloStatus::Accepted, POWER_UP)
+        (ack.nonce, ack.status),
+        (hello.nonce, HelloStatus::Accepted)
     );
-    assert_eq!(ack.unit_serial, 0x0EC0_0001);
+    let Message::SessionOpen(open) = u[1].msg else {
+        panic!("second unit frame {:?}", u[1])
+    };
+    assert_eq!((open.setpoints, open.unit_serial), (POWER_UP, 0x0EC0_0001));
 
     // Every command answered once, in order, with the script's result and matching type.
     let acks: Vec<Ack> = u
@@ -182,20 +249,27 @@ fn recorded_session_decodes_to_the_script() {
     assert_eq!(air.last(), Some(&false));
 }
 
-/// Replaying a whole recorded session after it ended is refused frame by frame.
+/// Replaying the recorded console into the same session is refused frame by frame (numbers
+/// not newer); replaying it into a new session (a new unit nonce, so new keys) is refused
+/// for every tag, the Auth included: nothing of it is ever acted on again.
 #[test]
 fn replaying_the_recording_is_refused() {
-    let (c, _) = decode(CONSOLE);
-    let mut t = SeqTracker::new();
-    for f in &c {
-        t.check(f.seq).unwrap();
-    }
-    for f in &c {
-        assert!(t.check(f.seq).is_err(), "replayed seq {} accepted", f.seq);
-    }
-    let s = t.stats();
-    assert_eq!(s.rejected() as usize, c.len());
-    assert!(s.replayed >= 64.min(c.len() as u32));
+    let (_, keys) = session();
+    let (first_pass, mut d) = decode_with(CONSOLE, &keys.console_to_unit);
+    let tagged = first_pass.len() - 1;
+    let mut again = Vec::new();
+    d.feed(CONSOLE, |r| again.push(r));
+    // The Hello decodes (it is untagged), and nothing else.
+    assert_eq!(again.iter().filter(|r| r.is_ok()).count(), 1);
+    assert_eq!(d.seq_stats().rejected() as usize, tagged);
+
+    let Message::Hello(hello) = first(CONSOLE).msg else {
+        panic!()
+    };
+    let fresh = Transcript::of(&hello, [0xA5; 16]).session_keys(&doc_key());
+    let (replayed, d) = decode_with(CONSOLE, &fresh.console_to_unit);
+    assert_eq!(replayed.iter().filter(|r| r.is_ok()).count(), 1);
+    assert_eq!(d.stats().bad_tag as usize, tagged);
 }
 
 /// Line damage to the recording: every damaged frame is rejected with a reason, every other
@@ -211,13 +285,9 @@ fn damaged_recording_loses_only_damaged_frames() {
             hits += 1;
         }
     }
-    let mut d = Decoder::new();
-    let mut good = Vec::new();
-    d.feed(&bytes, |r| {
-        if let Ok(f) = r {
-            good.push(f)
-        }
-    });
+    let (_, keys) = session();
+    let (out, d) = decode_with(&bytes, &keys.unit_to_console);
+    let good: Vec<Frame> = out.into_iter().filter_map(|r| r.ok()).collect();
     let st = d.stats();
     assert!(
         st.rejected() >= 1 && st.rejected() <= hits,

@@ -12,20 +12,28 @@
 //! [`TWIN_STEPS_PER_CONTROL`] twin steps. A bubble seen at a sample is therefore acted on
 //! before the twin advances again (INT-3: within one control step).
 //!
+//! The control cycle itself is [`ControlLoop`] (control_loop.rs): the controller, the queue of
+//! operator commands it validates, and `Controller::cycle` against a `control::Plant`. `Sil`
+//! runs it with the twin as the plant; the console's device engine runs the same loop with a
+//! pump unit behind the device link as the plant.
+//!
 //! Invariants: deterministic (the twin is, the controller is, the sensor layer is seeded);
-//! the controller only ever sees the frame, never the truth; operator commands go through the
-//! controller's validation like any console's.
+//! the controller only ever sees the frame, never the truth; operator commands enter only
+//! through the loop's queue, which the controller validates at its step like any console's.
 //!
 //! What it does not do: no wall clock, no threads, no I/O. Real-time pacing, recording and the
 //! network belong to the console.
 
+mod control_loop;
 pub mod sensors;
+pub mod trace;
 
-use control::hal::{Actuators, ErrorType, SensorSource};
+use control::hal::{ErrorType, Plant};
 use control::{
     ActuatorCommands, AlarmSystem, CONTROL_PERIOD_MS, CircuitKind, Command, Controller, Output,
     PumpCurve, SensorFrame,
 };
+pub use control_loop::{ControlLoop, MAX_QUEUED};
 use physio::{Actuation, ConfigError, Event, Observation, Twin, TwinConfig};
 pub use sensors::{ChannelFault, SensorError, SensorLayer};
 
@@ -92,56 +100,34 @@ pub fn actuation(cmd: &ActuatorCommands) -> Actuation {
     }
 }
 
-/// The sensor side as the controller's HAL sees it: samples one observation.
-struct Sampler<'a> {
-    obs: &'a Observation,
-    layer: &'a mut SensorLayer,
-    ui_alive: bool,
-}
-
-impl ErrorType for Sampler<'_> {
-    type Error = control::ErrorKind;
-}
-
-impl SensorSource for Sampler<'_> {
-    fn read(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), Self::Error> {
-        self.layer.sample(now_ms, self.obs, frame);
-        if self.ui_alive {
-            frame.ui_heartbeat_ms = Some(now_ms);
-        }
-        Ok(())
-    }
-}
-
-/// The actuator side: stores the command for the twin.
-struct Latch<'a> {
-    act: &'a mut Actuation,
-}
-
-impl ErrorType for Latch<'_> {
-    type Error = control::ErrorKind;
-}
-
-impl Actuators for Latch<'_> {
-    fn apply(&mut self, _now_ms: u64, commands: &ActuatorCommands) -> Result<(), Self::Error> {
-        *self.act = actuation(commands);
-        Ok(())
-    }
-}
-
-/// Twin, sensors and controller stepped together.
-pub struct Sil {
+/// The twin as the control cycle's plant: its sensor layer samples the latest observation;
+/// the actuator commands become the actuation of the next twin steps.
+struct TwinPlant {
     twin: Twin,
-    controller: Controller,
     sensors: SensorLayer,
-    frame: SensorFrame,
     observation: Observation,
-    output: Output,
     actuation: Actuation,
-    pending: Vec<Command>,
-    last_commands: Vec<Command>,
-    now_ms: u64,
-    ui_alive: bool,
+}
+
+impl ErrorType for TwinPlant {
+    type Error = control::ErrorKind;
+}
+
+impl Plant for TwinPlant {
+    fn sense(&mut self, now_ms: u64, frame: &mut SensorFrame) -> Result<(), Self::Error> {
+        self.sensors.sample(now_ms, &self.observation, frame);
+        Ok(())
+    }
+    fn actuate(&mut self, _now_ms: u64, commands: &ActuatorCommands) -> Result<(), Self::Error> {
+        self.actuation = actuation(commands);
+        Ok(())
+    }
+}
+
+/// Twin, sensors and controller stepped together: the twin as the plant of a [`ControlLoop`].
+pub struct Sil {
+    plant: TwinPlant,
+    control: ControlLoop,
 }
 
 impl Sil {
@@ -154,74 +140,75 @@ impl Sil {
     /// Build with a given sensor layer (e.g. [`SensorLayer::ideal`]).
     pub fn with_sensors(config: &TwinConfig, sensors: SensorLayer) -> Result<Sil, SilError> {
         let twin = Twin::new(config).map_err(SilError::Twin)?;
-        let controller = Controller::new(control_config(config)).map_err(SilError::Control)?;
+        let control = ControlLoop::new(control_config(config)).map_err(SilError::Control)?;
         let observation = twin.observe();
         let mut sil = Sil {
-            twin,
-            controller,
-            sensors,
-            frame: SensorFrame::MISSING,
-            observation,
-            output: Output {
-                actuators: ActuatorCommands::SAFE,
-                mode: control::Mode::Standby,
-                gas_mode: control::GasMode::Manual,
-                status: control::Status::default(),
-                alarms: AlarmSystem::new().summary(),
-                command_results: [None; control::MAX_COMMANDS_PER_STEP],
+            plant: TwinPlant {
+                twin,
+                sensors,
+                observation,
+                actuation: actuation(&ActuatorCommands::SAFE),
             },
-            actuation: actuation(&ActuatorCommands::SAFE),
-            pending: Vec::new(),
-            last_commands: Vec::new(),
-            now_ms: 0,
-            ui_alive: true,
+            control,
         };
         // First control step at t = 0 so that outputs are defined before the twin moves.
-        sil.control_step();
+        sil.control_step(0);
         Ok(sil)
     }
 
-    /// Queue an operator command for the next control step (at most
-    /// [`control::MAX_COMMANDS_PER_STEP`] are taken per step; the rest wait their turn).
+    /// Queue an operator command for the next control step, unchecked: the step's answer is
+    /// in [`Sil::last_commands`] (at most [`control::MAX_COMMANDS_PER_STEP`] are taken per
+    /// step; the rest wait their turn).
     pub fn command(&mut self, cmd: Command) {
-        self.pending.push(cmd);
+        self.control.command(cmd);
     }
 
-    /// Apply an operator command at once, answering whether the controller took it (CTL-8):
-    /// for a console that must tell the operator immediately. It takes effect at the next step.
-    pub fn command_now(&mut self, cmd: &Command) -> Result<(), control::CommandError> {
-        self.controller.apply(self.now_ms, cmd)
+    /// Queue an operator command, answering at once what the controller will answer (CTL-8):
+    /// for a console that must tell the operator immediately. See [`ControlLoop::submit`].
+    pub fn submit(&mut self, cmd: Command) -> Result<(), control::CommandError> {
+        self.control.submit(cmd)
+    }
+
+    /// The settings as they will be once the queued commands are taken.
+    pub fn settings_ahead(&self) -> control::Settings {
+        self.control.settings_ahead()
     }
 
     /// The commands the last step took from the queue, each with the controller's answer.
     pub fn last_commands(
         &self,
     ) -> impl Iterator<Item = (&Command, Result<(), control::CommandError>)> {
-        self.last_commands
-            .iter()
-            .zip(self.output.command_results.iter())
-            .filter_map(|(c, r)| r.map(|r| (c, r)))
+        self.control.last_commands()
     }
 
     /// Something happens to the patient or circuit.
     pub fn event(&mut self, event: &Event) -> Result<(), ConfigError> {
-        self.twin.apply(event)
+        self.plant.twin.apply(event)
+    }
+
+    /// A sensor fails, or is repaired ([`ChannelFault::None`]): something that happens to the
+    /// plant's sensors, like [`Sil::event`] to the patient.
+    pub fn set_sensor_fault(
+        &mut self,
+        ch: control::Channel,
+        fault: ChannelFault,
+    ) -> Result<(), SensorError> {
+        self.plant.sensors.set_fault(ch, fault)
     }
 
     /// Whether the operator interface sends its heartbeat (false simulates a frozen screen).
     pub fn set_ui_alive(&mut self, alive: bool) {
-        self.ui_alive = alive;
+        self.control.set_ui_alive(alive);
     }
 
     /// Advance one control period: twin steps with the latest actuation, then sample and step
     /// the controller. Returns the controller's output.
     pub fn step(&mut self) -> &Output {
         for _ in 0..TWIN_STEPS_PER_CONTROL {
-            self.twin.step(&self.actuation);
+            self.plant.twin.step(&self.plant.actuation);
         }
-        self.now_ms += CONTROL_PERIOD_MS;
-        self.control_step();
-        &self.output
+        self.control_step(self.control.now_ms() + CONTROL_PERIOD_MS);
+        self.control.output()
     }
 
     /// Advance by `seconds` of simulated time (whole control periods).
@@ -234,58 +221,38 @@ impl Sil {
         }
     }
 
-    fn control_step(&mut self) {
-        self.observation = self.twin.observe();
-        let take = self.pending.len().min(control::MAX_COMMANDS_PER_STEP);
-        self.last_commands.clear();
-        self.last_commands.extend(self.pending.drain(..take));
-        let mut sampler = Sampler {
-            obs: &self.observation,
-            layer: &mut self.sensors,
-            ui_alive: self.ui_alive,
-        };
-        let mut latch = Latch {
-            act: &mut self.actuation,
-        };
-        self.output = self.controller.cycle(
-            self.now_ms,
-            &mut sampler,
-            &mut latch,
-            &mut self.frame,
-            &self.last_commands,
-        );
+    fn control_step(&mut self, now_ms: u64) {
+        self.plant.observation = self.plant.twin.observe();
+        self.control.cycle(now_ms, &mut self.plant);
     }
 
     /// Simulated time, ms (the controller's clock).
     pub fn now_ms(&self) -> u64 {
-        self.now_ms
+        self.control.now_ms()
     }
     /// The twin's truth at the last sample.
     pub fn observation(&self) -> &Observation {
-        &self.observation
+        &self.plant.observation
     }
     /// What the controller saw at the last step.
     pub fn frame(&self) -> &SensorFrame {
-        &self.frame
+        self.control.frame()
     }
     /// The controller's last output.
     pub fn output(&self) -> &Output {
-        &self.output
+        self.control.output()
     }
     /// The twin's actuation in force.
     pub fn actuation(&self) -> &Actuation {
-        &self.actuation
+        &self.plant.actuation
     }
     pub fn alarms(&self) -> &AlarmSystem {
-        self.controller.alarms()
+        self.control.controller().alarms()
     }
     pub fn controller(&self) -> &Controller {
-        &self.controller
+        self.control.controller()
     }
     pub fn twin(&self) -> &Twin {
-        &self.twin
-    }
-    pub fn sensors_mut(&mut self) -> &mut SensorLayer {
-        &mut self.sensors
+        &self.plant.twin
     }
 }

@@ -353,8 +353,7 @@ fn mon4_pump_curve_flags_flow_sensor_gain_error() {
             .contains(AlarmId::FlowSpeedMismatch),
         "healthy circuit agrees with the curve"
     );
-    s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Gain(0.6))
+    s.set_sensor_fault(Channel::Flow, ChannelFault::Gain(0.6))
         .unwrap();
     let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::FlowSpeedMismatch));
     assert!(t.is_some());
@@ -407,8 +406,7 @@ fn sen5_flow_sensor_failure_falls_back_to_rpm() {
     s.run_for(60.0);
     let before = mean_flow(&mut s, 2.0);
     let rpm = s.output().actuators.pump_rpm;
-    s.sensors_mut()
-        .set_fault(Channel::Flow, ChannelFault::Dropout)
+    s.set_sensor_fault(Channel::Flow, ChannelFault::Dropout)
         .unwrap();
     s.run_for(1.0);
     assert_eq!(s.output().mode, Mode::Rpm);
@@ -498,7 +496,7 @@ fn mon1_mon2_oxygenator_clot_over_hours() {
 #[test]
 fn ctl8_commands_answered_through_the_loop() {
     let mut s = start("ards-severe", 3200.0, 4.0, 5.0);
-    let e = s.command_now(&Command::SetRpmTarget(9000.0)).unwrap_err();
+    let e = s.submit(Command::SetRpmTarget(9000.0)).unwrap_err();
     assert!(e.to_string().contains("RPM target"), "{e}");
     s.command(Command::SetFdO2(f32::NAN));
     s.command(Command::SetFdO2(0.8));

@@ -2,8 +2,8 @@
 //!
 //! It listens for consoles on TCP (`--listen tcp://HOST:PORT`, port 0 picks a free one) or
 //! serves one serial line (`--serial PATH`), runs the unit end of the protocol
-//! ([`devlink::UnitEndpoint`], which holds the safety rules) around a [`SimUnit`], and prints
-//! to standard output:
+//! ([`devlink::UnitEndpoint`], which holds the safety rules and authenticates consoles against
+//! the pairing key `--key FILE`) around a [`SimUnit`], and prints to standard output:
 //!
 //! - `listening: tcp://ADDR` once, with the bound address;
 //! - `event: ...` lines when something changes (session opened, console lost, air stop, unit
@@ -55,7 +55,7 @@ pub struct DeviceOptions {
     /// that restored its setpoints after a restart would (docs/protocol.md §8). Without it the
     /// unit powers up stopped and clamped, and a console starts the pump.
     pub start: bool,
-    /// Unit serial number reported in HelloAck.
+    /// Unit serial number reported in SessionOpen.
     pub serial_number: u32,
     /// Sensor frames per second (at least 100).
     pub sensor_rate: u16,
@@ -63,6 +63,9 @@ pub struct DeviceOptions {
     pub status_ms: u64,
     /// Full-stroke travel time of the return clamp, ms.
     pub clamp_travel_ms: f64,
+    /// The pairing key file a console must prove it holds (docs/protocol.md §7). Without one
+    /// the unit accepts any console and listens on loopback only.
+    pub key: Option<std::path::PathBuf>,
 }
 
 fn say(line: &str) {
@@ -192,10 +195,16 @@ pub fn run(args: &DeviceOptions) -> Result<(), String> {
     };
     let (sim, handle) = SimUnit::new(&config, &initial, args.clamp_travel_ms)
         .map_err(|e| format!("--preset '{}': {e}", args.preset))?;
+    let key = match &args.key {
+        Some(p) => Some(devlink::load_key_file(p).map_err(|e| format!("--key: {e}"))?),
+        None => None,
+    };
+    let paired = key.is_some();
     let unit_cfg = UnitConfig {
         serial: args.serial_number,
         sensor_rate_hz: args.sensor_rate,
         initial,
+        key,
         ..UnitConfig::default()
     };
     let unit = Arc::new(UnitEndpoint::start(unit_cfg, sim).map_err(|e| e.to_string())?);
@@ -221,10 +230,27 @@ pub fn run(args: &DeviceOptions) -> Result<(), String> {
             let listener = TcpListener::bind((host.as_str(), port))
                 .map_err(|e| format!("--listen {}: {e}", args.listen))?;
             let bound = listener.local_addr().map_err(|e| e.to_string())?;
-            unit.listen(listener)
-                .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+            unit.listen(listener).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::PermissionDenied {
+                    format!(
+                        "--listen {}: refusing a non-loopback address without a pairing key: \
+                         anyone who reaches it could stop the pump. Give --key FILE (make one \
+                         with `ecmo device --generate-key FILE` and give the console the same \
+                         file with `ecmo serve --device-key FILE`), or listen on 127.0.0.1",
+                        args.listen
+                    )
+                } else {
+                    format!("--listen {}: {e}", args.listen)
+                }
+            })?;
             say(&format!("listening: tcp://{bound}"));
         }
+    }
+    if !paired {
+        say(
+            "warning: no pairing key (--key): any console that reaches this unit can command \
+             the pump; for bench use on one machine only",
+        );
     }
     say(&format!(
         "event: powered up: preset {} seed {} setpoints {}",
@@ -414,23 +440,12 @@ fn supervise(unit: &UnitEndpoint, handle: &SimHandle, status_ms: u64) {
         }
         if status_ms > 0 && last_status.elapsed() >= Duration::from_millis(status_ms) {
             last_status = Instant::now();
-            let d = stats.decode;
-            let rejected = d.oversize
-                + d.cobs
-                + d.truncated
-                + d.length
-                + d.crc
-                + d.version
-                + d.unknown_type
-                + d.bad_length
-                + d.bad_field
-                + stats.seq.replayed
-                + stats.seq.out_of_order
-                + stats.seq.too_old;
+            let rejected = stats.decode.rejected() + stats.seq.rejected();
             say(&format!(
                 "status wall={:.3} twin_s={:.2} link={} sessions={} rpm_set={} clamp_set={} \
                  rpm={:.0} clamp_pos={:.2} flow_lpm={:.3} mains={} battery_pct={:.1} air={} \
-                 air_stop={} sensor_frames={} applied={} refused={} rejected={}",
+                 air_stop={} sensor_frames={} applied={} refused={} rejected={} \
+                 unauthentic={} auth_failures={} conns_refused={} conns_closed={}",
                 t0.elapsed().as_secs_f64(),
                 v.time_s,
                 link_name(l),
@@ -451,6 +466,10 @@ fn supervise(unit: &UnitEndpoint, handle: &SimHandle, status_ms: u64) {
                 stats.commands_applied,
                 stats.commands_refused,
                 rejected,
+                stats.unauthentic(),
+                stats.auth_failures,
+                stats.connections_refused,
+                stats.connections_closed,
             ));
         }
     }

@@ -381,7 +381,7 @@ impl Action {
     pub fn apply(&self, sil: &mut Sil) -> Result<String, String> {
         let num = self.value.number().unwrap_or(0.0);
         let cmd = |c: Command, sil: &mut Sil| -> Result<String, String> {
-            sil.command_now(&c)
+            sil.submit(c)
                 .map(|_| "accepted".to_string())
                 .map_err(|e| e.to_string())
         };
@@ -405,7 +405,7 @@ impl Action {
         };
         match kind.does {
             Does::Set(setting) => {
-                let c = setting.command(num as f32, sil.controller().settings());
+                let c = setting.command(num as f32, &sil.settings_ahead());
                 return cmd(c, sil);
             }
             Does::Mode => {
@@ -446,8 +446,7 @@ impl Action {
             "restore_mains" => ev(Event::PowerLoss(false), sil),
             "hand_crank" => ev(Event::ManualDrive(num), sil),
             "replace_flow_sensor" => sil
-                .sensors_mut()
-                .set_fault(Channel::Flow, ChannelFault::None)
+                .set_sensor_fault(Channel::Flow, ChannelFault::None)
                 .map(|_| "done".to_string())
                 .map_err(|e| e.to_string()),
             "reposition_cannula" => ev(Event::CannulaMigration(false), sil),

@@ -68,7 +68,7 @@ impl Session {
         }
         commands.push(Command::SetMode(s.mode));
         for c in &commands {
-            sil.command_now(c).map_err(|e| {
+            sil.submit(*c).map_err(|e| {
                 Error::new("settings", format!("the controller refused {c:?}: {e}"))
             })?;
         }
@@ -109,7 +109,7 @@ impl Session {
         sil.run_for(WARMUP_S);
         // Whatever the spin-up raised is history: acknowledged, so that only what the scenario
         // causes is signalled from its start.
-        let _ = sil.command_now(&Command::AcknowledgeAll);
+        let _ = sil.submit(Command::AcknowledgeAll);
         sil.step();
         r.t0_ms = sil.now_ms();
         r.now_ms = r.t0_ms;
@@ -201,10 +201,7 @@ impl Session {
     ) -> Result<(), String> {
         let r = match what {
             Happening::Event(e) => sil.event(e).map_err(|e| e.to_string()),
-            Happening::Sensor(c, f) => sil
-                .sensors_mut()
-                .set_fault(*c, *f)
-                .map_err(|e| e.to_string()),
+            Happening::Sensor(c, f) => sil.set_sensor_fault(*c, *f).map_err(|e| e.to_string()),
             Happening::Remark(_) => Ok(()),
         };
         self.record.happenings.push(HappeningEntry {

@@ -105,6 +105,25 @@ fn good_trainee_passes_and_doing_nothing_fails_in_every_scenario() {
                 .all(|i| i.kind != "action" || i.points == 0.0),
             "{name}: doing nothing earned action points"
         );
+        // ... which says something only if acting earns them: the model answer does.
+        let acted: f64 = g
+            .items
+            .iter()
+            .filter(|i| i.kind == "action")
+            .map(|i| i.points)
+            .sum();
+        if acted <= 0.0 {
+            bad.push(format!("{name}: the model answer earned no action points"));
+        }
+        // Doing nothing fails on what happens to the patient or circuit, not on missed
+        // actions alone.
+        if !n
+            .items
+            .iter()
+            .any(|i| i.kind != "action" && i.points < i.max_points)
+        {
+            bad.push(format!("{name}: doing nothing loses no outcome points"));
+        }
     }
     eprintln!(
         "{} scenarios: {sim:.0} s simulated in {wall:.1} s of run time = {:.0}x real time",

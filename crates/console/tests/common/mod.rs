@@ -285,6 +285,23 @@ pub fn login(addr: SocketAddr, user: &str, pw: &str) -> String {
         .to_string()
 }
 
+/// What the tests set the first administrator's password to.
+pub const ADMIN_PW: &str = "heparin-circuit-admin";
+
+/// Log in as the first administrator with the one-time password and change it to
+/// [`ADMIN_PW`] (nothing else is allowed before); returns the session cookie.
+pub fn admin_login(h: &console::Handle) -> String {
+    let (u, p) = h
+        .created_admin
+        .clone()
+        .expect("first start creates the administrator");
+    let c = login(h.addr, &u, &p);
+    let body = serde_json::json!({"old": p, "new": ADMIN_PW}).to_string();
+    let r = http(h.addr, "POST", "/api/password", Some(&c), Some(&body));
+    assert_eq!(r.status, 200, "changing the one-time password: {}", r.body);
+    c
+}
+
 /// Open the console's WebSocket with a session cookie.
 pub fn websocket(
     addr: SocketAddr,

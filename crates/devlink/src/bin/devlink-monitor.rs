@@ -4,21 +4,29 @@
 //!
 //! ADDR: tcp://HOST:PORT, a serial device path (/dev/ttyUSB0) or
 //! serial:///dev/ttyUSB0?baud=230400.
-//! Options: --clamp open|closed, --rpm N, --gas SWEEP_ML_MIN,FDO2_PERMILLE, --heater CENTI_C,
-//! --clear-air-stop, --seconds N.
+//! Options: --key FILE (the unit's pairing key), --clamp open|closed, --rpm N,
+//! --gas SWEEP_ML_MIN,FDO2_PERMILLE, --heater CENTI_C, --clear-air-stop, --seconds N.
 
-use devlink::{ConsoleConfig, ConsoleEvent, ConsoleLink, DeviceAddr};
+use devlink::{ConsoleConfig, ConsoleEvent, ConsoleLink, DeviceAddr, PairingKey};
 use protocol::{AckResult, ClampState, Command};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: devlink-monitor ADDR [--clamp open|closed] [--rpm N] [--gas SWEEP_ML_MIN,FDO2_PERMILLE] [--heater CENTI_C] [--clear-air-stop] [--seconds N]";
+const USAGE: &str = "usage: devlink-monitor ADDR [--key FILE] [--clamp open|closed] [--rpm N] [--gas SWEEP_ML_MIN,FDO2_PERMILLE] [--heater CENTI_C] [--clear-air-stop] [--seconds N]";
 
-fn parse_args(args: &[String]) -> Result<(DeviceAddr, Vec<Command>, Option<u64>), String> {
+struct Args {
+    addr: DeviceAddr,
+    cmds: Vec<Command>,
+    seconds: Option<u64>,
+    key: Option<PairingKey>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
     let addr = args.first().ok_or(USAGE)?;
     let addr = DeviceAddr::parse(addr).map_err(|e| e.to_string())?;
     let mut cmds = Vec::new();
     let mut seconds = None;
+    let mut key = None;
     let mut i = 1;
     let num = |flag: &str, v: Option<&String>| -> Result<u64, String> {
         let v = v.ok_or(format!("{flag} needs a value"))?;
@@ -74,15 +82,30 @@ fn parse_args(args: &[String]) -> Result<(DeviceAddr, Vec<Command>, Option<u64>)
                 seconds = Some(num(flag, val)?);
                 i += 2;
             }
+            "--key" => {
+                let path = val.ok_or("--key needs a file")?;
+                key = Some(devlink::load_key_file(std::path::Path::new(path))?);
+                i += 2;
+            }
             other => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
     }
-    Ok((addr, cmds, seconds))
+    Ok(Args {
+        addr,
+        cmds,
+        seconds,
+        key,
+    })
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (addr, cmds, seconds) = match parse_args(&args) {
+    let Args {
+        addr,
+        cmds,
+        seconds,
+        key,
+    } = match parse_args(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("devlink-monitor: {e}");
@@ -92,8 +115,13 @@ fn main() -> ExitCode {
     let link = match addr
         .open(Duration::from_secs(2))
         .map_err(|e| e.to_string())
-        .and_then(|t| ConsoleLink::connect(t, ConsoleConfig::default()).map_err(|e| e.to_string()))
-    {
+        .and_then(|t| {
+            let config = ConsoleConfig {
+                key,
+                ..ConsoleConfig::default()
+            };
+            ConsoleLink::connect(t, config).map_err(|e| e.to_string())
+        }) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("devlink-monitor: {addr}: {e}");
@@ -101,12 +129,13 @@ fn main() -> ExitCode {
         }
     };
     let u = *link.unit();
+    let (major, minor) = link.unit_version();
     println!(
         "session: unit serial {} firmware {:#06x} protocol {}.{} sensor {} Hz; running at {} rpm, clamp {:?}, sweep {} mL/min, FdO2 {} permille, heater {} centi-C",
         u.unit_serial,
         u.firmware,
-        u.major,
-        u.minor,
+        major,
+        minor,
         u.sensor_rate_hz,
         u.setpoints.pump_rpm,
         u.setpoints.clamp,

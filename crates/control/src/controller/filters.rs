@@ -1,0 +1,174 @@
+//! The stateful building blocks of the phases: the stepwise speed reducer of the pressure
+//! interventions, the first-order low-pass and the ΔP resistance trend.
+
+use super::{TREND_BUCKET_MS, TREND_BUCKETS};
+
+/// Stepwise speed reduction with slow return and back-off (INT-1, INT-2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Reducer {
+    pub(super) reduction: f32,
+    last_step_ms: u64,
+    recovered_since_ms: Option<u64>,
+    returning: bool,
+    /// Reduction held at least until `floor_until_ms` after a recurrence.
+    floor: f32,
+    floor_until_ms: u64,
+    recurrences: u32,
+}
+
+pub(super) struct ReducerTuning {
+    pub(super) step: f32,
+    pub(super) step_ms: u64,
+    pub(super) hold_ms: u64,
+    pub(super) return_rate: f32,
+    pub(super) backoff_ms: u64,
+}
+
+impl Reducer {
+    pub(super) const NEW: Reducer = Reducer {
+        reduction: 0.0,
+        last_step_ms: 0,
+        recovered_since_ms: None,
+        returning: false,
+        floor: 0.0,
+        floor_until_ms: 0,
+        recurrences: 0,
+    };
+
+    /// `beyond`: the pressure is past its limit; `recovered`: back inside by the hysteresis.
+    /// `max_reduction` keeps the speed above the floor.
+    pub(super) fn update(
+        &mut self,
+        now_ms: u64,
+        dt_s: f32,
+        beyond: bool,
+        recovered: bool,
+        max_reduction: f32,
+        t: &ReducerTuning,
+    ) {
+        if beyond {
+            self.recovered_since_ms = None;
+            if self.reduction <= 0.0 || now_ms.saturating_sub(self.last_step_ms) >= t.step_ms {
+                if self.returning {
+                    // It came back while we were returning: hold below this speed for a while
+                    // (doubling each time) so the loop does not oscillate.
+                    self.recurrences = self.recurrences.saturating_add(1);
+                    let k = self.recurrences.min(4);
+                    self.floor = self.reduction + t.step;
+                    self.floor_until_ms = now_ms.saturating_add(t.backoff_ms << (k - 1));
+                    self.returning = false;
+                }
+                self.reduction += t.step;
+                self.last_step_ms = now_ms;
+            }
+        } else if recovered {
+            let since = *self.recovered_since_ms.get_or_insert(now_ms);
+            if now_ms.saturating_sub(since) >= t.hold_ms && self.reduction > 0.0 {
+                let floor = if now_ms < self.floor_until_ms {
+                    self.floor
+                } else {
+                    0.0
+                };
+                let next = (self.reduction - t.return_rate * dt_s).max(floor).max(0.0);
+                if next < self.reduction {
+                    self.returning = true;
+                }
+                self.reduction = next;
+                if self.reduction <= 0.0 {
+                    self.returning = false;
+                }
+            }
+        }
+        self.reduction = self.reduction.clamp(0.0, max_reduction.max(0.0));
+    }
+
+    pub(super) fn reset(&mut self) {
+        *self = Reducer::NEW;
+    }
+}
+
+/// First-order low-pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Lp {
+    pub(super) y: Option<f32>,
+}
+
+impl Lp {
+    pub(super) const NEW: Lp = Lp { y: None };
+    pub(super) fn update(&mut self, x: Option<f32>, dt_s: f32, tau_s: f32) -> Option<f32> {
+        match x {
+            Some(x) => {
+                let a = if tau_s > 0.0 {
+                    (dt_s / (tau_s + dt_s)).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                let y = match self.y {
+                    Some(y) => y + a * (x - y),
+                    None => x,
+                };
+                self.y = Some(y);
+                Some(y)
+            }
+            None => {
+                self.y = None;
+                None
+            }
+        }
+    }
+}
+
+/// ΔP resistance trend (MON-2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Trend {
+    bucket_start_ms: u64,
+    sum: f32,
+    n: u32,
+    buckets: [Option<f32>; TREND_BUCKETS],
+    filled: usize,
+}
+
+impl Trend {
+    pub(super) const NEW: Trend = Trend {
+        bucket_start_ms: 0,
+        sum: 0.0,
+        n: 0,
+        buckets: [None; TREND_BUCKETS],
+        filled: 0,
+    };
+
+    pub(super) fn update(&mut self, now_ms: u64, resistance: Option<f32>) {
+        if self.filled == 0 && self.n == 0 && self.bucket_start_ms == 0 {
+            self.bucket_start_ms = now_ms;
+        }
+        if let Some(r) = resistance {
+            self.sum += r;
+            self.n += 1;
+        }
+        if now_ms.saturating_sub(self.bucket_start_ms) >= TREND_BUCKET_MS {
+            let avg = if self.n > 0 {
+                Some(self.sum / self.n as f32)
+            } else {
+                None
+            };
+            self.buckets.copy_within(1.., 0);
+            if let Some(last) = self.buckets.last_mut() {
+                *last = avg;
+            }
+            self.filled = (self.filled + 1).min(TREND_BUCKETS);
+            self.sum = 0.0;
+            self.n = 0;
+            self.bucket_start_ms = now_ms;
+        }
+    }
+
+    /// Rise of resistance over the last hour, mmHg·min/L per hour, when an hour of data exists.
+    pub(super) fn rise_per_hour(&self) -> Option<f32> {
+        if self.filled < TREND_BUCKETS {
+            return None;
+        }
+        let newest = self.buckets.last().copied().flatten()?;
+        let oldest = self.buckets.first().copied().flatten()?;
+        Some(newest - oldest)
+    }
+}

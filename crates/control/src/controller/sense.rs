@@ -1,0 +1,127 @@
+//! Phases 1 and 2: timing (SYS-2), then plausibility of every channel (SEN-1..SEN-6) and the
+//! filters the later phases read.
+
+use super::{Controller, FLOW_FILTER_S, GAS_FILTER_S, MONITOR_FILTER_S, PRESSURE_FILTER_S};
+use crate::CONTROL_PERIOD_MS;
+use crate::frame::{Channel, SensorFrame};
+
+/// What phase 1 found.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Timing {
+    /// Time of the controller's first step, ms.
+    pub(super) start: u64,
+    /// Time since the previous step, s (one period at the first step, at most 100 ms).
+    pub(super) dt: f32,
+    /// The clock jumped, a period was skipped, or the caller reported an overrun (SYS-2).
+    pub(super) deadline_missed: bool,
+}
+
+/// What phase 2 found: the readings that passed plausibility (`None` otherwise), raw and
+/// filtered, and the bubble detector.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Measured {
+    pub(super) flow: Option<f32>,
+    pub(super) speed: Option<f32>,
+    pub(super) pco2: Option<f32>,
+    pub(super) battery: Option<f32>,
+    /// Filtered for control (flow loop, interventions).
+    pub(super) flow_f: Option<f32>,
+    pub(super) p_drain_f: Option<f32>,
+    pub(super) p_post_f: Option<f32>,
+    /// Filtered slowly for monitoring (ΔP, pump curve).
+    pub(super) p_pre_m: Option<f32>,
+    pub(super) p_drain_m: Option<f32>,
+    pub(super) dp_m: Option<f32>,
+    pub(super) flow_m: Option<f32>,
+    pub(super) speed_m: Option<f32>,
+    /// Gas, saturation and temperature monitors, averaged before their limits.
+    pub(super) po2: Option<f32>,
+    pub(super) so2_post: Option<f32>,
+    pub(super) sao2_up: Option<f32>,
+    pub(super) temp: Option<f32>,
+    /// Air at the detector now.
+    pub(super) bubble_now: bool,
+    /// The bubble detector is not reporting (invalid, stale or from the future).
+    pub(super) bubble_fault: bool,
+    /// Mains power reported lost.
+    pub(super) on_battery: bool,
+}
+
+impl Controller {
+    /// Phase 1 (SYS-2): the time since the last step; a clock that runs backwards or skips more
+    /// than a period is a missed deadline, as is an overrun the caller reported.
+    pub(super) fn timing(&mut self, now_ms: u64) -> Timing {
+        let start = *self.start_ms.get_or_insert(now_ms);
+        let period = CONTROL_PERIOD_MS;
+        let (dt_ms, late) = match self.last_now_ms {
+            None => (period, false),
+            Some(prev) if now_ms < prev => (0, true),
+            Some(prev) => {
+                let gap = now_ms - prev;
+                (gap.min(100), gap > 2 * period)
+            }
+        };
+        let deadline_missed = late || self.reported_overrun;
+        self.reported_overrun = false;
+        self.last_now_ms = Some(now_ms.max(self.last_now_ms.unwrap_or(0)));
+        Timing {
+            start,
+            dt: dt_ms as f32 * 1e-3,
+            deadline_missed,
+        }
+    }
+
+    /// Phase 2 (SEN-1..SEN-6): every channel through plausibility, the channels ever seen
+    /// working, and the filters.
+    pub(super) fn sense(&mut self, now_ms: u64, dt: f32, frame: &SensorFrame) -> Measured {
+        let running = self.out_rpm > 500.0;
+        self.plaus.check(now_ms, frame, running);
+        for ch in Channel::ALL {
+            if self.plaus.value(ch).is_some() {
+                self.fitted.insert(ch);
+            }
+        }
+        let v = |c: Channel| self.plaus.value(c);
+        let flow = v(Channel::Flow);
+        let p_drain = v(Channel::DrainagePressure);
+        let p_post = v(Channel::PostOxyPressure);
+        let p_pre = v(Channel::PreOxyPressure);
+        let dp = v(Channel::DeltaP);
+        let speed = v(Channel::PumpSpeed);
+        let po2 = v(Channel::PostOxyPo2);
+        let so2_post = v(Channel::PostOxySo2);
+        let pco2 = v(Channel::PostOxyPco2);
+        let sao2_up = v(Channel::SaO2Upper);
+        let temp = v(Channel::Temperature);
+        let battery = v(Channel::Battery);
+        let bubble_fault = !frame.bubble.valid
+            || now_ms.saturating_sub(frame.bubble.t_ms) > 200
+            || frame.bubble.t_ms > now_ms;
+        let bubble_now = frame.bubble.valid && frame.bubble.value;
+        self.bubble_seen = bubble_now;
+        Measured {
+            flow,
+            speed,
+            pco2,
+            battery,
+            flow_f: self.flow_f.update(flow, dt, FLOW_FILTER_S),
+            p_drain_f: self.p_drain_f.update(p_drain, dt, PRESSURE_FILTER_S),
+            p_post_f: self.p_post_f.update(p_post, dt, PRESSURE_FILTER_S),
+            p_pre_m: self.p_pre_m.update(p_pre, dt, MONITOR_FILTER_S),
+            p_drain_m: self.p_drain_m.update(p_drain, dt, MONITOR_FILTER_S),
+            dp_m: self.dp_m.update(dp, dt, MONITOR_FILTER_S),
+            flow_m: self.flow_m.update(flow, dt, MONITOR_FILTER_S),
+            speed_m: self.speed_m.update(speed, dt, MONITOR_FILTER_S),
+            // Slow, noisy monitors (saturations ±1–1.5 %, PO2 ±3 %, temperature ±0.05 °C,
+            // sampled about once a second) are averaged before they are compared with limits,
+            // so that the noise does not reset an alarm's condition delay near the limit.
+            po2: self.po2_f.update(po2, dt, GAS_FILTER_S),
+            so2_post: self.so2_post_f.update(so2_post, dt, GAS_FILTER_S),
+            sao2_up: self.sao2_up_f.update(sao2_up, dt, GAS_FILTER_S),
+            temp: self.temp_f.update(temp, dt, GAS_FILTER_S),
+            bubble_now,
+            bubble_fault,
+            on_battery: frame.mains_power.valid && !frame.mains_power.value,
+        }
+    }
+}
