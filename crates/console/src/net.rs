@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
@@ -310,6 +310,19 @@ pub async fn serve(
                     let mut s = stream;
                     let msg = canned("503 Service Unavailable", "too many connections; try again");
                     let _ = tokio::time::timeout(Duration::from_secs(1), s.write_all(&msg)).await;
+                    // A lingering close: closing with the client's request still unread makes
+                    // the kernel answer with a reset, and the client may lose the 503 it was
+                    // sent. Half-close, then drain a bounded amount for at most a second.
+                    let _ = s.shutdown().await;
+                    let mut sink = [0u8; 4096];
+                    let deadline = Instant::now() + Duration::from_secs(1);
+                    let mut drained = 0usize;
+                    while drained < 64 * 1024 {
+                        match tokio::time::timeout_at(deadline, s.read(&mut sink)).await {
+                            Ok(Ok(n)) if n > 0 => drained += n,
+                            _ => break,
+                        }
+                    }
                 });
             }
             continue;

@@ -370,7 +370,7 @@ pub fn origin_allowed(web: &WebConfig, headers: &HeaderMap) -> bool {
         None => true,
         Some(Ok(o)) => {
             let o = o.trim_end_matches('/').to_ascii_lowercase();
-            web.allowed_origins.iter().any(|a| *a == o)
+            web.allowed_origins.contains(&o)
         }
         Some(Err(_)) => false,
     }
@@ -444,6 +444,9 @@ impl FromRequestParts<Arc<Shared>> for Authed {
     }
 }
 
+// An axum `Response` is the rejection every handler returns early with; boxing it to please
+// `result_large_err` would allocate on each refusal for no gain.
+#[allow(clippy::result_large_err)]
 fn require(s: &Session, role: Role, what: &str) -> Result<(), Response> {
     if s.role >= role {
         Ok(())
@@ -879,6 +882,7 @@ async fn inject(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Reque
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
 /// A query string, parsed (percent-decoded) by serde_urlencoded; errors name the query.
+#[allow(clippy::result_large_err)] // see `require`
 fn query<T>(q: QueryResult<T>) -> Result<T, Response> {
     q.map(|Query(t)| t)
         .map_err(|e| error(400, "query", &format!("bad query: {}", e.body_text())))

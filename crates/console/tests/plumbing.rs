@@ -367,7 +367,7 @@ fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
         }
         (t0.elapsed() > Duration::from_secs(4)).then_some(())
     });
-    let health = http(h.addr, "GET", "/api/health", None, None).json();
+    let health = http(h.addr, "GET", "/api/health", Some(&a), None).json();
     assert_eq!(health["clients"].as_u64().unwrap(), 21);
     assert!(n > 350, "the reading viewer got {n} samples in 4 s");
     // The loop kept its pace (ticks ≈ elapsed × 100).

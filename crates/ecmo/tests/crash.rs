@@ -5,15 +5,54 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn health(addr: &str) -> serde_json::Value {
+/// One HTTP/1.1 exchange on a fresh connection; the response's head and body.
+fn exchange(addr: &str, req: &str) -> (String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.write_all(
-        format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .unwrap();
+    s.write_all(req.as_bytes()).unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
-    serde_json::from_str(raw.split_once("\r\n\r\n").unwrap().1).unwrap()
+    let (h, b) = raw.split_once("\r\n\r\n").unwrap();
+    (h.to_string(), b.to_string())
+}
+
+const WATCHER_PW: &str = "crash-test-watcher-pw";
+
+/// A viewer account for reading the loop's time: `/api/health` tells it only to the logged in.
+fn add_watcher(db: &std::path::Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(["user", "add", "watcher", "--role", "viewer", "--db"])
+        .arg(db)
+        .env("ECMO_PASSWORD", WATCHER_PW)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn health(addr: &str) -> serde_json::Value {
+    let body = format!(r#"{{"user":"watcher","password":"{WATCHER_PW}"}}"#);
+    let (head, _) = exchange(
+        addr,
+        &format!(
+            "POST /api/login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("set-cookie")
+                .then(|| v.trim().split(';').next().unwrap_or("").to_string())
+        })
+        .unwrap_or_else(|| panic!("login refused: {head}"));
+    let (_, b) = exchange(
+        addr,
+        &format!(
+            "GET /api/health HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    serde_json::from_str(&b).unwrap()
 }
 
 #[test]
@@ -22,6 +61,7 @@ fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("e.db");
+    add_watcher(&db);
     // Kill at different moments of the recorder's 250 ms commit cycle.
     for (i, wait_ms) in [2300u64, 3170, 4040].into_iter().enumerate() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
@@ -131,6 +171,7 @@ fn rec_sigterm_stops_cleanly_and_closes_the_run() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("e.db");
+    add_watcher(&db);
     let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
         .args(["serve", "--addr", "127.0.0.1:0", "--db"])
         .arg(&db)
