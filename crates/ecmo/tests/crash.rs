@@ -25,7 +25,11 @@ fn add_watcher(db: &std::path::Path) {
         .env("ECMO_PASSWORD", WATCHER_PW)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn health(addr: &str) -> serde_json::Value {
