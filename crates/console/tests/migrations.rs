@@ -71,10 +71,8 @@ fn a_newer_schema_is_refused_clearly_and_left_alone() {
     }
     let before = std::fs::read(&db).unwrap();
     for e in [
-        store::open(&db).err().expect("open refuses a newer schema"),
-        store::open_ro(&db)
-            .err()
-            .expect("open_ro refuses a newer schema"),
+        store::open(&db).expect_err("open refuses a newer schema"),
+        store::open_ro(&db).expect_err("open_ro refuses a newer schema"),
     ] {
         assert!(
             e.0.contains("newer than this ecmo understands")

@@ -478,7 +478,7 @@ pub fn bench_soak(a: &SoakArgs) -> Result<(), String> {
     })?;
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     match v["missed_steps"].as_f64() {
-        Some(m) if m == 0.0 => Ok(()),
+        Some(0.0) => Ok(()),
         _ => Err(format!(
             "the loop missed {} control steps",
             v["missed_steps"]
