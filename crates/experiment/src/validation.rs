@@ -1502,7 +1502,7 @@ fn panicked(group: &str) -> Case {
 /// that panics shows as one failing row, so the table is always printed.
 pub fn all_cases() -> Vec<Case> {
     type Group = (&'static str, fn() -> Vec<Case>);
-    let groups: [Group; 14] = [
+    let groups: [Group; 16] = [
         ("pump", pump_cases),
         ("cannula", cannula_cases),
         ("blood", blood_cases),
@@ -1523,6 +1523,8 @@ pub fn all_cases() -> Vec<Case> {
             "dual-lumen cannula",
             crate::validation_venous::dual_lumen_cases,
         ),
+        ("baroreflex", crate::validation_reflex::baroreflex_cases),
+        ("fluids", crate::validation_reflex::fluid_cases),
     ];
     let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = groups
