@@ -184,7 +184,7 @@ impl Fluids {
     /// Advance `dt` seconds for a patient with `blood_ml` of blood (patient and circuit) at
     /// `hb_g_dl`. Returns `None` while nothing has been given.
     pub fn step(&mut self, dt: f64, blood_ml: f64, hb_g_dl: f64) -> Option<FluidStep> {
-        if !self.active || !(dt > 0.0 && blood_ml > 1.0) {
+        if !(self.active && dt > 0.0 && blood_ml > 1.0) {
             return None;
         }
         let dtm = dt / 60.0;
