@@ -186,13 +186,15 @@ pub fn baroreflex_cases() -> Vec<Case> {
 
 /// Open loop: the reflex alone, driven by a carotid pressure the test sets.
 fn open_loop_cases() -> Vec<Case> {
-    // Static heart-period gain at the set point, ms/mmHg.
+    // Static heart-period gain at the set point, ms/mmHg, for the healthy adult's resting
+    // period (75/min).
     let pn = 90.0;
     let period = |p: f64| {
         let s = reflex::steady(p, pn);
         s[reflex::T_S] + s[reflex::T_V]
     };
-    let brs_ms = 1000.0 * (period(pn + 2.0) - period(pn - 2.0)) / 4.0;
+    let rest = reflex::T0_S + period(pn);
+    let brs_ms = 1000.0 * 0.8 * (period(pn + 2.0) - period(pn - 2.0)) / 4.0 / rest;
     // Step response to a 20 mmHg fall: time to 63 % of the final heart-period and resistance
     // changes.
     let dt = 0.04;
@@ -208,7 +210,7 @@ fn open_loop_cases() -> Vec<Case> {
         r.step(dt, pn - 20.0);
         t += dt;
         let o = r.output(1.0, 75.0);
-        trace.push((t - t0, o.heart_period_s, o.svr_factor - 1.0));
+        trace.push((t - t0, o.heart_period_factor - 1.0, o.svr_factor - 1.0));
     }
     let t63 = |k: usize| {
         let last = trace

@@ -24,10 +24,10 @@
 //!   reflex at its resting point). During those seconds the reflex does not act.
 //! - **Output**: deviations from the resting point, scaled by `baroreflex_gain` (1: Ursino's
 //!   gains; 0: no reflex, the twin as before; between: blunted by sedation, sepsis or a
-//!   denervated heart). Heart period and unstressed volume change by Ursino's absolute amounts
-//!   (unstressed volume scaled to the patient's weight); contractility and systemic resistance
-//!   by Ursino's *relative* change, so that a failing ventricle gains in proportion to what it
-//!   has.
+//!   denervated heart). Heart period, contractility and systemic resistance change by
+//!   Ursino's *relative* change (heart period relative to his resting period, about 0.87 s), so
+//!   that a tachycardic patient or a failing ventricle changes in proportion to what it has;
+//!   unstressed volume by his absolute amount, scaled to the patient's weight.
 //!
 //! Pure and deterministic: fixed-size state, no heap.
 
@@ -130,6 +130,9 @@ pub const EFFECTORS: [Effector; 8] = [
     },
 ];
 
+/// Ursino's basal heart period, s (carried by neither heart-period effector).
+pub const T0_S: f64 = 0.58;
+
 /// Ursino's subject weighs 70 kg; unstressed volumes scale with weight.
 const URSINO_WEIGHT_KG: f64 = 70.0;
 
@@ -191,8 +194,8 @@ fn resistance_factor(now: &[f64; 8], reference: &[f64; 8]) -> f64 {
 /// What the reflex asks of the heart and vessels, relative to the patient's resting values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReflexOutput {
-    /// Added to the heart period, s.
-    pub heart_period_s: f64,
+    /// Multiplies the heart period.
+    pub heart_period_factor: f64,
     /// Multiply LV and RV end-systolic elastance.
     pub lv_emax_factor: f64,
     pub rv_emax_factor: f64,
@@ -205,7 +208,7 @@ pub struct ReflexOutput {
 impl ReflexOutput {
     /// No change.
     pub const NONE: ReflexOutput = ReflexOutput {
-        heart_period_s: 0.0,
+        heart_period_factor: 1.0,
         lv_emax_factor: 1.0,
         rv_emax_factor: 1.0,
         svr_factor: 1.0,
@@ -314,7 +317,9 @@ impl Baroreflex {
             *s += d(k);
         }
         ReflexOutput {
-            heart_period_s: d(T_S) + d(T_V),
+            heart_period_factor: (1.0
+                + (d(T_S) + d(T_V)) / (T0_S + self.x_ref[T_S] + self.x_ref[T_V]))
+                .max(0.2),
             lv_emax_factor: (1.0 + d(E_LV) / (EFFECTORS[E_LV].basal + self.x_ref[E_LV])).max(0.1),
             rv_emax_factor: (1.0 + d(E_RV) / (EFFECTORS[E_RV].basal + self.x_ref[E_RV])).max(0.1),
             svr_factor: resistance_factor(&scaled, &self.x_ref).max(0.1),
@@ -334,7 +339,7 @@ mod tests {
             r.step(0.04, 90.0);
         }
         let o = r.output(1.0, 75.0);
-        assert!(o.heart_period_s.abs() < 1e-9, "{o:?}");
+        assert!((o.heart_period_factor - 1.0).abs() < 1e-9, "{o:?}");
         assert!((o.svr_factor - 1.0).abs() < 1e-9, "{o:?}");
         assert!(o.unstressed_ml.abs() < 1e-6, "{o:?}");
     }
@@ -349,13 +354,13 @@ mod tests {
             r.step(0.04, 70.0);
         }
         let o = r.output(1.0, 75.0);
-        assert!(o.heart_period_s < -0.05, "{o:?}");
+        assert!(o.heart_period_factor < 0.95, "{o:?}");
         assert!(o.svr_factor > 1.05, "{o:?}");
         assert!(o.lv_emax_factor > 1.02, "{o:?}");
         assert!(o.unstressed_ml < -50.0, "{o:?}");
         // Half the gain, half the heart-period change (deviations scale linearly).
         let h = r.output(0.5, 75.0);
-        assert!((h.heart_period_s - 0.5 * o.heart_period_s).abs() < 1e-12);
+        assert!((h.heart_period_factor - 1.0 - 0.5 * (o.heart_period_factor - 1.0)).abs() < 1e-12);
         assert_eq!(r.output(0.0, 75.0), ReflexOutput::NONE);
     }
 

@@ -1508,7 +1508,7 @@ impl Twin {
         let p = &self.params;
         let (hr, lv, rv, svr, shift) = if p.baroreflex_gain > 0.0 && self.reflex.settled() {
             let o = self.reflex.output(p.baroreflex_gain, p.weight_kg);
-            let period = (60.0 / p.heart_rate_bpm + o.heart_period_s).clamp(60.0 / 220.0, 3.0);
+            let period = (60.0 / p.heart_rate_bpm * o.heart_period_factor).clamp(60.0 / 220.0, 3.0);
             (
                 60.0 / period,
                 (p.lv_emax_mmhg_ml * o.lv_emax_factor).clamp(0.1, 6.0),
