@@ -222,7 +222,7 @@ events! {
         ["bleeding", "Continuous bleeding", "ml_min", "Continuous bleeding; 0 stops it."];
     /// Crystalloid infusion, mL/h (0 stops it); see [`crate::fluids`].
     CrystalloidInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 1000.0))
-        ["crystalloid_infusion", "Crystalloid infusion", "ml_h", "Balanced crystalloid (Ringer's) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb; about four fifths leave the plasma for the interstitium within an hour."];
+        ["crystalloid_infusion", "Crystalloid infusion", "ml_h", "Balanced crystalloid (Ringer's) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb; about four fifths leave the plasma (for the interstitium and the urine) within an hour of the infusion."];
     /// Albumin 5 % infusion, mL/h (0 stops it).
     AlbuminInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 500.0))
         ["albumin_infusion", "Albumin 5 % infusion", "ml_h", "Albumin 5 % (iso-oncotic) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb and stays in the plasma."];
