@@ -51,7 +51,11 @@ fn validate_one_group() {
     assert!(!stdout.contains("Kelman"), "{stdout}");
     let out = ecmo(&["validate", "--group", "no-such"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("baroreflex"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("baroreflex"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// The haemorrhage-and-transfusion example runs: the reflex speeds the heart while bleeding,
