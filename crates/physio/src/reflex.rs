@@ -24,7 +24,9 @@
 //!   reflex at its resting point). During those seconds the reflex does not act.
 //! - **Output**: deviations from the resting point, scaled by `baroreflex_gain` (1: Ursino's
 //!   gains; 0: no reflex, the twin as before; between: blunted by sedation, sepsis or a
-//!   denervated heart). Heart period, contractility and systemic resistance change by
+//!   denervated heart). The range ends at 1: above it the twin's closed loop oscillates (at
+//!   1.25 the healthy adult's MAP swings between about 78 and 93 mmHg, at 2 between 67 and
+//!   102), a limit cycle of the delays and the sigmoid, not a physiological state. Heart period, contractility and systemic resistance change by
 //!   Ursino's *relative* change (heart period relative to his resting period, about 0.87 s), so
 //!   that a tachycardic patient or a failing ventricle changes in proportion to what it has;
 //!   unstressed volume by his absolute amount, scaled to the patient's weight.

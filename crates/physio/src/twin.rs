@@ -482,7 +482,7 @@ impl PatientParams {
             "patient.baroreflex_gain",
             self.baroreflex_gain,
             0.0,
-            2.0,
+            1.0,
             "",
         )?;
         Ok(())

@@ -81,7 +81,7 @@ fn gain_changes_during_a_run_and_zero_restores_the_patient() {
     assert_eq!(o.heart_rate_bpm, 75.0);
     assert_eq!(o.svr_mmhg_s_ml, 0.9);
     assert!(
-        t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 2.5))
+        t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 1.5))
             .is_err()
     );
 }

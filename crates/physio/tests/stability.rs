@@ -41,7 +41,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             0.21..1.0f64,
         ),
         (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
-        (0.0..1.0f64, 0.0..2.0f64),
+        (0.0..1.0f64, 0.0..1.0f64),
     )
         .prop_map(|(a, b, c, d, e, f)| {
             let mut p = healthy_patient();
@@ -92,7 +92,7 @@ proptest! {
         t.apply(&physio::Event::DrainageKink(kink * kink)).unwrap();
         t.apply(&physio::Event::OxygenatorClot(clot * clot)).unwrap();
         // Crystalloid up to a rapid infuser's 30 L/h, red cells at a tenth of it; the
-        // baroreflex (gain 0..2) acts after its 30 s of settling.
+        // baroreflex (gain 0..1) acts after its 30 s of settling.
         t.apply(&physio::Event::CrystalloidInfusion(30_000.0 * fluid * fluid)).unwrap();
         t.apply(&physio::Event::RedCellInfusion(3000.0 * fluid)).unwrap();
         let v0 = t.totals().volume_ml;
