@@ -54,7 +54,11 @@ enum Command {
         csv: Option<PathBuf>,
     },
     /// Run the built-in validation suite; exits non-zero if any case fails.
-    Validate,
+    Validate {
+        /// Run only this group (repeatable), e.g. `--group baroreflex --group fluids`.
+        #[arg(long)]
+        group: Vec<String>,
+    },
     /// Measure the twin's speed (simulated seconds per wall-clock second) and size.
     BenchSim {
         /// Simulated seconds per timed run.
@@ -109,7 +113,7 @@ fn main() -> ExitCode {
             json,
             csv,
         } => sim(&experiment, json, csv.as_deref()),
-        Command::Validate => validate(),
+        Command::Validate { group } => validate(&group),
         Command::BenchSim { seconds } => bench(seconds),
         Command::Train {
             scenario,
@@ -268,9 +272,21 @@ fn debrief(
     }
 }
 
-fn validate() -> ExitCode {
+fn validate(groups: &[String]) -> ExitCode {
     use experiment::validation;
-    let cases = validation::all_cases();
+    let cases = if groups.is_empty() {
+        validation::all_cases()
+    } else {
+        let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+        match validation::group_cases(&names) {
+            Some(c) => c,
+            None => {
+                let known: Vec<&str> = validation::GROUPS.iter().map(|g| g.0).collect();
+                eprintln!("error: unknown group; the groups are: {}", known.join(", "));
+                return ExitCode::from(2);
+            }
+        }
+    };
     print!("{}", validation::table(&cases));
     if validation::all_pass(&cases) {
         ExitCode::SUCCESS

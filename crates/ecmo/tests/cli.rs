@@ -41,6 +41,40 @@ fn validate_passes() {
     assert!(!stdout.contains("FAIL"), "{stdout}");
 }
 
+/// One group runs alone; an unknown group is refused with the list of names.
+#[test]
+fn validate_one_group() {
+    let out = ecmo(&["validate", "--group", "baroreflex"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("haemorrhage 20 %"), "{stdout}");
+    assert!(!stdout.contains("Kelman"), "{stdout}");
+    let out = ecmo(&["validate", "--group", "no-such"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("baroreflex"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The haemorrhage-and-transfusion example runs: the reflex speeds the heart while bleeding,
+/// crystalloid dilutes Hb and red cells raise it again.
+#[test]
+fn sim_haemorrhage_reflex_transfusion() {
+    let out = ecmo(&[
+        "sim",
+        "examples/experiments/haemorrhage-reflex-transfusion.toml",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let mean = |w: &str, s: &str| v["windows"][w]["mean"][s].as_f64().unwrap();
+    assert!(mean("bled", "heart_rate_bpm") > mean("before", "heart_rate_bpm") + 5.0);
+    assert!(mean("after_crystalloid", "hb_g_dl") < mean("before", "hb_g_dl") - 0.5);
+    assert!(mean("final", "hb_g_dl") > mean("settled", "hb_g_dl") + 0.5);
+}
+
 #[test]
 fn sim_json_summary() {
     let out = ecmo(&["sim", "examples/experiments/healthy.toml", "--json"]);

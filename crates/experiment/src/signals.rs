@@ -132,6 +132,10 @@ signals! {
     coronary_circuit_fraction, "1", "Share of the blood at the coronary ostia (aortic root) that came from the circuit.", |o| o.coronary_circuit_fraction;
     cerebral_circuit_fraction, "1", "Share of the blood in the carotids that came from the circuit.", |o| o.cerebral_circuit_fraction;
     drainage_occluded, "0/1", "Vein wall sucked onto the drainage cannula (suction; mean = share of time).", |o| flag(o.drainage_occluded);
+    p_carotid_mmhg, "mmHg", "Carotid sinus pressure: mean carotid pressure over the last beat (what the baroreflex senses).", |o| o.p_carotid_mmhg;
+    svr_mmhg_s_ml, "mmHg*s/mL", "Systemic vascular resistance in effect (the patient's, changed by the baroreflex when its gain is above 0).", |o| o.svr_mmhg_s_ml;
+    interstitial_fluid_ml, "mL", "Interstitial fluid volume (rises as infused crystalloid leaves the plasma).", |o| o.interstitial_fluid_ml;
+    fluid_excreted_ml, "mL", "Infused fluid excreted by the kidneys since the start.", |o| o.fluid_excreted_ml;
 }
 
 /// All signals, scalar ones first and then the blood gases.

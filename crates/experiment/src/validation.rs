@@ -1498,32 +1498,55 @@ fn panicked(group: &str) -> Case {
     }
 }
 
+/// A named group of cases.
+pub type Group = (&'static str, fn() -> Vec<Case>);
+
+/// Every group, in the order `ecmo validate` prints them.
+pub const GROUPS: [Group; 16] = [
+    ("pump", pump_cases),
+    ("cannula", cannula_cases),
+    ("blood", blood_cases),
+    ("oxygenator", oxygenator_cases),
+    ("oxygenator references", oxygenator_reference_cases),
+    ("damage and clot", damage_and_clot_cases),
+    ("healthy", healthy_cases),
+    ("VV", vv_cases),
+    ("VA", va_cases),
+    ("VA flow sweeps", va_flow_sweep_cases),
+    ("apnoea", apnoea_cases),
+    ("VA watershed", crate::validation_aorta::watershed_cases),
+    (
+        "VV recirculation",
+        crate::validation_venous::recirculation_cases,
+    ),
+    (
+        "dual-lumen cannula",
+        crate::validation_venous::dual_lumen_cases,
+    ),
+    ("baroreflex", crate::validation_reflex::baroreflex_cases),
+    ("fluids", crate::validation_reflex::fluid_cases),
+];
+
 /// Every case: components, then the whole twin. The twin runs go on parallel threads. A group
 /// that panics shows as one failing row, so the table is always printed.
 pub fn all_cases() -> Vec<Case> {
-    type Group = (&'static str, fn() -> Vec<Case>);
-    let groups: [Group; 14] = [
-        ("pump", pump_cases),
-        ("cannula", cannula_cases),
-        ("blood", blood_cases),
-        ("oxygenator", oxygenator_cases),
-        ("oxygenator references", oxygenator_reference_cases),
-        ("damage and clot", damage_and_clot_cases),
-        ("healthy", healthy_cases),
-        ("VV", vv_cases),
-        ("VA", va_cases),
-        ("VA flow sweeps", va_flow_sweep_cases),
-        ("apnoea", apnoea_cases),
-        ("VA watershed", crate::validation_aorta::watershed_cases),
-        (
-            "VV recirculation",
-            crate::validation_venous::recirculation_cases,
-        ),
-        (
-            "dual-lumen cannula",
-            crate::validation_venous::dual_lumen_cases,
-        ),
-    ];
+    run_groups(&GROUPS)
+}
+
+/// The cases of the groups whose names are given (case-insensitive); `None` when a name is
+/// not a group.
+pub fn group_cases(names: &[&str]) -> Option<Vec<Case>> {
+    let mut chosen = Vec::new();
+    for n in names {
+        let g = GROUPS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(n))?;
+        chosen.push(*g);
+    }
+    Some(run_groups(&chosen))
+}
+
+fn run_groups(groups: &[Group]) -> Vec<Case> {
     let results: Vec<(&str, std::thread::Result<Vec<Case>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = groups
             .iter()
@@ -1633,5 +1656,12 @@ mod tests {
             "{t}"
         );
         assert!(!all_pass(&[]), "an empty suite proves nothing");
+    }
+
+    #[test]
+    fn groups_are_chosen_by_name() {
+        let c = group_cases(&["Pump"]).unwrap();
+        assert_eq!(c, pump_cases());
+        assert!(group_cases(&["no such group"]).is_none());
     }
 }

@@ -567,6 +567,9 @@ pub struct Circulation {
     /// Elastance (1/compliance) and unstressed volume of the passive vessels.
     e: [f64; NP],
     v0: [f64; NP],
+    /// Unstressed volumes of the systemic venous reservoirs (upper, lower body) as built,
+    /// before any reflex shift, mL.
+    venous_v0: [f64; 2],
     /// Collapsible veins: pressure outside the vessel below which a downstream fall in pressure
     /// no longer draws more flow (vascular waterfall). `-inf` for non-collapsible compartments.
     ext: [f64; N],
@@ -659,6 +662,7 @@ impl Circulation {
             r: resistances(svr, pvr),
             l: inertances(),
             e,
+            venous_v0: [v0[UBT], v0[LBT]],
             v0,
             ext,
             ra: heart::right_atrium(weight_kg),
@@ -676,6 +680,18 @@ impl Circulation {
     pub fn set_resistances(&mut self, svr: f64, pvr: f64) {
         let r = resistances(svr, pvr);
         self.r[..FIRST_CIRCUIT_EDGE].copy_from_slice(&r[..FIRST_CIRCUIT_EDGE]);
+    }
+
+    /// Shift the unstressed volume of the systemic venous reservoirs (upper and lower body) by
+    /// `dv_ml` from its value as built, shared by their sizes (the baroreflex's venoconstriction:
+    /// negative moves blood from unstressed to stressed volume). Volumes do not change; the
+    /// pressures follow at the next step. Each keeps at least a tenth of its built value.
+    pub fn shift_venous_unstressed(&mut self, dv_ml: f64) {
+        let total = self.venous_v0[0] + self.venous_v0[1];
+        for (k, i) in [UBT, LBT].into_iter().enumerate() {
+            let base = self.venous_v0[k];
+            self.v0[i] = (base + dv_ml * base / total).max(0.1 * base);
+        }
     }
 
     /// Elastance of a passive vessel at its normal operating point (chambers: end-diastolic).

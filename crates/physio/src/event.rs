@@ -216,10 +216,22 @@ events! {
         ["oxygenator_clot", "Oxygenator clot burden", "fraction", "Set the oxygenator's thrombus burden (share of membrane lost), e.g. to start with a membrane days into its life; it keeps growing from there."];
     /// Instant volume change, mL: positive bolus, negative haemorrhage.
     Volume(f64) => number(Quantity::new("mL", -3000.0, 3000.0, 50.0, -500.0))
-        ["volume", "Volume: + bolus / − haemorrhage", "ml", "Instant volume change: positive a fluid bolus, negative a haemorrhage."];
+        ["volume", "Volume: + bolus / − haemorrhage", "ml", "Instant change of whole blood (at the patient's own Hb): positive a transfusion of whole blood, negative a haemorrhage. For crystalloid, albumin, red cells or plasma use the infusion events."];
     /// Continuous bleeding, mL/min (0 stops it).
     Bleeding(f64) => number(Quantity::new("mL/min", 0.0, 2000.0, 10.0, 50.0))
         ["bleeding", "Continuous bleeding", "ml_min", "Continuous bleeding; 0 stops it."];
+    /// Crystalloid infusion, mL/h (0 stops it); see [`crate::fluids`].
+    CrystalloidInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 1000.0))
+        ["crystalloid_infusion", "Crystalloid infusion", "ml_h", "Balanced crystalloid (Ringer's) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb; about four fifths leave the plasma (for the interstitium and the urine) within an hour of the infusion."];
+    /// Albumin 5 % infusion, mL/h (0 stops it).
+    AlbuminInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 500.0))
+        ["albumin_infusion", "Albumin 5 % infusion", "ml_h", "Albumin 5 % (iso-oncotic) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb and stays in the plasma."];
+    /// Packed red cell transfusion, mL/h (0 stops it).
+    RedCellInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 300.0))
+        ["red_cell_infusion", "Red cell transfusion", "ml_h", "Packed red cells (haematocrit 0.60, Hb 19.8 g/dL) transfusion rate; replaces the previous rate, 0 stops it. Raises Hb."];
+    /// Plasma infusion, mL/h (0 stops it).
+    PlasmaInfusion(f64) => number(Quantity::new("mL/h", 0.0, 30_000.0, 50.0, 500.0))
+        ["plasma_infusion", "Plasma infusion", "ml_h", "Plasma (fresh frozen plasma) infusion rate; replaces the previous rate, 0 stops it. Dilutes Hb and stays in the plasma."];
     /// Unfractionated heparin bolus, U.
     HeparinBolus(f64) => number(Quantity::new("U", 0.0, 20_000.0, 500.0, 5000.0))
         ["heparin_bolus", "Heparin bolus", "units", "Unfractionated heparin bolus (50-100 U/kg is usual, circuit.md)."];

@@ -16,11 +16,17 @@
 //!   every connection ([`transport`]), the native lungs ([`lungs`]), tissue metabolism, and the
 //!   oxygenator's transfer. Observed blood gases are solved every 0.2 s.
 //! - **Slow processes**, every second: plasma free haemoglobin, heparin, thrombus, battery,
-//!   temperature.
+//!   temperature, and fluids given by infusion with their exchange with the interstitium
+//!   ([`fluids`]).
+//!
+//! The arterial baroreflex ([`reflex`], Ursino 1998) runs with the gas step: it senses the
+//! last beat's carotid pressure and changes heart rate, contractility, systemic resistance and
+//! venous unstressed volume, scaled by the patient's `baroreflex_gain` (0 in every preset).
 //!
 //! ## Invariants
 //!
-//! - Blood volume changes only by transfusion and bleeding events; every flow is subtracted from
+//! - Blood volume changes only by transfusion, infusion and bleeding events and the fluid
+//!   kinetics that follow an infusion; every flow is subtracted from
 //!   one compartment and added to another (tested to 1e-6 mL over minutes).
 //! - The change in total O2 equals lung uptake + oxygenator transfer − consumption (+ events),
 //!   and likewise for CO2 (with what the tissue CO2 stores take up or give back), to rounding ([`twin::Balance`], tested in every configuration).
@@ -33,8 +39,9 @@
 //! ## What it does not do
 //!
 //! No spatial (1-D or 3-D) flow: the watershed moves between lumped aortic segments, not
-//! continuously. No autonomic reflexes (baroreflex, chemoreflex): heart rate, contractility and
-//! resistances change only by events. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
+//! continuously. Of the autonomic reflexes only the arterial baroreflex, and only when a
+//! patient's `baroreflex_gain` is above 0 (no cardiopulmonary reflex, no chemoreflex). No
+//! transcapillary refill after bleeding. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
 //! here: [`Observation`] holds true values.
 
 pub mod blood;
@@ -43,6 +50,7 @@ pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
 pub mod event;
+pub mod fluids;
 pub mod heart;
 pub mod hemolysis;
 pub mod lungs;
@@ -51,6 +59,7 @@ pub mod patient;
 pub mod placement;
 pub mod presets;
 pub mod pump;
+pub mod reflex;
 pub mod rng;
 pub mod sensors;
 pub mod tissue;

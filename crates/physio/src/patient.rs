@@ -25,10 +25,11 @@ pub enum PatientParam {
     Fio2,
     ShuntFraction,
     Temperature,
+    BaroreflexGain,
 }
 
 impl PatientParam {
-    pub const ALL: [PatientParam; 10] = [
+    pub const ALL: [PatientParam; 11] = [
         PatientParam::HeartRate,
         PatientParam::LvEmax,
         PatientParam::RvEmax,
@@ -39,6 +40,7 @@ impl PatientParam {
         PatientParam::Fio2,
         PatientParam::ShuntFraction,
         PatientParam::Temperature,
+        PatientParam::BaroreflexGain,
     ];
 
     /// Its row of [`PATIENT_FIELDS`].
@@ -137,6 +139,7 @@ patient_fields! {
     alveolar_ventilation_lpm, "Alveolar ventilation", "L/min", 0.0, 30.0, 0.1, Some(PatientParam::AlveolarVentilation), "Alveolar ventilation of the native lungs; 0 is apnoea.";
     fio2, "Ventilator FiO2", "1", 0.21, 1.0, 0.01, Some(PatientParam::Fio2), "Inspired O2 fraction.";
     shunt_fraction, "Pulmonary shunt fraction", "1", 0.0, 1.0, 0.01, Some(PatientParam::ShuntFraction), "Intrapulmonary shunt fraction (ARDS severity); near 1 means no native gas exchange.";
+    baroreflex_gain, "Baroreflex gain", "1", 0.0, 1.0, 0.05, Some(PatientParam::BaroreflexGain), "Strength of the arterial baroreflex (Ursino 1998, physio reflex.rs): 1 the published gains, 0 none (the presets: their heart rate and resistances are fixed unless an event changes them), between: blunted by sedation, sepsis or a denervated heart. It takes its set point over the first 30 s of a run. Above 1 the twin's pressure loop oscillates, so the range ends there.";
 }
 
 /// Look a patient field up by name.

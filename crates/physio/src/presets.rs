@@ -67,6 +67,9 @@ pub fn healthy_patient() -> PatientParams {
         fio2: 0.21,
         // Physiological shunt 2–5 % of cardiac output (bronchial and Thebesian veins) [M].
         shunt_fraction: 0.03,
+        // No baroreflex in the presets: their values were set, and their results recorded,
+        // with fixed heart rate and resistances. Set 1 for a patient who responds.
+        baroreflex_gain: 0.0,
     }
 }
 

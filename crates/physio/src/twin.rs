@@ -21,6 +21,7 @@ use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
 use crate::circulation as cv;
 use crate::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
+use crate::fluids::Fluid;
 use crate::hemolysis::{HemolysisModel, PlasmaFreeHb};
 use crate::oxygenator::{OxygenatorModel, Sweep};
 use crate::placement::{Placement, Sites};
@@ -59,6 +60,9 @@ pub struct PatientParams {
     pub fio2: f64,
     /// Intrapulmonary shunt fraction 0..1.
     pub shunt_fraction: f64,
+    /// Strength of the arterial baroreflex ([`crate::reflex`]): 1 Ursino 1998's gains, 0 none
+    /// (the twin as it was without reflexes), between: blunted (sedation, sepsis).
+    pub baroreflex_gain: f64,
 }
 
 /// Where the cannulae sit.
@@ -248,6 +252,16 @@ pub struct Observation {
     /// femoral VA it turns negative when circuit blood climbs past the arch's branches: the
     /// watershed has moved above the descending aorta.
     pub arch_to_descending_lpm: f64,
+    /// Carotid sinus pressure: mean pressure in the two carotids over the last beat, mmHg
+    /// (what the baroreflex senses).
+    pub p_carotid_mmhg: f64,
+    /// Systemic vascular resistance in effect (the patient's, changed by the baroreflex),
+    /// mmHg·s/mL.
+    pub svr_mmhg_s_ml: f64,
+    /// Interstitial fluid volume, mL ([`crate::fluids`]).
+    pub interstitial_fluid_ml: f64,
+    /// Infused fluid excreted by the kidneys since the start, mL.
+    pub fluid_excreted_ml: f64,
 }
 
 impl Default for Observation {
@@ -333,6 +347,10 @@ impl Default for Observation {
             drainage_occluded: false,
             stressed_volume_ml: 0.0,
             arch_to_descending_lpm: 0.0,
+            p_carotid_mmhg: 0.0,
+            svr_mmhg_s_ml: 0.0,
+            interstitial_fluid_ml: 0.0,
+            fluid_excreted_ml: 0.0,
         }
     }
 }
@@ -460,6 +478,13 @@ impl PatientParams {
         )?;
         check("patient.fio2", self.fio2, 0.21, 1.0, "")?;
         check("patient.shunt_fraction", self.shunt_fraction, 0.0, 1.0, "")?;
+        check(
+            "patient.baroreflex_gain",
+            self.baroreflex_gain,
+            0.0,
+            1.0,
+            "",
+        )?;
         Ok(())
     }
 }
@@ -702,10 +727,18 @@ pub struct Twin {
     heparin: Heparin,
     thrombus: Thrombus,
     balance: Balance,
+    /// The arterial baroreflex, and what is in effect: heart rate, systemic resistance and the
+    /// shift of the venous unstressed volume it asks for (the patient's own values when
+    /// `baroreflex_gain` is 0).
+    reflex: crate::reflex::Baroreflex,
+    hr_bpm: f64,
+    svr_eff: f64,
+    unstressed_shift_ml: f64,
+    fluids: crate::fluids::Fluids,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
-    beat_sum: [f64; 7],
+    beat_sum: [f64; 8],
     beat_log: crate::heart::BeatLog,
     beat_n: u32,
     // Gas-interval and observation-interval sums.
@@ -852,6 +885,9 @@ impl Twin {
         let gases = transport::Gases::new(&circ.v, &o2, &co2, p.shunt_fraction, (cv_o2, cv_co2));
         let lungs = lungs::Lungs::new(p.weight_kg, pao2, paco2);
         let heparin = Heparin::new(p.weight_kg);
+        let n_blood = if with_circuit { cv::N } else { cv::NP };
+        let blood_ml: f64 = circ.v[..n_blood].iter().sum();
+        let fluids = crate::fluids::Fluids::new(p.weight_kg, blood_ml, p.hb_g_dl);
         let obs = Observation {
             circuit_temp_c: p.temp_c,
             heart_rate_bpm: p.heart_rate_bpm,
@@ -864,6 +900,8 @@ impl Twin {
             lung_co2_ml_min: vco2,
             p_alv_o2_mmhg: pao2,
             p_alv_co2_mmhg: paco2,
+            svr_mmhg_s_ml: p.svr_mmhg_s_ml,
+            interstitial_fluid_ml: fluids.interstitial_ml(),
             ..Observation::default()
         };
         let mut twin = Twin {
@@ -899,9 +937,14 @@ impl Twin {
             heparin,
             thrombus: Thrombus::default(),
             balance: Balance::default(),
+            reflex: crate::reflex::Baroreflex::new(0.0),
+            hr_bpm: p.heart_rate_bpm,
+            svr_eff: p.svr_mmhg_s_ml,
+            unstressed_shift_ml: 0.0,
+            fluids,
             obs,
             guesses: [None; 10],
-            beat_sum: [0.0; 7],
+            beat_sum: [0.0; 8],
             beat_log: crate::heart::BeatLog::default(),
             beat_n: 0,
             venous_vol: [0.0; 3],
@@ -909,6 +952,9 @@ impl Twin {
             slow_flow_ml: 0.0,
         };
         twin.circ.pressures();
+        let p_carotid = 0.5 * (twin.circ.p[cv::RCA] + twin.circ.p[cv::LCA]);
+        twin.reflex = crate::reflex::Baroreflex::new(p_carotid);
+        twin.obs.p_carotid_mmhg = p_carotid;
         twin.observe_gases();
         // The tissue stores start at equilibrium with the venous blood just solved.
         if let Some(ven) = twin.guesses[G_VEN] {
@@ -979,6 +1025,7 @@ impl Twin {
         self.beat_sum[4] += circ.q[cv::E_AV] * dt;
         self.beat_sum[5] += circ.q[cv::E_ARC3_DTA1] * dt;
         self.beat_sum[6] += circ.p[cv::PV];
+        self.beat_sum[7] += circ.p[cv::RCA] + circ.p[cv::LCA];
         self.beat_n += 1;
         self.beat_log.sample(
             circ.v[cv::LV],
@@ -988,7 +1035,7 @@ impl Twin {
             circ.q[cv::E_AV] * dt,
         );
         let period = circ.beat.period_s;
-        if circ.beat.advance(dt, self.params.heart_rate_bpm) {
+        if circ.beat.advance(dt, self.hr_bpm) {
             let n = self.beat_n as f64;
             self.obs.map_mmhg = self.beat_sum[0] / n;
             self.obs.cvp_mmhg = self.beat_sum[1] / n;
@@ -998,6 +1045,7 @@ impl Twin {
             self.obs.cardiac_output_lpm = self.beat_sum[4] * 0.06 / period;
             self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
             self.obs.pcwp_mmhg = self.beat_sum[6] / n;
+            self.obs.p_carotid_mmhg = 0.5 * self.beat_sum[7] / n;
             let s = self.params.weight_kg / cv::REFERENCE_WEIGHT_KG;
             let b = self.beat_log.finish(crate::heart::AV_OPEN_MIN_ML * s);
             let o = &mut self.obs;
@@ -1013,7 +1061,7 @@ impl Twin {
             o.p_art_sys_mmhg = b.p_art_sys_mmhg;
             o.p_art_dia_mmhg = b.p_art_dia_mmhg;
             o.aortic_valve_open_fraction = b.aortic_valve_open_fraction;
-            self.beat_sum = [0.0; 7];
+            self.beat_sum = [0.0; 8];
             self.beat_n = 0;
         }
         circ.act = circ.beat.activation();
@@ -1037,6 +1085,11 @@ impl Twin {
         // Air enters the drainage line before transport carries it on.
         if self.with_circuit && self.air_rate_ml_min > 0.0 {
             self.gases.air[cv::CDR] += self.air_rate_ml_min / 60.0 * dtg;
+        }
+        // The baroreflex senses the last beat's carotid pressure.
+        self.reflex.step(dtg, self.obs.p_carotid_mmhg);
+        if self.params.baroreflex_gain > 0.0 && self.reflex.settled() {
+            self.apply_effectors();
         }
         let returned_ml = self.circ.acc[cv::E_RET];
         self.air_to_patient_ml += self.gases.advect(&mut self.circ, self.with_circuit);
@@ -1263,6 +1316,7 @@ impl Twin {
     /// Hemolysis, anticoagulation, thrombus, battery and temperature, once a second.
     fn slow_step(&mut self) {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
+        self.fluid_step(dt);
         let q_lpm = self.slow_flow_lpm(dt);
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
         let release = if self.with_circuit {
@@ -1361,6 +1415,10 @@ impl Twin {
                 }
             }
             Event::Bleeding(r) => self.bleeding_ml_min = r,
+            Event::CrystalloidInfusion(r) => self.fluids.set_rate(Fluid::Crystalloid, r),
+            Event::AlbuminInfusion(r) => self.fluids.set_rate(Fluid::Albumin, r),
+            Event::RedCellInfusion(r) => self.fluids.set_rate(Fluid::RedCells, r),
+            Event::PlasmaInfusion(r) => self.fluids.set_rate(Fluid::Plasma, r),
             Event::HeparinBolus(u) => self.heparin.bolus(u),
             Event::HeparinInfusion(u) => self.heparin.set_infusion(u),
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
@@ -1429,21 +1487,97 @@ impl Twin {
             PatientParam::Fio2 => p.fio2 = x,
             PatientParam::ShuntFraction => p.shunt_fraction = x,
             PatientParam::Temperature => p.temp_c = x,
+            PatientParam::BaroreflexGain => p.baroreflex_gain = x,
         }
         p.validate()?;
         self.gases.set_shunt(p.shunt_fraction);
-        self.circ
-            .ventricles
-            .set_emax(p.weight_kg, p.lv_emax_mmhg_ml, p.rv_emax_mmhg_ml);
-        self.circ.set_resistances(p.svr_mmhg_s_ml, p.pvr_mmhg_s_ml);
         if param == PatientParam::Temperature {
             // A new thermoregulatory set point and the core temperature with it (an instant
             // change, as a scenario author means it).
             self.temp_c = x;
         }
-        self.obs.heart_rate_bpm = p.heart_rate_bpm;
         self.params = p;
+        self.apply_effectors();
         Ok(())
+    }
+
+    /// Put the patient's heart rate, contractility and resistances, changed by what the
+    /// baroreflex asks for, into the heart and vessels. With `baroreflex_gain` 0 (or before the
+    /// reflex has taken its set point) they are the patient's own values, unchanged.
+    fn apply_effectors(&mut self) {
+        let p = &self.params;
+        let (hr, lv, rv, svr, shift) = if p.baroreflex_gain > 0.0 && self.reflex.settled() {
+            let o = self.reflex.output(p.baroreflex_gain, p.weight_kg);
+            let period = (60.0 / p.heart_rate_bpm * o.heart_period_factor).clamp(60.0 / 220.0, 3.0);
+            (
+                60.0 / period,
+                (p.lv_emax_mmhg_ml * o.lv_emax_factor).clamp(0.1, 6.0),
+                (p.rv_emax_mmhg_ml * o.rv_emax_factor).clamp(0.1, 5.0),
+                (p.svr_mmhg_s_ml * o.svr_factor).clamp(0.2, 4.0),
+                o.unstressed_ml,
+            )
+        } else {
+            (
+                p.heart_rate_bpm,
+                p.lv_emax_mmhg_ml,
+                p.rv_emax_mmhg_ml,
+                p.svr_mmhg_s_ml,
+                0.0,
+            )
+        };
+        self.circ.ventricles.set_emax(p.weight_kg, lv, rv);
+        self.circ.set_resistances(svr, p.pvr_mmhg_s_ml);
+        if shift != self.unstressed_shift_ml {
+            self.circ.shift_venous_unstressed(shift);
+            self.unstressed_shift_ml = shift;
+        }
+        self.hr_bpm = hr;
+        self.svr_eff = svr;
+        self.obs.heart_rate_bpm = hr;
+    }
+
+    /// Infusions, the water's exchange with the interstitium and the kidneys, once a second
+    /// ([`crate::fluids`]); nothing until a fluid is given.
+    fn fluid_step(&mut self, dt: f64) {
+        let n = if self.with_circuit { cv::N } else { cv::NP };
+        let blood_ml: f64 = self.circ.v[..n].iter().sum();
+        let hb = self.params.hb_g_dl;
+        let Some(s) = self.fluids.step(dt, blood_ml, hb) else {
+            return;
+        };
+        // Given into, and lost from, the systemic venous reservoirs, shared by their volumes.
+        // Acellular fluid carries no O2; red cells carry it at the saturation of the blood they
+        // join; every fluid carries (and the water leaving takes) the blood's CO2 content, as
+        // buffered plasma water would (no dilutional change of PCO2).
+        let res = [cv::UBT, cv::LBT];
+        let total: f64 = res.iter().map(|&i| self.circ.v[i]).sum();
+        for i in res {
+            let w = self.circ.v[i] / total;
+            let g = &mut self.gases;
+            let (o2_ml, co2_ml) = (g.o2[i] / g.vprev[i], g.co2[i] / g.vprev[i]);
+            let out = (s.water_out_ml * w).min(0.5 * self.circ.v[i]);
+            let dv = (s.acellular_in_ml + s.red_cells_in_ml) * w - out;
+            let do2 = o2_ml * s.red_cells_in_ml * w * crate::fluids::RED_CELL_HB_G_DL / hb;
+            let dco2 = co2_ml * dv;
+            g.o2[i] += do2;
+            g.co2[i] += dco2;
+            g.vprev[i] += dv;
+            self.circ.v[i] += dv;
+            self.balance.external_o2 += do2;
+            self.balance.external_co2 += dco2;
+            self.balance.external_volume_ml += dv;
+        }
+        self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
+    }
+
+    /// The fluid state ([`crate::fluids`]): rates, interstitium, what was given.
+    pub fn fluids(&self) -> &crate::fluids::Fluids {
+        &self.fluids
+    }
+
+    /// The baroreflex's state.
+    pub fn baroreflex(&self) -> &crate::reflex::Baroreflex {
+        &self.reflex
     }
 
     pub fn observe(&self) -> Observation {
@@ -1451,7 +1585,10 @@ impl Twin {
         o.time_s = self.time_s();
         o.p_art_mmhg = self.circ.p[cv::RSA];
         o.p_pericardium_mmhg = self.circ.ventricles.p_pericardium;
-        o.heart_rate_bpm = self.params.heart_rate_bpm;
+        o.heart_rate_bpm = self.hr_bpm;
+        o.svr_mmhg_s_ml = self.svr_eff;
+        o.interstitial_fluid_ml = self.fluids.interstitial_ml();
+        o.fluid_excreted_ml = self.fluids.excreted_ml();
         o.hb_g_dl = self.params.hb_g_dl;
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();

@@ -41,7 +41,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             0.21..1.0f64,
         ),
         (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
-        (0.0..1.0f64,),
+        (0.0..1.0f64, 0.0..1.0f64),
     )
         .prop_map(|(a, b, c, d, e, f)| {
             let mut p = healthy_patient();
@@ -60,6 +60,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             p.temp_c = e.0;
             p.base_excess_meq_l = e.1;
             p.rq = e.3;
+            p.baroreflex_gain = f.1;
             let config = TwinConfig {
                 patient: p,
                 circuit: circuit_for(CONFIGS[d.0]),
@@ -81,12 +82,21 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn no_nan_no_runaway((config, act) in arb_config(), kink in 0.0..1.0f64, clot in 0.0..0.98f64) {
+    fn no_nan_no_runaway(
+        (config, act) in arb_config(),
+        kink in 0.0..1.0f64,
+        clot in 0.0..0.98f64,
+        fluid in 0.0..1.0f64,
+    ) {
         let mut t = Twin::new(&config).unwrap();
         t.apply(&physio::Event::DrainageKink(kink * kink)).unwrap();
         t.apply(&physio::Event::OxygenatorClot(clot * clot)).unwrap();
+        // Crystalloid up to a rapid infuser's 30 L/h, red cells at a tenth of it; the
+        // baroreflex (gain 0..1) acts after its 30 s of settling.
+        t.apply(&physio::Event::CrystalloidInfusion(30_000.0 * fluid * fluid)).unwrap();
+        t.apply(&physio::Event::RedCellInfusion(3000.0 * fluid)).unwrap();
         let v0 = t.totals().volume_ml;
-        for _ in 0..30 {
+        for _ in 0..45 {
             run(&mut t, &act, 1.0);
             let o = t.observe();
             prop_assert!(all_finite(&o), "{:?}", o);
@@ -96,8 +106,14 @@ proptest! {
             prop_assert!(o.circuit_flow_lpm.abs() < 15.0, "flow {}", o.circuit_flow_lpm);
             prop_assert!((0.0..=1.0).contains(&o.art_upper.so2));
         }
-        prop_assert!((t.totals().volume_ml - v0).abs() < 1e-6);
+        prop_assert!((t.totals().volume_ml - v0 - t.balance().external_volume_ml).abs() < 1e-6);
+        prop_assert!(o_finite_hb(&t));
     }
+}
+
+fn o_finite_hb(t: &Twin) -> bool {
+    let hb = t.observe().hb_g_dl;
+    hb.is_finite() && (3.0..=22.0).contains(&hb)
 }
 
 /// Low pulmonary flow through a large, congested capillary bed with the circuit washing CO2

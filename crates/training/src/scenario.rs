@@ -71,6 +71,14 @@ pub fn describe_event(e: &Event) -> String {
         Event::Volume(x) => format!("{:.0} mL lost", -x),
         Event::Bleeding(0.0) => "bleeding stopped".into(),
         Event::Bleeding(x) => format!("bleeding {x:.0} mL/min"),
+        Event::CrystalloidInfusion(0.0) => "crystalloid stopped".into(),
+        Event::CrystalloidInfusion(x) => format!("crystalloid at {x:.0} mL/h"),
+        Event::AlbuminInfusion(0.0) => "albumin stopped".into(),
+        Event::AlbuminInfusion(x) => format!("albumin 5 % at {x:.0} mL/h"),
+        Event::RedCellInfusion(0.0) => "red cells stopped".into(),
+        Event::RedCellInfusion(x) => format!("red cells at {x:.0} mL/h"),
+        Event::PlasmaInfusion(0.0) => "plasma stopped".into(),
+        Event::PlasmaInfusion(x) => format!("plasma at {x:.0} mL/h"),
         Event::HeparinBolus(u) => format!("heparin bolus {u:.0} U"),
         Event::HeparinInfusion(u) => format!("heparin infusion {u:.0} U/h"),
         Event::SetPatient(p, x) => format!(
@@ -86,6 +94,7 @@ pub fn describe_event(e: &Event) -> String {
                 P::Fio2 => "ventilator FiO2",
                 P::ShuntFraction => "pulmonary shunt fraction",
                 P::Temperature => "temperature",
+                P::BaroreflexGain => "baroreflex gain",
             }
         ),
         Event::OxygenatorClot(0.0) => "new oxygenator".into(),

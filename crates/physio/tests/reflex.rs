@@ -1,0 +1,119 @@
+//! The arterial baroreflex in the whole twin: off (gain 0) it changes nothing; on, a bleeding
+//! patient speeds up and constricts; the gain can change during a run; runs stay deterministic
+//! and volume is conserved while the reflex moves the veins' unstressed volume.
+mod common;
+use common::*;
+use physio::presets::default_actuation;
+use physio::{Configuration, Event, PatientParam, Twin};
+
+fn healthy(gain: f64) -> physio::TwinConfig {
+    let mut c = config("adult-healthy", Configuration::None);
+    c.patient.baroreflex_gain = gain;
+    c
+}
+
+/// Mean (heart rate, MAP, effective SVR) over `seconds`, sampled once a second.
+fn means(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> (f64, f64, f64) {
+    let (mut hr, mut map, mut svr) = (0.0, 0.0, 0.0);
+    for _ in 0..seconds {
+        run(t, act, 1.0);
+        let o = t.observe();
+        hr += o.heart_rate_bpm;
+        map += o.map_mmhg;
+        svr += o.svr_mmhg_s_ml;
+    }
+    let n = seconds as f64;
+    (hr / n, map / n, svr / n)
+}
+
+fn bled(gain: f64) -> ((f64, f64, f64), (f64, f64, f64)) {
+    let c = healthy(gain);
+    let act = default_actuation(&c);
+    let mut t = Twin::new(&c).unwrap();
+    run(&mut t, &act, 90.0);
+    let before = means(&mut t, &act, 30);
+    t.apply(&Event::Volume(-800.0)).unwrap();
+    run(&mut t, &act, 60.0);
+    (before, means(&mut t, &act, 30))
+}
+
+#[test]
+fn without_gain_nothing_responds() {
+    let (b, a) = bled(0.0);
+    assert_eq!(b.0, 75.0);
+    assert_eq!(a.0, 75.0, "heart rate moved without a reflex");
+    assert!((a.2 - 0.9).abs() < 1e-12, "SVR moved without a reflex");
+    assert!(a.1 < b.1 - 10.0, "MAP {b:?} -> {a:?}");
+}
+
+#[test]
+fn a_bleeding_patient_speeds_up_constricts_and_keeps_more_pressure() {
+    let (b0, a0) = bled(0.0);
+    let (b1, a1) = bled(1.0);
+    // At rest the reflex asks for nothing: the patient's own values.
+    assert!((b1.0 - 75.0).abs() < 0.5, "resting HR {b1:?}");
+    assert!((b1.1 - b0.1).abs() < 1.0, "resting MAP {b1:?} vs {b0:?}");
+    assert!(a1.0 > b1.0 + 10.0, "HR {b1:?} -> {a1:?}");
+    assert!(a1.2 > b1.2 * 1.05, "SVR {b1:?} -> {a1:?}");
+    assert!(a1.1 > a0.1 + 5.0, "MAP with reflex {a1:?}, without {a0:?}");
+}
+
+#[test]
+fn gain_changes_during_a_run_and_zero_restores_the_patient() {
+    let c = healthy(0.0);
+    let act = default_actuation(&c);
+    let mut t = Twin::new(&c).unwrap();
+    run(&mut t, &act, 60.0);
+    t.apply(&Event::Volume(-800.0)).unwrap();
+    run(&mut t, &act, 30.0);
+    assert_eq!(t.observe().heart_rate_bpm, 75.0);
+    t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 1.0))
+        .unwrap();
+    run(&mut t, &act, 60.0);
+    assert!(
+        t.observe().heart_rate_bpm > 85.0,
+        "{}",
+        t.observe().heart_rate_bpm
+    );
+    t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 0.0))
+        .unwrap();
+    let o = t.observe();
+    assert_eq!(o.heart_rate_bpm, 75.0);
+    assert_eq!(o.svr_mmhg_s_ml, 0.9);
+    assert!(
+        t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 1.5))
+            .is_err()
+    );
+}
+
+#[test]
+fn deterministic_and_volume_conserved_with_the_reflex_on() {
+    for cfg in [Configuration::None, Configuration::VaFemoral] {
+        let mut c = config("cardiogenic-shock", cfg);
+        c.patient.baroreflex_gain = 1.0;
+        let act = default_actuation(&c);
+        let mut a = Twin::new(&c).unwrap();
+        let v0 = a.totals().volume_ml;
+        run(&mut a, &act, 40.0);
+        a.apply(&Event::Bleeding(400.0)).unwrap();
+        let mut b = a.clone();
+        run(&mut a, &act, 60.0);
+        run(&mut b, &act, 60.0);
+        let (oa, ob) = (a.observe(), b.observe());
+        assert_eq!(oa, ob, "{cfg:?}: a fork diverged");
+        let lost = -a.balance().external_volume_ml;
+        assert!(lost > 300.0, "{cfg:?}: {lost}");
+        assert!(
+            (a.totals().volume_ml - (v0 - lost)).abs() < 1e-6,
+            "{cfg:?}: volume not conserved"
+        );
+        for x in [
+            oa.map_mmhg,
+            oa.heart_rate_bpm,
+            oa.svr_mmhg_s_ml,
+            oa.p_carotid_mmhg,
+        ] {
+            assert!(x.is_finite() && x > 0.0, "{cfg:?}: {oa:?}");
+        }
+    }
+}
