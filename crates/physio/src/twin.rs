@@ -712,6 +712,8 @@ pub struct Twin {
     venous_vol: [f64; 3],
     flow_sum_ml: f64,
     slow_flow_ml: f64,
+    /// Σ suction weight·|q|·dt since the last slow step, mL (hemolysis::suction_weight).
+    suction_sum_ml: f64,
 }
 
 /// The watershed from the recirculation tracer, which marks circuit blood until it passes a
@@ -907,6 +909,7 @@ impl Twin {
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
             slow_flow_ml: 0.0,
+            suction_sum_ml: 0.0,
         };
         twin.circ.pressures();
         twin.observe_gases();
@@ -970,6 +973,10 @@ impl Twin {
             );
             circ.set_circuit_flow(q);
             self.flow_sum_ml += q * dt;
+            if self.hyd.p_drainage < crate::hemolysis::SUCTION_THRESHOLD_MMHG {
+                self.suction_sum_ml +=
+                    crate::hemolysis::suction_weight(self.hyd.p_drainage) * q.abs() * dt;
+            }
         }
         circ.integrate(dt, self.with_circuit);
         self.beat_sum[0] += circ.p[cv::RSA];
@@ -1265,13 +1272,21 @@ impl Twin {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
         let q_lpm = self.slow_flow_lpm(dt);
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
+        let hb = self.params.hb_g_dl;
         let release = if self.with_circuit {
             self.hemolysis
-                .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), self.params.hb_g_dl)
+                .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), hb)
                 * crate::hemolysis::pump_thrombus_factor(self.thrombus.pump_fraction)
+                + crate::hemolysis::suction_release_from_integral(self.suction_sum_ml, dt, hb)
+                + crate::hemolysis::oxygenator_release_mg_per_s(
+                    q_lpm.abs(),
+                    hb,
+                    self.thrombus.oxygenator_fraction,
+                )
         } else {
             0.0
         };
+        self.suction_sum_ml = 0.0;
         self.pfhb.step(dt, release, plasma_ml);
         self.heparin.step(dt);
         if self.with_circuit {
@@ -1280,6 +1295,7 @@ impl Twin {
                 anti_xa_iu_ml: self.heparin.anti_xa_iu_ml(),
                 circuit_flow_lpm: q_lpm.abs(),
                 coating: self.coating,
+                oxygenator_device: self.hyd.oxygenator.clot_device_factor(),
             };
             self.thrombus.step(dt, &drivers);
         }
@@ -1456,7 +1472,7 @@ impl Twin {
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();
-        o.plasma_fhb_mg_dl = self.pfhb.mg_dl;
+        o.plasma_fhb_mg_dl = self.pfhb.measured_mg_dl();
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
         o.air_to_patient_ml = self.air_to_patient_ml;
