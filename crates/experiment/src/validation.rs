@@ -1729,6 +1729,22 @@ mod tests {
 
     /// A deliberately wrong expectation must turn the table red: the failing row is marked
     /// FAIL, the count says so, and `all_pass` is false.
+    /// The blood-damage and device-clot rows pass, and print what they measured.
+    #[test]
+    fn hemolysis_and_device_clot_rows_pass() {
+        let mut cases = hemolysis_cases();
+        cases.extend(device_clot_cases());
+        eprintln!("{}", table(&cases));
+        assert_eq!(cases.len(), 4);
+        assert!(all_pass(&cases), "{}", table(&cases));
+        // At least the two clinical rows are independent validation.
+        let independent = cases
+            .iter()
+            .filter(|c| c.basis == Basis::Independent)
+            .count();
+        assert_eq!(independent, 2);
+    }
+
     #[test]
     fn wrong_expectation_fails_the_table() {
         let good = case(

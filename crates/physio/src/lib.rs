@@ -44,6 +44,7 @@ pub mod circulation;
 pub mod coagulation;
 pub mod event;
 pub mod heart;
+pub mod heat;
 pub mod hemolysis;
 pub mod lungs;
 pub mod oxygenator;

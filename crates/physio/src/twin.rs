@@ -115,7 +115,8 @@ pub struct Actuation {
     pub sweep_lpm: f64,
     pub fdo2: f64,
     /// Heater water temperature set point, °C; 0 switches the heater off (the blood then
-    /// leaves the oxygenator at the temperature it entered).
+    /// leaves the oxygenator cooler than it entered, by what the circuit loses to the room and
+    /// the sweep gas: [`crate::heat`]).
     pub heater_c: f64,
 }
 
@@ -1308,11 +1309,16 @@ impl Twin {
         let k_loss = h_nominal / (self.params.temp_c - T_AMBIENT_C).max(1.0);
         let mut heat = h_met - k_loss * (self.temp_c - T_AMBIENT_C);
         if self.with_circuit {
+            // The circuit loses heat to the room and to the sweep gas before the blood reaches
+            // the oxygenator's heat exchanger (crate::heat).
             let t_in = self.temp_c;
+            let loss = crate::heat::circuit_loss_w(t_in, T_AMBIENT_C, self.sweep_lpm);
+            let t_cooled =
+                crate::heat::blood_after_loss_c(t_in, T_AMBIENT_C, loss, q_lpm, C_BLOOD_J_ML_K);
             let t_out = if self.heater_c > 0.0 {
-                t_in + HEATER_EFFICIENCY * (self.heater_c - t_in)
+                t_cooled + HEATER_EFFICIENCY * (self.heater_c - t_cooled)
             } else {
-                t_in
+                t_cooled
             };
             self.circuit_temp_c = t_out;
             heat += q_lpm.abs() * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (t_out - t_in);
