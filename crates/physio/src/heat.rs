@@ -22,6 +22,11 @@
 //! a few tenths of a °C per hour at first (tested in the twin). With the heater on, the heat
 //! exchanger puts most of it back.
 //!
+//! The blood held in the circuit (tubing, pump head, oxygenator) has its own temperature, which
+//! follows what the outlet would reach at the current flow with the circuit volume's time
+//! constant ([`circuit_blood_step_c`]): a stopped circuit drifts toward the heater's water, or
+//! the room, over tens of minutes.
+//!
 //! Not modelled: heat from the pump's hydraulic losses (studied by Ganushchak et al. 2006,
 //! Perfusion 21:373), warming of the sweep gas itself (about 1 W), drafts and covers.
 
@@ -75,6 +80,42 @@ pub fn blood_after_loss_c(
     (t_in_c - loss_w.max(0.0) / cap).max(floor)
 }
 
+/// Advance the temperature of the blood held in the circuit, °C: it relaxes toward `target_c`
+/// (what the outlet would reach at this flow) with the time constant of the circuit's blood
+/// volume `volume_ml` being replaced by the flow and losing heat through its surface,
+/// τ = V / (q + UA/c). At 4.5 L/min and 600 mL τ is about 8 s; with the pump stopped about
+/// half an hour, so a stopped circuit cools, or warms to the heater, gradually instead of
+/// jumping (what a slow trickle would show in an instantaneous balance).
+pub fn circuit_blood_step_c(
+    t_circuit_c: f64,
+    target_c: f64,
+    volume_ml: f64,
+    q_lpm: f64,
+    c_j_ml_k: f64,
+    dt_s: f64,
+) -> f64 {
+    if !(t_circuit_c.is_finite() && target_c.is_finite() && dt_s.is_finite()) {
+        return if t_circuit_c.is_finite() {
+            t_circuit_c
+        } else {
+            target_c
+        };
+    }
+    let q_ml_s = if q_lpm.is_finite() {
+        q_lpm.abs() * 1000.0 / 60.0
+    } else {
+        0.0
+    };
+    let c = c_j_ml_k.max(1e-3);
+    let v = if volume_ml.is_finite() {
+        volume_ml.max(1.0)
+    } else {
+        1.0
+    };
+    let tau = v / (q_ml_s + SURFACE_UA_W_K / c);
+    target_c + (t_circuit_c - target_c) * (-dt_s.max(0.0) / tau).exp()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +148,20 @@ mod tests {
         assert_eq!(blood_after_loss_c(37.0, 24.0, 24.0, 0.0, 3.6), 37.0);
         // A trickle cannot cool below the room.
         assert_eq!(blood_after_loss_c(37.0, 24.0, 1e6, 0.01, 3.6), 24.0);
+    }
+
+    #[test]
+    fn circuit_blood_lags() {
+        // 600 mL at 4.5 L/min: within 1 % of the target after 40 s (τ ≈ 8 s).
+        let t = circuit_blood_step_c(37.0, 36.0, 600.0, 4.5, 3.6, 40.0);
+        assert!((t - 36.0).abs() < 0.01, "{t}");
+        // Stopped: a minute moves it by only a few per cent of the way (τ ≈ 28 min).
+        let t = circuit_blood_step_c(37.0, 24.0, 600.0, 0.0, 3.6, 60.0);
+        assert!(t < 37.0 && t > 36.4, "{t}");
+        assert_eq!(circuit_blood_step_c(37.0, 24.0, 600.0, 4.0, 3.6, 0.0), 37.0);
+        assert_eq!(
+            circuit_blood_step_c(f64::NAN, 30.0, 600.0, 4.0, 3.6, 1.0),
+            30.0
+        );
     }
 }

@@ -1311,17 +1311,37 @@ impl Twin {
         if self.with_circuit {
             // The circuit loses heat to the room and to the sweep gas before the blood reaches
             // the oxygenator's heat exchanger (crate::heat).
+            // The blood held in the circuit relaxes toward that outlet temperature with the
+            // circuit volume's time constant (heat::circuit_blood_step_c); with no flow it
+            // drifts toward the heater's water, or the room with the heater off.
             let t_in = self.temp_c;
-            let loss = crate::heat::circuit_loss_w(t_in, T_AMBIENT_C, self.sweep_lpm);
-            let t_cooled =
-                crate::heat::blood_after_loss_c(t_in, T_AMBIENT_C, loss, q_lpm, C_BLOOD_J_ML_K);
-            let t_out = if self.heater_c > 0.0 {
-                t_cooled + HEATER_EFFICIENCY * (self.heater_c - t_cooled)
+            let q_abs = q_lpm.abs();
+            let target = if q_abs > 1e-6 {
+                let loss = crate::heat::circuit_loss_w(t_in, T_AMBIENT_C, self.sweep_lpm);
+                let t_cooled =
+                    crate::heat::blood_after_loss_c(t_in, T_AMBIENT_C, loss, q_abs, C_BLOOD_J_ML_K);
+                if self.heater_c > 0.0 {
+                    t_cooled + HEATER_EFFICIENCY * (self.heater_c - t_cooled)
+                } else {
+                    t_cooled
+                }
+            } else if self.heater_c > 0.0 {
+                self.heater_c
             } else {
-                t_cooled
+                T_AMBIENT_C
             };
-            self.circuit_temp_c = t_out;
-            heat += q_lpm.abs() * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (t_out - t_in);
+            let volume = self.hyd.tubing.volume_ml()
+                + self.hyd.pump.priming_ml
+                + self.hyd.oxygenator.priming_ml;
+            self.circuit_temp_c = crate::heat::circuit_blood_step_c(
+                self.circuit_temp_c,
+                target,
+                volume,
+                q_abs,
+                C_BLOOD_J_ML_K,
+                dt,
+            );
+            heat += q_abs * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (self.circuit_temp_c - t_in);
         } else {
             self.circuit_temp_c = self.temp_c;
         }
