@@ -703,6 +703,10 @@ mod tests {
         assert!(by("oxygen transfer").standard.contains("blood 5 L/min"));
         // The small device's lower resistance gives it the lower ΔP.
         assert_eq!(by("blood-side pressure drop").winner, Some(1));
+        // More blood per m² of membrane clots faster (physio::coagulation): the adult device
+        // lasts longer, no longer a tie by construction.
+        let days = by("days to");
+        assert_eq!(days.winner, Some(0), "{days:?}");
         let t = r.table();
         assert_eq!(t.rows.len(), r.criteria.len());
         assert!(r.report().to_html().contains("id=\"compare-verdicts\""));

@@ -4,11 +4,15 @@
 //! unconditionally stable for steps up to 10 min; see physio).
 //!
 //! Each step: heparin advances; the oxygenator and pump-head thrombus grow with the anti-Xa, the
-//! flow and the coating; the oxygenator's ΔP and its gas transfer (inlet blood at ISO 7199
+//! flow and the coating, the oxygenator's also with its design (priming volume per m² of
+//! membrane relative to physio's reference adult device, physio::coagulation, so oxygenators
+//! that differ get different change-out days); the oxygenator's ΔP and its gas transfer (inlet blood at ISO 7199
 //! venous conditions, sweep 1:1, FdO2 1.0) follow from the clot fraction; the pump speed is
 //! solved so that the pump makes the circuit's head at the set flow (if the drive's maximum is
-//! not enough, the flow falls to what it can deliver); the pump releases free haemoglobin into
-//! the patient's plasma, which binds haptoglobin and is cleared (physio::hemolysis).
+//! not enough, the flow falls to what it can deliver); the pump and the oxygenator release free
+//! haemoglobin into the patient's plasma, which binds haptoglobin and is cleared; the reported
+//! plasma free Hb includes the physiological baseline (physio::hemolysis). Suction at the
+//! drainage is not a bench source (the bench holds the drainage site at `venous_mmhg`).
 //!
 //! Coating: physio's thrombus law is r = r0·coating·…, and its exact step depends on r·Δt only,
 //! so a catalogue coating of any thrombogenicity k is applied by stepping an uncoated surface for
@@ -24,7 +28,7 @@ pub const DURABILITY_TARGET_S: f64 = 120.0;
 
 use physio::cannula::{Tubing, blood_viscosity_mpa_s, hct_from_hb};
 use physio::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
-use physio::hemolysis::PlasmaFreeHb;
+use physio::hemolysis::{PlasmaFreeHb, oxygenator_release_mg_per_s};
 use physio::oxygenator::Sweep;
 
 use crate::catalogue::{CannulaDesign, CoatingDesign, OxygenatorDesign, PumpDesign};
@@ -202,14 +206,24 @@ impl DurabilityResult {
     }
 }
 
-/// Step a thrombus with a coating of any thrombogenicity (module docs).
-pub fn step_thrombus(t: &mut Thrombus, dt_s: f64, anti_xa: f64, flow: f64, factor: f64) {
+/// Step a thrombus with a coating of any thrombogenicity `factor` (module docs) in a circuit
+/// whose oxygenator clots `device` times as fast as physio's reference device
+/// ([`physio::oxygenator::OxygenatorModel::clot_device_factor`]).
+pub fn step_thrombus(
+    t: &mut Thrombus,
+    dt_s: f64,
+    anti_xa: f64,
+    flow: f64,
+    factor: f64,
+    device: f64,
+) {
     t.step(
         dt_s * factor,
         &ClotDrivers {
             anti_xa_iu_ml: anti_xa,
             circuit_flow_lpm: flow,
             coating: Coating::Uncoated,
+            oxygenator_device: device,
         },
     );
 }
@@ -232,6 +246,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
     let tubing = Tubing::ADULT_3_8_IN;
     let ox = &c.oxygenator.model;
     let factor = c.coating.thrombogenicity;
+    let device = ox.clot_device_factor();
     let sweep = |q: f64| Sweep {
         flow_lpm: o.sweep_lpm.unwrap_or(q),
         fdo2: 1.0,
@@ -324,7 +339,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
                 o2_ml_min: tr.o2_ml_min,
                 co2_ml_min: tr.co2_ml_min,
                 outlet_po2_mmhg: tr.outlet_gas.po2_mmhg,
-                fhb_mg_dl: s.fhb.mg_dl,
+                fhb_mg_dl: s.fhb.measured_mg_dl(),
             },
             lim,
         )
@@ -341,8 +356,9 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
         let (rpm, q, lim) = operate(f_before);
         s.heparin.step(h);
         let axa = s.heparin.anti_xa_iu_ml();
-        step_thrombus(&mut s.thrombus, h, axa, q, factor);
-        let release = c.pump.hemolysis.release_mg_per_s(rpm, q, o.hb_g_dl);
+        step_thrombus(&mut s.thrombus, h, axa, q, factor, device);
+        let release = c.pump.hemolysis.release_mg_per_s(rpm, q, o.hb_g_dl)
+            + oxygenator_release_mg_per_s(q, o.hb_g_dl, f_before);
         s.fhb.step(h, release, plasma_ml);
         t += h;
         steps += 1;
@@ -701,13 +717,14 @@ mod tests {
             let mut a = Thrombus::default();
             let mut b = Thrombus::default();
             for _ in 0..100 {
-                step_thrombus(&mut a, 3600.0, 0.3, 4.0, coat.factor());
+                step_thrombus(&mut a, 3600.0, 0.3, 4.0, coat.factor(), 1.0);
                 b.step(
                     3600.0,
                     &ClotDrivers {
                         anti_xa_iu_ml: 0.3,
                         circuit_flow_lpm: 4.0,
                         coating: coat,
+                        oxygenator_device: 1.0,
                     },
                 );
             }

@@ -50,7 +50,37 @@
 //! | heparin | 1/(1 + aXa/0.085) | with heparin-bonded at aXa 0.5: change-out in about 3 weeks ("weeks") |
 //! | flow | 1 + 9/(1 + (Q/1 L/min)⁴) | about 1 above 2 L/min, 5.5× at 1 L/min, 10× at stasis: flow below 1–1.5 L/min raises thrombosis risk (circuit.md) |
 //! | site | oxygenator 1, pump head 0.3 | pump-head thrombosis is rarer than oxygenator thrombosis \[M\] |
+//! | device (oxygenator only) | (V_prime/A) / (215 mL / 1.8 m²) | see below |
 //! | ε | 0.001 | seed of adsorbed protein and platelets |
+//!
+//! # Devices differ
+//!
+//! The clot fraction f is the share of the membrane lost. Clot forms where blood is slow: in
+//! the low-velocity and stagnant regions of the bundle and its manifolds (Gartner et al. 2000,
+//! Artif Organs 24:29: thrombotic deposition in a membrane oxygenator followed the regions of low
+//! blood velocity), and an adult PMP oxygenator clots first at its blood inlet and in the
+//! corners of its housing \[M\]. Per unit of membrane, the blood that can clot on it grows with
+//! the blood volume held over each m² of fibre: the priming volume divided by the membrane area
+//! (a wider blood path, larger manifolds or dead corners hold more slow blood per m²). The
+//! oxygenator's growth rate is therefore scaled by
+//!
+//! ```text
+//! device = (V_prime / A) / (V_ref / A_ref),   V_ref = 215 mL, A_ref = 1.8 m²
+//! ```
+//!
+//! the reference being the adult PMP device of circuit.md (1.8 m², priming about 215 mL), which
+//! the base rate r0 describes (device = 1, so the reference device and every earlier result are
+//! unchanged). The law is linear and an assumption \[assumption\]; what drives it are the
+//! published priming volume and membrane area of each device (catalogue, [`crate::oxygenator`]).
+//! With it the Quadrox-i small adult (175 mL over 1.3 m², 135 mL/m²) clots about 13 % faster
+//! than the adult device (119 mL/m²), so two devices that differ no longer tie on change-out
+//! day. The coating (surface material) is the separate factor above. Typical clinical run
+//! times of modern PMP oxygenators are one to a few weeks: the Regensburg registry counted
+//! 4,142 ECMO days on 318 VV patients (about 13 days each) on modern miniaturised systems
+//! (Lehle et al. 2015, PLoS One, PMC4659553), with the ELSO rule that a membrane is
+//! changed for rising ΔP, falling transfer or consumptive coagulopathy rather than on a
+//! schedule \[M\]; the heparin-bonded reference device at anti-Xa 0.5 reaches
+//! [`CHANGE_OUT_FRACTION`] in 14–35 days (tested).
 //!
 //! Not modelled: antithrombin, heparin resistance, HIT, platelet count, fibrinolysis, bleeding.
 
@@ -199,6 +229,25 @@ pub struct ClotDrivers {
     pub anti_xa_iu_ml: f64,
     pub circuit_flow_lpm: f64,
     pub coating: Coating,
+    /// Thrombogenicity of the oxygenator's design relative to the reference device
+    /// ([`oxygenator_device_factor`]); 1 for the reference. Applies to the oxygenator only.
+    pub oxygenator_device: f64,
+}
+
+/// Priming volume of the reference oxygenator the base rate describes, mL (adult PMP device,
+/// circuit.md: about 1.8 m², priming about 215 mL \[M\]).
+pub const REFERENCE_PRIMING_ML: f64 = 215.0;
+/// Membrane area of the reference oxygenator, m² (circuit.md).
+pub const REFERENCE_AREA_M2: f64 = 1.8;
+
+/// Clot growth of an oxygenator design relative to the reference device: its blood volume per
+/// m² of membrane over the reference's (module docs, "Devices differ"). Non-finite or
+/// non-positive inputs give 1 (the reference); the result is clamped to 0.2–5.
+pub fn oxygenator_device_factor(priming_ml: f64, area_m2: f64) -> f64 {
+    if !(priming_ml.is_finite() && area_m2.is_finite() && priming_ml > 0.0 && area_m2 > 0.0) {
+        return 1.0;
+    }
+    ((priming_ml / area_m2) / (REFERENCE_PRIMING_ML / REFERENCE_AREA_M2)).clamp(0.2, 5.0)
 }
 
 /// Clot fraction at which an oxygenator change-out is due: ΔP 2.8× clean (ΔP ∝ 1/(1 − f)²,
@@ -214,8 +263,19 @@ pub const ANTI_XA_HALF: f64 = 0.085;
 pub const PUMP_SITE_FACTOR: f64 = 0.3;
 
 impl ClotDrivers {
-    /// Growth rate r for the oxygenator, per second (module table).
+    /// Growth rate r for the oxygenator, per second (module table), its device factor included.
     pub fn rate_per_s(&self) -> f64 {
+        let device = if self.oxygenator_device.is_finite() {
+            self.oxygenator_device.clamp(0.0, 5.0)
+        } else {
+            1.0
+        };
+        self.circuit_rate_per_s() * device
+    }
+
+    /// Growth rate without the oxygenator's device factor (what the pump head sees before its
+    /// site factor), per second.
+    pub fn circuit_rate_per_s(&self) -> f64 {
         let axa = if self.anti_xa_iu_ml.is_finite() {
             self.anti_xa_iu_ml.max(0.0)
         } else {
@@ -260,9 +320,12 @@ fn grow(f: f64, r: f64, dt: f64) -> f64 {
 impl Thrombus {
     pub fn step(&mut self, dt_s: f64, drivers: &ClotDrivers) {
         let dt = if dt_s.is_finite() { dt_s.max(0.0) } else { 0.0 };
-        let r = drivers.rate_per_s();
-        self.oxygenator_fraction = grow(self.oxygenator_fraction, r, dt);
-        self.pump_fraction = grow(self.pump_fraction, r * PUMP_SITE_FACTOR, dt);
+        self.oxygenator_fraction = grow(self.oxygenator_fraction, drivers.rate_per_s(), dt);
+        self.pump_fraction = grow(
+            self.pump_fraction,
+            drivers.circuit_rate_per_s() * PUMP_SITE_FACTOR,
+            dt,
+        );
     }
 
     /// Whether the oxygenator is due for change-out ([`CHANGE_OUT_FRACTION`]).
@@ -360,10 +423,15 @@ mod tests {
     }
 
     fn days_to_change_out(coating: Coating, anti_xa: f64, flow: f64) -> f64 {
+        days_to_change_out_with(coating, anti_xa, flow, 1.0)
+    }
+
+    fn days_to_change_out_with(coating: Coating, anti_xa: f64, flow: f64, device: f64) -> f64 {
         let d = ClotDrivers {
             anti_xa_iu_ml: anti_xa,
             circuit_flow_lpm: flow,
             coating,
+            oxygenator_device: device,
         };
         let mut t = Thrombus::default();
         let mut days = 0.0;
@@ -396,11 +464,56 @@ mod tests {
     }
 
     #[test]
+    fn oxygenators_that_differ_get_different_change_out_days() {
+        use crate::oxygenator::OxygenatorModel;
+        let days = |m: &OxygenatorModel| {
+            days_to_change_out_with(
+                Coating::HeparinBonded,
+                0.5,
+                4.0,
+                oxygenator_device_factor(m.priming_ml, m.area_m2),
+            )
+        };
+        let adult = OxygenatorModel::quadrox_adult();
+        let small = OxygenatorModel::quadrox_small_adult();
+        // The reference device is the base rate: factor exactly 1.
+        assert_eq!(
+            oxygenator_device_factor(adult.priming_ml, adult.area_m2),
+            1.0
+        );
+        let (d_adult, d_small) = (days(&adult), days(&small));
+        // More blood per m² of membrane (135 vs 119 mL/m²): earlier, by more than the bench's
+        // 3 % equivalence margin; the same device twice: the same day.
+        assert!(d_small < 0.95 * d_adult, "{d_small} vs {d_adult}");
+        assert_eq!(days(&adult), d_adult);
+        // The small ECCO2R membrane (60 mL over 0.4 m²) clots faster still per m².
+        assert!(days(&OxygenatorModel::ecco2r_04()) < d_small);
+        // The reference device still lasts weeks with heparin-bonded surfaces at anti-Xa 0.5.
+        assert!((14.0..=35.0).contains(&d_adult), "{d_adult}");
+        // The pump head does not see the oxygenator's design.
+        let drivers = |dev: f64| ClotDrivers {
+            anti_xa_iu_ml: 0.3,
+            circuit_flow_lpm: 4.0,
+            coating: Coating::HeparinBonded,
+            oxygenator_device: dev,
+        };
+        let (mut a, mut b) = (Thrombus::default(), Thrombus::default());
+        a.step(86_400.0 * 5.0, &drivers(1.0));
+        b.step(86_400.0 * 5.0, &drivers(2.0));
+        assert_eq!(a.pump_fraction, b.pump_fraction);
+        assert!(b.oxygenator_fraction > a.oxygenator_fraction);
+        // Nonsense designs fall back to the reference.
+        assert_eq!(oxygenator_device_factor(f64::NAN, 1.8), 1.0);
+        assert_eq!(oxygenator_device_factor(215.0, 0.0), 1.0);
+    }
+
+    #[test]
     fn thrombus_exact_in_step_size() {
         let d = ClotDrivers {
             anti_xa_iu_ml: 0.2,
             circuit_flow_lpm: 1.2,
             coating: Coating::HeparinBonded,
+            oxygenator_device: 1.0,
         };
         let (mut a, mut b) = (Thrombus::default(), Thrombus::default());
         for _ in 0..86_400 {
@@ -416,7 +529,8 @@ mod tests {
     proptest! {
         #[test]
         fn never_nan(w in -10.0f64..500.0, bolus in -1e6f64..1e6, inf in -1e5f64..1e6, dt in -1.0f64..1e6,
-                     axa in -1.0f64..100.0, q in -20.0f64..20.0, f in -1.0f64..2.0) {
+                     axa in -1.0f64..100.0, q in -20.0f64..20.0, f in -1.0f64..2.0,
+                     dev in -1.0f64..10.0) {
             let mut h = Heparin::new(w);
             h.bolus(bolus);
             h.set_infusion(inf);
@@ -424,7 +538,7 @@ mod tests {
             prop_assert!(h.anti_xa_iu_ml().is_finite() && h.anti_xa_iu_ml() >= 0.0);
             prop_assert!(h.act_s().is_finite());
             let mut t = Thrombus { oxygenator_fraction: f, pump_fraction: f };
-            t.step(dt, &ClotDrivers { anti_xa_iu_ml: axa, circuit_flow_lpm: q, coating: Coating::Uncoated });
+            t.step(dt, &ClotDrivers { anti_xa_iu_ml: axa, circuit_flow_lpm: q, coating: Coating::Uncoated, oxygenator_device: dev });
             prop_assert!((0.0..=1.0).contains(&t.oxygenator_fraction));
             prop_assert!((0.0..=1.0).contains(&t.pump_fraction));
         }

@@ -1,4 +1,5 @@
-//! Blood damage: plasma free haemoglobin made by the pump and cleared by the body.
+//! Blood damage: plasma free haemoglobin made by the pump, by suction at the drainage and by the
+//! oxygenator, on top of a physiological baseline, and cleared by the body.
 //!
 //! Slow subsystem: exact (or unconditionally stable) for any step from 1 ms to 10 min, so that
 //! multi-day runs can take large steps.
@@ -28,6 +29,36 @@
 //! Power laws are trusted for trends only (Dirkes & Behr 2026, circuit.md); the absolute level
 //! is calibrated per pump to a measured normalized index of hemolysis (table in
 //! [`HemolysisModel::for_pump`]).
+//!
+//! # Other sources
+//!
+//! - **Physiological baseline** ([`BASELINE_MG_DL`]): plasma of healthy people holds a little
+//!   free haemoglobin from the normal intravascular share of red-cell turnover, "up to
+//!   5 mg/dL" (MedlinePlus, Serum free hemoglobin test; Labcorp test 27096: < 5 mg/dL;
+//!   Saylor et al. 2019, ASAIO J 65:207: normally < 5 mg/dL). It is in balance with haptoglobin
+//!   synthesis, so the pool below models only the excess the circuit adds and the measured
+//!   value is baseline plus pool ([`PlasmaFreeHb::measured_mg_dl`]). 2 mg/dL is used
+//!   \[assumption inside the published normal range\]. Critically ill patients often start
+//!   higher (VV candidates before ECMO: median 7.2 mg/dL, IQR 4.2–13.8, Appelt et al. 2020,
+//!   PLoS One 15:e0227793), which the twin does not model.
+//! - **Suction at the drainage** ([`suction_release_mg_per_s`]): below a pump-inlet pressure of
+//!   [`SUCTION_THRESHOLD_MMHG`] (−100 mmHg, the usual limit of drainage pressure on ECMO \[M\])
+//!   the blood is damaged at the cannula tip and pump inlet (cavitation, gas coming out of
+//!   solution, vessel wall chattering). In vitro, inlet pressures of −50 to −100 mmHg already
+//!   haemolysed whole human blood, and in patients a servo regulator that prevented negative
+//!   inlet pressure lowered the peak plasma free Hb from 199 to 40 mg/dL (Pedersen et al. 1997,
+//!   Ann Thorac Surg 63:1333); negative pressure without a gas interface does not haemolyse
+//!   static blood (Pohlmann et al. 2009, ASAIO J 55:469), hence a threshold. Law: an added
+//!   NIH of [`SUCTION_NIH_G_100L`]·((−P − 100)/100)², at the blood's Hb relative to 12 g/dL
+//!   \[assumption, calibrated to the order of Pedersen's figure\]: sustained drainage at
+//!   −390 mmHg and 4 L/min exhausts haptoglobin within hours and takes the pool toward
+//!   200 mg/dL, while −150 mmHg adds less than the pump itself (tested).
+//! - **Oxygenator** ([`oxygenator_release_mg_per_s`]): a laminar, low-stress blood path; an NIH
+//!   of [`OXYGENATOR_NIH_G_100L`] when clean \[assumption: a twentieth of the pump's
+//!   clinically acceptable 0.02\], rising with the clot's narrowing of the path as the
+//!   pressure drop does, 1/(1 − f)² ([`crate::oxygenator`]). This keeps what the Regensburg
+//!   registry saw: acute oxygenator thrombosis did not affect plasma free Hb, while a
+//!   thrombosed pump head did (Lehle et al. 2015, PLoS One, PMC4659553).
 //!
 //! # Clearance by the body ([`PlasmaFreeHb`])
 //!
@@ -231,6 +262,73 @@ impl HemolysisModel {
     }
 }
 
+/// Physiological plasma free Hb without any circuit, mg/dL (module docs).
+pub const BASELINE_MG_DL: f64 = 2.0;
+/// Pump-inlet (drainage) pressure below which suction damages blood, mmHg (module docs).
+pub const SUCTION_THRESHOLD_MMHG: f64 = -100.0;
+/// NIH added by suction 100 mmHg beyond the threshold, g/100 L at Hb 12 g/dL (module docs).
+pub const SUCTION_NIH_G_100L: f64 = 0.1;
+/// NIH of a clean oxygenator, g/100 L at Hb 12 g/dL (module docs).
+pub const OXYGENATOR_NIH_G_100L: f64 = 0.001;
+/// Haemoglobin at which the suction and oxygenator NIH are stated, g/dL.
+const NIH_REF_HB_G_DL: f64 = 12.0;
+
+/// Release, mg/s, of a source with index `nih_g_100l` (stated at Hb 12 g/dL) at blood flow
+/// `q_lpm`: the inverse of [`nih_from_release`], scaled by Hb.
+fn release_from_nih(nih_g_100l: f64, q_lpm: f64, hb_g_dl: f64) -> f64 {
+    let q = if q_lpm.is_finite() {
+        q_lpm.abs().min(100.0)
+    } else {
+        0.0
+    };
+    let hb = finite_nonneg(hb_g_dl).min(30.0);
+    (finite_nonneg(nih_g_100l) * hb / NIH_REF_HB_G_DL * q * 1000.0 / (60.0 * 100.0)).max(0.0)
+}
+
+/// Weight of suction damage at a pump-inlet pressure: ((−P − 100)/100)² below −100 mmHg, 0
+/// above; pressures below −1000 mmHg count as −1000 (a vacuum cannot pull harder).
+pub fn suction_weight(p_inlet_mmhg: f64) -> f64 {
+    if !p_inlet_mmhg.is_finite() {
+        return 0.0;
+    }
+    let excess = (SUCTION_THRESHOLD_MMHG - p_inlet_mmhg.max(-1000.0)).max(0.0) / 100.0;
+    excess * excess
+}
+
+/// Free Hb released by suction, mg/s, for blood flow `q_lpm` drained at `p_inlet_mmhg`.
+pub fn suction_release_mg_per_s(p_inlet_mmhg: f64, q_lpm: f64, hb_g_dl: f64) -> f64 {
+    release_from_nih(
+        SUCTION_NIH_G_100L * suction_weight(p_inlet_mmhg),
+        q_lpm,
+        hb_g_dl,
+    )
+}
+
+/// Free Hb released by suction, mg/s, from a flow-weighted suction integral: `weighted_ml` is
+/// Σ [`suction_weight`]·|q|·dt (mL) over `dt_s` seconds (what a fast loop accumulates).
+pub fn suction_release_from_integral(weighted_ml: f64, dt_s: f64, hb_g_dl: f64) -> f64 {
+    if !(dt_s.is_finite() && dt_s > 0.0) {
+        return 0.0;
+    }
+    let q_weighted_lpm = finite_nonneg(weighted_ml) / dt_s * 0.06;
+    release_from_nih(SUCTION_NIH_G_100L, q_weighted_lpm, hb_g_dl)
+}
+
+/// Free Hb released by the oxygenator, mg/s, at blood flow `q_lpm` with clot fraction
+/// `clot_fraction` (0..0.98).
+pub fn oxygenator_release_mg_per_s(q_lpm: f64, hb_g_dl: f64, clot_fraction: f64) -> f64 {
+    let f = if clot_fraction.is_finite() {
+        clot_fraction.clamp(0.0, crate::oxygenator::MAX_CLOT)
+    } else {
+        0.0
+    };
+    release_from_nih(
+        OXYGENATOR_NIH_G_100L / ((1.0 - f) * (1.0 - f)),
+        q_lpm,
+        hb_g_dl,
+    )
+}
+
 fn finite_nonneg(v: f64) -> f64 {
     if v.is_finite() { v.max(0.0) } else { 0.0 }
 }
@@ -315,6 +413,12 @@ impl PlasmaFreeHb {
             unbound_mg_dl: total - bound,
             haptoglobin_capacity_mg_dl: HP_CAPACITY_MG_DL - bound,
         }
+    }
+
+    /// What a laboratory measures, mg/dL: the physiological [`BASELINE_MG_DL`] plus the
+    /// excess in this pool.
+    pub fn measured_mg_dl(&self) -> f64 {
+        BASELINE_MG_DL + finite_nonneg(self.mg_dl)
     }
 
     /// Hp-bound share, mg/dL.
@@ -530,6 +634,76 @@ mod tests {
         assert!(p.mg_dl < 25.0 && p.mg_dl > 1.0, "{p:?}");
     }
 
+    #[test]
+    fn baseline_is_in_the_normal_range() {
+        // Normal plasma free Hb is below 5 mg/dL (MedlinePlus; Labcorp; Saylor 2019); an empty
+        // pool reads the baseline, and the baseline is not cleared away.
+        let mut p = PlasmaFreeHb::new();
+        assert_eq!(p.measured_mg_dl(), BASELINE_MG_DL);
+        const { assert!(BASELINE_MG_DL > 0.0 && BASELINE_MG_DL < 5.0) };
+        p.step(86_400.0, 0.0, 3000.0);
+        assert_eq!(p.measured_mg_dl(), BASELINE_MG_DL);
+    }
+
+    #[test]
+    fn suction_damages_only_beyond_the_threshold() {
+        assert_eq!(suction_weight(-20.0), 0.0);
+        assert_eq!(suction_weight(-100.0), 0.0);
+        assert!((suction_weight(-200.0) - 1.0).abs() < 1e-12);
+        assert!((suction_weight(-300.0) - 4.0).abs() < 1e-12);
+        assert_eq!(suction_weight(-5000.0), suction_weight(-1000.0));
+        assert_eq!(suction_weight(f64::NAN), 0.0);
+        // −200 mmHg at 4 L/min, Hb 12: NIH 0.1 g/100 L by construction of the law.
+        let r = suction_release_mg_per_s(-200.0, 4.0, 12.0);
+        assert!((nih_from_release(r, 4.0) - 0.1).abs() < 1e-12);
+        // The integral form agrees with the instantaneous one at constant conditions.
+        let w = suction_weight(-250.0) * 4000.0 / 60.0 * 10.0; // mL over 10 s
+        let a = suction_release_from_integral(w, 10.0, 10.0);
+        let b = suction_release_mg_per_s(-250.0, 4.0, 10.0);
+        assert!((a - b).abs() < 1e-12 * b.max(1.0), "{a} {b}");
+        // Mild suction (−150 mmHg) adds less than the Rotaflow at its clinical point.
+        let pump =
+            HemolysisModel::for_pump(&PumpModel::rotaflow()).release_mg_per_s(3500.0, 4.0, 12.0);
+        assert!(suction_release_mg_per_s(-150.0, 4.0, 12.0) < pump);
+    }
+
+    /// Pedersen et al. 1997 (Ann Thorac Surg 63:1333): without control of the negative inlet
+    /// pressure, peak plasma free Hb reached 199 mg/dL (40 mg/dL with a servo regulator).
+    /// Hours of drainage at −390 mmHg, 4 L/min, take the twin's pool to that order; the same
+    /// hours at −80 mmHg leave it near the pump's own level.
+    #[test]
+    fn sustained_suction_reaches_pedersen_order() {
+        let h = HemolysisModel::for_pump(&PumpModel::rotaflow());
+        let pump = h.release_mg_per_s(3500.0, 4.0, 12.0);
+        let run = |p_in: f64| {
+            let mut p = PlasmaFreeHb::new();
+            for _ in 0..(12 * 6) {
+                p.step(
+                    600.0,
+                    pump + suction_release_mg_per_s(p_in, 4.0, 12.0),
+                    3000.0,
+                );
+            }
+            p.measured_mg_dl()
+        };
+        let (bad, good) = (run(-390.0), run(-80.0));
+        assert!((100.0..=300.0).contains(&bad), "{bad}");
+        assert!(good < 10.0, "{good}");
+    }
+
+    /// Lehle et al. 2015 (PMC4659553): acute oxygenator thrombosis did not affect plasma free Hb.
+    #[test]
+    fn oxygenator_source_is_small_even_when_clotted() {
+        let pump =
+            HemolysisModel::for_pump(&PumpModel::rotaflow()).release_mg_per_s(3500.0, 4.5, 12.0);
+        let clean = oxygenator_release_mg_per_s(4.5, 12.0, 0.0);
+        let clotted = oxygenator_release_mg_per_s(4.5, 12.0, 0.4);
+        assert!(clean > 0.0 && clotted > clean);
+        assert!(clotted < 0.5 * pump, "{clotted} vs pump {pump}");
+        assert!((nih_from_release(clean, 4.5) - OXYGENATOR_NIH_G_100L).abs() < 1e-12);
+        assert!(oxygenator_release_mg_per_s(f64::NAN, 12.0, f64::NAN) == 0.0);
+    }
+
     proptest! {
         #[test]
         fn never_nan(rpm in -1e5f64..1e5, q in -100.0f64..100.0, hb in -5.0f64..40.0,
@@ -543,6 +717,11 @@ mod tests {
             p.step(dt, f64::NAN, f64::NAN);
             prop_assert!(p.mg_dl.is_finite() && p.mg_dl >= 0.0);
             prop_assert!(p.unbound_mg_dl <= p.mg_dl + 1e-9);
+            prop_assert!(p.measured_mg_dl() >= BASELINE_MG_DL);
+            let s = suction_release_mg_per_s(rpm / 10.0, q, hb);
+            prop_assert!(s.is_finite() && s >= 0.0);
+            let o = oxygenator_release_mg_per_s(q, hb, dt / 1e6);
+            prop_assert!(o.is_finite() && o >= 0.0);
         }
     }
 }

@@ -52,6 +52,7 @@ pub mod coagulation;
 pub mod event;
 pub mod fluids;
 pub mod heart;
+pub mod heat;
 pub mod hemolysis;
 pub mod lungs;
 pub mod oxygenator;

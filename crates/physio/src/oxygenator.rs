@@ -218,6 +218,12 @@ impl OxygenatorModel {
         }
     }
 
+    /// Clot growth of this design relative to the reference adult device (priming volume per m²
+    /// of membrane; [`crate::coagulation::oxygenator_device_factor`]).
+    pub fn clot_device_factor(&self) -> f64 {
+        crate::coagulation::oxygenator_device_factor(self.priming_ml, self.area_m2)
+    }
+
     /// Names accepted by [`OxygenatorModel::by_name`].
     pub const NAMES: [&'static str; 5] = [
         "quadrox-adult",

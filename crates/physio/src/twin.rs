@@ -119,7 +119,8 @@ pub struct Actuation {
     pub sweep_lpm: f64,
     pub fdo2: f64,
     /// Heater water temperature set point, °C; 0 switches the heater off (the blood then
-    /// leaves the oxygenator at the temperature it entered).
+    /// leaves the oxygenator cooler than it entered, by what the circuit loses to the room and
+    /// the sweep gas: [`crate::heat`]).
     pub heater_c: f64,
 }
 
@@ -745,6 +746,8 @@ pub struct Twin {
     venous_vol: [f64; 3],
     flow_sum_ml: f64,
     slow_flow_ml: f64,
+    /// Σ suction weight·|q|·dt since the last slow step, mL (hemolysis::suction_weight).
+    suction_sum_ml: f64,
 }
 
 /// The watershed from the recirculation tracer, which marks circuit blood until it passes a
@@ -950,6 +953,7 @@ impl Twin {
             venous_vol: [0.0; 3],
             flow_sum_ml: 0.0,
             slow_flow_ml: 0.0,
+            suction_sum_ml: 0.0,
         };
         twin.circ.pressures();
         let p_carotid = 0.5 * (twin.circ.p[cv::RCA] + twin.circ.p[cv::LCA]);
@@ -1016,6 +1020,10 @@ impl Twin {
             );
             circ.set_circuit_flow(q);
             self.flow_sum_ml += q * dt;
+            if self.hyd.p_drainage < crate::hemolysis::SUCTION_THRESHOLD_MMHG {
+                self.suction_sum_ml +=
+                    crate::hemolysis::suction_weight(self.hyd.p_drainage) * q.abs() * dt;
+            }
         }
         circ.integrate(dt, self.with_circuit);
         self.beat_sum[0] += circ.p[cv::RSA];
@@ -1319,13 +1327,21 @@ impl Twin {
         self.fluid_step(dt);
         let q_lpm = self.slow_flow_lpm(dt);
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
+        let hb = self.params.hb_g_dl;
         let release = if self.with_circuit {
             self.hemolysis
-                .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), self.params.hb_g_dl)
+                .release_mg_per_s(self.hyd.rpm, q_lpm.abs(), hb)
                 * crate::hemolysis::pump_thrombus_factor(self.thrombus.pump_fraction)
+                + crate::hemolysis::suction_release_from_integral(self.suction_sum_ml, dt, hb)
+                + crate::hemolysis::oxygenator_release_mg_per_s(
+                    q_lpm.abs(),
+                    hb,
+                    self.thrombus.oxygenator_fraction,
+                )
         } else {
             0.0
         };
+        self.suction_sum_ml = 0.0;
         self.pfhb.step(dt, release, plasma_ml);
         self.heparin.step(dt);
         if self.with_circuit {
@@ -1334,6 +1350,7 @@ impl Twin {
                 anti_xa_iu_ml: self.heparin.anti_xa_iu_ml(),
                 circuit_flow_lpm: q_lpm.abs(),
                 coating: self.coating,
+                oxygenator_device: self.hyd.oxygenator.clot_device_factor(),
             };
             self.thrombus.step(dt, &drivers);
         }
@@ -1346,14 +1363,39 @@ impl Twin {
         let k_loss = h_nominal / (self.params.temp_c - T_AMBIENT_C).max(1.0);
         let mut heat = h_met - k_loss * (self.temp_c - T_AMBIENT_C);
         if self.with_circuit {
+            // The circuit loses heat to the room and to the sweep gas before the blood reaches
+            // the oxygenator's heat exchanger (crate::heat).
+            // The blood held in the circuit relaxes toward that outlet temperature with the
+            // circuit volume's time constant (heat::circuit_blood_step_c); with no flow it
+            // drifts toward the heater's water, or the room with the heater off.
             let t_in = self.temp_c;
-            let t_out = if self.heater_c > 0.0 {
-                t_in + HEATER_EFFICIENCY * (self.heater_c - t_in)
+            let q_abs = q_lpm.abs();
+            let target = if q_abs > 1e-6 {
+                let loss = crate::heat::circuit_loss_w(t_in, T_AMBIENT_C, self.sweep_lpm);
+                let t_cooled =
+                    crate::heat::blood_after_loss_c(t_in, T_AMBIENT_C, loss, q_abs, C_BLOOD_J_ML_K);
+                if self.heater_c > 0.0 {
+                    t_cooled + HEATER_EFFICIENCY * (self.heater_c - t_cooled)
+                } else {
+                    t_cooled
+                }
+            } else if self.heater_c > 0.0 {
+                self.heater_c
             } else {
-                t_in
+                T_AMBIENT_C
             };
-            self.circuit_temp_c = t_out;
-            heat += q_lpm.abs() * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (t_out - t_in);
+            let volume = self.hyd.tubing.volume_ml()
+                + self.hyd.pump.priming_ml
+                + self.hyd.oxygenator.priming_ml;
+            self.circuit_temp_c = crate::heat::circuit_blood_step_c(
+                self.circuit_temp_c,
+                target,
+                volume,
+                q_abs,
+                C_BLOOD_J_ML_K,
+                dt,
+            );
+            heat += q_abs * 1000.0 / 60.0 * C_BLOOD_J_ML_K * (self.circuit_temp_c - t_in);
         } else {
             self.circuit_temp_c = self.temp_c;
         }
@@ -1593,7 +1635,7 @@ impl Twin {
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();
-        o.plasma_fhb_mg_dl = self.pfhb.mg_dl;
+        o.plasma_fhb_mg_dl = self.pfhb.measured_mg_dl();
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
         o.air_to_patient_ml = self.air_to_patient_ml;

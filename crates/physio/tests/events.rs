@@ -222,6 +222,50 @@ fn heater_warms_a_cold_patient() {
     assert!(o.circuit_temp_c > o.patient_temp_c);
 }
 
+/// Without the heater the circuit cools the patient (physio::heat: about 24 W to a 24 °C room
+/// and 4 L/min of sweep against about 80 W of metabolic heat); with the heater at the
+/// patient's own temperature (38.5 °C in `ards-severe`) the patient holds. Before the circuit
+/// lost heat the heater-off patient kept its temperature to 0.01 °C for 2 h.
+#[test]
+fn circuit_without_heater_cools_the_patient() {
+    let (t0, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 5.0);
+    let start = t0.observe().patient_temp_c;
+    let (mut off, mut on) = (t0.clone(), t0);
+    run(
+        &mut off,
+        &physio::Actuation {
+            heater_c: 0.0,
+            ..act
+        },
+        7200.0,
+    );
+    run(
+        &mut on,
+        &physio::Actuation {
+            heater_c: start,
+            ..act
+        },
+        7200.0,
+    );
+    let (off, on) = (off.observe(), on.observe());
+    let drop = start - off.patient_temp_c;
+    eprintln!(
+        "2 h: heater off {start:.3} -> {:.3} °C (circuit {:.3}); heater at {start:.2}: {:.3} °C",
+        off.patient_temp_c, off.circuit_temp_c, on.patient_temp_c
+    );
+    assert!(
+        (0.3..=1.2).contains(&drop),
+        "heater off: {start} -> {}",
+        off.patient_temp_c
+    );
+    assert!(off.circuit_temp_c < off.patient_temp_c);
+    assert!(
+        (on.patient_temp_c - start).abs() < 0.15,
+        "heater on: {start} -> {}",
+        on.patient_temp_c
+    );
+}
+
 #[test]
 fn heparin_raises_anti_xa() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 1.0);
