@@ -311,6 +311,7 @@ pub fn run_loop<E: Engine + ?Sized>(
     let mut sched: u64 = 0;
     let mut publish_now = true;
     let mut late = Late::new(Instant::now());
+    let mut unpublished: Option<Arc<Status>> = None;
     while !stop.load(Ordering::Relaxed) {
         let work_start = Instant::now();
         // Commands first, so that what the operator asked is in effect this tick.
@@ -440,10 +441,20 @@ pub fn run_loop<E: Engine + ?Sized>(
                     training: engine.training(),
                     replay: None,
                 });
-                if let Ok(mut l) = latest.lock() {
-                    *l = Some(st.clone());
-                }
+                unpublished = Some(st.clone());
                 out.send(LoopOut::Status(Box::new((*st).clone())), &stats);
+            }
+        }
+
+        // The newest status for the HTTP side. Never wait for the lock: a reader is an I/O
+        // thread of normal priority, and waiting for one that the scheduler has preempted while
+        // it holds the lock (priority inversion) cost control steps in the soak with an attacker.
+        // A busy lock is tried again next tick; the readers see a status at most a tick older.
+        if let Some(st) = unpublished.take() {
+            match latest.try_lock() {
+                Ok(mut l) => *l = Some(st),
+                Err(std::sync::TryLockError::WouldBlock) => unpublished = Some(st),
+                Err(std::sync::TryLockError::Poisoned(p)) => *p.into_inner() = Some(st),
             }
         }
 
