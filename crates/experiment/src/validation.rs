@@ -1,5 +1,5 @@
 //! The validation suite behind `ecmo validate`: the twin's parts and whole against the published
-//! figures in `shared/references/` and against physiological directions.
+//! figures in `docs/references/` and against physiological directions.
 //!
 //! Each case names its source. Component cases call the `physio` part directly with the
 //! reference's conditions; whole-patient cases run small experiments (written in the experiment

@@ -3,7 +3,7 @@
 //! Units: speed rpm, flow L/min, pressure mmHg, power W.
 //!
 //! Head law (Boes et al. 2019, as implemented in the RWTH Aachen ECLIPSE model,
-//! `Parameters/parameter_pump.txt`; shared/references/circuit.md):
+//! `Parameters/parameter_pump.txt`; docs/references/circuit.md):
 //!
 //! ```text
 //! H = a·n² − R1·n·Q − R2·Q²  +  Rrec·(Q − kinf·n)²   (last term only while Q < kinf·n)
