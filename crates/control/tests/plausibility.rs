@@ -1,0 +1,70 @@
+//! Plausibility (SEN-1..3): the channel set the controller reports faults in, and the pump
+//! speed range at and below standstill. Written to catch the mutants of plausibility.rs that
+//! the other tests let through (docs/control-mutants.md).
+use control::plausibility::{CHANNEL_LIMITS, ChannelSet, Fault, Plausibility};
+use control::{Channel, Reading, SensorFrame};
+
+#[test]
+fn channel_set_holds_exactly_what_was_inserted() {
+    assert!(ChannelSet::EMPTY.is_empty());
+    assert_eq!(ChannelSet::EMPTY.iter().count(), 0);
+    for ch in Channel::ALL {
+        assert!(!ChannelSet::EMPTY.contains(ch), "{ch:?} in the empty set");
+        let mut s = ChannelSet::EMPTY;
+        s.insert(ch);
+        assert!(!s.is_empty());
+        for other in Channel::ALL {
+            assert_eq!(
+                s.contains(other),
+                other == ch,
+                "{{{ch:?}}} contains {other:?}"
+            );
+        }
+        assert_eq!(s.iter().collect::<Vec<_>>(), vec![ch]);
+    }
+    let mut two = ChannelSet::EMPTY;
+    two.insert(Channel::Flow);
+    two.insert(Channel::Hb);
+    assert_eq!(
+        two.iter().collect::<Vec<_>>(),
+        vec![Channel::Flow, Channel::Hb]
+    );
+    assert!(!two.contains(Channel::PumpSpeed));
+}
+
+/// One pump speed reading, judged on a fresh monitor with the pump stopped.
+fn speed_fault(rpm: f32) -> Option<Fault> {
+    let mut frame = SensorFrame::MISSING;
+    frame.pump_speed = Reading::new(rpm, 1_000);
+    let mut p = Plausibility::new();
+    p.check(1_000, &frame, false);
+    p.fault(Channel::PumpSpeed)
+}
+
+/// A stopped rotor reads 0 rpm, and one turned backwards by retrograde flow reads a little
+/// below: both are plausible; only readings beyond the table's range are sensor faults.
+#[test]
+fn a_stopped_or_slightly_reversed_pump_speed_is_plausible() {
+    let lim = CHANNEL_LIMITS[Channel::PumpSpeed.index()];
+    assert!(lim.min < 0.0 && lim.max >= 5000.0, "{lim:?}");
+    assert_eq!(speed_fault(0.0), None);
+    assert_eq!(speed_fault(-100.0), None);
+    assert_eq!(speed_fault(lim.min - 1.0), Some(Fault::OutOfRange));
+    assert_eq!(speed_fault(5000.0), None);
+    assert_eq!(speed_fault(lim.max + 1.0), Some(Fault::OutOfRange));
+}
+
+#[test]
+fn faulty_lists_the_faulty_channels_only() {
+    let mut frame = SensorFrame::MISSING;
+    frame.pump_speed = Reading::new(0.0, 1_000);
+    let mut p = Plausibility::new();
+    p.check(1_000, &frame, false);
+    let faulty = p.faulty();
+    assert!(!faulty.contains(Channel::PumpSpeed));
+    for ch in Channel::ALL {
+        if ch != Channel::PumpSpeed {
+            assert!(faulty.contains(ch), "{ch:?} missing yet not faulty");
+        }
+    }
+}
