@@ -34,11 +34,32 @@ fn channel_set_holds_exactly_what_was_inserted() {
 
 /// One pump speed reading, judged on a fresh monitor with the pump stopped.
 fn speed_fault(rpm: f32) -> Option<Fault> {
+    speed_fault_at(rpm, 1_000, 1_000)
+}
+
+/// One pump speed reading sampled at `t_ms`, judged at `now_ms`.
+fn speed_fault_at(rpm: f32, t_ms: u64, now_ms: u64) -> Option<Fault> {
     let mut frame = SensorFrame::MISSING;
-    frame.pump_speed = Reading::new(rpm, 1_000);
+    frame.pump_speed = Reading::new(rpm, t_ms);
     let mut p = Plausibility::new();
-    p.check(1_000, &frame, false);
+    p.check(now_ms, &frame, false);
     p.fault(Channel::PumpSpeed)
+}
+
+/// SEN-2 dropout: a reading up to `stale_ms` old is used, one older is a dropout, and one
+/// stamped in the future (a clock fault) is never used.
+#[test]
+fn readings_are_stale_only_beyond_the_limit_and_never_from_the_future() {
+    let stale = CHANNEL_LIMITS[Channel::PumpSpeed.index()].stale_ms;
+    let now = 10_000;
+    assert_eq!(speed_fault_at(3000.0, now, now), None);
+    assert_eq!(speed_fault_at(3000.0, now - 100, now), None);
+    assert_eq!(speed_fault_at(3000.0, now - stale, now), None);
+    assert_eq!(
+        speed_fault_at(3000.0, now - stale - 1, now),
+        Some(Fault::Dropout)
+    );
+    assert_eq!(speed_fault_at(3000.0, now + 1, now), Some(Fault::Dropout));
 }
 
 /// A stopped rotor reads 0 rpm, and one turned backwards by retrograde flow reads a little
