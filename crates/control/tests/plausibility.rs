@@ -70,6 +70,9 @@ fn a_stopped_or_slightly_reversed_pump_speed_is_plausible() {
     assert!(lim.min < 0.0 && lim.max >= 5000.0, "{lim:?}");
     assert_eq!(speed_fault(0.0), None);
     assert_eq!(speed_fault(-100.0), None);
+    // The range is closed: its ends are plausible.
+    assert_eq!(speed_fault(lim.min), None);
+    assert_eq!(speed_fault(lim.max), None);
     assert_eq!(speed_fault(lim.min - 1.0), Some(Fault::OutOfRange));
     assert_eq!(speed_fault(5000.0), None);
     assert_eq!(speed_fault(lim.max + 1.0), Some(Fault::OutOfRange));
