@@ -92,3 +92,28 @@ fn faulty_lists_the_faulty_channels_only() {
         }
     }
 }
+
+/// Haemoglobin readings `a` then `b`, one second apart, on a fresh monitor.
+fn hb_step_fault(a: f32, b: f32) -> Option<Fault> {
+    let mut p = Plausibility::new();
+    let mut frame = SensorFrame::MISSING;
+    frame.hb = Reading::new(a, 1_000);
+    p.check(1_000, &frame, false);
+    assert_eq!(p.fault(Channel::Hb), None);
+    frame.hb = Reading::new(b, 2_000);
+    p.check(2_000, &frame, false);
+    p.fault(Channel::Hb)
+}
+
+/// SEN-1 rate of change: a change of exactly jump + rate·dt is allowed, more is a fault
+/// (1.5 + 2.0·1 s = 3.5 g/dL for Hb, exact in f32).
+#[test]
+fn rate_of_change_limit_is_inclusive() {
+    let lim = CHANNEL_LIMITS[Channel::Hb.index()];
+    let allowed = lim.jump + lim.max_rate_per_s;
+    assert_eq!(allowed, 3.5, "{lim:?}");
+    assert_eq!(hb_step_fault(10.0, 10.0 + allowed), None);
+    assert_eq!(hb_step_fault(10.0, 10.0 - allowed), None);
+    assert_eq!(hb_step_fault(10.0, 13.6), Some(Fault::RateOfChange));
+    assert_eq!(hb_step_fault(10.0, 6.4), Some(Fault::RateOfChange));
+}
