@@ -117,3 +117,29 @@ fn rate_of_change_limit_is_inclusive() {
     assert_eq!(hb_step_fault(10.0, 13.6), Some(Fault::RateOfChange));
     assert_eq!(hb_step_fault(10.0, 6.4), Some(Fault::RateOfChange));
 }
+
+/// Haemoglobin `a`, then `b` carrying the same sample time (a sample-and-hold sensor read
+/// again before its next sample), judged 10 ms later.
+fn hb_same_time_fault(a: f32, b: f32) -> Option<Fault> {
+    let mut p = Plausibility::new();
+    let mut frame = SensorFrame::MISSING;
+    frame.hb = Reading::new(a, 1_000);
+    p.check(1_000, &frame, false);
+    assert_eq!(p.fault(Channel::Hb), None);
+    frame.hb = Reading::new(b, 1_000);
+    p.check(1_010, &frame, false);
+    p.fault(Channel::Hb)
+}
+
+/// The same sample read twice is plausible; a different value under the same sample time is
+/// plausible within the channel's noise (`jump`, inclusive) and a fault beyond it.
+#[test]
+fn a_repeated_sample_time_allows_only_noise() {
+    let jump = CHANNEL_LIMITS[Channel::Hb.index()].jump;
+    assert_eq!(jump, 1.5);
+    assert_eq!(hb_same_time_fault(10.0, 10.0), None);
+    assert_eq!(hb_same_time_fault(10.0, 10.0 + jump), None);
+    assert_eq!(hb_same_time_fault(10.0, 10.0 - jump), None);
+    assert_eq!(hb_same_time_fault(10.0, 12.0), Some(Fault::RateOfChange));
+    assert_eq!(hb_same_time_fault(10.0, 8.0), Some(Fault::RateOfChange));
+}
