@@ -143,3 +143,22 @@ fn a_repeated_sample_time_allows_only_noise() {
     assert_eq!(hb_same_time_fault(10.0, 12.0), Some(Fault::RateOfChange));
     assert_eq!(hb_same_time_fault(10.0, 8.0), Some(Fault::RateOfChange));
 }
+
+/// SEN-3 stuck: a flow reading bit-identical for exactly `stuck_ms` while the pump turns is
+/// still live; one millisecond more is a stuck sensor. Each frame is freshly sampled.
+#[test]
+fn stuck_only_after_more_than_the_limit() {
+    let stuck = CHANNEL_LIMITS[Channel::Flow.index()].stuck_ms;
+    assert!(stuck > 0);
+    let mut p = Plausibility::new();
+    let mut frame = SensorFrame::MISSING;
+    let mut at = |p: &mut Plausibility, t: u64| {
+        frame.flow = Reading::new(4.0, t);
+        p.check(t, &frame, true);
+        p.fault(Channel::Flow)
+    };
+    assert_eq!(at(&mut p, 1_000), None);
+    assert_eq!(at(&mut p, 1_000 + stuck / 2), None);
+    assert_eq!(at(&mut p, 1_000 + stuck), None);
+    assert_eq!(at(&mut p, 1_000 + stuck + 1), Some(Fault::Stuck));
+}
