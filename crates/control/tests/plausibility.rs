@@ -93,16 +93,22 @@ fn faulty_lists_the_faulty_channels_only() {
     }
 }
 
-/// Haemoglobin readings `a` then `b`, one second apart, on a fresh monitor.
-fn hb_step_fault(a: f32, b: f32) -> Option<Fault> {
+/// Haemoglobin `a` sampled and judged at 1000 ms, then `b` sampled at `t_b` and judged at
+/// `now_b`, on a fresh monitor: the verdict on `b`.
+fn hb_pair_fault(a: f32, b: f32, t_b: u64, now_b: u64) -> Option<Fault> {
     let mut p = Plausibility::new();
     let mut frame = SensorFrame::MISSING;
     frame.hb = Reading::new(a, 1_000);
     p.check(1_000, &frame, false);
     assert_eq!(p.fault(Channel::Hb), None);
-    frame.hb = Reading::new(b, 2_000);
-    p.check(2_000, &frame, false);
+    frame.hb = Reading::new(b, t_b);
+    p.check(now_b, &frame, false);
     p.fault(Channel::Hb)
+}
+
+/// `b` one second after `a`.
+fn hb_step_fault(a: f32, b: f32) -> Option<Fault> {
+    hb_pair_fault(a, b, 2_000, 2_000)
 }
 
 /// SEN-1 rate of change: a change of exactly jump + rate·dt is allowed, more is a fault
@@ -118,17 +124,10 @@ fn rate_of_change_limit_is_inclusive() {
     assert_eq!(hb_step_fault(10.0, 6.4), Some(Fault::RateOfChange));
 }
 
-/// Haemoglobin `a`, then `b` carrying the same sample time (a sample-and-hold sensor read
-/// again before its next sample), judged 10 ms later.
+/// `b` carrying the sample time of `a` (a sample-and-hold sensor read again before its next
+/// sample), judged 10 ms later.
 fn hb_same_time_fault(a: f32, b: f32) -> Option<Fault> {
-    let mut p = Plausibility::new();
-    let mut frame = SensorFrame::MISSING;
-    frame.hb = Reading::new(a, 1_000);
-    p.check(1_000, &frame, false);
-    assert_eq!(p.fault(Channel::Hb), None);
-    frame.hb = Reading::new(b, 1_000);
-    p.check(1_010, &frame, false);
-    p.fault(Channel::Hb)
+    hb_pair_fault(a, b, 1_000, 1_010)
 }
 
 /// The same sample read twice is plausible; a different value under the same sample time is
