@@ -1,5 +1,5 @@
 //! ISO 7199-style oxygenator test: standard venous blood (Hb 12 g/dL, SO2 65 %, PCO2 45 mmHg,
-//! BE 0, 37 °C; shared/references/circuit.md) at gas:blood 1:1 and FdO2 1.0, blood flow swept
+//! BE 0, 37 °C; docs/references/circuit.md) at gas:blood 1:1 and FdO2 1.0, blood flow swept
 //! from 0.5 to 7 L/min: O2 and CO2 transfer, outlet gases, pressure drop, and the rated flow
 //! (the flow that leaves at SO2 95 %).
 //!

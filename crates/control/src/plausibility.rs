@@ -40,6 +40,25 @@ pub struct ChannelLimits {
     pub stuck_ms: u64,
 }
 
+/// One row of [`CHANNEL_LIMITS`], fields in declaration order.
+const fn limits(
+    min: f32,
+    max: f32,
+    max_rate_per_s: f32,
+    jump: f32,
+    stale_ms: u64,
+    stuck_ms: u64,
+) -> ChannelLimits {
+    ChannelLimits {
+        min,
+        max,
+        max_rate_per_s,
+        jump,
+        stale_ms,
+        stuck_ms,
+    }
+}
+
 /// Limits for each channel, in [`Channel`] index order. Ranges are wider than any patient or
 /// circuit state (a reading outside is a sensor fault, not a patient state); rates are the
 /// fastest physical change (a full occlusion stops flow in ~0.1 s: 5 L/min in 0.1 s is 50
@@ -49,142 +68,38 @@ pub struct ChannelLimits {
 /// manufacturer accuracy classes). Gas and saturation sensors in inline monitors update every
 /// few seconds, hence the longer staleness limits.
 pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
+    // min, max, max_rate_per_s, jump, stale_ms, stuck_ms
     // DrainagePressure
-    ChannelLimits {
-        min: -500.0,
-        max: 300.0,
-        max_rate_per_s: 5000.0,
-        jump: 30.0,
-        stale_ms: 500,
-        stuck_ms: 5_000,
-    },
+    limits(-500.0, 300.0, 5000.0, 30.0, 500, 5_000),
     // PreOxyPressure
-    ChannelLimits {
-        min: -300.0,
-        max: 900.0,
-        max_rate_per_s: 5000.0,
-        jump: 30.0,
-        stale_ms: 500,
-        stuck_ms: 5_000,
-    },
+    limits(-300.0, 900.0, 5000.0, 30.0, 500, 5_000),
     // PostOxyPressure
-    ChannelLimits {
-        min: -300.0,
-        max: 900.0,
-        max_rate_per_s: 5000.0,
-        jump: 30.0,
-        stale_ms: 500,
-        stuck_ms: 5_000,
-    },
+    limits(-300.0, 900.0, 5000.0, 30.0, 500, 5_000),
     // DeltaP
-    ChannelLimits {
-        min: -100.0,
-        max: 600.0,
-        max_rate_per_s: 5000.0,
-        jump: 40.0,
-        stale_ms: 500,
-        stuck_ms: 0,
-    },
+    limits(-100.0, 600.0, 5000.0, 40.0, 500, 0),
     // Flow
-    ChannelLimits {
-        min: -8.0,
-        max: 12.0,
-        max_rate_per_s: 80.0,
-        jump: 0.5,
-        stale_ms: 500,
-        stuck_ms: 5_000,
-    },
+    limits(-8.0, 12.0, 80.0, 0.5, 500, 5_000),
     // PumpSpeed: Cardiohelp-class drive tops out at ~5000 rpm; spin-up ~2000 rpm/s, a seized
     // rotor stops within 0.1 s.
-    ChannelLimits {
-        min: -200.0,
-        max: 6000.0,
-        max_rate_per_s: 50_000.0,
-        jump: 30.0,
-        stale_ms: 500,
-        stuck_ms: 0,
-    },
+    limits(-200.0, 6000.0, 50_000.0, 30.0, 500, 0),
     // PreOxySo2 %
-    ChannelLimits {
-        min: 0.0,
-        max: 100.5,
-        max_rate_per_s: 20.0,
-        jump: 8.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 100.5, 20.0, 8.0, 10_000, 0),
     // PostOxySo2 %
-    ChannelLimits {
-        min: 0.0,
-        max: 100.5,
-        max_rate_per_s: 20.0,
-        jump: 8.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 100.5, 20.0, 8.0, 10_000, 0),
     // PostOxyPo2 mmHg
-    ChannelLimits {
-        min: 0.0,
-        max: 800.0,
-        max_rate_per_s: 200.0,
-        jump: 80.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 800.0, 200.0, 80.0, 10_000, 0),
     // PostOxyPco2 mmHg
-    ChannelLimits {
-        min: 0.0,
-        max: 150.0,
-        max_rate_per_s: 20.0,
-        jump: 8.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 150.0, 20.0, 8.0, 10_000, 0),
     // SaO2Upper %
-    ChannelLimits {
-        min: 0.0,
-        max: 100.5,
-        max_rate_per_s: 20.0,
-        jump: 10.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 100.5, 20.0, 10.0, 10_000, 0),
     // SaO2Lower %
-    ChannelLimits {
-        min: 0.0,
-        max: 100.5,
-        max_rate_per_s: 20.0,
-        jump: 10.0,
-        stale_ms: 10_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 100.5, 20.0, 10.0, 10_000, 0),
     // Hb g/dL
-    ChannelLimits {
-        min: 2.0,
-        max: 25.0,
-        max_rate_per_s: 2.0,
-        jump: 1.5,
-        stale_ms: 30_000,
-        stuck_ms: 0,
-    },
+    limits(2.0, 25.0, 2.0, 1.5, 30_000, 0),
     // Temperature °C
-    ChannelLimits {
-        min: 10.0,
-        max: 45.0,
-        max_rate_per_s: 2.0,
-        jump: 0.5,
-        stale_ms: 5_000,
-        stuck_ms: 0,
-    },
+    limits(10.0, 45.0, 2.0, 0.5, 5_000, 0),
     // Battery fraction
-    ChannelLimits {
-        min: 0.0,
-        max: 1.0,
-        max_rate_per_s: 0.2,
-        jump: 0.05,
-        stale_ms: 5_000,
-        stuck_ms: 0,
-    },
+    limits(0.0, 1.0, 0.2, 0.05, 5_000, 0),
 ];
 
 /// A set of channels as a bit mask.

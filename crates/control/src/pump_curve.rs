@@ -1,7 +1,7 @@
 //! The pump's head–flow–speed curve, used to check that measured flow agrees with speed and
 //! pressures (MON-4).
 
-/// Head curve of Boes et al. 2019 (ECLIPSE model), shared/references/circuit.md:
+/// Head curve of Boes et al. 2019 (ECLIPSE model), docs/references/circuit.md:
 /// `H = a·n² − r1·n·Q − r2·Q²`, plus `rrec·(Q − kinf·n)²` when `Q < kinf·n` (recirculation
 /// inside the pump head at low flow). H mmHg, n rpm, Q L/min.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -504,16 +504,7 @@ fn reader_loop(
                 break;
             }
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if crate::transport::read_again(&e) => continue,
             Err(_) => {
                 shared.event(ConsoleEvent::Disconnected);
                 shared.stop.store(true, Ordering::Relaxed);

@@ -19,7 +19,7 @@
 //! Order of clamp and speed: when closing the clamp, the clamp goes first and then the speed;
 //! when opening, the speed goes first — so the pump never runs slow against an open return line
 //! any longer than the controller asked (backflow below about 1000 rpm, CentriMag IFU in
-//! shared/references/consoles-and-standards.md).
+//! docs/references/consoles-and-standards.md).
 
 use crate::console::{ConsoleConfig, ConsoleEvent, ConsoleLink, LinkError};
 use crate::transport::Transport;

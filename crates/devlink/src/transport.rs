@@ -111,6 +111,15 @@ impl NoCtty for std::fs::OpenOptions {
     }
 }
 
+/// A read that timed out, would block or was interrupted: nothing is wrong with the link,
+/// read again.
+pub(crate) fn read_again(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
 fn baud_const(baud: u32) -> io::Result<libc::speed_t> {
     Ok(match baud {
         9600 => libc::B9600,

@@ -728,16 +728,7 @@ fn connection_loop(s: &Shared, transport: Transport, limits: Option<ConnLimits>)
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if crate::transport::read_again(&e) => continue,
             Err(_) => break,
         };
         let now = ms_since(s.start);

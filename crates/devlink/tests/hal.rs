@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use control::hal::{Actuators, SensorSource};
 use control::{ActuatorCommands, ErrorKind, SensorFrame};
-use devlink::{ConsoleConfig, DeviceHal, LinkState, Transport};
+use devlink::{ConsoleConfig, DeviceHal, LinkState, Transport, UnitEndpoint};
 use protocol::ClampState;
 use protocol::msg::fault;
 use std::io::{Read, Write};
@@ -21,6 +21,25 @@ fn hal_to(addr: SocketAddr) -> DeviceHal {
         ConsoleConfig::default(),
     )
     .unwrap()
+}
+
+/// Waits (up to 2 s) until the HAL's link is up.
+fn wait_link_up(hal: &DeviceHal) {
+    assert!(wait_until(Duration::from_secs(2), || matches!(
+        hal.link_state(),
+        LinkState::Up { .. }
+    )));
+}
+
+/// Waits for the link, sets 3000 rpm through the HAL and waits (up to 1 s) until the unit's
+/// pump turns at it.
+fn run_at_3000(hal: &mut DeviceHal, unit: &UnitEndpoint) {
+    wait_link_up(hal);
+    hal.apply(0, &running(3000.0)).unwrap();
+    assert!(wait_until(Duration::from_secs(1), || unit
+        .outputs()
+        .pump_rpm
+        == 3000));
 }
 
 fn running(rpm: f32) -> ActuatorCommands {
@@ -132,15 +151,7 @@ fn cut_link_reconnects_within_two_seconds_without_a_pump_interruption() {
     let (unit, addr) = tcp_unit(Arc::new(AtomicBool::new(false)));
     let (proxy, cut) = cuttable_proxy(addr);
     let mut hal = hal_to(proxy);
-    assert!(wait_until(Duration::from_secs(2), || matches!(
-        hal.link_state(),
-        LinkState::Up { .. }
-    )));
-    hal.apply(0, &running(3000.0)).unwrap();
-    assert!(wait_until(Duration::from_secs(1), || unit
-        .outputs()
-        .pump_rpm
-        == 3000));
+    run_at_3000(&mut hal, &unit);
     cut.store(true, Ordering::Relaxed);
     std::thread::sleep(Duration::from_millis(30));
     cut.store(false, Ordering::Relaxed); // new connections pass again
@@ -177,10 +188,7 @@ fn cut_link_reconnects_within_two_seconds_without_a_pump_interruption() {
 fn restarted_console_takes_over_bumplessly() {
     let (unit, addr) = tcp_unit(Arc::new(AtomicBool::new(false)));
     let mut hal = hal_to(addr);
-    assert!(wait_until(Duration::from_secs(2), || matches!(
-        hal.link_state(),
-        LinkState::Up { .. }
-    )));
+    wait_link_up(&hal);
     hal.apply(0, &running(3400.0)).unwrap();
     // Each setpoint travels in its own command: wait for the last one, not just the pump's.
     assert!(wait_until(Duration::from_secs(2), || {
@@ -193,10 +201,7 @@ fn restarted_console_takes_over_bumplessly() {
     let before = unit.outputs();
     drop(hal); // the console process dies
     let hal = hal_to(addr);
-    assert!(wait_until(Duration::from_secs(2), || matches!(
-        hal.link_state(),
-        LinkState::Up { .. }
-    )));
+    wait_link_up(&hal);
     assert_eq!(hal.confirmed(), Some(before));
     std::thread::sleep(Duration::from_millis(1200)); // past a refresh
     assert_eq!(unit.outputs(), before);
@@ -209,15 +214,7 @@ fn air_stop_is_cleared_only_after_the_controller_stopped_and_restarts() {
     let air = Arc::new(AtomicBool::new(false));
     let (unit, addr) = tcp_unit(Arc::clone(&air));
     let mut hal = hal_to(addr);
-    assert!(wait_until(Duration::from_secs(2), || matches!(
-        hal.link_state(),
-        LinkState::Up { .. }
-    )));
-    hal.apply(0, &running(3000.0)).unwrap();
-    assert!(wait_until(Duration::from_secs(1), || unit
-        .outputs()
-        .pump_rpm
-        == 3000));
+    run_at_3000(&mut hal, &unit);
     air.store(true, Ordering::Relaxed);
     assert!(wait_until(Duration::from_secs(1), || unit
         .outputs()

@@ -1,5 +1,5 @@
 //! The validation suite behind `ecmo validate`: the twin's parts and whole against the published
-//! figures in `shared/references/` and against physiological directions.
+//! figures in `docs/references/` and against physiological directions.
 //!
 //! Each case names its source. Component cases call the `physio` part directly with the
 //! reference's conditions; whole-patient cases run small experiments (written in the experiment
@@ -75,6 +75,24 @@ fn fmt(x: f64) -> String {
 }
 
 impl Case {
+    /// A case checked against a source the twin was not fitted to.
+    pub fn independent(
+        name: impl Into<String>,
+        source: &'static str,
+        unit: &'static str,
+        check: Check,
+        simulated: f64,
+    ) -> Case {
+        Case {
+            name: name.into(),
+            source,
+            unit,
+            check,
+            basis: Basis::Independent,
+            simulated,
+        }
+    }
+
     /// The same case marked as calibration.
     pub fn calibration(mut self) -> Case {
         self.basis = Basis::Calibration;
@@ -1081,14 +1099,7 @@ fn change(
             by: -min_change,
         }
     };
-    Case {
-        name: name.into(),
-        source,
-        unit,
-        check,
-        basis: Basis::Independent,
-        simulated: after,
-    }
+    Case::independent(name, source, unit, check, after)
 }
 
 /// A direction case with no minimum size.
@@ -1105,14 +1116,7 @@ fn direction(
     } else {
         Check::Falls { before, by: 0.0 }
     };
-    Case {
-        name: name.into(),
-        source,
-        unit,
-        check,
-        basis: Basis::Independent,
-        simulated: after,
-    }
+    Case::independent(name, source, unit, check, after)
 }
 
 /// VV: more flow raises SaO2; more sweep lowers PaCO2; recirculation rises with flow and with

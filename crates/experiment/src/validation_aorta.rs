@@ -140,17 +140,11 @@ fn apnoeic_sheep(configuration: Configuration, flow_lpm: f64) -> Option<Observat
 }
 
 fn near(name: String, source: &'static str, unit: &'static str, e: f64, tol: f64, v: f64) -> Case {
-    Case {
-        name,
-        source,
-        unit,
-        check: Check::Near {
-            expected: e,
-            tolerance: tol,
-        },
-        basis: Basis::Independent,
-        simulated: v,
-    }
+    let check = Check::Near {
+        expected: e,
+        tolerance: tol,
+    };
+    Case::independent(name, source, unit, check, v)
 }
 
 fn within(

@@ -13,7 +13,7 @@
 //! summary (calibration: the renal clearance is fitted to it); the peak urine flow of Rodhe
 //! 2010's volunteers, the persistence of albumin and the Hb rise per unit of red cells
 //! (independent).
-use crate::validation::{Basis, Case, Check};
+use crate::validation::{Case, Check};
 use physio::presets::{default_actuation, preset};
 use physio::reflex::{self, Baroreflex};
 use physio::{Event, Observation, Twin, TwinConfig};
@@ -41,14 +41,7 @@ const SRC_WIESEN: &str = "Wiesen et al. 1994 (Ann Intern Med 121:278): Hb rises 
      per red cell unit in adults not bleeding, equilibrated within 15 min [M]";
 
 fn case(name: &str, source: &'static str, unit: &'static str, check: Check, v: f64) -> Case {
-    Case {
-        name: name.into(),
-        source,
-        unit,
-        check,
-        basis: Basis::Independent,
-        simulated: v,
-    }
+    Case::independent(name, source, unit, check, v)
 }
 
 /// Step the twin `seconds` at its default actuation, returning the mean observation-derived

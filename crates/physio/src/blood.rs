@@ -6,7 +6,7 @@
 //!
 //! | piece | law | source |
 //! |---|---|---|
-//! | O2 saturation | Kelman 1966 rational fit on a virtual PO2 | Kelman, J Appl Physiol 21:1375 (coefficients: shared/references/patient.md) |
+//! | O2 saturation | Kelman 1966 rational fit on a virtual PO2 | Kelman, J Appl Physiol 21:1375 (coefficients: docs/references/patient.md) |
 //! | Bohr / temperature shift | x = PO2·10^(0.024(37−T) + 0.40(pH−7.40) + 0.06·log10(40/PCO2)) | Kelman 1966 (patient.md) |
 //! | O2 content | 1.34·Hb·SO2 + 0.0031·PO2 | patient.md |
 //! | acid–base | Van Slyke: BE = (1 − 0.014·Hb)·(HCO3 − 24.4 + (1.43·Hb + 7.7)·(pH − 7.40)) | Siggaard-Andersen 1977, Scand J Clin Lab Invest 37 Suppl 146:15 (Hb converted to g/dL) |

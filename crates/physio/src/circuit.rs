@@ -298,8 +298,8 @@ mod tests {
     use super::*;
     use crate::cannula::CannulaRole;
 
-    #[test]
-    fn geometry_is_adult_sized() {
+    /// A 25 Fr drainage and a 21 Fr return cannula.
+    fn adult_cannulae() -> (Cannula, Cannula) {
         let d = Cannula {
             role: CannulaRole::Drainage,
             size_fr: 25.0,
@@ -308,6 +308,12 @@ mod tests {
             role: CannulaRole::Return,
             size_fr: 21.0,
         };
+        (d, r)
+    }
+
+    #[test]
+    fn geometry_is_adult_sized() {
+        let (d, r) = adult_cannulae();
         let t = Tubing {
             length_m: 2.0,
             inner_diameter_mm: 9.525,
@@ -328,14 +334,7 @@ mod tests {
 
     #[test]
     fn battery_lasts_two_hours_then_the_pump_coasts() {
-        let d = Cannula {
-            role: CannulaRole::Drainage,
-            size_fr: 25.0,
-        };
-        let r = Cannula {
-            role: CannulaRole::Return,
-            size_fr: 21.0,
-        };
+        let (d, r) = adult_cannulae();
         let mut h = Hydraulics::new(
             d,
             r,

@@ -17,7 +17,7 @@
 //! large ones where the stretched wall adds passive tension, as measured ESPVRs do.
 //!
 //! Ventricular interaction follows Smith, Chase et al. 2004 (Med Eng Phys 26:131; parameters in
-//! `shared/references/patient.md` \[S\]): the septum moves by the volume `Vspt` that balances its
+//! `docs/references/patient.md` \[S\]): the septum moves by the volume `Vspt` that balances its
 //! own pressure–volume relation against the transseptal pressure,
 //!
 //! ```text

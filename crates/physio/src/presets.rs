@@ -2,7 +2,7 @@
 //!
 //! Patient presets describe an adult of 75 kg. Each value cites where it comes from; the
 //! resulting observations (what the presets produce) are checked by the plausibility tests in
-//! `tests/presets.rs` against the normal ranges of `shared/references/patient.md`.
+//! `tests/presets.rs` against the normal ranges of `docs/references/patient.md`.
 //!
 //! - `adult-healthy`: normal resting adult, no circuit.
 //! - `ards-severe`: severe ARDS, a candidate for VV femoro-jugular support: half of the

@@ -3,7 +3,7 @@
 //! Units: speed rpm, flow L/min, pressure mmHg, power W.
 //!
 //! Head law (Boes et al. 2019, as implemented in the RWTH Aachen ECLIPSE model,
-//! `Parameters/parameter_pump.txt`; shared/references/circuit.md):
+//! `Parameters/parameter_pump.txt`; docs/references/circuit.md):
 //!
 //! ```text
 //! H = a·n² − R1·n·Q − R2·Q²  +  Rrec·(Q − kinf·n)²   (last term only while Q < kinf·n)
@@ -190,9 +190,9 @@ impl PumpModel {
         }
     }
 
-    /// Pressure rise (outlet minus inlet) at speed and flow. Defined for every flow, negative
-    /// (backflow through a slow pump) included, continuous and decreasing in flow.
-    pub fn head_mmhg(&self, rpm: f64, q_lpm: f64) -> f64 {
+    /// Speed and flow as the head fit reads them: NaN as 0, speed within 0..2·max_rpm, flow
+    /// within ±100 L/min.
+    fn clamped(&self, rpm: f64, q_lpm: f64) -> (f64, f64) {
         let n = if rpm.is_nan() {
             0.0
         } else {
@@ -203,6 +203,13 @@ impl PumpModel {
         } else {
             q_lpm.clamp(-100.0, 100.0)
         };
+        (n, q)
+    }
+
+    /// Pressure rise (outlet minus inlet) at speed and flow. Defined for every flow, negative
+    /// (backflow through a slow pump) included, continuous and decreasing in flow.
+    pub fn head_mmhg(&self, rpm: f64, q_lpm: f64) -> f64 {
+        let (n, q) = self.clamped(rpm, q_lpm);
         let mut h = self.a * n * n - self.r1 * n * q - self.r2 * q * q;
         let qr = self.kinf * n;
         if q < qr {
@@ -213,16 +220,7 @@ impl PumpModel {
 
     /// ∂H/∂Q, mmHg per L/min (negative everywhere for a valid fit). For Newton solvers.
     pub fn head_slope(&self, rpm: f64, q_lpm: f64) -> f64 {
-        let n = if rpm.is_nan() {
-            0.0
-        } else {
-            rpm.clamp(0.0, 2.0 * self.max_rpm)
-        };
-        let q = if q_lpm.is_nan() {
-            0.0
-        } else {
-            q_lpm.clamp(-100.0, 100.0)
-        };
+        let (n, q) = self.clamped(rpm, q_lpm);
         let mut d = -self.r1 * n - 2.0 * self.r2 * q;
         let qr = self.kinf * n;
         if q < qr {

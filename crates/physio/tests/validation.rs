@@ -3,7 +3,18 @@ mod common;
 use common::*;
 use physio::blood::o2_content;
 use physio::presets::default_actuation;
-use physio::{Configuration, Twin};
+use physio::{Configuration, Observation, Twin, TwinConfig};
+
+/// The observation after 240 s of `c` at the preset's actuation with the pump at `rpm`.
+fn after_240_s(c: &TwinConfig, rpm: f64) -> Observation {
+    let act = physio::Actuation {
+        pump_rpm: rpm,
+        ..default_actuation(c)
+    };
+    let mut t = Twin::new(c).unwrap();
+    run(&mut t, &act, 240.0);
+    t.observe()
+}
 
 /// VV mixing (Messai 2016, J Clin Monit Comput; patient.md): with no native lung function the
 /// arterial blood is the mix of oxygenator outlet blood at the effective flow EF = (1 − R)·Q
@@ -19,13 +30,7 @@ fn vv_mixing_agrees_with_messai_2016() {
     for rpm in [2200.0, 3000.0, 3800.0] {
         let mut c = config("ards-severe", Configuration::VvFemoroJugular);
         c.patient.shunt_fraction = 1.0;
-        let act = physio::Actuation {
-            pump_rpm: rpm,
-            ..default_actuation(&c)
-        };
-        let mut t = Twin::new(&c).unwrap();
-        run(&mut t, &act, 240.0);
-        let o = t.observe();
+        let o = after_240_s(&c, rpm);
         let hb = o.hb_g_dl;
         let c_post = o2_content(hb, o.post_oxy.so2, o.post_oxy.po2_mmhg);
         let c_pre = o2_content(hb, o.pre_oxy.so2, o.pre_oxy.po2_mmhg);
@@ -53,14 +58,7 @@ fn vv_mixing_agrees_with_messai_2016() {
 #[test]
 fn traced_recirculation_emerges_from_cannula_sites_and_flow() {
     let traced = |cfg: Configuration, preset: &str, rpm: f64| {
-        let c = config(preset, cfg);
-        let act = physio::Actuation {
-            pump_rpm: rpm,
-            ..default_actuation(&c)
-        };
-        let mut t = Twin::new(&c).unwrap();
-        run(&mut t, &act, 240.0);
-        let o = t.observe();
+        let o = after_240_s(&config(preset, cfg), rpm);
         (o.recirculation_traced, o.recirculation_fraction)
     };
     let (fj_lo, _) = traced(Configuration::VvFemoroJugular, "ards-severe", 2200.0);

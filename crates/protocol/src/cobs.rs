@@ -10,6 +10,19 @@ pub const fn max_encoded_len(n: usize) -> usize {
     n + n / MAX_RUN + 1
 }
 
+/// Ends the block whose code byte is at `code_at`: writes its `code` and opens the next block
+/// at `w`. `None` when the next code byte would not fit in `out`.
+fn end_block(out: &mut [u8], code_at: &mut usize, w: &mut usize, code: &mut u8) -> Option<()> {
+    out[*code_at] = *code;
+    *code_at = *w;
+    *w += 1;
+    *code = 1;
+    if *code_at >= out.len() {
+        return None;
+    }
+    Some(())
+}
+
 /// Encodes `input` into `out`; returns the encoded length (no delimiter written), or `None` if
 /// `out` is too small.
 pub fn encode(input: &[u8], out: &mut [u8]) -> Option<usize> {
@@ -21,25 +34,13 @@ pub fn encode(input: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut code: u8 = 1;
     for &b in input {
         if b == 0 {
-            out[code_at] = code;
-            code_at = w;
-            w += 1;
-            code = 1;
-            if code_at >= out.len() {
-                return None;
-            }
+            end_block(out, &mut code_at, &mut w, &mut code)?;
         } else {
             *out.get_mut(w)? = b;
             w += 1;
             code += 1;
             if code as usize == MAX_RUN + 1 {
-                out[code_at] = code;
-                code_at = w;
-                w += 1;
-                code = 1;
-                if code_at >= out.len() {
-                    return None;
-                }
+                end_block(out, &mut code_at, &mut w, &mut code)?;
             }
         }
     }

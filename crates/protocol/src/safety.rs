@@ -19,7 +19,7 @@ use crate::msg::{AckResult, ClampState, Command, Setpoints, state};
 
 /// Hard limits of the unit, enforced whatever the console says (DEV-3). The defaults are this
 /// project's design values: speed covers the 0–5025 rpm of a Cardiohelp-class drive
-/// (shared/references/consoles-and-standards.md) rounded down; sweep 0–15 L/min and FdO2
+/// (docs/references/consoles-and-standards.md) rounded down; sweep 0–15 L/min and FdO2
 /// 21–100 % are the ranges of a common air/O2 blender; heater 30–39 °C keeps the return blood
 /// below hyperthermia while allowing therapeutic cooling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,19 @@ fn start(name: &str, rpm: f32, sweep: f32, settle_s: f64) -> Sil {
     s
 }
 
+/// Queues RPM mode at `rpm` with a sweep of 4 L/min.
+fn rpm_mode(s: &mut Sil, rpm: f32) {
+    s.command(Command::SetRpmTarget(rpm));
+    s.command(Command::SetSweep(4.0));
+    s.command(Command::SetMode(Mode::Rpm));
+}
+
+/// Queues flow mode at `lpm`.
+fn flow_mode(s: &mut Sil, lpm: f32) {
+    s.command(Command::SetFlowTarget(lpm));
+    s.command(Command::SetMode(Mode::Flow));
+}
+
 /// Mean of the true circuit flow over the next `seconds`, sampled every control step.
 fn mean_flow(s: &mut Sil, seconds: f64) -> f64 {
     let n = (seconds * 100.0) as usize;
@@ -80,12 +93,9 @@ fn flow_step(noise: bool) {
         SensorLayer::ideal()
     };
     let mut s = Sil::with_sensors(&cfg, sensors).unwrap();
-    s.command(Command::SetRpmTarget(2500.0));
-    s.command(Command::SetSweep(4.0));
-    s.command(Command::SetMode(Mode::Rpm));
+    rpm_mode(&mut s, 2500.0);
     s.run_for(5.0);
-    s.command(Command::SetFlowTarget(3.0));
-    s.command(Command::SetMode(Mode::Flow));
+    flow_mode(&mut s, 3.0);
     s.run_for(60.0);
     let before = mean_flow(&mut s, 2.0);
     assert!(
@@ -193,9 +203,7 @@ fn int1_suction_on_hypovolaemic_patient_recovers_without_oscillation() {
     assert!(off.observation().p_drainage_mmhg < -150.0);
 
     let mut s = Sil::new(&cfg).unwrap();
-    s.command(Command::SetRpmTarget(4500.0));
-    s.command(Command::SetSweep(4.0));
-    s.command(Command::SetMode(Mode::Rpm));
+    rpm_mode(&mut s, 4500.0);
     let first = until(&mut s, 60.0, |s| {
         s.output().status.suction_reduction_rpm > 0.0
     })
@@ -401,8 +409,7 @@ fn mon9_pump_failure_alarm() {
 #[test]
 fn sen5_flow_sensor_failure_falls_back_to_rpm() {
     let mut s = start("ards-severe", 3000.0, 4.0, 5.0);
-    s.command(Command::SetFlowTarget(4.0));
-    s.command(Command::SetMode(Mode::Flow));
+    flow_mode(&mut s, 4.0);
     s.run_for(60.0);
     let before = mean_flow(&mut s, 2.0);
     let rpm = s.output().actuators.pump_rpm;
@@ -461,8 +468,7 @@ fn mon1_mon2_oxygenator_clot_over_hours() {
         value: 40.0,
     });
     s.run_for(5.0);
-    s.command(Command::SetFlowTarget(1.0));
-    s.command(Command::SetMode(Mode::Flow));
+    flow_mode(&mut s, 1.0);
     s.run_for(60.0);
     let dp0 = s.observation().delta_p_oxy_mmhg;
     assert!(dp0 < 20.0, "clean oxygenator at 1 L/min: {dp0:.1} mmHg");
@@ -622,12 +628,9 @@ fn mon10_differential_hypoxia_in_va() {
 fn int1_suction_in_flow_mode_does_not_wind_up() {
     let cfg = preset("hypovolaemia").unwrap();
     let mut s = Sil::new(&cfg).unwrap();
-    s.command(Command::SetRpmTarget(3000.0));
-    s.command(Command::SetSweep(4.0));
-    s.command(Command::SetMode(Mode::Rpm));
+    rpm_mode(&mut s, 3000.0);
     s.run_for(10.0);
-    s.command(Command::SetFlowTarget(7.5));
-    s.command(Command::SetMode(Mode::Flow));
+    flow_mode(&mut s, 7.5);
     let engaged = until(&mut s, 60.0, |s| {
         s.output().status.suction_reduction_rpm > 0.0
     });
