@@ -143,16 +143,19 @@ mod tests {
     use super::*;
 
     fn obs() -> Observation {
-        let mut o = Observation::default();
-        o.act_s = 200.0;
-        o.anti_xa_iu_ml = 0.4;
-        o.plasma_fhb_mg_dl = 5.0;
-        o.hb_g_dl = 10.0;
-        o.art_upper.ph = 7.40;
-        o.art_upper.pco2_mmhg = 40.0;
-        o.art_upper.po2_mmhg = 100.0;
-        o.art_upper.so2 = 0.97;
-        o
+        Observation {
+            act_s: 200.0,
+            anti_xa_iu_ml: 0.4,
+            plasma_fhb_mg_dl: 5.0,
+            hb_g_dl: 10.0,
+            art_upper: physio::blood::GasState {
+                po2_mmhg: 100.0,
+                pco2_mmhg: 40.0,
+                ph: 7.40,
+                so2: 0.97,
+            },
+            ..Observation::default()
+        }
     }
 
     fn number_after(s: &str, key: &str) -> f64 {
