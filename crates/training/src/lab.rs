@@ -210,7 +210,8 @@ mod tests {
         // PCO2 40: σ max(2.5, 1.6) = 2.5 mmHg, reported to 1 mmHg.
         assert!((pco2 / n - 40.0).abs() < 0.2);
         assert!((sd(pco2, pco22) - 2.52).abs() < 0.2, "{}", sd(pco2, pco22));
-        assert!(exact < 50, "{exact} exact results");
+        // Both rounded to the true value: about 0.2 × 0.16 of results by chance, not all.
+        assert!(exact < 150, "{exact} exact results");
         // Same seed, same results; the sample is what was drawn, not what came later.
         let mut a = Rng::new(7);
         let mut b = Rng::new(7);
