@@ -222,7 +222,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     assert!(
         rec.actions
             .iter()
-            .any(|a| a.action == "lab" && a.answer.contains("PaO2"))
+            .any(|a| a.action == "lab" && a.answer.contains("blood_gas sample drawn"))
     );
     assert!(rec.alarms.iter().any(|a| a.alarm == "suction" && a.raised));
     assert_eq!(rec.remarks.len(), 1);

@@ -102,6 +102,8 @@ pub(crate) fn frame_numerics(t: f64, f: &control::SensorFrame, means: &RunningMe
         cvp_mmhg: None,
         spo2_pct: None,
         flow_index: None,
+        av_open_pct: None,
+        pulse_pressure_mmhg: None,
         pump: None,
     }
 }
@@ -533,7 +535,16 @@ impl Engine for SilEngine {
             }),
             art_lower: self.femoral.get(),
             cvp_mmhg: Some(o.cvp_mmhg),
-            spo2_pct: Some(o.art_upper.so2 * 100.0),
+            // The right hand's pulse oximeter is the console's SaO2-up channel: averaged,
+            // delayed, and silent without a pulse (physio::sensors).
+            spo2_pct: base.sao2_upper_pct,
+            av_open_pct: self
+                .config
+                .circuit
+                .configuration
+                .is_va()
+                .then_some(o.aortic_valve_open_fraction * 100.0),
+            pulse_pressure_mmhg: beat.then_some(o.p_art_sys_mmhg - o.p_art_dia_mmhg),
             flow_index: base.flow_lpm.map(|f| f / bsa),
             pump: Some(pump_state(self.sil.output(), self.sil.frame())),
             ..base

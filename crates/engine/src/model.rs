@@ -83,6 +83,14 @@ pub struct Numerics {
     /// Circuit flow per body surface area, L/min/m².
     #[serde(default)]
     pub flow_index: Option<f64>,
+    /// VA support: share of the last 10 beats in which the aortic valve opened, % (what echo
+    /// and the arterial line's pulsatility tell the bedside; 0 is a closed aortic valve, a
+    /// non-ejecting LV that the circuit's afterload distends). `None` without VA support.
+    #[serde(default)]
+    pub av_open_pct: Option<f64>,
+    /// Arterial pulse pressure of the last beat (right radial line), mmHg.
+    #[serde(default)]
+    pub pulse_pressure_mmhg: Option<f64>,
     /// What the control core actually drives now (after interventions and fallbacks), as
     /// opposed to what the operator set (`Settings`).
     #[serde(default)]

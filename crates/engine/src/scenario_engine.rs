@@ -228,6 +228,11 @@ impl ScenarioEngine {
                 "scenario".into(),
                 json!({"source": h.source, "label": h.label, "text": h.text, "t_scenario": h.t_s}),
             ));
+            // A lab result coming back after its turnaround (training::lab).
+            if h.source == "lab" {
+                self.events
+                    .push(("lab".into(), json!({"result": h.text, "test": h.label})));
+            }
         }
         self.reported_happenings = rec.happenings.len();
         if self.session.ended() && !self.record_sent {

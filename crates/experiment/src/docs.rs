@@ -246,11 +246,11 @@ pub fn reference_markdown() -> String {
     for (name, doc) in SENSOR_FAULTS {
         s.push_str(&format!("| `{name}` | {doc} |\n"));
     }
-    s.push_str("\nChannels (`physio::sensors`; σ = σ_abs + σ_rel·|truth|, sampled and held at the rate, saturated at the range, rounded to the resolution):\n\n| channel | signals | unit | σ_abs | σ_rel | rate (Hz) | range | resolution |\n|---|---|---|---|---|---|---|---|\n");
+    s.push_str("\nChannels (`physio::sensors`; the truth averaged with a first-order lag τ and delayed, then σ = σ_abs + σ_rel·|truth|, sampled and held at the rate, saturated at the range, rounded to the resolution; the pulse oximeters give no reading below 8 mmHg of arterial pulse pressure and up to three times σ below 20):\n\n| channel | signals | unit | σ_abs | σ_rel | rate (Hz) | averaging τ (s) | delay (s) | range | resolution |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for ch in physio::sensors::Channel::ALL {
         let sp = ch.spec();
         s.push_str(&format!(
-            "| `{}` | `sensor_{}`, `sensor_{}_valid` | {} | {} | {} | {} | {}..={} | {} |\n",
+            "| `{}` | `sensor_{}`, `sensor_{}_valid` | {} | {} | {} | {} | {} | {} | {}..={} | {} |\n",
             sp.name,
             sp.name,
             sp.name,
@@ -258,6 +258,8 @@ pub fn reference_markdown() -> String {
             fmt_default(sp.sigma_abs),
             fmt_default(sp.sigma_rel),
             fmt_default(1.0 / sp.period_s),
+            fmt_default(sp.average_s),
+            fmt_default(sp.delay_s),
             num(sp.range.0),
             num(sp.range.1),
             fmt_default(sp.resolution)

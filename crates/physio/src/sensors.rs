@@ -4,6 +4,9 @@
 //! value and a validity flag, as a console's acquisition layer would deliver them.
 //!
 //! Per channel, in this order:
+//! 0. the monitor's averaging (a first-order lag of the truth, time constant
+//!    [`ChannelSpec::average_s`]) and its delay ([`ChannelSpec::delay_s`]: transport from the
+//!    measuring site and processing), both 0 where a channel has none;
 //! 1. sample and hold: the channel takes a new sample when the observation time reaches its
 //!    next sampling instant (a fixed grid of its period, so jitter in the caller's rate does not
 //!    drift it) and holds it in between;
@@ -13,12 +16,18 @@
 //!    valid: the dangerous kind), dropout (flagged invalid; the value holds the last output);
 //! 4. the measuring range (saturation) and the display resolution (quantisation).
 //!
+//! The pulse oximeters (`sao2_upper`, `sao2_lower`) need a pulse: their signal quality
+//! ([`pulse_signal_quality`]) falls with the arterial pulse pressure. Below
+//! [`PULSE_LOST_MMHG`] they give no reading (flagged invalid, the value holds the last output:
+//! the "pulse search" of a monitor on a non-ejecting heart on VA support); between that and
+//! [`PULSE_FULL_MMHG`] their error grows up to three-fold.
+//!
 //! Deterministic: each channel draws from its own [`Rng`] seeded from the suite seed and the
 //! channel index, so the same seed and observations give the same readings, and switching a
 //! fault on one channel does not change another channel's noise.
 //!
-//! Not modelled: sensor dynamics (time constants of optical SO2 cells), correlated noise,
-//! artefacts of motion, calibration procedures.
+//! Not modelled: correlated noise (a pulse oximeter's error is partly a fixed bias per patient),
+//! artefacts of motion, calibration procedures, carboxy- and methaemoglobin, skin pigmentation.
 use crate::rng::Rng;
 use crate::twin::Observation;
 
@@ -81,6 +90,50 @@ pub struct ChannelSpec {
     pub resolution: f64,
     /// Measuring range; readings saturate at its ends.
     pub range: (f64, f64),
+    /// Averaging time constant of the monitor (first-order lag of the truth), s; 0 for none.
+    pub average_s: f64,
+    /// Delay between the measuring site and the reading (transport, processing), s; 0 for
+    /// none. At most [`DELAY_SLOTS`] sampling periods.
+    pub delay_s: f64,
+}
+
+/// Pulse pressure at or below which a pulse oximeter finds no pulse and gives no reading, mmHg.
+///
+/// Pulse oximetry needs an arterial pulsation: it "fails when pulsations are weak or absent,
+/// common in patients with continuous flow left ventricular assist devices" (Aldrich et al.,
+/// Pulseless oximetry, a preliminary evaluation, 2013), while in CF-LVAD patients, whose pulse
+/// pressure is narrow but present (about 10–20 mmHg), a reading was obtained in every one of
+/// 18 patients, with a poor waveform in 2 (University of Minnesota LVAD series). 8 mmHg
+/// between "absent" and "narrow" is an assumption, not a fitted figure.
+pub const PULSE_LOST_MMHG: f64 = 8.0;
+/// Pulse pressure at and above which the pulse oximeter reads at its stated accuracy, mmHg
+/// (the lower end of a normal adult pulse pressure, and of a CF-LVAD patient's narrow one;
+/// assumption).
+pub const PULSE_FULL_MMHG: f64 = 20.0;
+
+/// Sampling periods a channel's delay line holds.
+pub const DELAY_SLOTS: usize = 16;
+
+/// A pulse oximeter's signal quality from the arterial pulse pressure of the last beat, mmHg:
+/// 0 (no pulse found: no reading) at or below [`PULSE_LOST_MMHG`], 1 (stated accuracy) at or
+/// above [`PULSE_FULL_MMHG`], linear between. A pulse pressure that is not finite, or an
+/// observation with no beat yet (systolic 0), is no pulse.
+pub fn pulse_signal_quality(pulse_pressure_mmhg: f64) -> f64 {
+    if !pulse_pressure_mmhg.is_finite() {
+        return 0.0;
+    }
+    ((pulse_pressure_mmhg - PULSE_LOST_MMHG) / (PULSE_FULL_MMHG - PULSE_LOST_MMHG)).clamp(0.0, 1.0)
+}
+
+/// The pulse pressure a pulse oximeter sees in an observation, mmHg: systolic minus diastolic
+/// pressure of the last beat at the right radial line (the aorta's pulse, which the hands and
+/// the feet both follow), 0 before the first beat.
+pub fn pulse_pressure_mmhg(o: &Observation) -> f64 {
+    if o.p_art_sys_mmhg > 0.0 {
+        o.p_art_sys_mmhg - o.p_art_dia_mmhg
+    } else {
+        0.0
+    }
 }
 
 impl Channel {
@@ -123,11 +176,21 @@ impl Channel {
     /// | in-line PO2 / PCO2 | 3 mmHg + 3 % / 1 mmHg + 2 % | 0.5 Hz | ±5–10 % class |
     /// | temperature (thermistor) | 0.05 °C | 1 Hz | ±0.1–0.2 °C class |
     /// | Hb (optical) | 0.2 g/dL | 0.5 Hz | ±0.5 g/dL class |
-    /// | SaO2 (pulse oximeter) | 0.015 | 1 Hz | ISO 80601-2-61: Arms ≤ 4 %; typical 2–3 % |
+    /// | SaO2 (pulse oximeter) | 0.015 (×1–3 at a weak pulse) | 1 Hz | ISO 80601-2-61: Arms ≤ 4 %; typical 2–3 % |
     /// | arterial pressure (invasive) | 1 mmHg | 100 Hz | ±1 mmHg + 1 % class |
     /// | battery | 0.005 | 0.1 Hz | fuel-gauge jitter |
     /// | sweep flow (mass flow meter) | 0.02 L/min + 1 % | 10 Hz | ±2 % class |
     /// | bubble, mains | none | 100 / 10 Hz | binary detectors |
+    ///
+    /// Averaging and delay (all other channels: none, their readings are instantaneous and the
+    /// control core filters them itself):
+    ///
+    /// | channel | averaging τ | delay | basis |
+    /// |---|---|---|---|
+    /// | SaO2 (pulse oximeter) | 4 s | 5 s | an 8 s averaging window (the default of common monitors, selectable 2–16 s \[M\]) as a lag of the same mean delay (τ = half the window); 5 s from the radial artery's compartment to a fingertip and the beat-to-beat processing \[assumption\] |
+    /// | in-line SO2, Hb (optical cell in the circuit) | 2 s | 0 | optical cell and display update of a few seconds \[assumption\] |
+    /// | in-line PO2, PCO2 (fluorescent optodes) | 10 s | 0 | optode response of seconds to tens of seconds \[assumption\] |
+    /// | temperature (thermistor in the line) | 3 s | 0 | probe time constant of seconds \[assumption\] |
     pub const fn spec(self) -> ChannelSpec {
         const fn s(
             name: &'static str,
@@ -146,7 +209,14 @@ impl Channel {
                 period_s: 1.0 / rate_hz,
                 resolution,
                 range,
+                average_s: 0.0,
+                delay_s: 0.0,
             }
+        }
+        const fn lag(mut c: ChannelSpec, average_s: f64, delay_s: f64) -> ChannelSpec {
+            c.average_s = average_s;
+            c.delay_s = delay_s;
+            c
         }
         const P_RANGE: (f64, f64) = (-500.0, 800.0);
         match self {
@@ -155,15 +225,41 @@ impl Channel {
             Channel::PostOxyPressure => s("p_post_oxy", "mmHg", 1.0, 0.01, 50.0, 1.0, P_RANGE),
             Channel::Flow => s("flow", "L/min", 0.02, 0.01, 20.0, 0.01, (-10.0, 10.0)),
             Channel::Speed => s("speed", "rpm", 2.0, 0.0, 20.0, 1.0, (0.0, 12_000.0)),
-            Channel::PreOxySo2 => s("so2_pre_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
-            Channel::PostOxySo2 => s("so2_post_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
-            Channel::PostOxyPo2 => s("po2_post_oxy", "mmHg", 3.0, 0.03, 0.5, 1.0, (0.0, 800.0)),
-            Channel::PostOxyPco2 => s("pco2_post_oxy", "mmHg", 1.0, 0.02, 0.5, 1.0, (0.0, 150.0)),
-            Channel::Temperature => s("temp", "°C", 0.05, 0.0, 1.0, 0.1, (0.0, 45.0)),
+            Channel::PreOxySo2 => lag(
+                s("so2_pre_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
+                2.0,
+                0.0,
+            ),
+            Channel::PostOxySo2 => lag(
+                s("so2_post_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
+                2.0,
+                0.0,
+            ),
+            Channel::PostOxyPo2 => lag(
+                s("po2_post_oxy", "mmHg", 3.0, 0.03, 0.5, 1.0, (0.0, 800.0)),
+                10.0,
+                0.0,
+            ),
+            Channel::PostOxyPco2 => lag(
+                s("pco2_post_oxy", "mmHg", 1.0, 0.02, 0.5, 1.0, (0.0, 150.0)),
+                10.0,
+                0.0,
+            ),
+            Channel::Temperature => {
+                lag(s("temp", "°C", 0.05, 0.0, 1.0, 0.1, (0.0, 45.0)), 3.0, 0.0)
+            }
             Channel::Bubble => s("bubble", "bool", 0.0, 0.0, 100.0, 0.0, (0.0, 1.0)),
-            Channel::Hb => s("hb", "g/dL", 0.2, 0.0, 0.5, 0.1, (0.0, 25.0)),
-            Channel::SaO2Upper => s("sao2_upper", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
-            Channel::SaO2Lower => s("sao2_lower", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
+            Channel::Hb => lag(s("hb", "g/dL", 0.2, 0.0, 0.5, 0.1, (0.0, 25.0)), 2.0, 0.0),
+            Channel::SaO2Upper => lag(
+                s("sao2_upper", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
+                4.0,
+                5.0,
+            ),
+            Channel::SaO2Lower => lag(
+                s("sao2_lower", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
+                4.0,
+                5.0,
+            ),
             Channel::ArterialPressure => s("p_art", "mmHg", 1.0, 0.0, 100.0, 1.0, (-50.0, 400.0)),
             Channel::Battery => s("battery", "1", 0.005, 0.0, 0.1, 0.01, (0.0, 1.0)),
             Channel::SweepFlow => s("sweep", "L/min", 0.02, 0.01, 10.0, 0.1, (0.0, 20.0)),
@@ -174,6 +270,12 @@ impl Channel {
     /// Whether the channel is an on/off detector (no noise; thresholded at 0.5).
     pub const fn is_binary(self) -> bool {
         matches!(self, Channel::Bubble | Channel::MainsPower)
+    }
+
+    /// Whether the channel is a pulse oximeter (needs an arterial pulse, see
+    /// [`pulse_signal_quality`]).
+    pub const fn is_pulse_oximeter(self) -> bool {
+        matches!(self, Channel::SaO2Upper | Channel::SaO2Lower)
     }
 
     /// The true value of this channel in an observation.
@@ -278,6 +380,16 @@ struct ChannelState {
     stuck_value: f64,
     /// Whether the channel adds noise (tests and ideal-sensor runs switch it off).
     noise: bool,
+    /// The monitor's average of the truth, and the time it was last updated.
+    avg: f64,
+    avg_t: f64,
+    averaged: bool,
+    /// Averaged values at the last sampling instants (ring), newest at `delay_head`.
+    delay_buf: [f64; DELAY_SLOTS],
+    delay_head: usize,
+    delay_len: usize,
+    /// Pulse oximeters: signal quality at the last sampling instant (1 for other channels).
+    quality: f64,
 }
 
 /// The sensors of one console, deterministic given the seed.
@@ -300,6 +412,13 @@ impl SensorSuite {
             faults: ChannelFaults::default(),
             stuck_value: 0.0,
             noise: true,
+            avg: 0.0,
+            avg_t: 0.0,
+            averaged: false,
+            delay_buf: [0.0; DELAY_SLOTS],
+            delay_head: 0,
+            delay_len: 0,
+            quality: 1.0,
         });
         SensorSuite {
             channels,
@@ -372,10 +491,36 @@ impl SensorSuite {
     fn read(&mut self, ch: Channel, obs: &Observation, t: f64) -> Reading {
         let spec = ch.spec();
         let st = &mut self.channels[ch.index()];
+        // The monitor's averaging runs on every call (exact for a truth held between calls).
+        let truth = ch.truth(obs);
+        if truth.is_finite() {
+            if !st.averaged || spec.average_s <= 0.0 {
+                st.avg = truth;
+            } else {
+                let dt = (t - st.avg_t).max(0.0);
+                st.avg += (1.0 - (-dt / spec.average_s).exp()) * (truth - st.avg);
+            }
+            st.averaged = true;
+            st.avg_t = t;
+        }
         if t >= st.next_sample_s {
-            let truth = ch.truth(obs);
-            let truth = if truth.is_finite() { truth } else { st.held };
-            let sigma = spec.sigma_abs + spec.sigma_rel * truth.abs();
+            // The averaged truth enters the delay line at the sampling instant; the sample is
+            // the one `delay_s` ago (the oldest held while the line fills).
+            let truth = if st.averaged { st.avg } else { st.held };
+            st.delay_head = (st.delay_head + 1) % DELAY_SLOTS;
+            st.delay_buf[st.delay_head] = truth;
+            st.delay_len = (st.delay_len + 1).min(DELAY_SLOTS);
+            let lag = ((spec.delay_s / spec.period_s).round() as usize).min(DELAY_SLOTS - 1);
+            let back = lag.min(st.delay_len - 1);
+            let truth = st.delay_buf[(st.delay_head + DELAY_SLOTS - back) % DELAY_SLOTS];
+            st.quality = if ch.is_pulse_oximeter() {
+                pulse_signal_quality(pulse_pressure_mmhg(obs))
+            } else {
+                1.0
+            };
+            // A weak pulse: up to three times the stated error at the edge of losing it.
+            let weak = 1.0 + 2.0 * (1.0 - st.quality);
+            let sigma = (spec.sigma_abs + spec.sigma_rel * truth.abs()) * weak;
             let noise = if st.noise && sigma > 0.0 && !ch.is_binary() {
                 sigma * st.rng.normal()
             } else {
@@ -393,7 +538,8 @@ impl SensorSuite {
             };
         }
         let f = st.faults;
-        if f.dropout {
+        // No pulse found: the oximeter shows no number (a stuck fault still freezes it).
+        if f.dropout || (st.quality <= 0.0 && !f.stuck) {
             return Reading {
                 value: st.last_out,
                 valid: false,
@@ -462,6 +608,8 @@ mod tests {
             cardiac_output_lpm: 5.0,
             art_upper: gas(80.0, 40.0, 0.95),
             art_lower: gas(90.0, 40.0, 0.96),
+            p_art_sys_mmhg: 115.0,
+            p_art_dia_mmhg: 65.0,
             svo2: 0.7,
             hb_g_dl: 12.0,
             patient_temp_c: 37.0,
@@ -623,6 +771,135 @@ mod tests {
                 x.get(Channel::PreOxyPressure),
                 y.get(Channel::PreOxyPressure)
             );
+        }
+    }
+
+    /// Readings of one channel over [from, to) at `dt`, with the observation shaped by `f`.
+    fn series(
+        s: &mut SensorSuite,
+        ch: Channel,
+        from: f64,
+        to: f64,
+        dt: f64,
+        f: impl Fn(&mut Observation),
+    ) -> Vec<(f64, Reading)> {
+        let mut out = vec![];
+        let mut t = from;
+        while t < to {
+            let mut o = obs(t);
+            f(&mut o);
+            out.push((t, s.sample(&o).get(ch)));
+            t += dt;
+        }
+        out
+    }
+
+    #[test]
+    fn pulse_oximeter_needs_a_pulse() {
+        // VA support with a closed aortic valve: 6 mmHg of pulse pressure. No number, for as
+        // long as it lasts, whatever the truth.
+        let mut s = SensorSuite::new(21);
+        let flat = |o: &mut Observation| {
+            o.p_art_sys_mmhg = 78.0;
+            o.p_art_dia_mmhg = 72.0;
+        };
+        let r = series(&mut s, Channel::SaO2Upper, 0.0, 60.0, 0.1, flat);
+        assert!(r.iter().all(|(_, x)| !x.valid), "read without a pulse");
+        // The lower-body oximeter sees the same aorta.
+        let r = series(&mut s, Channel::SaO2Lower, 60.0, 70.0, 0.1, flat);
+        assert!(r.iter().all(|(_, x)| !x.valid));
+        // The heart ejects again (50 mmHg): readings come back within a sampling period.
+        let r = series(&mut s, Channel::SaO2Upper, 70.0, 80.0, 0.1, |_| {});
+        assert!(r.iter().filter(|(t, _)| *t >= 71.0).all(|(_, x)| x.valid));
+        // No beat yet (an observation before the first beat) is no pulse either.
+        let mut s = SensorSuite::new(21);
+        let r = series(&mut s, Channel::SaO2Upper, 0.0, 3.0, 0.1, |o| {
+            o.p_art_sys_mmhg = 0.0;
+            o.p_art_dia_mmhg = 0.0;
+        });
+        assert!(r.iter().all(|(_, x)| !x.valid));
+        assert!(pulse_signal_quality(f64::NAN) == 0.0);
+        assert!(pulse_signal_quality(6.0) == 0.0);
+        assert!(pulse_signal_quality(50.0) == 1.0);
+    }
+
+    #[test]
+    fn pulse_oximeter_error_grows_as_the_pulse_weakens() {
+        let sd = |pp: f64| {
+            let mut s = SensorSuite::new(5);
+            let r = series(&mut s, Channel::SaO2Upper, 0.0, 4000.0, 1.0, |o| {
+                o.art_upper.so2 = 0.9;
+                o.p_art_sys_mmhg = 80.0 + pp;
+                o.p_art_dia_mmhg = 80.0;
+            });
+            let xs: Vec<f64> = r.iter().skip(20).map(|(_, x)| x.value).collect();
+            let m = xs.iter().sum::<f64>() / xs.len() as f64;
+            (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / xs.len() as f64).sqrt()
+        };
+        let full = sd(40.0);
+        let weak = sd(9.0);
+        // Stated accuracy (σ 0.015, quantised to 0.01) at a normal pulse; near three times at
+        // 9 mmHg (quality 1/12: ×2.83).
+        assert!((full - 0.0153).abs() < 0.002, "{full}");
+        assert!(weak > 2.4 * full && weak < 3.2 * full, "{weak} vs {full}");
+    }
+
+    #[test]
+    fn pulse_oximeter_lags_and_averages() {
+        // SaO2 falls from 0.95 to 0.80 at t = 100 s. The oximeter shows nothing of it for its
+        // 5 s delay, then follows with its 4 s averaging lag.
+        let mut s = SensorSuite::new(2);
+        s.set_noise(Channel::SaO2Upper, false);
+        let r = series(&mut s, Channel::SaO2Upper, 0.0, 140.0, 0.1, |o| {
+            o.art_upper.so2 = if o.time_s >= 100.0 { 0.80 } else { 0.95 };
+        });
+        let at = |t: f64| {
+            r.iter()
+                .find(|(ti, _)| (*ti - t).abs() < 0.05)
+                .map(|(_, x)| x.value)
+                .unwrap()
+        };
+        assert!((at(99.0) - 0.95).abs() < 1e-9);
+        assert!((at(104.5) - 0.95).abs() < 1e-9, "the delay");
+        // 63 % of the fall about one time constant after the delay (at 109 s: 0.95 − 0.095).
+        assert!((at(109.5) - 0.855).abs() <= 0.021, "{}", at(109.5));
+        assert!((at(130.0) - 0.80).abs() <= 0.011, "{}", at(130.0));
+    }
+
+    #[test]
+    fn inline_optodes_lag_the_truth() {
+        // Post-oxygenator PO2 steps from 400 to 100 mmHg (a failing membrane): the optode's
+        // 10 s lag. Pressures read the step at once.
+        let mut s = SensorSuite::new(3);
+        s.set_noise(Channel::PostOxyPo2, false);
+        s.set_noise(Channel::PostOxyPressure, false);
+        let step = |o: &mut Observation| {
+            if o.time_s >= 50.0 {
+                o.post_oxy.po2_mmhg = 100.0;
+                o.p_post_oxy_mmhg = 150.0;
+            }
+        };
+        let r = series(&mut s, Channel::PostOxyPo2, 0.0, 100.0, 0.1, step);
+        let po2_at = |t: f64| r.iter().rev().find(|(ti, _)| *ti <= t).unwrap().1.value;
+        assert!((po2_at(49.9) - 400.0).abs() < 1e-9);
+        assert!(po2_at(52.0) > 300.0, "{}", po2_at(52.0));
+        // About one time constant after the step (the last sample at or before 60 s is 8–10 s
+        // after it, on the 0.5 Hz grid).
+        let x = po2_at(60.0);
+        assert!(
+            x >= 100.0 + 300.0 * (-1.05f64).exp() - 1.0
+                && x <= 100.0 + 300.0 * (-0.75f64).exp() + 1.0,
+            "{x}"
+        );
+        assert!(po2_at(99.0) < 105.0);
+        let mut s = SensorSuite::new(3);
+        s.set_noise(Channel::PostOxyPressure, false);
+        let r = series(&mut s, Channel::PostOxyPressure, 0.0, 51.0, 0.01, step);
+        assert_eq!(r.last().unwrap().1.value, 150.0);
+        // Every delay fits the delay line.
+        for ch in Channel::ALL {
+            let sp = ch.spec();
+            assert!(sp.delay_s / sp.period_s < DELAY_SLOTS as f64, "{}", sp.name);
         }
     }
 

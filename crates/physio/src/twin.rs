@@ -636,13 +636,12 @@ const C_O2_FLOOR: f64 = 0.5;
 /// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
 const Q10: f64 = 2.0;
 /// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
-/// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
-/// test at rated flow, typical 0.4–0.6 \[M\]).
+/// ambient 24 °C \[assumption\]; the oxygenator heat exchanger's performance factor falls with
+/// blood flow from 0.5 at 5 L/min (`crate::heat::exchanger_factor`).
 const J_PER_ML_O2: f64 = 20.1;
 const C_BODY_J_KG_K: f64 = 3470.0;
 const C_BLOOD_J_ML_K: f64 = 3.6;
 const T_AMBIENT_C: f64 = 24.0;
-const HEATER_EFFICIENCY: f64 = 0.5;
 fn hct(hb_g_dl: f64) -> f64 {
     crate::cannula::hct_from_hb(hb_g_dl)
 }
@@ -1375,7 +1374,7 @@ impl Twin {
                 let t_cooled =
                     crate::heat::blood_after_loss_c(t_in, T_AMBIENT_C, loss, q_abs, C_BLOOD_J_ML_K);
                 if self.heater_c > 0.0 {
-                    t_cooled + HEATER_EFFICIENCY * (self.heater_c - t_cooled)
+                    t_cooled + crate::heat::exchanger_factor(q_abs) * (self.heater_c - t_cooled)
                 } else {
                     t_cooled
                 }

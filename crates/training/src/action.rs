@@ -267,7 +267,7 @@ pub const ACTIONS: &[ActionKind] = &[
         value: ValueSpec::Choice(LABS),
         does: Does::Bedside,
         side: "bedside",
-        doc: "Send a sample: act, anti_xa, pfhb, blood_gas (upper-body arterial) or hb; the result is recorded.",
+        doc: "Send a sample: act, anti_xa, pfhb, blood_gas (upper-body arterial) or hb. The sample is drawn now; the result, with the analyser's error, comes back after the test's turnaround (blood gas and Hb 3 min, ACT its clotting time + 1 min, anti-Xa and plasma free Hb 1 h).",
     },
 ];
 
@@ -455,26 +455,14 @@ impl Action {
                 let emax = sil.twin().patient().lv_emax_mmhg_ml * INOTROPE_EMAX_FACTOR;
                 ev(Event::SetPatient(PatientParam::LvEmax, emax.min(6.0)), sil)
             }
-            "lab" => {
-                let o = sil.observation();
-                Ok(match &self.value {
-                    Value::Text(s) if s == "act" => format!("ACT {:.0} s", o.act_s),
-                    Value::Text(s) if s == "anti_xa" => {
-                        format!("anti-Xa {:.2} IU/mL", o.anti_xa_iu_ml)
-                    }
-                    Value::Text(s) if s == "pfhb" => {
-                        format!("plasma free Hb {:.0} mg/dL", o.plasma_fhb_mg_dl)
-                    }
-                    Value::Text(s) if s == "hb" => format!("Hb {:.1} g/dL", o.hb_g_dl),
-                    _ => format!(
-                        "arterial (right radial): pH {:.2}, PaO2 {:.0}, PaCO2 {:.0} mmHg, SaO2 {:.0} %",
-                        o.art_upper.ph,
-                        o.art_upper.po2_mmhg,
-                        o.art_upper.pco2_mmhg,
-                        o.art_upper.so2 * 100.0
-                    ),
-                })
-            }
+            // The sample is drawn by the session, which reports the result after the test's
+            // turnaround (crate::lab); here only the test is checked.
+            "lab" => match &self.value {
+                Value::Text(s) => crate::lab::Test::by_name(s)
+                    .map(|t| format!("{} sample drawn", t.name()))
+                    .ok_or_else(|| format!("unknown test `{s}`")),
+                other => Err(format!("unknown test `{}`", other.show())),
+            },
             other => Err(format!("unknown action `{other}`")),
         }
     }

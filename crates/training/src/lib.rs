@@ -27,6 +27,7 @@ pub mod action;
 pub mod cli;
 pub mod debrief;
 pub mod docs;
+pub mod lab;
 pub mod names;
 pub mod record;
 pub mod run;

@@ -7,11 +7,13 @@
 //! allows), while a console engine owns its loop and paces it (instructor actions, remarks and
 //! faults arrive between steps).
 use crate::action::Action;
+use crate::lab::{self, Pending};
 use crate::names::{self, SIGNALS};
 use crate::record::{ActionEntry, AlarmEntry, FORMAT, HappeningEntry, Record, Remark};
 use crate::scenario::{Condition, Happening, Scenario, ScriptStep};
 use control::{AlarmSet, Command, Mode, Priority};
 use experiment::Error;
+use physio::rng::Rng;
 use sil::Sil;
 use std::collections::BTreeMap;
 
@@ -42,6 +44,9 @@ pub struct Session {
     ended: bool,
     /// Controller time at which the scenario's clock starts (after the warm-up), ms.
     t0_ms: u64,
+    /// Lab samples on their way, and the analysers' error generator.
+    labs: Vec<Pending>,
+    lab_rng: Rng,
 }
 
 /// Simulated seconds the loop runs at the starting settings before the scenario's clock
@@ -101,6 +106,8 @@ impl Session {
             record,
             ended: false,
             t0_ms: 0,
+            labs: Vec::new(),
+            lab_rng: Rng::new(lab::seed_for(&scenario.name)),
         };
         // Entries at t = 0 describe the starting state (a membrane already clotted, a worn
         // battery): they act before the warm-up, so that the sensors and alarms settle on them.
@@ -141,10 +148,38 @@ impl Session {
     }
 
     /// An action by the trainee or the instructor, now. Recorded either way.
+    /// A `lab` action draws a sample now; its result is recorded as a happening (source
+    /// `lab`) when the test's turnaround has passed ([`crate::lab`]).
     pub fn act(&mut self, sil: &mut Sil, who: &str, action: &Action) -> Result<String, String> {
-        let r = action.apply(sil);
+        let mut r = action.apply(sil);
+        if action.kind == "lab"
+            && r.is_ok()
+            && let Some(test) = lab::Test::by_name(&action.value.show())
+        {
+            let p = Pending::draw(test, self.t_s(), sil.observation());
+            r = Ok(p.sent());
+            self.labs.push(p);
+        }
         self.note_action(who, action.kind, &action.value.show(), &r);
         r
+    }
+
+    /// Report the lab results whose turnaround has passed, in the order they come back.
+    fn deliver_labs(&mut self) {
+        let t = self.t_s();
+        while let Some(i) = (0..self.labs.len())
+            .filter(|&i| self.labs[i].due_s <= t + 1e-9)
+            .min_by(|&a, &b| self.labs[a].due_s.total_cmp(&self.labs[b].due_s))
+        {
+            let p = self.labs.remove(i);
+            let text = p.result(&mut self.lab_rng);
+            self.record.happenings.push(HappeningEntry {
+                t_s: t,
+                source: "lab".to_string(),
+                label: p.test.name().to_string(),
+                text,
+            });
+        }
     }
 
     /// Record an action taken elsewhere (a console command the engine already handed to the
@@ -295,6 +330,7 @@ impl Session {
         }
         self.fire_timeline(sil);
         self.play_script(sil);
+        self.deliver_labs();
         self.log_alarms(sil);
         let (o, f) = (sil.observation(), sil.frame());
         for (i, s) in SIGNALS.iter().enumerate() {
