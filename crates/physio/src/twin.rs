@@ -21,6 +21,7 @@ use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
 use crate::circulation as cv;
 use crate::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
+use crate::drugs::Drug;
 use crate::fluids::Fluid;
 use crate::hemolysis::{HemolysisModel, PlasmaFreeHb};
 use crate::oxygenator::{OxygenatorModel, Sweep};
@@ -263,6 +264,11 @@ pub struct Observation {
     pub interstitial_fluid_ml: f64,
     /// Infused fluid excreted by the kidneys since the start, mL.
     pub fluid_excreted_ml: f64,
+    /// Plasma concentration of each drug ([`crate::drugs::Drug::ALL`] order), in its
+    /// concentration unit ([`crate::drugs::DRUGS`]).
+    pub drug_plasma: [f64; crate::drugs::N_DRUGS],
+    /// Neuromuscular block, fraction of twitch height lost (rocuronium).
+    pub neuromuscular_block: f64,
 }
 
 impl Default for Observation {
@@ -352,6 +358,8 @@ impl Default for Observation {
             svr_mmhg_s_ml: 0.0,
             interstitial_fluid_ml: 0.0,
             fluid_excreted_ml: 0.0,
+            drug_plasma: [0.0; crate::drugs::N_DRUGS],
+            neuromuscular_block: 0.0,
         }
     }
 }
@@ -736,6 +744,9 @@ pub struct Twin {
     svr_eff: f64,
     unstressed_shift_ml: f64,
     fluids: crate::fluids::Fluids,
+    /// Drugs given ([`crate::drugs`]) and what they do now.
+    drugs: crate::drugs::Drugs,
+    drug_fx: crate::drugs::DrugEffects,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -945,6 +956,8 @@ impl Twin {
             svr_eff: p.svr_mmhg_s_ml,
             unstressed_shift_ml: 0.0,
             fluids,
+            drugs: crate::drugs::Drugs::new(p.weight_kg),
+            drug_fx: crate::drugs::DrugEffects::NONE,
             obs,
             guesses: [None; 10],
             beat_sum: [0.0; 8],
@@ -1142,7 +1155,7 @@ impl Twin {
         // VO2 is the patient's at their own temperature; it follows the core temperature when the
         // circuit warms or cools them.
         let q10 = Q10.powf((self.temp_c - self.params.temp_c) / 10.0);
-        let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10;
+        let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10 * self.drug_fx.vo2_factor;
         let mut used_total = 0.0;
         for (i, share) in VO2_SHARES {
             let demand = vo2 * share / 60.0 * dtg;
@@ -1325,6 +1338,10 @@ impl Twin {
     fn slow_step(&mut self) {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
         self.fluid_step(dt);
+        if self.drugs.step(dt) {
+            self.drug_fx = self.drugs.effects();
+            self.apply_effectors();
+        }
         let q_lpm = self.slow_flow_lpm(dt);
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
         let hb = self.params.hb_g_dl;
@@ -1347,7 +1364,7 @@ impl Twin {
         if self.with_circuit {
             self.hyd.power_step(dt);
             let drivers = ClotDrivers {
-                anti_xa_iu_ml: self.heparin.anti_xa_iu_ml(),
+                anti_xa_iu_ml: self.anticoagulation_anti_xa(),
                 circuit_flow_lpm: q_lpm.abs(),
                 coating: self.coating,
                 oxygenator_device: self.hyd.oxygenator.clot_device_factor(),
@@ -1463,6 +1480,20 @@ impl Twin {
             Event::PlasmaInfusion(r) => self.fluids.set_rate(Fluid::Plasma, r),
             Event::HeparinBolus(u) => self.heparin.bolus(u),
             Event::HeparinInfusion(u) => self.heparin.set_infusion(u),
+            Event::NorepinephrineInfusion(r) => self.give(|d| d.set_rate(Drug::Norepinephrine, r)),
+            Event::EpinephrineInfusion(r) => self.give(|d| d.set_rate(Drug::Epinephrine, r)),
+            Event::EpinephrineBolus(x) => self.give(|d| d.bolus(Drug::Epinephrine, x)),
+            Event::VasopressinInfusion(r) => self.give(|d| d.set_rate(Drug::Vasopressin, r)),
+            Event::DobutamineInfusion(r) => self.give(|d| d.set_rate(Drug::Dobutamine, r)),
+            Event::MilrinoneInfusion(r) => self.give(|d| d.set_rate(Drug::Milrinone, r)),
+            Event::PropofolInfusion(r) => self.give(|d| d.set_rate(Drug::Propofol, r)),
+            Event::PropofolBolus(x) => self.give(|d| d.bolus(Drug::Propofol, x)),
+            Event::FentanylInfusion(r) => self.give(|d| d.set_rate(Drug::Fentanyl, r)),
+            Event::FentanylBolus(x) => self.give(|d| d.bolus(Drug::Fentanyl, x)),
+            Event::RocuroniumInfusion(r) => self.give(|d| d.set_rate(Drug::Rocuronium, r)),
+            Event::RocuroniumBolus(x) => self.give(|d| d.bolus(Drug::Rocuronium, x)),
+            Event::BivalirudinInfusion(r) => self.give(|d| d.set_rate(Drug::Bivalirudin, r)),
+            Event::BivalirudinBolus(x) => self.give(|d| d.bolus(Drug::Bivalirudin, x)),
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
             Event::OxygenatorClot(f) => self.thrombus.oxygenator_fraction = f,
             Event::PumpClot(f) => self.thrombus.pump_fraction = f,
@@ -1548,8 +1579,14 @@ impl Twin {
     /// reflex has taken its set point) they are the patient's own values, unchanged.
     fn apply_effectors(&mut self) {
         let p = &self.params;
-        let (hr, lv, rv, svr, shift) = if p.baroreflex_gain > 0.0 && self.reflex.settled() {
-            let o = self.reflex.output(p.baroreflex_gain, p.weight_kg);
+        let fx = self.drug_fx;
+        let gain = if self.drugs.active() {
+            p.baroreflex_gain * fx.baroreflex_factor.max(0.0)
+        } else {
+            p.baroreflex_gain
+        };
+        let (hr, lv, rv, svr, shift) = if gain > 0.0 && self.reflex.settled() {
+            let o = self.reflex.output(gain, p.weight_kg);
             let period = (60.0 / p.heart_rate_bpm * o.heart_period_factor).clamp(60.0 / 220.0, 3.0);
             (
                 60.0 / period,
@@ -1566,6 +1603,19 @@ impl Twin {
                 p.svr_mmhg_s_ml,
                 0.0,
             )
+        };
+        // Drugs act on what the patient and the reflex set ([`crate::drugs`]); untouched when
+        // none has been given.
+        let (hr, lv, rv, svr, shift) = if self.drugs.active() {
+            (
+                (hr * fx.hr_factor).clamp(20.0, 220.0),
+                (lv * fx.lv_emax_factor).clamp(0.05, 8.0),
+                (rv * fx.rv_emax_factor).clamp(0.05, 6.0),
+                (svr * fx.svr_factor).clamp(0.1, 6.0),
+                shift + fx.unstressed_ml,
+            )
+        } else {
+            (hr, lv, rv, svr, shift)
         };
         self.circ.ventricles.set_emax(p.weight_kg, lv, rv);
         self.circ.set_resistances(svr, p.pvr_mmhg_s_ml);
@@ -1612,6 +1662,34 @@ impl Twin {
         self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
     }
 
+    /// The anti-Xa activity the thrombus model sees: heparin's, plus, when bivalirudin is
+    /// given, the heparin anti-Xa that would prolong the ACT as much as the bivalirudin does
+    /// (the thrombus model is driven by the anticoagulation the ACT measures).
+    fn anticoagulation_anti_xa(&self) -> f64 {
+        let x = self.heparin.anti_xa_iu_ml();
+        if self.drugs.active() && self.drug_fx.act_added_s > 0.0 {
+            let act = crate::coagulation::act_from_anti_xa(x) + self.drug_fx.act_added_s;
+            crate::coagulation::anti_xa_from_act(act)
+        } else {
+            x
+        }
+    }
+
+    /// Change what is given, and put its effect (at once: a bolus acts from this step) into
+    /// the heart and vessels.
+    fn give(&mut self, f: impl FnOnce(&mut crate::drugs::Drugs)) {
+        f(&mut self.drugs);
+        if self.drugs.active() {
+            self.drug_fx = self.drugs.effects();
+            self.apply_effectors();
+        }
+    }
+
+    /// The drugs given ([`crate::drugs`]): rates and concentrations.
+    pub fn drugs(&self) -> &crate::drugs::Drugs {
+        &self.drugs
+    }
+
     /// The fluid state ([`crate::fluids`]): rates, interstitium, what was given.
     pub fn fluids(&self) -> &crate::fluids::Fluids {
         &self.fluids
@@ -1638,6 +1716,13 @@ impl Twin {
         o.plasma_fhb_mg_dl = self.pfhb.measured_mg_dl();
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
+        if self.drugs.active() {
+            o.act_s += self.drug_fx.act_added_s;
+            for d in crate::drugs::Drug::ALL {
+                o.drug_plasma[d as usize] = self.drugs.plasma(d);
+            }
+            o.neuromuscular_block = self.drug_fx.block;
+        }
         o.air_to_patient_ml = self.air_to_patient_ml;
         o.cannula_tip_distance_cm = self.sites.and_then(|s| s.tip_distance_cm()).unwrap_or(0.0);
         if self.with_circuit {
