@@ -164,11 +164,11 @@ const fn fx(knob: Knob, emax: f64, ec50: f64, hill: f64) -> Effect {
 pub const DRUGS: [DrugSpec; N_DRUGS] = [
     // Norepinephrine. PK: plasma clearance about 2 L/min in adults (Esler 1979, Clin Sci
     // 56:93 [M]; septic shock: Beloeil 2005, Br J Anaesth 95:782, one compartment, t½ ≈ 2.4 min
-    // [M]): CL 30 mL/kg/min, V = CL·t½/ln 2 = 104 mL/kg. PD (calibration): EC50 10 ng/mL =
-    // the steady state of 0.3 µg/kg/min; α1 resistance up to +100 % (Hill 1.5), placed so that
+    // [M]): CL 30 mL/kg/min, V = CL·t½/ln 2 = 104 mL/kg. PD (calibration): α1 resistance up to
+    // +100 % (Hill 1.5, EC50 7 ng/mL, the steady state of 0.21 µg/kg/min), placed so that
     // 0.24 µg/kg/min raises MAP by about 40 % in a patient without reflexes (Hamzaoui 2010,
     // Crit Care 14:R142: MAP 54 → 76 mmHg at a median 0.24 µg/kg/min in septic shock [M]);
-    // β1 contractility +30 %, heart rate +10 % (usually masked by the baroreflex); venous
+    // β1 contractility +30 %, heart rate +10 % (EC50 10 ng/mL, 0.3 µg/kg/min; usually masked by the baroreflex); venous
     // unstressed volume −6 mL/kg (Persichini 2012, Crit Care Med 40:3146: lowering
     // norepinephrine lowered mean systemic filling pressure and venous return [M]).
     DrugSpec {
@@ -184,7 +184,7 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         v2_ml_kg: 0.0,
         ke0_per_min: 0.0,
         effects: &[
-            fx(Knob::Svr, 1.0, 10.0, 1.5),
+            fx(Knob::Svr, 1.0, 7.0, 1.5),
             fx(Knob::Contractility, 0.3, 10.0, 1.0),
             fx(Knob::HeartRate, 0.1, 10.0, 1.0),
             fx(Knob::Unstressed, -6.0, 10.0, 1.0),
@@ -243,8 +243,8 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
     },
     // Dobutamine. PK: t½ 2.4 min, clearance 2.35 L/min/m² (Kates & Leier 1978, Clin Pharmacol
     // Ther 24:537 [M]): CL 59 mL/kg/min, V 204 mL/kg. PD (calibration): EC50 85 ng/mL, the
-    // steady state of 5 µg/kg/min; contractility +120 %, heart rate +35 % (EC50 at
-    // 10 µg/kg/min), resistance −25 % (β2): in heart failure 2.5–10 µg/kg/min raises cardiac
+    // steady state of 5 µg/kg/min; contractility +150 %, heart rate +35 %, resistance
+    // −35 % (β2): in heart failure 2.5–10 µg/kg/min raises cardiac
     // output by 30–60 % with little change of heart rate and MAP (Leier 1977, Circulation 56:468
     // [M]); in healthy volunteers heart rate rises 10–25 % at 10 µg/kg/min (Ruffolo 1987,
     // Am J Med Sci 294:244 [M]).
@@ -261,9 +261,9 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         v2_ml_kg: 0.0,
         ke0_per_min: 0.0,
         effects: &[
-            fx(Knob::Contractility, 1.2, 85.0, 1.0),
-            fx(Knob::HeartRate, 0.35, 170.0, 1.0),
-            fx(Knob::Svr, -0.25, 85.0, 1.0),
+            fx(Knob::Contractility, 1.5, 85.0, 1.0),
+            fx(Knob::HeartRate, 0.35, 85.0, 1.0),
+            fx(Knob::Svr, -0.35, 85.0, 1.0),
         ],
     },
     // Milrinone. PK: in heart failure CL 0.13 L/kg/h, Vss 0.38 L/kg, t½ 2.3 h (Primacor
@@ -562,7 +562,15 @@ impl Drugs {
 
 /// Exact solution of the two-compartment model with a constant input over `t` minutes:
 /// `a1' = I − (k10 + k12) a1 + k21 a2`, `a2' = k12 a1 − k21 a2`.
-fn two_compartment(a1: f64, a2: f64, input: f64, k10: f64, k12: f64, k21: f64, t: f64) -> (f64, f64) {
+fn two_compartment(
+    a1: f64,
+    a2: f64,
+    input: f64,
+    k10: f64,
+    k12: f64,
+    k21: f64,
+    t: f64,
+) -> (f64, f64) {
     // Steady state.
     let s1 = input / k10;
     let s2 = s1 * k12 / k21;
@@ -581,10 +589,7 @@ fn two_compartment(a1: f64, a2: f64, input: f64, k10: f64, k12: f64, k21: f64, t
     let c2 = (x2 - m1 * x1) / den;
     let c1 = x1 - c2;
     let (e1, e2) = ((l1 * t).exp(), (l2 * t).exp());
-    (
-        s1 + c1 * e1 + c2 * e2,
-        s2 + c1 * m1 * e1 + c2 * m2 * e2,
-    )
+    (s1 + c1 * e1 + c2 * e2, s2 + c1 * m1 * e1 + c2 * m2 * e2)
 }
 
 #[cfg(test)]
