@@ -497,7 +497,7 @@ impl Drugs {
 
     /// Advance by `dt_s` seconds. Returns whether anything is active.
     pub fn step(&mut self, dt_s: f64) -> bool {
-        if !self.active || !(dt_s > 0.0) {
+        if !self.active || dt_s.is_nan() || dt_s <= 0.0 {
             return self.active;
         }
         let t = dt_s / 60.0;
