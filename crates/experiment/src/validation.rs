@@ -1632,7 +1632,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 19] = [
+pub const GROUPS: [Group; 20] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1658,6 +1658,7 @@ pub const GROUPS: [Group; 19] = [
     ("baroreflex", crate::validation_reflex::baroreflex_cases),
     ("fluids", crate::validation_reflex::fluid_cases),
     ("drugs", crate::validation_drugs::drug_cases),
+    ("metabolism", crate::validation_drugs::metabolism_cases),
 ];
 
 /// Every case: components, then the whole twin. The twin runs go on parallel threads. A group

@@ -186,3 +186,32 @@ pub fn drug_cases() -> Vec<Case> {
     ));
     v
 }
+
+const SRC_TTM: &str = "Polderman 2009 (Crit Care Med 37:S186): metabolic rate falls 5-8 % per \
+     degC of hypothermia, so at 33 degC VO2 is 68-80 % of its value at 37 degC [M]; the twin's \
+     Q10 of 2 (7.2 %/degC) implements it";
+
+/// Metabolism against temperature: the healthy adult's VO2 10 min after its temperature is set
+/// to 33 °C (targeted temperature management), relative to 37 °C.
+pub fn metabolism_cases() -> Vec<Case> {
+    let ratio = (|| {
+        let c = healthy()?;
+        let act = default_actuation(&c);
+        let mut t = Twin::new(&c).ok()?;
+        advance(&mut t, &act, 60.0);
+        let v0 = t.observe().vo2_ml_min;
+        t.apply(&Event::SetPatient(physio::PatientParam::Temperature, 33.0))
+            .ok()?;
+        advance(&mut t, &act, 600.0);
+        Some(t.observe().vo2_ml_min / v0)
+    })()
+    .unwrap_or(f64::NAN);
+    vec![case(
+        "VO2 at 33 degC relative to 37 degC",
+        SRC_TTM,
+        "1",
+        Check::Within { lo: 0.68, hi: 0.80 },
+        Basis::Calibration,
+        ratio,
+    )]
+}

@@ -641,7 +641,8 @@ const VO2_SHARES: [(usize, f64); 3] = [(cv::UBT, 0.28), (cv::COR, 0.10), (cv::LB
 /// a venous saturation of 10–15 % at Hb 14) \[model\].
 const C_O2_CRITICAL: f64 = 2.5;
 const C_O2_FLOOR: f64 = 0.5;
-/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
+/// Q10 of metabolism: about 2, i.e. ~7 % per °C: metabolic rate falls 5–8 % per °C of
+/// hypothermia (Polderman 2009, Crit Care Med 37:S186 \[M\]).
 const Q10: f64 = 2.0;
 /// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
 /// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
@@ -747,6 +748,10 @@ pub struct Twin {
     /// Drugs given ([`crate::drugs`]) and what they do now.
     drugs: crate::drugs::Drugs,
     drug_fx: crate::drugs::DrugEffects,
+    /// The temperature the patient's `vo2_ml_kg_min` is at: their starting one, °C. A patient
+    /// whose temperature is set lower (targeted temperature management) consumes less, by
+    /// [`Q10`].
+    vo2_ref_temp_c: f64,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -957,6 +962,7 @@ impl Twin {
             unstressed_shift_ml: 0.0,
             fluids,
             drugs: crate::drugs::Drugs::new(p.weight_kg),
+            vo2_ref_temp_c: p.temp_c,
             drug_fx: crate::drugs::DrugEffects::NONE,
             obs,
             guesses: [None; 10],
@@ -1152,9 +1158,9 @@ impl Twin {
         self.balance.lung_o2 += up;
         self.balance.lung_co2 += out;
         // Tissue metabolism.
-        // VO2 is the patient's at their own temperature; it follows the core temperature when the
-        // circuit warms or cools them.
-        let q10 = Q10.powf((self.temp_c - self.params.temp_c) / 10.0);
+        // VO2 is the patient's at their starting temperature; it follows the core temperature
+        // when the circuit warms or cools them or their temperature is set (by Q10).
+        let q10 = Q10.powf((self.temp_c - self.vo2_ref_temp_c) / 10.0);
         let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10 * self.drug_fx.vo2_factor;
         let mut used_total = 0.0;
         for (i, share) in VO2_SHARES {
@@ -1375,7 +1381,13 @@ impl Twin {
         // temperature is where thermoregulation holds it without a circuit), and the circuit's
         // heat exchanger.
         let mass = self.params.weight_kg;
-        let h_nominal = self.params.vo2_ml_kg_min * mass * J_PER_ML_O2 / 60.0;
+        // (Metabolic heat at the thermoregulatory set point, which Q10 lowers when the patient's
+        // temperature is set below the starting one.)
+        let h_nominal = self.params.vo2_ml_kg_min
+            * mass
+            * J_PER_ML_O2
+            * Q10.powf((self.params.temp_c - self.vo2_ref_temp_c) / 10.0)
+            / 60.0;
         let h_met = self.obs.vo2_ml_min * J_PER_ML_O2 / 60.0;
         let k_loss = h_nominal / (self.params.temp_c - T_AMBIENT_C).max(1.0);
         let mut heat = h_met - k_loss * (self.temp_c - T_AMBIENT_C);

@@ -106,3 +106,29 @@ fn propofol_lowers_pressure() {
     );
     assert!(o.map_mmhg < o0.map_mmhg * 0.9);
 }
+
+/// Issue 15 ("also wrong today"): a patient whose temperature is set to 33 °C consumes less O2,
+/// by the twin's Q10 of 2 (7 %/°C), and stays at 33 °C.
+#[test]
+fn vo2_follows_a_set_temperature() {
+    let c = config("adult-healthy", Configuration::None);
+    let act = default_actuation(&c);
+    let mut t = Twin::new(&c).unwrap();
+    run(&mut t, &act, 60.0);
+    let o0 = t.observe();
+    t.apply(&Event::SetPatient(physio::PatientParam::Temperature, 33.0))
+        .unwrap();
+    run(&mut t, &act, 600.0);
+    let o = t.observe();
+    let r = o.vo2_ml_min / o0.vo2_ml_min;
+    eprintln!(
+        "VO2 {} -> {} ({r}), T {}",
+        o0.vo2_ml_min, o.vo2_ml_min, o.patient_temp_c
+    );
+    assert!((r - 2f64.powf(-0.4)).abs() < 0.02, "{r}");
+    assert!(
+        (o.patient_temp_c - 33.0).abs() < 0.1,
+        "{}",
+        o.patient_temp_c
+    );
+}
