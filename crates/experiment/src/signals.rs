@@ -146,6 +146,8 @@ signals! {
     rocuronium_ug_ml, "ug/mL", "Plasma rocuronium (drugs section).", |o| o.drug_plasma[7];
     bivalirudin_ug_ml, "ug/mL", "Plasma bivalirudin (drugs section).", |o| o.drug_plasma[8];
     neuromuscular_block, "1", "Neuromuscular block: share of twitch height lost (rocuronium).", |o| o.neuromuscular_block;
+    lactate_mmol_l, "mmol/L", "Arterial lactate: basal production and clearance, plus anaerobic production when tissues get less O2 than they need (twin.rs).", |o| o.lactate_mmol_l;
+    base_excess_meq_l, "mEq/L", "Base excess in effect: the patient's, less lactate above 1 mmol/L.", |o| o.base_excess_meq_l;
 }
 
 /// All signals, scalar ones first and then the blood gases.

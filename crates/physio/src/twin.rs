@@ -269,6 +269,10 @@ pub struct Observation {
     pub drug_plasma: [f64; crate::drugs::N_DRUGS],
     /// Neuromuscular block, fraction of twitch height lost (rocuronium).
     pub neuromuscular_block: f64,
+    /// Arterial lactate, mmol/L.
+    pub lactate_mmol_l: f64,
+    /// Base excess in effect, mEq/L (the patient's, less lactate above normal).
+    pub base_excess_meq_l: f64,
 }
 
 impl Default for Observation {
@@ -360,6 +364,8 @@ impl Default for Observation {
             fluid_excreted_ml: 0.0,
             drug_plasma: [0.0; crate::drugs::N_DRUGS],
             neuromuscular_block: 0.0,
+            lactate_mmol_l: 0.0,
+            base_excess_meq_l: 0.0,
         }
     }
 }
@@ -644,6 +650,22 @@ const C_O2_FLOOR: f64 = 0.5;
 /// Q10 of metabolism: about 2, i.e. ~7 % per °C: metabolic rate falls 5–8 % per °C of
 /// hypothermia (Polderman 2009, Crit Care Med 37:S186 \[M\]).
 const Q10: f64 = 2.0;
+/// Lactate (issue 15: oxygen debt has consequences). Normal arterial lactate about 1 mmol/L
+/// (0.5–1.5; Kraut & Madias 2014, N Engl J Med 371:2309 \[M\]).
+const LACTATE_NORMAL_MMOL_L: f64 = 1.0;
+/// Lactate clearance, mL/kg/min: 10.9 in haemodynamically stable septic patients with normal
+/// lactate, by exogenous lactate infusion (Levraut 1998, Am J Respir Crit Care Med 157:1021
+/// \[M\]). Basal production is set to balance it at the normal level (0.65 mmol/kg/h, of the
+/// order of the 0.8 mmol/kg/h of resting adults \[M\]).
+const LACTATE_CLEARANCE_ML_KG_MIN: f64 = 10.9;
+/// Lactate's volume of distribution, mL/kg: about half the body weight (total body water less
+/// part of the intracellular space \[M\]).
+const LACTATE_VD_ML_KG: f64 = 500.0;
+/// Lactate made per mL of O2 the tissues wanted and could not get, mmol: the ATP not made
+/// aerobically (P/O 2.5, about 5 ATP per O2, 22.4 mL per mmol O2) made by anaerobic glycolysis
+/// instead (one ATP per lactate) \[M, textbook stoichiometry\]; an upper bound, since
+/// hypoxic tissue also lowers its ATP demand.
+const LACTATE_PER_ML_O2_DEFICIT: f64 = 5.0 / 22.4;
 /// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
 /// ambient 24 °C \[assumption\]; oxygenator heat-exchanger performance factor 0.5 (ISO 7199
 /// test at rated flow, typical 0.4–0.6 \[M\]).
@@ -752,6 +774,10 @@ pub struct Twin {
     /// whose temperature is set lower (targeted temperature management) consumes less, by
     /// [`Q10`].
     vo2_ref_temp_c: f64,
+    /// Arterial (whole-body) lactate, mmol/L, and the O2 deficit (demand not met) since the
+    /// last slow step, mL.
+    lactate_mmol_l: f64,
+    o2_deficit_ml: f64,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -963,6 +989,8 @@ impl Twin {
             fluids,
             drugs: crate::drugs::Drugs::new(p.weight_kg),
             vo2_ref_temp_c: p.temp_c,
+            lactate_mmol_l: LACTATE_NORMAL_MMOL_L,
+            o2_deficit_ml: 0.0,
             drug_fx: crate::drugs::DrugEffects::NONE,
             obs,
             guesses: [None; 10],
@@ -989,7 +1017,7 @@ impl Twin {
     fn chem(&self) -> Chemistry {
         Chemistry {
             hb_g_dl: self.params.hb_g_dl,
-            base_excess_meq_l: self.params.base_excess_meq_l,
+            base_excess_meq_l: self.base_excess(),
             temp_c: self.temp_c,
         }
     }
@@ -1163,8 +1191,10 @@ impl Twin {
         let q10 = Q10.powf((self.temp_c - self.vo2_ref_temp_c) / 10.0);
         let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10 * self.drug_fx.vo2_factor;
         let mut used_total = 0.0;
+        let mut demand_total = 0.0;
         for (i, share) in VO2_SHARES {
             let demand = vo2 * share / 60.0 * dtg;
+            demand_total += demand;
             let c = g.o2_content(i);
             let f = ((c - C_O2_FLOOR) / (C_O2_CRITICAL - C_O2_FLOOR)).clamp(0.0, 1.0);
             let used = (demand * f).min(0.9 * g.o2[i].max(0.0));
@@ -1173,6 +1203,7 @@ impl Twin {
             used_total += used;
         }
         self.balance.consumed_o2 += used_total;
+        self.o2_deficit_ml += (demand_total - used_total).max(0.0);
         self.balance.produced_co2 += used_total * self.params.rq;
         // Tissue CO2 stores exchange with the beds' venous blood.
         for (i, share) in VO2_SHARES {
@@ -1344,6 +1375,7 @@ impl Twin {
     fn slow_step(&mut self) {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
         self.fluid_step(dt);
+        self.lactate_step(dt);
         if self.drugs.step(dt) {
             self.drug_fx = self.drugs.effects();
             self.apply_effectors();
@@ -1697,6 +1729,30 @@ impl Twin {
         }
     }
 
+    /// Base excess in effect, mEq/L: the patient's, less the lactate above normal (each mmol
+    /// of lactic acid titrates a mEq of bicarbonate).
+    fn base_excess(&self) -> f64 {
+        self.params.base_excess_meq_l - (self.lactate_mmol_l - LACTATE_NORMAL_MMOL_L)
+    }
+
+    /// Lactate: basal production balanced by hepatic and renal clearance at the normal level,
+    /// plus anaerobic production from the O2 deficit of the last `dt` s (exact for the step).
+    fn lactate_step(&mut self, dt: f64) {
+        let w = self.params.weight_kg;
+        let vd_l = LACTATE_VD_ML_KG * w / 1000.0;
+        let cl_l_min = LACTATE_CLEARANCE_ML_KG_MIN * w / 1000.0;
+        let made = LACTATE_PER_ML_O2_DEFICIT * self.o2_deficit_ml; // mmol in the step
+        self.o2_deficit_ml = 0.0;
+        let k = cl_l_min / vd_l / 60.0; // 1/s
+        // The level the basal production and this step's rate would hold, and the exact
+        // relaxation toward it over the step.
+        let target = LACTATE_NORMAL_MMOL_L + made / dt * 60.0 / cl_l_min;
+        let l = self.lactate_mmol_l;
+        if made > 0.0 || l != LACTATE_NORMAL_MMOL_L {
+            self.lactate_mmol_l = (target + (l - target) * (-k * dt).exp()).clamp(0.1, 30.0);
+        }
+    }
+
     /// The drugs given ([`crate::drugs`]): rates and concentrations.
     pub fn drugs(&self) -> &crate::drugs::Drugs {
         &self.drugs
@@ -1722,6 +1778,8 @@ impl Twin {
         o.interstitial_fluid_ml = self.fluids.interstitial_ml();
         o.fluid_excreted_ml = self.fluids.excreted_ml();
         o.hb_g_dl = self.params.hb_g_dl;
+        o.lactate_mmol_l = self.lactate_mmol_l;
+        o.base_excess_meq_l = self.base_excess();
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();

@@ -132,3 +132,34 @@ fn vo2_follows_a_set_temperature() {
         o.patient_temp_c
     );
 }
+
+/// Lactate: normal and steady in a healthy adult; rises, and base excess falls by as much,
+/// when O2 delivery falls below demand (a severe haemorrhage).
+#[test]
+fn lactate_rises_when_delivery_falls_short() {
+    let c = config("adult-healthy", Configuration::None);
+    let act = default_actuation(&c);
+    let mut t = Twin::new(&c).unwrap();
+    run(&mut t, &act, 120.0);
+    let o0 = t.observe();
+    assert_eq!(o0.lactate_mmol_l, 1.0);
+    assert_eq!(o0.base_excess_meq_l, c.patient.base_excess_meq_l);
+    t.apply(&Event::Bleeding(100.0)).unwrap();
+    run(&mut t, &act, 900.0);
+    t.apply(&Event::Bleeding(0.0)).unwrap();
+    run(&mut t, &act, 600.0);
+    let o = t.observe();
+    eprintln!(
+        "bled: lactate {:.2} BE {:.2} pH {:.3} CO {:.2} MAP {:.0} SvO2 {:.2} VO2 {:.0}",
+        o.lactate_mmol_l,
+        o.base_excess_meq_l,
+        o.art_upper.ph,
+        o.cardiac_output_lpm,
+        o.map_mmhg,
+        o.svo2,
+        o.vo2_ml_min
+    );
+    assert!(o.lactate_mmol_l > 2.0);
+    let d = (o.lactate_mmol_l - 1.0) + (o.base_excess_meq_l - c.patient.base_excess_meq_l);
+    assert!(d.abs() < 1e-9);
+}
