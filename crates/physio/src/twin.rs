@@ -770,9 +770,9 @@ pub struct Twin {
     /// Drugs given ([`crate::drugs`]) and what they do now.
     drugs: crate::drugs::Drugs,
     drug_fx: crate::drugs::DrugEffects,
-    /// The temperature the patient's `vo2_ml_kg_min` is at: their starting one, °C. A patient
-    /// whose temperature is set lower (targeted temperature management) consumes less, by
-    /// [`Q10`].
+    /// The temperature the patient's `vo2_ml_kg_min` is at, °C: their starting one, or their
+    /// set point when VO2 was last set. A patient whose temperature is then set lower (targeted
+    /// temperature management) consumes less, by [`Q10`].
     vo2_ref_temp_c: f64,
     /// Arterial (whole-body) lactate, mmol/L, and the O2 deficit (demand not met) since the
     /// last slow step, mL.
@@ -1608,6 +1608,10 @@ impl Twin {
         }
         p.validate()?;
         self.gases.set_shunt(p.shunt_fraction);
+        if param == PatientParam::Vo2 {
+            // A VO2 set now is the patient's at their present set point.
+            self.vo2_ref_temp_c = p.temp_c;
+        }
         if param == PatientParam::Temperature {
             // A new thermoregulatory set point and the core temperature with it (an instant
             // change, as a scenario author means it).
