@@ -136,6 +136,18 @@ signals! {
     svr_mmhg_s_ml, "mmHg*s/mL", "Systemic vascular resistance in effect (the patient's, changed by the baroreflex when its gain is above 0).", |o| o.svr_mmhg_s_ml;
     interstitial_fluid_ml, "mL", "Interstitial fluid volume (rises as infused crystalloid leaves the plasma).", |o| o.interstitial_fluid_ml;
     fluid_excreted_ml, "mL", "Infused fluid excreted by the kidneys since the start.", |o| o.fluid_excreted_ml;
+    norepinephrine_ng_ml, "ng/mL", "Plasma norepinephrine given (above the patient's own) (drugs section).", |o| o.drug_plasma[0];
+    epinephrine_ng_ml, "ng/mL", "Plasma epinephrine given (above the patient's own) (drugs section).", |o| o.drug_plasma[1];
+    vasopressin_mu_ml, "mU/mL", "Plasma vasopressin given (above the patient's own) (drugs section).", |o| o.drug_plasma[2];
+    dobutamine_ng_ml, "ng/mL", "Plasma dobutamine (drugs section).", |o| o.drug_plasma[3];
+    milrinone_ng_ml, "ng/mL", "Plasma milrinone (drugs section).", |o| o.drug_plasma[4];
+    propofol_ug_ml, "ug/mL", "Plasma propofol (drugs section).", |o| o.drug_plasma[5];
+    fentanyl_ng_ml, "ng/mL", "Plasma fentanyl (drugs section).", |o| o.drug_plasma[6];
+    rocuronium_ug_ml, "ug/mL", "Plasma rocuronium (drugs section).", |o| o.drug_plasma[7];
+    bivalirudin_ug_ml, "ug/mL", "Plasma bivalirudin (drugs section).", |o| o.drug_plasma[8];
+    neuromuscular_block, "1", "Neuromuscular block: share of twitch height lost (rocuronium).", |o| o.neuromuscular_block;
+    lactate_mmol_l, "mmol/L", "Arterial lactate: basal production and clearance, plus anaerobic production when tissues get less O2 than they need (twin.rs).", |o| o.lactate_mmol_l;
+    base_excess_meq_l, "mEq/L", "Base excess in effect: the patient's, less lactate above 1 mmol/L.", |o| o.base_excess_meq_l;
 }
 
 /// All signals, scalar ones first and then the blood gases.

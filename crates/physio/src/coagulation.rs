@@ -223,6 +223,15 @@ pub fn act_from_anti_xa(anti_xa_iu_ml: f64) -> f64 {
     ACT_BASELINE_S + 124.0 * x.powf(0.6)
 }
 
+/// The anti-Xa activity, IU/mL, that gives `act_s` by [`act_from_anti_xa`] (its inverse; 0 at
+/// or below the baseline).
+pub fn anti_xa_from_act(act_s: f64) -> f64 {
+    if !act_s.is_finite() || act_s <= ACT_BASELINE_S {
+        return 0.0;
+    }
+    (((act_s - ACT_BASELINE_S) / 124.0).powf(1.0 / 0.6)).min(20.0)
+}
+
 /// Conditions the thrombus grows under during one step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ClotDrivers {

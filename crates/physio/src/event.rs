@@ -238,6 +238,48 @@ events! {
     /// Heparin infusion, U/h.
     HeparinInfusion(f64) => number(Quantity::new("U/h", 0.0, 5000.0, 100.0, 1000.0))
         ["heparin_infusion", "Heparin infusion", "units_per_h", "Unfractionated heparin infusion rate; replaces the previous rate."];
+    /// Norepinephrine infusion, µg/kg/min ([`crate::drugs`]).
+    NorepinephrineInfusion(f64) => number(Quantity::new("µg/kg/min", 0.0, 5.0, 0.01, 0.1))
+        ["norepinephrine_infusion", "Norepinephrine infusion", "ug_kg_min", "Norepinephrine infusion rate (replaces the previous rate, 0 stops it): α1 vasoconstriction, some β1 inotropy, venoconstriction; t½ 2.4 min (see the drugs section)."];
+    /// Epinephrine infusion, µg/kg/min ([`crate::drugs`]).
+    EpinephrineInfusion(f64) => number(Quantity::new("µg/kg/min", 0.0, 2.0, 0.01, 0.05))
+        ["epinephrine_infusion", "Epinephrine infusion", "ug_kg_min", "Epinephrine infusion rate (replaces the previous rate, 0 stops it): β1 inotropy and tachycardia, α vasoconstriction at higher doses, raised VO2."];
+    /// Epinephrine bolus, µg ([`crate::drugs`]).
+    EpinephrineBolus(f64) => number(Quantity::new("µg", 0.0, 5000.0, 10.0, 100.0))
+        ["epinephrine_bolus", "Epinephrine bolus", "ug", "Epinephrine bolus (push-dose 10-100 µg; 1000 µg in cardiac arrest)."];
+    /// Vasopressin infusion, U/min ([`crate::drugs`]).
+    VasopressinInfusion(f64) => number(Quantity::new("U/min", 0.0, 0.2, 0.01, 0.03))
+        ["vasopressin_infusion", "Vasopressin infusion", "u_min", "Vasopressin infusion rate, not by weight (replaces the previous rate, 0 stops it): V1 vasoconstriction; t½ 15 min."];
+    /// Dobutamine infusion, µg/kg/min ([`crate::drugs`]).
+    DobutamineInfusion(f64) => number(Quantity::new("µg/kg/min", 0.0, 40.0, 0.5, 5.0))
+        ["dobutamine_infusion", "Dobutamine infusion", "ug_kg_min", "Dobutamine infusion rate (replaces the previous rate, 0 stops it): β1 inotropy, some tachycardia and β2 vasodilation."];
+    /// Milrinone infusion, µg/kg/min ([`crate::drugs`]).
+    MilrinoneInfusion(f64) => number(Quantity::new("µg/kg/min", 0.0, 1.5, 0.025, 0.375))
+        ["milrinone_infusion", "Milrinone infusion", "ug_kg_min", "Milrinone infusion rate (replaces the previous rate, 0 stops it): inotropy and vasodilation; t½ about 2 h, so it takes hours to reach its effect without a load."];
+    /// Propofol infusion, mg/kg/h ([`crate::drugs`]).
+    PropofolInfusion(f64) => number(Quantity::new("mg/kg/h", 0.0, 12.0, 0.5, 2.0))
+        ["propofol_infusion", "Propofol infusion", "mg_kg_h", "Propofol infusion rate (replaces the previous rate, 0 stops it): sedation, vasodilation, venodilation, blunted baroreflex, lower VO2."];
+    /// Propofol bolus, mg ([`crate::drugs`]).
+    PropofolBolus(f64) => number(Quantity::new("mg", 0.0, 500.0, 10.0, 50.0))
+        ["propofol_bolus", "Propofol bolus", "mg", "Propofol bolus."];
+    /// Fentanyl infusion, µg/kg/h ([`crate::drugs`]).
+    FentanylInfusion(f64) => number(Quantity::new("µg/kg/h", 0.0, 20.0, 0.25, 1.5))
+        ["fentanyl_infusion", "Fentanyl infusion", "ug_kg_h", "Fentanyl infusion rate (replaces the previous rate, 0 stops it): bradycardia, somewhat blunted baroreflex, lower VO2."];
+    /// Fentanyl bolus, µg ([`crate::drugs`]).
+    FentanylBolus(f64) => number(Quantity::new("µg", 0.0, 2000.0, 25.0, 100.0))
+        ["fentanyl_bolus", "Fentanyl bolus", "ug", "Fentanyl bolus."];
+    /// Rocuronium infusion, mg/kg/h ([`crate::drugs`]).
+    RocuroniumInfusion(f64) => number(Quantity::new("mg/kg/h", 0.0, 2.0, 0.05, 0.3))
+        ["rocuronium_infusion", "Rocuronium infusion", "mg_kg_h", "Rocuronium infusion rate (replaces the previous rate, 0 stops it): neuromuscular block, VO2 a little lower."];
+    /// Rocuronium bolus, mg ([`crate::drugs`]).
+    RocuroniumBolus(f64) => number(Quantity::new("mg", 0.0, 300.0, 5.0, 50.0))
+        ["rocuronium_bolus", "Rocuronium bolus", "mg", "Rocuronium bolus (0.6-1.2 mg/kg for intubation)."];
+    /// Bivalirudin infusion, mg/kg/h ([`crate::drugs`]).
+    BivalirudinInfusion(f64) => number(Quantity::new("mg/kg/h", 0.0, 2.5, 0.01, 0.05))
+        ["bivalirudin_infusion", "Bivalirudin infusion", "mg_kg_h", "Bivalirudin infusion rate (replaces the previous rate, 0 stops it): direct thrombin inhibitor, prolongs the ACT (not anti-Xa); 0.03-0.2 mg/kg/h is usual on ECMO."];
+    /// Bivalirudin bolus, mg ([`crate::drugs`]).
+    BivalirudinBolus(f64) => number(Quantity::new("mg", 0.0, 200.0, 5.0, 50.0))
+        ["bivalirudin_bolus", "Bivalirudin bolus", "mg", "Bivalirudin bolus (0.5-0.75 mg/kg where a load is given)."];
     /// Change one patient parameter.
     SetPatient(PatientParam, f64) => patient
         ["set_patient", "Change a patient parameter", "value", "Change one patient parameter: `param` names it (a patient field marked yes above), `value` is in that field's range and unit."];

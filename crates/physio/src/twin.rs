@@ -21,6 +21,7 @@ use crate::blood::{self, Chemistry, Contents, GasState};
 use crate::cannula::{Cannula, Tubing};
 use crate::circulation as cv;
 use crate::coagulation::{ClotDrivers, Coating, Heparin, Thrombus};
+use crate::drugs::Drug;
 use crate::fluids::Fluid;
 use crate::hemolysis::{HemolysisModel, PlasmaFreeHb};
 use crate::oxygenator::{OxygenatorModel, Sweep};
@@ -263,6 +264,15 @@ pub struct Observation {
     pub interstitial_fluid_ml: f64,
     /// Infused fluid excreted by the kidneys since the start, mL.
     pub fluid_excreted_ml: f64,
+    /// Plasma concentration of each drug ([`crate::drugs::Drug::ALL`] order), in its
+    /// concentration unit ([`crate::drugs::DRUGS`]).
+    pub drug_plasma: [f64; crate::drugs::N_DRUGS],
+    /// Neuromuscular block, fraction of twitch height lost (rocuronium).
+    pub neuromuscular_block: f64,
+    /// Arterial lactate, mmol/L.
+    pub lactate_mmol_l: f64,
+    /// Base excess in effect, mEq/L (the patient's, less lactate above normal).
+    pub base_excess_meq_l: f64,
 }
 
 impl Default for Observation {
@@ -352,6 +362,10 @@ impl Default for Observation {
             svr_mmhg_s_ml: 0.0,
             interstitial_fluid_ml: 0.0,
             fluid_excreted_ml: 0.0,
+            drug_plasma: [0.0; crate::drugs::N_DRUGS],
+            neuromuscular_block: 0.0,
+            lactate_mmol_l: 0.0,
+            base_excess_meq_l: 0.0,
         }
     }
 }
@@ -633,8 +647,25 @@ const VO2_SHARES: [(usize, f64); 3] = [(cv::UBT, 0.28), (cv::COR, 0.10), (cv::LB
 /// a venous saturation of 10–15 % at Hb 14) \[model\].
 const C_O2_CRITICAL: f64 = 2.5;
 const C_O2_FLOOR: f64 = 0.5;
-/// Q10 of metabolism: about 2, i.e. ~7 % per °C (hypothermia literature \[M\]).
+/// Q10 of metabolism: about 2, i.e. ~7 % per °C: metabolic rate falls 5–8 % per °C of
+/// hypothermia (Polderman 2009, Crit Care Med 37:S186 \[M\]).
 const Q10: f64 = 2.0;
+/// Lactate (issue 15: oxygen debt has consequences). Normal arterial lactate about 1 mmol/L
+/// (0.5–1.5; Kraut & Madias 2014, N Engl J Med 371:2309 \[M\]).
+const LACTATE_NORMAL_MMOL_L: f64 = 1.0;
+/// Lactate clearance, mL/kg/min: 10.9 in haemodynamically stable septic patients with normal
+/// lactate, by exogenous lactate infusion (Levraut 1998, Am J Respir Crit Care Med 157:1021
+/// \[M\]). Basal production is set to balance it at the normal level (0.65 mmol/kg/h, of the
+/// order of the 0.8 mmol/kg/h of resting adults \[M\]).
+const LACTATE_CLEARANCE_ML_KG_MIN: f64 = 10.9;
+/// Lactate's volume of distribution, mL/kg: about half the body weight (total body water less
+/// part of the intracellular space \[M\]).
+const LACTATE_VD_ML_KG: f64 = 500.0;
+/// Lactate made per mL of O2 the tissues wanted and could not get, mmol: the ATP not made
+/// aerobically (P/O 2.5, about 5 ATP per O2, 22.4 mL per mmol O2) made by anaerobic glycolysis
+/// instead (one ATP per lactate) \[M, textbook stoichiometry\]; an upper bound, since
+/// hypoxic tissue also lowers its ATP demand.
+const LACTATE_PER_ML_O2_DEFICIT: f64 = 5.0 / 22.4;
 /// Heat: 20.1 J per mL O2 consumed at RQ 0.8 \[M\]; body 3470 J/kg/K \[M\]; blood 3.6 J/mL/K \[M\];
 /// ambient 24 °C \[assumption\]; the oxygenator heat exchanger's performance factor falls with
 /// blood flow from 0.5 at 5 L/min (`crate::heat::exchanger_factor`).
@@ -735,6 +766,17 @@ pub struct Twin {
     svr_eff: f64,
     unstressed_shift_ml: f64,
     fluids: crate::fluids::Fluids,
+    /// Drugs given ([`crate::drugs`]) and what they do now.
+    drugs: crate::drugs::Drugs,
+    drug_fx: crate::drugs::DrugEffects,
+    /// The temperature the patient's `vo2_ml_kg_min` is at, °C: their starting one, or their
+    /// set point when VO2 was last set. A patient whose temperature is then set lower (targeted
+    /// temperature management) consumes less, by [`Q10`].
+    vo2_ref_temp_c: f64,
+    /// Arterial (whole-body) lactate, mmol/L, and the O2 deficit (demand not met) since the
+    /// last slow step, mL.
+    lactate_mmol_l: f64,
+    o2_deficit_ml: f64,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -944,6 +986,11 @@ impl Twin {
             svr_eff: p.svr_mmhg_s_ml,
             unstressed_shift_ml: 0.0,
             fluids,
+            drugs: crate::drugs::Drugs::new(p.weight_kg),
+            vo2_ref_temp_c: p.temp_c,
+            lactate_mmol_l: LACTATE_NORMAL_MMOL_L,
+            o2_deficit_ml: 0.0,
+            drug_fx: crate::drugs::DrugEffects::NONE,
             obs,
             guesses: [None; 10],
             beat_sum: [0.0; 8],
@@ -969,7 +1016,7 @@ impl Twin {
     fn chem(&self) -> Chemistry {
         Chemistry {
             hb_g_dl: self.params.hb_g_dl,
-            base_excess_meq_l: self.params.base_excess_meq_l,
+            base_excess_meq_l: self.base_excess(),
             temp_c: self.temp_c,
         }
     }
@@ -1138,13 +1185,15 @@ impl Twin {
         self.balance.lung_o2 += up;
         self.balance.lung_co2 += out;
         // Tissue metabolism.
-        // VO2 is the patient's at their own temperature; it follows the core temperature when the
-        // circuit warms or cools them.
-        let q10 = Q10.powf((self.temp_c - self.params.temp_c) / 10.0);
-        let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10;
+        // VO2 is the patient's at their starting temperature; it follows the core temperature
+        // when the circuit warms or cools them or their temperature is set (by Q10).
+        let q10 = Q10.powf((self.temp_c - self.vo2_ref_temp_c) / 10.0);
+        let vo2 = self.params.vo2_ml_kg_min * self.params.weight_kg * q10 * self.drug_fx.vo2_factor;
         let mut used_total = 0.0;
+        let mut demand_total = 0.0;
         for (i, share) in VO2_SHARES {
             let demand = vo2 * share / 60.0 * dtg;
+            demand_total += demand;
             let c = g.o2_content(i);
             let f = ((c - C_O2_FLOOR) / (C_O2_CRITICAL - C_O2_FLOOR)).clamp(0.0, 1.0);
             let used = (demand * f).min(0.9 * g.o2[i].max(0.0));
@@ -1153,6 +1202,7 @@ impl Twin {
             used_total += used;
         }
         self.balance.consumed_o2 += used_total;
+        self.o2_deficit_ml += (demand_total - used_total).max(0.0);
         self.balance.produced_co2 += used_total * self.params.rq;
         // Tissue CO2 stores exchange with the beds' venous blood.
         for (i, share) in VO2_SHARES {
@@ -1324,6 +1374,11 @@ impl Twin {
     fn slow_step(&mut self) {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
         self.fluid_step(dt);
+        self.lactate_step(dt);
+        if self.drugs.step(dt) {
+            self.drug_fx = self.drugs.effects();
+            self.apply_effectors();
+        }
         let q_lpm = self.slow_flow_lpm(dt);
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
         let hb = self.params.hb_g_dl;
@@ -1346,7 +1401,7 @@ impl Twin {
         if self.with_circuit {
             self.hyd.power_step(dt);
             let drivers = ClotDrivers {
-                anti_xa_iu_ml: self.heparin.anti_xa_iu_ml(),
+                anti_xa_iu_ml: self.anticoagulation_anti_xa(),
                 circuit_flow_lpm: q_lpm.abs(),
                 coating: self.coating,
                 oxygenator_device: self.hyd.oxygenator.clot_device_factor(),
@@ -1357,7 +1412,13 @@ impl Twin {
         // temperature is where thermoregulation holds it without a circuit), and the circuit's
         // heat exchanger.
         let mass = self.params.weight_kg;
-        let h_nominal = self.params.vo2_ml_kg_min * mass * J_PER_ML_O2 / 60.0;
+        // (Metabolic heat at the thermoregulatory set point, which Q10 lowers when the patient's
+        // temperature is set below the starting one.)
+        let h_nominal = self.params.vo2_ml_kg_min
+            * mass
+            * J_PER_ML_O2
+            * Q10.powf((self.params.temp_c - self.vo2_ref_temp_c) / 10.0)
+            / 60.0;
         let h_met = self.obs.vo2_ml_min * J_PER_ML_O2 / 60.0;
         let k_loss = h_nominal / (self.params.temp_c - T_AMBIENT_C).max(1.0);
         let mut heat = h_met - k_loss * (self.temp_c - T_AMBIENT_C);
@@ -1462,6 +1523,20 @@ impl Twin {
             Event::PlasmaInfusion(r) => self.fluids.set_rate(Fluid::Plasma, r),
             Event::HeparinBolus(u) => self.heparin.bolus(u),
             Event::HeparinInfusion(u) => self.heparin.set_infusion(u),
+            Event::NorepinephrineInfusion(r) => self.give(|d| d.set_rate(Drug::Norepinephrine, r)),
+            Event::EpinephrineInfusion(r) => self.give(|d| d.set_rate(Drug::Epinephrine, r)),
+            Event::EpinephrineBolus(x) => self.give(|d| d.bolus(Drug::Epinephrine, x)),
+            Event::VasopressinInfusion(r) => self.give(|d| d.set_rate(Drug::Vasopressin, r)),
+            Event::DobutamineInfusion(r) => self.give(|d| d.set_rate(Drug::Dobutamine, r)),
+            Event::MilrinoneInfusion(r) => self.give(|d| d.set_rate(Drug::Milrinone, r)),
+            Event::PropofolInfusion(r) => self.give(|d| d.set_rate(Drug::Propofol, r)),
+            Event::PropofolBolus(x) => self.give(|d| d.bolus(Drug::Propofol, x)),
+            Event::FentanylInfusion(r) => self.give(|d| d.set_rate(Drug::Fentanyl, r)),
+            Event::FentanylBolus(x) => self.give(|d| d.bolus(Drug::Fentanyl, x)),
+            Event::RocuroniumInfusion(r) => self.give(|d| d.set_rate(Drug::Rocuronium, r)),
+            Event::RocuroniumBolus(x) => self.give(|d| d.bolus(Drug::Rocuronium, x)),
+            Event::BivalirudinInfusion(r) => self.give(|d| d.set_rate(Drug::Bivalirudin, r)),
+            Event::BivalirudinBolus(x) => self.give(|d| d.bolus(Drug::Bivalirudin, x)),
             Event::SetPatient(param, x) => self.set_patient(param, x)?,
             Event::OxygenatorClot(f) => self.thrombus.oxygenator_fraction = f,
             Event::PumpClot(f) => self.thrombus.pump_fraction = f,
@@ -1532,6 +1607,10 @@ impl Twin {
         }
         p.validate()?;
         self.gases.set_shunt(p.shunt_fraction);
+        if param == PatientParam::Vo2 {
+            // A VO2 set now is the patient's at their present set point.
+            self.vo2_ref_temp_c = p.temp_c;
+        }
         if param == PatientParam::Temperature {
             // A new thermoregulatory set point and the core temperature with it (an instant
             // change, as a scenario author means it).
@@ -1547,8 +1626,14 @@ impl Twin {
     /// reflex has taken its set point) they are the patient's own values, unchanged.
     fn apply_effectors(&mut self) {
         let p = &self.params;
-        let (hr, lv, rv, svr, shift) = if p.baroreflex_gain > 0.0 && self.reflex.settled() {
-            let o = self.reflex.output(p.baroreflex_gain, p.weight_kg);
+        let fx = self.drug_fx;
+        let gain = if self.drugs.active() {
+            p.baroreflex_gain * fx.baroreflex_factor.max(0.0)
+        } else {
+            p.baroreflex_gain
+        };
+        let (hr, lv, rv, svr, shift) = if gain > 0.0 && self.reflex.settled() {
+            let o = self.reflex.output(gain, p.weight_kg);
             let period = (60.0 / p.heart_rate_bpm * o.heart_period_factor).clamp(60.0 / 220.0, 3.0);
             (
                 60.0 / period,
@@ -1565,6 +1650,19 @@ impl Twin {
                 p.svr_mmhg_s_ml,
                 0.0,
             )
+        };
+        // Drugs act on what the patient and the reflex set ([`crate::drugs`]); untouched when
+        // none has been given.
+        let (hr, lv, rv, svr, shift) = if self.drugs.active() {
+            (
+                (hr * fx.hr_factor).clamp(20.0, 220.0),
+                (lv * fx.lv_emax_factor).clamp(0.05, 8.0),
+                (rv * fx.rv_emax_factor).clamp(0.05, 6.0),
+                (svr * fx.svr_factor).clamp(0.1, 6.0),
+                shift + fx.unstressed_ml,
+            )
+        } else {
+            (hr, lv, rv, svr, shift)
         };
         self.circ.ventricles.set_emax(p.weight_kg, lv, rv);
         self.circ.set_resistances(svr, p.pvr_mmhg_s_ml);
@@ -1611,6 +1709,58 @@ impl Twin {
         self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
     }
 
+    /// The anti-Xa activity the thrombus model sees: heparin's, plus, when bivalirudin is
+    /// given, the heparin anti-Xa that would prolong the ACT as much as the bivalirudin does
+    /// (the thrombus model is driven by the anticoagulation the ACT measures).
+    fn anticoagulation_anti_xa(&self) -> f64 {
+        let x = self.heparin.anti_xa_iu_ml();
+        if self.drugs.active() && self.drug_fx.act_added_s > 0.0 {
+            let act = crate::coagulation::act_from_anti_xa(x) + self.drug_fx.act_added_s;
+            crate::coagulation::anti_xa_from_act(act)
+        } else {
+            x
+        }
+    }
+
+    /// Change what is given, and put its effect (at once: a bolus acts from this step) into
+    /// the heart and vessels.
+    fn give(&mut self, f: impl FnOnce(&mut crate::drugs::Drugs)) {
+        f(&mut self.drugs);
+        if self.drugs.active() {
+            self.drug_fx = self.drugs.effects();
+            self.apply_effectors();
+        }
+    }
+
+    /// Base excess in effect, mEq/L: the patient's, less the lactate above normal (each mmol
+    /// of lactic acid titrates a mEq of bicarbonate).
+    fn base_excess(&self) -> f64 {
+        self.params.base_excess_meq_l - (self.lactate_mmol_l - LACTATE_NORMAL_MMOL_L)
+    }
+
+    /// Lactate: basal production balanced by hepatic and renal clearance at the normal level,
+    /// plus anaerobic production from the O2 deficit of the last `dt` s (exact for the step).
+    fn lactate_step(&mut self, dt: f64) {
+        let w = self.params.weight_kg;
+        let vd_l = LACTATE_VD_ML_KG * w / 1000.0;
+        let cl_l_min = LACTATE_CLEARANCE_ML_KG_MIN * w / 1000.0;
+        let made = LACTATE_PER_ML_O2_DEFICIT * self.o2_deficit_ml; // mmol in the step
+        self.o2_deficit_ml = 0.0;
+        let k = cl_l_min / vd_l / 60.0; // 1/s
+        // The level the basal production and this step's rate would hold, and the exact
+        // relaxation toward it over the step.
+        let target = LACTATE_NORMAL_MMOL_L + made / dt * 60.0 / cl_l_min;
+        let l = self.lactate_mmol_l;
+        if made > 0.0 || l != LACTATE_NORMAL_MMOL_L {
+            self.lactate_mmol_l = (target + (l - target) * (-k * dt).exp()).clamp(0.1, 30.0);
+        }
+    }
+
+    /// The drugs given ([`crate::drugs`]): rates and concentrations.
+    pub fn drugs(&self) -> &crate::drugs::Drugs {
+        &self.drugs
+    }
+
     /// The fluid state ([`crate::fluids`]): rates, interstitium, what was given.
     pub fn fluids(&self) -> &crate::fluids::Fluids {
         &self.fluids
@@ -1631,12 +1781,21 @@ impl Twin {
         o.interstitial_fluid_ml = self.fluids.interstitial_ml();
         o.fluid_excreted_ml = self.fluids.excreted_ml();
         o.hb_g_dl = self.params.hb_g_dl;
+        o.lactate_mmol_l = self.lactate_mmol_l;
+        o.base_excess_meq_l = self.base_excess();
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();
         o.plasma_fhb_mg_dl = self.pfhb.measured_mg_dl();
         o.anti_xa_iu_ml = self.heparin.anti_xa_iu_ml();
         o.act_s = self.heparin.act_s();
+        if self.drugs.active() {
+            o.act_s += self.drug_fx.act_added_s;
+            for d in crate::drugs::Drug::ALL {
+                o.drug_plasma[d as usize] = self.drugs.plasma(d);
+            }
+            o.neuromuscular_block = self.drug_fx.block;
+        }
         o.air_to_patient_ml = self.air_to_patient_ml;
         o.cannula_tip_distance_cm = self.sites.and_then(|s| s.tip_distance_cm()).unwrap_or(0.0);
         if self.with_circuit {

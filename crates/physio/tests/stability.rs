@@ -87,6 +87,8 @@ proptest! {
         kink in 0.0..1.0f64,
         clot in 0.0..0.98f64,
         fluid in 0.0..1.0f64,
+        drug in 0.0..1.0f64,
+        vaso in 0.0..1.0f64,
     ) {
         let mut t = Twin::new(&config).unwrap();
         t.apply(&physio::Event::DrainageKink(kink * kink)).unwrap();
@@ -95,6 +97,25 @@ proptest! {
         // baroreflex (gain 0..1) acts after its 30 s of settling.
         t.apply(&physio::Event::CrystalloidInfusion(30_000.0 * fluid * fluid)).unwrap();
         t.apply(&physio::Event::RedCellInfusion(3000.0 * fluid)).unwrap();
+        // Drugs up to the top of each event's range: vasoactive ones by `vaso`, the sedative,
+        // opioid, relaxant and bivalirudin (with boluses) by `drug`.
+        use physio::Event as E;
+        for e in [
+            E::NorepinephrineInfusion(5.0 * vaso * vaso),
+            E::EpinephrineInfusion(2.0 * vaso * (1.0 - vaso)),
+            E::VasopressinInfusion(0.2 * vaso),
+            E::DobutamineInfusion(40.0 * (1.0 - vaso) * drug),
+            E::MilrinoneInfusion(1.5 * vaso * drug),
+            E::PropofolBolus(500.0 * drug * drug),
+            E::PropofolInfusion(12.0 * drug),
+            E::FentanylBolus(2000.0 * drug * vaso),
+            E::FentanylInfusion(20.0 * drug),
+            E::RocuroniumBolus(300.0 * drug),
+            E::BivalirudinBolus(200.0 * drug),
+            E::BivalirudinInfusion(2.5 * drug),
+        ] {
+            t.apply(&e).unwrap();
+        }
         let v0 = t.totals().volume_ml;
         for _ in 0..45 {
             run(&mut t, &act, 1.0);
@@ -108,6 +129,9 @@ proptest! {
         }
         prop_assert!((t.totals().volume_ml - v0 - t.balance().external_volume_ml).abs() < 1e-6);
         prop_assert!(o_finite_hb(&t));
+        let o = t.observe();
+        prop_assert!(o.drug_plasma.iter().all(|c| c.is_finite() && *c >= 0.0), "{:?}", o.drug_plasma);
+        prop_assert!((0.0..=1.0).contains(&o.neuromuscular_block));
     }
 }
 
