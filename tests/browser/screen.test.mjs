@@ -156,9 +156,10 @@ for (const [w, h] of [[1920, 1080], [1280, 800], [1024, 768]]) {
       }
       // Every number whole: none cut off by its tile.
       const cut = [...document.querySelectorAll('.num .nv')].filter((v) => v.scrollWidth > v.clientWidth + 1 || v.getBoundingClientRect().right > v.closest('.num').getBoundingClientRect().right + 1).map((v) => v.id);
-      const limCut = [...document.querySelectorAll('.num .nlim')].filter((v) => v.textContent && (v.getBoundingClientRect().bottom > v.closest('.num').getBoundingClientRect().bottom + 1 || !v.getClientRects().length)).map((v) => v.id);
+      const limCut = [...document.querySelectorAll('.num .nlim')].filter((v) => v.textContent && !v.closest('[hidden]') && (v.getBoundingClientRect().bottom > v.closest('.num').getBoundingClientRect().bottom + 1 || !v.getClientRects().length)).map((v) => v.id);
       return { cut, limCut, main: r('.main').height, numerics: r('#numerics'), waves, vh: innerHeight, vw: innerWidth, bad, small,
-        overflowX: document.documentElement.scrollWidth - innerWidth };
+        overflowX: document.documentElement.scrollWidth - innerWidth,
+        avShown: !document.querySelector('.num[data-n="av"]').closest('[hidden]') };
     });
     assert.ok(m.main / m.vh > 0.5, `traces and numbers use ${(100 * m.main / m.vh).toFixed(0)} % of the height`);
     assert.ok(m.waves.every((x) => x > 50), 'every trace drawn at least 50 px high: ' + m.waves);
@@ -166,6 +167,7 @@ for (const [w, h] of [[1920, 1080], [1280, 800], [1024, 768]]) {
     assert.equal(m.overflowX, 0, 'nothing spills off the side');
     assert.deepEqual(m.cut, [], 'numbers cut off by their tiles');
     assert.deepEqual(m.limCut, [], 'limits out of sight');
+    assert.equal(m.avShown, false, 'the aortic valve tile (VA only) is hidden on this VV patient');
     assert.deepEqual(m.small, [], 'text under 14 px on the monitoring area');
     assert.deepEqual(m.bad, [], 'text below WCAG AA contrast');
     await shot(page, `screen-${w}x${h}.png`);

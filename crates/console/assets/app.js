@@ -475,6 +475,9 @@ function onStatus(st) {
     $('n-' + key + '-sub').textContent = blank ? '' : sub(n, s, p);
     $('n-' + key + '-lim').textContent = lims(n, s, p);
   }
+  // The aortic valve tile is VA's: the engine sends no opening fraction without VA support,
+  // and a VV screen should not carry a VA hint that reads like a finding.
+  document.querySelector('.num[data-n="av"]').hidden = n.av_open_pct == null;
   const mt = document.querySelector('.num[data-n="mode"]');
   mt.classList.toggle('stopped', !!(p && (p.bubble_stop || p.rpm_command === 0)));
   const bt = document.querySelector('.num[data-n="bubble"]');
