@@ -173,11 +173,14 @@ function streamLost(why) {
     audio.update(null, false);
   }
   document.body.classList.add('stale');
+  // "LIVE" beside "disconnected" would contradict itself: the values are the last ones received.
+  $('mode-badge').textContent = 'NO DATA';
   renderAlarms();
 }
 function streamBack() {
   state.lost = false;
   document.body.classList.remove('stale');
+  $('mode-badge').textContent = state.mode === 'replay' ? 'REPLAY' : 'LIVE';
   setConn('connected', 'ok');
   renderAlarms();
 }
