@@ -48,6 +48,21 @@ ECMO_REQUIRE_POPPLER=1 cargo test --workspace --locked
 echo "== no panic linked into the control step (release build, about 20 s)"
 ./scripts/no-panic.sh
 
+echo "== the Python package (openecmo) and its tests"
+# A virtual environment of its own (.venv-test, git-ignored) with maturin, pytest, numpy,
+# pyarrow and ray. The extension is built with the dev profile: its dependencies are compiled
+# with the same settings as those `cargo test` above has just built (opt-level 2, line tables),
+# so only the workspace crates are compiled again. (Not `--profile test`: cargo then builds the
+# library as a test harness, an executable that Python cannot load.)
+VENV="$PWD/.venv-test"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check maturin pytest numpy pyarrow
+# Ray is large; its test is skipped only where no wheel exists for this Python.
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check ray \
+  || echo "note: ray could not be installed for $("$VENV/bin/python" --version); the Ray test is skipped"
+VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop --locked -q
+"$VENV/bin/python" -m pytest -q tests/python
+
 echo "== browser tests of the web console (headless Chromium)"
 # The ecmo binary `cargo test` just built (test profile: optimised) serves the console.
 ECMO_BIN="$PWD/target/debug/ecmo" ./scripts/browser-tests.sh

@@ -2,6 +2,7 @@
 mod bench_cmd;
 mod console_cmd;
 mod device_args;
+mod research_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -67,6 +68,14 @@ enum Command {
     },
     /// List the built-in patient presets.
     Presets,
+    /// Run a virtual cohort: one experiment on every sampled patient (docs/research.md).
+    Cohort(research_cmd::CohortArgs),
+    /// Global sensitivity analysis: Sobol indices with bootstrap intervals (docs/research.md).
+    Sensitivity(research_cmd::SensitivityArgs),
+    /// Fit patient parameters to bedside measurements or a console recording (docs/research.md).
+    Fit(research_cmd::FitArgs),
+    /// Time a cohort of virtual VV patients (default 1000 x 1 h) on every core.
+    BenchCohort(research_cmd::BenchCohortArgs),
     /// Run a training scenario headless and keep the run for `ecmo debrief`.
     Train {
         /// The scenario (TOML); see docs/scenarios.md and scenarios/.
@@ -162,6 +171,10 @@ fn main() -> ExitCode {
         Command::BenchSoak(a) => console_result(console_cmd::bench_soak(&a)),
         Command::Device(a) => device(&a),
         Command::Bench { command } => bench_cmd::run(command),
+        Command::Cohort(a) => research_cmd::cohort(&a),
+        Command::Sensitivity(a) => research_cmd::sensitivity(&a),
+        Command::Fit(a) => research_cmd::fit(&a),
+        Command::BenchCohort(a) => research_cmd::bench_cohort(&a),
         Command::Presets => {
             for name in physio::presets::PRESET_NAMES {
                 println!("{name}");

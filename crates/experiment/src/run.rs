@@ -199,7 +199,60 @@ pub fn run_config(
     exp: &Experiment,
     config: &TwinConfig,
     initial: Actuation,
-    mut csv: Option<&mut dyn Write>,
+    csv: Option<&mut dyn Write>,
+) -> Result<Summary, Error> {
+    let Some(w) = csv else {
+        return run_sampled(exp, config, initial, None);
+    };
+    let io = |e: std::io::Error| Error::new("", format!("writing CSV: {e}"));
+    let names = signal_names(exp);
+    let csv_cols: Vec<usize> = match &exp.output.signals {
+        Some(list) => list
+            .iter()
+            .filter_map(|n| names.iter().position(|m| m == n))
+            .collect(),
+        None => (0..names.len()).collect(),
+    };
+    let mut header = String::from("time_s");
+    for &c in &csv_cols {
+        header.push(',');
+        header.push_str(&names[c]);
+    }
+    writeln!(w, "{header}").map_err(io)?;
+    let mut row = |t: f64, values: &[f64]| -> Result<(), Error> {
+        let mut line = format!("{t}");
+        for &c in &csv_cols {
+            line.push(',');
+            line.push_str(&format!("{}", values[c]));
+        }
+        writeln!(w, "{line}").map_err(io)
+    };
+    let summary = run_sampled(exp, config, initial, Some(&mut row))?;
+    w.flush().map_err(io)?;
+    Ok(summary)
+}
+
+/// The names of every signal a run of `exp` records, in the order of [`Summary::names`]: the
+/// true signals, then the sensor ones when `[sensors]` is enabled.
+pub fn signal_names(exp: &Experiment) -> Vec<String> {
+    let mut names: Vec<String> = signals::all().map(|s| s.name.to_string()).collect();
+    if exp.sensors.enabled {
+        names.extend(signals::sensor_signals().into_iter().map(|s| s.name));
+    }
+    names
+}
+
+/// A sink for the samples of a run: called with the time (s) and every signal's value
+/// (indexed like [`signal_names`]) every `output.sample_interval_s`.
+pub type SampleSink<'a> = &'a mut dyn FnMut(f64, &[f64]) -> Result<(), Error>;
+
+/// Run `exp` from a ready configuration, handing every sample to `sink` (CSV writing, or the
+/// Python package's columns). Window statistics come back as the [`Summary`].
+pub fn run_sampled(
+    exp: &Experiment,
+    config: &TwinConfig,
+    initial: Actuation,
+    mut sink: Option<SampleSink<'_>>,
 ) -> Result<Summary, Error> {
     let mut twin = Twin::new(config).map_err(|e| Error::new(e.field, e.message))?;
     let mut act = initial;
@@ -215,27 +268,10 @@ pub fn run_config(
             suite.set_noise(ch, false);
         }
     }
-    let mut names: Vec<String> = truth.iter().map(|s| s.name.to_string()).collect();
+    let names = signal_names(exp);
     let mut units: Vec<String> = truth.iter().map(|s| s.unit.to_string()).collect();
     for s in &sensor_sigs {
-        names.push(s.name.clone());
         units.push(s.unit.to_string());
-    }
-    let csv_cols: Vec<usize> = match &exp.output.signals {
-        Some(list) => list
-            .iter()
-            .filter_map(|n| names.iter().position(|m| m == n))
-            .collect(),
-        None => (0..names.len()).collect(),
-    };
-    let io = |e: std::io::Error| Error::new("", format!("writing CSV: {e}"));
-    if let Some(w) = csv.as_deref_mut() {
-        let mut header = String::from("time_s");
-        for &c in &csv_cols {
-            header.push(',');
-            header.push_str(&names[c]);
-        }
-        writeln!(w, "{header}").map_err(io)?;
     }
 
     let windows = exp.all_windows();
@@ -285,7 +321,7 @@ pub fn run_config(
             next += 1;
         }
         let want_stats = k % stat_every == 0 || k == n_steps;
-        let want_csv = csv.is_some() && k % csv_every == 0;
+        let want_csv = sink.is_some() && k % csv_every == 0;
         if want_stats || want_csv {
             let o = twin.observe();
             // Rounded to the microsecond so that CSV times read 0.5, not 0.5000000000000001.
@@ -313,13 +349,8 @@ pub fn run_config(
                     ),
                 ));
             }
-            if want_csv && let Some(w) = csv.as_deref_mut() {
-                let mut line = format!("{t}");
-                for &c in &csv_cols {
-                    line.push(',');
-                    line.push_str(&format!("{}", values[c]));
-                }
-                writeln!(w, "{line}").map_err(io)?;
+            if want_csv && let Some(f) = sink.as_deref_mut() {
+                f(t, &values)?;
             }
             if want_stats {
                 for (st, (a, b)) in stats.iter_mut().zip(&win_steps) {
@@ -352,9 +383,6 @@ pub fn run_config(
             st.min.fill(f64::NAN);
             st.max.fill(f64::NAN);
         }
-    }
-    if let Some(w) = csv {
-        w.flush().map_err(io)?;
     }
     Ok(Summary {
         name: exp.name.clone(),

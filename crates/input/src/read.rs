@@ -39,6 +39,18 @@ pub const RECORD: Limit = Limit {
     bytes: 256 * MIB,
     what: "a training record",
 };
+/// Research files: cohorts, sensitivity analyses and fits (`ecmo cohort`, `ecmo sensitivity`,
+/// `ecmo fit`, and the Python package).
+pub const RESEARCH: Limit = Limit {
+    bytes: MIB,
+    what: "a cohort, sensitivity or fit file",
+};
+/// Bedside measurements to fit the twin to (CSV): a day of 1-s rows of 20 signals is about
+/// 20 MB.
+pub const MEASUREMENTS: Limit = Limit {
+    bytes: 64 * MIB,
+    what: "a measurement file",
+};
 /// Secrets: pairing keys, TLS certificates and keys.
 pub const KEY: Limit = Limit {
     bytes: 64 * 1024,
