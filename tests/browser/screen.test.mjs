@@ -433,7 +433,7 @@ test('9: trends of every numeric with alarm markers, a cursor readout, scroll, z
 // 3. After a bubble stop the screen says what the pump does.
 test('3: after a bubble stop: stopped, clamped, bubble tile, restart only when possible', async () => {
   const page = admin;
-  await inject(page, 'air', 20);
+  await inject(page, 'air_entrainment', 20);
   await page.waitForFunction(() => /BUBBLE STOP/.test(document.querySelector('#n-mode').textContent), null, { timeout: 20000 });
   const st = await apiState(page);
   const pump = st.status.numerics.pump;
@@ -452,7 +452,7 @@ test('3: after a bubble stop: stopped, clamped, bubble tile, restart only when p
   const possible = () => page.evaluate(async () => (await (await fetch('/api/state')).json()).status.numerics.pump.restart_possible);
   assert.equal(await page.isDisabled('#restart'), !(await possible()));
   await shot(page, 'screen-bubble-stop.png');
-  await inject(page, 'air', 0);
+  await inject(page, 'air_entrainment', 0);
   // Air stays in a stopped circuit until the perfusionist removes it at the bedside.
   await inject(page, 'de_air', 1);
   await page.waitForFunction(() => !document.querySelector('#restart').disabled, null, { timeout: 30000 });

@@ -18,7 +18,7 @@ use crate::model::{
 use control::{
     AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting,
 };
-use physio::{Event, PatientParam, TwinConfig};
+use physio::{Event, TwinConfig};
 use sil::{ChannelFault, Sil};
 
 /// Seconds of the running means of pulsatile numbers.
@@ -565,133 +565,23 @@ impl Engine for SilEngine {
         self.apply(c)
     }
 
+    /// Every event of the twin's vocabulary ([`physio::EVENTS`]) and every patient parameter
+    /// an event may change ([`physio::PATIENT_FIELDS`]), with their own labels, units and
+    /// ranges, then the console's sensor faults: one vocabulary, so a new event (a drug, a
+    /// fluid) reaches the instructor without a line here.
     fn injections(&self) -> Vec<InjectionInfo> {
-        let i = |name: &str, label: &str, unit: &str, min, max, default| InjectionInfo {
-            name: name.into(),
-            label: label.into(),
-            unit: unit.into(),
-            min,
-            max,
-            default,
-        };
-        vec![
-            i("return_kink", "Return line kink", "0–1", 0.0, 1.0, 0.8),
-            i("drainage_kink", "Drainage line kink", "0–1", 0.0, 1.0, 0.7),
-            i(
-                "air",
-                "Air entrainment (drainage)",
-                "mL/min",
-                0.0,
-                100.0,
-                5.0,
-            ),
-            i(
-                "pump_failure",
-                "Pump motor failure (1 fail, 0 repair)",
-                "",
-                0.0,
-                1.0,
-                1.0,
-            ),
-            i(
-                "power_loss",
-                "Mains power lost (1 lost, 0 back)",
-                "",
-                0.0,
-                1.0,
-                1.0,
-            ),
-            i("de_air", "De-air the circuit (bedside)", "", 1.0, 1.0, 1.0),
-            i(
-                "oxygenator_failure",
-                "Oxygenator failure",
-                "0–1",
-                0.0,
-                1.0,
-                0.6,
-            ),
-            i(
-                "volume",
-                "Volume: + bolus / − haemorrhage",
-                "mL",
-                -2000.0,
-                2000.0,
-                -500.0,
-            ),
-            i(
-                "bleeding",
-                "Continuous bleeding",
-                "mL/min",
-                0.0,
-                500.0,
-                50.0,
-            ),
-            i("heparin_bolus", "Heparin bolus", "U", 0.0, 20000.0, 5000.0),
-            i(
-                "heparin_infusion",
-                "Heparin infusion",
-                "U/h",
-                0.0,
-                5000.0,
-                1000.0,
-            ),
-            i(
-                "svr",
-                "Systemic vascular resistance",
-                "mmHg·s/mL",
-                0.3,
-                3.0,
-                1.0,
-            ),
-            i("heart_rate", "Heart rate", "bpm", 30.0, 200.0, 130.0),
-            i(
-                "flow_sensor_dropout",
-                "Flow sensor dropout (1 fail, 0 repair)",
-                "",
-                0.0,
-                1.0,
-                1.0,
-            ),
-            i(
-                "drain_sensor_stuck",
-                "Drainage pressure sensor stuck (1/0)",
-                "",
-                0.0,
-                1.0,
-                1.0,
-            ),
-        ]
+        injection_list(self.sil.twin().patient())
     }
 
     fn inject(&mut self, name: &str, value: f64) -> Result<(), String> {
         let on = value >= 0.5;
-        let ev = match name {
-            "return_kink" => Event::ReturnKink(value),
-            "drainage_kink" => Event::DrainageKink(value),
-            "air" => Event::AirEntrainment(value),
-            "de_air" => Event::DeAir,
-            "pump_failure" => Event::PumpFailure(on),
-            "power_loss" => Event::PowerLoss(on),
-            "oxygenator_failure" => Event::OxygenatorFailure(value),
-            "volume" => Event::Volume(value),
-            "bleeding" => Event::Bleeding(value),
-            "heparin_bolus" => Event::HeparinBolus(value),
-            "heparin_infusion" => Event::HeparinInfusion(value),
-            "svr" => Event::SetPatient(PatientParam::Svr, value),
-            "heart_rate" => Event::SetPatient(PatientParam::HeartRate, value),
-            "flow_sensor_dropout" | "drain_sensor_stuck" => {
-                let (ch, fault) = if name == "flow_sensor_dropout" {
-                    (control::Channel::Flow, ChannelFault::Dropout)
-                } else {
-                    (control::Channel::DrainagePressure, ChannelFault::Stuck)
-                };
-                return self
-                    .sil
-                    .set_sensor_fault(ch, if on { fault } else { ChannelFault::None })
-                    .map_err(|e| format!("{}: {}", e.channel, e.message));
-            }
-            n => return Err(format!("unknown event '{n}'")),
-        };
+        if let Some((ch, fault)) = sensor_fault(name) {
+            return self
+                .sil
+                .set_sensor_fault(ch, if on { fault } else { ChannelFault::None })
+                .map_err(|e| format!("{}: {}", e.channel, e.message));
+        }
+        let ev = injected_event(name, value)?;
         self.sil
             .event(&ev)
             .map_err(|e| format!("{}: {}", e.field, e.message))
@@ -846,6 +736,77 @@ mod tests {
         }
     }
 
+    /// One vocabulary: every twin event (drugs and fluids included) and every patient
+    /// parameter an event may change is offered to the instructor with the table's own range,
+    /// and each offered value is one the twin takes.
+    #[test]
+    fn injections_come_from_the_event_and_patient_tables() {
+        let e = build("ards-severe", 7).unwrap();
+        let list = e.injections();
+        for spec in physio::EVENTS {
+            if spec.value != physio::EventValue::Patient {
+                assert!(
+                    list.iter().any(|i| i.name == spec.name),
+                    "{} missing",
+                    spec.name
+                );
+            }
+        }
+        for f in physio::PATIENT_FIELDS.iter().filter(|f| f.event.is_some()) {
+            let i = list
+                .iter()
+                .find(|i| i.name == format!("patient.{}", f.name))
+                .unwrap_or_else(|| panic!("{} missing", f.name));
+            assert_eq!((i.min, i.max), (f.min, f.max));
+            // The offered value is the patient's own.
+            assert_eq!(i.default, (f.get)(e.sil.twin().patient()));
+        }
+        for i in &list {
+            if sensor_fault(&i.name).is_none() {
+                for v in [i.min, i.default, i.max] {
+                    injected_event(&i.name, v)
+                        .unwrap_or_else(|m| panic!("{} = {v} refused: {m}", i.name));
+                }
+            }
+        }
+        let drug = list
+            .iter()
+            .find(|i| i.name == "norepinephrine_infusion")
+            .unwrap();
+        assert_eq!(drug.unit, "µg/kg/min");
+        assert_eq!(
+            injected_event("patient.svr_mmhg_s_ml", 1.4),
+            Ok(Event::SetPatient(physio::PatientParam::Svr, 1.4))
+        );
+    }
+
+    /// An injection out of range, of an unknown name or of the wrong shape is refused with a
+    /// message that names it; the running twin is untouched.
+    #[test]
+    fn injections_out_of_range_or_unknown_are_refused_by_name() {
+        let mut e = build("ards-severe", 7).unwrap();
+        let m = e.inject("return_kink", 1.5).unwrap_err();
+        assert!(m.contains("return_kink"), "{m}");
+        let m = e.inject("patient.svr_mmhg_s_ml", 99.0).unwrap_err();
+        assert!(m.contains("svr"), "{m}");
+        assert!(
+            e.inject("no_such_event", 1.0)
+                .unwrap_err()
+                .contains("no_such_event")
+        );
+        assert!(
+            e.inject("patient.weight_kg", 80.0).is_err(),
+            "weight is no event"
+        );
+        assert!(
+            e.inject("set_patient", 1.0)
+                .unwrap_err()
+                .contains("patient.")
+        );
+        e.inject("norepinephrine_infusion", 0.1).unwrap();
+        e.inject("crystalloid_infusion", 500.0).unwrap();
+    }
+
     /// The screen's readings: the bedside monitor's from the twin, derived ones from their
     /// inputs, each where a person expects it.
     #[test]
@@ -890,7 +851,7 @@ mod tests {
     fn bubble_stop_shows_the_pumps_truth() {
         let mut e = build("ards-severe", 7).unwrap();
         run(&mut e, 3.0);
-        e.inject("air", 20.0).unwrap();
+        e.inject("air_entrainment", 20.0).unwrap();
         let mut stopped = false;
         for _ in 0..3000 {
             run(&mut e, 0.01);
@@ -920,7 +881,7 @@ mod tests {
                 .is_err()
             );
         }
-        e.inject("air", 0.0).unwrap();
+        e.inject("air_entrainment", 0.0).unwrap();
         // Air stays in a stopped circuit until the perfusionist removes it.
         e.inject("de_air", 1.0).unwrap();
         let mut possible = false;
@@ -969,4 +930,107 @@ mod tests {
             .is_err()
         );
     }
+}
+
+/// The console's own injections: sensor faults of the acquisition layer (not twin events).
+const SENSOR_FAULTS: [(&str, &str, control::Channel, ChannelFault); 2] = [
+    (
+        "flow_sensor_dropout",
+        "Flow sensor dropout (1 fail, 0 repair)",
+        control::Channel::Flow,
+        ChannelFault::Dropout,
+    ),
+    (
+        "drain_sensor_stuck",
+        "Drainage pressure sensor stuck (1/0)",
+        control::Channel::DrainagePressure,
+        ChannelFault::Stuck,
+    ),
+];
+
+fn sensor_fault(name: &str) -> Option<(control::Channel, ChannelFault)> {
+    SENSOR_FAULTS
+        .iter()
+        .find(|f| f.0 == name)
+        .map(|f| (f.2, f.3))
+}
+
+/// Prefix of the injections that change a patient parameter: `patient.svr_mmhg_s_ml`.
+const PATIENT_PREFIX: &str = "patient.";
+
+/// The instructor's injections, from the event and patient vocabularies; a parameter's
+/// offered value is the patient's current one.
+pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
+    use physio::EventValue;
+    let mut v = Vec::new();
+    for e in physio::EVENTS {
+        let (unit, min, max, default, label) = match e.value {
+            EventValue::Number(q) => (q.unit, q.min, q.max, q.typical, e.label.to_string()),
+            EventValue::Flag => ("", 0.0, 1.0, 1.0, format!("{} (1 on, 0 off)", e.label)),
+            EventValue::None => ("", 1.0, 1.0, 1.0, e.label.to_string()),
+            // One entry per parameter, below.
+            EventValue::Patient => continue,
+        };
+        v.push(InjectionInfo {
+            name: e.name.into(),
+            label,
+            unit: plain_unit(unit).into(),
+            min,
+            max,
+            default,
+        });
+    }
+    for f in physio::PATIENT_FIELDS.iter().filter(|f| f.event.is_some()) {
+        v.push(InjectionInfo {
+            name: format!("{PATIENT_PREFIX}{}", f.name),
+            label: format!("Patient: {}", f.label),
+            unit: plain_unit(f.unit).into(),
+            min: f.min,
+            max: f.max,
+            default: (f.get)(patient),
+        });
+    }
+    for (name, label, _, _) in SENSOR_FAULTS {
+        v.push(InjectionInfo {
+            name: name.into(),
+            label: label.into(),
+            unit: String::new(),
+            min: 0.0,
+            max: 1.0,
+            default: 1.0,
+        });
+    }
+    v
+}
+
+/// A fraction's unit (`1`) as an instructor reads it: the range it takes.
+fn plain_unit(unit: &str) -> &str {
+    if unit == "1" { "0–1" } else { unit }
+}
+
+/// The twin event an injection `name` with `value` stands for, checked against the event's
+/// (or parameter's) range by [`Event::new`].
+pub fn injected_event(name: &str, value: f64) -> Result<Event, String> {
+    use physio::{EventArg, EventKind, EventValue};
+    let refused = |e: physio::ConfigError| format!("{}: {}", e.field, e.message);
+    if let Some(field) = name.strip_prefix(PATIENT_PREFIX) {
+        let param = physio::PATIENT_FIELDS
+            .iter()
+            .find(|f| f.name == field)
+            .and_then(|f| f.event)
+            .ok_or_else(|| format!("unknown patient parameter '{field}'"))?;
+        return Event::new(EventKind::SetPatient, EventArg::Patient(param, value)).map_err(refused);
+    }
+    let kind = EventKind::by_name(name).ok_or_else(|| format!("unknown event '{name}'"))?;
+    let arg = match kind.spec().value {
+        EventValue::None => EventArg::None,
+        EventValue::Flag => EventArg::Flag(value >= 0.5),
+        EventValue::Number(_) => EventArg::Number(value),
+        EventValue::Patient => {
+            return Err(format!(
+                "'{name}' takes a parameter: inject '{PATIENT_PREFIX}<field>' instead"
+            ));
+        }
+    };
+    Event::new(kind, arg).map_err(refused)
 }
