@@ -726,6 +726,109 @@ pub(crate) fn settings_view(s: &control::Settings, va: bool) -> Settings {
     }
 }
 
+/// The console's own injections: sensor faults of the acquisition layer (not twin events).
+const SENSOR_FAULTS: [(&str, &str, control::Channel, ChannelFault); 2] = [
+    (
+        "flow_sensor_dropout",
+        "Flow sensor dropout (1 fail, 0 repair)",
+        control::Channel::Flow,
+        ChannelFault::Dropout,
+    ),
+    (
+        "drain_sensor_stuck",
+        "Drainage pressure sensor stuck (1/0)",
+        control::Channel::DrainagePressure,
+        ChannelFault::Stuck,
+    ),
+];
+
+fn sensor_fault(name: &str) -> Option<(control::Channel, ChannelFault)> {
+    SENSOR_FAULTS
+        .iter()
+        .find(|f| f.0 == name)
+        .map(|f| (f.2, f.3))
+}
+
+/// Prefix of the injections that change a patient parameter: `patient.svr_mmhg_s_ml`.
+const PATIENT_PREFIX: &str = "patient.";
+
+/// The instructor's injections, from the event and patient vocabularies; a parameter's
+/// offered value is the patient's current one.
+pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
+    use physio::EventValue;
+    let mut v = Vec::new();
+    for e in physio::EVENTS {
+        let (unit, min, max, default, label) = match e.value {
+            EventValue::Number(q) => (q.unit, q.min, q.max, q.typical, e.label.to_string()),
+            EventValue::Flag => ("", 0.0, 1.0, 1.0, format!("{} (1 on, 0 off)", e.label)),
+            EventValue::None => ("", 1.0, 1.0, 1.0, e.label.to_string()),
+            // One entry per parameter, below.
+            EventValue::Patient => continue,
+        };
+        v.push(InjectionInfo {
+            name: e.name.into(),
+            label,
+            unit: plain_unit(unit).into(),
+            min,
+            max,
+            default,
+        });
+    }
+    for f in physio::PATIENT_FIELDS.iter().filter(|f| f.event.is_some()) {
+        v.push(InjectionInfo {
+            name: format!("{PATIENT_PREFIX}{}", f.name),
+            label: format!("Patient: {}", f.label),
+            unit: plain_unit(f.unit).into(),
+            min: f.min,
+            max: f.max,
+            default: (f.get)(patient),
+        });
+    }
+    for (name, label, _, _) in SENSOR_FAULTS {
+        v.push(InjectionInfo {
+            name: name.into(),
+            label: label.into(),
+            unit: String::new(),
+            min: 0.0,
+            max: 1.0,
+            default: 1.0,
+        });
+    }
+    v
+}
+
+/// A fraction's unit (`1`) as an instructor reads it: the range it takes.
+fn plain_unit(unit: &str) -> &str {
+    if unit == "1" { "0–1" } else { unit }
+}
+
+/// The twin event an injection `name` with `value` stands for, checked against the event's
+/// (or parameter's) range by [`Event::new`].
+pub fn injected_event(name: &str, value: f64) -> Result<Event, String> {
+    use physio::{EventArg, EventKind, EventValue};
+    let refused = |e: physio::ConfigError| format!("{}: {}", e.field, e.message);
+    if let Some(field) = name.strip_prefix(PATIENT_PREFIX) {
+        let param = physio::PATIENT_FIELDS
+            .iter()
+            .find(|f| f.name == field)
+            .and_then(|f| f.event)
+            .ok_or_else(|| format!("unknown patient parameter '{field}'"))?;
+        return Event::new(EventKind::SetPatient, EventArg::Patient(param, value)).map_err(refused);
+    }
+    let kind = EventKind::by_name(name).ok_or_else(|| format!("unknown event '{name}'"))?;
+    let arg = match kind.spec().value {
+        EventValue::None => EventArg::None,
+        EventValue::Flag => EventArg::Flag(value >= 0.5),
+        EventValue::Number(_) => EventArg::Number(value),
+        EventValue::Patient => {
+            return Err(format!(
+                "'{name}' takes a parameter: inject '{PATIENT_PREFIX}<field>' instead"
+            ));
+        }
+    };
+    Event::new(kind, arg).map_err(refused)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -930,107 +1033,4 @@ mod tests {
             .is_err()
         );
     }
-}
-
-/// The console's own injections: sensor faults of the acquisition layer (not twin events).
-const SENSOR_FAULTS: [(&str, &str, control::Channel, ChannelFault); 2] = [
-    (
-        "flow_sensor_dropout",
-        "Flow sensor dropout (1 fail, 0 repair)",
-        control::Channel::Flow,
-        ChannelFault::Dropout,
-    ),
-    (
-        "drain_sensor_stuck",
-        "Drainage pressure sensor stuck (1/0)",
-        control::Channel::DrainagePressure,
-        ChannelFault::Stuck,
-    ),
-];
-
-fn sensor_fault(name: &str) -> Option<(control::Channel, ChannelFault)> {
-    SENSOR_FAULTS
-        .iter()
-        .find(|f| f.0 == name)
-        .map(|f| (f.2, f.3))
-}
-
-/// Prefix of the injections that change a patient parameter: `patient.svr_mmhg_s_ml`.
-const PATIENT_PREFIX: &str = "patient.";
-
-/// The instructor's injections, from the event and patient vocabularies; a parameter's
-/// offered value is the patient's current one.
-pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
-    use physio::EventValue;
-    let mut v = Vec::new();
-    for e in physio::EVENTS {
-        let (unit, min, max, default, label) = match e.value {
-            EventValue::Number(q) => (q.unit, q.min, q.max, q.typical, e.label.to_string()),
-            EventValue::Flag => ("", 0.0, 1.0, 1.0, format!("{} (1 on, 0 off)", e.label)),
-            EventValue::None => ("", 1.0, 1.0, 1.0, e.label.to_string()),
-            // One entry per parameter, below.
-            EventValue::Patient => continue,
-        };
-        v.push(InjectionInfo {
-            name: e.name.into(),
-            label,
-            unit: plain_unit(unit).into(),
-            min,
-            max,
-            default,
-        });
-    }
-    for f in physio::PATIENT_FIELDS.iter().filter(|f| f.event.is_some()) {
-        v.push(InjectionInfo {
-            name: format!("{PATIENT_PREFIX}{}", f.name),
-            label: format!("Patient: {}", f.label),
-            unit: plain_unit(f.unit).into(),
-            min: f.min,
-            max: f.max,
-            default: (f.get)(patient),
-        });
-    }
-    for (name, label, _, _) in SENSOR_FAULTS {
-        v.push(InjectionInfo {
-            name: name.into(),
-            label: label.into(),
-            unit: String::new(),
-            min: 0.0,
-            max: 1.0,
-            default: 1.0,
-        });
-    }
-    v
-}
-
-/// A fraction's unit (`1`) as an instructor reads it: the range it takes.
-fn plain_unit(unit: &str) -> &str {
-    if unit == "1" { "0–1" } else { unit }
-}
-
-/// The twin event an injection `name` with `value` stands for, checked against the event's
-/// (or parameter's) range by [`Event::new`].
-pub fn injected_event(name: &str, value: f64) -> Result<Event, String> {
-    use physio::{EventArg, EventKind, EventValue};
-    let refused = |e: physio::ConfigError| format!("{}: {}", e.field, e.message);
-    if let Some(field) = name.strip_prefix(PATIENT_PREFIX) {
-        let param = physio::PATIENT_FIELDS
-            .iter()
-            .find(|f| f.name == field)
-            .and_then(|f| f.event)
-            .ok_or_else(|| format!("unknown patient parameter '{field}'"))?;
-        return Event::new(EventKind::SetPatient, EventArg::Patient(param, value)).map_err(refused);
-    }
-    let kind = EventKind::by_name(name).ok_or_else(|| format!("unknown event '{name}'"))?;
-    let arg = match kind.spec().value {
-        EventValue::None => EventArg::None,
-        EventValue::Flag => EventArg::Flag(value >= 0.5),
-        EventValue::Number(_) => EventArg::Number(value),
-        EventValue::Patient => {
-            return Err(format!(
-                "'{name}' takes a parameter: inject '{PATIENT_PREFIX}<field>' instead"
-            ));
-        }
-    };
-    Event::new(kind, arg).map_err(refused)
 }
