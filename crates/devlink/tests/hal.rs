@@ -75,7 +75,11 @@ fn controller_commands_reach_the_unit_and_sensors_come_back() {
     // waits end as soon as the condition holds, and a loaded 2-core CI machine is slow).
     assert!(wait_until(Duration::from_secs(3), || {
         let o = unit.outputs();
-        o.pump_rpm == 3200 && o.sweep_ml_min == 3000 && o.heater_centi_c == 3700
+        o.pump_rpm == 3200
+            && o.sweep_ml_min == 3000
+            && o.heater_centi_c == 3700
+            && o.fdo2_permille == 800
+            && o.clamp == ClampState::Open
     }));
     let out = unit.outputs();
     assert_eq!(
