@@ -1008,6 +1008,7 @@ mod tests {
         c1.pleural_mmhg = 5.0;
         let v = c1.patient_volume();
         let (_, cvp1, _, co1) = run(&mut c1, 20.0);
+        eprintln!("CO {co0:.2} -> {co1:.2} L/min, CVP {cvp0:.1} -> {cvp1:.1} mmHg");
         assert!(co1 < co0, "CO {co0} -> {co1}");
         assert!(cvp1 > cvp0, "CVP {cvp0} -> {cvp1}");
         assert!((c1.patient_volume() - v).abs() < 1e-8);
