@@ -586,7 +586,19 @@ pub struct Circulation {
     drain_placed: [f64; N_DRAIN],
     /// Activation (atrial, ventricular) at the current step.
     pub act: (f64, f64),
+    /// Rise of the mean pleural (intrathoracic) pressure above its value at FRC with
+    /// spontaneous breathing, mmHg ([`crate::ventilator::Breath::mean_pleural_mmhg`] less
+    /// [`crate::ventilator::PLEURAL_FRC_CMH2O`]). It adds to the pressure of every
+    /// compartment in the chest ([`THORACIC`]): the thoracic veins and the right atrium rise
+    /// against the extrathoracic veins, so venous return falls with PEEP. 0 unless ventilated.
+    pub pleural_mmhg: f64,
 }
+
+/// Compartments inside the chest, which sit in pleural pressure: the heart and coronary bed,
+/// the pulmonary circulation, the thoracic aorta, the SVC and the IVC at its junction.
+pub const THORACIC: [usize; 16] = [
+    RA, RV, PA, PCAP, PV, LA, LV, AR, ARC1, ARC2, ARC3, DTA1, DTA2, SVC, COR, IVCJ,
+];
 
 impl Circulation {
     /// A circulation for the given patient, volumes filled to `blood_volume_ml` by adding the
@@ -670,6 +682,7 @@ impl Circulation {
             ventricles: Ventricles::new(heart),
             chamber_collapse_ml: heart::CHAMBER_COLLAPSE_ML * s,
             act: beat.activation(),
+            pleural_mmhg: 0.0,
             beat,
             drain_share: [1.0, 0.0, 0.0, 0.0, 0.0],
             drain_placed: [1.0, 0.0, 0.0, 0.0, 0.0],
@@ -809,6 +822,11 @@ impl Circulation {
             } else {
                 collapse_pressure(self.v[i], self.v0[i], self.e[i])
             };
+        }
+        if self.pleural_mmhg != 0.0 {
+            for i in THORACIC {
+                self.p[i] += self.pleural_mmhg;
+            }
         }
     }
 
@@ -979,6 +997,23 @@ mod tests {
         }
         let t = tail as f64;
         (map / t, cvp / t, lap / t, co / t * 0.06)
+    }
+
+    #[test]
+    fn pleural_pressure_lowers_venous_return() {
+        let mut c0 = healthy();
+        let (_, cvp0, _, co0) = run(&mut c0, 20.0);
+        let mut c1 = healthy();
+        // About PEEP 14 cmH2O with lung and chest wall equally compliant (half passed on).
+        c1.pleural_mmhg = 5.0;
+        let v = c1.patient_volume();
+        let (_, cvp1, _, co1) = run(&mut c1, 20.0);
+        eprintln!("CO {co0:.2} -> {co1:.2} L/min, CVP {cvp0:.1} -> {cvp1:.1} mmHg");
+        assert!(co1 < co0, "CO {co0} -> {co1}");
+        assert!(cvp1 > cvp0, "CVP {cvp0} -> {cvp1}");
+        assert!((c1.patient_volume() - v).abs() < 1e-8);
+        // Pressures outside the chest carry no pleural offset.
+        assert!(!THORACIC.contains(&IVCI) && !THORACIC.contains(&UBT));
     }
 
     #[test]

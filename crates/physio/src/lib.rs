@@ -67,6 +67,7 @@ pub mod sensors;
 pub mod tissue;
 pub mod transport;
 pub mod twin;
+pub mod ventilator;
 
 pub use event::{EVENTS, EventArg, EventKind, EventSpec, EventValue, Quantity};
 pub use patient::{PATIENT_FIELDS, PatientField};

@@ -736,6 +736,9 @@ pub struct Twin {
     drain_site: usize,
     return_site: usize,
     circ: cv::Circulation,
+    /// The mechanical ventilator's steady breath, when one is connected
+    /// ([`Twin::set_ventilator`]); None: the patient's own ventilation and FiO2 parameters.
+    ventilator: Option<crate::ventilator::Breath>,
     hyd: circuit::Hydraulics,
     gases: transport::Gases,
     lungs: lungs::Lungs,
@@ -956,6 +959,7 @@ impl Twin {
             with_circuit,
             sites,
             placement: cc.placement,
+            ventilator: None,
             placed_depth_cm: cc.placement.drainage_depth_cm,
             drain_site,
             return_site,
@@ -1174,8 +1178,11 @@ impl Twin {
             self.balance.external_volume_ml -= dv;
         }
         // Native lungs.
-        self.lungs
-            .ventilate(dtg, self.params.alveolar_ventilation_lpm, self.params.fio2);
+        let (va, fio2) = match self.ventilator {
+            Some(b) => (b.alveolar_ventilation_l_min, b.fio2),
+            None => (self.params.alveolar_ventilation_lpm, self.params.fio2),
+        };
+        self.lungs.ventilate(dtg, va, fio2);
         let (mut o2c, mut co2c) = (g.o2[cv::PCAP], g.co2[cv::PCAP]);
         let (up, out) = self
             .lungs
@@ -1470,6 +1477,47 @@ impl Twin {
         let q = (self.flow_sum_ml - self.slow_flow_ml) / dt * 0.06;
         self.slow_flow_ml = self.flow_sum_ml;
         q
+    }
+
+    /// Connect a mechanical ventilator with these settings to a patient with these respiratory
+    /// mechanics (the weight is the patient's), or disconnect it (None). While connected, its
+    /// alveolar ventilation and FiO2 replace the patient's parameters in the native lungs, and
+    /// the rise of its mean pleural pressure acts on the chest compartments
+    /// ([`crate::ventilator`]). Settings out of range are refused by name.
+    pub fn set_ventilator(
+        &mut self,
+        vent: Option<(crate::ventilator::Settings, crate::ventilator::Mechanics)>,
+    ) -> Result<(), ConfigError> {
+        use crate::ventilator as vt;
+        let Some((s, m)) = vent else {
+            self.ventilator = None;
+            self.circ.pleural_mmhg = 0.0;
+            return Ok(());
+        };
+        s.check()?;
+        check("ventilator.c_lung", m.c_lung, 5.0, 400.0, "mL/cmH2O")?;
+        check(
+            "ventilator.c_chest_wall",
+            m.c_chest_wall,
+            20.0,
+            400.0,
+            "mL/cmH2O",
+        )?;
+        check("ventilator.r_aw", m.r_aw, 0.0, 50.0, "cmH2O·s/L")?;
+        let m = vt::Mechanics {
+            weight_kg: self.params.weight_kg,
+            ..m
+        };
+        let b = vt::breath(&s, &m);
+        self.circ.pleural_mmhg =
+            (b.mean_pleural_cmh2o - vt::PLEURAL_FRC_CMH2O) * vt::MMHG_PER_CMH2O;
+        self.ventilator = Some(b);
+        Ok(())
+    }
+
+    /// The connected ventilator's steady breath (None without one).
+    pub fn ventilator(&self) -> Option<crate::ventilator::Breath> {
+        self.ventilator
     }
 
     /// Apply an event. Its value is checked against the event table ([`crate::event::EVENTS`])
