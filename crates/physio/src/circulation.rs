@@ -549,6 +549,16 @@ fn inertances() -> [f64; NE] {
     l
 }
 
+/// [`resistances`] for a body `s` times the reference weight. The fixed resistances (valves,
+/// aortic segments, branch arteries) scale with SVR and PVR as M^−¾ (pressure size-invariant,
+/// flow ∝ M^¾: West 1997), so every RC time constant keeps its proportion to the heartbeat
+/// and a small patient's stiff compartments stay stable under the explicit step. Exactly
+/// [`resistances`] at the reference weight.
+fn scaled_resistances(svr: f64, pvr: f64, s: f64) -> [f64; NE] {
+    let k = s.powf(0.75);
+    resistances(svr * k, pvr * k).map(|x| x / k)
+}
+
 /// Patient-side parameters the fast step needs.
 #[derive(Clone, Debug)]
 pub struct Circulation {
@@ -592,6 +602,8 @@ pub struct Circulation {
     /// compartment in the chest ([`THORACIC`]): the thoracic veins and the right atrium rise
     /// against the extrathoracic veins, so venous return falls with PEEP. 0 unless ventilated.
     pub pleural_mmhg: f64,
+    /// Body weight / [`REFERENCE_WEIGHT_KG`].
+    size: f64,
 }
 
 /// Compartments inside the chest, which sit in pleural pressure: the heart and coronary bed,
@@ -671,8 +683,11 @@ impl Circulation {
             acc: [0.0; NE],
             from,
             to,
-            r: resistances(svr, pvr),
-            l: inertances(),
+            r: scaled_resistances(svr, pvr, s),
+            // Inertance ρ·l/A of a vessel with length ∝ M^¼ and radius ∝ M^⅜ (West 1997):
+            // ∝ M^−½. Exactly the table at the reference weight.
+            l: inertances().map(|x| x * s.powf(-0.5)),
+            size: s,
             e,
             venous_v0: [v0[UBT], v0[LBT]],
             v0,
@@ -691,7 +706,7 @@ impl Circulation {
 
     /// Change resistances after an SVR or PVR change, keeping the regional split.
     pub fn set_resistances(&mut self, svr: f64, pvr: f64) {
-        let r = resistances(svr, pvr);
+        let r = scaled_resistances(svr, pvr, self.size);
         self.r[..FIRST_CIRCUIT_EDGE].copy_from_slice(&r[..FIRST_CIRCUIT_EDGE]);
     }
 

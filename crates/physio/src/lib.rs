@@ -64,6 +64,7 @@ pub mod pump;
 pub mod reflex;
 pub mod rng;
 pub mod sensors;
+pub mod sizes;
 pub mod tissue;
 pub mod transport;
 pub mod twin;

@@ -122,15 +122,15 @@ macro_rules! patient_fields {
 }
 
 patient_fields! {
-    weight_kg, "Body weight", "kg", 30.0, 200.0, 1.0, None, "Body weight; scales metabolism (VO2 is per kg) and heparin distribution.";
+    weight_kg, "Body weight", "kg", 2.0, 200.0, 1.0, None, "Body weight; scales metabolism (VO2 is per kg) and heparin distribution.";
     heart_rate_bpm, "Heart rate", "1/min", 20.0, 220.0, 1.0, Some(PatientParam::HeartRate), "Heart rate.";
     lv_emax_mmhg_ml, "LV contractility (Emax)", "mmHg/mL", 0.1, 6.0, 0.05, Some(PatientParam::LvEmax), "Left-ventricular end-systolic elastance (contractility); healthy about 2.8-2.95, failure about 0.6 (patient.md).";
     rv_emax_mmhg_ml, "RV contractility (Emax)", "mmHg/mL", 0.1, 5.0, 0.05, Some(PatientParam::RvEmax), "Right-ventricular end-systolic elastance; healthy 0.585-1.75 (patient.md).";
     lv_dilation_ml, "LV dilation", "mL", 0.0, 250.0, 5.0, None, "Chronic LV dilation (remodelling): how far right of a normal LV both pressure-volume relations sit; 0 for a normal-sized or acutely stunned LV, about 100-150 in dilated cardiomyopathy (see physio heart.rs).";
     lv_stiffness, "LV diastolic stiffness", "1", 0.3, 3.0, 0.05, None, "LV diastolic stiffness relative to normal (multiplies the EDPVR exponent): below 1 compliant (dilated), above 1 stiff (hypertrophied, ischaemic).";
-    svr_mmhg_s_ml, "Systemic vascular resistance", "mmHg*s/mL", 0.2, 4.0, 0.05, Some(PatientParam::Svr), "Systemic vascular resistance; normal about 1.09 (Smith 2004).";
+    svr_mmhg_s_ml, "Systemic vascular resistance", "mmHg*s/mL", 0.2, 12.0, 0.05, Some(PatientParam::Svr), "Systemic vascular resistance; normal about 1.09 (Smith 2004).";
     pvr_mmhg_s_ml, "Pulmonary vascular resistance", "mmHg*s/mL", 0.02, 1.5, 0.01, Some(PatientParam::Pvr), "Pulmonary vascular resistance; normal about 0.12-0.16 (Smith 2004, Ursino 1998).";
-    blood_volume_ml, "Blood volume", "mL", 1050.0, 24000.0, 50.0, None, "Total blood volume; normal about 70 mL/kg, 5300 mL (Ursino 1998). Must also lie within 35-120 mL per kg of weight (checked when the run starts). Change it during a run with `volume` and `bleeding` events.";
+    blood_volume_ml, "Blood volume", "mL", 70.0, 24000.0, 50.0, None, "Total blood volume; normal about 70 mL/kg, 5300 mL (Ursino 1998). Must also lie within 35-120 mL per kg of weight (checked when the run starts). Change it during a run with `volume` and `bleeding` events.";
     hb_g_dl, "Haemoglobin", "g/dL", 3.0, 22.0, 0.1, None, "Haemoglobin concentration; normal 12-16.";
     base_excess_meq_l, "Base excess", "mEq/L", -30.0, 30.0, 1.0, None, "Base excess (metabolic acid-base state).";
     temp_c, "Temperature", "degC", 25.0, 43.0, 0.1, Some(PatientParam::Temperature), "Body temperature.";

@@ -415,7 +415,7 @@ impl PatientParams {
 
     /// Check every field against its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("patient.weight_kg", self.weight_kg, 30.0, 200.0, "kg")?;
+        check("patient.weight_kg", self.weight_kg, 2.0, 200.0, "kg")?;
         check(
             "patient.heart_rate_bpm",
             self.heart_rate_bpm,
@@ -449,7 +449,7 @@ impl PatientParams {
             "patient.svr_mmhg_s_ml",
             self.svr_mmhg_s_ml,
             0.2,
-            4.0,
+            12.0,
             "mmHg·s/mL",
         )?;
         check(

@@ -34,7 +34,7 @@ fn bad_values_name_the_field_and_range() {
         );
     }
     let mut c = config("adult-healthy", Configuration::None);
-    c.patient.weight_kg = 5.0;
+    c.patient.weight_kg = 1.0;
     assert_eq!(Twin::new(&c).unwrap_err().field, "patient.weight_kg");
     let mut c = config("adult-healthy", Configuration::VaFemoral);
     c.circuit.drainage.size_fr = 50.0;
