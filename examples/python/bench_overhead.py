@@ -2,7 +2,7 @@
 
     python examples/python/bench_overhead.py [--ecmo target/release/ecmo] [--patients 100] [--seconds 3600]
 
-1. A cohort (the `ecmo bench-cohort` one: severe ARDS on VV support, shunt, VO2, Hb and pump
+1. A cohort (the one `ecmo bench-cohort --print-spec` prints: severe ARDS on VV support, shunt, VO2, Hb and pump
    speed varied) run by `ecmo cohort FILE` and by `openecmo.Cohort(FILE).run()`, both on every
    core, written to Parquet; the two tables must be identical.
 2. One patient-hour: `Twin.run(3600)` in one call, against a Python loop that calls
@@ -22,45 +22,6 @@ import time
 
 import openecmo as oe
 
-SPEC = """name = "bench: VV cohort, severe ARDS"
-patients = {patients}
-sampling = "lhs"
-seed = 1
-block = 10
-
-[experiment]
-preset = "ards-severe"
-duration_s = {seconds}
-[experiment.circuit]
-configuration = "vv-femoro-jugular"
-[experiment.settings]
-pump_rpm = 3500
-sweep_lpm = 5
-fdo2 = 1.0
-
-[parameters.shunt_fraction]
-dist = "uniform"
-min = 0.3
-max = 0.8
-[parameters.vo2_ml_kg_min]
-dist = "lognormal"
-median = 3.6
-sigma = 0.15
-[parameters.hb_g_dl]
-dist = "normal"
-mean = 10
-sd = 1.5
-min = 7
-max = 14
-[parameters.pump_rpm]
-dist = "uniform"
-min = 2800
-max = 4200
-
-[outputs]
-signals = ["art_upper_so2", "circuit_flow_lpm", "recirculation_fraction", "map_mmhg"]
-stats = ["mean", "min"]
-"""
 
 
 def same(x, y):
@@ -90,8 +51,12 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "cohort.toml")
+        # The benchmark's own cohort file, from the CLI: one definition of the run.
+        text = subprocess.run([a.ecmo, "bench-cohort", "--print-spec", "--patients", str(a.patients),
+                               "--seconds", str(a.seconds)], check=True, capture_output=True,
+                              text=True).stdout
         with open(spec, "w") as f:
-            f.write(SPEC.format(patients=a.patients, seconds=a.seconds))
+            f.write(text)
         runs = {"cli": 0, "py": 0}
 
         def out(kind):

@@ -70,6 +70,10 @@ pub struct BenchCohortArgs {
     /// Folder for the run (deleted first).
     #[arg(long, value_name = "DIR", default_value = "bench-cohort-out")]
     pub out: PathBuf,
+    /// Print the benchmark's cohort file and run nothing (examples/python/bench_overhead.py
+    /// runs the same file through Python).
+    #[arg(long)]
+    pub print_spec: bool,
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
@@ -334,6 +338,10 @@ stats = ["mean", "min"]
 
 pub fn bench_cohort(a: &BenchCohortArgs) -> ExitCode {
     let text = bench_cohort_text(a.patients, a.seconds);
+    if a.print_spec {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    }
     let src = research::spec::Source::text(text, Some("bench-cohort".into()), PathBuf::from("."));
     let spec = match CohortSpec::from_source(&src) {
         Ok(s) => s,
