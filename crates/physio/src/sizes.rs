@@ -28,8 +28,9 @@
 use crate::presets::healthy_patient;
 use crate::twin::{ConfigError, PatientParams};
 
-/// Weight of the adult the presets describe, kg.
-pub const ADULT_WEIGHT_KG: f64 = 75.0;
+/// Weight of the adult the presets describe, kg: the circulation's reference size, so the
+/// patient's parameters and the circulation's geometry scale from the same adult.
+pub const ADULT_WEIGHT_KG: f64 = crate::circulation::REFERENCE_WEIGHT_KG;
 
 /// Allometric exponent of volumes (blood volume): 1 (Lindstedt & Schaeffer 2002).
 pub const EXP_VOLUME: f64 = 1.0;
