@@ -399,7 +399,7 @@ const TILES = [
   ['cvp', 'CVP', 'mmHg', 'c-drain', '', (n) => fmt(n.cvp_mmhg, 0), () => '', () => 'monitor: no limit'],
   ['spo2', 'SpO<sub>2</sub>', '% R hand', 'c-sao2', '', (n) => fmt(n.spo2_pct, 0), () => '', () => 'monitor: no limit'],
   ['av', 'AORTIC VALVE', 'VA', 'c-art', '', (n) => n.av_open_pct == null ? '---' : (n.av_open_pct < 50 ? 'CLOSED' : 'opens'),
-    (n) => n.av_open_pct == null ? '' : fmt(n.av_open_pct, 0) + ' % of beats · PP ' + fmt(n.pulse_pressure_mmhg, 0) + ' mmHg', () => 'closed: LV distends'],
+    (n) => n.av_open_pct == null ? '' : fmt(n.av_open_pct, 0) + ' % of beats · PP ' + fmt(n.pulse_pressure_mmhg, 0) + ' mmHg', (n, s) => 'alarm PP < ' + lim(s, 'alarm.pulse_pressure_low') + ' mmHg'],
   ['sau', 'SaO<sub>2</sub> up', '%', 'c-sao2', '', (n) => fmt(n.sao2_upper_pct, 0), () => '', (n, s) => '≥ ' + lim(s, 'alarm.sao2_upper_low')],
   ['sal', 'SaO<sub>2</sub> low', '%', 'c-sao2', '', (n) => fmt(n.sao2_lower_pct, 0), () => '', () => 'no limit'],
   ['svo2', 'SvO<sub>2</sub>', '% drain', 'c-svo2', '', (n) => fmt(n.svo2_pct, 0), () => '', () => 'no limit'],

@@ -316,7 +316,7 @@ const INTERVENTIONS: [(Intervention, &str, &str); 4] = [
     (Intervention::Backflow, "backflow", "Backflow guard (VA)"),
 ];
 
-const LIMITS: [(AlarmLimit, &str); 11] = [
+const LIMITS: [(AlarmLimit, &str); 12] = [
     (AlarmLimit::FlowLow, "flow_low"),
     (AlarmLimit::FlowHigh, "flow_high"),
     (AlarmLimit::DeltaPHigh, "delta_p_high"),
@@ -328,6 +328,7 @@ const LIMITS: [(AlarmLimit, &str); 11] = [
     (AlarmLimit::SaO2UpperLow, "sao2_upper_low"),
     (AlarmLimit::BatteryLow, "battery_low"),
     (AlarmLimit::FlowMismatch, "flow_mismatch"),
+    (AlarmLimit::PulsePressureLow, "pulse_pressure_low"),
 ];
 
 /// The control core's settings the console shows as numbers: (name, setting, group, scale to
