@@ -412,7 +412,7 @@ const TILES = [
   ['heater', 'HEATER WATER', '°C', 'c-temp', '', (n) => fmt(n.heater_water_c, 1), (n, s) => 'set ' + (lim(s, 'heater') || '---'), () => ''],
   ['sweep', 'SWEEP', 'L/min', 'c-gas', '', (n) => fmt(n.sweep_lpm, 1), gasSub, () => ''],
   ['fdo2', 'FdO<sub>2</sub>', '%', 'c-gas', '', (n) => fmt(n.fdo2_pct, 0), () => '', () => ''],
-  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => (n.mains === false ? 'ON BATTERY · ' : (n.mains ? 'mains · ' : '')) + fmt(n.battery_min, 0) + ' min', (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
+  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => fmt(n.battery_min, 0) + ' min' + (n.mains === false ? ' · ON BATTERY' : (n.mains ? ' · mains' : '')), (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
 ];
 function speedSub(n, s, p) {
   const t = [];
@@ -438,7 +438,7 @@ function modeSub(n, s, p) {
 function gasSub(n, s, p) {
   const auto = swOn(s, 'auto_sweep') ? 'auto PCO2' : 'manual';
   if (!p) return auto;
-  return auto + ' · gas ' + (p.gas_supply === 'flowing' ? 'flowing' : 'OFF');
+  return auto + ' · gas ' + (p.gas_supply === 'flowing' ? 'on' : 'OFF');
 }
 function buildTiles() {
   const host = $('numerics');
