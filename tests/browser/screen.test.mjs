@@ -383,6 +383,8 @@ test('8: a drainage kink runs off the scale: CLIPPED shown, then the scale takes
   await openTab(page, 'alarms');
   await page.waitForSelector('.wave[data-ch="p_drain"] .clip', { state: 'visible', timeout: 15000 });
   assert.match(await page.textContent('.wave[data-ch="p_drain"] .clip'), /▼ CLIPPED/);
+  const clipCut = await page.evaluate(() => { const c = document.querySelector('.wave[data-ch="p_drain"] .clip'); return c.scrollWidth > c.clientWidth + 1 || c.getBoundingClientRect().right > c.closest('.wlabel').getBoundingClientRect().right + 1; });
+  assert.equal(clipCut, false, 'the CLIPPED mark is read whole');
   await shot(page, 'screen-clipped.png');
   await page.waitForSelector('.wave[data-ch="p_drain"] .clip', { state: 'hidden', timeout: 20000 });
   const st = await apiState(page);

@@ -622,6 +622,7 @@ $('audio-pause').addEventListener('click', () => {
   sendCommand({ type: 'pause_audio' }, 'Audio pause');
 });
 $('ack').addEventListener('click', () => sendCommand({ type: 'acknowledge' }, 'Acknowledge alarms'));
+$('inj-filter').addEventListener('input', filterInjections);
 $('remark-send').addEventListener('click', async () => {
   const text = $('remark-text').value.trim();
   if (!text) return;
@@ -998,9 +999,17 @@ function renderInjections(list) {
   if (key === injKey) return;
   injKey = key;
   const host = $('injections'); host.innerHTML = '';
+  let group = null;
   for (const i of list) {
+    // The server sends each group's entries together: a heading where a group begins.
+    if (i.group !== group) {
+      group = i.group;
+      const h = document.createElement('h4');
+      h.className = 'inj-group'; h.textContent = group || 'Other';
+      host.appendChild(h);
+    }
     const d = document.createElement('div');
-    d.className = 'inj'; d.dataset.inject = i.name;
+    d.className = 'inj'; d.dataset.inject = i.name; d.dataset.group = group || '';
     d.innerHTML = '<span></span><input><button class="btn">Inject</button>';
     d.children[0].textContent = i.label + (i.unit ? ' (' + i.unit + ')' : '');
     d.children[1].value = i.default;
@@ -1016,6 +1025,19 @@ function renderInjections(list) {
     };
     host.appendChild(d);
   }
+  filterInjections();
+}
+// Shows the injections whose label, name or group contains every word typed, and the headings
+// of the groups that keep one.
+function filterInjections() {
+  const words = ($('inj-filter').value || '').toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = new Set();
+  for (const d of document.querySelectorAll('#injections .inj')) {
+    const text = (d.children[0].textContent + ' ' + d.dataset.inject + ' ' + d.dataset.group).toLowerCase();
+    d.hidden = !words.every((w) => text.includes(w));
+    if (!d.hidden) shown.add(d.dataset.group);
+  }
+  for (const h of document.querySelectorAll('#injections .inj-group')) h.hidden = !shown.has(h.textContent);
 }
 // ------------------------------------------------------------------ events
 // The event log in words: what was asked, by whom, and what the control core made of it.

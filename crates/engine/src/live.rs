@@ -769,6 +769,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: e.name.into(),
             label,
+            group: "Events".into(),
             unit: plain_unit(unit).into(),
             min,
             max,
@@ -779,6 +780,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: format!("{PATIENT_PREFIX}{}", f.name),
             label: format!("Patient: {}", f.label),
+            group: "Patient parameters".into(),
             unit: plain_unit(f.unit).into(),
             min: f.min,
             max: f.max,
@@ -789,6 +791,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: name.into(),
             label: label.into(),
+            group: "Sensor faults".into(),
             unit: String::new(),
             min: 0.0,
             max: 1.0,
