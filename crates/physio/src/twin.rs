@@ -891,7 +891,9 @@ impl Twin {
         let vo2 = p.vo2_ml_kg_min * p.weight_kg;
         let vco2 = vo2 * p.rq;
         let co_lpm = 5.3 * p.weight_kg / cv::REFERENCE_WEIGHT_KG;
-        let paco2 = if p.alveolar_ventilation_lpm > 0.5 {
+        // Below a twelfth of normal ventilation (0.5 L/min in the adult, scaled with size so
+        // that a neonate's normal 0.4 L/min is not taken for apnoea) the start is apnoeic.
+        let paco2 = if p.alveolar_ventilation_lpm > 0.5 * p.weight_kg / cv::REFERENCE_WEIGHT_KG {
             (0.863 * vco2 / p.alveolar_ventilation_lpm).min(150.0)
         } else {
             150.0
