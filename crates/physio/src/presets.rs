@@ -70,6 +70,11 @@ pub fn healthy_patient() -> PatientParams {
         // No baroreflex in the presets: their values were set, and their results recorded,
         // with fixed heart rate and resistances. Set 1 for a patient who responds.
         baroreflex_gain: 0.0,
+        // Lung and chest wall about 200 mL/cmH2O each (respiratory system 100), airway
+        // resistance about 2 cmH2O·s/L [M, West's Respiratory Physiology ch. 7].
+        lung_compliance_ml_cmh2o: 200.0,
+        chest_wall_compliance_ml_cmh2o: 200.0,
+        airway_resistance_cmh2o_s_l: 2.0,
     }
 }
 
@@ -95,6 +100,13 @@ pub fn ards_patient() -> PatientParams {
         // Shunt fractions of 50–70 % and beyond in the most severe ARDS (Dantzker 1979, Am Rev
         // Respir Dis 120:1039) [M].
         shunt_fraction: 0.5,
+        // Stiff lungs, a near-normal chest wall (ARDS of pulmonary origin; Gattinoni 2004,
+        // Crit Care 8:350 [M]): respiratory-system compliance about 30 mL/cmH2O, in the
+        // range of the ARDS trials' patients (Amato 2015, N Engl J Med 372:747 [M]); airway
+        // resistance with the endotracheal tube about 10 cmH2O·s/L [M].
+        lung_compliance_ml_cmh2o: 35.0,
+        chest_wall_compliance_ml_cmh2o: 200.0,
+        airway_resistance_cmh2o_s_l: 10.0,
         ..healthy_patient()
     }
 }
