@@ -107,8 +107,9 @@ fn ventilator_events_connect_set_and_disconnect() {
     assert_eq!(t.ventilator_settings().peep_cmh2o, 12.0);
     t.apply(&Event::VentilatorVc).unwrap();
     let b = t.ventilator().expect("connected");
-    // ARDS preset: C_rs = 1/(1/35 + 1/200) = 29.8 mL/cmH2O; plateau = 12 + 360/29.8.
-    let c = 1.0 / (1.0 / 35.0 + 1.0 / 200.0);
+    // ARDS preset (lung 54, chest wall 105): C_rs = 1/(1/54 + 1/105) = 35.7 mL/cmH2O;
+    // plateau = 12 + 360/35.7.
+    let c = 1.0 / (1.0 / 54.0 + 1.0 / 105.0);
     assert!((b.compliance_ml_cmh2o - c).abs() < 1e-9, "{b:?}");
     assert!((b.pplat_cmh2o - b.auto_peep_cmh2o - (12.0 + 360.0 / c)).abs() < 1e-9);
     run(&mut t, &act, 1.0);
@@ -132,7 +133,7 @@ fn ventilator_events_connect_set_and_disconnect() {
     t.apply(&Event::VentilatorPc).unwrap();
     let pc = t.ventilator().unwrap();
     assert!((pc.ppeak_cmh2o - 22.0).abs() < 1e-9, "{pc:?}");
-    assert!(pc.vt_ml > 0.0 && pc.vt_ml < 10.0 * 1.0 / (1.0 / 20.0 + 1.0 / 200.0) + 1e-9);
+    assert!(pc.vt_ml > 0.0 && pc.vt_ml < 10.0 / (1.0 / 20.0 + 1.0 / 105.0) + 1e-9);
     // Short expiration traps gas.
     t.apply(&Event::VentilatorRate(40.0)).unwrap();
     t.apply(&Event::VentilatorIe(0.5)).unwrap();
