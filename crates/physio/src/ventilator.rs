@@ -25,8 +25,16 @@
 //!
 //! End-expiratory pleural pressure at FRC is −5 cmH2O \[M, West ch. 7\].
 //!
+//! The twin holds the [`Settings`] (changed by the `ventilator_*` events, kept while it is
+//! disconnected), takes the [`Mechanics`] from the patient's `lung_compliance_ml_cmh2o`,
+//! `chest_wall_compliance_ml_cmh2o` and `airway_resistance_cmh2o_s_l` and the FiO2 from its
+//! `fio2`, and recomputes the [`Breath`] whenever one of them changes; the share of airway
+//! pressure reaching the pleura, C_rs/C_cw = E_cw/E_rs, is Gattinoni et al. 2004's (Crit Care
+//! 8:350).
+//!
 //! Not here: recruitment and overdistension (the compliance and shunt do not change with PEEP
-//! in this module), the chemoreflex, and the twin's use of these numbers.
+//! in this module), PEEP's effect on pulmonary vascular resistance, the breath-by-breath
+//! swing, the chemoreflex.
 use crate::twin::ConfigError;
 
 /// End-expiratory pleural pressure at FRC, zero PEEP, cmH2O \[M, West ch. 7\].
