@@ -31,6 +31,7 @@ pub mod validation_aorta;
 pub mod validation_drugs;
 pub mod validation_reflex;
 pub mod validation_venous;
+pub mod validation_ventilator;
 
 pub use error::Error;
 pub use format::Experiment;

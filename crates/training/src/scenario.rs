@@ -118,6 +118,7 @@ pub fn describe_event(e: &Event) -> String {
                 P::ShuntFraction => "pulmonary shunt fraction",
                 P::Temperature => "temperature",
                 P::BaroreflexGain => "baroreflex gain",
+                P::LungCompliance => "lung compliance",
             }
         ),
         Event::OxygenatorClot(0.0) => "new oxygenator".into(),
@@ -130,6 +131,17 @@ pub fn describe_event(e: &Event) -> String {
         Event::ManualDrive(x) => format!("pump head on the hand crank at {x:.0} rpm"),
         Event::CannulaMigration(true) => "drainage cannula migrated toward the heart".into(),
         Event::CannulaMigration(false) => "drainage cannula back in place".into(),
+        Event::VentilatorVc => "ventilator on volume control".into(),
+        Event::VentilatorPc => "ventilator on pressure control".into(),
+        Event::VentilatorSpontaneous => "ventilator on spontaneous breathing (CPAP)".into(),
+        Event::VentilatorOff => "ventilator disconnected".into(),
+        Event::VentilatorPeep(x) => format!("ventilator PEEP {x} cmH2O"),
+        Event::VentilatorVt(x) => format!("ventilator tidal volume {x:.0} mL"),
+        Event::VentilatorPinsp(x) => {
+            format!("ventilator inspiratory pressure {x} cmH2O above PEEP")
+        }
+        Event::VentilatorRate(x) => format!("ventilator rate {x}/min"),
+        Event::VentilatorIe(x) => format!("ventilator I:E 1:{x}"),
     }
 }
 
