@@ -228,3 +228,52 @@ impl Pulse {
         self.last
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `n` steps of 10 ms from `t`, `p(t)` each; answers the last pulse pressure.
+    fn feed(pulse: &mut Pulse, t: &mut u64, n: u32, p: &dyn Fn(u64) -> Option<f32>) -> Option<f32> {
+        let mut out = None;
+        for _ in 0..n {
+            *t += 10;
+            out = pulse.update(*t, p(*t), 0.01);
+        }
+        out
+    }
+
+    /// MON-11's pulse pressure: the span of a window of good samples, none before the first
+    /// window is complete, and none from a window in which a sample was missing.
+    #[test]
+    fn pulse_pressure_only_from_whole_windows_of_good_samples() {
+        // A square wave 70/90 mmHg, half a second each: the span is close to 20.
+        let square = |t: u64| Some(if (t / 500).is_multiple_of(2) { 70.0 } else { 90.0 });
+        let mut p = Pulse::NEW;
+        let mut t = 0;
+        assert_eq!(
+            feed(&mut p, &mut t, 390, &square),
+            None,
+            "no whole window yet"
+        );
+        let pp = feed(&mut p, &mut t, 20, &square).unwrap_or(0.0);
+        assert!((19.0..=20.0).contains(&pp), "{pp}");
+        // One sample missing: nothing from now until a later window is whole again.
+        let mut gap = Pulse::NEW;
+        let mut t = 0;
+        feed(&mut gap, &mut t, 410, &square);
+        assert!(feed(&mut gap, &mut t, 1, &|_| None).is_none());
+        let mut first = usize::MAX;
+        for i in 0..800 {
+            if feed(&mut gap, &mut t, 1, &square).is_some() && first == usize::MAX {
+                first = i;
+            }
+        }
+        // The window holding the gap ends about 390 steps later and gives nothing; the next,
+        // whole, window ends 400 steps after that.
+        assert!(
+            (780..=800).contains(&first),
+            "pulse pressure back after {first} steps"
+        );
+    }
+}

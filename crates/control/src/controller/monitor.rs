@@ -318,3 +318,50 @@ impl Controller {
         ui_lost
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CircuitKind, Config, PumpCurve};
+
+    fn va_controller() -> Controller {
+        match Controller::new(Config {
+            circuit: CircuitKind::Va,
+            pump: PumpCurve::ROTAFLOW,
+        }) {
+            Ok(c) => c,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    /// MON-11 at its edges: a pulse pressure *below* the limit is the condition, one equal to
+    /// it is not; only on VA, only while the circuit flows, and never without a reading.
+    #[test]
+    fn mon11_condition_below_the_limit_only_on_flowing_va() {
+        let c = va_controller();
+        let limit = c.settings.alarm_limit(AlarmLimit::PulsePressureLow);
+        let drive = |va| Drive {
+            pumping: true,
+            va,
+            backflow_guard: false,
+        };
+        let raised = |pp: Option<f32>, va: bool, circulating: bool| {
+            let m = Measured {
+                pulse_pressure: pp,
+                ..Measured::default()
+            };
+            let mut set = AlarmSet::EMPTY;
+            c.pulsatility_condition(&m, &drive(va), circulating, &mut set);
+            set.contains(AlarmId::PulsatilityLost)
+        };
+        assert!(raised(Some(limit - 0.01), true, true));
+        assert!(
+            !raised(Some(limit), true, true),
+            "at the limit is not below it"
+        );
+        assert!(!raised(Some(limit + 0.01), true, true));
+        assert!(!raised(Some(0.0), false, true), "VV");
+        assert!(!raised(Some(0.0), true, false), "not circulating");
+        assert!(!raised(None, true, true), "no reading");
+    }
+}

@@ -19,6 +19,7 @@ pub(super) struct Timing {
 /// What phase 2 found: the readings that passed plausibility (`None` otherwise), raw and
 /// filtered, and the bubble detector.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(test, derive(Default))]
 pub(super) struct Measured {
     pub(super) flow: Option<f32>,
     pub(super) speed: Option<f32>,
