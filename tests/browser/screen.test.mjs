@@ -436,6 +436,26 @@ test('9: trends of every numeric with alarm markers, a cursor readout, scroll, z
   await openTab(page, 'alarms');
 });
 
+// Issue 15: the patient's ventilator on the screen, read only, while one is connected.
+test('ventilator: shown read-only while connected, its numbers the server\'s', async () => {
+  const page = admin;
+  assert.equal(await page.isHidden('.num[data-n="vent"]'), true, 'no ventilator, no tile');
+  await inject(page, 'ventilator_pc', 1);
+  await inject(page, 'ventilator_peep', 10);
+  await page.waitForFunction(() => /PEEP 1\d/.test(document.querySelector('.num[data-n="vent"] .ns').textContent), null, { timeout: 15000 });
+  const st = await apiState(page);
+  const v = st.status.numerics.vent;
+  assert.equal(v.mode, 'pressure_control');
+  assert.ok(v.peep_cmh2o >= 10 && v.pplat_cmh2o > v.peep_cmh2o, JSON.stringify(v));
+  assert.match(await page.textContent('#n-vent'), /^PC \d+\/min$/);
+  const sub = await page.textContent('.num[data-n="vent"] .ns');
+  assert.ok(sub.includes('Pplat ' + Math.round(v.pplat_cmh2o)) || sub.includes('Pplat ' + (Math.round(v.pplat_cmh2o) - 1)) || sub.includes('Pplat ' + (Math.round(v.pplat_cmh2o) + 1)), sub + ' vs ' + v.pplat_cmh2o);
+  await openTab(page, 'alarms');
+  await shot(page, 'screen-ventilator.png');
+  await inject(page, 'ventilator_off', 1);
+  await page.waitForSelector('.num[data-n="vent"]', { state: 'hidden', timeout: 10000 });
+});
+
 // 3. After a bubble stop the screen says what the pump does.
 test('3: after a bubble stop: stopped, clamped, bubble tile, restart only when possible', async () => {
   const page = admin;

@@ -380,6 +380,7 @@ const art = (a) => a ? fmt(a.sys, 0) + '/' + fmt(a.dia, 0) : '---/---';
 // Every tile: [key, label (HTML), unit, colour class, size, value(n, s), second line(n, s),
 // limits(n, s)]. Limits are the control core's alarm and intervention limits in force; a
 // reading the control core does not alarm on says so.
+const VENT_MODE = { volume_control: 'VC', pressure_control: 'PC', spontaneous: 'SPONT' };
 const TILES = [
   ['flow', 'FLOW', 'L/min', 'c-flow', 'big', (n) => fmt(n.flow_lpm, 2),
     (n, s, p) => 'index ' + fmt(n.flow_index, 2) + ' L/min/m²' + (p && p.mode === 'flow' && param(s, 'flow_target') ? ' · target ' + lim(s, 'flow_target') : ''),
@@ -412,6 +413,10 @@ const TILES = [
   ['heater', 'HEATER WATER', '°C', 'c-temp', '', (n) => fmt(n.heater_water_c, 1), (n, s) => 'set ' + (lim(s, 'heater') || '---'), () => ''],
   ['sweep', 'SWEEP', 'L/min', 'c-gas', '', (n) => fmt(n.sweep_lpm, 1), gasSub, () => ''],
   ['fdo2', 'FdO<sub>2</sub>', '%', 'c-gas', '', (n) => fmt(n.fdo2_pct, 0), () => '', () => ''],
+  // The patient's ventilator, read only (it is not this console's): shown while one is connected.
+  ['vent', 'VENTILATOR', 'read only', 'c-gas', 'wide', (n) => n.vent ? VENT_MODE[n.vent.mode] + ' ' + fmt(n.vent.rate_bpm, 0) + '/min' : '---',
+    (n) => n.vent ? 'PEEP ' + fmt(n.vent.peep_cmh2o, 0) + ' · Pplat ' + fmt(n.vent.pplat_cmh2o, 0) + ' · VT ' + fmt(n.vent.vt_ml, 0) + ' mL · FiO₂ ' + fmt(n.vent.fio2_pct, 0) + ' %' : '',
+    () => 'ventilator alarms on the ventilator'],
   ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => fmt(n.battery_min, 0) + ' min' + (n.mains === false ? ' · ON BATTERY' : (n.mains ? ' · mains' : '')), (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
 ];
 function speedSub(n, s, p) {
@@ -481,6 +486,7 @@ function onStatus(st) {
   // The aortic valve tile is VA's: the engine sends no opening fraction without VA support,
   // and a VV screen should not carry a VA hint that reads like a finding.
   document.querySelector('.num[data-n="av"]').hidden = n.av_open_pct == null;
+  document.querySelector('.num[data-n="vent"]').hidden = !n.vent;
   const mt = document.querySelector('.num[data-n="mode"]');
   mt.classList.toggle('stopped', !!(p && (p.bubble_stop || p.rpm_command === 0)));
   const bt = document.querySelector('.num[data-n="bubble"]');

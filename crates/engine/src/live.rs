@@ -13,7 +13,7 @@
 use crate::engine::Engine;
 use crate::model::{
     ActionInfo, Alarm, AlarmStatus, ArtPressure, Command, InjectionInfo, Numerics, Param,
-    PatientView, Priority, PumpState, Settings, Switch, Wave, bsa_m2, hct_of_hb,
+    PatientView, Priority, PumpState, Settings, Switch, VentView, Wave, bsa_m2, hct_of_hb,
 };
 use control::{
     AlarmId, AlarmKind, AlarmLimit, AudioState, GasMode, Intervention, Mode, Phase, Setting,
@@ -105,7 +105,35 @@ pub(crate) fn frame_numerics(t: f64, f: &control::SensorFrame, means: &RunningMe
         av_open_pct: None,
         pulse_pressure_mmhg: None,
         pump: None,
+        vent: None,
     }
+}
+
+/// The ventilator's screen from the twin (read only); `None` when none is connected.
+pub(crate) fn vent_view(twin: &physio::Twin, o: &physio::Observation) -> Option<VentView> {
+    if !o.ventilator_on {
+        return None;
+    }
+    let set = twin.ventilator_settings();
+    let mode = match set.mode {
+        physio::ventilator::Mode::VolumeControl => "volume_control",
+        physio::ventilator::Mode::PressureControl => "pressure_control",
+        physio::ventilator::Mode::Spontaneous => "spontaneous",
+        physio::ventilator::Mode::Off => return None,
+    };
+    Some(VentView {
+        mode: mode.into(),
+        rate_bpm: set.rate_bpm,
+        vt_ml: o.vent_vt_ml,
+        peep_cmh2o: o.vent_peep_total_cmh2o,
+        ppeak_cmh2o: o.vent_ppeak_cmh2o,
+        pplat_cmh2o: o.vent_pplat_cmh2o,
+        driving_cmh2o: o.vent_driving_cmh2o,
+        minute_volume_lpm: o.vent_minute_volume_lpm,
+        compliance_ml_cmh2o: o.vent_compliance_ml_cmh2o,
+        // The ventilator delivers the patient's FiO2 (one number for one thing, physio).
+        fio2_pct: twin.ventilator().map_or(set.fio2, |b| b.fio2) * 100.0,
+    })
 }
 
 /// Minutes of battery left at the drive's nominal load: the twin's battery lasts
@@ -548,6 +576,7 @@ impl Engine for SilEngine {
             pulse_pressure_mmhg: beat.then_some(o.p_art_sys_mmhg - o.p_art_dia_mmhg),
             flow_index: base.flow_lpm.map(|f| f / bsa),
             pump: Some(pump_state(self.sil.output(), self.sil.frame())),
+            vent: vent_view(self.sil.twin(), o),
             ..base
         }
     }

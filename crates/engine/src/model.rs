@@ -95,6 +95,32 @@ pub struct Numerics {
     /// opposed to what the operator set (`Settings`).
     #[serde(default)]
     pub pump: Option<PumpState>,
+    /// The patient's mechanical ventilator, read only (it is not the ECMO console's); `None`
+    /// when none is connected or the source has no ventilator data (a pump unit).
+    #[serde(default)]
+    pub vent: Option<VentView>,
+}
+
+/// A ventilator's settings and measured breath, as its own screen shows them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VentView {
+    /// `volume_control`, `pressure_control` or `spontaneous`.
+    pub mode: String,
+    /// Set breaths per minute.
+    pub rate_bpm: f64,
+    /// Delivered tidal volume, mL.
+    pub vt_ml: f64,
+    /// Total PEEP (set plus intrinsic), peak and plateau pressure, driving pressure, cmH2O.
+    pub peep_cmh2o: f64,
+    pub ppeak_cmh2o: f64,
+    pub pplat_cmh2o: f64,
+    pub driving_cmh2o: f64,
+    /// Expired minute volume, L/min.
+    pub minute_volume_lpm: f64,
+    /// Respiratory-system compliance, mL/cmH2O.
+    pub compliance_ml_cmh2o: f64,
+    /// Inspired O2, %.
+    pub fio2_pct: f64,
 }
 
 /// Systolic, diastolic and mean pressure of one arterial site, mmHg.
