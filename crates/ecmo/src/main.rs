@@ -321,8 +321,19 @@ fn bench(seconds: f64) -> ExitCode {
         if size < 64 * 1024 { "met" } else { "NOT met" }
     );
     let mut ok = true;
-    for text in [bench::VV_CASE, bench::VA_CASE] {
-        match bench::single(text, seconds) {
+    let mut ratios = Vec::new();
+    let cases = [
+        bench::VV_CASE,
+        bench::VA_CASE,
+        bench::VV_ACTIVE_CASE,
+        bench::ADULT_NO_CIRCUIT_CASE,
+    ];
+    let timings = cases
+        .iter()
+        .map(|text| bench::single(text, seconds))
+        .chain(std::iter::once(bench::single_neonate(seconds)));
+    for timing in timings {
+        match timing {
             Ok(s) => {
                 let r = s.ratio();
                 println!(
@@ -334,12 +345,26 @@ fn bench(seconds: f64) -> ExitCode {
                     if r >= 2000.0 { "met" } else { "NOT met" },
                     86_400.0 / r
                 );
+                ratios.push(r);
             }
             Err(e) => {
                 eprintln!("error: {e}");
                 ok = false;
             }
         }
+    }
+    if let [.., adult, neonate] = ratios[..] {
+        // The same compartments and step at every size, so the work per step is the same and
+        // the ratio is 1 up to timing noise (a few per cent between two runs).
+        println!(
+            "neonate / adult (both without a circuit): {:.2} (target: as fast, 1 within 5 % timing noise: {})",
+            neonate / adult,
+            if neonate >= 0.95 * adult {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     match bench::batch(threads, 2, seconds) {

@@ -167,6 +167,14 @@ fn bench_sim_runs() {
         s.contains("size_of::<Twin>()") && s.contains("x real time"),
         "{s}"
     );
+    // Issue 15: timed with the ventilator, a drug and the reflexes on, and the neonate against
+    // the adult.
+    assert!(
+        s.contains("ventilator, norepinephrine, reflexes")
+            && s.contains("healthy neonate 3.5 kg")
+            && s.contains("neonate / adult"),
+        "{s}"
+    );
 }
 
 /// A file that never ends (issue 10, finding 8): `ecmo sim /dev/zero` is refused at once with

@@ -35,6 +35,41 @@ sweep_lpm = 4
 fdo2 = 1.0
 "#;
 
+/// Adult VV with everything that responds switched on: the severe-ARDS patient on a ventilator
+/// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex acting (issue 15:
+/// bench-sim at or above 2000x with reflexes, drugs and the ventilator active).
+pub const VV_ACTIVE_CASE: &str = r#"
+name = "bench: adult VV, ventilator, norepinephrine, reflexes"
+preset = "ards-severe"
+duration_s = 60
+[circuit]
+configuration = "vv-femoro-jugular"
+[settings]
+pump_rpm = 3500
+sweep_lpm = 5
+fdo2 = 1.0
+[[timeline]]
+at = 0
+event = { kind = "ventilator_pc" }
+[[timeline]]
+at = 0
+event = { kind = "ventilator_peep", cmh2o = 10 }
+[[timeline]]
+at = 0
+event = { kind = "norepinephrine_infusion", ug_kg_min = 0.1 }
+"#;
+
+/// Healthy adult, no circuit: the reference for [`NEONATE_WEIGHT_KG`].
+pub const ADULT_NO_CIRCUIT_CASE: &str = r#"
+name = "bench: healthy adult 75 kg, no circuit"
+preset = "adult-healthy"
+duration_s = 60
+"#;
+
+/// Weight of the neonate timed against the adult: a term newborn (issue 15: the neonate runs at
+/// least as fast as the adult).
+pub const NEONATE_WEIGHT_KG: f64 = 3.5;
+
 /// One timing.
 #[derive(Clone, Debug)]
 pub struct Speed {
@@ -52,14 +87,56 @@ impl Speed {
     }
 }
 
-fn prepare(text: &str) -> Result<(TwinConfig, Actuation), Error> {
-    Experiment::from_toml(text)?.twin_config()
+/// A bench case: the twin, its settings and the events it starts with (the timeline's entries
+/// at time 0; the bench cases have no later ones).
+struct Case {
+    config: TwinConfig,
+    act: Actuation,
+    events: Vec<physio::Event>,
+}
+
+fn prepare(text: &str) -> Result<Case, Error> {
+    let exp = Experiment::from_toml(text)?;
+    let (config, act) = exp.twin_config()?;
+    let events = exp
+        .timeline
+        .iter()
+        .filter(|e| e.at_s <= 0.0)
+        .filter_map(|e| e.event)
+        .collect();
+    Ok(Case {
+        config,
+        act,
+        events,
+    })
+}
+
+/// The healthy neonate of [`NEONATE_WEIGHT_KG`], scaled from the adult (`physio::sizes`), no
+/// circuit.
+fn neonate() -> Result<Case, Error> {
+    let patient = physio::sizes::scaled_patient(NEONATE_WEIGHT_KG)
+        .map_err(|e| Error::new(e.field, e.message))?;
+    let config = TwinConfig {
+        patient,
+        circuit: physio::presets::circuit_for(physio::twin::Configuration::None),
+        seed: 1,
+    };
+    let act = physio::presets::default_actuation(&config);
+    Ok(Case {
+        config,
+        act,
+        events: Vec::new(),
+    })
 }
 
 /// Step one twin for `seconds` of simulated time; returns a checksum so the work is not
 /// optimised away.
-fn drive(cfg: &TwinConfig, act: &Actuation, seconds: f64) -> Result<f64, Error> {
-    let mut twin = Twin::new(cfg).map_err(|e| Error::new(e.field, e.message))?;
+fn drive(case: &Case, seconds: f64) -> Result<f64, Error> {
+    let act = &case.act;
+    let mut twin = Twin::new(&case.config).map_err(|e| Error::new(e.field, e.message))?;
+    for e in &case.events {
+        twin.apply(e).map_err(|e| Error::new(e.field, e.message))?;
+    }
     let steps_per_s = (1.0 / Twin::DT_S).round() as u64;
     let whole = seconds.ceil() as u64;
     let mut acc = 0.0;
@@ -75,16 +152,25 @@ fn drive(cfg: &TwinConfig, act: &Actuation, seconds: f64) -> Result<f64, Error> 
 
 /// Single-core speed of one experiment text over `seconds` of simulated time.
 pub fn single(text: &str, seconds: f64) -> Result<Speed, Error> {
-    let exp = Experiment::from_toml(text)?;
-    let (cfg, act) = exp.twin_config()?;
+    let name = Experiment::from_toml(text)?.name.unwrap_or_default();
+    time_one(&prepare(text)?, name, seconds)
+}
+
+/// Single-core speed of the healthy neonate ([`NEONATE_WEIGHT_KG`], no circuit).
+pub fn single_neonate(seconds: f64) -> Result<Speed, Error> {
+    let name = format!("bench: healthy neonate {NEONATE_WEIGHT_KG} kg, no circuit");
+    time_one(&neonate()?, name, seconds)
+}
+
+fn time_one(case: &Case, name: String, seconds: f64) -> Result<Speed, Error> {
     // One simulated second first, so page faults and cold caches are not timed.
-    drive(&cfg, &act, 1.0)?;
+    drive(case, 1.0)?;
     let t0 = Instant::now();
-    let acc = drive(&cfg, &act, seconds)?;
+    let acc = drive(case, seconds)?;
     let wall = t0.elapsed().as_secs_f64();
     std::hint::black_box(acc);
     Ok(Speed {
-        name: exp.name.unwrap_or_default(),
+        name,
         instances: 1,
         threads: 1,
         simulated_s: seconds.ceil(),
@@ -105,8 +191,8 @@ pub fn batch(threads: usize, per_thread: usize, seconds: f64) -> Result<Speed, E
                 s.spawn(move || {
                     let mut acc = 0.0;
                     for i in 0..per_thread {
-                        let (cfg, act) = if (t + i) % 2 == 0 { vv } else { va };
-                        acc += drive(cfg, act, seconds)?;
+                        let case = if (t + i) % 2 == 0 { vv } else { va };
+                        acc += drive(case, seconds)?;
                     }
                     Ok(acc)
                 })
