@@ -9,14 +9,11 @@ use std::time::{Duration, Instant};
 fn live(tag: &str, speed: f64) -> (console::Handle, String) {
     let dir = tempdir(tag);
     let o = ServeOptions {
-        addr: "127.0.0.1:0".into(),
-        db: dir.join("ecmo.db"),
         loop_cfg: LoopConfig {
             speed,
             ..LoopConfig::default()
         },
-        quiet: true,
-        ..ServeOptions::default()
+        ..opts(&dir)
     };
     let engine = engine::live::build("ards-severe", 7).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
@@ -41,7 +38,7 @@ fn status_until(ws: &mut Ws, wall_s: f64, mut f: impl FnMut(&Value) -> bool) -> 
 }
 
 fn cmd(h: &console::Handle, c: &str, body: &str) -> Value {
-    let r = http(h.addr, "POST", "/api/command", Some(c), Some(body));
+    let r = command(h.addr, c, body);
     assert_eq!(r.status, 202, "{body}: {}", r.body);
     r.json()
 }
@@ -61,12 +58,10 @@ fn ctl_flow_target_followed_on_the_twin_under_the_control_core() {
         .clone();
     assert_eq!(ft["max"], 8.0);
     // Out of the control core's range: refused by the server before it reaches the loop.
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&c),
-        Some(r#"{"type":"param","name":"flow_target","value":8.5}"#),
+        &c,
+        r#"{"type":"param","name":"flow_target","value":8.5}"#,
     );
     assert_eq!(r.status, 422);
     cmd(
@@ -121,13 +116,7 @@ fn instructor_return_kink_raises_high_priority_alarm_and_audio_pause_counts_down
         &c,
         r#"{"type":"param","name":"limit.return_pressure","value":250}"#,
     );
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&c),
-        Some(r#"{"name":"return_kink","value":0.8}"#),
-    );
+    let r = inject_json(h.addr, &c, r#"{"name":"return_kink","value":0.8}"#);
     assert_eq!(r.status, 202, "{}", r.body);
     let s = status_until(&mut ws, 30.0, |s| {
         s["alarms"]["alarms"].as_array().is_some_and(|a| {
