@@ -176,12 +176,9 @@ fn recorded_session_decodes_to_the_script() {
     // Every command answered once, in order, with the script's result and matching type.
     let acks: Vec<Ack> = u
         .iter()
-        .filter_map(|f| {
-            if let Message::Ack(a) = f.msg {
-                Some(a)
-            } else {
-                None
-            }
+        .filter_map(|f| match f.msg {
+            Message::Ack(a) => Some(a),
+            _ => None,
         })
         .collect();
     assert_eq!(acks.len(), SCRIPT.len());

@@ -11,8 +11,8 @@ use report::plot::{Axis, Plot, Series};
 use report::table::{Cell, Table as RTable};
 use report::{Block, Doc, Figure};
 
-/// The `q` quantile of sorted finite values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+/// The `q` quantile of sorted finite values (linear interpolation).
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
