@@ -28,37 +28,11 @@ fn serve(addr: &str, db: &std::path::Path) -> Kill {
 
 #[test]
 fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() {
-    let dir = std::env::temp_dir().join(format!("ecmo-device-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("device");
     let db = dir.join("d.db");
 
-    let mut unit = Kill(
-        Command::new(env!("CARGO_BIN_EXE_ecmo"))
-            .args([
-                "device",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--start",
-                "--status-ms",
-                "100",
-            ])
-            .stdout(Stdio::piped())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ecmo device"),
-    );
-    let urx = lines(&mut unit);
+    let (mut unit, urx, addr) = start_unit(&[]);
     let mut w = Watch::default();
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .expect("ecmo device prints its address");
-    let addr = l.trim_start_matches("listening: ").to_string();
 
     // The motor ramps up at power-up; wait for full flow.
     let mut up = false;
@@ -257,33 +231,8 @@ fn console_wall_ms() -> i64 {
 #[test]
 fn air_at_the_unit_stops_and_clamps_and_the_console_keeps_it_stopped() {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("ecmo-device-air-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut unit = Kill(
-        Command::new(env!("CARGO_BIN_EXE_ecmo"))
-            .args([
-                "device",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--start",
-                "--status-ms",
-                "100",
-            ])
-            .stdout(Stdio::piped())
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("spawn ecmo device"),
-    );
-    let urx = lines(&mut unit);
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .unwrap();
-    let addr = l.trim_start_matches("listening: ").to_string();
+    let dir = fresh_dir("device-air");
+    let (mut unit, urx, addr) = start_unit(&[]);
     let mut console = serve(&addr, &dir.join("a.db"));
     wait_for(
         &urx,

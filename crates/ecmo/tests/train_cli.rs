@@ -1,4 +1,7 @@
 //! `ecmo train` and `ecmo debrief` as a user runs them.
+mod common;
+
+use common::{says, text};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -8,10 +11,6 @@ fn ecmo(args: &[&str]) -> Output {
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .output()
         .expect("run ecmo")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]
@@ -74,11 +73,7 @@ fn bad_inputs_name_the_problem() {
     );
     let out = ecmo(&["debrief", dir.join("nothing-here.json").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("cannot read"),
-        "{}",
-        text(&out.stderr)
-    );
+    says(&out.stderr, "cannot read");
 }
 
 /// `ecmo serve --training` runs a scenario to its end (at 100 × real time); the recording then
