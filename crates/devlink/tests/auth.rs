@@ -48,14 +48,8 @@ fn speed(rpm: u16) -> Message {
 fn running(key: &PairingKey) -> (devlink::UnitEndpoint, SocketAddr, ConsoleLink) {
     let (unit, addr) = tcp_unit_with(keyed(key), Arc::new(AtomicBool::new(false)));
     let link = console(addr, Some(key.clone())).expect("the paired console connects");
-    assert_eq!(
-        link.command(Command::SetClamp(ClampState::Open)).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3000 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetClamp(ClampState::Open));
+    applied(&link, Command::SetPumpSpeed { rpm: 3000 });
     (unit, addr, link)
 }
 
@@ -140,10 +134,7 @@ fn strangers_cannot_stop_the_pump_or_take_the_session() {
         "tags without a handshake: {st:?}"
     );
     // The paired console is still in command.
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3100 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetPumpSpeed { rpm: 3100 });
     assert!(matches!(unit.console_link(), SafetyLink::Alive { .. }));
 }
 

@@ -59,16 +59,7 @@ fn handshake_commands_and_100hz_sensor_stream() {
 
     while link.events().try_recv().is_ok() {}
     let events = collect_events(&link, Duration::from_millis(1000));
-    let sensors: Vec<SensorFrame> = events
-        .iter()
-        .filter_map(|e| {
-            if let ConsoleEvent::Sensor(s) = e {
-                Some(*s)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let sensors = sensor_frames(&events);
     // 100 Hz nominal; the margin absorbs a loaded 2-core CI machine.
     assert!(
         sensors.len() >= 80,
@@ -178,12 +169,6 @@ fn air_stops_pump_reports_fault_and_needs_explicit_clear() {
     );
     applied(&link, Command::SetClamp(ClampState::Open));
     applied(&link, Command::SetPumpSpeed { rpm: 2000 });
-}
-
-/// Send `c` and check that the unit applied it.
-#[track_caller]
-fn applied(link: &ConsoleLink, c: Command) {
-    assert_eq!(link.command(c).unwrap(), AckResult::Applied);
 }
 
 fn acks(frames: &[Frame]) -> Vec<Ack> {

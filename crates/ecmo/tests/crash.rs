@@ -1,5 +1,8 @@
 //! REC-1, REC-2: `kill -9` of `ecmo serve` at any moment leaves a valid database that holds all
 //! but (at most) the last second, and the recording stays usable (`runs`, `export`).
+mod common;
+
+use common::succeeds;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -17,17 +20,6 @@ fn exchange(addr: &str, req: &str) -> (String, String) {
 }
 
 const WATCHER_PW: &str = "crash-test-watcher-pw";
-
-/// Run `cmd` to its end and check that it succeeded; its output.
-fn succeeds(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A viewer account for reading the loop's time: `/api/health` tells it only to the logged in.
 fn add_watcher(db: &std::path::Path) {

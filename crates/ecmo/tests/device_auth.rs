@@ -131,15 +131,7 @@ fn no_key_no_listening_beyond_loopback() {
             .unwrap(),
     );
     let rx = lines(&mut unit);
-    assert!(
-        wait_for(
-            &rx,
-            "listening: tcp://0.0.0.0:",
-            Duration::from_secs(10),
-            &mut |_| {}
-        )
-        .is_some()
-    );
+    assert!(wait_line(&rx, "listening: tcp://0.0.0.0:", 10).is_some());
 }
 
 /// A password on standard input is one bounded line: a stream that never ends is refused.
@@ -211,7 +203,7 @@ fn strangers_hello_stop_and_clamp_are_refused_and_the_pump_keeps_its_speed() {
     let mut up = false;
     let t0 = Instant::now();
     while !up && t0.elapsed() < Duration::from_secs(20) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |_| {}) {
+        if let Some((_, l)) = wait_line(&urx, "status ", 1) {
             up = num(&l, "flow_lpm") > 3.0;
         }
     }
@@ -238,17 +230,12 @@ fn strangers_hello_stop_and_clamp_are_refused_and_the_pump_keeps_its_speed() {
     );
     let _crx = lines(&mut console);
     let mut w = Watch::default();
-    wait_for(
-        &urx,
-        "event: session 1",
-        Duration::from_secs(10),
-        &mut |l| w.see(l),
-    )
-    .expect("the paired console is in session");
+    w.wait(&urx, "event: session 1", 10)
+        .expect("the paired console is in session");
     let mut before = Vec::new();
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(2) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |l| w.see(l)) {
+        if let Some((_, l)) = w.wait(&urx, "status ", 1) {
             w.see(&l);
             before.push(num(&l, "flow_lpm"));
         }

@@ -2,7 +2,7 @@
 mod common;
 
 use common::{says, text};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ecmo(args: &[&str]) -> Output {
@@ -11,6 +11,18 @@ fn ecmo(args: &[&str]) -> Output {
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .output()
         .expect("run ecmo")
+}
+
+/// `ecmo train` of the drainage-kink scenario with `script`, writing to `out`.
+fn train_kink(script: &Path, out: &Path) -> Output {
+    ecmo(&[
+        "train",
+        "scenarios/02-drainage-kink.toml",
+        "--script",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -24,14 +36,7 @@ fn train_then_debrief() {
         "name = \"slow\"\n[[action]]\nafter = \"kink\"\nat = 150\naction = \"release_drainage_kink\"\n",
     )
     .unwrap();
-    let out = ecmo(&[
-        "train",
-        "scenarios/02-drainage-kink.toml",
-        "--script",
-        script.to_str().unwrap(),
-        "--out",
-        d,
-    ]);
+    let out = train_kink(&script, &dir);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("NOT PASSED"), "{stdout}");
@@ -57,14 +62,7 @@ fn bad_inputs_name_the_problem() {
         "[[action]]\nat = 5\naction = \"set_rpm\"\nvalue = 99999\n",
     )
     .unwrap();
-    let out = ecmo(&[
-        "train",
-        "scenarios/02-drainage-kink.toml",
-        "--script",
-        bad.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = train_kink(&bad, &dir);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(

@@ -75,6 +75,23 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 }
 
 /// Drains events for `d`, returning them.
+/// The sensor frames among `events`, in order.
+pub fn sensor_frames(events: &[ConsoleEvent]) -> Vec<protocol::SensorFrame> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ConsoleEvent::Sensor(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Send `c` and check that the unit applied it.
+#[track_caller]
+pub fn applied(link: &ConsoleLink, c: protocol::Command) {
+    assert_eq!(link.command(c).unwrap(), protocol::AckResult::Applied);
+}
+
 pub fn collect_events(link: &ConsoleLink, d: Duration) -> Vec<ConsoleEvent> {
     let t0 = Instant::now();
     let mut out = Vec::new();

@@ -30,6 +30,17 @@ impl std::ops::DerefMut for Kill {
     }
 }
 
+/// Run `cmd` to its end and check that it succeeded; its output.
+pub fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A child's output as text.
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -72,13 +83,7 @@ pub fn start_unit(extra: &[&str]) -> (Kill, Receiver<(Instant, String)>, String)
             .expect("spawn ecmo device"),
     );
     let urx = lines(&mut unit);
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .expect("ecmo device prints its address");
+    let (_, l) = wait_line(&urx, "listening: tcp://", 10).expect("ecmo device prints its address");
     let addr = l.trim_start_matches("listening: ").to_string();
     (unit, urx, addr)
 }
@@ -116,6 +121,15 @@ pub fn wait_for(
     None
 }
 
+/// Waits up to `secs` for a line starting with `prefix`.
+pub fn wait_line(
+    rx: &Receiver<(Instant, String)>,
+    prefix: &str,
+    secs: u64,
+) -> Option<(Instant, String)> {
+    wait_for(rx, prefix, Duration::from_secs(secs), &mut |_| {})
+}
+
 pub fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
@@ -139,6 +153,16 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// Waits up to `secs` for a line starting with `prefix`, seeing every line on the way.
+    pub fn wait(
+        &mut self,
+        rx: &Receiver<(Instant, String)>,
+        prefix: &str,
+        secs: u64,
+    ) -> Option<(Instant, String)> {
+        wait_for(rx, prefix, Duration::from_secs(secs), &mut |l| self.see(l))
+    }
+
     pub fn see(&mut self, l: &str) {
         if l.starts_with("event: setpoints") {
             self.setpoint_changes.push(l.to_string());
