@@ -37,6 +37,16 @@ fn status_until(ws: &mut Ws, wall_s: f64, mut f: impl FnMut(&Value) -> bool) -> 
     None
 }
 
+/// The element of the array `list` whose `key` is `value`.
+fn item(list: &Value, key: &str, value: &str) -> Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap()
+        .clone()
+}
+
 fn cmd(h: &console::Handle, c: &str, body: &str) -> Value {
     let r = command(h.addr, c, body);
     assert_eq!(r.status, 202, "{body}: {}", r.body);
@@ -49,13 +59,7 @@ fn ctl_flow_target_followed_on_the_twin_under_the_control_core() {
     let mut ws = websocket(h.addr, &c);
     // The control core publishes its settings with their permitted ranges.
     let st = status_until(&mut ws, 10.0, |s| s["settings"]["params"].is_array()).unwrap();
-    let ft = st["settings"]["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "flow_target")
-        .unwrap()
-        .clone();
+    let ft = item(&st["settings"]["params"], "name", "flow_target");
     assert_eq!(ft["max"], 8.0);
     // Out of the control core's range: refused by the server before it reaches the loop.
     let r = command(
@@ -129,13 +133,7 @@ fn instructor_return_kink_raises_high_priority_alarm_and_audio_pause_counts_down
         "no high-priority return pressure alarm after a return-line kink"
     );
     let a = s.unwrap();
-    let alarm = a["alarms"]["alarms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == "return_pressure_high")
-        .unwrap()
-        .clone();
+    let alarm = item(&a["alarms"]["alarms"], "id", "return_pressure_high");
     assert!(
         !alarm["action"].as_str().unwrap().is_empty(),
         "each alarm says what to do"

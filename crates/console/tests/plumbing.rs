@@ -11,6 +11,18 @@ fn admin(h: &console::Handle) -> String {
     admin_login(h)
 }
 
+/// The administrator's session and a WebSocket opened with it.
+fn admin_socket(
+    h: &console::Handle,
+) -> (
+    String,
+    tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+) {
+    let a = admin(h);
+    let ws = websocket(h.addr, &a);
+    (a, ws)
+}
+
 fn add_user(h: &console::Handle, admin: &str, name: &str, role: &str) -> String {
     let body = json!({"name": name, "role": role, "password": "heparin-drip-77"}).to_string();
     let r = post(h.addr, "/api/users", admin, &body);
@@ -39,8 +51,7 @@ fn ws_until<T>(
 
 #[test]
 fn acc_1_login_roles_and_refusals() {
-    let dir = tempdir("roles");
-    let h = start_double(&opts(&dir));
+    let (_, h) = console_in("roles");
     // Unauthenticated: no API, no socket.
     assert_eq!(http(h.addr, "GET", "/api/state", None, None).status, 401);
     assert_eq!(http(h.addr, "GET", "/", None, None).status, 200);
@@ -155,10 +166,8 @@ fn acc_1_login_roles_and_refusals() {
 
 #[test]
 fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
-    let dir = tempdir("pending");
-    let h = start_double(&opts(&dir));
-    let a = admin(&h);
-    let mut ws = websocket(h.addr, &a);
+    let (_, h) = console_in("pending");
+    let (a, mut ws) = admin_socket(&h);
     // The first message is the current status; waveforms follow at ≥ 50 Hz.
     let first = ws_until(&mut ws, 5.0, |v| Some(v["k"].as_str().unwrap().to_string())).unwrap();
     assert!(first == "s" || first == "w");
@@ -195,10 +204,8 @@ fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
 
 #[test]
 fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
-    let dir = tempdir("inject");
-    let h = start_double(&opts(&dir));
-    let a = admin(&h);
-    let mut ws = websocket(h.addr, &a);
+    let (_, h) = console_in("inject");
+    let (a, mut ws) = admin_socket(&h);
     let r = inject_json(h.addr, &a, r#"{"name":"return_kink","value":0.9}"#);
     assert_eq!(r.status, 202, "{}", r.body);
     let r = inject_json(h.addr, &a, r#"{"name":"return_kink","value":7}"#);
@@ -227,9 +234,7 @@ fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
 
 #[test]
 fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
-    let dir = tempdir("persist");
-    let o = opts(&dir);
-    let h = start_double(&o);
+    let (o, h) = console_in("persist");
     let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
     for c in [
@@ -281,7 +286,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
         n.len()
     );
     // Export both ways.
-    let out = dir.join("csv");
+    let out = o.db.with_file_name("csv");
     let files = console::store::export_csv(&c, run1, &out).unwrap();
     assert_eq!(files.len(), 3);
     let waves_csv = std::fs::read_to_string(&files[0]).unwrap();
@@ -300,8 +305,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
 
 #[test]
 fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
-    let dir = tempdir("slow");
-    let h = start_double(&opts(&dir));
+    let (_, h) = console_in("slow");
     let a = admin(&h);
     // 20 viewers that never read, and one that does.
     let stuck: Vec<_> = (0..20).map(|_| websocket(h.addr, &a)).collect();
@@ -326,9 +330,7 @@ fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
 
 #[test]
 fn replay_plays_a_recording_back_and_refuses_commands() {
-    let dir = tempdir("replay");
-    let o = opts(&dir);
-    let h = start_double(&o);
+    let (o, h) = console_in("replay");
     let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
     inject_json(h.addr, &a, r#"{"name":"return_kink","value":0.9}"#);

@@ -180,6 +180,13 @@ pub fn start_double(o: &console::ServeOptions) -> console::Handle {
     console::start(o, Box::new(DoubleEngine::default())).unwrap()
 }
 
+/// A console on the test double with the tests' options in a fresh directory `tag`.
+pub fn console_in(tag: &str) -> (console::ServeOptions, console::Handle) {
+    let o = opts(&tempdir(tag));
+    let h = start_double(&o);
+    (o, h)
+}
+
 /// Call `f` every 20 ms until it is true (true) or `limit` has passed (false).
 pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let t0 = std::time::Instant::now();
