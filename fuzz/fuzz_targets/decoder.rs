@@ -6,21 +6,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use protocol::auth::NONCE_LEN;
-use protocol::{
-    Decoder, Frame, MAX_WIRE, PairingKey, SessionKey, Transcript, cobs, crc, decode_raw, encode,
-};
+use protocol::{Decoder, Frame, MAX_WIRE, SessionKey, cobs, crc, decode_raw, encode};
+
+#[path = "../../crates/protocol/tests/common/mod.rs"]
+mod common;
 
 fn key() -> SessionKey {
-    Transcript {
-        nonce: 1,
-        heartbeat_ms: 100,
-        timeout_ms: 500,
-        console_nonce: [1; NONCE_LEN],
-        unit_nonce: [2; NONCE_LEN],
-    }
-    .session_keys(&PairingKey::from_bytes([7; 32]))
-    .console_to_unit
+    common::session().console_to_unit
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -7,7 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ART, shot, startServe, launchChromium, audioProbe, tonesSince, firstAdminLogin } from './harness.mjs';
+import { BIN, ART, shot, startServe, launchChromium, audioProbe, tonesSince, firstAdminLogin, consoleUrl, loginOn } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-browser-'));
 
@@ -39,14 +39,7 @@ async function flowAsServer(page) {
   assert.ok(Math.abs(parseFloat(r.shown) - r.api) < 0.15, `flow shown ${r.shown}, server ${r.api}`);
 }
 async function loginAs(user, pass) {
-  const page = await newPage();
-  await page.goto(url);
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', pass);
-  await page.click('#login-go');
-  await page.waitForSelector('#app:not([hidden])');
-  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
-  return page;
+  return loginOn(await newPage(), url, user, pass);
 }
 
 async function openTab(page, name) { await page.click(`.tab[data-tab="${name}"]`); }
@@ -273,12 +266,7 @@ test('replay: the run plays back into the console, read only', async () => {
   assert.doesNotMatch(runs, /not closed/, 'SIGTERM closed the run: ' + runs);
   const rp = spawn(BIN, ['replay', '1', '--speed', '4', '--addr', '127.0.0.1:0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    let out = '';
-    const u = await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('replay did not start: ' + out)), 20000);
-      rp.stdout.on('data', (d) => { out += d; const m = out.match(/console at (http:\/\/\S+)/); if (m) { clearTimeout(t); resolve(m[1]); } });
-      rp.on('exit', (c) => reject(new Error('replay exited ' + c + ': ' + out)));
-    });
+    const [u] = await consoleUrl(rp, 'replay', 20000);
     const page = await newPage();
     await page.goto(u);
     await page.fill('#login-user', 'olga');
@@ -312,16 +300,9 @@ test('TLS: the console over HTTPS and WSS', async () => {
   const srv = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', path.join(dir, 'e.db'),
     '--tls-cert', cert, '--tls-key', key], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    let out = '';
-    const [u, p] = await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('TLS console did not start: ' + out)), 30000);
-      srv.stdout.on('data', (d) => {
-        out += d;
-        const m = out.match(/console at (https:\/\/\S+)/), pw = out.match(/one-time password: (\S+)/);
-        if (m && pw) { clearTimeout(t); resolve([m[1], pw[1]]); }
-      });
-      srv.on('exit', (c) => reject(new Error('TLS console exited ' + c + ': ' + out)));
-    });
+    const [u, pw] = await consoleUrl(srv, 'TLS console', 30000, /one-time password: (\S+)/);
+    assert.match(u, /^https:\/\//, 'the console is served over HTTPS');
+    const p = pw[1];
     const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     await page.goto(u);

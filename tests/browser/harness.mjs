@@ -21,17 +21,42 @@ export const shot = (page, name) => page.screenshot({ path: path.join(ART, name)
 export async function startServe(db, extra = []) {
   assert.ok(fs.existsSync(BIN), `ecmo binary not found at ${BIN} (cargo build --release -p ecmo)`);
   const server = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--db', db, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [url, p] = await consoleUrl(server, 'ecmo serve', 30000, /one-time password: (\S+)/);
+  return { server, url, adminPass: p[1] };
+}
+
+/**
+ * Wait until `child` (an `ecmo` process with its standard output piped) prints `console at URL`
+ * (http or https)
+ * and, when `also` is given, a match of it; resolves to [URL, the match of `also`]. Rejects
+ * after `ms` or when the child exits first; `what` names the child in the error.
+ */
+export function consoleUrl(child, what, ms, also) {
   let out = '';
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
-    server.stdout.on('data', (d) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not start: ` + out)), ms);
+    child.stdout.on('data', (d) => {
       out += d;
-      const u = out.match(/console at (http:\/\/\S+)/);
-      const p = out.match(/one-time password: (\S+)/);
-      if (u && p) { clearTimeout(t); resolve({ server, url: u[1], adminPass: p[1] }); }
+      const u = out.match(/console at (https?:\/\/\S+)/);
+      const p = also ? out.match(also) : [];
+      if (u && p) { clearTimeout(t); resolve([u[1], p]); }
     });
-    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
+    child.on('exit', (c) => reject(new Error(`${what} exited ` + c + ': ' + out)));
   });
+}
+
+/**
+ * Log `user` in on `page` at the console at `url` and wait until its socket is connected;
+ * resolves to the page.
+ */
+export async function loginOn(page, url, user, pass) {
+  await page.goto(url);
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', pass);
+  await page.click('#login-go');
+  await page.waitForSelector('#app:not([hidden])');
+  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  return page;
 }
 
 /** What the tests choose as the first administrator's own password. */
@@ -73,16 +98,7 @@ export function launchChromium(extraArgs = [], opts = {}) {
  */
 export function restartServe(db, addr, extra = []) {
   const server = spawn(BIN, ['serve', '--addr', addr, '--db', db, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('ecmo serve did not start: ' + out)), 30000);
-    server.stdout.on('data', (d) => {
-      out += d;
-      const u = out.match(/console at (http:\/\/\S+)/);
-      if (u) { clearTimeout(t); resolve({ server, url: u[1] }); }
-    });
-    server.on('exit', (c) => reject(new Error('ecmo serve exited ' + c + ': ' + out)));
-  });
+  return consoleUrl(server, 'ecmo serve', 30000).then(([url]) => ({ server, url }));
 }
 
 /**

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState, until, autoplayPolicy, firstAdminLogin } from './harness.mjs';
+import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState, until, autoplayPolicy, firstAdminLogin, consoleUrl } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-screen-'));
 const DB = path.join(tmp, 'ecmo.db');
@@ -575,12 +575,7 @@ test('10: replay with transport controls, marked as a recording, muted, end of r
   server = null;
   const rp = spawn(BIN, ['replay', '1', '--speed', '4', '--addr', '127.0.0.1:0', '--db', DB], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    let out = '';
-    const u = await new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('replay did not start: ' + out)), 20000);
-      rp.stdout.on('data', (d) => { out += d; const m = out.match(/console at (http:\/\/\S+)/); if (m) { clearTimeout(t); resolve(m[1]); } });
-      rp.on('exit', (c) => reject(new Error('replay exited ' + c + ': ' + out)));
-    });
+    const [u] = await consoleUrl(rp, 'replay', 20000);
     const page = await open(browser, { width: 1280, height: 800 });
     url = u;
     await login(page, 'olga', 'password-olga');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, shot, startServe, launchChromium, firstAdminLogin } from './harness.mjs';
+import { ROOT, shot, startServe, launchChromium, firstAdminLogin, loginOn } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-training-'));
 const SCENARIO = path.join(ROOT, 'scenarios/02-drainage-kink.toml');
@@ -28,14 +28,7 @@ after(async () => {
 
 const newPage = async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 async function loginAs(user, pass) {
-  const page = await newPage();
-  await page.goto(url);
-  await page.fill('#login-user', user);
-  await page.fill('#login-pass', pass);
-  await page.click('#login-go');
-  await page.waitForSelector('#app:not([hidden])');
-  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
-  return page;
+  return loginOn(await newPage(), url, user, pass);
 }
 const openTab = (page, name) => page.click(`.tab[data-tab="${name}"]`);
 async function confirm(page, value) {

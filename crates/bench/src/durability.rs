@@ -177,6 +177,19 @@ pub struct DurabilityResult {
 }
 
 impl DurabilityResult {
+    /// A table of this run: `durability-PUMP-OXYGENATOR-COATING-{suffix}`, titled
+    /// `LABEL: {title}`.
+    fn table(&self, suffix: &str, title: &str, columns: &[&str]) -> Table {
+        Table::new(
+            &format!(
+                "durability-{}-{}-{}-{suffix}",
+                self.pump, self.oxygenator, self.coating
+            ),
+            &format!("{}: {title}", self.label),
+            columns,
+        )
+    }
+
     /// Predicted change-out day: the earlier criterion.
     pub fn change_out_day(&self) -> Option<f64> {
         match (self.dp_day, self.o2_day) {
@@ -474,12 +487,9 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
 }
 
 fn rows_table(r: &DurabilityResult) -> Table {
-    let mut t = Table::new(
-        &format!(
-            "durability-{}-{}-{}-hourly",
-            r.pump, r.oxygenator, r.coating
-        ),
-        &format!("{}: hourly record", r.label),
+    let mut t = r.table(
+        "hourly",
+        "hourly record",
         &[
             "day",
             "anti-Xa (IU/mL)",
@@ -517,15 +527,9 @@ fn rows_table(r: &DurabilityResult) -> Table {
 }
 
 fn rated_table(r: &DurabilityResult) -> Table {
-    let mut t = Table::new(
-        &format!(
-            "durability-{}-{}-{}-rated-flow",
-            r.pump, r.oxygenator, r.coating
-        ),
-        &format!(
-            "{}: ISO 7199 rated flow of the clotting oxygenator, daily",
-            r.label
-        ),
+    let mut t = r.table(
+        "rated-flow",
+        "ISO 7199 rated flow of the clotting oxygenator, daily",
         &["day", "rated flow (L/min)"],
     );
     for (d, q) in &r.rated_flow {
@@ -654,12 +658,9 @@ fn patient_section(results: &[DurabilityResult]) -> Section {
         mk("Pump speed to hold the flow (twin)", "rpm", |x| x.rpm),
     ];
     for r in results.iter().filter(|r| !r.patient_checks.is_empty()) {
-        let mut t = Table::new(
-            &format!(
-                "durability-{}-{}-{}-patient",
-                r.pump, r.oxygenator, r.coating
-            ),
-            &format!("{}: daily checks on the patient", r.label),
+        let mut t = r.table(
+            "patient",
+            "daily checks on the patient",
             &[
                 "day",
                 "oxygenator clot (%)",

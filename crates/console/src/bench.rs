@@ -15,8 +15,8 @@
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -58,15 +58,18 @@ fn cpu_ticks(pid: u32) -> Result<u64, String> {
     Ok(ut + st)
 }
 
-fn http(
+/// One HTTP request on a connection of its own (reads time out after `timeout`); returns the
+/// head and the body of the answer.
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
     cookie: &str,
     body: &str,
+    timeout: Duration,
 ) -> Result<(String, String), String> {
     let mut s = TcpStream::connect(addr).map_err(|e| format!("connecting {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    s.set_read_timeout(Some(timeout)).ok();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -79,8 +82,154 @@ fn http(
     Ok((head.to_string(), body.to_string()))
 }
 
+/// Log in as `user`; returns the session cookie (`name=value`).
+pub(crate) fn login(
+    addr: SocketAddr,
+    user: &str,
+    pw: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    let (head, body) = http(
+        addr,
+        "POST",
+        "/api/login",
+        "",
+        &serde_json::json!({"user": user, "password": pw}).to_string(),
+        timeout,
+    )?;
+    head.lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| format!("login {user} failed: {head} {body}"))
+}
+
+/// A fresh database in the temporary directory `ecmo-{tag}-PID`, holding one viewer `user`;
+/// returns the directory and the database.
+pub(crate) fn fresh_db(tag: &str, user: &str, pw: &str) -> Result<(PathBuf, PathBuf), String> {
+    let dir = std::env::temp_dir().join(format!("ecmo-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let db = dir.join(format!("{tag}.db"));
+    let _ = std::fs::remove_file(&db);
+    let c = crate::store::open(&db).map_err(|e| e.0)?;
+    crate::store::put_user(&c, user, engine::model::Role::Viewer, pw).map_err(|e| e.0)?;
+    Ok((dir, db))
+}
+
+/// Start `exe serve` on a free loopback port with `scenario`, the `extra` arguments and the
+/// database `db`; its standard output is piped (see [`served_addr`]).
+pub(crate) fn serve_child(
+    exe: PathBuf,
+    scenario: &str,
+    extra: &[&str],
+    db: &Path,
+) -> Result<Child, String> {
+    Command::new(exe)
+        .args(["serve", "--addr", "127.0.0.1:0", "--scenario", scenario])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("starting ecmo serve: {e}"))
+}
+
+/// Stop the child `ecmo serve` and remove its temporary directory `dir`.
+pub(crate) fn stop_child(mut child: Child, dir: &Path) {
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Wait for every thread to end.
+pub(crate) fn join_all<T>(threads: Vec<std::thread::JoinHandle<T>>) {
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+/// `n` sample counters, one a viewer.
+pub(crate) fn counters(n: usize) -> Vec<Arc<AtomicU64>> {
+    (0..n).map(|_| Arc::new(AtomicU64::new(0))).collect()
+}
+
+/// The address a child `ecmo serve` prints on its first line; the rest of its output is read
+/// and dropped.
+pub(crate) fn served_addr(child: &mut Child) -> Result<SocketAddr, String> {
+    let out = child.stdout.take().ok_or("no stdout")?;
+    let mut out = BufReader::new(out);
+    let mut line = String::new();
+    out.read_line(&mut line)
+        .map_err(|e| format!("reading ecmo serve's address: {e}"))?;
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .ok_or_else(|| format!("ecmo serve did not print its address: {line}"))?;
+    url.trim_start_matches("http://")
+        .parse()
+        .map_err(|e| format!("address {url}: {e}"))
+}
+
+/// A viewer's WebSocket with the session `cookie` (reads time out after 2 s).
+pub(crate) fn viewer_socket(
+    addr: SocketAddr,
+    cookie: &str,
+) -> Result<tungstenite::WebSocket<TcpStream>, String> {
+    use tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/ws")
+        .into_client_request()
+        .map_err(|e| e.to_string())?;
+    req.headers_mut()
+        .insert("Cookie", cookie.parse().map_err(|_| "cookie")?);
+    let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+    let (ws, _) =
+        tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
+    Ok(ws)
+}
+
+/// The samples each viewer has counted so far.
+pub(crate) fn counted(counts: &[Arc<AtomicU64>]) -> Vec<u64> {
+    counts.iter().map(|c| c.load(Ordering::Relaxed)).collect()
+}
+
+/// The slowest viewer's samples per second over `el` s between the counts `n0` and `n1`.
+pub(crate) fn min_rate(n0: &[u64], n1: &[u64], el: f64) -> f64 {
+    n0.iter()
+        .zip(n1)
+        .map(|(a, b)| (b - a) as f64 / el)
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The control loop's figures over a window of `el` s between the health reports `h0` and
+/// `h1` (`/api/health`), added to `res`.
+pub(crate) fn add_loop_figures(res: &mut Value, h0: &Value, h1: &Value, el: f64) {
+    let g = |h: &Value, k: &str| h["loop"][k].as_f64().unwrap_or(0.0);
+    let figures = serde_json::json!({
+        "loop_ticks_per_s": (g(h1, "ticks") - g(h0, "ticks")) / el,
+        // A step's slot lost: the tick ended more than a whole period after its deadline.
+        "missed_steps": g(h1, "missed") - g(h0, "missed"),
+        "missed_steps_total": g(h1, "missed"),
+        // Ticks that ended after their deadline but within their period (jitter).
+        "late_ticks": (g(h1, "late") - g(h0, "late")) - (g(h1, "missed") - g(h0, "missed")),
+        "worst_tick_work_us": g(h1, "worst_work_us"),
+        "loop_priority_raised": h1["loop"]["raised_priority"],
+    });
+    if let (Some(r), Value::Object(f)) = (res.as_object_mut(), figures) {
+        r.extend(f);
+    }
+}
+
 /// CPU target with one viewer, % of one core (issue 4).
 pub const CPU_TARGET_PERCENT: f64 = 10.0;
+
+/// How long the bench's HTTP requests wait for an answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Every configuration asked for; returns the figures of each (JSON array) and prints a line
 /// per configuration with the targets met or not.
@@ -138,84 +287,25 @@ pub fn percentile(v: &mut [f64], q: f64) -> Value {
 }
 
 fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
-    let dir = std::env::temp_dir().join(format!("ecmo-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let db = dir.join("bench.db");
-    let _ = std::fs::remove_file(&db);
-    {
-        let c = crate::store::open(&db).map_err(|e| e.0)?;
-        crate::store::put_user(&c, "bench", engine::model::Role::Viewer, "bench-password")
-            .map_err(|e| e.0)?;
-    }
+    let (dir, db) = fresh_db("bench", "bench", "bench-password")?;
     let exe = match std::env::var_os("ECMO_BENCH_SERVER") {
         Some(p) => PathBuf::from(p),
         None => std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?,
     };
-    let mut child = Command::new(exe)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--scenario",
-            &a.scenario,
-            "--db",
-        ])
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("starting ecmo serve: {e}"))?;
+    let mut child = serve_child(exe, &a.scenario, &[], &db)?;
     let pid = child.id();
     let result = (|| -> Result<Value, String> {
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        let mut out = BufReader::new(out);
-        out.read_line(&mut line)
-            .map_err(|e| format!("reading ecmo serve's address: {e}"))?;
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .ok_or_else(|| format!("ecmo serve did not print its address: {line}"))?;
-        let addr: SocketAddr = url
-            .trim_start_matches("http://")
-            .parse()
-            .map_err(|e| format!("address {url}: {e}"))?;
-        let (head, _) = http(
-            addr,
-            "POST",
-            "/api/login",
-            "",
-            r#"{"user":"bench","password":"bench-password"}"#,
-        )?;
-        let cookie = head
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("set-cookie: ")
-                    .or_else(|| l.strip_prefix("Set-Cookie: "))
-            })
-            .and_then(|c| c.split(';').next())
-            .ok_or("login failed")?
-            .to_string();
+        let addr = served_addr(&mut child)?;
+        let cookie = login(addr, "bench", "bench-password", TIMEOUT)?;
         let stop = Arc::new(AtomicBool::new(false));
         let measuring = Arc::new(AtomicBool::new(false));
         let latencies: Arc<std::sync::Mutex<Vec<f64>>> = Arc::default();
-        let counts: Vec<Arc<AtomicU64>> =
-            (0..viewers).map(|_| Arc::new(AtomicU64::new(0))).collect();
+        let counts = counters(viewers);
         let mut threads = Vec::new();
         for c in &counts {
             let (c, stop, cookie) = (c.clone(), stop.clone(), cookie.clone());
             let (measuring, latencies) = (measuring.clone(), latencies.clone());
-            use tungstenite::client::IntoClientRequest;
-            let mut req = format!("ws://{addr}/ws")
-                .into_client_request()
-                .map_err(|e| e.to_string())?;
-            req.headers_mut()
-                .insert("Cookie", cookie.parse().map_err(|_| "cookie")?);
-            let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-            stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
-            let (mut ws, _) =
-                tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
+            let mut ws = viewer_socket(addr, &cookie)?;
             threads.push(std::thread::spawn(move || {
                 // The viewers stand for browsers on other machines: they yield to the server.
                 while !stop.load(Ordering::Relaxed) {
@@ -246,12 +336,12 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
         }
         std::thread::sleep(Duration::from_secs(5));
         let health = |addr| -> Result<Value, String> {
-            let (_, b) = http(addr, "GET", "/api/health", &cookie, "")?;
+            let (_, b) = http(addr, "GET", "/api/health", &cookie, "", TIMEOUT)?;
             serde_json::from_str(&b).map_err(|e| e.to_string())
         };
         let h0 = health(addr)?;
         let c0 = cpu_ticks(pid)?;
-        let n0: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let n0 = counted(&counts);
         let t0 = Instant::now();
         measuring.store(true, Ordering::Relaxed);
         std::thread::sleep(Duration::from_secs_f64(a.seconds));
@@ -263,28 +353,15 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
         };
         let c1 = cpu_ticks(pid)?;
         let h1 = health(addr)?;
-        let n1: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let n1 = counted(&counts);
         stop.store(true, Ordering::Relaxed);
         let cpu = (c1 - c0) as f64 / ticks_per_s() / el * 100.0;
         let g = |h: &Value, k: &str| h["loop"][k].as_f64().unwrap_or(0.0);
-        let rates: Vec<f64> = n0
-            .iter()
-            .zip(&n1)
-            .map(|(a, b)| (b - a) as f64 / el)
-            .collect();
-        let min_rate = rates.iter().cloned().fold(f64::INFINITY, f64::min);
-        let res = serde_json::json!({
+        let min_rate = min_rate(&n0, &n1, el);
+        let mut res = serde_json::json!({
             "viewers": viewers,
             "window_s": el,
             "cpu_percent_of_one_core": (cpu * 10.0).round() / 10.0,
-            "loop_ticks_per_s": (g(&h1, "ticks") - g(&h0, "ticks")) / el,
-            // A step's slot lost: the tick ended more than a whole period after its deadline.
-            "missed_steps": g(&h1, "missed") - g(&h0, "missed"),
-            "missed_steps_total": g(&h1, "missed"),
-            // Ticks that ended after their deadline but within their period (jitter).
-            "late_ticks": (g(&h1, "late") - g(&h0, "late")) - (g(&h1, "missed") - g(&h0, "missed")),
-            "worst_tick_work_us": g(&h1, "worst_work_us"),
-            "loop_priority_raised": h1["loop"]["raised_priority"],
             "dropped_screen": g(&h1, "dropped_screen") - g(&h0, "dropped_screen"),
             "dropped_record": g(&h1, "dropped_record") - g(&h0, "dropped_record"),
             "viewer_messages_dropped": h1["dropped_clients"],
@@ -292,13 +369,10 @@ fn bench_one(a: &BenchOptions, viewers: usize) -> Result<Value, String> {
             "latency_median_ms": lat_median,
             "latency_p99_ms": lat_p99,
         });
-        for t in threads {
-            let _ = t.join();
-        }
+        add_loop_figures(&mut res, &h0, &h1, el);
+        join_all(threads);
         Ok(res)
     })();
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    stop_child(child, &dir);
     result
 }

@@ -245,11 +245,17 @@ fn bind(opts: &ServeOptions) -> Result<Io, StartError> {
     })
 }
 
-/// Start serving on the runtime: the accept loop and the once-a-second session sweep.
+/// Start serving on the runtime: the accept loop and the once-a-second session sweep. Returns
+/// the handle of the console (run `run`, with its `threads`).
 fn serve(
     io: Io,
     shared: Arc<Shared>,
-) -> (tokio::runtime::Runtime, tokio::sync::watch::Sender<bool>) {
+    run: i64,
+    created_admin: Option<(String, String)>,
+    threads: Vec<JoinHandle<()>>,
+) -> Handle {
+    let addr = io.addr;
+    let tls = io.tls.is_some();
     let (tx, rx) = tokio::sync::watch::channel(false);
     let app = server::router(shared.clone());
     let limits = shared.web.limits;
@@ -262,6 +268,7 @@ fn serve(
         rx.clone(),
     ));
     let mut rx2 = rx;
+    let sweep = shared.clone();
     io.runtime.spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
@@ -269,11 +276,20 @@ fn serve(
                 _ = tick.tick() => {}
                 _ = rx2.changed() => return,
             }
-            let sh = shared.clone();
+            let sh = sweep.clone();
             let _ = tokio::task::spawn_blocking(move || sh.sweep_sessions()).await;
         }
     });
-    (io.runtime, tx)
+    Handle {
+        addr,
+        run,
+        shared,
+        created_admin,
+        tls,
+        threads,
+        runtime: Some(io.runtime),
+        shutdown: tx,
+    }
 }
 
 /// Create the first administrator if there are no users. Returns (name, password) if created.
@@ -397,18 +413,7 @@ pub fn start(opts: &ServeOptions, mut engine: Box<dyn Engine>) -> Result<Handle,
             })
             .map_err(|e| StartError(format!("starting loop: {e}")))?,
     );
-    let tls = io.tls.is_some();
-    let (runtime, shutdown) = serve(io, shared.clone());
-    Ok(Handle {
-        addr,
-        run,
-        shared,
-        created_admin,
-        tls,
-        threads,
-        runtime: Some(runtime),
-        shutdown,
-    })
+    Ok(serve(io, shared, run, created_admin, threads))
 }
 
 /// Start a console that plays run `run` of `db` back at `speed` × real time.
@@ -419,7 +424,6 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     let input = replay::prepare(&opts.db, run).map_err(|e| StartError(e.0))?;
     let created_admin = ensure_admin(&opts.db)?;
     let io = bind(opts)?;
-    let addr = io.addr;
     let (screen_tx, screen_rx) = sync_channel::<LoopOut>(SCREEN_QUEUE);
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(LoopStats::default());
@@ -443,22 +447,16 @@ pub fn start_replay(opts: &ServeOptions, run: i64, speed: f64) -> Result<Handle,
     threads.push(std::thread::spawn(move || server::run_hub(sh, screen_rx)));
     let (db, st, pos) = (opts.db.clone(), stop.clone(), shared.replay_t_ms.clone());
     threads.push(std::thread::spawn(move || {
-        if let Err(e) =
-            replay::run_replay(&db, run, input, control, screen_tx, latest, stats, pos, st)
-        {
+        let played = replay::open_recording(&db, run)
+            .map_err(|e| e.0)
+            .and_then(|mut rec| {
+                engine::replay::run_replay(
+                    &mut rec, input, control, screen_tx, latest, stats, pos, st,
+                )
+            });
+        if let Err(e) = played {
             eprintln!("ecmo replay: {e}");
         }
     }));
-    let tls = io.tls.is_some();
-    let (runtime, shutdown) = serve(io, shared.clone());
-    Ok(Handle {
-        addr,
-        run,
-        shared,
-        created_admin,
-        tls,
-        threads,
-        runtime: Some(runtime),
-        shutdown,
-    })
+    Ok(serve(io, shared, run, created_admin, threads))
 }

@@ -2,14 +2,10 @@
 //! where it starts and ends, and serves the replay thread from the SQLite recording through
 //! [`engine::replay::Recording`]. Nothing is written back.
 use crate::store::{self, StoreError};
-use engine::engine::{LoopOut, LoopStats, Status};
 use engine::model::{EventRec, Numerics, Settings, Wave};
-use engine::replay::{Recording, ReplayControl, ReplayInput};
+use engine::replay::{Recording, ReplayInput};
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::mpsc::SyncSender;
-use std::sync::{Arc, Mutex};
 
 /// Check the run exists and read where it starts and ends.
 pub fn prepare(db: &Path, run: i64) -> Result<ReplayInput, StoreError> {
@@ -92,24 +88,10 @@ impl Recording for DbRecording {
     }
 }
 
-/// Run the replay of run `run` of `db` until its end or `stop` (see
-/// [`engine::replay::run_replay`]).
-#[allow(clippy::too_many_arguments)]
-pub fn run_replay(
-    db: &Path,
-    run: i64,
-    input: ReplayInput,
-    control: Arc<ReplayControl>,
-    out: SyncSender<LoopOut>,
-    latest: Arc<Mutex<Option<Arc<Status>>>>,
-    stats: Arc<LoopStats>,
-    pos_ms: Arc<AtomicU64>,
-    stop: Arc<AtomicBool>,
-) -> Result<(), StoreError> {
-    let mut rec = DbRecording {
+/// The SQLite recording of run `run` of `db`, for [`engine::replay::run_replay`].
+pub fn open_recording(db: &Path, run: i64) -> Result<impl Recording, StoreError> {
+    Ok(DbRecording {
         c: store::open_ro(db)?,
         run,
-    };
-    engine::replay::run_replay(&mut rec, input, control, out, latest, stats, pos_ms, stop)
-        .map_err(StoreError)
+    })
 }

@@ -8,15 +8,21 @@
 //! bodies, slow heads, connection floods, and a logged-in socket that sends junk frames. It
 //! reports the loop's missed steps (must be 0), the sample-to-viewer latency (median, p99),
 //! the console's resident memory (start, peak, end) and what the attacker was answered.
+use crate::bench::{
+    add_loop_figures, counted, counters, fresh_db, http, join_all, login, min_rate, serve_child,
+    served_addr, stop_child, viewer_socket,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How long the soak's HTTP requests wait for an answer.
+const TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone)]
 pub struct SoakOptions {
@@ -234,45 +240,6 @@ fn flood_round(addr: SocketAddr, t: &Tally) {
     }
 }
 
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: &str,
-    body: &str,
-) -> Result<(String, String), String> {
-    let mut s = TcpStream::connect(addr).map_err(|e| format!("connecting {addr}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(20))).ok();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookie}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).map_err(|e| e.to_string())?;
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    Ok((head.to_string(), body.to_string()))
-}
-
-fn login(addr: SocketAddr, user: &str, pw: &str) -> Result<String, String> {
-    let (head, body) = http(
-        addr,
-        "POST",
-        "/api/login",
-        "",
-        &json!({"user": user, "password": pw}).to_string(),
-    )?;
-    head.lines()
-        .find_map(|l| {
-            l.strip_prefix("set-cookie: ")
-                .or_else(|| l.strip_prefix("Set-Cookie: "))
-        })
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
-        .ok_or_else(|| format!("login {user} failed: {head} {body}"))
-}
-
 pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
     if !(o.minutes.is_finite() && o.minutes > 0.0 && o.minutes <= 24.0 * 60.0) {
         return Err(format!("--minutes {}: must be in (0, 1440]", o.minutes));
@@ -280,67 +247,29 @@ pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
     if o.viewers == 0 || o.viewers > 400 {
         return Err("--viewers: must be 1..400".into());
     }
-    let dir = std::env::temp_dir().join(format!("ecmo-soak-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let db = dir.join("soak.db");
-    let _ = std::fs::remove_file(&db);
     let pw = "soak-viewer-passphrase";
-    {
-        let c = crate::store::open(&db).map_err(|e| e.0)?;
-        crate::store::put_user(&c, "soak", engine::model::Role::Viewer, pw).map_err(|e| e.0)?;
-    }
+    let (dir, db) = fresh_db("soak", "soak", pw)?;
     let exe = std::env::current_exe().map_err(|e| format!("finding ecmo: {e}"))?;
     let per_addr = (o.viewers + 16).max(64).to_string();
     let total = (o.viewers * 2 + 256).to_string();
-    let mut child = Command::new(exe)
-        .args(["serve", "--addr", "127.0.0.1:0", "--scenario", &o.scenario])
-        .args([
-            "--max-connections",
-            &total,
-            "--max-connections-per-addr",
-            &per_addr,
-        ])
-        .arg("--db")
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("starting ecmo serve: {e}"))?;
+    let limits = [
+        "--max-connections",
+        &total,
+        "--max-connections-per-addr",
+        &per_addr,
+    ];
+    let mut child = serve_child(exe, &o.scenario, &limits, &db)?;
     let pid = child.id();
     let result = (|| -> Result<Value, String> {
-        let out = child.stdout.take().ok_or("no stdout")?;
-        let mut out = BufReader::new(out);
-        let mut line = String::new();
-        out.read_line(&mut line)
-            .map_err(|e| format!("reading ecmo serve's address: {e}"))?;
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .ok_or_else(|| format!("ecmo serve did not print its address: {line}"))?;
-        let addr: SocketAddr = url
-            .trim_start_matches("http://")
-            .parse()
-            .map_err(|e| format!("address {url}: {e}"))?;
-        let cookie = login(addr, "soak", pw)?;
+        let addr = served_addr(&mut child)?;
+        let cookie = login(addr, "soak", pw, TIMEOUT)?;
         let stop = Arc::new(AtomicBool::new(false));
         let hist = Arc::new(Histogram::new());
-        let counts: Vec<Arc<AtomicU64>> = (0..o.viewers)
-            .map(|_| Arc::new(AtomicU64::new(0)))
-            .collect();
+        let counts = counters(o.viewers);
         let alive = Arc::new(AtomicU64::new(0));
         let mut threads = Vec::new();
         for c in &counts {
-            use tungstenite::client::IntoClientRequest;
-            let mut req = format!("ws://{addr}/ws")
-                .into_client_request()
-                .map_err(|e| e.to_string())?;
-            req.headers_mut()
-                .insert("Cookie", cookie.parse().map_err(|_| "cookie")?);
-            let stream = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-            stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
-            let (mut ws, _) =
-                tungstenite::client::client(req, stream).map_err(|e| format!("WebSocket: {e}"))?;
+            let mut ws = viewer_socket(addr, &cookie)?;
             let (c, stop, hist, alive) = (c.clone(), stop.clone(), hist.clone(), alive.clone());
             alive.fetch_add(1, Ordering::Relaxed);
             threads.push(
@@ -375,7 +304,7 @@ pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
         let tallies: Tally = Arc::default();
         if o.attacker {
             // The junk-frame socket needs a session of its own (an insider's).
-            let attacker_cookie = login(addr, "soak", pw)?;
+            let attacker_cookie = login(addr, "soak", pw, TIMEOUT)?;
             let (stop1, t1, c1) = (stop.clone(), tallies.clone(), attacker_cookie);
             threads.push(std::thread::spawn(move || {
                 let mut i = 0u64;
@@ -392,12 +321,12 @@ pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
             }));
         }
         let health = |c: &str| -> Result<Value, String> {
-            let (_, b) = http(addr, "GET", "/api/health", c, "")?;
+            let (_, b) = http(addr, "GET", "/api/health", c, "", TIMEOUT)?;
             serde_json::from_str(&b).map_err(|e| format!("health: {e}: {b}"))
         };
         std::thread::sleep(Duration::from_secs(5));
         let h0 = health(&cookie)?;
-        let n0: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let n0 = counted(&counts);
         let rss0 = rss_kib(pid);
         let mut rss_max = rss0;
         let t0 = Instant::now();
@@ -408,27 +337,16 @@ pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
         }
         let el = t0.elapsed().as_secs_f64();
         let h1 = health(&cookie)?;
-        let n1: Vec<u64> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let n1 = counted(&counts);
         let viewers_alive = alive.load(Ordering::Relaxed);
         let rss1 = rss_kib(pid);
         stop.store(true, Ordering::Relaxed);
-        let g = |h: &Value, k: &str| h["loop"][k].as_f64().unwrap_or(0.0);
-        let min_rate = n0
-            .iter()
-            .zip(&n1)
-            .map(|(a, b)| (b - a) as f64 / el)
-            .fold(f64::INFINITY, f64::min);
-        let res = json!({
+        let min_rate = min_rate(&n0, &n1, el);
+        let mut res = json!({
             "minutes": el / 60.0,
             "viewers": o.viewers,
             "viewers_connected_at_end": viewers_alive,
             "attacker": o.attacker,
-            "loop_ticks_per_s": (g(&h1, "ticks") - g(&h0, "ticks")) / el,
-            "missed_steps": g(&h1, "missed") - g(&h0, "missed"),
-            "missed_steps_total": g(&h1, "missed"),
-            "late_ticks": (g(&h1, "late") - g(&h0, "late")) - (g(&h1, "missed") - g(&h0, "missed")),
-            "worst_tick_work_us": g(&h1, "worst_work_us"),
-            "loop_priority_raised": h1["loop"]["raised_priority"],
             "latency_median_ms": hist.quantile(0.5),
             "latency_p99_ms": hist.quantile(0.99),
             "min_viewer_samples_per_s": (min_rate * 10.0).round() / 10.0,
@@ -438,14 +356,11 @@ pub fn bench_soak(o: &SoakOptions) -> Result<Value, String> {
             "rss_mib_end": rss1 as f64 / 1024.0,
             "attacker_answers": tallies.lock().map(|m| json!(*m)).unwrap_or(Value::Null),
         });
-        for t in threads {
-            let _ = t.join();
-        }
+        add_loop_figures(&mut res, &h0, &h1, el);
+        join_all(threads);
         Ok(res)
     })();
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    stop_child(child, &dir);
     let res = result?;
     eprintln!(
         "soak {:.1} min, {} viewers{}: {} missed control steps (target 0: {}); latency median {} ms, p99 {} ms; \

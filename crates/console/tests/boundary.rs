@@ -5,7 +5,7 @@
 //! run one at a time (`SERIAL`).
 mod common;
 use common::*;
-use console::{ServeOptions, start};
+use console::ServeOptions;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,13 +18,37 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn opts(dir: &std::path::Path) -> ServeOptions {
-    ServeOptions {
-        addr: "127.0.0.1:0".into(),
-        db: dir.join("ecmo.db"),
-        quiet: true,
-        ..ServeOptions::default()
-    }
+/// Run alone (`SERIAL`): the guard, the options and a console on the test double.
+fn serial_console(
+    tag: &str,
+) -> (
+    std::sync::MutexGuard<'static, ()>,
+    ServeOptions,
+    console::Handle,
+) {
+    let (g, _, o) = serial_opts(tag);
+    let h = start_double(&o);
+    (g, o, h)
+}
+
+/// The first administrator's login with the one-time password.
+fn first_login(h: &console::Handle) -> Resp {
+    let (u, p) = h.created_admin.clone().unwrap();
+    login_status(h.addr, &u, &p)
+}
+
+/// Run alone (`SERIAL`): the guard, a fresh directory `tag` and the tests' options there.
+fn serial_opts(
+    tag: &str,
+) -> (
+    std::sync::MutexGuard<'static, ()>,
+    std::path::PathBuf,
+    ServeOptions,
+) {
+    let g = serial();
+    let dir = tempdir(tag);
+    let o = opts(&dir);
+    (g, dir, o)
 }
 
 fn rss_kib() -> u64 {
@@ -65,11 +89,9 @@ fn raw(addr: std::net::SocketAddr, head: &[u8], flood: usize) -> u16 {
 /// Now the head is cut at 16 KiB with 431 and the memory stays where it was.
 #[test]
 fn header_flood_keeps_memory_bounded_and_limits_answer_with_their_codes() {
-    let _g = serial();
-    let dir = tempdir("flood");
-    let mut o = opts(&dir);
+    let (_g, _, mut o) = serial_opts("flood");
     o.limits.read_timeout = Duration::from_secs(1);
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     let addr = h.addr;
     let before = rss_kib();
     let floods: Vec<_> = (0..10)
@@ -139,11 +161,9 @@ fn header_flood_keeps_memory_bounded_and_limits_answer_with_their_codes() {
 /// Finding 6: connections are limited in total and per address; over the limit, 503.
 #[test]
 fn connections_are_limited_per_address() {
-    let _g = serial();
-    let dir = tempdir("conns");
-    let mut o = opts(&dir);
+    let (_g, _, mut o) = serial_opts("conns");
     o.limits.max_conns_per_addr = 4;
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     let held: Vec<TcpStream> = (0..4)
         .map(|_| TcpStream::connect(h.addr).unwrap())
         .collect();
@@ -167,9 +187,7 @@ fn login_status(addr: std::net::SocketAddr, user: &str, pw: &str) -> Resp {
 /// known names cost the same one verification; failed names are recorded bounded and sanitised.
 #[test]
 fn login_is_throttled_and_costs_the_same_for_unknown_names() {
-    let _g = serial();
-    let dir = tempdir("throttle");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_g, o, h) = serial_console("throttle");
     let a = admin_login(&h);
     add(&h, &a, "nina", "operator");
     // One verification for a known name, an unknown one and an impossible one.
@@ -246,7 +264,7 @@ fn login_is_throttled_and_costs_the_same_for_unknown_names() {
         "{} failed logins in the event log",
         failed.len()
     );
-    let c = console::store::open_ro(&dir.join("ecmo.db")).unwrap();
+    let c = console::store::open_ro(&o.db).unwrap();
     let names: Vec<String> = c
         .prepare("SELECT name FROM login_failures")
         .unwrap()
@@ -261,7 +279,7 @@ fn login_is_throttled_and_costs_the_same_for_unknown_names() {
 
 fn add(h: &console::Handle, admin: &str, name: &str, role: &str) {
     let body = json!({"name": name, "role": role, "password": "heparin-drip-77"}).to_string();
-    let r = http(h.addr, "POST", "/api/users", Some(admin), Some(&body));
+    let r = post(h.addr, "/api/users", admin, &body);
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
@@ -283,9 +301,7 @@ type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>
 /// Finding 4: a removed, demoted or logged-out user's socket closes within a second.
 #[test]
 fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
-    let _g = serial();
-    let dir = tempdir("revoke");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_g, _, h) = serial_console("revoke");
     let a = admin_login(&h);
     for (name, how) in [("ivan", "remove"), ("dora", "demote"), ("lou", "logout")] {
         add(&h, &a, name, "instructor");
@@ -311,7 +327,7 @@ fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
                         .to_string(),
                 ),
             ),
-            _ => http(h.addr, "POST", "/api/logout", Some(&c), Some("{}")),
+            _ => post(h.addr, "/api/logout", &c, "{}"),
         };
         assert_eq!(r.status, 200, "{how}: {}", r.body);
         let took = closes_within(&mut ws, Duration::from_secs(1));
@@ -334,10 +350,18 @@ fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
 /// sends (DNS rebinding: a page at evil.example resolving to 127.0.0.1 sends both).
 #[test]
 fn origin_is_checked_against_configured_origins_not_host() {
-    let _g = serial();
-    let dir = tempdir("origin");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_g, mut o, h) = serial_console("origin");
     let body = r#"{"user":"admin","password":"wrong-password-1"}"#;
+    let login_from = |addr, origin: &str| {
+        http_h(
+            addr,
+            "POST",
+            "/api/login",
+            None,
+            Some(body),
+            &[("Origin", origin)],
+        )
+    };
     let rebinding = [
         ("Origin", "http://evil.example:8080"),
         ("Host", "evil.example:8080"),
@@ -346,47 +370,18 @@ fn origin_is_checked_against_configured_origins_not_host() {
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(r.json()["field"], "origin");
     let own = format!("http://{}", h.addr);
-    let r = http_h(
-        h.addr,
-        "POST",
-        "/api/login",
-        None,
-        Some(body),
-        &[("Origin", &own)],
-    );
+    let r = login_from(h.addr, &own);
     assert_eq!(r.status, 401);
     let local = format!("http://localhost:{}", h.addr.port());
-    let r = http_h(
-        h.addr,
-        "POST",
-        "/api/login",
-        None,
-        Some(body),
-        &[("Origin", &local)],
-    );
+    let r = login_from(h.addr, &local);
     assert_eq!(r.status, 401);
     h.stop();
     // A configured origin (a reverse proxy's name) replaces the default.
-    let mut o = opts(&dir);
     o.allowed_origins = vec!["https://console.ward3.example".into()];
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
-    let r = http_h(
-        h.addr,
-        "POST",
-        "/api/login",
-        None,
-        Some(body),
-        &[("Origin", &own)],
-    );
+    let h = start_double(&o);
+    let r = login_from(h.addr, &own);
     assert_eq!(r.status, 403);
-    let r = http_h(
-        h.addr,
-        "POST",
-        "/api/login",
-        None,
-        Some(body),
-        &[("Origin", "https://console.ward3.example")],
-    );
+    let r = login_from(h.addr, "https://console.ward3.example");
     assert_eq!(r.status, 401);
     h.stop();
 }
@@ -396,10 +391,7 @@ fn origin_is_checked_against_configured_origins_not_host() {
 /// and sessions survive a restart.
 #[test]
 fn one_time_admin_password_policy_health_and_sessions_across_restart() {
-    let _g = serial();
-    let dir = tempdir("onetime");
-    let o = opts(&dir);
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let (_g, o, h) = serial_console("onetime");
     let (u, p) = h.created_admin.clone().unwrap();
     let r = login_status(h.addr, &u, &p);
     assert_eq!(r.status, 200);
@@ -415,12 +407,11 @@ fn one_time_admin_password_policy_health_and_sessions_across_restart() {
     let r = http(h.addr, "GET", "/api/state", Some(&c), None);
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["field"], "password_change");
-    let r = http(
+    let r = post(
         h.addr,
-        "POST",
         "/api/users",
-        Some(&c),
-        Some(r#"{"name":"x","role":"viewer","password":"heparin-drip-77"}"#),
+        &c,
+        r#"{"name":"x","role":"viewer","password":"heparin-drip-77"}"#,
     );
     assert_eq!(r.status, 403);
     assert_eq!(
@@ -436,19 +427,13 @@ fn one_time_admin_password_policy_health_and_sessions_across_restart() {
         "admin",
     ] {
         let body = json!({"old": p, "new": bad}).to_string();
-        let r = http(h.addr, "POST", "/api/password", Some(&c), Some(&body));
+        let r = post(h.addr, "/api/password", &c, &body);
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
     }
     let body = json!({"old": "not-the-password", "new": ADMIN_PW}).to_string();
-    assert_eq!(
-        http(h.addr, "POST", "/api/password", Some(&c), Some(&body)).status,
-        403
-    );
+    assert_eq!(post(h.addr, "/api/password", &c, &body).status, 403);
     let body = json!({"old": p, "new": ADMIN_PW}).to_string();
-    assert_eq!(
-        http(h.addr, "POST", "/api/password", Some(&c), Some(&body)).status,
-        200
-    );
+    assert_eq!(post(h.addr, "/api/password", &c, &body).status, 200);
     assert_eq!(
         http(h.addr, "GET", "/api/state", Some(&c), None).status,
         200
@@ -464,7 +449,7 @@ fn one_time_admin_password_policy_health_and_sessions_across_restart() {
     assert!(mine["loop"]["ticks"].is_number());
     h.stop();
     // A restart keeps the session (stored hashed in SQLite).
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     assert_eq!(
         http(h.addr, "GET", "/api/state", Some(&c), None).status,
         200
@@ -485,11 +470,9 @@ fn one_time_admin_password_policy_health_and_sessions_across_restart() {
 /// Sessions end after their idle time.
 #[test]
 fn sessions_expire_when_idle() {
-    let _g = serial();
-    let dir = tempdir("idle");
-    let mut o = opts(&dir);
+    let (_g, _, mut o) = serial_opts("idle");
     o.sessions.idle = Duration::from_secs(2);
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     let a = admin_login(&h);
     assert_eq!(
         http(h.addr, "GET", "/api/state", Some(&a), None).status,
@@ -508,8 +491,7 @@ fn sessions_expire_when_idle() {
 #[test]
 fn tls_with_a_self_signed_pair_sets_secure_cookies() {
     use tokio_rustls::rustls;
-    let _g = serial();
-    let dir = tempdir("tls");
+    let (_g, dir, mut o) = serial_opts("tls");
     let (cert, key, made) = console::net::self_signed(&dir.join("tls"), &[]).unwrap();
     assert!(made);
     #[cfg(unix)]
@@ -518,12 +500,11 @@ fn tls_with_a_self_signed_pair_sets_secure_cookies() {
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the key is the owner's only: {mode:o}");
     }
-    let mut o = opts(&dir);
     o.tls = Some(console::TlsFiles {
         cert: cert.clone(),
         key,
     });
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     assert!(h.url().starts_with("https://"));
     let (u, p) = h.created_admin.clone().unwrap();
     // A client that trusts exactly this certificate.
@@ -571,11 +552,8 @@ fn tls_with_a_self_signed_pair_sets_secure_cookies() {
 /// Without TLS the cookie is not `Secure` (a browser would drop it on plain http).
 #[test]
 fn plain_http_cookie_is_not_secure() {
-    let _g = serial();
-    let dir = tempdir("plain");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
-    let (u, p) = h.created_admin.clone().unwrap();
-    let r = login_status(h.addr, &u, &p);
+    let (_g, _, h) = serial_console("plain");
+    let r = first_login(&h);
     let c = r.header("Set-Cookie").unwrap();
     assert!(!c.contains("Secure") && c.contains("HttpOnly"), "{c}");
     h.stop();
@@ -584,9 +562,7 @@ fn plain_http_cookie_is_not_secure() {
 /// A viewer's socket takes no data: junk closes it, and oversized frames are refused.
 #[test]
 fn junk_websocket_frames_close_the_socket() {
-    let _g = serial();
-    let dir = tempdir("junk");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_g, _, h) = serial_console("junk");
     let a = admin_login(&h);
     let mut ws = websocket(h.addr, &a);
     ws.read().unwrap();

@@ -69,29 +69,16 @@ fn status_link(h: &console::Handle) -> Option<(serde_json::Value, Vec<String>)> 
     Some((st.link.clone()?, ids))
 }
 
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let t0 = Instant::now();
-    while t0.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
 #[test]
 fn link_state_on_screen_takeover_without_bump_and_recorded() {
     let (u, addr) = unit();
     let dir = tempdir("device");
-    let opts = ServeOptions {
-        addr: "127.0.0.1:0".into(),
+    let o = ServeOptions {
         db: dir.join("d.db"),
-        quiet: true,
-        ..ServeOptions::default()
+        ..opts(&dir)
     };
     let engine = DeviceEngine::connect(&addr, None, "ards-severe", None).unwrap();
-    let h = start(&opts, Box::new(engine)).unwrap();
+    let h = start(&o, Box::new(engine)).unwrap();
     assert!(
         wait_for(Duration::from_secs(3), || status_link(&h)
             .is_some_and(|(l, _)| l["up"] == true)),
@@ -131,7 +118,7 @@ fn link_state_on_screen_takeover_without_bump_and_recorded() {
     assert!(a.technical && a.active, "{a:?}");
     h.stop();
 
-    let c = console::store::open_ro(&opts.db).unwrap();
+    let c = console::store::open_ro(&o.db).unwrap();
     let n = |kind: &str| -> i64 {
         c.query_row(
             &format!("SELECT COUNT(*) FROM events WHERE run = 1 AND kind = '{kind}'"),

@@ -9,14 +9,11 @@ use std::time::{Duration, Instant};
 fn live(tag: &str, speed: f64) -> (console::Handle, String) {
     let dir = tempdir(tag);
     let o = ServeOptions {
-        addr: "127.0.0.1:0".into(),
-        db: dir.join("ecmo.db"),
         loop_cfg: LoopConfig {
             speed,
             ..LoopConfig::default()
         },
-        quiet: true,
-        ..ServeOptions::default()
+        ..opts(&dir)
     };
     let engine = engine::live::build("ards-severe", 7).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
@@ -40,8 +37,18 @@ fn status_until(ws: &mut Ws, wall_s: f64, mut f: impl FnMut(&Value) -> bool) -> 
     None
 }
 
+/// The element of the array `list` whose `key` is `value`.
+fn item(list: &Value, key: &str, value: &str) -> Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap()
+        .clone()
+}
+
 fn cmd(h: &console::Handle, c: &str, body: &str) -> Value {
-    let r = http(h.addr, "POST", "/api/command", Some(c), Some(body));
+    let r = command(h.addr, c, body);
     assert_eq!(r.status, 202, "{body}: {}", r.body);
     r.json()
 }
@@ -52,21 +59,13 @@ fn ctl_flow_target_followed_on_the_twin_under_the_control_core() {
     let mut ws = websocket(h.addr, &c);
     // The control core publishes its settings with their permitted ranges.
     let st = status_until(&mut ws, 10.0, |s| s["settings"]["params"].is_array()).unwrap();
-    let ft = st["settings"]["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "flow_target")
-        .unwrap()
-        .clone();
+    let ft = item(&st["settings"]["params"], "name", "flow_target");
     assert_eq!(ft["max"], 8.0);
     // Out of the control core's range: refused by the server before it reaches the loop.
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&c),
-        Some(r#"{"type":"param","name":"flow_target","value":8.5}"#),
+        &c,
+        r#"{"type":"param","name":"flow_target","value":8.5}"#,
     );
     assert_eq!(r.status, 422);
     cmd(
@@ -121,13 +120,7 @@ fn instructor_return_kink_raises_high_priority_alarm_and_audio_pause_counts_down
         &c,
         r#"{"type":"param","name":"limit.return_pressure","value":250}"#,
     );
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&c),
-        Some(r#"{"name":"return_kink","value":0.8}"#),
-    );
+    let r = inject_json(h.addr, &c, r#"{"name":"return_kink","value":0.8}"#);
     assert_eq!(r.status, 202, "{}", r.body);
     let s = status_until(&mut ws, 30.0, |s| {
         s["alarms"]["alarms"].as_array().is_some_and(|a| {
@@ -140,13 +133,7 @@ fn instructor_return_kink_raises_high_priority_alarm_and_audio_pause_counts_down
         "no high-priority return pressure alarm after a return-line kink"
     );
     let a = s.unwrap();
-    let alarm = a["alarms"]["alarms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == "return_pressure_high")
-        .unwrap()
-        .clone();
+    let alarm = item(&a["alarms"]["alarms"], "id", "return_pressure_high");
     assert!(
         !alarm["action"].as_str().unwrap().is_empty(),
         "each alarm says what to do"

@@ -4,26 +4,28 @@
 //! and control core are in `live.rs`.
 mod common;
 use common::*;
-use console::{ServeOptions, start};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-fn opts(dir: &std::path::Path) -> ServeOptions {
-    ServeOptions {
-        addr: "127.0.0.1:0".into(),
-        db: dir.join("ecmo.db"),
-        quiet: true,
-        ..ServeOptions::default()
-    }
-}
 
 fn admin(h: &console::Handle) -> String {
     admin_login(h)
 }
 
+/// The administrator's session and a WebSocket opened with it.
+fn admin_socket(
+    h: &console::Handle,
+) -> (
+    String,
+    tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+) {
+    let a = admin(h);
+    let ws = websocket(h.addr, &a);
+    (a, ws)
+}
+
 fn add_user(h: &console::Handle, admin: &str, name: &str, role: &str) -> String {
     let body = json!({"name": name, "role": role, "password": "heparin-drip-77"}).to_string();
-    let r = http(h.addr, "POST", "/api/users", Some(admin), Some(&body));
+    let r = post(h.addr, "/api/users", admin, &body);
     assert_eq!(r.status, 200, "{}", r.body);
     login(h.addr, name, "heparin-drip-77")
 }
@@ -49,8 +51,7 @@ fn ws_until<T>(
 
 #[test]
 fn acc_1_login_roles_and_refusals() {
-    let dir = tempdir("roles");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_, h) = console_in("roles");
     // Unauthenticated: no API, no socket.
     assert_eq!(http(h.addr, "GET", "/api/state", None, None).status, 401);
     assert_eq!(http(h.addr, "GET", "/", None, None).status, 200);
@@ -68,24 +69,17 @@ fn acc_1_login_roles_and_refusals() {
     std::thread::sleep(Duration::from_millis(400));
     let cmd = r#"{"type":"param","name":"flow_target","value":4.5}"#;
     // ACC-1: a viewer's command is refused by the server.
-    let r = http(h.addr, "POST", "/api/command", Some(&viewer), Some(cmd));
+    let r = command(h.addr, &viewer, cmd);
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.json()["error"].as_str().unwrap().contains("operator"));
     // An operator cannot inject events or manage users.
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&op),
-        Some(r#"{"name":"return_kink","value":0.5}"#),
-    );
+    let r = inject_json(h.addr, &op, r#"{"name":"return_kink","value":0.5}"#);
     assert_eq!(r.status, 403);
-    let r = http(
+    let r = post(
         h.addr,
-        "POST",
         "/api/users",
-        Some(&op),
-        Some(r#"{"name":"x","role":"instructor","password":"password-1"}"#),
+        &op,
+        r#"{"name":"x","role":"instructor","password":"password-1"}"#,
     );
     assert_eq!(r.status, 403);
     // A cross-origin page cannot command even with the cookie.
@@ -99,34 +93,27 @@ fn acc_1_login_roles_and_refusals() {
     );
     assert_eq!(r.status, 403);
     // CON-1: range checked on the server with the field named.
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&op),
-        Some(r#"{"type":"param","name":"flow_target","value":12}"#),
+        &op,
+        r#"{"type":"param","name":"flow_target","value":12}"#,
     );
     assert_eq!(r.status, 422);
     assert_eq!(r.json()["field"], "value");
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&op),
-        Some(r#"{"type":"param","name":"flow_target","value":"4"}"#),
+        &op,
+        r#"{"type":"param","name":"flow_target","value":"4"}"#,
     );
     assert_eq!(r.status, 400);
-    let r = http(h.addr, "POST", "/api/command", Some(&op), Some("not json"));
+    let r = command(h.addr, &op, "not json");
     assert_eq!(r.status, 400);
     // The operator's valid command is accepted as pending.
-    let r = http(h.addr, "POST", "/api/command", Some(&op), Some(cmd));
+    let r = command(h.addr, &op, cmd);
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(r.json()["pending"], true);
     // Logout ends the session.
-    assert_eq!(
-        http(h.addr, "POST", "/api/logout", Some(&op), Some("{}")).status,
-        200
-    );
+    assert_eq!(post(h.addr, "/api/logout", &op, "{}").status, 200);
     assert_eq!(
         http(h.addr, "GET", "/api/state", Some(&op), None).status,
         401
@@ -179,10 +166,8 @@ fn acc_1_login_roles_and_refusals() {
 
 #[test]
 fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
-    let dir = tempdir("pending");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
-    let a = admin(&h);
-    let mut ws = websocket(h.addr, &a);
+    let (_, h) = console_in("pending");
+    let (a, mut ws) = admin_socket(&h);
     // The first message is the current status; waveforms follow at ≥ 50 Hz.
     let first = ws_until(&mut ws, 5.0, |v| Some(v["k"].as_str().unwrap().to_string())).unwrap();
     assert!(first == "s" || first == "w");
@@ -195,20 +180,12 @@ fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
         (t0.elapsed() > Duration::from_secs(1)).then_some(())
     });
     assert!(samples >= 50, "{samples} waveform samples in 1 s");
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/command",
-        Some(&a),
-        Some(r#"{"type":"mode","mode":"flow"}"#),
-    );
+    let r = command(h.addr, &a, r#"{"type":"mode","mode":"flow"}"#);
     assert_eq!(r.status, 202);
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&a),
-        Some(r#"{"type":"param","name":"flow_target","value":5.5}"#),
+        &a,
+        r#"{"type":"param","name":"flow_target","value":5.5}"#,
     );
     let seq = r.json()["seq"].as_u64().unwrap();
     let applied = ws_until(&mut ws, 5.0, |v| {
@@ -227,25 +204,11 @@ fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
 
 #[test]
 fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
-    let dir = tempdir("inject");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
-    let a = admin(&h);
-    let mut ws = websocket(h.addr, &a);
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&a),
-        Some(r#"{"name":"return_kink","value":0.9}"#),
-    );
+    let (_, h) = console_in("inject");
+    let (a, mut ws) = admin_socket(&h);
+    let r = inject_json(h.addr, &a, r#"{"name":"return_kink","value":0.9}"#);
     assert_eq!(r.status, 202, "{}", r.body);
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&a),
-        Some(r#"{"name":"return_kink","value":7}"#),
-    );
+    let r = inject_json(h.addr, &a, r#"{"name":"return_kink","value":7}"#);
     assert_eq!(r.status, 422);
     let prio = ws_until(&mut ws, 5.0, |v| {
         (v["k"] == "s")
@@ -257,13 +220,7 @@ fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
             .flatten()
     });
     assert_eq!(prio.as_deref(), Some("high"));
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/command",
-        Some(&a),
-        Some(r#"{"type":"pause_audio"}"#),
-    );
+    let r = command(h.addr, &a, r#"{"type":"pause_audio"}"#);
     assert_eq!(r.status, 202);
     let left = ws_until(&mut ws, 5.0, |v| {
         (v["k"] == "s")
@@ -277,9 +234,7 @@ fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
 
 #[test]
 fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
-    let dir = tempdir("persist");
-    let o = opts(&dir);
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let (o, h) = console_in("persist");
     let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
     for c in [
@@ -287,15 +242,12 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
         r#"{"type":"param","name":"rpm_target","value":3500}"#,
         r#"{"type":"mode","mode":"flow"}"#,
     ] {
-        assert_eq!(
-            http(h.addr, "POST", "/api/command", Some(&a), Some(c)).status,
-            202
-        );
+        assert_eq!(command(h.addr, &a, c).status, 202);
     }
     std::thread::sleep(Duration::from_millis(1500));
     let run1 = h.run;
     h.stop();
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let h = start_double(&o);
     assert!(
         h.created_admin.is_none(),
         "the administrator is created once"
@@ -334,7 +286,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
         n.len()
     );
     // Export both ways.
-    let out = dir.join("csv");
+    let out = o.db.with_file_name("csv");
     let files = console::store::export_csv(&c, run1, &out).unwrap();
     assert_eq!(files.len(), 3);
     let waves_csv = std::fs::read_to_string(&files[0]).unwrap();
@@ -353,8 +305,7 @@ fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
 
 #[test]
 fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
-    let dir = tempdir("slow");
-    let h = start(&opts(&dir), Box::new(DoubleEngine::default())).unwrap();
+    let (_, h) = console_in("slow");
     let a = admin(&h);
     // 20 viewers that never read, and one that does.
     let stuck: Vec<_> = (0..20).map(|_| websocket(h.addr, &a)).collect();
@@ -379,18 +330,10 @@ fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
 
 #[test]
 fn replay_plays_a_recording_back_and_refuses_commands() {
-    let dir = tempdir("replay");
-    let o = opts(&dir);
-    let h = start(&o, Box::new(DoubleEngine::default())).unwrap();
+    let (o, h) = console_in("replay");
     let a = admin_login(&h);
     std::thread::sleep(Duration::from_millis(300));
-    http(
-        h.addr,
-        "POST",
-        "/api/inject",
-        Some(&a),
-        Some(r#"{"name":"return_kink","value":0.9}"#),
-    );
+    inject_json(h.addr, &a, r#"{"name":"return_kink","value":0.9}"#);
     std::thread::sleep(Duration::from_millis(2000));
     let run = h.run;
     h.stop();
@@ -406,13 +349,7 @@ fn replay_plays_a_recording_back_and_refuses_commands() {
     });
     assert!(alarm.is_some(), "the recorded alarm is replayed");
     assert!(n > 0);
-    let r = http(
-        h.addr,
-        "POST",
-        "/api/command",
-        Some(&a),
-        Some(r#"{"type":"pause_audio"}"#),
-    );
+    let r = command(h.addr, &a, r#"{"type":"pause_audio"}"#);
     assert_eq!(r.status, 409);
     let st = http(h.addr, "GET", "/api/state", Some(&a), None).json();
     assert_eq!(st["mode"], "replay");

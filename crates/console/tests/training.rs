@@ -7,7 +7,7 @@ use common::*;
 use console::{LoopConfig, ServeOptions, start, store};
 use engine::model::Role;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn scenario() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,18 +22,7 @@ fn scenario_time(h: &console::Handle, c: &str) -> f64 {
 
 fn inject(h: &console::Handle, c: &str, name: &str, value: f64) -> u16 {
     let body = json!({"name": name, "value": value}).to_string();
-    http(h.addr, "POST", "/api/inject", Some(c), Some(&body)).status
-}
-
-fn wait_for(wall_s: f64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs_f64(wall_s);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+    inject_json(h.addr, c, &body).status
 }
 
 #[test]
@@ -41,11 +30,8 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     let dir = tempdir("training");
     let db = dir.join("ecmo.db");
     let o = ServeOptions {
-        addr: "127.0.0.1:0".into(),
-        db: db.clone(),
         loop_cfg: LoopConfig::default(),
-        quiet: true,
-        ..ServeOptions::default()
+        ..opts(&dir)
     };
     let engine = engine::scenario_engine::build(&scenario(), None).unwrap();
     let h = start(&o, Box::new(engine)).unwrap();
@@ -86,7 +72,8 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     assert_eq!(scenario_time(&h, &instructor), 0.0, "waits for the start");
     assert_eq!(inject(&h, &instructor, "scenario.start", 1.0), 202);
     assert!(
-        wait_for(5.0, || scenario_time(&h, &instructor) > 0.1),
+        wait_for(Duration::from_secs(5), || scenario_time(&h, &instructor)
+            > 0.1),
         "started"
     );
     // Pause: the scenario's clock stands.
@@ -99,19 +86,18 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     // Faster: 40 × real time until the kink (at 60 s) has happened.
     assert_eq!(inject(&h, &instructor, "scenario.speed", 40.0), 202);
     assert!(
-        wait_for(20.0, || scenario_time(&h, &instructor) > 70.0),
+        wait_for(Duration::from_secs(20), || scenario_time(&h, &instructor)
+            > 70.0),
         "scenario time advances"
     );
     assert_eq!(inject(&h, &instructor, "scenario.speed", 1.0), 202);
 
     // The trainee works the console: speed up (the wrong answer), then the instructor enters
     // what the trainee did at the bedside.
-    let r = http(
+    let r = command(
         h.addr,
-        "POST",
-        "/api/command",
-        Some(&trainee),
-        Some(r#"{"type":"param","name":"rpm_target","value":3400}"#),
+        &trainee,
+        r#"{"type":"param","name":"rpm_target","value":3400}"#,
     );
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(
@@ -121,32 +107,12 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     assert_eq!(inject(&h, &instructor, "bedside.lab.blood_gas", 1.0), 202);
     let remark = json!({"text": "Turned the speed up before looking at the line."}).to_string();
     assert_eq!(
-        http(
-            h.addr,
-            "POST",
-            "/api/remark",
-            Some(&instructor),
-            Some(&remark)
-        )
-        .status,
+        post(h.addr, "/api/remark", &instructor, &remark).status,
         200
     );
-    assert_eq!(
-        http(h.addr, "POST", "/api/remark", Some(&trainee), Some(&remark)).status,
-        403
-    );
+    assert_eq!(post(h.addr, "/api/remark", &trainee, &remark).status, 403);
     let empty = json!({"text": "  "}).to_string();
-    assert_eq!(
-        http(
-            h.addr,
-            "POST",
-            "/api/remark",
-            Some(&instructor),
-            Some(&empty)
-        )
-        .status,
-        400
-    );
+    assert_eq!(post(h.addr, "/api/remark", &instructor, &empty).status, 400);
     std::thread::sleep(Duration::from_millis(300));
 
     // The scenario's own events and the remarks are the instructor's: the server holds them
@@ -162,7 +128,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
             .unwrap_or_default()
     };
     assert!(
-        wait_for(10.0, || {
+        wait_for(Duration::from_secs(10), || {
             let k = kinds_for(&instructor);
             k.iter().any(|k| k == "remark") && k.iter().any(|k| k == "scenario")
         }),
@@ -184,7 +150,7 @@ fn instructor_and_trainee_play_a_scenario_and_the_debrief_is_served() {
     );
     assert_eq!(inject(&h, &instructor, "scenario.end", 1.0), 202);
     assert!(
-        wait_for(10.0, || http(
+        wait_for(Duration::from_secs(10), || http(
             h.addr,
             "GET",
             "/api/debrief",

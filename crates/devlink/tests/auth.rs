@@ -48,14 +48,8 @@ fn speed(rpm: u16) -> Message {
 fn running(key: &PairingKey) -> (devlink::UnitEndpoint, SocketAddr, ConsoleLink) {
     let (unit, addr) = tcp_unit_with(keyed(key), Arc::new(AtomicBool::new(false)));
     let link = console(addr, Some(key.clone())).expect("the paired console connects");
-    assert_eq!(
-        link.command(Command::SetClamp(ClampState::Open)).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3000 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetClamp(ClampState::Open));
+    applied(&link, Command::SetPumpSpeed { rpm: 3000 });
     (unit, addr, link)
 }
 
@@ -101,17 +95,7 @@ fn strangers_cannot_stop_the_pump_or_take_the_session() {
     let before = unit.outputs();
     assert_eq!((before.pump_rpm, before.clamp), (3000, ClampState::Open));
     // protocol 1.0 Hello, SetPumpSpeed 0 and SetClamp closed, as its §9 encoded them.
-    let v1 = |t: u8, seq: u16, body: &[u8]| {
-        let mut raw = vec![1u8, t, seq as u8, (seq >> 8) as u8, body.len() as u8];
-        raw.extend_from_slice(body);
-        raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
-        let mut out = vec![0u8; raw.len() + 4];
-        let n = protocol::cobs::encode(&raw, &mut out).unwrap();
-        let mut f = vec![0];
-        f.extend_from_slice(&out[..n]);
-        f.push(0);
-        f
-    };
+    let v1 = common::v1::frame;
     for round in 0..5u16 {
         let mut s = raw(addr);
         s.write(&v1(0x01, 0, &[1, 0, 1, 2, 3, 4, 100, 0, 0xF4, 1]));
@@ -150,10 +134,7 @@ fn strangers_cannot_stop_the_pump_or_take_the_session() {
         "tags without a handshake: {st:?}"
     );
     // The paired console is still in command.
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3100 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetPumpSpeed { rpm: 3100 });
     assert!(matches!(unit.console_link(), SafetyLink::Alive { .. }));
 }
 

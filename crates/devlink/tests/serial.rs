@@ -24,14 +24,8 @@ fn session_over_a_pty_serial_line() {
     );
     let link = ConsoleLink::connect(serial, ConsoleConfig::default()).expect("handshake over pty");
     assert_eq!(link.unit_version(), (PROTOCOL_MAJOR, PROTOCOL_MINOR));
-    assert_eq!(
-        link.command(Command::SetClamp(ClampState::Open)).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 2800 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetClamp(ClampState::Open));
+    applied(&link, Command::SetPumpSpeed { rpm: 2800 });
     assert_eq!(
         link.command(Command::SetPumpSpeed { rpm: 6000 }).unwrap(),
         AckResult::OutOfLimits
@@ -44,17 +38,7 @@ fn session_over_a_pty_serial_line() {
         .filter(|e| matches!(e, ConsoleEvent::Sensor(_)))
         .count();
     assert!(n >= 40, "{n} sensor frames in 0.5 s over the pty");
-    let last = ev
-        .iter()
-        .rev()
-        .find_map(|e| {
-            if let ConsoleEvent::Sensor(s) = e {
-                Some(*s)
-            } else {
-                None
-            }
-        })
-        .unwrap();
+    let last = *sensor_frames(&ev).last().unwrap();
     assert_eq!(last.values().speed_rpm, Some(2800.0));
     let st = link.stats();
     assert_eq!(st.decode.rejected() + st.seq.rejected(), 0, "{st:?}");

@@ -26,28 +26,20 @@ fn handshake_commands_and_100hz_sensor_stream() {
     assert_eq!(link.unit_version(), (2, 0));
     assert_eq!(info.setpoints, POWER_UP);
     assert_eq!(info.sensor_rate_hz, 100);
-    assert_eq!(
-        link.command(Command::SetClamp(ClampState::Open)).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3500 }).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetGas {
+    applied(&link, Command::SetClamp(ClampState::Open));
+    applied(&link, Command::SetPumpSpeed { rpm: 3500 });
+    applied(
+        &link,
+        Command::SetGas {
             sweep_ml_min: 4000,
-            fdo2_permille: 800
-        })
-        .unwrap(),
-        AckResult::Applied
+            fdo2_permille: 800,
+        },
     );
-    assert_eq!(
-        link.command(Command::SetHeater {
-            target_centi_c: 3700
-        })
-        .unwrap(),
-        AckResult::Applied
+    applied(
+        &link,
+        Command::SetHeater {
+            target_centi_c: 3700,
+        },
     );
     // DEV-3 over the wire.
     assert_eq!(
@@ -67,16 +59,7 @@ fn handshake_commands_and_100hz_sensor_stream() {
 
     while link.events().try_recv().is_ok() {}
     let events = collect_events(&link, Duration::from_millis(1000));
-    let sensors: Vec<SensorFrame> = events
-        .iter()
-        .filter_map(|e| {
-            if let ConsoleEvent::Sensor(s) = e {
-                Some(*s)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let sensors = sensor_frames(&events);
     // 100 Hz nominal; the margin absorbs a loaded 2-core CI machine.
     assert!(
         sensors.len() >= 80,
@@ -139,10 +122,7 @@ fn console_loss_keeps_pump_running_and_reconnect_is_bumpless() {
         ),
         "the console-lost fault is cleared on takeover"
     );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 3300 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetPumpSpeed { rpm: 3300 });
     assert_eq!(unit.stats().sessions, 2);
 }
 
@@ -181,34 +161,22 @@ fn air_stops_pump_reports_fault_and_needs_explicit_clear() {
     );
     air.store(false, Ordering::Relaxed);
     std::thread::sleep(Duration::from_millis(50));
-    assert_eq!(
-        link.command(Command::ClearAirStop).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::ClearAirStop);
     assert_eq!(
         unit.outputs().pump_rpm,
         0,
         "clearing never restarts the pump by itself"
     );
-    assert_eq!(
-        link.command(Command::SetClamp(ClampState::Open)).unwrap(),
-        AckResult::Applied
-    );
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 2000 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetClamp(ClampState::Open));
+    applied(&link, Command::SetPumpSpeed { rpm: 2000 });
 }
 
 fn acks(frames: &[Frame]) -> Vec<Ack> {
     frames
         .iter()
-        .filter_map(|f| {
-            if let Message::Ack(a) = f.msg {
-                Some(a)
-            } else {
-                None
-            }
+        .filter_map(|f| match f.msg {
+            Message::Ack(a) => Some(a),
+            _ => None,
         })
         .collect()
 }
@@ -246,12 +214,7 @@ fn bad_frames_on_the_wire_are_counted_never_acted_on() {
     let mut dec = [0u8; 64];
     let n = protocol::cobs::decode(&genuine[1..genuine.len() - 1], &mut dec).unwrap();
     raw.extend_from_slice(&dec[7..n - 4]);
-    raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
-    let mut enc = [0u8; 64];
-    let m = protocol::cobs::encode(&raw, &mut enc).unwrap();
-    c.write(&[0]);
-    c.write(&enc[..m]);
-    c.write(&[0]);
+    c.write_with_crc(raw);
     let got = acks(&c.read(40, Duration::from_secs(1)));
     let acked: Vec<u16> = got.iter().map(|a| a.acked_seq).collect();
     assert_eq!(
@@ -327,12 +290,7 @@ fn no_session_and_version_mismatch_are_refused() {
     let mut raw = vec![2u8, 0x7E, 3, 0, 0];
     let tag = c.keys.as_ref().unwrap().console_to_unit.tag(3, &raw);
     raw.extend_from_slice(&tag);
-    raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
-    let mut enc = [0u8; 64];
-    let n = protocol::cobs::encode(&raw, &mut enc).unwrap();
-    c.write(&[0]);
-    c.write(&enc[..n]);
-    c.write(&[0]);
+    c.write_with_crc(raw);
     let f = c.read(20, Duration::from_millis(500));
     assert!(
         f.iter().any(|f| matches!(
@@ -421,6 +379,19 @@ fn open_info(timeout_ms: u16) -> SessionOpen {
     }
 }
 
+/// A peer on a free loopback port that accepts one connection and hands it (reads timing out
+/// after 10 ms) and a fresh decoder to `talk`, on a thread of its own.
+fn one_peer(talk: impl FnOnce(TcpStream, Decoder) + Send + 'static) -> std::net::SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(10))).unwrap();
+        talk(s, Decoder::new());
+    });
+    addr
+}
+
 /// A scripted fake unit for console-side tests: answers the handshake (or, with `ack_major`
 /// other than 2, a version mismatch), then for each command frame calls `on_cmd(n)` to decide
 /// whether to Ack; stops talking after `quiet_after_ms`.
@@ -429,12 +400,7 @@ fn fake_unit(
     on_cmd: impl Fn(usize) -> bool + Send + 'static,
     quiet_after_ms: u64,
 ) -> std::net::SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(10))).unwrap();
-        let mut dec = Decoder::new();
+    one_peer(move |mut s, mut dec| {
         if ack_major != 2 {
             let mut buf = [0u8; 512];
             let t0 = std::time::Instant::now();
@@ -501,8 +467,7 @@ fn fake_unit(
                 }
             }
         }
-    });
-    addr
+    })
 }
 
 #[test]
@@ -510,10 +475,7 @@ fn console_resends_until_acked_and_reports_no_ack() {
     // The first send of each command is "lost"; the resend is acknowledged.
     let addr = fake_unit(2, |n| n % 2 == 0, 10_000);
     let link = connect(addr);
-    assert_eq!(
-        link.command(Command::SetPumpSpeed { rpm: 1000 }).unwrap(),
-        AckResult::Applied
-    );
+    applied(&link, Command::SetPumpSpeed { rpm: 1000 });
     assert_eq!(link.stats().resends, 1);
     // A unit that never acknowledges: NoAck after the configured attempts.
     let addr = fake_unit(2, |_| false, 10_000);
@@ -587,12 +549,7 @@ fn unit_refuses_a_sensor_rate_below_100_hz() {
 /// as a Sensor event.
 #[test]
 fn console_counts_bad_unit_frames_and_never_delivers_them() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(10))).unwrap();
-        let mut dec = Decoder::new();
+    let addr = one_peer(move |mut s, mut dec| {
         let keys = fake_unit_handshake(&mut s, &mut dec, &PairingKey::UNPAIRED, open_info(2000));
         let k = keys.unit_to_console;
         // Frames 2..99 were "sent" before (lost): the stream below starts at 101.

@@ -16,12 +16,27 @@ pub struct CohortArgs {
     /// interrupted there resumes where it stopped.
     #[arg(long, value_name = "DIR", default_value = "cohort-out")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How a cohort or a sensitivity analysis runs.
+#[derive(Args)]
+pub struct RunArgs {
     /// Worker threads (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+impl RunArgs {
+    /// The worker threads and the progress display (`label`, counting `unit`).
+    fn start(&self, label: &str, unit: &'static str) -> (usize, Box<dyn Progress>) {
+        let threads = self.threads.unwrap_or_else(research::pool::default_threads);
+        (threads, bar(self.quiet, label, unit))
+    }
 }
 
 #[derive(Args)]
@@ -31,10 +46,8 @@ pub struct SensitivityArgs {
     /// Folder for indices.csv, runs.parquet and sensitivity.html.
     #[arg(long, value_name = "DIR", default_value = "sensitivity-out")]
     pub out: PathBuf,
-    #[arg(long)]
-    pub threads: Option<usize>,
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Args)]
@@ -94,8 +107,7 @@ pub fn cohort(a: &CohortArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let threads = a.threads.unwrap_or_else(research::pool::default_threads);
-    let progress = bar(a.quiet, "cohort", "patients");
+    let (threads, progress) = a.run.start("cohort", "patients");
     let run = match research::cohort::run(&spec, &a.out, threads, progress.as_ref()) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -119,8 +131,7 @@ pub fn sensitivity(a: &SensitivityArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let threads = a.threads.unwrap_or_else(research::pool::default_threads);
-    let progress = bar(a.quiet, "sensitivity", "runs");
+    let (threads, progress) = a.run.start("sensitivity", "runs");
     let run = match spec.run(threads, progress.as_ref()) {
         Ok(r) => r,
         Err(e) => return fail(e),

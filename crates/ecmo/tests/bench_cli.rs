@@ -1,6 +1,9 @@
 //! End-to-end tests of `ecmo bench` on the built binary: bad catalogue files and options are
 //! refused with the file and field named, a user's one-file design runs, and the written
 //! reports (the CSV a reviewer would open) obey physical bounds.
+mod common;
+
+use common::{says, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -11,8 +14,15 @@ fn ecmo(args: &[&str]) -> Output {
         .expect("run ecmo")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// `ecmo bench ARGS --out OUT --quiet`, which must succeed; its standard output.
+fn bench_quiet(args: &[&str], out: &Path) -> String {
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap(), "--quiet"]);
+    let out = ecmo(&all);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    stdout
 }
 
 /// A fresh directory for one test.
@@ -67,45 +77,20 @@ flow_exponent = 0.5
 /// Each broken file gives exit 2 and a message naming the file, the line and the field.
 #[test]
 fn bad_catalogue_files_name_file_and_field() {
-    let cases: [(&str, String, &str); 6] = [
-        (
-            "range",
-            USER_OXY.replace("area_m2 = 2.2", "area_m2 = 9.0"),
-            "`membrane.area_m2`: 9 is out of range: allowed >0..=5",
-        ),
-        (
-            "nosource",
-            USER_OXY.replace(
-                "resistance_mmhg_s_ml = { value = 0.55, source = \"my lab, water test corrected to blood\" }",
-                "resistance_mmhg_s_ml = 0.55",
-            ),
-            "`pressure_drop.resistance_mmhg_s_ml`: has no source",
-        ),
-        (
-            "typo",
-            USER_OXY.replace("k_co2 = 8.0", "k_c02 = 8.0"),
-            "`transfer.k_c02`: unknown field",
-        ),
-        (
-            "missing",
-            USER_OXY.replace("flow_exponent = 0.5", ""),
-            "`transfer.flow_exponent`: missing",
-        ),
-        (
-            "kind",
-            USER_OXY.replace("kind = \"oxygenator\"", "kind = \"heat-exchanger\""),
-            "`kind`: `heat-exchanger` is not one of",
-        ),
-        (
-            "toml",
-            USER_OXY.replace("area_m2 = 2.2", "area_m2 = = 2.2"),
-            "not valid TOML",
-        ),
+    // (case, what the file says, what it says instead, the message wanted)
+    #[rustfmt::skip]
+    let cases: [(&str, &str, &str, &str); 6] = [
+        ("range", "area_m2 = 2.2", "area_m2 = 9.0", "`membrane.area_m2`: 9 is out of range: allowed >0..=5"),
+        ("nosource", "resistance_mmhg_s_ml = { value = 0.55, source = \"my lab, water test corrected to blood\" }", "resistance_mmhg_s_ml = 0.55", "`pressure_drop.resistance_mmhg_s_ml`: has no source"),
+        ("typo", "k_co2 = 8.0", "k_c02 = 8.0", "`transfer.k_c02`: unknown field"),
+        ("missing", "flow_exponent = 0.5", "", "`transfer.flow_exponent`: missing"),
+        ("kind", "kind = \"oxygenator\"", "kind = \"heat-exchanger\"", "`kind`: `heat-exchanger` is not one of"),
+        ("toml", "area_m2 = 2.2", "area_m2 = = 2.2", "not valid TOML"),
     ];
-    for (name, body, want) in cases {
+    for (name, from, to, want) in cases {
         let d = dir(&format!("bad-{name}"));
         let file = d.join("my-oxy.toml");
-        std::fs::write(&file, body).unwrap();
+        std::fs::write(&file, USER_OXY.replace(from, to)).unwrap();
         let out = ecmo(&[
             "bench",
             "oxygenator",
@@ -189,19 +174,16 @@ fn user_design_and_oxygenator_report_bounds() {
     let d = dir("oxy");
     std::fs::write(d.join("my-oxy.toml"), USER_OXY).unwrap();
     let out_dir = d.join("out");
-    let out = ecmo(&[
-        "bench",
-        "oxygenator",
-        "my-oxy",
-        "quadrox-adult",
-        "--catalogue",
-        d.to_str().unwrap(),
-        "--out",
-        out_dir.to_str().unwrap(),
-        "--quiet",
-    ]);
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let stdout = bench_quiet(
+        &[
+            "oxygenator",
+            "my-oxy",
+            "quadrox-adult",
+            "--catalogue",
+            d.to_str().unwrap(),
+        ],
+        &out_dir,
+    );
     assert!(
         stdout.contains("my-oxy") && stdout.contains("rated flow"),
         "{stdout}"
@@ -241,16 +223,7 @@ fn user_design_and_oxygenator_report_bounds() {
 #[test]
 fn pump_report_bounds() {
     let d = dir("pump");
-    let out = ecmo(&[
-        "bench",
-        "pump",
-        "rotaflow",
-        "dp3",
-        "--out",
-        d.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    bench_quiet(&["pump", "rotaflow", "dp3"], &d);
     let rep = d.join("pump_rotaflow_dp3");
     for name in ["rotaflow", "dp3"] {
         let (h, rows) = csv(&rep.join(format!("pump-{name}-curves.csv")));
@@ -296,19 +269,16 @@ fn pump_report_bounds() {
 #[test]
 fn durability_report_and_wall_time() {
     let d = dir("dur");
-    let out = ecmo(&[
-        "bench",
-        "durability",
-        "--coating",
-        "uncoated",
-        "--coating",
-        "long-acting",
-        "--out",
-        d.to_str().unwrap(),
-        "--quiet",
-    ]);
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let stdout = bench_quiet(
+        &[
+            "durability",
+            "--coating",
+            "uncoated",
+            "--coating",
+            "long-acting",
+        ],
+        &d,
+    );
     assert!(
         stdout.contains("wall time:") && stdout.contains("target < 120 s: met"),
         "{stdout}"
@@ -338,19 +308,7 @@ fn durability_report_and_wall_time() {
 #[test]
 fn compare_prints_verdicts_and_catalogue_checks_pass() {
     let d = dir("cmp");
-    let out = ecmo(&[
-        "bench",
-        "compare",
-        "quadrox-adult",
-        "nautilus",
-        "--days",
-        "3",
-        "--out",
-        d.to_str().unwrap(),
-        "--quiet",
-    ]);
-    let stdout = text(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let stdout = bench_quiet(&["compare", "quadrox-adult", "nautilus", "--days", "3"], &d);
     assert!(
         stdout.contains("verdict") && stdout.contains("quadrox-adult better"),
         "{stdout}"
@@ -369,11 +327,7 @@ fn compare_prints_verdicts_and_catalogue_checks_pass() {
         "{stdout}"
     );
     let out = ecmo(&["bench", "catalogue", "rotaflow"]);
-    assert!(
-        text(&out.stdout).contains("Sobieski"),
-        "{}",
-        text(&out.stdout)
-    );
+    says(&out.stdout, "Sobieski");
 }
 
 /// `ecmo bench … | head`: a reader that goes away early is no reason to panic.

@@ -1,4 +1,7 @@
 //! End-to-end tests of the `ecmo` binary: the built executable, run as a user would.
+mod common;
+
+use common::{says, text};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -12,10 +15,6 @@ fn ecmo(args: &[&str]) -> Output {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -51,11 +50,7 @@ fn validate_one_group() {
     assert!(!stdout.contains("Kelman"), "{stdout}");
     let out = ecmo(&["validate", "--group", "no-such"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("baroreflex"),
-        "{}",
-        text(&out.stderr)
-    );
+    says(&out.stderr, "baroreflex");
 }
 
 /// The haemorrhage-and-transfusion example runs: the reflex speeds the heart while bleeding,

@@ -1,8 +1,12 @@
 //! REC-1, REC-2: `kill -9` of `ecmo serve` at any moment leaves a valid database that holds all
 //! but (at most) the last second, and the recording stays usable (`runs`, `export`).
+mod common;
+
+use common::succeeds;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// One HTTP/1.1 exchange on a fresh connection; the response's head and body.
@@ -19,17 +23,52 @@ const WATCHER_PW: &str = "crash-test-watcher-pw";
 
 /// A viewer account for reading the loop's time: `/api/health` tells it only to the logged in.
 fn add_watcher(db: &std::path::Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["user", "add", "watcher", "--role", "viewer", "--db"])
-        .arg(db)
-        .env("ECMO_PASSWORD", WATCHER_PW)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args(["user", "add", "watcher", "--role", "viewer", "--db"])
+            .arg(db)
+            .env("ECMO_PASSWORD", WATCHER_PW),
     );
+}
+
+/// A fresh directory `ecmo-{name}-PID` and its database `e.db`, with the watcher.
+fn watched_db(name: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("ecmo-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("e.db");
+    add_watcher(&db);
+    (dir, db)
+}
+
+/// `ecmo serve` on a free loopback port with `db` (its standard error to `stderr`); the child
+/// and the address it prints.
+fn serve(db: &Path, stderr: Stdio) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    (child, addr)
+}
+
+/// The one value `sql` selects for run `run` (`?1`).
+fn of_run<T: rusqlite::types::FromSql>(c: &rusqlite::Connection, sql: &str, run: i64) -> T {
+    c.query_row(sql, [run], |r| r.get(0)).unwrap()
 }
 
 fn health(addr: &str) -> serde_json::Value {
@@ -61,31 +100,10 @@ fn health(addr: &str) -> serde_json::Value {
 
 #[test]
 fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
-    let dir = std::env::temp_dir().join(format!("ecmo-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("e.db");
-    add_watcher(&db);
+    let (dir, db) = watched_db("crash");
     // Kill at different moments of the recorder's 250 ms commit cycle.
     for (i, wait_ms) in [2300u64, 3170, 4040].into_iter().enumerate() {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        out.read_line(&mut line).unwrap();
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_string();
+        let (mut child, addr) = serve(&db, Stdio::inherit());
         std::thread::sleep(Duration::from_millis(wait_ms));
         let t_before = health(&addr)["t"].as_f64().unwrap();
         child.kill().unwrap(); // SIGKILL
@@ -98,30 +116,18 @@ fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
             .unwrap();
         assert_eq!(ok, "ok");
         let run = (i + 1) as i64;
-        let last: f64 = c
-            .query_row("SELECT MAX(t) FROM wave WHERE run = ?1", [run], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let last: f64 = of_run(&c, "SELECT MAX(t) FROM wave WHERE run = ?1", run);
         assert!(
             last >= t_before - 1.0,
             "run {run}: recording ends at {last:.2} s, the loop was at {t_before:.2} s when killed"
         );
         // No gap: 100 Hz from start to the last sample.
-        let n: f64 = c
-            .query_row("SELECT COUNT(*) FROM wave WHERE run = ?1", [run], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let n: f64 = of_run(&c, "SELECT COUNT(*) FROM wave WHERE run = ?1", run);
         assert!(
             n >= last * 100.0 - 2.0,
             "run {run}: {n} samples up to {last} s"
         );
-        let nn: i64 = c
-            .query_row("SELECT COUNT(*) FROM numerics WHERE run = ?1", [run], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let nn: i64 = of_run(&c, "SELECT COUNT(*) FROM numerics WHERE run = ?1", run);
         assert!(
             nn as f64 >= last.floor() - 1.0,
             "run {run}: {nn} numerics rows up to {last} s"
@@ -138,17 +144,12 @@ fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
     assert_eq!(listing.lines().count(), 4, "{listing}");
     assert!(listing.contains("(not closed)"));
     let csv = dir.join("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["export", "2", "--csv", "--db"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args(["export", "2", "--csv", "--db"])
+            .arg(&db)
+            .arg("--out")
+            .arg(&csv),
     );
     assert!(
         std::fs::read_to_string(csv.join("run2-waves.csv"))
@@ -171,30 +172,8 @@ fn rec_1_rec_2_kill_9_loses_at_most_the_last_second() {
 /// everything up to the stop recorded.
 #[test]
 fn rec_sigterm_stops_cleanly_and_closes_the_run() {
-    let dir = std::env::temp_dir().join(format!("ecmo-term-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("e.db");
-    add_watcher(&db);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecmo"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let (dir, db) = watched_db("term");
+    let (mut child, addr) = serve(&db, Stdio::piped());
     std::thread::sleep(Duration::from_millis(1500));
     let t_before = health(&addr)["t"].as_f64().unwrap();
     let st = Command::new("kill")

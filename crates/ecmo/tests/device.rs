@@ -28,37 +28,11 @@ fn serve(addr: &str, db: &std::path::Path) -> Kill {
 
 #[test]
 fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() {
-    let dir = std::env::temp_dir().join(format!("ecmo-device-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("device");
     let db = dir.join("d.db");
 
-    let mut unit = Kill(
-        Command::new(env!("CARGO_BIN_EXE_ecmo"))
-            .args([
-                "device",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--start",
-                "--status-ms",
-                "100",
-            ])
-            .stdout(Stdio::piped())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ecmo device"),
-    );
-    let urx = lines(&mut unit);
+    let (mut unit, urx, addr) = start_unit(&[]);
     let mut w = Watch::default();
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .expect("ecmo device prints its address");
-    let addr = l.trim_start_matches("listening: ").to_string();
 
     // The motor ramps up at power-up; wait for full flow.
     let mut up = false;
@@ -69,7 +43,7 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     });
     let t0 = Instant::now();
     while !up && t0.elapsed() < Duration::from_secs(15) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |_| {}) {
+        if let Some((_, l)) = wait_line(&urx, "status ", 1) {
             up = num(&l, "flow_lpm") > 3.0;
         }
     }
@@ -78,16 +52,12 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     // First console: in session, then records for a few seconds.
     let mut c1 = serve(&addr, &db);
     let c1rx = lines(&mut c1);
-    let (t_session1, l) = wait_for(
-        &urx,
-        "event: session 1",
-        Duration::from_secs(10),
-        &mut |l| w.see(l),
-    )
-    .expect("first console in session");
+    let (t_session1, l) = w
+        .wait(&urx, "event: session 1", 10)
+        .expect("first console in session");
     assert!(l.contains("rpm="), "{l}");
     let flow_before = {
-        let (_, s) = wait_for(&urx, "status ", Duration::from_secs(2), &mut |l| w.see(l)).unwrap();
+        let (_, s) = w.wait(&urx, "status ", 2).unwrap();
         w.see(&s);
         num(&s, "flow_lpm")
     };
@@ -111,13 +81,8 @@ fn kill_9_console_flow_never_stops_restart_takes_over_recording_marks_the_gap() 
     drop(c1rx);
 
     // The unit notices, and holds everything.
-    wait_for(
-        &urx,
-        "event: console lost",
-        Duration::from_secs(2),
-        &mut |l| w.see(l),
-    )
-    .expect("the unit notices the dead console within its timeout");
+    w.wait(&urx, "event: console lost", 2)
+        .expect("the unit notices the dead console within its timeout");
     let t_lost = Instant::now();
     while t_lost.elapsed() < Duration::from_millis(1500) {
         wait_for(&urx, "\u{0}", Duration::from_millis(100), &mut |l| w.see(l));
@@ -257,65 +222,22 @@ fn console_wall_ms() -> i64 {
 #[test]
 fn air_at_the_unit_stops_and_clamps_and_the_console_keeps_it_stopped() {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(format!("ecmo-device-air-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut unit = Kill(
-        Command::new(env!("CARGO_BIN_EXE_ecmo"))
-            .args([
-                "device",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--start",
-                "--status-ms",
-                "100",
-            ])
-            .stdout(Stdio::piped())
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("spawn ecmo device"),
-    );
-    let urx = lines(&mut unit);
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .unwrap();
-    let addr = l.trim_start_matches("listening: ").to_string();
+    let dir = fresh_dir("device-air");
+    let (mut unit, urx, addr) = start_unit(&[]);
     let mut console = serve(&addr, &dir.join("a.db"));
-    wait_for(
-        &urx,
-        "event: session 1",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .expect("console in session");
+    wait_line(&urx, "event: session 1", 10).expect("console in session");
     let mut stdin = unit.stdin.take().unwrap();
     writeln!(stdin, "air_entrainment 50").unwrap();
-    wait_for(
-        &urx,
-        "event: twin: applied AirEntrainment",
-        Duration::from_secs(2),
-        &mut |_| {},
-    )
-    .expect("the twin takes the event");
+    wait_line(&urx, "event: twin: applied AirEntrainment", 2).expect("the twin takes the event");
     let t_air = Instant::now();
-    wait_for(
-        &urx,
-        "event: air stop",
-        Duration::from_secs(30),
-        &mut |_| {},
-    )
-    .expect("the unit stops on air");
+    wait_line(&urx, "event: air stop", 30).expect("the unit stops on air");
     eprintln!("air stop {:?} after the air started", t_air.elapsed());
     writeln!(stdin, "air_entrainment 0").unwrap();
     // Stopped and clamped, and it stays so with the console connected.
     let mut last = String::new();
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(4) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |_| {}) {
+        if let Some((_, l)) = wait_line(&urx, "status ", 1) {
             assert_eq!(num(&l, "rpm_set"), 0.0, "{l}");
             assert_eq!(field(&l, "clamp_set"), Some("closed"), "{l}");
             last = l;

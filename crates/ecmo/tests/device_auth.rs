@@ -8,6 +8,8 @@
 //! and a unit without a key refuses a non-loopback address.
 
 mod common;
+#[path = "../../devlink/tests/common/v1.rs"]
+mod v1;
 
 use common::*;
 use devlink::{ConsoleConfig, ConsoleLink, PairingKey, Transport};
@@ -22,10 +24,7 @@ fn ecmo() -> Command {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ecmo-auth-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    fresh_dir(&format!("auth-{name}"))
 }
 
 /// Runs `ecmo ARGS` to the end; (success, stdout, stderr).
@@ -132,15 +131,7 @@ fn no_key_no_listening_beyond_loopback() {
             .unwrap(),
     );
     let rx = lines(&mut unit);
-    assert!(
-        wait_for(
-            &rx,
-            "listening: tcp://0.0.0.0:",
-            Duration::from_secs(10),
-            &mut |_| {}
-        )
-        .is_some()
-    );
+    assert!(wait_line(&rx, "listening: tcp://0.0.0.0:", 10).is_some());
 }
 
 /// A password on standard input is one bounded line: a stream that never ends is refused.
@@ -166,17 +157,7 @@ fn user_add_refuses_an_endless_password() {
 
 /// The attack, by bytes: protocol 1.0 Hello, SetPumpSpeed 0, SetClamp closed.
 fn v1_attack() -> Vec<u8> {
-    let frame = |t: u8, seq: u16, body: &[u8]| {
-        let mut raw = vec![1u8, t, seq as u8, (seq >> 8) as u8, body.len() as u8];
-        raw.extend_from_slice(body);
-        raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
-        let mut out = vec![0u8; raw.len() + 4];
-        let n = protocol::cobs::encode(&raw, &mut out).unwrap();
-        let mut f = vec![0];
-        f.extend_from_slice(&out[..n]);
-        f.push(0);
-        f
-    };
+    let frame = v1::frame;
     let mut b = frame(0x01, 0, &[1, 0, 0xEF, 0xBE, 0xAD, 0xDE, 100, 0, 0xF4, 1]);
     b.extend(frame(0x10, 1, &[0, 0]));
     b.extend(frame(0x11, 2, &[1]));
@@ -217,38 +198,12 @@ fn strangers_hello_stop_and_clamp_are_refused_and_the_pump_keeps_its_speed() {
     let d = tmp("e2e");
     let key = d.join("unit.key");
     assert!(run(&["device", "--generate-key", key.to_str().unwrap()], None).0);
-    let mut unit = Kill(
-        ecmo()
-            .args([
-                "device",
-                "--listen",
-                "tcp://127.0.0.1:0",
-                "--start",
-                "--status-ms",
-                "100",
-                "--key",
-            ])
-            .arg(&key)
-            .stdout(Stdio::piped())
-            .stdin(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ecmo device"),
-    );
-    let urx = lines(&mut unit);
-    let (_, l) = wait_for(
-        &urx,
-        "listening: tcp://",
-        Duration::from_secs(10),
-        &mut |_| {},
-    )
-    .expect("ecmo device prints its address");
-    let addr = l.trim_start_matches("listening: ").to_string();
+    let (_unit, urx, addr) = start_unit(&["--key", key.to_str().unwrap()]);
     let hostport = addr.trim_start_matches("tcp://").to_string();
     let mut up = false;
     let t0 = Instant::now();
     while !up && t0.elapsed() < Duration::from_secs(20) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |_| {}) {
+        if let Some((_, l)) = wait_line(&urx, "status ", 1) {
             up = num(&l, "flow_lpm") > 3.0;
         }
     }
@@ -275,17 +230,12 @@ fn strangers_hello_stop_and_clamp_are_refused_and_the_pump_keeps_its_speed() {
     );
     let _crx = lines(&mut console);
     let mut w = Watch::default();
-    wait_for(
-        &urx,
-        "event: session 1",
-        Duration::from_secs(10),
-        &mut |l| w.see(l),
-    )
-    .expect("the paired console is in session");
+    w.wait(&urx, "event: session 1", 10)
+        .expect("the paired console is in session");
     let mut before = Vec::new();
     let t0 = Instant::now();
     while t0.elapsed() < Duration::from_secs(2) {
-        if let Some((_, l)) = wait_for(&urx, "status ", Duration::from_secs(1), &mut |l| w.see(l)) {
+        if let Some((_, l)) = w.wait(&urx, "status ", 1) {
             w.see(&l);
             before.push(num(&l, "flow_lpm"));
         }

@@ -4,6 +4,9 @@
 //! builds with; clap is a dependency of the `ecmo` binary alone. Read from `cargo metadata`,
 //! so workspace inheritance and target-specific tables count like any other declaration.
 
+mod common;
+
+use common::succeeds;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -11,15 +14,10 @@ use std::process::Command;
 fn metadata() -> Value {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(root)
-        .output()
-        .expect("cargo metadata runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--offline"])
+            .current_dir(root),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }

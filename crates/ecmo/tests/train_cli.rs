@@ -1,5 +1,8 @@
 //! `ecmo train` and `ecmo debrief` as a user runs them.
-use std::path::PathBuf;
+mod common;
+
+use common::{says, text};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ecmo(args: &[&str]) -> Output {
@@ -10,8 +13,16 @@ fn ecmo(args: &[&str]) -> Output {
         .expect("run ecmo")
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// `ecmo train` of the drainage-kink scenario with `script`, writing to `out`.
+fn train_kink(script: &Path, out: &Path) -> Output {
+    ecmo(&[
+        "train",
+        "scenarios/02-drainage-kink.toml",
+        "--script",
+        script.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -25,14 +36,7 @@ fn train_then_debrief() {
         "name = \"slow\"\n[[action]]\nafter = \"kink\"\nat = 150\naction = \"release_drainage_kink\"\n",
     )
     .unwrap();
-    let out = ecmo(&[
-        "train",
-        "scenarios/02-drainage-kink.toml",
-        "--script",
-        script.to_str().unwrap(),
-        "--out",
-        d,
-    ]);
+    let out = train_kink(&script, &dir);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("NOT PASSED"), "{stdout}");
@@ -58,14 +62,7 @@ fn bad_inputs_name_the_problem() {
         "[[action]]\nat = 5\naction = \"set_rpm\"\nvalue = 99999\n",
     )
     .unwrap();
-    let out = ecmo(&[
-        "train",
-        "scenarios/02-drainage-kink.toml",
-        "--script",
-        bad.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    let out = train_kink(&bad, &dir);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -74,11 +71,7 @@ fn bad_inputs_name_the_problem() {
     );
     let out = ecmo(&["debrief", dir.join("nothing-here.json").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("cannot read"),
-        "{}",
-        text(&out.stderr)
-    );
+    says(&out.stderr, "cannot read");
 }
 
 /// `ecmo serve --training` runs a scenario to its end (at 100 × real time); the recording then

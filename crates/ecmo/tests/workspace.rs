@@ -8,6 +8,9 @@
 //! - the core crates keep to their dependency rules (ARCHITECTURE.md): physio and control have
 //!   none; protocol only `hmac` and `sha2`, without their default features (no_std); no serde
 //!   reaches any of the three.
+mod common;
+
+use common::succeeds;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,15 +21,10 @@ const CODE_NEEDS: (u64, u64) = (1, 88);
 fn metadata() -> Value {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(root)
-        .output()
-        .expect("run cargo metadata");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        std::process::Command::new(cargo)
+            .args(["metadata", "--format-version", "1", "--locked"])
+            .current_dir(root),
     );
     serde_json::from_slice(&out.stdout).expect("metadata JSON")
 }

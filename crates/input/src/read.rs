@@ -16,57 +16,37 @@ pub struct Limit {
     pub what: &'static str,
 }
 
+impl Limit {
+    /// At most `bytes` of `what`.
+    pub const fn new(bytes: u64, what: &'static str) -> Limit {
+        Limit { bytes, what }
+    }
+}
+
 const MIB: u64 = 1 << 20;
 
 /// Experiment files (`ecmo sim`, `ecmo validate`).
-pub const EXPERIMENT: Limit = Limit {
-    bytes: MIB,
-    what: "an experiment file",
-};
+pub const EXPERIMENT: Limit = Limit::new(MIB, "an experiment file");
 /// Training scenarios and scripts (`ecmo train`, `ecmo serve --scenario`).
-pub const SCENARIO: Limit = Limit {
-    bytes: MIB,
-    what: "a scenario or script file",
-};
+pub const SCENARIO: Limit = Limit::new(MIB, "a scenario or script file");
 /// Device catalogue files (`ecmo bench --catalogue`).
-pub const CATALOGUE: Limit = Limit {
-    bytes: MIB,
-    what: "a catalogue file",
-};
+pub const CATALOGUE: Limit = Limit::new(MIB, "a catalogue file");
 /// A training run's record (`ecmo debrief`): 24 h of 1-s trends of 30 signals as JSON is
 /// about 30 MB.
-pub const RECORD: Limit = Limit {
-    bytes: 256 * MIB,
-    what: "a training record",
-};
+pub const RECORD: Limit = Limit::new(256 * MIB, "a training record");
 /// Research files: cohorts, sensitivity analyses and fits (`ecmo cohort`, `ecmo sensitivity`,
 /// `ecmo fit`, and the Python package).
-pub const RESEARCH: Limit = Limit {
-    bytes: MIB,
-    what: "a cohort, sensitivity or fit file",
-};
+pub const RESEARCH: Limit = Limit::new(MIB, "a cohort, sensitivity or fit file");
 /// Bedside measurements to fit the twin to (CSV): a day of 1-s rows of 20 signals is about
 /// 20 MB.
-pub const MEASUREMENTS: Limit = Limit {
-    bytes: 64 * MIB,
-    what: "a measurement file",
-};
+pub const MEASUREMENTS: Limit = Limit::new(64 * MIB, "a measurement file");
 /// Secrets: pairing keys, TLS certificates and keys.
-pub const KEY: Limit = Limit {
-    bytes: 64 * 1024,
-    what: "a key or certificate file",
-};
+pub const KEY: Limit = Limit::new(64 * 1024, "a key or certificate file");
 /// A device pairing key (`ecmo device --key`, `ecmo serve --device-key`): 64 hexadecimal
 /// digits and a newline; anything near the limit is not a key.
-pub const PAIRING_KEY: Limit = Limit {
-    bytes: 1024,
-    what: "a pairing key file",
-};
+pub const PAIRING_KEY: Limit = Limit::new(1024, "a pairing key file");
 /// One line of the simulated unit's standard input.
-pub const STDIN_LINE: Limit = Limit {
-    bytes: 4096,
-    what: "a line of standard input",
-};
+pub const STDIN_LINE: Limit = Limit::new(4096, "a line of standard input");
 
 /// `1 MiB`, `64 KiB`, `4096 bytes`.
 pub fn size(bytes: u64) -> String {

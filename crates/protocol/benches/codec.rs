@@ -2,10 +2,10 @@
 //! Run: `cargo bench -p protocol --bench codec`. The protocol needs 100 frames/s per link; the
 //! figure here says how much headroom a core has (a microcontroller is slower by its clock).
 
-use protocol::auth::NONCE_LEN;
-use protocol::{
-    Decoder, MAX_WIRE, Message, PairingKey, SensorFrame, SensorValues, Transcript, encode,
-};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use protocol::{Decoder, MAX_WIRE, Message, SensorFrame, SensorValues, encode};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -35,14 +35,7 @@ fn sample(i: u32) -> Message {
 fn main() {
     let msgs: Vec<Message> = (0..1024).map(sample).collect();
     // Every frame is tagged with HMAC-SHA-256 under a session key, as on a real link.
-    let keys = Transcript {
-        nonce: 1,
-        heartbeat_ms: 100,
-        timeout_ms: 500,
-        console_nonce: [1; NONCE_LEN],
-        unit_nonce: [2; NONCE_LEN],
-    }
-    .session_keys(&PairingKey::from_bytes([7; 32]));
+    let keys = common::session();
     let key = &keys.unit_to_console;
     let budget = Duration::from_secs(2);
 

@@ -308,23 +308,29 @@ mod tests {
         }
     }
 
+    /// Send `c` and check the answer.
+    #[track_caller]
+    fn answers(s: &mut UnitSafety, c: Command, want: AckResult) {
+        assert_eq!(s.command(c), want);
+    }
+
+    /// Send `c` and check that it was applied.
+    #[track_caller]
+    fn applied(s: &mut UnitSafety, c: Command) {
+        answers(s, c, AckResult::Applied);
+    }
+
     fn running() -> UnitSafety {
         let mut s = UnitSafety::new(HardLimits::default());
         s.session_started(0, 500);
-        assert_eq!(
-            s.command(Command::SetClamp(ClampState::Open)),
-            AckResult::Applied
-        );
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 3500 }),
-            AckResult::Applied
-        );
-        assert_eq!(
-            s.command(Command::SetGas {
+        applied(&mut s, Command::SetClamp(ClampState::Open));
+        applied(&mut s, Command::SetPumpSpeed { rpm: 3500 });
+        applied(
+            &mut s,
+            Command::SetGas {
                 sweep_ml_min: 4000,
-                fdo2_permille: 1000
-            }),
-            AckResult::Applied
+                fdo2_permille: 1000,
+            },
         );
         s
     }
@@ -372,39 +378,32 @@ mod tests {
     fn dev4_no_restart_while_air_stop_latched() {
         let mut s = running();
         s.tick(10, true);
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 2000 }),
-            AckResult::AirStopActive
+        answers(
+            &mut s,
+            Command::SetPumpSpeed { rpm: 2000 },
+            AckResult::AirStopActive,
         );
-        assert_eq!(
-            s.command(Command::SetClamp(ClampState::Open)),
-            AckResult::AirStopActive
+        answers(
+            &mut s,
+            Command::SetClamp(ClampState::Open),
+            AckResult::AirStopActive,
         );
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 0 }),
-            AckResult::Applied
-        );
-        assert_eq!(
-            s.command(Command::SetGas {
+        applied(&mut s, Command::SetPumpSpeed { rpm: 0 });
+        applied(
+            &mut s,
+            Command::SetGas {
                 sweep_ml_min: 2000,
-                fdo2_permille: 600
-            }),
-            AckResult::Applied
+                fdo2_permille: 600,
+            },
         );
-        assert_eq!(s.command(Command::ClearAirStop), AckResult::AirPresent);
+        answers(&mut s, Command::ClearAirStop, AckResult::AirPresent);
         s.tick(20, false);
         let was = s.air_stop();
-        assert_eq!(s.command(Command::ClearAirStop), AckResult::Applied);
+        applied(&mut s, Command::ClearAirStop);
         assert_eq!(s.cleared_event(was), Some(SafetyEvent::AirStopCleared));
         assert_eq!(s.outputs().pump_rpm, 0);
-        assert_eq!(
-            s.command(Command::SetClamp(ClampState::Open)),
-            AckResult::Applied
-        );
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 2000 }),
-            AckResult::Applied
-        );
+        applied(&mut s, Command::SetClamp(ClampState::Open));
+        applied(&mut s, Command::SetPumpSpeed { rpm: 2000 });
     }
 
     /// DEV-3: out-of-limit commands are refused and change nothing.
@@ -437,23 +436,18 @@ mod tests {
             assert_eq!(s.command(cmd), AckResult::OutOfLimits, "{cmd:?}");
             assert_eq!(s.outputs(), before);
         }
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 5000 }),
-            AckResult::Applied
-        );
-        assert_eq!(
-            s.command(Command::SetHeater { target_centi_c: 0 }),
-            AckResult::Applied
-        );
+        applied(&mut s, Command::SetPumpSpeed { rpm: 5000 });
+        applied(&mut s, Command::SetHeater { target_centi_c: 0 });
     }
 
     /// DEV-6: no session, no commands.
     #[test]
     fn dev6_commands_need_a_session() {
         let mut s = UnitSafety::new(HardLimits::default());
-        assert_eq!(
-            s.command(Command::SetPumpSpeed { rpm: 1000 }),
-            AckResult::NoSession
+        answers(
+            &mut s,
+            Command::SetPumpSpeed { rpm: 1000 },
+            AckResult::NoSession,
         );
         assert_eq!(s.outputs(), POWER_UP);
         // Without a session there is no heartbeat to lose.

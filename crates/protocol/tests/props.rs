@@ -1,20 +1,12 @@
 //! Property tests: every message survives encode -> decode in any chunking, and no byte string
 //! makes the decoder or the sequence tracker panic.
 
+mod common;
+
+use common::session;
 use proptest::prelude::*;
 use protocol::auth::{NONCE_LEN, PROOF_LEN};
 use protocol::*;
-
-fn session() -> SessionKeys {
-    Transcript {
-        nonce: 1,
-        heartbeat_ms: 100,
-        timeout_ms: 500,
-        console_nonce: [1; NONCE_LEN],
-        unit_nonce: [2; NONCE_LEN],
-    }
-    .session_keys(&PairingKey::from_bytes([7; 32]))
-}
 
 fn keyed_decoder() -> Decoder {
     let mut d = Decoder::new();

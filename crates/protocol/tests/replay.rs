@@ -11,6 +11,19 @@ use protocol::*;
 const CONSOLE: &[u8] = include_bytes!("fixtures/console_to_unit.bin");
 const UNIT: &[u8] = include_bytes!("fixtures/unit_to_console.bin");
 
+/// The bodies of the messages of one kind (`Message::Ack`, ...) among `frames`, in order.
+macro_rules! of_kind {
+    ($frames:expr, $kind:path) => {
+        $frames
+            .iter()
+            .filter_map(|f| match f.msg {
+                $kind(x) => Some(x),
+                _ => None,
+            })
+            .collect()
+    };
+}
+
 fn doc_key() -> PairingKey {
     let mut k = [0u8; 32];
     for (i, b) in k.iter_mut().enumerate() {
@@ -174,16 +187,7 @@ fn recorded_session_decodes_to_the_script() {
     assert_eq!((open.setpoints, open.unit_serial), (POWER_UP, 0x0EC0_0001));
 
     // Every command answered once, in order, with the script's result and matching type.
-    let acks: Vec<Ack> = u
-        .iter()
-        .filter_map(|f| {
-            if let Message::Ack(a) = f.msg {
-                Some(a)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let acks: Vec<Ack> = of_kind!(u, Message::Ack);
     assert_eq!(acks.len(), SCRIPT.len());
     for ((a, (seq, cmd)), (_, want)) in acks.iter().zip(&cmds).zip(SCRIPT) {
         assert_eq!(
@@ -193,16 +197,7 @@ fn recorded_session_decodes_to_the_script() {
     }
 
     // Sensor stream: consecutive samples, 10 ms apart on average, and it shows what happened.
-    let sensors: Vec<SensorFrame> = u
-        .iter()
-        .filter_map(|f| {
-            if let Message::Sensor(s) = f.msg {
-                Some(s)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let sensors: Vec<SensorFrame> = of_kind!(u, Message::Sensor);
     assert!(sensors.len() >= 60, "{} sensor frames", sensors.len());
     assert!(sensors.windows(2).all(|w| w[1].sample == w[0].sample + 1));
     let span = sensors.last().unwrap().time_ms - sensors[0].time_ms;
@@ -230,16 +225,7 @@ fn recorded_session_decodes_to_the_script() {
     assert_eq!((last.speed_rpm, last.state & state::AIR_STOP), (3000, 0));
 
     // The air fault raised, then cleared.
-    let faults: Vec<Fault> = u
-        .iter()
-        .filter_map(|f| {
-            if let Message::Fault(x) = f.msg {
-                Some(x)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let faults: Vec<Fault> = of_kind!(u, Message::Fault);
     let air: Vec<bool> = faults
         .iter()
         .filter(|f| f.code == fault::AIR_DETECTED)

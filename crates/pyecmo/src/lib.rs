@@ -508,21 +508,6 @@ impl Twin {
 // ---------------------------------------------------------------------------------------------
 // Software in the loop
 
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The control core in the loop with the twin (sil::Sil): commands go through the
 /// controller's validation like a console's.
 #[pyclass(module = "openecmo._native")]
@@ -642,7 +627,7 @@ impl Sil {
             .alarms()
             .present()
             .iter()
-            .map(|id| snake(&format!("{id:?}")))
+            .map(training::names::alarm_name)
             .collect()
     }
 

@@ -479,6 +479,11 @@ pub struct FitResult {
     pub model: Vec<(String, Vec<f64>)>,
 }
 
+/// `v`'s values, each written by `f`, separated by commas.
+fn listed(v: &[f64], f: impl Fn(f64) -> String) -> String {
+    v.iter().map(|&x| f(x)).collect::<Vec<_>>().join(", ")
+}
+
 /// Eigenvalues and eigenvectors (columns) of a symmetric matrix, by cyclic Jacobi rotations.
 pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut a = a.to_vec();
@@ -727,21 +732,13 @@ impl FitResult {
             self.residuals,
             self.evaluations,
             self.wall_s,
-            self.start_costs
-                .iter()
-                .map(|c| format!("{c:.3}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            listed(&self.start_costs, |c| format!("{c:.3}"))
         ));
         s.push_str(&format!(
             "Fisher information: rank {} of {}; eigenvalues {}\n\n",
             self.rank,
             self.estimates.len(),
-            self.eigenvalues
-                .iter()
-                .map(|l| format!("{l:.3e}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            listed(&self.eigenvalues, |l| format!("{l:.3e}"))
         ));
         s.push_str(&format!(
             "{:<28} {:>12} {:>12} {:>24}  {}\n",

@@ -19,6 +19,7 @@ use crate::pool;
 use crate::progress::Progress;
 use crate::sample::{self, Design};
 use crate::spec::{self, Common, Ordered, OutputsFile, ParamFile, Source};
+use crate::summary::quantile;
 use crate::table::{Column, Table};
 use experiment::Error;
 use input::de::Finite;
@@ -87,16 +88,6 @@ fn estimate(y: &[f64], n: usize, d: usize, rows: &[usize]) -> (Vec<f64>, Vec<f64
         }
     }
     (s1, st)
-}
-
-/// The `q` quantile of sorted values (linear interpolation).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 /// Sobol indices of one output. `y` holds the output at each [`saltelli_points`] point (NaN

@@ -419,6 +419,12 @@ pub(crate) fn parameter(
                 format!("missing; one of: {}", DISTRIBUTIONS.join(", ")),
             ));
         };
+        let positive = |field: &str, x: f64| -> Result<(), Error> {
+            if x <= 0.0 {
+                return Err(err(field, format!("{} must be above 0", num(x))));
+            }
+            Ok(())
+        };
         let unused = |fields: &[(&str, Option<Finite>)]| -> Result<(), Error> {
             for (f, v) in fields {
                 if v.is_some() {
@@ -432,21 +438,15 @@ pub(crate) fn parameter(
                 unused(&[("median", p.median), ("sigma", p.sigma)])?;
                 let mean = need("mean", p.mean, "the mean")?;
                 let sd = need("sd", p.sd, "the standard deviation (> 0)")?;
-                if sd <= 0.0 {
-                    return Err(err("sd", format!("{} must be above 0", num(sd))));
-                }
+                positive("sd", sd)?;
                 Dist::Normal { mean, sd }
             }
             "lognormal" => {
                 unused(&[("mean", p.mean), ("sd", p.sd)])?;
                 let median = need("median", p.median, "the median (> 0)")?;
                 let sigma = need("sigma", p.sigma, "the standard deviation of ln(x) (> 0)")?;
-                if median <= 0.0 {
-                    return Err(err("median", format!("{} must be above 0", num(median))));
-                }
-                if sigma <= 0.0 {
-                    return Err(err("sigma", format!("{} must be above 0", num(sigma))));
-                }
+                positive("median", median)?;
+                positive("sigma", sigma)?;
                 Dist::LogNormal { median, sigma }
             }
             "uniform" => {

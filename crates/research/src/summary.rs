@@ -11,8 +11,8 @@ use report::plot::{Axis, Plot, Series};
 use report::table::{Cell, Table as RTable};
 use report::{Block, Doc, Figure};
 
-/// The `q` quantile of sorted finite values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+/// The `q` quantile of sorted finite values (linear interpolation).
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -54,12 +54,7 @@ fn histogram(values: &[f64], bins: usize) -> Vec<(f64, f64)> {
 
 /// The cohort's summary page.
 pub fn cohort_doc(spec: &CohortSpec, table: &Table, wall_s: f64) -> Doc {
-    let title = spec
-        .common
-        .name
-        .clone()
-        .unwrap_or_else(|| "Virtual cohort".into());
-    let mut doc = Doc::new(&title);
+    let mut doc = Doc::new(spec.common.name.as_deref().unwrap_or("Virtual cohort"));
     let errors = match table.column("error") {
         Some(Column::Text(e)) => e.clone(),
         _ => Vec::new(),
@@ -181,12 +176,12 @@ pub fn sensitivity_doc(
     failed: usize,
     wall_s: f64,
 ) -> Doc {
-    let title = spec
-        .common
-        .name
-        .clone()
-        .unwrap_or_else(|| "Global sensitivity analysis".into());
-    let mut doc = Doc::new(&title);
+    let mut doc = Doc::new(
+        spec.common
+            .name
+            .as_deref()
+            .unwrap_or("Global sensitivity analysis"),
+    );
     let d = spec.common.parameters.len();
     doc.push(Block::Text(format!(
         "Sobol indices from {} runs (N = {}, {} parameters, Saltelli design); {} runs refused by the twin; {} bootstrap resamples, {:.0} % intervals; computed in {:.0} s.",

@@ -1,28 +1,25 @@
 //! Virtual cohorts end to end: sampling within bounds, determinism across threads, resuming
 //! without recomputing finished blocks, and errors that name file, line and field.
+#[macro_use]
+mod common;
+
 use research::cohort::{self, CohortSpec};
 use research::progress::Quiet;
 use research::spec::Source;
 use research::table::Column;
 use std::path::PathBuf;
 
-const COHORT: &str = r#"
+const COHORT: &str = concat!(
+    r#"
 name = "test cohort"
 patients = 6
 block = 2
 sampling = "lhs"
 seed = 3
 
-[experiment]
-preset = "ards-severe"
-duration_s = 30
-[experiment.circuit]
-configuration = "vv-femoro-jugular"
-[experiment.settings]
-pump_rpm = 3500
-sweep_lpm = 5
-fdo2 = 1.0
-[experiment.windows]
+"#,
+    vv_ards_experiment!(30),
+    r#"[experiment.windows]
 early = [0, 10]
 
 [parameters.shunt_fraction]
@@ -47,7 +44,8 @@ r = 0.5
 [outputs]
 signals = ["art_upper_so2", "circuit_flow_lpm"]
 stats = ["mean", "max"]
-"#;
+"#
+);
 
 fn spec(text: &str) -> Result<CohortSpec, research::Error> {
     CohortSpec::from_source(&Source::text(

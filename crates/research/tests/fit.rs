@@ -1,26 +1,23 @@
 //! Fitting recovers known parameters from synthetic noisy measurements, and says which
 //! parameters the data cannot determine.
+#[macro_use]
+mod common;
+
 use physio::rng::Rng;
 use research::fit::{self, Data, FitSpec, Problem};
 use research::spec::Source;
 use std::path::PathBuf;
 
 /// Severe ARDS on VV support; the parameters to recover: shunt fraction and O2 consumption.
-const FIT: &str = r#"
+const FIT: &str = concat!(
+    r#"
 starts = 2
 max_iterations = 80
 seed = 5
 
-[experiment]
-preset = "ards-severe"
-duration_s = 1
-[experiment.circuit]
-configuration = "vv-femoro-jugular"
-[experiment.settings]
-pump_rpm = 3500
-sweep_lpm = 5
-fdo2 = 1.0
-
+"#,
+    vv_ards_experiment!(1),
+    r#"
 [parameters.shunt_fraction]
 min = 0.2
 max = 0.9
@@ -31,7 +28,8 @@ max = 6.0
 [signals]
 art_upper_so2 = 0.01
 pre_oxy_so2 = 0.01
-"#;
+"#
+);
 
 fn spec(text: &str) -> FitSpec {
     FitSpec::from_source(&Source::text(

@@ -166,6 +166,40 @@ impl Engine for DoubleEngine {
     }
 }
 
+/// The tests' options: a free loopback port, `ecmo.db` in `dir`, quiet.
+pub fn opts(dir: &std::path::Path) -> console::ServeOptions {
+    console::ServeOptions {
+        addr: "127.0.0.1:0".into(),
+        db: dir.join("ecmo.db"),
+        quiet: true,
+        ..console::ServeOptions::default()
+    }
+}
+
+/// A console serving the test double with options `o`.
+pub fn start_double(o: &console::ServeOptions) -> console::Handle {
+    console::start(o, Box::new(DoubleEngine::default())).unwrap()
+}
+
+/// A console on the test double with the tests' options in a fresh directory `tag`.
+pub fn console_in(tag: &str) -> (console::ServeOptions, console::Handle) {
+    let o = opts(&tempdir(tag));
+    let h = start_double(&o);
+    (o, h)
+}
+
+/// Call `f` every 20 ms until it is true (true) or `limit` has passed (false).
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 /// A fresh temporary directory for a database.
 pub fn tempdir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!(
@@ -204,6 +238,21 @@ pub fn http(
     body: Option<&str>,
 ) -> Resp {
     http_h(addr, method, path, cookie, body, &[])
+}
+
+/// POST the JSON `body` to `path` with the session `cookie`.
+pub fn post(addr: SocketAddr, path: &str, cookie: &str, body: &str) -> Resp {
+    http(addr, "POST", path, Some(cookie), Some(body))
+}
+
+/// POST the JSON `body` to `/api/command` with the session `cookie`.
+pub fn command(addr: SocketAddr, cookie: &str, body: &str) -> Resp {
+    post(addr, "/api/command", cookie, body)
+}
+
+/// POST the JSON `body` to `/api/inject` with the session `cookie`.
+pub fn inject_json(addr: SocketAddr, cookie: &str, body: &str) -> Resp {
+    post(addr, "/api/inject", cookie, body)
 }
 
 pub fn http_h(

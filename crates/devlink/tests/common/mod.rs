@@ -1,6 +1,8 @@
 //! Test helpers: a unit whose sensors follow its setpoints, with a switchable air detector.
 #![allow(dead_code)]
 
+pub mod v1;
+
 use devlink::{ConsoleEvent, ConsoleLink, UnitConfig, UnitEndpoint, UnitSample};
 use protocol::msg::state;
 use protocol::{ClampState, SensorValues, Setpoints};
@@ -73,6 +75,23 @@ pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 }
 
 /// Drains events for `d`, returning them.
+/// The sensor frames among `events`, in order.
+pub fn sensor_frames(events: &[ConsoleEvent]) -> Vec<protocol::SensorFrame> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ConsoleEvent::Sensor(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Send `c` and check that the unit applied it.
+#[track_caller]
+pub fn applied(link: &ConsoleLink, c: protocol::Command) {
+    assert_eq!(link.command(c).unwrap(), protocol::AckResult::Applied);
+}
+
 pub fn collect_events(link: &ConsoleLink, d: Duration) -> Vec<ConsoleEvent> {
     let t0 = Instant::now();
     let mut out = Vec::new();
@@ -127,6 +146,16 @@ impl<S: std::io::Read + std::io::Write> RawConsole<S> {
         self.s.write_all(&f).expect("write");
     }
 
+    /// Close `raw` (header and body, tag included) with its CRC and write it as one delimited
+    /// frame.
+    pub fn write_with_crc(&mut self, mut raw: Vec<u8>) {
+        raw.extend_from_slice(&protocol::crc::crc32c(&raw).to_le_bytes());
+        let mut enc = [0u8; 64];
+        let n = protocol::cobs::encode(&raw, &mut enc).unwrap();
+        self.write(&[0]);
+        self.write(&enc[..n]);
+        self.write(&[0]);
+    }
     pub fn write(&mut self, bytes: &[u8]) {
         self.s.write_all(bytes).expect("write");
     }

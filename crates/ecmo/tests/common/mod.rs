@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::Child;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -27,6 +28,64 @@ impl std::ops::DerefMut for Kill {
     fn deref_mut(&mut self) -> &mut Child {
         &mut self.0
     }
+}
+
+/// Run `cmd` to its end and check that it succeeded; its output.
+pub fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A child's output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Check that `output` (a child's standard output or error) says `want`.
+#[track_caller]
+pub fn says(output: &[u8], want: &str) {
+    let t = text(output);
+    assert!(t.contains(want), "{t}");
+}
+
+/// A fresh, empty directory `ecmo-{name}-PID` under the temporary directory.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ecmo-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Start `ecmo device` on a free loopback port, pumping (`--start`), a status line every
+/// 100 ms, with the `extra` arguments; waits until it listens. Returns the unit, its lines
+/// and its address (`tcp://...`).
+pub fn start_unit(extra: &[&str]) -> (Kill, Receiver<(Instant, String)>, String) {
+    let mut unit = Kill(
+        Command::new(env!("CARGO_BIN_EXE_ecmo"))
+            .args([
+                "device",
+                "--listen",
+                "tcp://127.0.0.1:0",
+                "--start",
+                "--status-ms",
+                "100",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stdin(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ecmo device"),
+    );
+    let urx = lines(&mut unit);
+    let (_, l) = wait_line(&urx, "listening: tcp://", 10).expect("ecmo device prints its address");
+    let addr = l.trim_start_matches("listening: ").to_string();
+    (unit, urx, addr)
 }
 
 /// Lines of a child's standard output, as they come.
@@ -62,6 +121,15 @@ pub fn wait_for(
     None
 }
 
+/// Waits up to `secs` for a line starting with `prefix`.
+pub fn wait_line(
+    rx: &Receiver<(Instant, String)>,
+    prefix: &str,
+    secs: u64,
+) -> Option<(Instant, String)> {
+    wait_for(rx, prefix, Duration::from_secs(secs), &mut |_| {})
+}
+
 pub fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     line.split_whitespace()
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
@@ -85,6 +153,16 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// Waits up to `secs` for a line starting with `prefix`, seeing every line on the way.
+    pub fn wait(
+        &mut self,
+        rx: &Receiver<(Instant, String)>,
+        prefix: &str,
+        secs: u64,
+    ) -> Option<(Instant, String)> {
+        wait_for(rx, prefix, Duration::from_secs(secs), &mut |l| self.see(l))
+    }
+
     pub fn see(&mut self, l: &str) {
         if l.starts_with("event: setpoints") {
             self.setpoint_changes.push(l.to_string());
