@@ -248,7 +248,13 @@ mod tests {
     #[test]
     fn pulse_pressure_only_from_whole_windows_of_good_samples() {
         // A square wave 70/90 mmHg, half a second each: the span is close to 20.
-        let square = |t: u64| Some(if (t / 500).is_multiple_of(2) { 70.0 } else { 90.0 });
+        let square = |t: u64| {
+            Some(if (t / 500).is_multiple_of(2) {
+                70.0
+            } else {
+                90.0
+            })
+        };
         let mut p = Pulse::NEW;
         let mut t = 0;
         assert_eq!(
