@@ -36,12 +36,15 @@ fdo2 = 1.0
 "#;
 
 /// Adult VV with everything that responds switched on: the severe-ARDS patient on a ventilator
-/// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex acting (issue 15:
+/// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex at its published
+/// gains (the presets have it at 0) (issue 15:
 /// bench-sim at or above 2000x with reflexes, drugs and the ventilator active).
 pub const VV_ACTIVE_CASE: &str = r#"
 name = "bench: adult VV, ventilator, norepinephrine, reflexes"
 preset = "ards-severe"
 duration_s = 60
+[patient]
+baroreflex_gain = 1
 [circuit]
 configuration = "vv-femoro-jugular"
 [settings]
