@@ -604,6 +604,8 @@ pub struct Circulation {
     pub pleural_mmhg: f64,
     /// Body weight / [`REFERENCE_WEIGHT_KG`].
     size: f64,
+    /// External pressure chest compressions put on the four cardiac chambers now, mmHg ([`crate::cpr`]).
+    pub p_compress: f64,
 }
 
 /// Compartments inside the chest, which sit in pleural pressure: the heart and coronary bed,
@@ -699,6 +701,7 @@ impl Circulation {
             act: beat.activation(),
             pleural_mmhg: 0.0,
             beat,
+            p_compress: 0.0,
             drain_share: [1.0, 0.0, 0.0, 0.0, 0.0],
             drain_placed: [1.0, 0.0, 0.0, 0.0, 0.0],
         }
@@ -820,11 +823,11 @@ impl Circulation {
     pub fn pressures(&mut self) {
         let (ea, ev) = self.act;
         let vc = self.chamber_collapse_ml;
-        self.p[RA] = self.ra.pressure(self.v[RA], ea, vc);
-        self.p[LA] = self.la.pressure(self.v[LA], ea, vc);
+        self.p[RA] = self.ra.pressure(self.v[RA], ea, vc) + self.p_compress;
+        self.p[LA] = self.la.pressure(self.v[LA], ea, vc) + self.p_compress;
         let (plv, prv) = self.ventricles.pressures(self.v[LV], self.v[RV], ev);
-        self.p[LV] = plv;
-        self.p[RV] = prv;
+        self.p[LV] = plv + self.p_compress;
+        self.p[RV] = prv + self.p_compress;
         for i in [LV, RV] {
             if self.v[i] < vc {
                 self.p[i] += collapse_pressure(self.v[i], vc, 0.05);

@@ -780,6 +780,8 @@ pub struct Twin {
     /// last slow step, mL.
     lactate_mmol_l: f64,
     o2_deficit_ml: f64,
+    /// Cardiac arrest, compressions and defibrillation ([`crate::cpr`]).
+    cpr: crate::cpr::Cpr,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -995,6 +997,7 @@ impl Twin {
             lactate_mmol_l: LACTATE_NORMAL_MMOL_L,
             o2_deficit_ml: 0.0,
             drug_fx: crate::drugs::DrugEffects::NONE,
+            cpr: crate::cpr::Cpr::new(config.seed),
             obs,
             guesses: [None; 10],
             beat_sum: [0.0; 8],
@@ -1122,7 +1125,12 @@ impl Twin {
             self.beat_sum = [0.0; 8];
             self.beat_n = 0;
         }
-        circ.act = circ.beat.activation();
+        let (ea, ev) = circ.beat.activation();
+        circ.act = (
+            self.cpr.atrial_activation(ea),
+            self.cpr.ventricular_activation(ev),
+        );
+        circ.p_compress = self.cpr.step(dt, circ.p[cv::AR], circ.p[cv::RA]);
         self.steps += 1;
         if self.steps.is_multiple_of(GAS_EVERY) {
             self.gas_step();
@@ -1595,6 +1603,16 @@ impl Twin {
             }
             Event::Battery(f) => self.hyd.battery = f,
             Event::ManualDrive(rpm) => self.hyd.manual_rpm = rpm,
+            Event::VentricularFibrillation(on) => {
+                self.arrest(crate::cpr::Rhythm::VentricularFibrillation, on)
+            }
+            Event::Asystole(on) => self.arrest(crate::cpr::Rhythm::Asystole, on),
+            Event::Pea(on) => self.arrest(crate::cpr::Rhythm::Pea, on),
+            Event::ChestCompressions(rate) => self.cpr.rate_per_min = rate,
+            Event::CompressionDepth(cm) => self.cpr.depth_cm = cm,
+            Event::Defibrillation(_joules) => {
+                self.cpr.defibrillate();
+            }
             Event::CannulaMigration(migrated) => {
                 let Some(sites) = self.sites else {
                     return Err(ConfigError {
@@ -1636,6 +1654,20 @@ impl Twin {
         self.drain_site = sites.main_drain();
         self.return_site = sites.ret;
         self.circ.set_cannula_sites(&sites.drain, sites.ret);
+    }
+
+    /// Start (`on`) or end an arrest rhythm; ending one restores the perfusing rhythm.
+    fn arrest(&mut self, r: crate::cpr::Rhythm, on: bool) {
+        if on {
+            self.cpr.set_rhythm(r);
+        } else if self.cpr.rhythm == r {
+            self.cpr.set_rhythm(crate::cpr::Rhythm::Perfusing);
+        }
+    }
+
+    /// The heart's rhythm and what compressions do now ([`crate::cpr`]).
+    pub fn cpr(&self) -> &crate::cpr::Cpr {
+        &self.cpr
     }
 
     fn set_patient(&mut self, param: PatientParam, x: f64) -> Result<(), ConfigError> {
