@@ -7,14 +7,14 @@
 //!
 //! **Compressions (cardiac pump).** Sternal compression squeezes the ventricles between sternum
 //! and spine; the atrioventricular valves close and the semilunar valves open, so blood leaves
-//! forward (the cardiac pump of Kouwenhoven, Jude & Knickerbocker 1960, JAMA). Each compression
+//! forward (the cardiac pump of Kouwenhoven et al. 1960, JAMA). Each compression
 //! adds an external pressure to both ventricles, a half-sine over the compression phase (half
-//! the cycle, the 50 % duty cycle of AHA 2020 guidance, Panchal et al. 2020, Circulation)
+//! the cycle, the 50 % duty cycle of the AHA guidelines, Panchal et al. 2020, Circulation)
 //! whose peak grows with depth. Release lets the ventricles refill from the veins.
 //! The peak pressure per cm of depth, [`PEAK_MMHG_PER_CM`], is calibrated so that standard
 //! compressions (5 cm, 100–120/min) give the arterial systolic pressure 60–80 mmHg and the
 //! coronary perfusion pressure of 15–25 mmHg measured in human CPR (Paradis et al. 1990, JAMA)
-//! and about a quarter of normal cardiac output (Voorhees, Babbs & Tacker 1980, Ann Emerg Med):
+//! and about a quarter of normal cardiac output (Voorhees et al. 1980, Ann Emerg Med):
 //! a calibration to those magnitudes, not an independent figure. The compression pressure acts
 //! on all four chambers (atria too), so part of each stroke goes back into the veins.
 //!
