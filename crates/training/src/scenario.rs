@@ -130,6 +130,16 @@ pub fn describe_event(e: &Event) -> String {
         Event::ManualDrive(x) => format!("pump head on the hand crank at {x:.0} rpm"),
         Event::CannulaMigration(true) => "drainage cannula migrated toward the heart".into(),
         Event::CannulaMigration(false) => "drainage cannula back in place".into(),
+        Event::VentricularFibrillation(true) => "ventricular fibrillation".into(),
+        Event::VentricularFibrillation(false) => "ventricular fibrillation ended".into(),
+        Event::Asystole(true) => "asystole".into(),
+        Event::Asystole(false) => "asystole ended".into(),
+        Event::Pea(true) => "pulseless electrical activity".into(),
+        Event::Pea(false) => "pulseless electrical activity ended".into(),
+        Event::ChestCompressions(0.0) => "chest compressions stopped (hands off)".into(),
+        Event::ChestCompressions(x) => format!("chest compressions at {x:.0}/min"),
+        Event::CompressionDepth(x) => format!("compression depth {x} cm"),
+        Event::Defibrillation(x) => format!("defibrillation {x:.0} J"),
     }
 }
 
