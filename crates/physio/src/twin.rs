@@ -1130,7 +1130,7 @@ impl Twin {
             self.cpr.atrial_activation(ea),
             self.cpr.ventricular_activation(ev),
         );
-        circ.p_compress = self.cpr.step(dt, circ.p[cv::AR], circ.p[cv::RA]);
+        (circ.p_chest_mmhg, circ.p_heart_mmhg) = self.cpr.step(dt, circ.p[cv::AR], circ.p[cv::RA]);
         self.steps += 1;
         if self.steps.is_multiple_of(GAS_EVERY) {
             self.gas_step();
@@ -1668,6 +1668,11 @@ impl Twin {
     /// The heart's rhythm and what compressions do now ([`crate::cpr`]).
     pub fn cpr(&self) -> &crate::cpr::Cpr {
         &self.cpr
+    }
+
+    /// The circulation's state now (volumes, pressures, flows), read-only.
+    pub fn circulation(&self) -> &cv::Circulation {
+        &self.circ
     }
 
     fn set_patient(&mut self, param: PatientParam, x: f64) -> Result<(), ConfigError> {
