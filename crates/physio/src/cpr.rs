@@ -41,7 +41,7 @@
 //! mL/kg/min in dogs, 27 %) and a release-phase coronary perfusion pressure of about 25 mmHg
 //! (Paradis et al. 1990, JAMA 263:1106: 25.6 ± 7.7 in those with ROSC). Without the reflex
 //! (the presets' `baroreflex_gain` 0) resistance stays at its pre-arrest value and output is
-//! about a third of normal.
+//! about 30 % of normal.
 //!
 //! **Defibrillation.** A shock ends VF with a chance that rises with coronary perfusion
 //! pressure and falls with the time spent without flow. Paradis et al. 1990 (JAMA): no patient

@@ -321,7 +321,7 @@ events! {
         ["chest_compressions", "Chest compressions", "rate_per_min", "Chest compressions (manual or mechanical) at this rate; 0 stops them (hands off). 100-120/min is guideline CPR."];
     /// Chest compression depth, cm.
     CompressionDepth(f64) => number(Quantity::new("cm", 1.0, 7.0, 0.5, 5.0))
-        ["compression_depth", "Compression depth", "cm", "Depth of chest compressions (5-6 cm is guideline CPR); the pressure each compression puts on the ventricles grows with it."];
+        ["compression_depth", "Compression depth", "cm", "Depth of chest compressions (5-6 cm is guideline CPR); the rise of intrathoracic pressure each compression causes (and its smaller direct pressure on the ventricles) grows with it."];
     /// A defibrillation shock, J.
     Defibrillation(f64) => number(Quantity::new("J", 50.0, 360.0, 10.0, 200.0))
         ["defibrillation", "Defibrillation", "joules", "A shock: in VF it restores an organised rhythm with a chance that rises with coronary perfusion pressure and falls with no-flow time (drawn from the twin's seed); nothing in asystole or PEA."];
