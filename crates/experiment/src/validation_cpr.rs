@@ -15,8 +15,9 @@
 //! about 17 % and 32 % of the pre-arrest flows, against 35 % and 90 % in Voorhees 1980's dogs
 //! (microspheres; the twin's beds have no ischaemic vasodilation); the upper-body veins sit
 //! about 31 mmHg below the right atrium during compressions against the jugular bulb's
-//! 19 ± 12 in Paradis 1989 (18 at 3 cm); the radial relaxation pressure rises with depth (24 to 32 mmHg
-//! from 3 to 6 cm) where Ornato 1989 found the diastolic pressure independent of force.
+//! 19 ± 12 in Paradis 1989 (18 at 3 cm); the radial relaxation pressure rises with depth
+//! (24 to 32 mmHg from 3 to 6 cm) where Ornato 1989 found the diastolic pressure independent
+//! of force.
 use crate::validation::{Case, Check};
 use physio::circulation as cv;
 use physio::presets::{default_actuation, preset};
