@@ -148,6 +148,8 @@ signals! {
     neuromuscular_block, "1", "Neuromuscular block: share of twitch height lost (rocuronium).", |o| o.neuromuscular_block;
     lactate_mmol_l, "mmol/L", "Arterial lactate: basal production and clearance, plus anaerobic production when tissues get less O2 than they need (twin.rs).", |o| o.lactate_mmol_l;
     base_excess_meq_l, "mEq/L", "Base excess in effect: the patient's, less lactate above 1 mmol/L.", |o| o.base_excess_meq_l;
+    rhythm, "code", "The heart's rhythm: 0 perfusing, 1 ventricular fibrillation, 2 asystole, 3 pulseless electrical activity (cardiac arrest and CPR section).", |o| o.rhythm;
+    cpp_mmhg, "mmHg", "Coronary perfusion pressure in cardiac arrest: aortic root minus right atrium (in the release phase during compressions, throughout without them), smoothed over about three compression cycles; 0 with a perfusing rhythm.", |o| o.cpp_mmhg;
 }
 
 /// All signals, scalar ones first and then the blood gases.

@@ -93,6 +93,12 @@ pub const HEART_MMHG_PER_CM: f64 = 0.5;
 pub const CPP_MID_MMHG: f64 = 18.0;
 /// Logistic width of the CPP dependence, mmHg (90 % of the maximum at 25 mmHg).
 pub const CPP_WIDTH_MMHG: f64 = 3.2;
+/// Extracorporeal flow below which an arrest without compressions counts as no-flow, L/min
+/// (a definition: about a tenth of an adult's output, less than compressions give).
+pub const ECMO_FLOW_MIN_LPM: f64 = 0.5;
+/// Time constant of the coronary perfusion pressure's smoothing without compressions, s
+/// (about three cycles at 110/min, as with them).
+pub const CPP_HANDS_OFF_TAU_S: f64 = 1.6;
 /// Chance that a shock ends VF and gives ROSC at ample perfusion and no no-flow time.
 pub const ROSC_MAX: f64 = 0.7;
 /// Fraction of the chance kept per minute of no-flow (Larsen et al. 1993, Ann Emerg Med).
@@ -158,15 +164,23 @@ impl Cpr {
         }
     }
 
-    /// Advance by `dt` with the aortic root and right atrial pressures of this step; returns
-    /// what compressions do now: (rise of intrathoracic pressure, pressure on the ventricles
-    /// above it), mmHg.
+    /// Advance by `dt` with the aortic root and right atrial pressures of this step and the
+    /// extracorporeal flow, L/min; returns what compressions do now: (rise of intrathoracic
+    /// pressure, pressure on the ventricles above it), mmHg. No-flow time is arrest with
+    /// neither compressions nor a circuit flow of at least [`ECMO_FLOW_MIN_LPM`].
     #[inline]
-    pub fn step(&mut self, dt: f64, p_aortic_root: f64, p_ra: f64) -> (f64, f64) {
-        if self.arrested() && self.rate_per_min <= 0.0 {
+    pub fn step(&mut self, dt: f64, p_aortic_root: f64, p_ra: f64, ecmo_lpm: f64) -> (f64, f64) {
+        if self.arrested() && self.rate_per_min <= 0.0 && ecmo_lpm < ECMO_FLOW_MIN_LPM {
             self.no_flow_s += dt;
         }
         if self.rate_per_min <= 0.0 {
+            if self.arrested() {
+                // Hands off there is no release phase: the aorta-to-atrium difference as it is
+                // (no-flow lets it fall to 0, VA ECMO keeps it up), smoothed as over about
+                // three compression cycles.
+                let k = (dt / CPP_HANDS_OFF_TAU_S).min(1.0);
+                self.cpp_mmhg += (p_aortic_root - p_ra - self.cpp_mmhg) * k;
+            }
             return (0.0, 0.0);
         }
         let period = 60.0 / self.rate_per_min;
@@ -251,7 +265,7 @@ mod tests {
         let mut peak: f64 = 0.0;
         let mut zero = 0;
         for _ in 0..300 {
-            let (p, h) = c.step(dt, 20.0, 5.0);
+            let (p, h) = c.step(dt, 20.0, 5.0, 0.0);
             assert!((h * CHEST_MMHG_PER_CM - p * HEART_MMHG_PER_CM).abs() < 1e-9);
             peak = peak.max(p);
             if p == 0.0 {
@@ -262,6 +276,24 @@ mod tests {
         assert!((zero as f64 / 300.0 - 0.5).abs() < 0.02, "{zero}");
         assert!((c.cpp_mmhg - 15.0 / 3.0).abs() < 1e-9, "{}", c.cpp_mmhg);
         assert_eq!(c.no_flow_s, 0.0);
+    }
+
+    #[test]
+    fn hands_off_cpp_follows_the_aorta_to_atrium_difference() {
+        let mut c = Cpr::new(1);
+        c.set_rhythm(Rhythm::VentricularFibrillation);
+        for _ in 0..10_000 {
+            c.step(0.002, 70.0, 10.0, 0.0);
+        }
+        assert!((c.cpp_mmhg - 60.0).abs() < 0.1, "{}", c.cpp_mmhg);
+        c.set_rhythm(Rhythm::Perfusing);
+        c.step(0.002, 90.0, 5.0, 0.0);
+        assert!((c.cpp_mmhg - 60.0).abs() < 0.1, "only in arrest");
+        // No-flow counts in arrest without compressions or circuit flow only.
+        c.set_rhythm(Rhythm::Asystole);
+        c.step(1.0, 10.0, 10.0, 0.0);
+        c.step(1.0, 60.0, 10.0, 4.0);
+        assert_eq!(c.no_flow_s, 1.0);
     }
 
     #[test]

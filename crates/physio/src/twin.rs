@@ -273,6 +273,12 @@ pub struct Observation {
     pub lactate_mmol_l: f64,
     /// Base excess in effect, mEq/L (the patient's, less lactate above normal).
     pub base_excess_meq_l: f64,
+    /// The heart's rhythm ([`crate::cpr::Rhythm::code`]): 0 perfusing, 1 VF, 2 asystole, 3 PEA.
+    pub rhythm: f64,
+    /// Coronary perfusion pressure in arrest (aortic root minus right atrium: in the release
+    /// phase during compressions, throughout without them; smoothed over about three
+    /// compression cycles), mmHg; 0 with a perfusing rhythm.
+    pub cpp_mmhg: f64,
 }
 
 impl Default for Observation {
@@ -366,6 +372,8 @@ impl Default for Observation {
             neuromuscular_block: 0.0,
             lactate_mmol_l: 0.0,
             base_excess_meq_l: 0.0,
+            rhythm: 0.0,
+            cpp_mmhg: 0.0,
         }
     }
 }
@@ -1130,7 +1138,9 @@ impl Twin {
             self.cpr.atrial_activation(ea),
             self.cpr.ventricular_activation(ev),
         );
-        (circ.p_chest_mmhg, circ.p_heart_mmhg) = self.cpr.step(dt, circ.p[cv::AR], circ.p[cv::RA]);
+        (circ.p_chest_mmhg, circ.p_heart_mmhg) =
+            self.cpr
+                .step(dt, circ.p[cv::AR], circ.p[cv::RA], circ.q[cv::E_RET] * 0.06);
         self.steps += 1;
         if self.steps.is_multiple_of(GAS_EVERY) {
             self.gas_step();
@@ -1868,6 +1878,12 @@ impl Twin {
         o.hb_g_dl = self.params.hb_g_dl;
         o.lactate_mmol_l = self.lactate_mmol_l;
         o.base_excess_meq_l = self.base_excess();
+        o.rhythm = self.cpr.rhythm.code();
+        o.cpp_mmhg = if self.cpr.arrested() {
+            self.cpr.cpp_mmhg
+        } else {
+            0.0
+        };
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();
