@@ -129,6 +129,18 @@ test('instructor injects a return-line kink and the alarm bar turns high-priorit
   await confirm(admin, '250');
   await admin.waitForFunction(() => /250 mmHg/.test(document.querySelector('.row[data-param="limit.return_pressure"] .val').textContent));
   await openTab(admin, 'instructor');
+  // The injections stand under their groups, and the finder narrows them to what is typed.
+  const groups = await admin.$$eval('#injections .inj-group', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(groups, ['Events', 'Patient parameters', 'Sensor faults']);
+  await admin.fill('#inj-filter', 'norepi');
+  const found = await admin.$$eval('#injections .inj:not([hidden])', (ds) => ds.map((d) => d.dataset.inject));
+  assert.deepEqual(found, ['norepinephrine_infusion'], 'the finder keeps norepinephrine only');
+  const heads = await admin.$$eval('#injections .inj-group:not([hidden])', (hs) => hs.map((h) => h.textContent));
+  assert.deepEqual(heads, ['Events']);
+  await shot(admin, '06a-instructor-find.png');
+  await admin.fill('#inj-filter', '');
+  const all = await admin.$$eval('#injections .inj:not([hidden])', (ds) => ds.length);
+  assert.ok(all > 40, `every injection back: ${all}`);
   const injected = Date.now();
   await admin.click('.inj[data-inject="return_kink"] button');
   await confirm(admin);

@@ -399,7 +399,7 @@ const TILES = [
   ['cvp', 'CVP', 'mmHg', 'c-drain', '', (n) => fmt(n.cvp_mmhg, 0), () => '', () => 'monitor: no limit'],
   ['spo2', 'SpO<sub>2</sub>', '% R hand', 'c-sao2', '', (n) => fmt(n.spo2_pct, 0), () => '', () => 'monitor: no limit'],
   ['av', 'AORTIC VALVE', 'VA', 'c-art', '', (n) => n.av_open_pct == null ? '---' : (n.av_open_pct < 50 ? 'CLOSED' : 'opens'),
-    (n) => n.av_open_pct == null ? '' : fmt(n.av_open_pct, 0) + ' % of beats · PP ' + fmt(n.pulse_pressure_mmhg, 0) + ' mmHg', () => 'closed: LV distends'],
+    (n) => n.av_open_pct == null ? '' : fmt(n.av_open_pct, 0) + ' % of beats · PP ' + fmt(n.pulse_pressure_mmhg, 0) + ' mmHg', (n, s) => 'alarm PP < ' + lim(s, 'alarm.pulse_pressure_low') + ' mmHg'],
   ['sau', 'SaO<sub>2</sub> up', '%', 'c-sao2', '', (n) => fmt(n.sao2_upper_pct, 0), () => '', (n, s) => '≥ ' + lim(s, 'alarm.sao2_upper_low')],
   ['sal', 'SaO<sub>2</sub> low', '%', 'c-sao2', '', (n) => fmt(n.sao2_lower_pct, 0), () => '', () => 'no limit'],
   ['svo2', 'SvO<sub>2</sub>', '% drain', 'c-svo2', '', (n) => fmt(n.svo2_pct, 0), () => '', () => 'no limit'],
@@ -412,7 +412,7 @@ const TILES = [
   ['heater', 'HEATER WATER', '°C', 'c-temp', '', (n) => fmt(n.heater_water_c, 1), (n, s) => 'set ' + (lim(s, 'heater') || '---'), () => ''],
   ['sweep', 'SWEEP', 'L/min', 'c-gas', '', (n) => fmt(n.sweep_lpm, 1), gasSub, () => ''],
   ['fdo2', 'FdO<sub>2</sub>', '%', 'c-gas', '', (n) => fmt(n.fdo2_pct, 0), () => '', () => ''],
-  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => (n.mains === false ? 'ON BATTERY · ' : (n.mains ? 'mains · ' : '')) + fmt(n.battery_min, 0) + ' min', (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
+  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => fmt(n.battery_min, 0) + ' min' + (n.mains === false ? ' · ON BATTERY' : (n.mains ? ' · mains' : '')), (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
 ];
 function speedSub(n, s, p) {
   const t = [];
@@ -438,7 +438,7 @@ function modeSub(n, s, p) {
 function gasSub(n, s, p) {
   const auto = swOn(s, 'auto_sweep') ? 'auto PCO2' : 'manual';
   if (!p) return auto;
-  return auto + ' · gas ' + (p.gas_supply === 'flowing' ? 'flowing' : 'OFF');
+  return auto + ' · gas ' + (p.gas_supply === 'flowing' ? 'on' : 'OFF');
 }
 function buildTiles() {
   const host = $('numerics');
@@ -622,6 +622,7 @@ $('audio-pause').addEventListener('click', () => {
   sendCommand({ type: 'pause_audio' }, 'Audio pause');
 });
 $('ack').addEventListener('click', () => sendCommand({ type: 'acknowledge' }, 'Acknowledge alarms'));
+$('inj-filter').addEventListener('input', filterInjections);
 $('remark-send').addEventListener('click', async () => {
   const text = $('remark-text').value.trim();
   if (!text) return;
@@ -998,9 +999,17 @@ function renderInjections(list) {
   if (key === injKey) return;
   injKey = key;
   const host = $('injections'); host.innerHTML = '';
+  let group = null;
   for (const i of list) {
+    // The server sends each group's entries together: a heading where a group begins.
+    if (i.group !== group) {
+      group = i.group;
+      const h = document.createElement('h4');
+      h.className = 'inj-group'; h.textContent = group || 'Other';
+      host.appendChild(h);
+    }
     const d = document.createElement('div');
-    d.className = 'inj'; d.dataset.inject = i.name;
+    d.className = 'inj'; d.dataset.inject = i.name; d.dataset.group = group || '';
     d.innerHTML = '<span></span><input><button class="btn">Inject</button>';
     d.children[0].textContent = i.label + (i.unit ? ' (' + i.unit + ')' : '');
     d.children[1].value = i.default;
@@ -1016,6 +1025,19 @@ function renderInjections(list) {
     };
     host.appendChild(d);
   }
+  filterInjections();
+}
+// Shows the injections whose label, name or group contains every word typed, and the headings
+// of the groups that keep one.
+function filterInjections() {
+  const words = ($('inj-filter').value || '').toLowerCase().split(/\s+/).filter(Boolean);
+  const shown = new Set();
+  for (const d of document.querySelectorAll('#injections .inj')) {
+    const text = (d.children[0].textContent + ' ' + d.dataset.inject + ' ' + d.dataset.group).toLowerCase();
+    d.hidden = !words.every((w) => text.includes(w));
+    if (!d.hidden) shown.add(d.dataset.group);
+  }
+  for (const h of document.querySelectorAll('#injections .inj-group')) h.hidden = !shown.has(h.textContent);
 }
 // ------------------------------------------------------------------ events
 // The event log in words: what was asked, by whom, and what the control core made of it.

@@ -136,6 +136,10 @@ alarm_ids! {
     AcquisitionFault,
     /// Driving an actuator failed.
     ActuatorFault,
+    /// VA: the arterial pulse pressure stayed below its limit: the left ventricle may not be
+    /// ejecting (aortic valve closed), or the arterial line is damped. Appended last so that
+    /// the indices of older alarms, kept in recordings, do not move.
+    PulsatilityLost,
 }
 
 impl AlarmId {
@@ -523,6 +527,18 @@ pub static ALARM_TABLE: [AlarmSpec; AlarmId::COUNT] = [
         0,
         "Actuator did not accept its command",
         "Check the drive and clamp; prepare the emergency drive",
+    ),
+    // 30 s: a few ectopic or non-ejecting beats are not the condition; stasis in a
+    // non-ejecting LV and aortic root is a matter of minutes to hours.
+    row(
+        AlarmId::PulsatilityLost,
+        "MON-11",
+        Medium,
+        Phys,
+        false,
+        30_000,
+        "Arterial pulsatility lost: the left ventricle may not be ejecting",
+        "Check the arterial line for damping; echo for aortic valve opening and LV distension; consider less flow, an inotrope or LV venting",
     ),
 ];
 
@@ -1213,6 +1229,7 @@ mod tests {
             AlarmId::SaO2UpperLow,
             AlarmId::TemperatureLow,
             AlarmId::FlowLow,
+            AlarmId::PulsatilityLost,
         ] {
             assert_eq!(id.spec().kind, AlarmKind::Physiological);
         }

@@ -100,11 +100,13 @@ pub enum AlarmLimit {
     BatteryLow,
     /// Flow versus pump-curve disagreement, L/min.
     FlowMismatch,
+    /// VA: arterial pulse pressure low, mmHg (MON-11).
+    PulsePressureLow,
 }
 
 impl AlarmLimit {
-    pub const COUNT: usize = 11;
-    pub const ALL: [AlarmLimit; 11] = [
+    pub const COUNT: usize = 12;
+    pub const ALL: [AlarmLimit; 12] = [
         AlarmLimit::FlowLow,
         AlarmLimit::FlowHigh,
         AlarmLimit::DeltaPHigh,
@@ -116,6 +118,7 @@ impl AlarmLimit {
         AlarmLimit::SaO2UpperLow,
         AlarmLimit::BatteryLow,
         AlarmLimit::FlowMismatch,
+        AlarmLimit::PulsePressureLow,
     ];
     pub const fn index(self) -> usize {
         self as usize
@@ -488,6 +491,19 @@ pub const SETTINGS: [SettingSpec; Setting::COUNT] = [
         "L/min",
         (0.3, 3.0),
         0.1,
+        Alarm,
+    ),
+    // Loss of arterial pulsatility on VA is a pulse pressure below 10–15 mmHg (Morimoto and
+    // Paul, "Everything ECMO 041: loss of arterial pulsatility", intensiveblog.com; listed in
+    // docs/sources.md); 3 mmHg is about the noise of a flat line, 30 already alarms on a weak
+    // but ejecting heart.
+    num(
+        S::AlarmLimit(AL::PulsePressureLow),
+        "pulse_pressure_low",
+        "VA arterial pulse pressure limit",
+        "mmHg",
+        (3.0, 30.0),
+        1.0,
         Alarm,
     ),
 ];

@@ -105,11 +105,15 @@ pub enum Channel {
     Temperature,
     /// Battery state of charge, fraction 0..1.
     Battery,
+    /// Patient's arterial line (right radial), instantaneous pressure, mmHg: an input from the
+    /// patient monitor, not from the pump unit. The controller derives the pulse pressure from
+    /// it (MON-11).
+    ArterialPressure,
 }
 
 impl Channel {
     /// Number of analogue channels.
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
 
     /// All channels in index order.
     pub const ALL: [Channel; Channel::COUNT] = [
@@ -128,6 +132,7 @@ impl Channel {
         Channel::Hb,
         Channel::Temperature,
         Channel::Battery,
+        Channel::ArterialPressure,
     ];
 
     pub const fn index(self) -> usize {
@@ -152,6 +157,7 @@ impl Channel {
             Channel::Hb => "haemoglobin",
             Channel::Temperature => "temperature",
             Channel::Battery => "battery",
+            Channel::ArterialPressure => "arterial pressure",
         }
     }
 
@@ -163,7 +169,8 @@ impl Channel {
             | Channel::PostOxyPressure
             | Channel::DeltaP
             | Channel::PostOxyPo2
-            | Channel::PostOxyPco2 => "mmHg",
+            | Channel::PostOxyPco2
+            | Channel::ArterialPressure => "mmHg",
             Channel::Flow => "L/min",
             Channel::PumpSpeed => "rpm",
             Channel::PreOxySo2 | Channel::PostOxySo2 | Channel::SaO2Upper | Channel::SaO2Lower => {
@@ -209,6 +216,9 @@ pub struct SensorFrame {
     pub temperature: Reading,
     /// Battery state of charge, fraction 0..1.
     pub battery: Reading,
+    /// Patient's arterial line (right radial), instantaneous, mmHg; sampled at the control
+    /// rate so that the controller sees the pulse. Missing where no monitor is connected.
+    pub p_art: Reading,
     /// Air at the bubble detector on the return line.
     pub bubble: Flag,
     /// Mains power present.
@@ -237,6 +247,7 @@ impl SensorFrame {
         hb: Reading::MISSING,
         temperature: Reading::MISSING,
         battery: Reading::MISSING,
+        p_art: Reading::MISSING,
         bubble: Flag::MISSING,
         mains_power: Flag::MISSING,
         ui_heartbeat_ms: None,
@@ -260,6 +271,7 @@ impl SensorFrame {
             Channel::Hb => self.hb,
             Channel::Temperature => self.temperature,
             Channel::Battery => self.battery,
+            Channel::ArterialPressure => self.p_art,
         }
     }
 
@@ -281,6 +293,7 @@ impl SensorFrame {
             Channel::Hb => &mut self.hb,
             Channel::Temperature => &mut self.temperature,
             Channel::Battery => &mut self.battery,
+            Channel::ArterialPressure => &mut self.p_art,
         }
     }
 }

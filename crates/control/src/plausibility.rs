@@ -100,6 +100,10 @@ pub const CHANNEL_LIMITS: [ChannelLimits; Channel::COUNT] = [
     limits(10.0, 45.0, 2.0, 0.5, 5_000, 0),
     // Battery fraction
     limits(0.0, 1.0, 0.2, 0.05, 5_000, 0),
+    // ArterialPressure mmHg: an arterial line reads -20..300 (a flushed or zeroed line near 0);
+    // systolic upstroke dP/dt rarely exceeds 2000 mmHg/s in an adult. Not checked for stuck:
+    // a non-ejecting heart on full VA support gives a flat line, a real state (MON-11).
+    limits(-30.0, 350.0, 5000.0, 10.0, 500, 0),
 ];
 
 /// A set of channels as a bit mask.

@@ -23,6 +23,8 @@ fn frame(t: u64) -> SensorFrame {
         hb: Reading::new(12.0, t),
         temperature: Reading::new(36.8, t),
         battery: Reading::new(1.0, t),
+        // No patient-monitor input unless a test connects one (MON-11 tests).
+        p_art: Reading::MISSING,
         bubble: Flag::new(false, t),
         mains_power: Flag::new(true, t),
         ui_heartbeat_ms: Some(t),
@@ -821,4 +823,90 @@ fn ctl12_adopt_refuses_out_of_range_and_keeps_standby_for_a_stopped_pump() {
     let out = c.step(10, &frame(10), &[]);
     assert_eq!(out.actuators.pump_rpm, 0.0);
     assert!(out.actuators.return_clamp_closed);
+}
+
+/// An arterial line at `t`: mean 75 mmHg, pulse pressure `pp` (a 72/min sine), plus a
+/// deterministic ±0.6 mmHg sample noise as a real line has.
+fn art(t: u64, pp: f32) -> Reading {
+    let phase = (t as f32 * 1e-3) * 1.2 * core::f32::consts::TAU;
+    let noise = ((t / 10).wrapping_mul(2_654_435_761) % 13) as f32 * 0.1 - 0.6;
+    Reading::new(75.0 + 0.5 * pp * phase.sin() + noise, t)
+}
+
+/// MON-11: on VA, a flat arterial line (pulse pressure about 0) raises the pulsatility alarm
+/// after its 30 s condition delay and not before; a pulsatile line (40 mmHg) never does; the
+/// operator's limit decides; a line that is not connected, or drops out, raises neither this
+/// alarm nor a sensor fault.
+#[test]
+fn mon11_va_loss_of_pulsatility() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Va, 3500.0);
+    let out = run(&mut c, &mut t, 6000, &mut |t, f| f.p_art = art(t, 40.0));
+    assert!(!out.alarms.present.contains(AlarmId::PulsatilityLost));
+    // Flat line: the first windows after the change still hold the pulse, then the condition
+    // holds 30 s before the alarm.
+    let t_flat = t;
+    let mut raised = None;
+    for _ in 0..6000 {
+        let out = run(&mut c, &mut t, 1, &mut |t, f| f.p_art = art(t, 0.0));
+        if out.alarms.signalled.contains(AlarmId::PulsatilityLost) {
+            raised = Some(t - t_flat);
+            break;
+        }
+    }
+    let raised = raised.expect("flat arterial line on VA raised MON-11 within 60 s");
+    assert!(
+        (30_000..=38_000).contains(&raised),
+        "raised {raised} ms after the line went flat (delay 30 s + at most two 4-s windows)"
+    );
+    assert_eq!(AlarmId::PulsatilityLost.spec().priority, Priority::Medium);
+    // A weak pulse of 8 mmHg is below the default 10 mmHg ...
+    let out = run(&mut c, &mut t, 1000, &mut |t, f| f.p_art = art(t, 8.0));
+    assert!(out.alarms.present.contains(AlarmId::PulsatilityLost));
+    // ... and above an operator's 5 mmHg.
+    t += CONTROL_PERIOD_MS;
+    ok(
+        &mut c,
+        t,
+        &[Command::SetAlarmLimit {
+            limit: AlarmLimit::PulsePressureLow,
+            value: 5.0,
+        }],
+    );
+    let out = run(&mut c, &mut t, 1000, &mut |t, f| f.p_art = art(t, 8.0));
+    assert!(!out.alarms.present.contains(AlarmId::PulsatilityLost));
+    // Out of its range, the limit is refused with the setting's name.
+    t += CONTROL_PERIOD_MS;
+    let out = c.step(
+        t,
+        &frame(t),
+        &[Command::SetAlarmLimit {
+            limit: AlarmLimit::PulsePressureLow,
+            value: 0.0,
+        }],
+    );
+    assert!(matches!(out.command_results[0], Some(Err(_))));
+
+    // The line disconnected (dropout): no MON-11, no sensor fault, even after it once worked.
+    let out = run(&mut c, &mut t, 6000, &mut |_, f| f.p_art = Reading::MISSING);
+    for id in [
+        AlarmId::PulsatilityLost,
+        AlarmId::PressureSensorFault,
+        AlarmId::GasSensorFault,
+    ] {
+        assert!(!out.alarms.present.contains(id), "{id:?}");
+    }
+
+    // VV: a flat line is not this console's alarm (the patient monitor alarms an arrest).
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    let out = run(&mut c, &mut t, 6000, &mut |t, f| f.p_art = art(t, 0.0));
+    assert!(!out.alarms.present.contains(AlarmId::PulsatilityLost));
+    // VA with the pump stopped: no flow, no afterload from the circuit; not the condition.
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    let out = run(&mut c, &mut t, 6000, &mut |t, f| {
+        f.p_art = art(t, 0.0);
+        f.flow = Reading::new(((t / 10) % 3) as f32 * 0.001, t);
+        f.pump_speed = Reading::new(0.0, t);
+    });
+    assert!(!out.alarms.present.contains(AlarmId::PulsatilityLost));
 }

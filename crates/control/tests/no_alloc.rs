@@ -56,6 +56,8 @@ fn frame(t: u64, i: u64) -> SensorFrame {
         hb: Reading::new(12.0, t),
         temperature: Reading::new(36.8, t),
         battery: Reading::new(1.0, t),
+        // A pulsatile arterial line (sawtooth 75..95 mmHg, 0.8 s) so MON-11 runs.
+        p_art: Reading::new(75.0 + 20.0 * ((t / 10) % 80) as f32 / 80.0, t),
         bubble: Flag::new(false, t),
         mains_power: Flag::new(true, t),
         ui_heartbeat_ms: Some(t),

@@ -316,7 +316,7 @@ const INTERVENTIONS: [(Intervention, &str, &str); 4] = [
     (Intervention::Backflow, "backflow", "Backflow guard (VA)"),
 ];
 
-const LIMITS: [(AlarmLimit, &str); 11] = [
+const LIMITS: [(AlarmLimit, &str); 12] = [
     (AlarmLimit::FlowLow, "flow_low"),
     (AlarmLimit::FlowHigh, "flow_high"),
     (AlarmLimit::DeltaPHigh, "delta_p_high"),
@@ -328,6 +328,7 @@ const LIMITS: [(AlarmLimit, &str); 11] = [
     (AlarmLimit::SaO2UpperLow, "sao2_upper_low"),
     (AlarmLimit::BatteryLow, "battery_low"),
     (AlarmLimit::FlowMismatch, "flow_mismatch"),
+    (AlarmLimit::PulsePressureLow, "pulse_pressure_low"),
 ];
 
 /// The control core's settings the console shows as numbers: (name, setting, group, scale to
@@ -768,6 +769,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: e.name.into(),
             label,
+            group: "Events".into(),
             unit: plain_unit(unit).into(),
             min,
             max,
@@ -778,6 +780,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: format!("{PATIENT_PREFIX}{}", f.name),
             label: format!("Patient: {}", f.label),
+            group: "Patient parameters".into(),
             unit: plain_unit(f.unit).into(),
             min: f.min,
             max: f.max,
@@ -788,6 +791,7 @@ pub fn injection_list(patient: &physio::PatientParams) -> Vec<InjectionInfo> {
         v.push(InjectionInfo {
             name: name.into(),
             label: label.into(),
+            group: "Sensor faults".into(),
             unit: String::new(),
             min: 0.0,
             max: 1.0,

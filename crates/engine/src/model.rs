@@ -286,6 +286,9 @@ impl Settings {
 pub struct InjectionInfo {
     pub name: String,
     pub label: String,
+    /// The heading it stands under on the instructor's tab: `Events`, `Patient parameters`,
+    /// `Sensor faults`, `Scenario`, `Trainee`.
+    pub group: String,
     pub unit: String,
     pub min: f64,
     pub max: f64,

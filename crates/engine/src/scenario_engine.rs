@@ -120,9 +120,17 @@ fn info(
     max: f64,
     default: f64,
 ) -> InjectionInfo {
+    // The scenario's own controls and the trainee's bedside actions; the twin's events, patient
+    // parameters and sensor faults keep the groups live.rs gives them.
+    let group = if name.starts_with("scenario.") {
+        "Scenario"
+    } else {
+        "Trainee"
+    };
     InjectionInfo {
         name,
         label,
+        group: group.into(),
         unit: unit.into(),
         min,
         max,

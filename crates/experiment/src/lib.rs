@@ -32,6 +32,7 @@ pub mod validation_cpr;
 pub mod validation_drugs;
 pub mod validation_reflex;
 pub mod validation_venous;
+pub mod validation_ventilator;
 
 pub use error::Error;
 pub use format::Experiment;

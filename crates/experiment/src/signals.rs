@@ -150,6 +150,15 @@ signals! {
     base_excess_meq_l, "mEq/L", "Base excess in effect: the patient's, less lactate above 1 mmol/L.", |o| o.base_excess_meq_l;
     rhythm, "code", "The heart's rhythm: 0 perfusing, 1 ventricular fibrillation, 2 asystole, 3 pulseless electrical activity (cardiac arrest and CPR section).", |o| o.rhythm;
     cpp_mmhg, "mmHg", "Coronary perfusion pressure in cardiac arrest: aortic root minus right atrium (in the release phase during compressions, throughout without them), smoothed over about three compression cycles; 0 with a perfusing rhythm.", |o| o.cpp_mmhg;
+    ventilator_on, "0/1", "A mechanical ventilator is connected (the `ventilator_*` events); the `vent_*` signals are 0 without one.", |o| flag(o.ventilator_on);
+    vent_ppeak_cmh2o, "cmH2O", "Ventilator peak airway pressure: plateau plus the resistive drop in volume control, PEEP + set pressure in pressure control.", |o| o.vent_ppeak_cmh2o;
+    vent_pplat_cmh2o, "cmH2O", "Plateau pressure (end-inspiratory alveolar): total PEEP + VT / respiratory-system compliance.", |o| o.vent_pplat_cmh2o;
+    vent_driving_cmh2o, "cmH2O", "Driving pressure: plateau less total PEEP, VT / C_rs.", |o| o.vent_driving_cmh2o;
+    vent_peep_total_cmh2o, "cmH2O", "Total PEEP: set PEEP plus intrinsic PEEP (gas trapped by a short expiration).", |o| o.vent_peep_total_cmh2o;
+    vent_vt_ml, "mL", "Tidal volume delivered (set in volume control; from compliance, resistance and the set pressure in pressure control).", |o| o.vent_vt_ml;
+    vent_minute_volume_lpm, "L/min", "Minute ventilation, rate × tidal volume (dead space included).", |o| o.vent_minute_volume_lpm;
+    vent_compliance_ml_cmh2o, "mL/cmH2O", "Respiratory-system static compliance, lung and chest wall in series.", |o| o.vent_compliance_ml_cmh2o;
+    pleural_mean_cmh2o, "cmH2O", "Mean pleural (intrathoracic) pressure over the breath: −5 at rest without a ventilator; PEEP and positive-pressure breaths raise it by C_rs/C_chest_wall of the mean alveolar pressure. The chest's veins and heart sit in it.", |o| o.pleural_mean_cmh2o;
 }
 
 /// All signals, scalar ones first and then the blood gases.

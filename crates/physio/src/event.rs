@@ -325,6 +325,34 @@ events! {
     /// A defibrillation shock, J.
     Defibrillation(f64) => number(Quantity::new("J", 50.0, 360.0, 10.0, 200.0))
         ["defibrillation", "Defibrillation", "joules", "A shock: in VF it restores an organised rhythm with a chance that rises with coronary perfusion pressure and falls with no-flow time (drawn from the twin's seed); nothing in asystole or PEA."];
+    /// Connect the mechanical ventilator in volume control (or switch it to it), with the
+    /// settings last set ([`crate::ventilator`]).
+    VentilatorVc => none
+        ["ventilator_vc", "Ventilator: volume control", "", "Connect the mechanical ventilator in volume control (or switch to it): set tidal volume at constant inspiratory flow, with the PEEP, rate and I:E last set (before any: 6 mL/kg, PEEP 5, 14/min in an adult, I:E 1:2). FiO2 is the patient's `fio2`. Its alveolar ventilation replaces the patient's own; its mean pleural pressure acts on the chest."];
+    /// Connect the ventilator in pressure control (or switch it to it).
+    VentilatorPc => none
+        ["ventilator_pc", "Ventilator: pressure control", "", "Connect the mechanical ventilator in pressure control (or switch to it): the set inspiratory pressure above PEEP; the tidal volume follows from the patient's compliance and resistance."];
+    /// Connect the ventilator with the patient breathing on their own through it (CPAP).
+    VentilatorSpontaneous => none
+        ["ventilator_spontaneous", "Ventilator: spontaneous (CPAP)", "", "The patient breathes on their own through the ventilator at the set rate and tidal volume, with PEEP as CPAP: no positive-pressure breaths, inspiration lowers the pleural pressure."];
+    /// Take the ventilator off: the patient's own ventilation and FiO2 parameters again.
+    VentilatorOff => none
+        ["ventilator_off", "Ventilator: disconnect", "", "Take the ventilator off (extubation): the patient's own `alveolar_ventilation_lpm` and `fio2` act again and the chest returns to its pressure at rest. The settings are kept for the next connection."];
+    /// Set PEEP, cmH2O.
+    VentilatorPeep(f64) => number(Quantity::new("cmH2O", crate::ventilator::PEEP_RANGE.0, crate::ventilator::PEEP_RANGE.1, 1.0, 10.0))
+        ["ventilator_peep", "Ventilator PEEP", "cmh2o", "Set the positive end-expiratory pressure. While the ventilator is off it is kept for the next connection."];
+    /// Set the tidal volume (volume control and spontaneous), mL.
+    VentilatorVt(f64) => number(Quantity::new("mL", crate::ventilator::VT_RANGE.0, crate::ventilator::VT_RANGE.1, 10.0, 420.0))
+        ["ventilator_vt", "Ventilator tidal volume", "ml", "Set the tidal volume of volume control (and of spontaneous breaths); 6 mL/kg is lung-protective (ARDSNet)."];
+    /// Set the inspiratory pressure above PEEP (pressure control), cmH2O.
+    VentilatorPinsp(f64) => number(Quantity::new("cmH2O", crate::ventilator::PINSP_RANGE.0, crate::ventilator::PINSP_RANGE.1, 1.0, 10.0))
+        ["ventilator_pinsp", "Ventilator inspiratory pressure", "cmh2o", "Set the inspiratory pressure above PEEP of pressure control (lung rest on VV ECMO: 10 above PEEP 10, ELSO)."];
+    /// Set the breath rate, 1/min.
+    VentilatorRate(f64) => number(Quantity::new("1/min", crate::ventilator::RATE_RANGE.0, crate::ventilator::RATE_RANGE.1, 1.0, 10.0))
+        ["ventilator_rate", "Ventilator rate", "per_min", "Set the breath rate; 0 holds PEEP without breaths (apnoeic oxygenation on CPAP)."];
+    /// Set the I:E ratio's expiratory part (2 for 1:2).
+    VentilatorIe(f64) => number(Quantity::new("1", crate::ventilator::IE_RANGE.0, crate::ventilator::IE_RANGE.1, 0.25, 2.0))
+        ["ventilator_ie", "Ventilator I:E (1:x)", "ratio", "Set the I:E ratio as its expiratory part: 2 is 1:2, 0.5 is inverse ratio 2:1. Short expirations trap gas (auto-PEEP)."];
 }
 
 impl EventKind {

@@ -26,10 +26,11 @@ pub enum PatientParam {
     ShuntFraction,
     Temperature,
     BaroreflexGain,
+    LungCompliance,
 }
 
 impl PatientParam {
-    pub const ALL: [PatientParam; 11] = [
+    pub const ALL: [PatientParam; 12] = [
         PatientParam::HeartRate,
         PatientParam::LvEmax,
         PatientParam::RvEmax,
@@ -41,6 +42,7 @@ impl PatientParam {
         PatientParam::ShuntFraction,
         PatientParam::Temperature,
         PatientParam::BaroreflexGain,
+        PatientParam::LungCompliance,
     ];
 
     /// Its row of [`PATIENT_FIELDS`].
@@ -140,6 +142,9 @@ patient_fields! {
     fio2, "Ventilator FiO2", "1", 0.21, 1.0, 0.01, Some(PatientParam::Fio2), "Inspired O2 fraction.";
     shunt_fraction, "Pulmonary shunt fraction", "1", 0.0, 1.0, 0.01, Some(PatientParam::ShuntFraction), "Intrapulmonary shunt fraction (ARDS severity); near 1 means no native gas exchange.";
     baroreflex_gain, "Baroreflex gain", "1", 0.0, 1.0, 0.05, Some(PatientParam::BaroreflexGain), "Strength of the arterial baroreflex (Ursino 1998, physio reflex.rs): 1 the published gains, 0 none (the presets: their heart rate and resistances are fixed unless an event changes them), between: blunted by sedation, sepsis or a denervated heart. It takes its set point over the first 30 s of a run. Above 1 the twin's pressure loop oscillates, so the range ends there.";
+    lung_compliance_ml_cmh2o, "Lung compliance", "mL/cmH2O", 1.0, 400.0, 1.0, Some(PatientParam::LungCompliance), "Static lung compliance: normal adult about 200, ARDS 20-50 (West; Gattinoni 2004). With the chest wall it sets the ventilator's plateau and driving pressures, and stiff lungs pass less of the airway pressure on to the pleura (see the ventilator section).";
+    chest_wall_compliance_ml_cmh2o, "Chest-wall compliance", "mL/cmH2O", 1.0, 400.0, 1.0, None, "Chest-wall compliance: normal adult about 200 (West); lower with abdominal distension (Gattinoni 2004). The share of airway pressure reaching the pleura is C_lung/(C_lung + C_chest_wall).";
+    airway_resistance_cmh2o_s_l, "Airway resistance", "cmH2O*s/L", 0.5, 200.0, 0.5, None, "Airway resistance with the endotracheal tube; normal airways about 2 (West). Sets the ventilator's peak-to-plateau difference and how much gas a short expiration traps (auto-PEEP).";
 }
 
 /// Look a patient field up by name.

@@ -70,6 +70,11 @@ pub fn healthy_patient() -> PatientParams {
         // No baroreflex in the presets: their values were set, and their results recorded,
         // with fixed heart rate and resistances. Set 1 for a patient who responds.
         baroreflex_gain: 0.0,
+        // Lung and chest wall about 200 mL/cmH2O each (respiratory system 100), airway
+        // resistance about 2 cmH2O·s/L [M, West's Respiratory Physiology ch. 7].
+        lung_compliance_ml_cmh2o: 200.0,
+        chest_wall_compliance_ml_cmh2o: 200.0,
+        airway_resistance_cmh2o_s_l: 2.0,
     }
 }
 
@@ -95,6 +100,15 @@ pub fn ards_patient() -> PatientParams {
         // Shunt fractions of 50–70 % and beyond in the most severe ARDS (Dantzker 1979, Am Rev
         // Respir Dis 120:1039) [M].
         shunt_fraction: 0.5,
+        // Respiratory mechanics of ventilated patients in acute respiratory failure (Katz et
+        // al. 1981, Chest 80:304): respiratory-system elastance 27.9 cmH2O/L, 34 % of it the
+        // chest wall's; so lung 1000/(27.9·0.66) = 54 and chest wall 1000/(27.9·0.34) =
+        // 105 mL/cmH2O (C_rs 36, in the range of the ARDS trials' patients, Amato 2015,
+        // N Engl J Med 372:747 [M]). Airway resistance with the endotracheal tube about
+        // 10 cmH2O·s/L [M].
+        lung_compliance_ml_cmh2o: 54.0,
+        chest_wall_compliance_ml_cmh2o: 105.0,
+        airway_resistance_cmh2o_s_l: 10.0,
         ..healthy_patient()
     }
 }

@@ -12,6 +12,8 @@
 //! | heart rate                            | −0.25    | biological times ∝ M^¼ (Lindstedt & Schaeffer 2002) |
 //! | cardiac output                        | 0.75     | follows from stroke volume ∝ M¹ × rate ∝ M^−¼ |
 //! | systemic and pulmonary resistance     | −0.75    | pressure ∝ M⁰ (West 1997), R = ΔP / Q      |
+//! | lung and chest-wall compliance        | 1        | volume ∝ M¹ at pressure ∝ M⁰              |
+//! | airway resistance                     | −0.75    | pressure ∝ M⁰, ventilatory flow ∝ M^¾     |
 //!
 //! Compliances (∝ V/P ∝ M¹) and chamber elastances (∝ M^−1) are not scaled here: the circulation
 //! and the heart already scale them from `weight_kg` (`circulation.rs`, `heart.rs`); the
@@ -70,6 +72,11 @@ pub fn scaled_patient(weight_kg: f64) -> Result<PatientParams, ConfigError> {
         vo2_ml_kg_min: adult.vo2_ml_kg_min * r.powf(EXP_METABOLISM - 1.0),
         // VCO2 ∝ M^¾; the same alveolar PCO2 needs alveolar ventilation ∝ M^¾.
         alveolar_ventilation_lpm: adult.alveolar_ventilation_lpm * r.powf(EXP_METABOLISM),
+        // Respiratory mechanics (the ventilator's): lung volumes ∝ M¹ at size-invariant
+        // pressures give compliance ∝ M¹; flow ∝ M^¾ at those pressures, resistance ∝ M^−¾.
+        lung_compliance_ml_cmh2o: adult.lung_compliance_ml_cmh2o * r.powf(EXP_VOLUME),
+        chest_wall_compliance_ml_cmh2o: adult.chest_wall_compliance_ml_cmh2o * r.powf(EXP_VOLUME),
+        airway_resistance_cmh2o_s_l: adult.airway_resistance_cmh2o_s_l * r.powf(EXP_RESISTANCE),
         ..adult
     })
 }

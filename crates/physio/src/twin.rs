@@ -64,6 +64,12 @@ pub struct PatientParams {
     /// Strength of the arterial baroreflex ([`crate::reflex`]): 1 Ursino 1998's gains, 0 none
     /// (the twin as it was without reflexes), between: blunted (sedation, sepsis).
     pub baroreflex_gain: f64,
+    /// Static lung compliance, mL/cmH2O ([`crate::ventilator`]).
+    pub lung_compliance_ml_cmh2o: f64,
+    /// Chest-wall compliance, mL/cmH2O ([`crate::ventilator`]).
+    pub chest_wall_compliance_ml_cmh2o: f64,
+    /// Airway resistance (with the endotracheal tube), cmH2O·s/L ([`crate::ventilator`]).
+    pub airway_resistance_cmh2o_s_l: f64,
 }
 
 /// Where the cannulae sit.
@@ -279,6 +285,26 @@ pub struct Observation {
     /// phase during compressions, throughout without them; smoothed over about three
     /// compression cycles), mmHg; 0 with a perfusing rhythm.
     pub cpp_mmhg: f64,
+    /// A mechanical ventilator is connected ([`crate::ventilator`]); the `vent_` readings
+    /// below are 0 without one.
+    pub ventilator_on: bool,
+    /// Peak airway pressure, cmH2O.
+    pub vent_ppeak_cmh2o: f64,
+    /// Plateau pressure (end-inspiratory alveolar), cmH2O.
+    pub vent_pplat_cmh2o: f64,
+    /// Driving pressure, plateau less total PEEP (VT / C_rs), cmH2O.
+    pub vent_driving_cmh2o: f64,
+    /// Total PEEP, set PEEP plus intrinsic (auto-) PEEP, cmH2O.
+    pub vent_peep_total_cmh2o: f64,
+    /// Tidal volume delivered, mL.
+    pub vent_vt_ml: f64,
+    /// Minute ventilation, rate × tidal volume, L/min.
+    pub vent_minute_volume_lpm: f64,
+    /// Respiratory-system (static) compliance, mL/cmH2O.
+    pub vent_compliance_ml_cmh2o: f64,
+    /// Mean pleural (intrathoracic) pressure over the breath, cmH2O: −5 at rest without a
+    /// ventilator (FRC), higher with positive pressure and PEEP.
+    pub pleural_mean_cmh2o: f64,
 }
 
 impl Default for Observation {
@@ -374,6 +400,15 @@ impl Default for Observation {
             base_excess_meq_l: 0.0,
             rhythm: 0.0,
             cpp_mmhg: 0.0,
+            ventilator_on: false,
+            vent_ppeak_cmh2o: 0.0,
+            vent_pplat_cmh2o: 0.0,
+            vent_driving_cmh2o: 0.0,
+            vent_peep_total_cmh2o: 0.0,
+            vent_vt_ml: 0.0,
+            vent_minute_volume_lpm: 0.0,
+            vent_compliance_ml_cmh2o: 0.0,
+            pleural_mean_cmh2o: 0.0,
         }
     }
 }
@@ -507,6 +542,27 @@ impl PatientParams {
             0.0,
             1.0,
             "",
+        )?;
+        check(
+            "patient.lung_compliance_ml_cmh2o",
+            self.lung_compliance_ml_cmh2o,
+            1.0,
+            400.0,
+            "mL/cmH2O",
+        )?;
+        check(
+            "patient.chest_wall_compliance_ml_cmh2o",
+            self.chest_wall_compliance_ml_cmh2o,
+            1.0,
+            400.0,
+            "mL/cmH2O",
+        )?;
+        check(
+            "patient.airway_resistance_cmh2o_s_l",
+            self.airway_resistance_cmh2o_s_l,
+            0.5,
+            200.0,
+            "cmH2O·s/L",
         )?;
         Ok(())
     }
@@ -747,6 +803,9 @@ pub struct Twin {
     /// The mechanical ventilator's steady breath, when one is connected
     /// ([`Twin::set_ventilator`]); None: the patient's own ventilation and FiO2 parameters.
     ventilator: Option<crate::ventilator::Breath>,
+    /// The ventilator's settings: those in use while connected, kept for the next connection
+    /// while not (the ventilator events change them).
+    vent_settings: crate::ventilator::Settings,
     hyd: circuit::Hydraulics,
     gases: transport::Gases,
     lungs: lungs::Lungs,
@@ -901,7 +960,9 @@ impl Twin {
         let vo2 = p.vo2_ml_kg_min * p.weight_kg;
         let vco2 = vo2 * p.rq;
         let co_lpm = 5.3 * p.weight_kg / cv::REFERENCE_WEIGHT_KG;
-        let paco2 = if p.alveolar_ventilation_lpm > 0.5 {
+        // Below a twelfth of normal ventilation (0.5 L/min in the adult, scaled with size so
+        // that a neonate's normal 0.4 L/min is not taken for apnoea) the start is apnoeic.
+        let paco2 = if p.alveolar_ventilation_lpm > 0.5 * p.weight_kg / cv::REFERENCE_WEIGHT_KG {
             (0.863 * vco2 / p.alveolar_ventilation_lpm).min(150.0)
         } else {
             150.0
@@ -970,6 +1031,7 @@ impl Twin {
             sites,
             placement: cc.placement,
             ventilator: None,
+            vent_settings: crate::ventilator::Settings::initial(p.weight_kg, p.fio2),
             placed_depth_cm: cc.placement.drainage_depth_cm,
             drain_site,
             return_site,
@@ -1498,39 +1560,72 @@ impl Twin {
     }
 
     /// Connect a mechanical ventilator with these settings to a patient with these respiratory
-    /// mechanics (the weight is the patient's), or disconnect it (None). While connected, its
-    /// alveolar ventilation and FiO2 replace the patient's parameters in the native lungs, and
-    /// the rise of its mean pleural pressure acts on the chest compartments
-    /// ([`crate::ventilator`]). Settings out of range are refused by name.
+    /// mechanics (they become the patient's `lung_compliance_ml_cmh2o`,
+    /// `chest_wall_compliance_ml_cmh2o` and `airway_resistance_cmh2o_s_l`, the settings' FiO2
+    /// the patient's `fio2`; the weight is the patient's), or disconnect it (None). While
+    /// connected, its alveolar ventilation and FiO2 replace the patient's parameters in the
+    /// native lungs, and the rise of its mean pleural pressure acts on the chest compartments
+    /// ([`crate::ventilator`]). Out of range, refused by name and nothing changes.
     pub fn set_ventilator(
         &mut self,
         vent: Option<(crate::ventilator::Settings, crate::ventilator::Mechanics)>,
     ) -> Result<(), ConfigError> {
-        use crate::ventilator as vt;
         let Some((s, m)) = vent else {
             self.ventilator = None;
             self.circ.pleural_mmhg = 0.0;
             return Ok(());
         };
         s.check()?;
-        check("ventilator.c_lung", m.c_lung, 5.0, 400.0, "mL/cmH2O")?;
-        check(
-            "ventilator.c_chest_wall",
-            m.c_chest_wall,
-            20.0,
-            400.0,
-            "mL/cmH2O",
-        )?;
-        check("ventilator.r_aw", m.r_aw, 0.0, 50.0, "cmH2O·s/L")?;
-        let m = vt::Mechanics {
-            weight_kg: self.params.weight_kg,
-            ..m
-        };
-        let b = vt::breath(&s, &m);
+        let mut p = self.params.clone();
+        p.lung_compliance_ml_cmh2o = m.c_lung;
+        p.chest_wall_compliance_ml_cmh2o = m.c_chest_wall;
+        p.airway_resistance_cmh2o_s_l = m.r_aw;
+        p.fio2 = s.fio2;
+        p.validate()?;
+        self.params = p;
+        self.vent_settings = s;
+        self.connect_ventilator(s.mode);
+        Ok(())
+    }
+
+    /// The patient's respiratory mechanics, from their parameters.
+    fn mechanics(&self) -> crate::ventilator::Mechanics {
+        let p = &self.params;
+        crate::ventilator::Mechanics {
+            c_lung: p.lung_compliance_ml_cmh2o,
+            c_chest_wall: p.chest_wall_compliance_ml_cmh2o,
+            r_aw: p.airway_resistance_cmh2o_s_l,
+            weight_kg: p.weight_kg,
+        }
+    }
+
+    /// Connect the ventilator (or change its mode) with the settings held.
+    fn connect_ventilator(&mut self, mode: crate::ventilator::Mode) {
+        self.vent_settings.mode = mode;
+        self.ventilator = Some(crate::ventilator::breath(
+            &self.vent_settings,
+            &self.mechanics(),
+        ));
+        self.refresh_ventilator();
+    }
+
+    /// Recompute the connected ventilator's breath from its settings, the patient's FiO2 and
+    /// mechanics, and put its pleural pressure on the chest. Nothing without a ventilator.
+    fn refresh_ventilator(&mut self) {
+        use crate::ventilator as vt;
+        if self.ventilator.is_none() {
+            return;
+        }
+        self.vent_settings.fio2 = self.params.fio2;
+        let b = vt::breath(&self.vent_settings, &self.mechanics());
         self.circ.pleural_mmhg =
             (b.mean_pleural_cmh2o - vt::PLEURAL_FRC_CMH2O) * vt::MMHG_PER_CMH2O;
         self.ventilator = Some(b);
-        Ok(())
+    }
+
+    /// The ventilator's settings: those in use, or those the next connection will use.
+    pub fn ventilator_settings(&self) -> crate::ventilator::Settings {
+        self.vent_settings
     }
 
     /// The connected ventilator's steady breath (None without one).
@@ -1645,7 +1740,22 @@ impl Twin {
                 }
                 self.move_cannulae(placement);
             }
+            Event::VentilatorVc => self.connect_ventilator(crate::ventilator::Mode::VolumeControl),
+            Event::VentilatorPc => {
+                self.connect_ventilator(crate::ventilator::Mode::PressureControl)
+            }
+            Event::VentilatorSpontaneous => {
+                self.connect_ventilator(crate::ventilator::Mode::Spontaneous)
+            }
+            Event::VentilatorOff => self.set_ventilator(None)?,
+            Event::VentilatorPeep(x) => self.vent_settings.peep_cmh2o = x,
+            Event::VentilatorVt(x) => self.vent_settings.vt_ml = x,
+            Event::VentilatorPinsp(x) => self.vent_settings.pinsp_cmh2o = x,
+            Event::VentilatorRate(x) => self.vent_settings.rate_bpm = x,
+            Event::VentilatorIe(x) => self.vent_settings.ie_e = x,
         }
+        // A changed setting takes effect now if the ventilator is connected.
+        self.refresh_ventilator();
         Ok(())
     }
 
@@ -1699,6 +1809,7 @@ impl Twin {
             PatientParam::ShuntFraction => p.shunt_fraction = x,
             PatientParam::Temperature => p.temp_c = x,
             PatientParam::BaroreflexGain => p.baroreflex_gain = x,
+            PatientParam::LungCompliance => p.lung_compliance_ml_cmh2o = x,
         }
         p.validate()?;
         self.gases.set_shunt(p.shunt_fraction);
@@ -1713,6 +1824,8 @@ impl Twin {
         }
         self.params = p;
         self.apply_effectors();
+        // FiO2 and lung compliance are the ventilator's too.
+        self.refresh_ventilator();
         Ok(())
     }
 
@@ -1884,6 +1997,18 @@ impl Twin {
         } else {
             0.0
         };
+        o.pleural_mean_cmh2o = crate::ventilator::PLEURAL_FRC_CMH2O;
+        if let Some(b) = self.ventilator {
+            o.ventilator_on = true;
+            o.vent_ppeak_cmh2o = b.ppeak_cmh2o;
+            o.vent_pplat_cmh2o = b.pplat_cmh2o;
+            o.vent_driving_cmh2o = b.driving_cmh2o;
+            o.vent_peep_total_cmh2o = b.peep_cmh2o + b.auto_peep_cmh2o;
+            o.vent_vt_ml = b.vt_ml;
+            o.vent_minute_volume_lpm = b.rate_bpm * b.vt_ml / 1000.0;
+            o.vent_compliance_ml_cmh2o = b.compliance_ml_cmh2o;
+            o.pleural_mean_cmh2o = b.mean_pleural_cmh2o;
+        }
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();

@@ -25,8 +25,16 @@
 //!
 //! End-expiratory pleural pressure at FRC is −5 cmH2O \[M, West ch. 7\].
 //!
+//! The twin holds the [`Settings`] (changed by the `ventilator_*` events, kept while it is
+//! disconnected), takes the [`Mechanics`] from the patient's `lung_compliance_ml_cmh2o`,
+//! `chest_wall_compliance_ml_cmh2o` and `airway_resistance_cmh2o_s_l` and the FiO2 from its
+//! `fio2`, and recomputes the [`Breath`] whenever one of them changes; the share of airway
+//! pressure reaching the pleura, C_rs/C_cw = E_cw/E_rs, is Gattinoni et al. 2004's (Crit Care
+//! 8:350).
+//!
 //! Not here: recruitment and overdistension (the compliance and shunt do not change with PEEP
-//! in this module), the chemoreflex, and the twin's use of these numbers.
+//! in this module), PEEP's effect on pulmonary vascular resistance, the breath-by-breath
+//! swing, the chemoreflex.
 use crate::twin::ConfigError;
 
 /// End-expiratory pleural pressure at FRC, zero PEEP, cmH2O \[M, West ch. 7\].
@@ -35,6 +43,25 @@ pub const PLEURAL_FRC_CMH2O: f64 = -5.0;
 pub const DEAD_SPACE_ML_PER_KG: f64 = 150.0 / 70.0;
 /// 1 cmH2O in mmHg.
 pub const MMHG_PER_CMH2O: f64 = 1.0 / 1.3595;
+
+/// The settings a ventilator offers (min, max), shared by [`Settings::check`] and the event
+/// table ([`crate::event`]): PEEP, cmH2O.
+pub const PEEP_RANGE: (f64, f64) = (0.0, 30.0);
+/// Tidal volume, mL.
+pub const VT_RANGE: (f64, f64) = (0.0, 2000.0);
+/// Inspiratory pressure above PEEP, cmH2O.
+pub const PINSP_RANGE: (f64, f64) = (0.0, 50.0);
+/// Breaths per minute.
+pub const RATE_RANGE: (f64, f64) = (0.0, 60.0);
+/// Expiratory over inspiratory time (the E of I:E 1:E).
+pub const IE_RANGE: (f64, f64) = (0.25, 5.0);
+
+/// Lung-protective tidal volume, mL per kg (ARDSNet 2000, N Engl J Med 342:1301 \[M\]).
+pub const VT_ML_PER_KG: f64 = 6.0;
+/// An adult's set rate, breaths/min, at the 75-kg reference (12-16 usual \[M\]); smaller
+/// patients breathe faster, rate ∝ M^−¼ like every biological frequency (Lindstedt &
+/// Schaeffer 2002, Lab Anim 36:1).
+pub const ADULT_RATE_BPM: f64 = 14.0;
 
 /// How the ventilator delivers a breath.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,19 +130,36 @@ impl Settings {
         }
     }
 
+    /// What a ventilator is set to before anyone changes it, for a patient of `weight_kg`:
+    /// volume control at [`VT_ML_PER_KG`], PEEP 5, the rate of [`ADULT_RATE_BPM`] scaled by
+    /// (W/75 kg)^−¼, I:E 1:2, 15 cmH2O above PEEP should pressure control be chosen.
+    pub fn initial(weight_kg: f64, fio2: f64) -> Self {
+        let r = (weight_kg / crate::sizes::ADULT_WEIGHT_KG).max(1e-3);
+        Settings {
+            mode: Mode::VolumeControl,
+            peep_cmh2o: 5.0,
+            vt_ml: (VT_ML_PER_KG * weight_kg).clamp(VT_RANGE.0, VT_RANGE.1),
+            pinsp_cmh2o: 15.0,
+            rate_bpm: (ADULT_RATE_BPM * r.powf(crate::sizes::EXP_HEART_RATE))
+                .round()
+                .clamp(RATE_RANGE.0, RATE_RANGE.1),
+            ie_e: 2.0,
+            fio2: fio2.clamp(0.21, 1.0),
+        }
+    }
+
     /// Refuses settings outside what a ventilator delivers, naming the field.
     pub fn check(&self) -> Result<(), ConfigError> {
-        range("ventilator.peep_cmh2o", self.peep_cmh2o, 0.0, 30.0, "cmH2O")?;
-        range("ventilator.vt_ml", self.vt_ml, 0.0, 2000.0, "mL")?;
-        range(
-            "ventilator.pinsp_cmh2o",
-            self.pinsp_cmh2o,
-            0.0,
-            50.0,
-            "cmH2O",
-        )?;
-        range("ventilator.rate_bpm", self.rate_bpm, 0.0, 60.0, "/min")?;
-        range("ventilator.ie_e", self.ie_e, 0.25, 5.0, "")?;
+        let (lo, hi) = PEEP_RANGE;
+        range("ventilator.peep_cmh2o", self.peep_cmh2o, lo, hi, "cmH2O")?;
+        let (lo, hi) = VT_RANGE;
+        range("ventilator.vt_ml", self.vt_ml, lo, hi, "mL")?;
+        let (lo, hi) = PINSP_RANGE;
+        range("ventilator.pinsp_cmh2o", self.pinsp_cmh2o, lo, hi, "cmH2O")?;
+        let (lo, hi) = RATE_RANGE;
+        range("ventilator.rate_bpm", self.rate_bpm, lo, hi, "/min")?;
+        let (lo, hi) = IE_RANGE;
+        range("ventilator.ie_e", self.ie_e, lo, hi, "")?;
         range("ventilator.fio2", self.fio2, 0.21, 1.0, "")
     }
 }

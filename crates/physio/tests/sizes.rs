@@ -39,6 +39,14 @@ fn neonate_and_child_are_stable_and_keep_their_volume() {
             dia > 30.0 && sys < 150.0 && sys > dia + 10.0,
             "{w} kg: {sys} / {dia}"
         );
+        // Gases normal within two minutes: ventilation scaled with size is not taken for apnoea
+        // at the start (a 3.5-kg neonate's 0.4 L/min once started it at PaCO2 150 mmHg and
+        // left it at 91 after two minutes).
+        let (sa, pco2) = (o.art_upper.so2, o.art_upper.pco2_mmhg);
+        assert!(
+            (35.0..46.0).contains(&pco2) && sa > 0.94,
+            "{w} kg: PaCO2 {pco2}, SaO2 {sa}"
+        );
         // Cardiac output per kg rises as weight falls (∝ M^−¼ per kg).
         let per_kg = o.cardiac_output_lpm * 1000.0 / w;
         assert!(

@@ -3,8 +3,8 @@
 //! ventilation sets the native lungs' CO2 elimination.
 mod common;
 use common::*;
-use physio::Configuration;
 use physio::ventilator::{Mechanics, Mode, Settings};
+use physio::{Configuration, Event, PatientParam};
 
 /// ARDS mechanics: lung 35, chest wall 200 mL/cmH2O, airway 10 cmH2O·s/L.
 fn ards() -> Mechanics {
@@ -84,8 +84,85 @@ fn ventilator_sets_alveolar_ventilation_and_refuses_bad_settings() {
     m.c_lung = 0.0;
     assert_eq!(
         t.set_ventilator(Some((rest, m))).unwrap_err().field,
-        "ventilator.c_lung"
+        "patient.lung_compliance_ml_cmh2o"
     );
     t.set_ventilator(None).unwrap();
     assert!(t.ventilator().is_none());
+}
+
+/// The ventilator events: a mode connects it with the settings held, settings changed while it
+/// is off wait for the next connection, the observation shows its readings, the patient's FiO2
+/// and lung compliance are the ventilator's, and `ventilator_off` hands ventilation back.
+#[test]
+fn ventilator_events_connect_set_and_disconnect() {
+    let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 5.0);
+    let o = t.observe();
+    assert!(!o.ventilator_on && o.vent_pplat_cmh2o == 0.0);
+    assert_eq!(o.pleural_mean_cmh2o, -5.0);
+    // Settings first, while disconnected: held, nothing connected.
+    t.apply(&Event::VentilatorPeep(12.0)).unwrap();
+    t.apply(&Event::VentilatorVt(360.0)).unwrap();
+    t.apply(&Event::VentilatorRate(20.0)).unwrap();
+    assert!(t.ventilator().is_none());
+    assert_eq!(t.ventilator_settings().peep_cmh2o, 12.0);
+    t.apply(&Event::VentilatorVc).unwrap();
+    let b = t.ventilator().expect("connected");
+    // ARDS preset (lung 54, chest wall 105): C_rs = 1/(1/54 + 1/105) = 35.7 mL/cmH2O;
+    // plateau = 12 + 360/35.7.
+    let c = 1.0 / (1.0 / 54.0 + 1.0 / 105.0);
+    assert!((b.compliance_ml_cmh2o - c).abs() < 1e-9, "{b:?}");
+    assert!((b.pplat_cmh2o - b.auto_peep_cmh2o - (12.0 + 360.0 / c)).abs() < 1e-9);
+    run(&mut t, &act, 1.0);
+    let o = t.observe();
+    assert!(o.ventilator_on);
+    assert_eq!(o.vent_pplat_cmh2o, b.pplat_cmh2o);
+    assert_eq!(o.vent_vt_ml, 360.0);
+    assert!((o.vent_minute_volume_lpm - 7.2).abs() < 1e-9);
+    assert!(o.vent_peep_total_cmh2o >= 12.0 && o.vent_driving_cmh2o > 0.0);
+    assert!(o.pleural_mean_cmh2o > -5.0, "{}", o.pleural_mean_cmh2o);
+    // The patient's FiO2 is the ventilator's.
+    t.apply(&Event::SetPatient(PatientParam::Fio2, 0.4))
+        .unwrap();
+    assert_eq!(t.ventilator().unwrap().fio2, 0.4);
+    // Stiffer lungs: higher plateau for the same volume.
+    t.apply(&Event::SetPatient(PatientParam::LungCompliance, 20.0))
+        .unwrap();
+    assert!(t.ventilator().unwrap().pplat_cmh2o > b.pplat_cmh2o + 5.0);
+    // Pressure control: VT from compliance and the set pressure.
+    t.apply(&Event::VentilatorPinsp(10.0)).unwrap();
+    t.apply(&Event::VentilatorPc).unwrap();
+    let pc = t.ventilator().unwrap();
+    assert!((pc.ppeak_cmh2o - 22.0).abs() < 1e-9, "{pc:?}");
+    assert!(pc.vt_ml > 0.0 && pc.vt_ml < 10.0 / (1.0 / 20.0 + 1.0 / 105.0) + 1e-9);
+    // Short expiration traps gas.
+    t.apply(&Event::VentilatorRate(40.0)).unwrap();
+    t.apply(&Event::VentilatorIe(0.5)).unwrap();
+    assert!(
+        t.ventilator().unwrap().auto_peep_cmh2o > 0.5,
+        "{:?}",
+        t.ventilator()
+    );
+    // Out of range: refused by name, nothing changes.
+    let e = t.apply(&Event::VentilatorPeep(40.0)).unwrap_err();
+    assert_eq!(e.field, "event.ventilator_peep");
+    assert_eq!(t.ventilator_settings().peep_cmh2o, 12.0);
+    t.apply(&Event::VentilatorOff).unwrap();
+    assert!(t.ventilator().is_none());
+    run(&mut t, &act, 1.0);
+    let o = t.observe();
+    assert!(!o.ventilator_on && o.vent_vt_ml == 0.0);
+    assert!(all_finite(&o));
+}
+
+/// The initial settings scale with the patient: 6 mL/kg and a rate ∝ M^−¼.
+#[test]
+fn initial_settings_scale_with_weight() {
+    use physio::ventilator::Settings;
+    let a = Settings::initial(75.0, 0.21);
+    assert_eq!((a.vt_ml, a.rate_bpm, a.peep_cmh2o), (450.0, 14.0, 5.0));
+    let n = Settings::initial(3.5, 0.21);
+    assert!((n.vt_ml - 21.0).abs() < 1e-9);
+    // 14 × (3.5/75)^−0.25 = 30.1.
+    assert_eq!(n.rate_bpm, 30.0);
+    assert!(a.check().is_ok() && n.check().is_ok());
 }

@@ -65,6 +65,7 @@ pub fn suite_channel(ch: Channel) -> Option<ps::Channel> {
         Channel::Hb => ps::Channel::Hb,
         Channel::Temperature => ps::Channel::Temperature,
         Channel::Battery => ps::Channel::Battery,
+        Channel::ArterialPressure => ps::Channel::ArterialPressure,
     })
 }
 
@@ -94,6 +95,7 @@ pub fn truth(obs: &Observation, ch: Channel) -> f32 {
         Channel::Hb => obs.hb_g_dl,
         Channel::Temperature => obs.circuit_temp_c,
         Channel::Battery => obs.battery_fraction,
+        Channel::ArterialPressure => obs.p_art_mmhg,
     };
     v as f32 * scale(ch)
 }

@@ -10,8 +10,9 @@
 //! change of the controller.
 //!
 //! Format of a tape (integers little-endian or LEB128 varints): per step, the time as a varint
-//! delta from the previous step; two varint masks over the frame's fields (the 15 readings,
-//! bubble, mains, heartbeat): whose value changed and whose age changed since the previous
+//! delta from the previous step; two varint masks over the frame's fields (the first 15
+//! readings, bubble, mains, heartbeat, then the readings added since: the arterial line):
+//! whose value changed and whose age changed since the previous
 //! step; for each field, its new value if changed (a reading's bits as u32 and its validity as
 //! u8; a flag as `value | valid << 1`) and its new age if changed (`now − t`, zigzag varint;
 //! the heartbeat 0 for none or 1 + its age); then a varint count of commands and their indices
@@ -132,8 +133,26 @@ fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-/// Frame fields in tape order: the 15 readings, bubble, mains, heartbeat.
+/// Frame fields in tape order: the 15 readings of the first format, bubble, mains,
+/// heartbeat, then readings added later (so a tape recorded before them still reads, with
+/// those channels missing).
 const FIELDS: usize = Channel::COUNT + 3;
+/// Readings of the first format, in [`Channel`] index order.
+const FIRST_READINGS: usize = 15;
+const BUBBLE: usize = FIRST_READINGS;
+const MAINS: usize = FIRST_READINGS + 1;
+const HEARTBEAT: usize = FIRST_READINGS + 2;
+
+/// A reading's field in tape order.
+const fn slot(ch: Channel) -> usize {
+    let i = ch.index();
+    if i < FIRST_READINGS { i } else { i + 3 }
+}
+
+/// Whether a field is a reading (its value bits are on the tape).
+const fn is_reading(field: usize) -> bool {
+    field < FIRST_READINGS || field > HEARTBEAT
+}
 
 impl Tape {
     pub fn new() -> Tape {
@@ -155,15 +174,14 @@ impl Tape {
         let age = |now: u64, t: u64| zigzag(now.wrapping_sub(t) as i64);
         let fields = |f: &SensorFrame, now: u64| -> [(u32, u8, u64); FIELDS] {
             let mut a = [(0, 0, 0); FIELDS];
-            for (slot, ch) in a.iter_mut().zip(Channel::ALL) {
+            for ch in Channel::ALL {
                 let r = f.reading(ch);
-                *slot = (r.value.to_bits(), r.valid as u8, age(now, r.t_ms));
+                a[slot(ch)] = (r.value.to_bits(), r.valid as u8, age(now, r.t_ms));
             }
-            let n = Channel::COUNT;
-            for (i, g) in [(n, f.bubble), (n + 1, f.mains_power)] {
+            for (i, g) in [(BUBBLE, f.bubble), (MAINS, f.mains_power)] {
                 a[i] = (0, g.value as u8 | (g.valid as u8) << 1, age(now, g.t_ms));
             }
-            a[n + 2] = (0, 0, f.ui_heartbeat_ms.map_or(0, |h| 1 + age(now, h)));
+            a[HEARTBEAT] = (0, 0, f.ui_heartbeat_ms.map_or(0, |h| 1 + age(now, h)));
             a
         };
         let (was, is) = (fields(&prev, prev_t), fields(frame, now_ms));
@@ -180,7 +198,7 @@ impl Tape {
         put_varint(out, ages);
         for (i, x) in is.iter().enumerate() {
             if values & (1 << i) != 0 {
-                if i < Channel::COUNT {
+                if is_reading(i) {
                     out.extend_from_slice(&x.0.to_le_bytes());
                 }
                 out.push(x.1);
@@ -204,10 +222,10 @@ impl Tape {
         // Per field: value bits, validity (or flag byte), age code.
         let mut is = [(0u32, 0u8, 0u64); FIELDS];
         for ch in Channel::ALL {
-            is[ch.index()].2 = zigzag(0);
+            is[slot(ch)].2 = zigzag(0);
         }
-        is[Channel::COUNT].2 = zigzag(0);
-        is[Channel::COUNT + 1].2 = zigzag(0);
+        is[BUBBLE].2 = zigzag(0);
+        is[MAINS].2 = zigzag(0);
         while r.at < bytes.len() {
             t = t.wrapping_add(r.varint()?);
             let values = r.varint()?;
@@ -217,7 +235,7 @@ impl Tape {
             }
             for (i, x) in is.iter_mut().enumerate() {
                 if values & (1 << i) != 0 {
-                    if i < Channel::COUNT {
+                    if is_reading(i) {
                         x.0 = u32::from_le_bytes(r.take::<4>()?);
                     }
                     x.1 = r.take::<1>()?[0];
@@ -229,7 +247,7 @@ impl Tape {
             let at = |a: u64| t.wrapping_sub(unzigzag(a) as u64);
             let mut frame = SensorFrame::MISSING;
             for ch in Channel::ALL {
-                let x = is[ch.index()];
+                let x = is[slot(ch)];
                 *frame.reading_mut(ch) = Reading {
                     value: f32::from_bits(x.0),
                     valid: x.1 != 0,
@@ -241,9 +259,9 @@ impl Tape {
                 valid: x.1 & 2 != 0,
                 t_ms: at(x.2),
             };
-            frame.bubble = flag(is[Channel::COUNT]);
-            frame.mains_power = flag(is[Channel::COUNT + 1]);
-            let h = is[Channel::COUNT + 2].2;
+            frame.bubble = flag(is[BUBBLE]);
+            frame.mains_power = flag(is[MAINS]);
+            let h = is[HEARTBEAT].2;
             frame.ui_heartbeat_ms = (h != 0).then(|| at(h - 1));
             let count = r.varint()?;
             if count > control::MAX_COMMANDS_PER_STEP as u64 {

@@ -666,3 +666,41 @@ fn int1_suction_in_flow_mode_does_not_wind_up() {
     assert!(sucking < 300, "deep suction {sucking} of 6000 samples");
     assert_eq!(s.output().mode, Mode::Flow);
 }
+
+/// MON-11 on the twin: femoral VA on a failing heart. With the heart ejecting (pulse pressure
+/// about 16 mmHg at 2500 rpm) nothing is raised; when contractility falls to a third, the LV
+/// stops opening its aortic valve against 4 L/min of circuit flow, the arterial line goes flat
+/// and the console raises the pulsatility alarm within its 30 s delay and two 4 s windows,
+/// measured on the noisy arterial line of the sensor suite; when contractility returns and
+/// the flow is lowered, the alarm ends by itself (non-latching).
+#[test]
+fn mon11_va_non_ejecting_heart_raises_loss_of_pulsatility() {
+    let mut s = start("cardiogenic-shock", 2500.0, 4.0, 5.0);
+    assert!(until(&mut s, 120.0, |s| signalled(s, AlarmId::PulsatilityLost)).is_none());
+    let o = s.observation();
+    assert!(o.aortic_valve_open_fraction > 0.9);
+    assert!(o.p_art_sys_mmhg - o.p_art_dia_mmhg > 12.0);
+    s.event(&Event::SetPatient(PatientParam::LvEmax, 0.2))
+        .unwrap();
+    rpm_mode(&mut s, 3500.0);
+    let t = until(&mut s, 90.0, |s| signalled(s, AlarmId::PulsatilityLost));
+    let o = s.observation();
+    eprintln!(
+        "non-ejecting LV: MON-11 after {t:?} s; aortic valve open in {:.0} % of beats, \
+         pulse pressure {:.1} mmHg, flow {:.2} L/min",
+        o.aortic_valve_open_fraction * 100.0,
+        o.p_art_sys_mmhg - o.p_art_dia_mmhg,
+        o.circuit_flow_lpm
+    );
+    let t = t.expect("MON-11 raised on a non-ejecting LV");
+    assert!((30.0..=45.0).contains(&t), "{t} s");
+    assert!(
+        o.aortic_valve_open_fraction < 0.5,
+        "the alarm means a closed valve here"
+    );
+    s.event(&Event::SetPatient(PatientParam::LvEmax, 0.6))
+        .unwrap();
+    rpm_mode(&mut s, 2500.0);
+    let cleared = until(&mut s, 60.0, |s| !signalled(s, AlarmId::PulsatilityLost));
+    assert!(cleared.is_some(), "the alarm ends with the pulse");
+}

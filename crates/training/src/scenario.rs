@@ -118,6 +118,7 @@ pub fn describe_event(e: &Event) -> String {
                 P::ShuntFraction => "pulmonary shunt fraction",
                 P::Temperature => "temperature",
                 P::BaroreflexGain => "baroreflex gain",
+                P::LungCompliance => "lung compliance",
             }
         ),
         Event::OxygenatorClot(0.0) => "new oxygenator".into(),
@@ -140,6 +141,17 @@ pub fn describe_event(e: &Event) -> String {
         Event::ChestCompressions(x) => format!("chest compressions at {x:.0}/min"),
         Event::CompressionDepth(x) => format!("compression depth {x} cm"),
         Event::Defibrillation(x) => format!("defibrillation {x:.0} J"),
+        Event::VentilatorVc => "ventilator on volume control".into(),
+        Event::VentilatorPc => "ventilator on pressure control".into(),
+        Event::VentilatorSpontaneous => "ventilator on spontaneous breathing (CPAP)".into(),
+        Event::VentilatorOff => "ventilator disconnected".into(),
+        Event::VentilatorPeep(x) => format!("ventilator PEEP {x} cmH2O"),
+        Event::VentilatorVt(x) => format!("ventilator tidal volume {x:.0} mL"),
+        Event::VentilatorPinsp(x) => {
+            format!("ventilator inspiratory pressure {x} cmH2O above PEEP")
+        }
+        Event::VentilatorRate(x) => format!("ventilator rate {x}/min"),
+        Event::VentilatorIe(x) => format!("ventilator I:E 1:{x}"),
     }
 }
 

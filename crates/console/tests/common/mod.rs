@@ -145,6 +145,7 @@ impl Engine for DoubleEngine {
         vec![InjectionInfo {
             name: "return_kink".into(),
             label: "Return line kink".into(),
+            group: "Events".into(),
             unit: "".into(),
             min: 0.0,
             max: 1.0,

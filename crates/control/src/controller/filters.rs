@@ -1,7 +1,8 @@
 //! The stateful building blocks of the phases: the stepwise speed reducer of the pressure
-//! interventions, the first-order low-pass and the ΔP resistance trend.
+//! interventions, the first-order low-pass, the ΔP resistance trend and the arterial pulse
+//! pressure.
 
-use super::{TREND_BUCKET_MS, TREND_BUCKETS};
+use super::{PULSE_FILTER_S, PULSE_WINDOW_MS, TREND_BUCKET_MS, TREND_BUCKETS};
 
 /// Stepwise speed reduction with slow return and back-off (INT-1, INT-2).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -170,5 +171,109 @@ impl Trend {
         let newest = self.buckets.last().copied().flatten()?;
         let oldest = self.buckets.first().copied().flatten()?;
         Some(newest - oldest)
+    }
+}
+
+/// Arterial pulse pressure (MON-11): the span (maximum − minimum) of the lightly smoothed
+/// arterial-line pressure over consecutive windows of [`PULSE_WINDOW_MS`]. A window holds at
+/// least one beat down to 15 beats/min, so its span is the pulse pressure (plus the breathing
+/// swing); the smoothing ([`PULSE_FILTER_S`]) takes the line's sample noise out of the span
+/// without flattening a beat's upstroke (about 0.1 s). A window in which any sample was
+/// missing or implausible gives no value: a pulse pressure is only reported from a whole
+/// window of good samples, so a dropout can neither raise nor clear the alarm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Pulse {
+    smooth: Lp,
+    start_ms: Option<u64>,
+    min: f32,
+    max: f32,
+    complete: bool,
+    last: Option<f32>,
+}
+
+impl Pulse {
+    pub(super) const NEW: Pulse = Pulse {
+        smooth: Lp::NEW,
+        start_ms: None,
+        min: f32::INFINITY,
+        max: f32::NEG_INFINITY,
+        complete: true,
+        last: None,
+    };
+
+    /// One step's plausible arterial pressure (`None`: missing or rejected). Answers the pulse
+    /// pressure of the last complete window, mmHg.
+    pub(super) fn update(&mut self, now_ms: u64, p: Option<f32>, dt_s: f32) -> Option<f32> {
+        let y = self.smooth.update(p, dt_s, PULSE_FILTER_S);
+        let start = *self.start_ms.get_or_insert(now_ms);
+        match y {
+            Some(y) => {
+                self.min = self.min.min(y);
+                self.max = self.max.max(y);
+            }
+            None => {
+                self.complete = false;
+                self.last = None;
+            }
+        }
+        if now_ms.saturating_sub(start) >= PULSE_WINDOW_MS {
+            if self.complete && self.max >= self.min {
+                self.last = Some(self.max - self.min);
+            }
+            self.start_ms = Some(now_ms);
+            self.min = f32::INFINITY;
+            self.max = f32::NEG_INFINITY;
+            self.complete = y.is_some();
+        }
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `n` steps of 10 ms from `t`, `p(t)` each; answers the last pulse pressure.
+    fn feed(pulse: &mut Pulse, t: &mut u64, n: u32, p: &dyn Fn(u64) -> Option<f32>) -> Option<f32> {
+        let mut out = None;
+        for _ in 0..n {
+            *t += 10;
+            out = pulse.update(*t, p(*t), 0.01);
+        }
+        out
+    }
+
+    /// MON-11's pulse pressure: the span of a window of good samples, none before the first
+    /// window is complete, and none from a window in which a sample was missing.
+    #[test]
+    fn pulse_pressure_only_from_whole_windows_of_good_samples() {
+        // A square wave 70/90 mmHg, half a second each: the span is close to 20.
+        let square = |t: u64| Some(if (t / 500).is_multiple_of(2) { 70.0 } else { 90.0 });
+        let mut p = Pulse::NEW;
+        let mut t = 0;
+        assert_eq!(
+            feed(&mut p, &mut t, 390, &square),
+            None,
+            "no whole window yet"
+        );
+        let pp = feed(&mut p, &mut t, 20, &square).unwrap_or(0.0);
+        assert!((19.0..=20.0).contains(&pp), "{pp}");
+        // One sample missing: nothing from now until a later window is whole again.
+        let mut gap = Pulse::NEW;
+        let mut t = 0;
+        feed(&mut gap, &mut t, 410, &square);
+        assert!(feed(&mut gap, &mut t, 1, &|_| None).is_none());
+        let mut first = usize::MAX;
+        for i in 0..800 {
+            if feed(&mut gap, &mut t, 1, &square).is_some() && first == usize::MAX {
+                first = i;
+            }
+        }
+        // The window holding the gap ends about 390 steps later and gives nothing; the next,
+        // whole, window ends 400 steps after that.
+        assert!(
+            (780..=800).contains(&first),
+            "pulse pressure back after {first} steps"
+        );
     }
 }

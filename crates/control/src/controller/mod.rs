@@ -15,7 +15,7 @@
 //! | 6 | `mode_control` | standby, RPM, flow, zero-flow: the base speed | CTL-2..CTL-5 | pump.rs |
 //! | 7 | `drive_pump` | pressure interventions, VA floor and backflow boost, speed command, return clamp | INT-1, INT-2, INT-4 | pump.rs |
 //! | 8 | `gas` | manual or automatic sweep, FdO2, heater; every actuator number finite and in range | CTL-6, CTL-9..CTL-11 | gas.rs |
-//! | 9 | `monitor` | monitoring conditions into the alarm system | MON-1..MON-10, SEN, SYS-1..SYS-3, ALM | monitor.rs |
+//! | 9 | `monitor` | monitoring conditions into the alarm system | MON-1..MON-11, SEN, SYS-1..SYS-3, ALM | monitor.rs |
 //!
 //! The phases pass on what they found in small values (`Timing`, `Measured`, `Drive`);
 //! everything that lasts from one step to the next is a field of [`Controller`]. settings.rs
@@ -38,7 +38,7 @@ use crate::frame::SensorFrame;
 use crate::hal::{ErrorKind, Plant};
 use crate::plausibility::{ChannelSet, Plausibility};
 use crate::{ActuatorCommands, MAX_COMMANDS_PER_STEP, STEP_DEADLINE_US};
-use filters::{Lp, Reducer, Trend};
+use filters::{Lp, Pulse, Reducer, Trend};
 
 // ---- tuning, with reasons -------------------------------------------------------------------
 
@@ -122,6 +122,13 @@ const PO2_FALL_FRACTION: f32 = 0.6;
 const GAS_ALARM_ARMING_MS: u64 = 120_000;
 /// Battery below this is critical (MON-8), fraction.
 const BATTERY_CRITICAL: f32 = 0.10;
+/// Arterial pulse pressure (MON-11) is the span of the arterial line over windows this long:
+/// at least one beat down to 15 beats/min, and a new value every 4 s.
+const PULSE_WINDOW_MS: u64 = 4_000;
+/// Smoothing of the arterial line before its span is taken, s: an arterial line's sample noise
+/// (about ±1 mmHg) would otherwise add some 6 mmHg of span to a flat line, while a beat's
+/// upstroke (about 0.1 s) passes almost whole.
+const PULSE_FILTER_S: f32 = 0.03;
 
 /// What the interventions and fallbacks are doing this step.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -213,6 +220,7 @@ pub struct Controller {
     sao2_up_f: Lp,
     temp_f: Lp,
     trend: Trend,
+    pulse: Pulse,
 }
 
 impl Controller {
@@ -268,6 +276,7 @@ impl Controller {
             sao2_up_f: Lp::NEW,
             temp_f: Lp::NEW,
             trend: Trend::NEW,
+            pulse: Pulse::NEW,
         })
     }
 

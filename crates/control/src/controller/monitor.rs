@@ -1,5 +1,5 @@
 //! Phase 9: monitoring. Every condition of the alarm table is evaluated on this step's
-//! readings and decisions (MON-1..MON-10, sensor faults SEN-1..SEN-6, SYS-1..SYS-3) and handed
+//! readings and decisions (MON-1..MON-11, sensor faults SEN-1..SEN-6, SYS-1..SYS-3) and handed
 //! to the alarm system (ALM-*), which applies delays, latching and acknowledgement.
 
 use super::filters::Lp;
@@ -42,6 +42,7 @@ impl Controller {
         self.oxygenator_conditions(now_ms, timing.dt, m, circulating, &mut c);
         self.pump_conditions(m, drive, circulating, &mut c);
         self.patient_and_power_conditions(m, &mut c);
+        self.pulsatility_condition(m, drive, circulating, &mut c);
         let faulty = self.sensor_conditions(now_ms, timing.start, m, &mut c);
         let ui_lost = self.system_conditions(now_ms, timing, heartbeat, &mut c);
         self.alarms.update(now_ms, c);
@@ -208,6 +209,29 @@ impl Controller {
         }
     }
 
+    /// VA: arterial pulse pressure below its limit while the circuit flows (MON-11). A heart
+    /// that does not open its aortic valve against the circuit's afterload leaves a flat
+    /// arterial line; the blood in the LV and aortic root stagnates and the LV distends. On VV
+    /// a flat line is cardiac arrest, which the patient monitor alarms, not this console; with
+    /// no arterial line connected (a dropout, or a console without a patient-monitor input) the
+    /// condition is not evaluated, and the channel raises no sensor fault until it has once
+    /// worked.
+    fn pulsatility_condition(
+        &self,
+        m: &Measured,
+        drive: &Drive,
+        circulating: bool,
+        c: &mut AlarmSet,
+    ) {
+        if let Some(pp) = m.pulse_pressure
+            && drive.va
+            && circulating
+            && pp < self.settings.alarm_limit(AlarmLimit::PulsePressureLow)
+        {
+            c.insert(AlarmId::PulsatilityLost);
+        }
+    }
+
     /// Sensor faults (SEN-1..SEN-6): essential channels always, others once seen working; none
     /// in the first second for channels not yet seen. Answers the faulty channels.
     fn sensor_conditions(
@@ -233,6 +257,12 @@ impl Controller {
                 continue;
             }
             if !essential(ch) && !self.fitted.contains(ch) {
+                continue;
+            }
+            // The arterial line belongs to the patient monitor, which alarms its own faults
+            // (and it is interrupted on purpose for every blood sample and flush); here a bad
+            // sample only suspends MON-11.
+            if ch == Channel::ArterialPressure {
                 continue;
             }
             let id = match ch {
@@ -286,5 +316,52 @@ impl Controller {
             c.insert(AlarmId::ActuatorFault);
         }
         ui_lost
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CircuitKind, Config, PumpCurve};
+
+    fn va_controller() -> Controller {
+        match Controller::new(Config {
+            circuit: CircuitKind::Va,
+            pump: PumpCurve::ROTAFLOW,
+        }) {
+            Ok(c) => c,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    /// MON-11 at its edges: a pulse pressure *below* the limit is the condition, one equal to
+    /// it is not; only on VA, only while the circuit flows, and never without a reading.
+    #[test]
+    fn mon11_condition_below_the_limit_only_on_flowing_va() {
+        let c = va_controller();
+        let limit = c.settings.alarm_limit(AlarmLimit::PulsePressureLow);
+        let drive = |va| Drive {
+            pumping: true,
+            va,
+            backflow_guard: false,
+        };
+        let raised = |pp: Option<f32>, va: bool, circulating: bool| {
+            let m = Measured {
+                pulse_pressure: pp,
+                ..Measured::default()
+            };
+            let mut set = AlarmSet::EMPTY;
+            c.pulsatility_condition(&m, &drive(va), circulating, &mut set);
+            set.contains(AlarmId::PulsatilityLost)
+        };
+        assert!(raised(Some(limit - 0.01), true, true));
+        assert!(
+            !raised(Some(limit), true, true),
+            "at the limit is not below it"
+        );
+        assert!(!raised(Some(limit + 0.01), true, true));
+        assert!(!raised(Some(0.0), false, true), "VV");
+        assert!(!raised(Some(0.0), true, false), "not circulating");
+        assert!(!raised(None, true, true), "no reading");
     }
 }

@@ -19,6 +19,7 @@ pub(super) struct Timing {
 /// What phase 2 found: the readings that passed plausibility (`None` otherwise), raw and
 /// filtered, and the bubble detector.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(test, derive(Default))]
 pub(super) struct Measured {
     pub(super) flow: Option<f32>,
     pub(super) speed: Option<f32>,
@@ -39,6 +40,8 @@ pub(super) struct Measured {
     pub(super) so2_post: Option<f32>,
     pub(super) sao2_up: Option<f32>,
     pub(super) temp: Option<f32>,
+    /// Arterial pulse pressure of the last complete window, mmHg (MON-11).
+    pub(super) pulse_pressure: Option<f32>,
     /// Air at the detector now.
     pub(super) bubble_now: bool,
     /// The bubble detector is not reporting (invalid, stale or from the future).
@@ -94,6 +97,7 @@ impl Controller {
         let sao2_up = v(Channel::SaO2Upper);
         let temp = v(Channel::Temperature);
         let battery = v(Channel::Battery);
+        let p_art = v(Channel::ArterialPressure);
         let bubble_fault = !frame.bubble.valid
             || now_ms.saturating_sub(frame.bubble.t_ms) > 200
             || frame.bubble.t_ms > now_ms;
@@ -119,6 +123,7 @@ impl Controller {
             so2_post: self.so2_post_f.update(so2_post, dt, GAS_FILTER_S),
             sao2_up: self.sao2_up_f.update(sao2_up, dt, GAS_FILTER_S),
             temp: self.temp_f.update(temp, dt, GAS_FILTER_S),
+            pulse_pressure: self.pulse.update(now_ms, p_art, dt),
             bubble_now,
             bubble_fault,
             on_battery: frame.mains_power.valid && !frame.mains_power.value,

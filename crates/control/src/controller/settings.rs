@@ -102,6 +102,7 @@ impl Settings {
             85.0,  // SaO2UpperLow (ELSO VV: SaO2 > 80–85 % is acceptable)
             0.5,   // BatteryLow
             1.0,   // FlowMismatch
+            10.0,  // PulsePressureLow (loss of pulsatility: below 10–15 mmHg, MON-11)
         ],
     };
 

@@ -161,6 +161,14 @@ pub fn all_finite(o: &Observation) -> bool {
         o.stroke_volume_ml,
         o.p_alv_o2_mmhg,
         o.p_alv_co2_mmhg,
+        o.vent_ppeak_cmh2o,
+        o.vent_pplat_cmh2o,
+        o.vent_driving_cmh2o,
+        o.vent_peep_total_cmh2o,
+        o.vent_vt_ml,
+        o.vent_minute_volume_lpm,
+        o.vent_compliance_ml_cmh2o,
+        o.pleural_mean_cmh2o,
     ]
     .iter()
     .all(|x| x.is_finite())
