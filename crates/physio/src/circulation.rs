@@ -880,11 +880,14 @@ impl Circulation {
             self.q[k] = (pa - pb) / self.r[k];
         }
         // The valves of the internal jugular and subclavian veins at the thoracic inlet: a
-        // rise of intrathoracic pressure (a chest compression) does not drive blood back up
+        // chest compression's rise of intrathoracic pressure does not drive blood back up
         // into the head and arms; the jugular bulb stays 19 mmHg below the right atrium during
         // compressions in human CPR (Paradis et al. 1989, Circulation 80:361). The IVC has no
-        // such valve and refluxes (Niemann et al. 1984, Am J Cardiol 53, no. 2).
-        if self.q[E_UBT_SVC] < 0.0 {
+        // such valve and refluxes (Niemann et al. 1984, Am J Cardiol 53, no. 2). Modelled only
+        // while a compression presses on the chest: a jugular return cannula crosses the
+        // valve, and outside CPR the connection keeps its calibrated two-way behaviour (a VV
+        // return jet into the SVC does reverse it).
+        if self.p_chest_mmhg > 0.0 && self.q[E_UBT_SVC] < 0.0 {
             self.q[E_UBT_SVC] = 0.0;
         }
         // A collapsing great vein narrows along its length: blood passing through it toward or

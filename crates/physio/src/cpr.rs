@@ -19,7 +19,7 @@
 //! abdominal aorta; backward it is held by the valves of the jugular and subclavian veins at
 //! the thoracic inlet (the jugular bulb stays 19 mmHg below the right atrium during
 //! compressions in human CPR, Paradis et al. 1989, Circulation 80:361; the circulation's
-//! upper-body venous connection is one-way), while the valveless IVC refluxes (Niemann et al.
+//! upper-body venous connection is one-way during compressions), while the valveless IVC refluxes (Niemann et al.
 //! 1984, Am J Cardiol 53, no. 2). In the release phase the chest pressure falls back, the aortic
 //! valve closes on the extrathoracic arteries' pressure, which drives the coronary flow, and
 //! the veins refill the chest through the waterfall of the great veins and the right heart's
