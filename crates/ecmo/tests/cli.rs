@@ -70,6 +70,27 @@ fn sim_haemorrhage_reflex_transfusion() {
     assert!(mean("final", "hb_g_dl") > mean("settled", "hb_g_dl") + 0.5);
 }
 
+/// The ECPR example runs: compressions give about a quarter of the pre-arrest output, lactate
+/// rises through the low-flow minutes, and the VA circuit takes over at full flow and perfuses
+/// the coronaries.
+#[test]
+fn sim_ecpr_arrest_va() {
+    let out = ecmo(&["sim", "examples/experiments/ecpr-arrest-va.toml", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let mean = |w: &str, s: &str| v["windows"][w]["mean"][s].as_f64().unwrap();
+    let co0 = mean("before", "cardiac_output_lpm");
+    assert!(mean("no_flow", "cardiac_output_lpm") < 0.01 * co0);
+    let share = mean("low_flow", "cardiac_output_lpm") / co0;
+    assert!((0.15..=0.35).contains(&share), "{share}");
+    assert!(mean("low_flow", "lactate_mmol_l") > mean("before", "lactate_mmol_l") + 1.5);
+    let cpp = mean("low_flow", "cpp_mmhg");
+    assert!((15.0..=35.0).contains(&cpp), "{cpp}");
+    assert!(mean("ecmo_vf", "circuit_flow_lpm") > 3.5);
+    assert!(mean("ecmo_vf", "cpp_mmhg") > 40.0);
+    assert!(mean("ecmo_vf", "map_mmhg") > mean("low_flow", "map_mmhg") + 15.0);
+}
+
 #[test]
 fn sim_json_summary() {
     let out = ecmo(&["sim", "examples/experiments/healthy.toml", "--json"]);

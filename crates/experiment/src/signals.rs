@@ -148,6 +148,8 @@ signals! {
     neuromuscular_block, "1", "Neuromuscular block: share of twitch height lost (rocuronium).", |o| o.neuromuscular_block;
     lactate_mmol_l, "mmol/L", "Arterial lactate: basal production and clearance, plus anaerobic production when tissues get less O2 than they need (twin.rs).", |o| o.lactate_mmol_l;
     base_excess_meq_l, "mEq/L", "Base excess in effect: the patient's, less lactate above 1 mmol/L.", |o| o.base_excess_meq_l;
+    rhythm, "code", "The heart's rhythm: 0 perfusing, 1 ventricular fibrillation, 2 asystole, 3 pulseless electrical activity (cardiac arrest and CPR section).", |o| o.rhythm;
+    cpp_mmhg, "mmHg", "Coronary perfusion pressure in cardiac arrest: aortic root minus right atrium (in the release phase during compressions, throughout without them), smoothed over about three compression cycles; 0 with a perfusing rhythm.", |o| o.cpp_mmhg;
     ventilator_on, "0/1", "A mechanical ventilator is connected (the `ventilator_*` events); the `vent_*` signals are 0 without one.", |o| flag(o.ventilator_on);
     vent_ppeak_cmh2o, "cmH2O", "Ventilator peak airway pressure: plateau plus the resistive drop in volume control, PEEP + set pressure in pressure control.", |o| o.vent_ppeak_cmh2o;
     vent_pplat_cmh2o, "cmH2O", "Plateau pressure (end-inspiratory alveolar): total PEEP + VT / respiratory-system compliance.", |o| o.vent_pplat_cmh2o;

@@ -1636,7 +1636,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 21] = [
+pub const GROUPS: [Group; 22] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1664,6 +1664,7 @@ pub const GROUPS: [Group; 21] = [
     ("drugs", crate::validation_drugs::drug_cases),
     ("metabolism", crate::validation_drugs::metabolism_cases),
     ("ventilator", crate::validation_ventilator::ventilator_cases),
+    ("CPR", crate::validation_cpr::cpr_cases),
 ];
 
 /// Every case: components, then the whole twin. The twin runs go on parallel threads. A group

@@ -604,6 +604,14 @@ pub struct Circulation {
     pub pleural_mmhg: f64,
     /// Body weight / [`REFERENCE_WEIGHT_KG`].
     size: f64,
+    /// Rise of the intrathoracic pressure a chest compression causes now, mmHg: acts on every
+    /// compartment in the chest ([`THORACIC`]) as the pleural rise does (the thoracic pump,
+    /// [`crate::cpr`]). 0 without compressions.
+    pub p_chest_mmhg: f64,
+    /// Pressure a chest compression puts on the two ventricles now above the intrathoracic
+    /// rise, mmHg (the heart squeezed between sternum and spine: the cardiac pump,
+    /// [`crate::cpr`]). 0 without compressions.
+    pub p_heart_mmhg: f64,
 }
 
 /// Compartments inside the chest, which sit in pleural pressure: the heart and coronary bed,
@@ -699,6 +707,8 @@ impl Circulation {
             act: beat.activation(),
             pleural_mmhg: 0.0,
             beat,
+            p_chest_mmhg: 0.0,
+            p_heart_mmhg: 0.0,
             drain_share: [1.0, 0.0, 0.0, 0.0, 0.0],
             drain_placed: [1.0, 0.0, 0.0, 0.0, 0.0],
         }
@@ -823,8 +833,8 @@ impl Circulation {
         self.p[RA] = self.ra.pressure(self.v[RA], ea, vc);
         self.p[LA] = self.la.pressure(self.v[LA], ea, vc);
         let (plv, prv) = self.ventricles.pressures(self.v[LV], self.v[RV], ev);
-        self.p[LV] = plv;
-        self.p[RV] = prv;
+        self.p[LV] = plv + self.p_heart_mmhg;
+        self.p[RV] = prv + self.p_heart_mmhg;
         for i in [LV, RV] {
             if self.v[i] < vc {
                 self.p[i] += collapse_pressure(self.v[i], vc, 0.05);
@@ -838,9 +848,10 @@ impl Circulation {
                 collapse_pressure(self.v[i], self.v0[i], self.e[i])
             };
         }
-        if self.pleural_mmhg != 0.0 {
+        let p_chest = self.pleural_mmhg + self.p_chest_mmhg;
+        if p_chest != 0.0 {
             for i in THORACIC {
-                self.p[i] += self.pleural_mmhg;
+                self.p[i] += p_chest;
             }
         }
     }
@@ -867,6 +878,17 @@ impl Circulation {
             let pa = self.p[a].max(self.ext[a]);
             let pb = self.p[b].max(self.ext[b]);
             self.q[k] = (pa - pb) / self.r[k];
+        }
+        // The valves of the internal jugular and subclavian veins at the thoracic inlet: a
+        // chest compression's rise of intrathoracic pressure does not drive blood back up
+        // into the head and arms; the jugular bulb stays 19 mmHg below the right atrium during
+        // compressions in human CPR (Paradis et al. 1989, Circulation 80:361). The IVC has no
+        // such valve and refluxes (Niemann et al. 1984, Am J Cardiol 53, no. 2). Modelled only
+        // while a compression presses on the chest: a jugular return cannula crosses the
+        // valve, and outside CPR the connection keeps its calibrated two-way behaviour (a VV
+        // return jet into the SVC does reverse it).
+        if self.p_chest_mmhg > 0.0 && self.q[E_UBT_SVC] < 0.0 {
+            self.q[E_UBT_SVC] = 0.0;
         }
         // A collapsing great vein narrows along its length: blood passing through it toward or
         // from the right atrium meets a lumen whose resistance rises as (V0/V)² (Poiseuille at

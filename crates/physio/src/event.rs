@@ -306,6 +306,25 @@ events! {
     /// as the drainage and return ends come closer (patient.md, VV mixing and recirculation).
     CannulaMigration(bool) => flag
         ["cannula_migration", "Drainage cannula migration", "migrated", "The drainage cannula's tip slips 7.5 cm further toward the heart (true; twice takes the typical femoro-jugular tip from below the renal veins into the atrium) or is pulled back to where it was placed (false)."];
+    /// Ventricular fibrillation starts (true) or ends in an organised rhythm (false); see
+    /// [`crate::cpr`].
+    VentricularFibrillation(bool) => flag
+        ["ventricular_fibrillation", "Ventricular fibrillation", "on", "The ventricles fibrillate: no organised contraction, no output (true); false restores the patient's rhythm. A defibrillation may also end it."];
+    /// Asystole starts (true) or ends (false).
+    Asystole(bool) => flag
+        ["asystole", "Asystole", "on", "No electrical activity: the heart neither contracts nor ejects (true); false restores the patient's rhythm. Not shockable."];
+    /// Pulseless electrical activity starts (true) or ends (false).
+    Pea(bool) => flag
+        ["pea", "Pulseless electrical activity", "on", "Complexes on the ECG but contraction too weak for a pulse (8 % of normal activation) (true); false restores the patient's rhythm. Not shockable."];
+    /// Chest compressions at this rate, /min (0 stops them: hands off).
+    ChestCompressions(f64) => number(Quantity::new("/min", 0.0, 140.0, 5.0, 110.0))
+        ["chest_compressions", "Chest compressions", "rate_per_min", "Chest compressions (manual or mechanical) at this rate; 0 stops them (hands off). 100-120/min is guideline CPR."];
+    /// Chest compression depth, cm.
+    CompressionDepth(f64) => number(Quantity::new("cm", 1.0, 7.0, 0.5, 5.0))
+        ["compression_depth", "Compression depth", "cm", "Depth of chest compressions (5-6 cm is guideline CPR); the rise of intrathoracic pressure each compression causes (and its smaller direct pressure on the ventricles) grows with it."];
+    /// A defibrillation shock, J.
+    Defibrillation(f64) => number(Quantity::new("J", 50.0, 360.0, 10.0, 200.0))
+        ["defibrillation", "Defibrillation", "joules", "A shock: in VF it restores an organised rhythm with a chance that rises with coronary perfusion pressure and falls with no-flow time (drawn from the twin's seed); nothing in asystole or PEA."];
     /// Connect the mechanical ventilator in volume control (or switch it to it), with the
     /// settings last set ([`crate::ventilator`]).
     VentilatorVc => none

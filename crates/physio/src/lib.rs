@@ -49,6 +49,7 @@ pub mod cannula;
 pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
+pub mod cpr;
 pub mod drugs;
 pub mod event;
 pub mod fluids;

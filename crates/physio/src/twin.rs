@@ -279,6 +279,12 @@ pub struct Observation {
     pub lactate_mmol_l: f64,
     /// Base excess in effect, mEq/L (the patient's, less lactate above normal).
     pub base_excess_meq_l: f64,
+    /// The heart's rhythm ([`crate::cpr::Rhythm::code`]): 0 perfusing, 1 VF, 2 asystole, 3 PEA.
+    pub rhythm: f64,
+    /// Coronary perfusion pressure in arrest (aortic root minus right atrium: in the release
+    /// phase during compressions, throughout without them; smoothed over about three
+    /// compression cycles), mmHg; 0 with a perfusing rhythm.
+    pub cpp_mmhg: f64,
     /// A mechanical ventilator is connected ([`crate::ventilator`]); the `vent_` readings
     /// below are 0 without one.
     pub ventilator_on: bool,
@@ -392,6 +398,8 @@ impl Default for Observation {
             neuromuscular_block: 0.0,
             lactate_mmol_l: 0.0,
             base_excess_meq_l: 0.0,
+            rhythm: 0.0,
+            cpp_mmhg: 0.0,
             ventilator_on: false,
             vent_ppeak_cmh2o: 0.0,
             vent_pplat_cmh2o: 0.0,
@@ -839,6 +847,8 @@ pub struct Twin {
     /// last slow step, mL.
     lactate_mmol_l: f64,
     o2_deficit_ml: f64,
+    /// Cardiac arrest, compressions and defibrillation ([`crate::cpr`]).
+    cpr: crate::cpr::Cpr,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -1057,6 +1067,7 @@ impl Twin {
             lactate_mmol_l: LACTATE_NORMAL_MMOL_L,
             o2_deficit_ml: 0.0,
             drug_fx: crate::drugs::DrugEffects::NONE,
+            cpr: crate::cpr::Cpr::new(config.seed),
             obs,
             guesses: [None; 10],
             beat_sum: [0.0; 8],
@@ -1184,7 +1195,14 @@ impl Twin {
             self.beat_sum = [0.0; 8];
             self.beat_n = 0;
         }
-        circ.act = circ.beat.activation();
+        let (ea, ev) = circ.beat.activation();
+        circ.act = (
+            self.cpr.atrial_activation(ea),
+            self.cpr.ventricular_activation(ev),
+        );
+        (circ.p_chest_mmhg, circ.p_heart_mmhg) =
+            self.cpr
+                .step(dt, circ.p[cv::AR], circ.p[cv::RA], circ.q[cv::E_RET] * 0.06);
         self.steps += 1;
         if self.steps.is_multiple_of(GAS_EVERY) {
             self.gas_step();
@@ -1690,6 +1708,16 @@ impl Twin {
             }
             Event::Battery(f) => self.hyd.battery = f,
             Event::ManualDrive(rpm) => self.hyd.manual_rpm = rpm,
+            Event::VentricularFibrillation(on) => {
+                self.arrest(crate::cpr::Rhythm::VentricularFibrillation, on)
+            }
+            Event::Asystole(on) => self.arrest(crate::cpr::Rhythm::Asystole, on),
+            Event::Pea(on) => self.arrest(crate::cpr::Rhythm::Pea, on),
+            Event::ChestCompressions(rate) => self.cpr.rate_per_min = rate,
+            Event::CompressionDepth(cm) => self.cpr.depth_cm = cm,
+            Event::Defibrillation(_joules) => {
+                self.cpr.defibrillate();
+            }
             Event::CannulaMigration(migrated) => {
                 let Some(sites) = self.sites else {
                     return Err(ConfigError {
@@ -1746,6 +1774,25 @@ impl Twin {
         self.drain_site = sites.main_drain();
         self.return_site = sites.ret;
         self.circ.set_cannula_sites(&sites.drain, sites.ret);
+    }
+
+    /// Start (`on`) or end an arrest rhythm; ending one restores the perfusing rhythm.
+    fn arrest(&mut self, r: crate::cpr::Rhythm, on: bool) {
+        if on {
+            self.cpr.set_rhythm(r);
+        } else if self.cpr.rhythm == r {
+            self.cpr.set_rhythm(crate::cpr::Rhythm::Perfusing);
+        }
+    }
+
+    /// The heart's rhythm and what compressions do now ([`crate::cpr`]).
+    pub fn cpr(&self) -> &crate::cpr::Cpr {
+        &self.cpr
+    }
+
+    /// The circulation's state now (volumes, pressures, flows), read-only.
+    pub fn circulation(&self) -> &cv::Circulation {
+        &self.circ
     }
 
     fn set_patient(&mut self, param: PatientParam, x: f64) -> Result<(), ConfigError> {
@@ -1944,6 +1991,12 @@ impl Twin {
         o.hb_g_dl = self.params.hb_g_dl;
         o.lactate_mmol_l = self.lactate_mmol_l;
         o.base_excess_meq_l = self.base_excess();
+        o.rhythm = self.cpr.rhythm.code();
+        o.cpp_mmhg = if self.cpr.arrested() {
+            self.cpr.cpp_mmhg
+        } else {
+            0.0
+        };
         o.pleural_mean_cmh2o = crate::ventilator::PLEURAL_FRC_CMH2O;
         if let Some(b) = self.ventilator {
             o.ventilator_on = true;
