@@ -1539,6 +1539,28 @@ const SRC_APNOEA: &str =
 const SRC_FRUMIN: &str = "Frumin, Epstein & Cohen 1959 Anesthesiology 20:789 (apnoeic oxygenation)";
 const SRC_ALVEOLAR: &str = "West: alveolar gas equation, PAO2 = PIO2 - PACO2 at FiO2 1";
 
+/// Step a twin for `seconds` whole seconds at fixed actuation, observing at the end of each;
+/// answers the means of what `pick` takes from each observation.
+pub(crate) fn second_means<const N: usize>(
+    t: &mut physio::Twin,
+    act: &physio::Actuation,
+    seconds: usize,
+    pick: impl Fn(&physio::Observation) -> [f64; N],
+) -> [f64; N] {
+    let per_s = (1.0 / physio::Twin::DT_S).round() as usize;
+    let mut s = [0.0; N];
+    for _ in 0..seconds {
+        for _ in 0..per_s {
+            t.step(act);
+        }
+        let o = t.observe();
+        for (acc, x) in s.iter_mut().zip(pick(&o)) {
+            *acc += x;
+        }
+    }
+    s.map(|x| x / seconds as f64)
+}
+
 /// Step a twin for `seconds` at fixed actuation.
 fn advance(t: &mut physio::Twin, act: &physio::Actuation, seconds: f64) {
     for _ in 0..(seconds / physio::Twin::DT_S).round() as usize {

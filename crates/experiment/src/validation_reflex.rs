@@ -100,19 +100,9 @@ fn haemorrhage(gain: f64) -> Option<([f64; 4], [f64; 4])> {
 
 /// Mean heart rate, MAP and systolic pressure over `seconds`.
 fn mean3(t: &mut Twin, act: &physio::Actuation, seconds: f64) -> [f64; 3] {
-    let per_s = (1.0 / Twin::DT_S).round() as usize;
-    let mut s = [0.0; 3];
-    let n = seconds as usize;
-    for _ in 0..n {
-        for _ in 0..per_s {
-            t.step(act);
-        }
-        let o = t.observe();
-        s[0] += o.heart_rate_bpm;
-        s[1] += o.map_mmhg;
-        s[2] += o.p_art_sys_mmhg;
-    }
-    s.map(|x| x / n as f64)
+    crate::validation::second_means(t, act, seconds as usize, |o| {
+        [o.heart_rate_bpm, o.map_mmhg, o.p_art_sys_mmhg]
+    })
 }
 
 /// Mean pulse pressure over `seconds`.

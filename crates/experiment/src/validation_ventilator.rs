@@ -27,17 +27,9 @@ const SRC_KATZ: &str = "Katz et al. 1981 (Chest 80:304): in 15 ventilated patien
 
 /// Means of (cardiac output, mean pleural pressure in cmH2O) over `seconds`, sampled each second.
 fn mean(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 2] {
-    let mut s = [0.0; 2];
-    let per_s = (1.0 / Twin::DT_S).round() as usize;
-    for _ in 0..seconds {
-        for _ in 0..per_s {
-            t.step(act);
-        }
-        let o = t.observe();
-        s[0] += o.cardiac_output_lpm;
-        s[1] += o.pleural_mean_cmh2o;
-    }
-    s.map(|x| x / seconds as f64)
+    crate::validation::second_means(t, act, seconds, |o| {
+        [o.cardiac_output_lpm, o.pleural_mean_cmh2o]
+    })
 }
 
 /// The ARDS patient without a circuit on volume control (8 mL/kg, 14/min, I:E 1:2) at PEEP 0,
