@@ -132,4 +132,11 @@ impl Experiment {
         let (cfg, act) = self.twin_config()?;
         run_config(self, &cfg, act, csv)
     }
+
+    /// Run the experiment keeping only the statistics of the signals named in `only`
+    /// ([`crate::run::run_only`]).
+    pub fn run_only(&self, only: &[String]) -> Result<Summary, Error> {
+        let (cfg, act) = self.twin_config()?;
+        crate::run::run_only(self, &cfg, act, only)
+    }
 }

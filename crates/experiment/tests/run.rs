@@ -166,3 +166,45 @@ dropped = [61, 90]
     assert_eq!(s.mean("dropped", "sensor_p_drainage_valid"), Some(0.0));
     assert_eq!(s.mean("healthy", "sensor_p_drainage_valid"), Some(1.0));
 }
+
+#[test]
+fn a_run_keeping_some_signals_gives_their_statistics_to_the_bit() {
+    let exp = Experiment::from_toml(VV).unwrap();
+    let full = exp.run(None).unwrap();
+    // A sensor signal too: the sensors must be sampled exactly as in the full run.
+    let with_sensors = VV.replace("seed = 7", "seed = 7\n[sensors]\nenabled = true");
+    let exp_s = Experiment::from_toml(&with_sensors).unwrap();
+    let full_s = exp_s.run(None).unwrap();
+    for (exp, full, only) in [
+        (
+            &exp,
+            &full,
+            vec!["map_mmhg", "circuit_flow_lpm", "art_upper_so2"],
+        ),
+        (
+            &exp_s,
+            &full_s,
+            vec!["art_upper_so2", "sensor_flow", "sensor_flow_valid"],
+        ),
+    ] {
+        let only: Vec<String> = only.into_iter().map(String::from).collect();
+        let some = exp.run_only(&only).unwrap();
+        assert_eq!(some.names, only);
+        assert_eq!(some.windows.len(), full.windows.len());
+        for (w_some, w_full) in some.windows.iter().zip(&full.windows) {
+            assert_eq!(w_some.window, w_full.window);
+            assert_eq!(w_some.samples, w_full.samples);
+            for (k, name) in only.iter().enumerate() {
+                let i = full.names.iter().position(|n| n == name).unwrap();
+                assert_eq!(w_some.mean[k].to_bits(), w_full.mean[i].to_bits(), "{name}");
+                assert_eq!(w_some.min[k].to_bits(), w_full.min[i].to_bits(), "{name}");
+                assert_eq!(w_some.max[k].to_bits(), w_full.max[i].to_bits(), "{name}");
+            }
+        }
+    }
+    let e = exp.run_only(&["no_such_signal".into()]).unwrap_err();
+    assert!(
+        e.to_string().contains("unknown signal `no_such_signal`"),
+        "{e}"
+    );
+}

@@ -977,6 +977,7 @@ fn fit<'py>(
     out.set_item("residuals", r.residuals)?;
     out.set_item("rank", r.rank)?;
     out.set_item("eigenvalues", r.eigenvalues.clone())?;
+    out.set_item("method", r.method.name())?;
     out.set_item("start_costs", r.start_costs.clone())?;
     out.set_item("evaluations", r.evaluations)?;
     out.set_item("wall_s", r.wall_s)?;

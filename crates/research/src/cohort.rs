@@ -290,7 +290,7 @@ impl CohortSpec {
             let x = &samples[i * d..(i + 1) * d];
             let mut e = spec::with_values(exp, self.parameters(), x);
             e.seed = self.patient_seed(i);
-            let run = e.run(None);
+            let run = e.run_only(&outs.signals);
             for w in &windows {
                 patient.push(i as u32);
                 window.push(Some(w.clone()));

@@ -9,10 +9,20 @@
 //! their sum of squares (the negative log-likelihood of Gaussian measurement noise, up to a
 //! constant).
 //!
-//! The search is Nelder–Mead (argmin) in a bounded transform `θ = lo + (hi − lo)(1 + sin z)/2`
-//! (as MINUIT bounds its parameters), started from several points of a Latin hypercube over
-//! the bounds (and from the file's `start` values), the starts run on every core; the best end
-//! point wins.
+//! The search runs in a bounded transform `θ = lo + (hi − lo)(1 + sin z)/2` (as MINUIT bounds
+//! its parameters). Every evaluation simulates the whole data span, so what a fit costs is the
+//! number of evaluations and how many of them run at once:
+//!
+//! - **Levenberg–Marquardt** (the default, `method = "lm"`; the `levenberg-marquardt` crate, a
+//!   port of MINPACK's lmder): the cost is a sum of squared residuals, so a Gauss–Newton step
+//!   from the Jacobian converges in a handful of iterations where a simplex needs hundreds of
+//!   evaluations. The Jacobian is forward differences whose columns (one simulation each) run
+//!   on every core at once. Multi-start: the `starts` points (the file's `start` values, then a
+//!   Latin hypercube over the bounds) are first evaluated in parallel, and the best `refine`
+//!   of them are refined.
+//! - **Nelder–Mead** (`method = "nelder-mead"`, argmin): derivative-free, for costs that are not
+//!   smooth in the parameters; every start runs to its end, the starts on every core, the best
+//!   end point wins.
 //!
 //! Identifiability at the optimum: the Jacobian J of the residuals with respect to the
 //! parameters scaled to their bounds (forward differences) gives the Fisher information JᵀJ.
@@ -34,9 +44,12 @@ use experiment::{Error, Experiment};
 use input::de::Finite;
 use input::num;
 use input::toml::Spanned;
+use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
+use nalgebra::{DMatrix, DVector, Dyn, Owned};
 use physio::Twin;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How a console recording's 1 Hz numerics (engine::model::Numerics, stored as JSON) map onto
@@ -208,6 +221,33 @@ pub struct FitSpec {
     pub starts: usize,
     pub max_iterations: u64,
     pub seed: u64,
+    pub method: Method,
+    /// Levenberg–Marquardt: how many of the best starting points are refined.
+    pub refine: usize,
+}
+
+/// The search method of a fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Levenberg–Marquardt with a parallel forward-difference Jacobian (the default).
+    LevenbergMarquardt,
+    /// Nelder–Mead simplex, derivative-free.
+    NelderMead,
+}
+
+impl Method {
+    /// The names a fit file gives: (name, method).
+    pub const NAMES: &[(&str, Method)] = &[
+        ("lm", Method::LevenbergMarquardt),
+        ("nelder-mead", Method::NelderMead),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Method::NAMES
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map_or("lm", |(n, _)| n)
+    }
 }
 
 #[derive(Deserialize)]
@@ -221,6 +261,8 @@ struct FitFile {
     starts: Option<Spanned<Finite>>,
     max_iterations: Option<Spanned<Finite>>,
     seed: Option<u64>,
+    method: Option<Spanned<String>>,
+    refine: Option<Spanned<Finite>>,
     parameters: Option<Ordered<ParamFile>>,
     signals: Option<Ordered<Finite>>,
 }
@@ -284,8 +326,45 @@ impl FitSpec {
             1,
             100_000,
             Some(200),
-            "Nelder-Mead iterations per start",
+            "the most iterations per refined start",
         )?;
+        let method = match f.method {
+            None => Method::LevenbergMarquardt,
+            Some(m) => {
+                let span = m.span();
+                let m = m.into_inner();
+                Method::NAMES
+                    .iter()
+                    .find(|(n, _)| *n == m)
+                    .map(|(_, m)| *m)
+                    .ok_or_else(|| {
+                        let names: Vec<String> = Method::NAMES
+                            .iter()
+                            .map(|(n, _)| format!("`{n}`"))
+                            .collect();
+                        src.at(
+                            span,
+                            "method",
+                            format!("unknown method `{m}`; expected one of {}", names.join(", ")),
+                        )
+                    })?
+            }
+        };
+        let refine = count(
+            src,
+            f.refine,
+            "refine",
+            1,
+            64,
+            Some(1),
+            "the number of best starting points refined by Levenberg-Marquardt",
+        )? as usize;
+        if refine > starts {
+            return Err(src.error(
+                "refine",
+                format!("{refine} is more than the {starts} starting points (`starts`)"),
+            ));
+        }
         Ok(FitSpec {
             name: f.name,
             experiment,
@@ -297,6 +376,8 @@ impl FitSpec {
             starts,
             max_iterations,
             seed: f.seed.unwrap_or(0),
+            method,
+            refine,
         })
     }
 }
@@ -387,7 +468,11 @@ impl<'a> Problem<'a> {
 
     /// Scaled residuals `(model − measured) / sd` of every measured value present.
     pub fn residuals(&self, theta: &[f64]) -> Vec<f64> {
-        let model = self.simulate(theta);
+        self.residuals_of(&self.simulate(theta))
+    }
+
+    /// The scaled residuals of a simulated `model` ([`Problem::simulate`]).
+    pub fn residuals_of(&self, model: &[Vec<f64>]) -> Vec<f64> {
         let mut r = Vec::new();
         for (m, (_, sd, c)) in model.iter().zip(&self.used) {
             for (x, y) in m.iter().zip(&self.data.signals[*c].1) {
@@ -471,7 +556,9 @@ pub struct FitResult {
     pub rank: usize,
     pub eigenvalues: Vec<f64>,
     pub signals: Vec<SignalFit>,
-    /// Each start's end cost.
+    /// The search method.
+    pub method: Method,
+    /// Each refined start's end cost (Nelder–Mead: every start).
     pub start_costs: Vec<f64>,
     pub evaluations: usize,
     pub wall_s: f64,
@@ -531,31 +618,48 @@ pub fn symmetric_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     ((0..n).map(|i| a[i * n + i]).collect(), v)
 }
 
-/// Identifiability at `theta`: estimates with standard errors and flags, rank, eigenvalues.
-pub fn identifiability(
-    problem: &Problem,
-    theta: &[f64],
-    cost: f64,
-) -> (Vec<Estimate>, usize, Vec<f64>) {
+/// What [`identifiability`] gives: estimates, the Fisher information's rank and eigenvalues
+/// (largest first), and the model's values at `theta` ([`Problem::simulate`]).
+pub type Identified = (Vec<Estimate>, usize, Vec<f64>, Vec<Vec<f64>>);
+
+/// Identifiability at `theta`: estimates with standard errors and flags, rank, eigenvalues;
+/// the p + 1 simulations (the point and one step along each parameter) on `threads` threads.
+pub fn identifiability(problem: &Problem, theta: &[f64], cost: f64, threads: usize) -> Identified {
     let p = theta.len();
-    let r0 = problem.residuals(theta);
-    let m = r0.len();
     let bounds = problem.bounds();
-    // Columns of J with respect to parameters scaled to their bounds (u = θ / (hi − lo)).
-    let tasks: Vec<usize> = (0..p).collect();
-    let cols = pool::map(&tasks, pool::default_threads(), |j| {
+    // Task p simulates the point itself; task j < p steps parameter j by a thousandth of its
+    // bounds (inward from a bound).
+    let step = |j: usize| {
         let (lo, hi) = bounds[j];
         let h = 1e-3 * (hi - lo);
+        if theta[j] + h > hi { -h } else { h }
+    };
+    let tasks: Vec<usize> = (0..=p).collect();
+    let mut runs = pool::map(&tasks, threads, |j| {
         let mut t = theta.to_vec();
-        // Step inward from a bound.
-        let h = if t[j] + h > hi { -h } else { h };
-        t[j] += h;
-        let r = problem.residuals(&t);
-        r.iter()
-            .zip(&r0)
-            .map(|(a, b)| (a - b) / (h / (hi - lo)))
-            .collect::<Vec<f64>>()
+        if j < p {
+            t[j] += step(j);
+        }
+        problem.simulate(&t)
     });
+    let model = runs.pop().unwrap_or_default();
+    let r0 = problem.residuals_of(&model);
+    let m = r0.len();
+    // Columns of J with respect to parameters scaled to their bounds (u = θ / (hi − lo)).
+    let cols: Vec<Vec<f64>> = runs
+        .iter()
+        .enumerate()
+        .map(|(j, run)| {
+            let (lo, hi) = bounds[j];
+            let h = step(j) / (hi - lo);
+            problem
+                .residuals_of(run)
+                .iter()
+                .zip(&r0)
+                .map(|(a, b)| (a - b) / h)
+                .collect()
+        })
+        .collect();
     let mut fim = vec![0.0; p * p];
     for a in 0..p {
         for b in 0..p {
@@ -611,17 +715,18 @@ pub fn identifiability(
             }
         })
         .collect();
-    (estimates, rank, order.iter().map(|&i| vals[i]).collect())
+    (
+        estimates,
+        rank,
+        order.iter().map(|&i| vals[i]).collect(),
+        model,
+    )
 }
 
-/// Fit `spec` to `data` on `threads` threads.
-pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Error> {
-    let t0 = std::time::Instant::now();
-    data.check().map_err(|m| Error::new("data", m))?;
-    let problem = Problem::new(spec, data)?;
+/// The starting points of a fit: the file's start values first (where given, the rest
+/// mid-range), then a Latin hypercube over the bounds.
+fn starting_points(spec: &FitSpec) -> Vec<Vec<f64>> {
     let d = spec.parameters.len();
-    // Starting points: the file's start values first (where given, the rest mid-range), then
-    // a Latin hypercube over the bounds.
     let u = sample::unit_points(Design::LatinHypercube, spec.starts, d, spec.seed);
     let mut starts: Vec<Vec<f64>> = (0..spec.starts)
         .map(|i| {
@@ -643,8 +748,19 @@ pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Err
             })
             .collect();
     }
+    starts
+}
+
+/// Nelder–Mead from every start, the starts on `threads` threads: each start's end point and
+/// cost.
+fn nelder_mead(
+    problem: &Problem,
+    starts: &[Vec<f64>],
+    threads: usize,
+) -> Result<Vec<(Vec<f64>, f64)>, String> {
+    let d = problem.spec.parameters.len();
     let tasks: Vec<usize> = (0..starts.len()).collect();
-    let ends = pool::map(&tasks, threads, |i| -> Result<(Vec<f64>, f64), String> {
+    pool::map(&tasks, threads, |i| -> Result<(Vec<f64>, f64), String> {
         let z0 = problem.to_z(&starts[i]);
         // The initial simplex: the start and one step of 0.4 rad (about a fifth of each
         // range around mid-range) along each axis.
@@ -659,8 +775,8 @@ pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Err
         let solver = NelderMead::new(simplex)
             .with_sd_tolerance(1e-3)
             .map_err(|e| e.to_string())?;
-        let res = Executor::new(ZCost(&problem), solver)
-            .configure(|s| s.max_iters(spec.max_iterations))
+        let res = Executor::new(ZCost(problem), solver)
+            .configure(|s| s.max_iters(problem.spec.max_iterations))
             .run()
             .map_err(|e| e.to_string())?;
         let z = res
@@ -669,19 +785,143 @@ pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Err
             .cloned()
             .ok_or("no point evaluated")?;
         Ok((problem.params_of_z(&z), res.state().get_best_cost()))
-    });
+    })
+    .into_iter()
+    .collect()
+}
+
+/// Forward-difference step of the Levenberg–Marquardt Jacobian in the transformed coordinate
+/// z, rad: a change of θ of at most 5e-4 of its bounds, well above the twin's rounding and
+/// small against the curvature of the cost over one standard error.
+const LM_STEP_Z: f64 = 1e-3;
+
+/// Levenberg–Marquardt: the starts' costs evaluated in parallel, then the best `refine` of
+/// them refined one after another (each Jacobian's columns in parallel). Returns the refined
+/// points and their costs, best start first.
+fn levenberg_marquardt(
+    problem: &Problem,
+    starts: &[Vec<f64>],
+    threads: usize,
+) -> Result<Vec<(Vec<f64>, f64)>, String> {
+    let tasks: Vec<usize> = (0..starts.len()).collect();
+    let costs = pool::map(&tasks, threads, |i| problem.cost(&starts[i]));
+    let mut order = tasks;
+    order.sort_by(|&a, &b| costs[a].total_cmp(&costs[b]));
+    let p = problem.spec.parameters.len();
+    // MINPACK counts residual evaluations (not Jacobians): at most patience × (p + 1).
+    let patience = (problem.spec.max_iterations as usize)
+        .div_ceil(p + 1)
+        .max(1);
+    let solver = LevenbergMarquardt::new()
+        .with_ftol(1e-4)
+        .with_xtol(1e-4)
+        .with_gtol(1e-6)
+        .with_patience(patience);
+    let mut ends = Vec::new();
+    for &i in order.iter().take(problem.spec.refine) {
+        let z0 = problem.to_z(&starts[i]);
+        let lsq = Lsq {
+            problem,
+            z: DVector::from_vec(z0),
+            threads,
+            last: Mutex::new(None),
+        };
+        let (lsq, report) = solver.minimize(lsq);
+        if !report.termination.was_successful() && !report.objective_function.is_finite() {
+            return Err(format!("{:?}", report.termination));
+        }
+        let z: Vec<f64> = lsq.z.iter().copied().collect();
+        let cost = lsq.residuals_at(&z).iter().map(|r| r * r).sum();
+        ends.push((problem.params_of_z(&z), cost));
+    }
+    Ok(ends)
+}
+
+/// The fit as a least-squares problem in z for the `levenberg-marquardt` crate.
+struct Lsq<'p, 'a> {
+    problem: &'p Problem<'a>,
+    z: DVector<f64>,
+    threads: usize,
+    /// The last point evaluated and its residuals: the solver asks for the residuals of a point
+    /// and then for the Jacobian there, which reuses them.
+    last: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+}
+
+impl Lsq<'_, '_> {
+    fn residuals_at(&self, z: &[f64]) -> Vec<f64> {
+        if let Ok(last) = self.last.lock()
+            && let Some((lz, r)) = last.as_ref()
+            && lz.as_slice() == z
+        {
+            return r.clone();
+        }
+        let r = self.problem.residuals(&self.problem.params_of_z(z));
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((z.to_vec(), r.clone()));
+        }
+        r
+    }
+}
+
+impl LeastSquaresProblem<f64, Dyn, Dyn> for Lsq<'_, '_> {
+    type ResidualStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, Dyn>;
+    type ParameterStorage = Owned<f64, Dyn>;
+
+    fn set_params(&mut self, z: &DVector<f64>) {
+        self.z.copy_from(z);
+    }
+
+    fn params(&self) -> DVector<f64> {
+        self.z.clone()
+    }
+
+    fn residuals(&self) -> Option<DVector<f64>> {
+        Some(DVector::from_vec(self.residuals_at(self.z.as_slice())))
+    }
+
+    fn jacobian(&self) -> Option<DMatrix<f64>> {
+        let z: Vec<f64> = self.z.iter().copied().collect();
+        let r0 = self.residuals_at(&z);
+        let p = z.len();
+        let tasks: Vec<usize> = (0..p).collect();
+        let cols = pool::map(&tasks, self.threads, |j| {
+            // Step towards z = 0, away from the crest of sin z where θ turns back.
+            let h = if z[j] > 0.0 { -LM_STEP_Z } else { LM_STEP_Z };
+            let mut zz = z.clone();
+            zz[j] += h;
+            let r = self.problem.residuals(&self.problem.params_of_z(&zz));
+            r.iter()
+                .zip(&r0)
+                .map(|(a, b)| (a - b) / h)
+                .collect::<Vec<f64>>()
+        });
+        let m = r0.len();
+        Some(DMatrix::from_fn(m, p, |k, j| cols[j][k]))
+    }
+}
+
+/// Fit `spec` to `data` on `threads` threads.
+pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Error> {
+    let t0 = std::time::Instant::now();
+    data.check().map_err(|m| Error::new("data", m))?;
+    let problem = Problem::new(spec, data)?;
+    let starts = starting_points(spec);
+    let ends = match spec.method {
+        Method::NelderMead => nelder_mead(&problem, &starts, threads),
+        Method::LevenbergMarquardt => levenberg_marquardt(&problem, &starts, threads),
+    }
+    .map_err(|m| Error::new("", format!("the optimiser failed: {m}")))?;
     let mut best: Option<(Vec<f64>, f64)> = None;
     let mut start_costs = Vec::new();
-    for e in ends {
-        let (theta, cost) = e.map_err(|m| Error::new("", format!("the optimiser failed: {m}")))?;
+    for (theta, cost) in ends {
         start_costs.push(cost);
         if best.as_ref().is_none_or(|(_, c)| cost < *c) {
             best = Some((theta, cost));
         }
     }
     let (theta, cost) = best.ok_or_else(|| Error::new("starts", "no start ran"))?;
-    let (estimates, rank, eigenvalues) = identifiability(&problem, &theta, cost);
-    let model = problem.simulate(&theta);
+    let (estimates, rank, eigenvalues, model) = identifiability(&problem, &theta, cost, threads);
     let signals = problem
         .used
         .iter()
@@ -710,6 +950,7 @@ pub fn fit(spec: &FitSpec, data: &Data, threads: usize) -> Result<FitResult, Err
         rank,
         eigenvalues,
         signals,
+        method: spec.method,
         start_costs,
         evaluations: problem.evaluations.load(Ordering::Relaxed),
         wall_s: t0.elapsed().as_secs_f64(),
@@ -727,9 +968,10 @@ impl FitResult {
     pub fn report(&self) -> String {
         let mut s = String::new();
         s.push_str(&format!(
-            "fit: cost {:.4} over {} residuals ({} evaluations, {:.1} s; starts ended at {})\n",
+            "fit: cost {:.4} over {} residuals ({}, {} evaluations, {:.1} s; starts ended at {})\n",
             self.cost,
             self.residuals,
+            self.method.name(),
             self.evaluations,
             self.wall_s,
             listed(&self.start_costs, |c| format!("{c:.3}"))

@@ -8,8 +8,8 @@
 //! - [`sensitivity`]: Sobol first-order and total indices (Saltelli sampling, Saltelli 2010 and
 //!   Jansen 1999 estimators) with bootstrap confidence intervals, checked on Ishigami's function.
 //! - [`fit`]: patient parameters estimated from bedside measurements (CSV, or a console
-//!   recording read by the `ecmo` binary) with Nelder–Mead from several starts (argmin), with
-//!   residuals and the parameters the data cannot identify.
+//!   recording read by the `ecmo` binary) with Levenberg–Marquardt (parallel Jacobian, best of
+//!   several starts) or Nelder–Mead (argmin), with residuals and the parameters the data cannot identify.
 //!
 //! Files are read through `input` (errors name file, line and field) in the format of
 //! docs/research.md; the experiment every run follows is an ordinary experiment file

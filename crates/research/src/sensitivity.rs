@@ -293,7 +293,7 @@ impl SensitivitySpec {
         let tasks: Vec<usize> = (0..points.len()).collect();
         let results: Vec<Result<Vec<f64>, String>> = pool::map(&tasks, threads, |k| {
             let e = spec::with_values(exp, params, &points[k]);
-            let r = e.run(None).map(|s| {
+            let r = e.run_only(&o.signals).map(|s| {
                 windows
                     .iter()
                     .flat_map(|w| o.values(&s, w))
