@@ -831,7 +831,7 @@ fn levenberg_marquardt(
             return Err(format!("{:?}", report.termination));
         }
         let z: Vec<f64> = lsq.z.iter().copied().collect();
-        let cost = lsq.residuals_at(&z).iter().map(|r| r * r).sum();
+        let cost = lsq.evaluate(&z, false).0.iter().map(|r| r * r).sum();
         ends.push((problem.params_of_z(&z), cost));
     }
     Ok(ends)
@@ -842,24 +842,72 @@ struct Lsq<'p, 'a> {
     problem: &'p Problem<'a>,
     z: DVector<f64>,
     threads: usize,
-    /// The last point evaluated and its residuals: the solver asks for the residuals of a point
-    /// and then for the Jacobian there, which reuses them.
-    last: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+    /// The last point evaluated, its residuals and (when computed alongside) the Jacobian's
+    /// columns there: the solver asks for the residuals of a point and then, if it keeps the
+    /// point, for the Jacobian there, which reuses them.
+    last: Mutex<Option<Evaluated>>,
 }
 
+/// A point z, its residuals, and the Jacobian's columns there if they were computed.
+type Evaluated = (Vec<f64>, Vec<f64>, Option<Vec<Vec<f64>>>);
+
 impl Lsq<'_, '_> {
-    fn residuals_at(&self, z: &[f64]) -> Vec<f64> {
-        if let Ok(last) = self.last.lock()
-            && let Some((lz, r)) = last.as_ref()
-            && lz.as_slice() == z
+    /// Whether a trial point's Jacobian is computed alongside its residuals: when the p + 1
+    /// simulations take no more rounds on the threads than the p of the Jacobian alone, the
+    /// residuals ride free and an accepted step (the common case) needs no second round.
+    fn speculate(&self) -> bool {
+        let p = self.z.len();
+        self.threads > 1 && (p + 1).div_ceil(self.threads) == p.div_ceil(self.threads)
+    }
+
+    fn cached(&self, z: &[f64]) -> Option<(Vec<f64>, Option<Vec<Vec<f64>>>)> {
+        let last = self.last.lock().ok()?;
+        let (lz, r, cols) = last.as_ref()?;
+        (lz.as_slice() == z).then(|| (r.clone(), cols.clone()))
+    }
+
+    /// Residuals at z, and the Jacobian's columns if `with_jacobian` (or already known).
+    fn evaluate(&self, z: &[f64], with_jacobian: bool) -> (Vec<f64>, Option<Vec<Vec<f64>>>) {
+        if let Some((r, cols)) = self.cached(z)
+            && (cols.is_some() || !with_jacobian)
         {
-            return r.clone();
+            return (r, cols);
         }
-        let r = self.problem.residuals(&self.problem.params_of_z(z));
+        let p = z.len();
+        let known = self.cached(z).map(|(r, _)| r);
+        // Task p is the point itself (unless known), task j < p the step along z_j: towards
+        // z = 0, away from the crest of sin z where θ turns back.
+        let step = |j: usize| if z[j] > 0.0 { -LM_STEP_Z } else { LM_STEP_Z };
+        let tasks: Vec<usize> = match (with_jacobian, known.is_some()) {
+            (false, _) => vec![p],
+            (true, true) => (0..p).collect(),
+            (true, false) => (0..=p).collect(),
+        };
+        let mut runs = pool::map(&tasks, self.threads, |j| {
+            let mut zz = z.to_vec();
+            if j < p {
+                zz[j] += step(j);
+            }
+            self.problem.residuals(&self.problem.params_of_z(&zz))
+        });
+        let r0 = match known {
+            Some(r) => r,
+            None => runs.pop().unwrap_or_default(),
+        };
+        let cols = with_jacobian.then(|| {
+            runs.iter()
+                .enumerate()
+                .map(|(j, r)| r.iter().zip(&r0).map(|(a, b)| (a - b) / step(j)).collect())
+                .collect::<Vec<Vec<f64>>>()
+        });
         if let Ok(mut last) = self.last.lock() {
-            *last = Some((z.to_vec(), r.clone()));
+            *last = Some((z.to_vec(), r0.clone(), cols.clone()));
         }
-        r
+        (r0, cols)
+    }
+
+    fn residuals_at(&self, z: &[f64]) -> Vec<f64> {
+        self.evaluate(z, self.speculate()).0
     }
 }
 
@@ -882,21 +930,9 @@ impl LeastSquaresProblem<f64, Dyn, Dyn> for Lsq<'_, '_> {
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
         let z: Vec<f64> = self.z.iter().copied().collect();
-        let r0 = self.residuals_at(&z);
-        let p = z.len();
-        let tasks: Vec<usize> = (0..p).collect();
-        let cols = pool::map(&tasks, self.threads, |j| {
-            // Step towards z = 0, away from the crest of sin z where θ turns back.
-            let h = if z[j] > 0.0 { -LM_STEP_Z } else { LM_STEP_Z };
-            let mut zz = z.clone();
-            zz[j] += h;
-            let r = self.problem.residuals(&self.problem.params_of_z(&zz));
-            r.iter()
-                .zip(&r0)
-                .map(|(a, b)| (a - b) / h)
-                .collect::<Vec<f64>>()
-        });
-        let m = r0.len();
+        let (r0, cols) = self.evaluate(&z, true);
+        let cols = cols?;
+        let (m, p) = (r0.len(), z.len());
         Some(DMatrix::from_fn(m, p, |k, j| cols[j][k]))
     }
 }

@@ -132,6 +132,35 @@ fn nelder_mead_and_levenberg_marquardt_agree() {
 }
 
 #[test]
+fn a_fit_is_the_same_on_any_number_of_threads() {
+    // Three parameters on two threads: each trial point's Jacobian is computed alongside its
+    // residuals (the fourth simulation rides free); on one thread it is not. The search must
+    // visit the same points and end with the same numbers, to the bit.
+    let text = FIT
+        .replace(
+            "[signals]",
+            "[parameters.hb_g_dl]\nmin = 7.0\nmax = 14.0\n\n[signals]",
+        )
+        .replace("max_iterations = 80", "max_iterations = 24");
+    let s = spec(&text);
+    let data = synthetic(&s, &[0.55, 3.6, 10.0], 200.0, 4);
+    let one = fit::fit(&s, &data, 1).unwrap();
+    let two = fit::fit(&s, &data, 2).unwrap();
+    eprintln!("{}\n{}", one.report(), two.report());
+    assert_eq!(one.cost.to_bits(), two.cost.to_bits());
+    for (a, b) in one.estimates.iter().zip(&two.estimates) {
+        assert_eq!(a.value.to_bits(), b.value.to_bits(), "{a:?} vs {b:?}");
+    }
+    // The speculative Jacobians cost simulations, not time: more evaluations on two threads.
+    assert!(
+        two.evaluations >= one.evaluations,
+        "{} vs {}",
+        two.evaluations,
+        one.evaluations
+    );
+}
+
+#[test]
 fn method_and_refine_are_checked() {
     let refused = |extra: &str| {
         let text = FIT.replace("seed = 5", &format!("seed = 5\n{extra}"));
