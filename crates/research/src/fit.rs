@@ -849,7 +849,9 @@ struct Lsq<'p, 'a> {
 }
 
 /// A point z, its residuals, and the Jacobian's columns there if they were computed.
-type Evaluated = (Vec<f64>, Vec<f64>, Option<Vec<Vec<f64>>>);
+type Evaluated = (Vec<f64>, Vec<f64>, Option<Columns>);
+/// The Jacobian's columns, one per parameter.
+type Columns = Vec<Vec<f64>>;
 
 impl Lsq<'_, '_> {
     /// Whether a trial point's Jacobian is computed alongside its residuals: when the p + 1
@@ -860,14 +862,14 @@ impl Lsq<'_, '_> {
         self.threads > 1 && (p + 1).div_ceil(self.threads) == p.div_ceil(self.threads)
     }
 
-    fn cached(&self, z: &[f64]) -> Option<(Vec<f64>, Option<Vec<Vec<f64>>>)> {
+    fn cached(&self, z: &[f64]) -> Option<(Vec<f64>, Option<Columns>)> {
         let last = self.last.lock().ok()?;
         let (lz, r, cols) = last.as_ref()?;
         (lz.as_slice() == z).then(|| (r.clone(), cols.clone()))
     }
 
     /// Residuals at z, and the Jacobian's columns if `with_jacobian` (or already known).
-    fn evaluate(&self, z: &[f64], with_jacobian: bool) -> (Vec<f64>, Option<Vec<Vec<f64>>>) {
+    fn evaluate(&self, z: &[f64], with_jacobian: bool) -> (Vec<f64>, Option<Columns>) {
         if let Some((r, cols)) = self.cached(z)
             && (cols.is_some() || !with_jacobian)
         {
