@@ -350,9 +350,13 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
             + c.return_cannula.pressure_drop_mmhg(q)
             + c.tubing.pressure_drop_mmhg(q, visc)
             + c.oxygenator.resistance_mmhg_s_ml * q * 1000.0 / 60.0;
+        // On VA the circuit's flow joins the native output through the systemic resistance:
+        // the arterial pressure it pumps against is the normal mean pressure plus what that
+        // flow adds through the normal SVR (an upper bound: the native output falls as the
+        // circuit takes venous return, so the flow lands above the target rather than below).
         let arterial = match c.configuration {
             Configuration::VaFemoral | Configuration::VaCentral | Configuration::VaAxillary => {
-                crate::sizes::norms(w).map_mmhg
+                crate::sizes::norms(w).map_mmhg + crate::sizes::normal_svr(w) * q * 1000.0 / 60.0
             }
             _ => crate::sizes::CVP_NORM_MMHG,
         };

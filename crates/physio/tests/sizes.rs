@@ -122,3 +122,35 @@ fn print_two_kg() {
         );
     }
 }
+
+#[test]
+#[ignore]
+fn print_neonate_va() {
+    for name in ["neonate", "child"] {
+        let cfg = physio::presets::preset(name).unwrap();
+        let a0 = physio::presets::default_actuation(&cfg);
+        for drpm in [0.0, 200.0, 400.0, 600.0] {
+            let mut a = a0;
+            a.pump_rpm += drpm;
+            let mut t = Twin::new(&cfg).unwrap();
+            for _ in 0..60_000 {
+                t.step(&a);
+            }
+            let o = t.observe();
+            eprintln!(
+                "{name} rpm {:.0}: flow {:.3} L/min ({:.0} mL/kg/min) Pdr {:.0} Ppre {:.0} Ppost {:.0} MAP {:.0} CVP {:.1} SaO2 {:.3} PaCO2 {:.1} sweep {:.2}",
+                a.pump_rpm,
+                o.circuit_flow_lpm,
+                o.circuit_flow_lpm * 1000.0 / cfg.patient.weight_kg,
+                o.p_drainage_mmhg,
+                o.p_pre_oxy_mmhg,
+                o.p_post_oxy_mmhg,
+                o.map_mmhg,
+                o.cvp_mmhg,
+                o.art_upper.so2,
+                o.art_upper.pco2_mmhg,
+                a.sweep_lpm
+            );
+        }
+    }
+}
