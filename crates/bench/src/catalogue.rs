@@ -1319,7 +1319,7 @@ mod tests {
             "kind = \"cannula\"\nname = \"r\"\nrole = \"return\"\nsize_fr = { value = 25.0, source = \"s\" }",
         );
         assert_eq!(e.path, "size_fr");
-        assert!(e.message.contains("15..=23"), "{e}");
+        assert!(e.message.contains("8..=23"), "{e}");
 
         // A published table with a malformed row.
         let rot = BUILTIN_FILES[0]
