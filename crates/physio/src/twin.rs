@@ -499,7 +499,7 @@ impl PatientParams {
             "patient.pvr_mmhg_s_ml",
             self.pvr_mmhg_s_ml,
             0.02,
-            1.5,
+            10.0,
             "mmHg·s/mL",
         )?;
         let bv_per_kg = self.blood_volume_ml / self.weight_kg;
