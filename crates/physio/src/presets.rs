@@ -255,7 +255,7 @@ pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
 /// about 48 mL\], 2 m above.
 pub fn sized_circuit(configuration: Configuration, weight_kg: f64) -> CircuitConfig {
     let mut c = circuit_for(configuration);
-    if !(weight_kg < PAEDIATRIC_CIRCUIT_BELOW_KG) {
+    if weight_kg >= PAEDIATRIC_CIRCUIT_BELOW_KG || weight_kg.is_nan() {
         return c;
     }
     let grow = (weight_kg.max(1.0) / NEONATE_WEIGHT_KG).powf(0.375);
@@ -362,7 +362,7 @@ pub fn default_actuation(config: &TwinConfig) -> Actuation {
         };
         let head = arterial - crate::sizes::CVP_NORM_MMHG + drops;
         a.pump_rpm = rpm_for_head(&c.pump, head, q);
-        a.sweep_lpm = a.sweep_lpm * (w / crate::sizes::ADULT_WEIGHT_KG).powf(0.75);
+        a.sweep_lpm *= (w / crate::sizes::ADULT_WEIGHT_KG).powf(0.75);
     }
     a
 }
