@@ -38,6 +38,12 @@
 //!   preset's own resting pressure and output: `SVR(W) = SVR_adult · (MAP(W) − CVP) /
 //!   (MAP_adult − CVP) · CO_adult / CO(W)`.
 //!
+//! The circulation follows with three laws of growth, so that a neonate's output can flow at a
+//! neonate's pressure: heart chambers ∝ M^0.85 ([`crate::heart::chamber_scale`], Graham 1968),
+//! vessels with the normal blood volume ([`vessel_scale`]) and the systemic arteries'
+//! compliance with the chambers, and the valves' resistances with the normal SVR
+//! ([`resistance_scale`]).
+//!
 //! Every norm is a smooth (C¹, monotone between anchors) curve in ln W through its anchors
 //! ([`NormCurve`]), so every weight from 2 to 75 kg has its own patient; at and above 75 kg the
 //! adult and pure allometry hold unchanged (the 75-kg result is bit-identical to the preset).
