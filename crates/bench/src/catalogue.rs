@@ -197,10 +197,19 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     builtin!("oxygenators/nautilus.toml"),
     builtin!("oxygenators/ecco2r-0.4.toml"),
     builtin!("oxygenators/ecco2r-0.8.toml"),
+    builtin!("oxygenators/quadrox-paediatric.toml"),
+    builtin!("oxygenators/quadrox-neonatal.toml"),
+    builtin!("cannulae/drainage-10fr.toml"),
+    builtin!("cannulae/drainage-12fr.toml"),
+    builtin!("cannulae/drainage-14fr.toml"),
     builtin!("cannulae/drainage-21fr.toml"),
     builtin!("cannulae/drainage-23fr.toml"),
     builtin!("cannulae/drainage-25fr.toml"),
     builtin!("cannulae/drainage-27fr.toml"),
+    builtin!("cannulae/return-8fr.toml"),
+    builtin!("cannulae/return-10fr.toml"),
+    builtin!("cannulae/return-12fr.toml"),
+    builtin!("cannulae/return-14fr.toml"),
     builtin!("cannulae/return-15fr.toml"),
     builtin!("cannulae/return-17fr.toml"),
     builtin!("cannulae/return-19fr.toml"),
@@ -1195,6 +1204,16 @@ mod tests {
             c.cannula("return-17fr").unwrap().model,
             CannulaModel::Single(Cannula::new(CannulaRole::Return, 17.0).unwrap())
         );
+        for (name, role, fr) in [
+            ("return-8fr", CannulaRole::Return, 8.0),
+            ("return-14fr", CannulaRole::Return, 14.0),
+            ("drainage-12fr", CannulaRole::Drainage, 12.0),
+        ] {
+            assert_eq!(
+                c.cannula(name).unwrap().model,
+                CannulaModel::Single(Cannula::new(role, fr).unwrap())
+            );
+        }
         for (n, coat) in [
             ("uncoated", Coating::Uncoated),
             ("heparin-bonded", Coating::HeparinBonded),
@@ -1219,8 +1238,9 @@ mod tests {
                 n += 1;
             }
         }
-        // 20 head points; oxygenators 3 ΔP, 2 rated-flow floors, 2 CO2 removals; 16 + 2 cannula ΔP.
-        assert_eq!(n, 20 + 3 + 2 + 2 + 18);
+        // 20 head points; oxygenators 3 ΔP, 4 rated-flow floors, 2 CO2 removals; 16 + 2 cannula
+        // ΔP and 3 of the paediatric cannulae (Wang 2015).
+        assert_eq!(n, 20 + 3 + 4 + 2 + 18 + 3);
     }
 
     #[test]
@@ -1299,7 +1319,7 @@ mod tests {
             "kind = \"cannula\"\nname = \"r\"\nrole = \"return\"\nsize_fr = { value = 25.0, source = \"s\" }",
         );
         assert_eq!(e.path, "size_fr");
-        assert!(e.message.contains("15..=23"), "{e}");
+        assert!(e.message.contains("8..=23"), "{e}");
 
         // A published table with a malformed row.
         let rot = BUILTIN_FILES[0]

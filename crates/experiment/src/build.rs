@@ -40,13 +40,14 @@ impl Experiment {
             }
         }
         let c = &self.circuit;
-        // A different configuration brings that configuration's default cannulae; the file's
+        // A different configuration brings that configuration's default cannulae (sized to the
+        // patient's weight, presets::sized_circuit); the file's
         // own sizes, tubing, pump, oxygenator and coating then go on top.
         if let Some(x) = c.configuration
             && x != cfg.circuit.configuration
         {
             let coating = cfg.circuit.coating;
-            cfg.circuit = presets::circuit_for(x);
+            cfg.circuit = presets::sized_circuit(x, cfg.patient.weight_kg);
             cfg.circuit.coating = coating;
         }
         let circ = &mut cfg.circuit;

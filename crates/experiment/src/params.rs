@@ -59,11 +59,13 @@ pub fn setting_field(name: &str) -> Option<&'static SettingField> {
 /// Cannula and tubing ranges, with the reason for each.
 pub mod circuit {
     use physio::cannula::{Cannula, CannulaRole};
-    /// Drainage cannula size: the validity range of the venous ΔP fit (circuit.md, ECLIPSE).
+    /// Drainage cannula size: the validity range of the venous ΔP fit (circuit.md, ECLIPSE) and,
+    /// from 8 Fr, of the paediatric data (physio cannula.rs).
     pub fn drainage_fr() -> (f64, f64) {
         Cannula::valid_range(CannulaRole::Drainage)
     }
-    /// Return cannula size: the validity range of the arterial ΔP fit (circuit.md, ECLIPSE).
+    /// Return cannula size: the validity range of the arterial ΔP fit (circuit.md, ECLIPSE) and,
+    /// from 8 Fr, of the paediatric data (Wang 2015, physio cannula.rs).
     pub fn return_fr() -> (f64, f64) {
         Cannula::valid_range(CannulaRole::Return)
     }

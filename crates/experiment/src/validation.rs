@@ -1658,7 +1658,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 22] = [
+pub const GROUPS: [Group; 23] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1687,6 +1687,7 @@ pub const GROUPS: [Group; 22] = [
     ("metabolism", crate::validation_drugs::metabolism_cases),
     ("ventilator", crate::validation_ventilator::ventilator_cases),
     ("CPR", crate::validation_cpr::cpr_cases),
+    ("patient sizes", crate::validation_sizes::size_cases),
 ];
 
 /// Every case: components, then the whole twin. The twin runs go on parallel threads. A group

@@ -61,9 +61,9 @@ fn out_of_range() {
         &["400 is out of range", "20..=220"],
     );
     assert_err(
-        &format!("{BASE}[circuit]\ndrainage_fr = 12\n"),
+        &format!("{BASE}[circuit]\ndrainage_fr = 6\n"),
         "circuit.drainage_fr",
-        &["out of range", "19..=29 Fr"],
+        &["out of range", "8..=29 Fr"],
     );
     assert_err(
         &format!("{BASE}[settings]\nfdo2 = 1.5\n"),

@@ -5,9 +5,19 @@
 //! | element | law | source |
 //! |---|---|---|
 //! | single-lumen cannula | ΔP = R(D)·Q², R(D) = a·D³ + b·D² + c·D + d | ECLIPSE `parameter_cannula.txt` (circuit.md) |
+//! | small cannula, 8 Fr up to the ECLIPSE range | ΔP = R(D)·Q², R log-log interpolated through Wang 2015's 8, 10, 12 Fr and the ECLIPSE fit's smallest size | [`PAEDIATRIC_RETURN_R`] |
 //! | dual-lumen 27 Fr bicaval | ΔP = a·Q² + b·Q per lumen | `nickmmark/ecmo-calculations` digitised curves (circuit.md) |
 //! | tubing | Poiseuille, ΔP = 8·μ·L·Q/(π·r⁴) | circuit.md |
 //! | blood viscosity | Pries 1992 large-tube limit × plasma viscosity × cooling factor | below |
+//!
+//! Neonatal and paediatric sizes (8 Fr up to the adult fits) come from blood measurements of
+//! Bio-Medicus one-piece arterial cannulae (Wang et al. 2015, see [`PAEDIATRIC_RETURN_R`]);
+//! between the largest of them (12 Fr) and the smallest size of the adult fit the resistance is
+//! interpolated in log-log (the two data sets meet with a slope near Poiseuille's D⁻⁴). Small
+//! drainage cannulae (8–19 Fr) have no published blood data: they are taken to resist like the
+//! arterial cannula of the same size \[assumption: short single-stage wire-wound paediatric
+//! cannulae; the adult drainage fit at 19 Fr (5.0 mmHg/(L/min)²) lies on the D⁻⁴ line from
+//! Wang's 12 Fr (slope −4.1)\].
 //!
 //! Sizes outside a fit's valid range: [`Cannula::new`] refuses them with an error naming the
 //! range. A `Cannula` built directly from its public fields is still evaluated: the resistance
@@ -59,17 +69,51 @@ fn cubic(c: &[f64; 4], d: f64) -> f64 {
     ((c[0] * d + c[1]) * d + c[2]) * d + c[3]
 }
 
-impl Cannula {
-    /// Valid size range of the fit for this role, French.
-    pub fn valid_range(role: CannulaRole) -> (f64, f64) {
-        match role {
-            CannulaRole::Drainage => DRAINAGE_FIT.1,
-            CannulaRole::Return => RETURN_FIT.1,
+/// Quadratic resistance of small Bio-Medicus one-piece arterial cannulae, (size Fr,
+/// mmHg/(L/min)²), in blood of haematocrit 30 % at 35 °C (Wang, Rosenthal, Kunselman & Ündar
+/// 2015, Artif Organs 39:43). Wang measured the drop over the arterial line (150 cm of 1/4″ or
+/// 3/16″ tubing and the cannula): 8 Fr at 0.5 L/min 62.1 / 79.6 mmHg, 10 Fr at 1.0 L/min
+/// 74.0 / 111.6 mmHg, 12 Fr at 1.5 L/min 154.0 mmHg (3/16″). The two tubings' difference gives
+/// the blood's Poiseuille viscosity (3.45 and 3.70 mPa·s), and the cannula's drop is the line's
+/// less the tubing's: 54.0 mmHg at 0.5, 56.6 at 1.0 and 73.8 at 1.5 L/min (12 Fr with the mean
+/// 3.6 mPa·s).
+pub const PAEDIATRIC_RETURN_R: [(f64, f64); 3] = [(8.0, 216.0), (10.0, 56.6), (12.0, 32.8)];
+/// Smallest size any single-lumen cannula is offered in, French (neonatal arterial cannulae,
+/// Wang 2015).
+pub const SMALLEST_FR: f64 = 8.0;
+
+/// Resistance below the adult fit's range: log-log interpolation through
+/// [`PAEDIATRIC_RETURN_R`] and the adult fit's smallest size (`fit_min`, `r_min`); D⁻⁴
+/// (Poiseuille) below 8 Fr.
+fn small_resistance(d: f64, fit_min: f64, r_min: f64) -> f64 {
+    let t = &PAEDIATRIC_RETURN_R;
+    if d <= t[0].0 {
+        return t[0].1 * (t[0].0 / d).powi(4);
+    }
+    let mut lo = t[0];
+    for &hi in t[1..].iter().chain(core::iter::once(&(fit_min, r_min))) {
+        if d <= hi.0 {
+            let f = (d / lo.0).ln() / (hi.0 / lo.0).ln();
+            return (lo.1.ln() + f * (hi.1 / lo.1).ln()).exp();
         }
+        lo = hi;
+    }
+    r_min
+}
+
+impl Cannula {
+    /// Valid size range for this role, French: from [`SMALLEST_FR`] (the paediatric data) to
+    /// the top of the adult fit.
+    pub fn valid_range(role: CannulaRole) -> (f64, f64) {
+        let top = match role {
+            CannulaRole::Drainage => DRAINAGE_FIT.1.1,
+            CannulaRole::Return => RETURN_FIT.1.1,
+        };
+        (SMALLEST_FR, top)
     }
 
-    /// A cannula whose size lies inside the fit's valid range (drainage 19–29 Fr, return
-    /// 15–23 Fr); anything else is refused with the range named.
+    /// A cannula whose size lies inside the valid range (drainage 8–29 Fr, return 8–23 Fr);
+    /// anything else is refused with the range named.
     pub fn new(role: CannulaRole, size_fr: f64) -> Result<Self, SizeError> {
         let (min, max) = Self::valid_range(role);
         if !(size_fr >= min && size_fr <= max) {
@@ -98,7 +142,7 @@ impl Cannula {
             self.size_fr.clamp(1.0, 100.0)
         };
         if d < min {
-            cubic(&coef, min) * (min / d).powi(4)
+            small_resistance(d, min, cubic(&coef, min))
         } else if d > max {
             cubic(&coef, max) * (max / d).powi(4)
         } else {
@@ -315,14 +359,15 @@ mod tests {
     #[test]
     fn sizes_outside_range_refused_or_extrapolated_monotonically() {
         let e = Cannula::new(CannulaRole::Return, 25.0).unwrap_err();
-        assert_eq!((e.min, e.max), (15.0, 23.0));
-        assert!(e.to_string().contains("15–23"), "{e}");
-        assert!(Cannula::new(CannulaRole::Drainage, 17.0).is_err());
+        assert_eq!((e.min, e.max), (8.0, 23.0));
+        assert!(e.to_string().contains("8–23"), "{e}");
+        assert!(Cannula::new(CannulaRole::Drainage, 7.0).is_err());
+        assert!(Cannula::new(CannulaRole::Drainage, 30.0).is_err());
         assert!(Cannula::new(CannulaRole::Drainage, f64::NAN).is_err());
         // Direct construction extrapolates: bigger always resists less.
         for role in [CannulaRole::Drainage, CannulaRole::Return] {
             let mut last = f64::INFINITY;
-            let mut fr = 8.0;
+            let mut fr = 4.0;
             while fr <= 40.0 {
                 let r = Cannula { role, size_fr: fr }.resistance();
                 assert!(r > 0.0 && r < last, "{role:?} {fr}: {r}");
@@ -330,6 +375,37 @@ mod tests {
                 fr += 0.25;
             }
         }
+    }
+
+    /// Wang 2015: the small arterial cannulae's drops in blood, and continuity with the adult
+    /// fits where the two meet.
+    #[test]
+    fn paediatric_sizes() {
+        for (fr, q, dp) in [(8.0, 0.5, 54.0), (10.0, 1.0, 56.6), (12.0, 1.5, 73.8)] {
+            for role in [CannulaRole::Return, CannulaRole::Drainage] {
+                let c = Cannula::new(role, fr).unwrap();
+                let d = c.pressure_drop_mmhg(q);
+                assert!((d - dp).abs() < 0.5, "{role:?} {fr} Fr: {d} vs {dp}");
+            }
+        }
+        for role in [CannulaRole::Return, CannulaRole::Drainage] {
+            let (min, _) = match role {
+                CannulaRole::Return => RETURN_FIT.1,
+                CannulaRole::Drainage => DRAINAGE_FIT.1,
+            };
+            let below = Cannula {
+                role,
+                size_fr: min - 1e-9,
+            }
+            .resistance();
+            let at = Cannula { role, size_fr: min }.resistance();
+            assert!((below / at - 1.0).abs() < 1e-6, "{role:?}: {below} vs {at}");
+        }
+        // 14 Fr return: between Wang's 12 Fr and the adult fit's 15 Fr, about 19.
+        let r14 = Cannula::new(CannulaRole::Return, 14.0)
+            .unwrap()
+            .resistance();
+        assert!((17.0..22.0).contains(&r14), "{r14}");
     }
 
     #[test]

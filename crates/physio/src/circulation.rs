@@ -550,13 +550,21 @@ fn inertances() -> [f64; NE] {
 }
 
 /// [`resistances`] for a body `s` times the reference weight. The fixed resistances (valves,
-/// aortic segments, branch arteries) scale with SVR and PVR as M^−¾ (pressure size-invariant,
-/// flow ∝ M^¾: West 1997), so every RC time constant keeps its proportion to the heartbeat
-/// and a small patient's stiff compartments stay stable under the explicit step. Exactly
+/// aortic segments, branch arteries) scale as the normal SVR of that weight does
+/// ([`crate::sizes::resistance_scale`]: M^−¾ from the adult up, pressure size-invariant and
+/// flow ∝ M^¾, West 1997; below, the age norms' pressure over flow), so they keep their share
+/// of the pressure drop, every RC time constant keeps its proportion to the heartbeat, and a
+/// small patient's stiff compartments stay stable under the explicit step. Exactly
 /// [`resistances`] at the reference weight.
 fn scaled_resistances(svr: f64, pvr: f64, s: f64) -> [f64; NE] {
     let k = s.powf(0.75);
-    resistances(svr * k, pvr * k).map(|x| x / k)
+    let mut r = resistances(svr * k, pvr * k).map(|x| x / k);
+    // The valves pass the whole output: they scale as the normal SVR of the weight does.
+    let kv = crate::sizes::resistance_scale(s * REFERENCE_WEIGHT_KG);
+    for e in [E_TV, E_PVV, E_MV, E_AV] {
+        r[e] *= k / kv;
+    }
+    r
 }
 
 /// Patient-side parameters the fast step needs.
@@ -633,6 +641,19 @@ impl Circulation {
     ) -> Self {
         let weight_kg = heart.weight_kg;
         let s = weight_kg / REFERENCE_WEIGHT_KG;
+        // Vessel volumes and compliances scale with the normal blood volume of the weight
+        // (crate::sizes::vessel_scale): a neonate's 82 mL/kg fill its vessels to the adult's
+        // pressures. Exactly `s` from the adult weight up.
+        let sv = crate::sizes::vessel_scale(weight_kg);
+        // The systemic arteries' compliance scales as the stroke volume they take does (the
+        // heart chambers', heart::chamber_scale), so that the pulse pressure, like the mean, is
+        // size-invariant (West 1997) [assumption]; this also keeps the small arch segments'
+        // oscillation within what the 2 ms step resolves at 2 kg. Exactly `sv` from 75 kg up.
+        let sa = if s < 1.0 {
+            sv * heart::chamber_scale(weight_kg) / s.max(1e-9)
+        } else {
+            sv
+        };
         let mut e = [0.0; NP];
         let mut v0 = [0.0; NP];
         let mut v = [0.0; N];
@@ -641,14 +662,16 @@ impl Circulation {
         for i in 0..NP {
             let spec = VESSELS[i];
             if spec.c > 0.0 {
-                e[i] = 1.0 / (spec.c * s);
-                v0[i] = spec.v0 * s;
-                v[i] = v0[i] + spec.c * s * spec.p_init;
-                c_total += spec.c * s;
+                let sc = if (AR..=LSA).contains(&i) { sa } else { sv };
+                e[i] = 1.0 / (spec.c * sc);
+                v0[i] = spec.v0 * sv;
+                v[i] = v0[i] + spec.c * sc * spec.p_init;
+                c_total += spec.c * sc;
             }
         }
+        let s_heart = heart::chamber_scale(weight_kg);
         for &(i, vol) in CHAMBER_INIT_ML.iter() {
-            v[i] = vol * s;
+            v[i] = vol * s_heart;
         }
         // A dilated LV holds more at the same pressure.
         v[LV] += heart.lv_dilation_ml.max(0.0);
@@ -662,7 +685,8 @@ impl Circulation {
         let mut placed = 0.0;
         for i in 0..NP {
             if VESSELS[i].c > 0.0 {
-                let nv = (v[i] + VESSELS[i].c * s * dp).max(0.5 * v0[i].max(1.0));
+                let sc = if (AR..=LSA).contains(&i) { sa } else { sv };
+                let nv = (v[i] + VESSELS[i].c * sc * dp).max(0.5 * v0[i].max(1.0));
                 placed += nv - v[i];
                 v[i] = nv;
             }
@@ -703,7 +727,7 @@ impl Circulation {
             ra: heart::right_atrium(weight_kg),
             la: heart::left_atrium(weight_kg),
             ventricles: Ventricles::new(heart),
-            chamber_collapse_ml: heart::CHAMBER_COLLAPSE_ML * s,
+            chamber_collapse_ml: heart::CHAMBER_COLLAPSE_ML * s_heart,
             act: beat.activation(),
             pleural_mmhg: 0.0,
             beat,

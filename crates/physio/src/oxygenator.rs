@@ -218,6 +218,38 @@ impl OxygenatorModel {
         }
     }
 
+    /// Quadrox-iD Pediatric class: 0.8 m², priming 81 mL, blood flow up to 2.8 L/min (Maquet
+    /// QUADROX-iD Pediatric specifications \[M\]), the same PMP fibre and shared calibration as
+    /// the adult Quadrox. Resistance scaled from the adult device by area, as for the ECCO2R
+    /// membranes \[assumption: same bundle depth, smaller frontal area\]: 1.52 mmHg·s/mL, 71 mmHg
+    /// at 2.8 L/min.
+    pub fn quadrox_paediatric() -> Self {
+        OxygenatorModel {
+            name: "quadrox-paediatric",
+            area_m2: 0.8,
+            priming_ml: 81.0,
+            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.8,
+            max_flow_lpm: 2.8,
+            ..Self::quadrox_adult()
+        }
+    }
+
+    /// Quadrox-i Neonatal class: 0.38 m², priming 38 mL, blood flow up to 1.5 L/min (Maquet
+    /// QUADROX-i Neonatal specifications \[M\]); calibration and resistance as for
+    /// [`OxygenatorModel::quadrox_paediatric`] (3.19 mmHg·s/mL, 27 mmHg at 0.5 L/min, near the
+    /// 32 ± 10 mmHg of the Capiox SX10 in neonates of 3 kg on bypass, Ündar et al. 2005,
+    /// Perfusion 20:135 \[M\]).
+    pub fn quadrox_neonatal() -> Self {
+        OxygenatorModel {
+            name: "quadrox-neonatal",
+            area_m2: 0.38,
+            priming_ml: 38.0,
+            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.38,
+            max_flow_lpm: 1.5,
+            ..Self::quadrox_adult()
+        }
+    }
+
     /// Clot growth of this design relative to the reference adult device (priming volume per m²
     /// of membrane; [`crate::coagulation::oxygenator_device_factor`]).
     pub fn clot_device_factor(&self) -> f64 {
@@ -225,12 +257,14 @@ impl OxygenatorModel {
     }
 
     /// Names accepted by [`OxygenatorModel::by_name`].
-    pub const NAMES: [&'static str; 5] = [
+    pub const NAMES: [&'static str; 7] = [
         "quadrox-adult",
         "quadrox-small-adult",
         "nautilus",
         "ecco2r-0.4",
         "ecco2r-0.8",
+        "quadrox-paediatric",
+        "quadrox-neonatal",
     ];
 
     pub fn by_name(name: &str) -> Option<Self> {
@@ -240,6 +274,8 @@ impl OxygenatorModel {
             "nautilus" => Some(Self::nautilus()),
             "ecco2r-0.4" => Some(Self::ecco2r_04()),
             "ecco2r-0.8" => Some(Self::ecco2r_08()),
+            "quadrox-paediatric" => Some(Self::quadrox_paediatric()),
+            "quadrox-neonatal" => Some(Self::quadrox_neonatal()),
             _ => None,
         }
     }

@@ -131,7 +131,7 @@ patient_fields! {
     lv_dilation_ml, "LV dilation", "mL", 0.0, 250.0, 5.0, None, "Chronic LV dilation (remodelling): how far right of a normal LV both pressure-volume relations sit; 0 for a normal-sized or acutely stunned LV, about 100-150 in dilated cardiomyopathy (see physio heart.rs).";
     lv_stiffness, "LV diastolic stiffness", "1", 0.3, 3.0, 0.05, None, "LV diastolic stiffness relative to normal (multiplies the EDPVR exponent): below 1 compliant (dilated), above 1 stiff (hypertrophied, ischaemic).";
     svr_mmhg_s_ml, "Systemic vascular resistance", "mmHg*s/mL", 0.2, 12.0, 0.05, Some(PatientParam::Svr), "Systemic vascular resistance; normal about 1.09 (Smith 2004).";
-    pvr_mmhg_s_ml, "Pulmonary vascular resistance", "mmHg*s/mL", 0.02, 1.5, 0.01, Some(PatientParam::Pvr), "Pulmonary vascular resistance; normal about 0.12-0.16 (Smith 2004, Ursino 1998).";
+    pvr_mmhg_s_ml, "Pulmonary vascular resistance", "mmHg*s/mL", 0.02, 10.0, 0.01, Some(PatientParam::Pvr), "Pulmonary vascular resistance; normal about 0.12-0.16 in the adult (Smith 2004, Ursino 1998), about 0.9 in a 3.5-kg neonate (it scales as weight^-3/4, physio sizes.rs); several times that in persistent pulmonary hypertension of the newborn.";
     blood_volume_ml, "Blood volume", "mL", 70.0, 24000.0, 50.0, None, "Total blood volume; normal about 70 mL/kg, 5300 mL (Ursino 1998). Must also lie within 35-120 mL per kg of weight (checked when the run starts). Change it during a run with `volume` and `bleeding` events.";
     hb_g_dl, "Haemoglobin", "g/dL", 3.0, 22.0, 0.1, None, "Haemoglobin concentration; normal 12-16.";
     base_excess_meq_l, "Base excess", "mEq/L", -30.0, 30.0, 1.0, None, "Base excess (metabolic acid-base state).";

@@ -16,6 +16,10 @@
 //! - `hypovolaemia`: an adult on VV support who has lost a litre of blood (19 % of 5.3 L): the vein
 //!   collapses around the drainage cannula at normal pump speeds.
 //! - `va-central-postcardiotomy`: failing heart after cardiac surgery on central VA support.
+//! - `neonate`: a healthy term neonate of 3.5 kg ([`crate::sizes::scaled_patient`]: the age
+//!   norms of heart rate, pressure, output, blood volume and Hb) with a neonatal cervical VA
+//!   circuit ready (see [`sized_circuit`]).
+//! - `child`: a healthy child of 20 kg (about six years) with a paediatric VA circuit ready.
 use crate::cannula::{Cannula, CannulaRole, Tubing};
 use crate::coagulation::Coating;
 use crate::oxygenator::OxygenatorModel;
@@ -30,7 +34,20 @@ pub const PRESET_NAMES: &[&str] = &[
     "dilated-cardiomyopathy",
     "hypovolaemia",
     "va-central-postcardiotomy",
+    "neonate",
+    "child",
 ];
+
+/// Weight of the `neonate` preset, kg: a term newborn (WHO 2006 median birth weight 3.3 kg for
+/// boys, 3.2 for girls).
+pub const NEONATE_WEIGHT_KG: f64 = 3.5;
+/// Weight of the `child` preset, kg: about six years (WHO 2007 median).
+pub const CHILD_WEIGHT_KG: f64 = 20.0;
+/// Below this weight [`sized_circuit`] builds a paediatric circuit, kg.
+pub const PAEDIATRIC_CIRCUIT_BELOW_KG: f64 = 40.0;
+
+/// 1/4 inch tubing, the usual neonatal and small-child ECMO line \[M\], in mm.
+pub const TUBING_1_4_IN_MM: f64 = 6.35;
 
 /// 3/8 inch tubing, the usual adult ECMO line (circuit.md \[S\]), in mm.
 pub const TUBING_3_8_IN_MM: f64 = 9.525;
@@ -225,6 +242,44 @@ pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
     c
 }
 
+/// The circuit of `configuration` for a patient of `weight_kg`: the adult circuit
+/// ([`circuit_for`]) from [`PAEDIATRIC_CIRCUIT_BELOW_KG`] up; below, cannulae sized to the
+/// weight, 1/4″ tubing (3/8″ from 10 kg) and the Quadrox-iD Pediatric class oxygenator (0.8 m²,
+/// 81 mL, up to 2.8 L/min).
+///
+/// Cannula sizes follow the usual neonatal and paediatric ranges (ELSO neonatal respiratory
+/// guideline, Wild 2020 \[M\]: a term neonate takes an 8–10 Fr arterial and a 10–14 Fr venous
+/// cannula): return ≈ 10 Fr at 3.5 kg, drainage ≈ 12 Fr, both growing with the vessels'
+/// diameter ∝ weight^⅜ (West 1997) and rounded to whole French; within the cannulae's valid
+/// ranges. Tubing 1.5 m in total below 10 kg \[assumption: a short neonatal circuit, priming
+/// about 48 mL\], 2 m above.
+pub fn sized_circuit(configuration: Configuration, weight_kg: f64) -> CircuitConfig {
+    let mut c = circuit_for(configuration);
+    if weight_kg >= PAEDIATRIC_CIRCUIT_BELOW_KG || weight_kg.is_nan() {
+        return c;
+    }
+    let grow = (weight_kg.max(1.0) / NEONATE_WEIGHT_KG).powf(0.375);
+    let size = |base: f64, role: CannulaRole| {
+        let (lo, hi) = crate::cannula::Cannula::valid_range(role);
+        (base * grow).round().clamp(lo, hi)
+    };
+    c.drainage = cannula(CannulaRole::Drainage, size(12.0, CannulaRole::Drainage));
+    c.return_cannula = cannula(CannulaRole::Return, size(10.0, CannulaRole::Return));
+    c.tubing = if weight_kg < 10.0 {
+        Tubing {
+            length_m: 1.5,
+            inner_diameter_mm: TUBING_1_4_IN_MM,
+        }
+    } else {
+        Tubing {
+            length_m: 2.0,
+            inner_diameter_mm: TUBING_3_8_IN_MM,
+        }
+    };
+    c.oxygenator = OxygenatorModel::quadrox_paediatric();
+    c
+}
+
 /// A named preset, or `None` for an unknown name.
 pub fn preset(name: &str) -> Option<TwinConfig> {
     let (patient, circuit) = match name {
@@ -250,6 +305,14 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
             },
             va_central_circuit(),
         ),
+        "neonate" => (
+            crate::sizes::scaled_patient(NEONATE_WEIGHT_KG).ok()?,
+            sized_circuit(Configuration::VaCentral, NEONATE_WEIGHT_KG),
+        ),
+        "child" => (
+            crate::sizes::scaled_patient(CHILD_WEIGHT_KG).ok()?,
+            sized_circuit(Configuration::VaCentral, CHILD_WEIGHT_KG),
+        ),
         _ => return None,
     };
     Some(TwinConfig {
@@ -267,7 +330,63 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
 /// through perfused lungs, and the central `va-central-postcardiotomy` patient, whose lungs get
 /// almost no flow); FdO2 1.0 for VV; for VA 0.8, which gives the post-oxygenator PO2 near 150 mmHg ELSO aims at
 /// (patient.md \[P\]); heater at 37 °C.
+///
+/// Below [`PAEDIATRIC_CIRCUIT_BELOW_KG`]: the speed that gives the ELSO flow target of the age
+/// (neonatal VA and VV 100–150 mL/kg/min at the start, ELSO neonatal respiratory guideline,
+/// Wild 2020 \[M\]; 120 here) against the patient's normal mean pressure (VA) or venous pressure
+/// (VV) and the circuit's own drops at that flow; sweep scaled from the adult's with CO2
+/// production, ∝ weight^¾ (West 1997).
 pub fn default_actuation(config: &TwinConfig) -> Actuation {
+    let mut a = adult_actuation(config);
+    let w = config.patient.weight_kg;
+    if config.circuit.configuration != Configuration::None && w < PAEDIATRIC_CIRCUIT_BELOW_KG {
+        let q = PAEDIATRIC_FLOW_ML_KG_MIN * w / 1000.0;
+        let c = &config.circuit;
+        let visc = crate::cannula::blood_viscosity_mpa_s(
+            crate::cannula::hct_from_hb(config.patient.hb_g_dl),
+            37.0,
+        );
+        let drops = c.drainage.pressure_drop_mmhg(q)
+            + c.return_cannula.pressure_drop_mmhg(q)
+            + c.tubing.pressure_drop_mmhg(q, visc)
+            + c.oxygenator.resistance_mmhg_s_ml * q * 1000.0 / 60.0;
+        // On VA the circuit's flow joins the native output through the systemic resistance:
+        // the arterial pressure it pumps against is the normal mean pressure plus what that
+        // flow adds through the normal SVR (an upper bound: the native output falls as the
+        // circuit takes venous return, so the flow lands above the target rather than below).
+        let arterial = match c.configuration {
+            Configuration::VaFemoral | Configuration::VaCentral | Configuration::VaAxillary => {
+                crate::sizes::norms(w).map_mmhg + crate::sizes::normal_svr(w) * q * 1000.0 / 60.0
+            }
+            _ => crate::sizes::CVP_NORM_MMHG,
+        };
+        let head = arterial - crate::sizes::CVP_NORM_MMHG + drops;
+        a.pump_rpm = rpm_for_head(&c.pump, head, q);
+        a.sweep_lpm *= (w / crate::sizes::ADULT_WEIGHT_KG).powf(0.75);
+    }
+    a
+}
+
+/// Circuit flow the paediatric default actuation aims at, mL/kg/min (ELSO, see
+/// [`default_actuation`]).
+pub const PAEDIATRIC_FLOW_ML_KG_MIN: f64 = 120.0;
+
+/// The speed at which `pump` makes `head_mmhg` at `q_lpm` (bisection; its head rises with
+/// speed), within 0 and the pump's own limit.
+fn rpm_for_head(pump: &PumpModel, head_mmhg: f64, q_lpm: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, pump.max_rpm);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if pump.head_mmhg(mid, q_lpm) < head_mmhg {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (0.5 * (lo + hi)).round()
+}
+
+fn adult_actuation(config: &TwinConfig) -> Actuation {
     match config.circuit.configuration {
         Configuration::None => Actuation {
             pump_rpm: 0.0,

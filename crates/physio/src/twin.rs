@@ -499,7 +499,7 @@ impl PatientParams {
             "patient.pvr_mmhg_s_ml",
             self.pvr_mmhg_s_ml,
             0.02,
-            1.5,
+            10.0,
             "mmHg·s/mL",
         )?;
         let bv_per_kg = self.blood_volume_ml / self.weight_kg;
@@ -570,7 +570,8 @@ impl PatientParams {
 
 impl CircuitConfig {
     /// Check roles and sizes against the ranges the component models are fitted for
-    /// (circuit.md: drainage 19–29 Fr, return 15–23 Fr) and the tubing against a sane range.
+    /// (circuit.md: drainage up to 29 Fr, return up to 23 Fr; both from 8 Fr with the
+    /// paediatric data of `cannula.rs`) and the tubing against a sane range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         use crate::cannula::CannulaRole;
         for (field, role_field, c, role) in [
@@ -593,7 +594,7 @@ impl CircuitConfig {
                     message: format!("must be {role:?}, is {:?}", c.role),
                 });
             }
-            // The ranges the pressure–flow fits hold for (circuit.md).
+            // The ranges the pressure–flow fits hold for (circuit.md, cannula.rs).
             let (lo, hi) = Cannula::valid_range(role);
             check(field, c.size_fr, lo, hi, "Fr")?;
         }
@@ -1177,7 +1178,7 @@ impl Twin {
             self.obs.arch_to_descending_lpm = self.beat_sum[5] * 0.06 / period;
             self.obs.pcwp_mmhg = self.beat_sum[6] / n;
             self.obs.p_carotid_mmhg = 0.5 * self.beat_sum[7] / n;
-            let s = self.params.weight_kg / cv::REFERENCE_WEIGHT_KG;
+            let s = crate::heart::chamber_scale(self.params.weight_kg);
             let b = self.beat_log.finish(crate::heart::AV_OPEN_MIN_ML * s);
             let o = &mut self.obs;
             o.lv_edv_ml = b.lv_edv_ml;

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
-use physio::presets::{circuit_for, default_actuation, preset};
+use physio::presets::{default_actuation, preset, sized_circuit};
 use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
 
 pub const CONFIGS: [Configuration; 6] = [
@@ -12,10 +12,10 @@ pub const CONFIGS: [Configuration; 6] = [
     Configuration::VaAxillary,
 ];
 
-/// A preset with its circuit replaced by `cfg`'s.
+/// A preset with its circuit replaced by `cfg`'s (sized to the patient's weight).
 pub fn config(name: &str, cfg: Configuration) -> TwinConfig {
     let mut c = preset(name).expect("preset");
-    c.circuit = circuit_for(cfg);
+    c.circuit = sized_circuit(cfg, c.patient.weight_kg);
     c
 }
 
