@@ -148,7 +148,14 @@ impl Debrief {
                 pts.push((t, v));
             }
             p.series.push(
-                Series::new(format!("{} ({})", s.label, s.unit), pts)
+                Series::new(
+                    if s.unit.is_empty() {
+                        s.label.to_string()
+                    } else {
+                        format!("{} ({})", s.label, s.unit)
+                    },
+                    pts,
+                )
                     .color(SERIES[k % SERIES.len()]),
             );
         }
