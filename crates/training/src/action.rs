@@ -331,12 +331,18 @@ pub const ACTIONS: &[ActionKind] = &[
         "Ventilator to spontaneous breathing on CPAP (at the set rate and tidal volume).",
     ),
     event(EventKind::VentilatorPeep, "Set the ventilator's PEEP."),
-    event(EventKind::VentilatorVt, "Set the ventilator's tidal volume."),
+    event(
+        EventKind::VentilatorVt,
+        "Set the ventilator's tidal volume.",
+    ),
     event(
         EventKind::VentilatorPinsp,
         "Set the ventilator's inspiratory pressure above PEEP (pressure control).",
     ),
-    event(EventKind::VentilatorRate, "Set the ventilator's breath rate."),
+    event(
+        EventKind::VentilatorRate,
+        "Set the ventilator's breath rate.",
+    ),
     ActionKind {
         name: "lab",
         value: ValueSpec::Choice(LABS),

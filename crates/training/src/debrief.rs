@@ -156,7 +156,7 @@ impl Debrief {
                     },
                     pts,
                 )
-                    .color(SERIES[k % SERIES.len()]),
+                .color(SERIES[k % SERIES.len()]),
             );
         }
         for s in self.spans() {
