@@ -569,3 +569,46 @@ impl Action {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use physio::drugs::Drug;
+
+    #[test]
+    fn event_actions_are_the_event_table_s() {
+        let mut n = 0;
+        for a in ACTIONS {
+            let Does::Event(k) = a.does else { continue };
+            n += 1;
+            let spec = k.spec();
+            assert_eq!(a.name, spec.name, "one name for one thing");
+            assert_eq!(a.side, "bedside");
+            match (a.value, spec.value) {
+                (ValueSpec::Number { lo, hi, unit }, EventValue::Number(q)) => {
+                    assert_eq!((lo, hi, unit), (q.min, q.max, q.unit), "{}", a.name);
+                    assert_eq!(a.typical(), Some(q.typical));
+                }
+                (ValueSpec::None, EventValue::None) => assert_eq!(a.typical(), None),
+                (v, e) => panic!("{}: {v:?} against {e:?}", a.name),
+            }
+        }
+        assert!(n >= 18, "{n} event actions");
+        assert_eq!(kind("give_volume").unwrap().typical(), None);
+    }
+
+    #[test]
+    fn an_event_action_gives_its_event_and_is_range_checked() {
+        let mut sil = Sil::new(&physio::presets::preset("ards-severe").unwrap()).unwrap();
+        let v = toml::Value::Float(0.1);
+        let a = Action::new("action", "norepinephrine_infusion", Some(&v)).unwrap();
+        assert_eq!(a.apply(&mut sil), Ok("done".to_string()));
+        assert_eq!(sil.twin().drugs().rate(Drug::Norepinephrine), 0.1);
+        let none = Action::new("action", "ventilator_vc", None).unwrap();
+        assert_eq!(none.apply(&mut sil), Ok("done".to_string()));
+        assert!(sil.twin().observe().ventilator_on);
+        let too_much = toml::Value::Float(6.0);
+        let e = Action::new("action", "norepinephrine_infusion", Some(&too_much)).unwrap_err();
+        assert!(e.message.contains("0..=5 µg/kg/min"), "{}", e.message);
+    }
+}

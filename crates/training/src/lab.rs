@@ -151,6 +151,7 @@ mod tests {
             anti_xa_iu_ml: 0.4,
             plasma_fhb_mg_dl: 5.0,
             hb_g_dl: 10.0,
+            lactate_mmol_l: 4.0,
             art_upper: physio::blood::GasState {
                 po2_mmhg: 100.0,
                 pco2_mmhg: 40.0,
@@ -184,6 +185,25 @@ mod tests {
             assert_eq!(Test::by_name(n).unwrap().name(), n);
         }
         assert!(Test::by_name("lactate").is_none());
+    }
+
+    #[test]
+    fn the_blood_gas_reports_lactate_with_its_error() {
+        // Lactate 4 mmol/L: σ max(0.1, 5 %) = 0.2 mmol/L, reported to 0.1.
+        let o = obs();
+        let mut rng = Rng::new(seed_for("lactate"));
+        let p = Pending::draw(Test::BloodGas, 0.0, &o);
+        let n = 2000;
+        let (mut s, mut s2) = (0.0, 0.0);
+        for _ in 0..n {
+            let x = number_after(&p.result(&mut rng), "lactate");
+            s += x;
+            s2 += x * x;
+        }
+        let n = n as f64;
+        assert!((s / n - 4.0).abs() < 0.02, "{}", s / n);
+        let sd = (s2 / n - (s / n).powi(2)).sqrt();
+        assert!((sd - 0.2).abs() < 0.02, "{sd}");
     }
 
     #[test]
