@@ -456,6 +456,26 @@ test('ventilator: shown read-only while connected, its numbers the server\'s', a
   await page.waitForSelector('.num[data-n="vent"]', { state: 'hidden', timeout: 10000 });
 });
 
+// Issue 15: the ECG monitor's rhythm and chest compressions on the HR tile.
+test('rhythm: VF and compressions shown on the HR tile, the server\'s rhythm', async () => {
+  const page = admin;
+  assert.match(await page.textContent('#n-hr-sub'), /sinus rhythm/);
+  await inject(page, 'ventricular_fibrillation', 1);
+  await page.waitForFunction(() => document.querySelector('#n-hr').textContent === 'VF', null, { timeout: 15000 });
+  assert.match(await page.textContent('#n-hr-sub'), /VENTRICULAR FIBRILLATION/);
+  await inject(page, 'chest_compressions', 110);
+  await page.waitForFunction(() => /CPR 110\/min/.test(document.querySelector('#n-hr-sub').textContent), null, { timeout: 15000 });
+  const st = await apiState(page);
+  assert.equal(st.status.numerics.rhythm, 'vf');
+  assert.equal(st.status.numerics.cpr_per_min, 110);
+  await openTab(page, 'alarms');
+  await shot(page, 'screen-rhythm-vf-cpr.png');
+  await inject(page, 'chest_compressions', 0);
+  await inject(page, 'ventricular_fibrillation', 0);
+  await page.waitForFunction(() => /^sinus rhythm$/.test(document.querySelector('#n-hr-sub').textContent), null, { timeout: 15000 });
+  assert.match(await page.textContent('#n-hr'), /^\d+$/);
+});
+
 // 3. After a bubble stop the screen says what the pump does.
 test('3: after a bubble stop: stopped, clamped, bubble tile, restart only when possible', async () => {
   const page = admin;

@@ -381,6 +381,11 @@ const art = (a) => a ? fmt(a.sys, 0) + '/' + fmt(a.dia, 0) : '---/---';
 // limits(n, s)]. Limits are the control core's alarm and intervention limits in force; a
 // reading the control core does not alarm on says so.
 const VENT_MODE = { volume_control: 'VC', pressure_control: 'PC', spontaneous: 'SPONT' };
+// The ECG monitor: no rate to count in VF or asystole; the rhythm and any chest compressions
+// under the number.
+const RHYTHM = { sinus: 'sinus rhythm', vf: 'VENTRICULAR FIBRILLATION', asystole: 'ASYSTOLE', pea: 'PEA: NO PULSE' };
+const hrValue = (n) => n.rhythm === 'vf' ? 'VF' : (n.rhythm === 'asystole' ? 'ASYST' : fmt(n.hr_bpm, 0));
+const rhythmSub = (n) => (n.rhythm ? RHYTHM[n.rhythm] || n.rhythm : '') + (n.cpr_per_min ? ' · CPR ' + fmt(n.cpr_per_min, 0) + '/min' : '');
 const TILES = [
   ['flow', 'FLOW', 'L/min', 'c-flow', 'big', (n) => fmt(n.flow_lpm, 2),
     (n, s, p) => 'index ' + fmt(n.flow_index, 2) + ' L/min/m²' + (p && p.mode === 'flow' && param(s, 'flow_target') ? ' · target ' + lim(s, 'flow_target') : ''),
@@ -396,7 +401,7 @@ const TILES = [
   ['dp', 'ΔP OXY', 'mmHg', 'c-dp', '', (n) => fmt(n.delta_p_mmhg, 0), () => '', (n, s) => '≤ ' + lim(s, 'alarm.delta_p_high') + ', rise ' + lim(s, 'alarm.delta_p_rise') + '/h'],
   ['artu', 'ART R RADIAL', 'mmHg', 'c-art', 'mid', (n) => art(n.art_upper), (n) => 'mean ' + fmt(n.art_upper ? n.art_upper.mean : null, 0), () => 'monitor: no limit'],
   ['artl', 'ART FEMORAL', 'mmHg', 'c-art', 'mid', (n) => art(n.art_lower), (n) => 'mean ' + fmt(n.art_lower ? n.art_lower.mean : null, 0), () => 'monitor: no limit'],
-  ['hr', 'HR', 'bpm', 'c-art', '', (n) => fmt(n.hr_bpm, 0), () => '', () => 'monitor: no limit'],
+  ['hr', 'HR', 'bpm', 'c-art', '', hrValue, rhythmSub, () => 'monitor: no limit'],
   ['cvp', 'CVP', 'mmHg', 'c-drain', '', (n) => fmt(n.cvp_mmhg, 0), () => '', () => 'monitor: no limit'],
   ['spo2', 'SpO<sub>2</sub>', '% R hand', 'c-sao2', '', (n) => fmt(n.spo2_pct, 0), () => '', () => 'monitor: no limit'],
   ['av', 'AORTIC VALVE', 'VA', 'c-art', '', (n) => n.av_open_pct == null ? '---' : (n.av_open_pct < 50 ? 'CLOSED' : 'opens'),

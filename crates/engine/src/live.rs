@@ -106,6 +106,18 @@ pub(crate) fn frame_numerics(t: f64, f: &control::SensorFrame, means: &RunningMe
         pulse_pressure_mmhg: None,
         pump: None,
         vent: None,
+        rhythm: None,
+        cpr_per_min: None,
+    }
+}
+
+/// The ECG monitor's name for the twin's rhythm ([`Numerics::rhythm`]).
+pub(crate) fn rhythm_name(r: physio::cpr::Rhythm) -> &'static str {
+    match r {
+        physio::cpr::Rhythm::Perfusing => "sinus",
+        physio::cpr::Rhythm::VentricularFibrillation => "vf",
+        physio::cpr::Rhythm::Asystole => "asystole",
+        physio::cpr::Rhythm::Pea => "pea",
     }
 }
 
@@ -577,6 +589,11 @@ impl Engine for SilEngine {
             flow_index: base.flow_lpm.map(|f| f / bsa),
             pump: Some(pump_state(self.sil.output(), self.sil.frame())),
             vent: vent_view(self.sil.twin(), o),
+            rhythm: Some(rhythm_name(self.sil.twin().cpr().rhythm).into()),
+            cpr_per_min: {
+                let rate = self.sil.twin().cpr().rate_per_min;
+                (rate > 0.0).then_some(rate)
+            },
             ..base
         }
     }

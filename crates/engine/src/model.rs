@@ -99,6 +99,15 @@ pub struct Numerics {
     /// when none is connected or the source has no ventilator data (a pump unit).
     #[serde(default)]
     pub vent: Option<VentView>,
+    /// The ECG monitor's rhythm: `sinus` (an organised rhythm with output), `vf`
+    /// (ventricular fibrillation), `asystole` or `pea` (pulseless electrical activity);
+    /// `None` when the source has no patient monitor (a pump unit).
+    #[serde(default)]
+    pub rhythm: Option<String>,
+    /// Chest compressions going on, at this rate per minute; `None` without (hands off) or
+    /// without a patient monitor.
+    #[serde(default)]
+    pub cpr_per_min: Option<f64>,
 }
 
 /// A ventilator's settings and measured breath, as its own screen shows them.

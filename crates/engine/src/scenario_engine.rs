@@ -177,14 +177,13 @@ pub fn training_injections() -> Vec<InjectionInfo> {
     for a in ACTIONS.iter().filter(|a| a.side == "bedside") {
         match a.value {
             ValueSpec::Number { lo, hi, unit } => {
-                let default = match a.name {
+                // An event's typical value (the twin's event table), else the usual one.
+                let default = a.typical().unwrap_or(match a.name {
                     "give_volume" => 500.0,
-                    "heparin_bolus" => 5000.0,
-                    "heparin_infusion" => 1000.0,
                     "hand_crank" => 3000.0,
                     "ventilator_fio2" => 1.0,
                     _ => lo,
-                };
+                });
                 v.push(info(
                     format!("bedside.{}", a.name),
                     format!("Trainee: {}", a.doc.trim_end_matches('.')),

@@ -8,7 +8,7 @@
 use control::{Channel, Command, Mode, Setting, Switch};
 use experiment::Error;
 use input::num;
-use physio::{Event, EventKind, EventValue, PatientParam};
+use physio::{Event, EventArg, EventKind, EventValue, PatientParam};
 use sil::{ChannelFault, Sil};
 
 /// Pump speed below which the circuit may be opened, rpm: the Rotaflow head gives about
@@ -46,6 +46,10 @@ pub enum Does {
     Command(control::Action),
     /// Hands at the bedside (see [`Action::apply`]).
     Bedside,
+    /// A bedside action that is one event of the twin's table, under the event's own name,
+    /// with its value (range, unit, typical value): a drug, a fluid, compressions, a shock, a
+    /// ventilator setting. Its value becomes the event's.
+    Event(EventKind),
 }
 
 /// One kind of action: its name in files, its value, and what it does.
@@ -117,6 +121,15 @@ const fn bedside_event(name: &'static str, kind: EventKind, doc: &'static str) -
     bedside(name, value, doc)
 }
 
+/// A bedside action that is the twin's event `kind`, named as the event table names it
+/// ([`physio::EVENTS`]), with the table's range and unit.
+const fn event(kind: EventKind, doc: &'static str) -> ActionKind {
+    let spec = &physio::EVENTS[kind as usize];
+    let mut a = bedside_event(spec.name, kind, doc);
+    a.does = Does::Event(kind);
+    a
+}
+
 /// A bedside action that changes a patient parameter, with the patient table's range and unit.
 const fn bedside_patient(name: &'static str, param: PatientParam, doc: &'static str) -> ActionKind {
     let f = param.field();
@@ -176,9 +189,8 @@ pub const ACTIONS: &[ActionKind] = &[
         ValueSpec::None,
         "Surgical haemostasis of the bleeding site (the bleeding stops).",
     ),
-    bedside_event("heparin_bolus", EventKind::HeparinBolus, "Heparin bolus."),
-    bedside_event(
-        "heparin_infusion",
+    event(EventKind::HeparinBolus, "Heparin bolus."),
+    event(
         EventKind::HeparinInfusion,
         "Set the heparin infusion rate (0 stops it).",
     ),
@@ -262,14 +274,97 @@ pub const ACTIONS: &[ActionKind] = &[
         side: "bedside",
         doc: "Start a moderate inotrope (LV contractility × 1.5).",
     },
+    event(
+        EventKind::NorepinephrineInfusion,
+        "Set the norepinephrine infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::VasopressinInfusion,
+        "Set the vasopressin infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::EpinephrineInfusion,
+        "Set the epinephrine infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::EpinephrineBolus,
+        "Epinephrine bolus (1000 µg in cardiac arrest).",
+    ),
+    event(
+        EventKind::DobutamineInfusion,
+        "Set the dobutamine infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::CrystalloidInfusion,
+        "Set the crystalloid (Ringer's) infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::AlbuminInfusion,
+        "Set the albumin 5 % infusion rate (0 stops it).",
+    ),
+    event(
+        EventKind::RedCellInfusion,
+        "Transfuse packed red cells at this rate (0 stops it); a unit is about 300 mL.",
+    ),
+    event(
+        EventKind::PlasmaInfusion,
+        "Transfuse plasma at this rate (0 stops it).",
+    ),
+    event(
+        EventKind::ChestCompressions,
+        "Chest compressions at this rate (0: hands off).",
+    ),
+    event(
+        EventKind::Defibrillation,
+        "A defibrillation shock; in VF it may restore a rhythm, the better the coronary perfusion.",
+    ),
+    event(
+        EventKind::VentilatorVc,
+        "Ventilator to volume control (set tidal volume).",
+    ),
+    event(
+        EventKind::VentilatorPc,
+        "Ventilator to pressure control (set inspiratory pressure above PEEP).",
+    ),
+    event(
+        EventKind::VentilatorSpontaneous,
+        "Ventilator to spontaneous breathing on CPAP (at the set rate and tidal volume).",
+    ),
+    event(EventKind::VentilatorPeep, "Set the ventilator's PEEP."),
+    event(
+        EventKind::VentilatorVt,
+        "Set the ventilator's tidal volume.",
+    ),
+    event(
+        EventKind::VentilatorPinsp,
+        "Set the ventilator's inspiratory pressure above PEEP (pressure control).",
+    ),
+    event(
+        EventKind::VentilatorRate,
+        "Set the ventilator's breath rate.",
+    ),
     ActionKind {
         name: "lab",
         value: ValueSpec::Choice(LABS),
         does: Does::Bedside,
         side: "bedside",
-        doc: "Send a sample: act, anti_xa, pfhb, blood_gas (upper-body arterial) or hb. The sample is drawn now; the result, with the analyser's error, comes back after the test's turnaround (blood gas and Hb 3 min, ACT its clotting time + 1 min, anti-Xa and plasma free Hb 1 h).",
+        doc: "Send a sample: act, anti_xa, pfhb, blood_gas (upper-body arterial, with lactate) or hb. The sample is drawn now; the result, with the analyser's error, comes back after the test's turnaround (blood gas and Hb 3 min, ACT its clotting time + 1 min, anti-Xa and plasma free Hb 1 h).",
     },
 ];
+
+impl ActionKind {
+    /// The value an instructor's form offers first: the event table's typical value for an
+    /// event action, otherwise `None`.
+    pub fn typical(&self) -> Option<f64> {
+        match self.does {
+            Does::Event(k) => match k.spec().value {
+                EventValue::Number(q) => Some(q.typical),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
 
 pub fn kind(name: &str) -> Option<&'static ActionKind> {
     ACTIONS.iter().find(|a| a.name == name)
@@ -420,13 +515,20 @@ impl Action {
             }
             Does::Switch(sw) => return cmd(sw.command(self.value == Value::Bool(true)), sil),
             Does::Command(a) => return cmd(a.command(), sil),
+            Does::Event(k) => {
+                let arg = match self.value {
+                    Value::Number(x) => EventArg::Number(x),
+                    Value::Bool(b) => EventArg::Flag(b),
+                    Value::None | Value::Text(_) => EventArg::None,
+                };
+                let e = Event::new(k, arg).map_err(|e| e.to_string())?;
+                return ev(e, sil);
+            }
             Does::Bedside => {}
         }
         match self.kind {
             "give_volume" => ev(Event::Volume(num), sil),
             "stop_bleeding" => ev(Event::Bleeding(0.0), sil),
-            "heparin_bolus" => ev(Event::HeparinBolus(num), sil),
-            "heparin_infusion" => ev(Event::HeparinInfusion(num), sil),
             "release_drainage_kink" => ev(Event::DrainageKink(0.0), sil),
             "release_return_kink" => ev(Event::ReturnKink(0.0), sil),
             "secure_connection" => ev(Event::AirEntrainment(0.0), sil),
@@ -465,5 +567,48 @@ impl Action {
             },
             other => Err(format!("unknown action `{other}`")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use physio::drugs::Drug;
+
+    #[test]
+    fn event_actions_are_the_event_table_s() {
+        let mut n = 0;
+        for a in ACTIONS {
+            let Does::Event(k) = a.does else { continue };
+            n += 1;
+            let spec = k.spec();
+            assert_eq!(a.name, spec.name, "one name for one thing");
+            assert_eq!(a.side, "bedside");
+            match (a.value, spec.value) {
+                (ValueSpec::Number { lo, hi, unit }, EventValue::Number(q)) => {
+                    assert_eq!((lo, hi, unit), (q.min, q.max, q.unit), "{}", a.name);
+                    assert_eq!(a.typical(), Some(q.typical));
+                }
+                (ValueSpec::None, EventValue::None) => assert_eq!(a.typical(), None),
+                (v, e) => panic!("{}: {v:?} against {e:?}", a.name),
+            }
+        }
+        assert!(n >= 18, "{n} event actions");
+        assert_eq!(kind("give_volume").unwrap().typical(), None);
+    }
+
+    #[test]
+    fn an_event_action_gives_its_event_and_is_range_checked() {
+        let mut sil = Sil::new(&physio::presets::preset("ards-severe").unwrap()).unwrap();
+        let v = toml::Value::Float(0.1);
+        let a = Action::new("action", "norepinephrine_infusion", Some(&v)).unwrap();
+        assert_eq!(a.apply(&mut sil), Ok("done".to_string()));
+        assert_eq!(sil.twin().drugs().rate(Drug::Norepinephrine), 0.1);
+        let none = Action::new("action", "ventilator_vc", None).unwrap();
+        assert_eq!(none.apply(&mut sil), Ok("done".to_string()));
+        assert!(sil.twin().observe().ventilator_on);
+        let too_much = toml::Value::Float(6.0);
+        let e = Action::new("action", "norepinephrine_infusion", Some(&too_much)).unwrap_err();
+        assert!(e.message.contains("0..=5 µg/kg/min"), "{}", e.message);
     }
 }

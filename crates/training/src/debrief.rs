@@ -148,8 +148,15 @@ impl Debrief {
                 pts.push((t, v));
             }
             p.series.push(
-                Series::new(format!("{} ({})", s.label, s.unit), pts)
-                    .color(SERIES[k % SERIES.len()]),
+                Series::new(
+                    if s.unit.is_empty() {
+                        s.label.to_string()
+                    } else {
+                        format!("{} ({})", s.label, s.unit)
+                    },
+                    pts,
+                )
+                .color(SERIES[k % SERIES.len()]),
             );
         }
         for s in self.spans() {

@@ -3,7 +3,7 @@
 //!
 //! | test | where | turnaround | analyser error (σ) | source |
 //! |---|---|---|---|---|
-//! | `blood_gas` | point-of-care analyser in the unit | 3 min | pH 0.02; PCO2 max(2.5 mmHg, 4 %); PO2 5 %; SaO2 (co-oximetry) 1 % | CLIA proficiency limits (42 CFR 493.941, 1992): pH ±0.04, PCO2 ±5 mmHg or ±8 %, PO2 ±3 peer SD, taken as 2σ; peer SD of PO2 about 5 % at 115–145 mmHg (CAP survey 1999, Westgard lesson 59); the turnaround (walk, about a minute of analysis, report) is an assumption |
+//! | `blood_gas` | point-of-care analyser in the unit | 3 min | pH 0.02; PCO2 max(2.5 mmHg, 4 %); PO2 5 %; SaO2 (co-oximetry) 1 %; lactate max(0.1 mmol/L, 5 %) | lactate's error is an \[assumption\] of the order of blood gas analysers' stated precision; the rest CLIA proficiency limits (42 CFR 493.941, 1992): pH ±0.04, PCO2 ±5 mmHg or ±8 %, PO2 ±3 peer SD, taken as 2σ; peer SD of PO2 about 5 % at 115–145 mmHg (CAP survey 1999, Westgard lesson 59); the turnaround (walk, about a minute of analysis, report) is an assumption |
 //! | `hb` | co-oximeter of the same analyser | 3 min | 3.5 % | CLIA Hb limit ±7 % (1992) as 2σ |
 //! | `act` | bedside coagulometer | the clotting time itself + 1 min | 7 % | ACT tubes' precision, CV 5–10 % \[M\]; the test lasts as long as the blood takes to clot |
 //! | `anti_xa` | central laboratory (chromogenic assay) | 60 min | 10 % | interlaboratory CV of heparin anti-Xa assays 10–20 % \[M\]; central-laboratory turnaround of about an hour \[assumption\] |
@@ -112,12 +112,15 @@ impl Pending {
                 let pco2 = g.pco2_mmhg + (2.5f64).max(0.04 * g.pco2_mmhg) * rng.normal();
                 let po2 = g.po2_mmhg * (1.0 + 0.05 * rng.normal());
                 let so2 = (g.so2 + 0.01 * rng.normal()).clamp(0.0, 1.0);
+                let l = o.lactate_mmol_l;
+                let lactate = l + (0.1f64).max(0.05 * l) * rng.normal();
                 format!(
-                    "arterial (right radial): pH {:.2}, PaO2 {:.0}, PaCO2 {:.0} mmHg, SaO2 {:.0} % ({drawn})",
+                    "arterial (right radial): pH {:.2}, PaO2 {:.0}, PaCO2 {:.0} mmHg, SaO2 {:.0} %, lactate {:.1} mmol/L ({drawn})",
                     ph,
                     po2.max(0.0),
                     pco2.max(0.0),
-                    so2 * 100.0
+                    so2 * 100.0,
+                    lactate.max(0.0)
                 )
             }
         }
@@ -148,6 +151,7 @@ mod tests {
             anti_xa_iu_ml: 0.4,
             plasma_fhb_mg_dl: 5.0,
             hb_g_dl: 10.0,
+            lactate_mmol_l: 4.0,
             art_upper: physio::blood::GasState {
                 po2_mmhg: 100.0,
                 pco2_mmhg: 40.0,
@@ -181,6 +185,25 @@ mod tests {
             assert_eq!(Test::by_name(n).unwrap().name(), n);
         }
         assert!(Test::by_name("lactate").is_none());
+    }
+
+    #[test]
+    fn the_blood_gas_reports_lactate_with_its_error() {
+        // Lactate 4 mmol/L: σ max(0.1, 5 %) = 0.2 mmol/L, reported to 0.1.
+        let o = obs();
+        let mut rng = Rng::new(seed_for("lactate"));
+        let p = Pending::draw(Test::BloodGas, 0.0, &o);
+        let n = 2000;
+        let (mut s, mut s2) = (0.0, 0.0);
+        for _ in 0..n {
+            let x = number_after(&p.result(&mut rng), "lactate");
+            s += x;
+            s2 += x * x;
+        }
+        let n = n as f64;
+        assert!((s / n - 4.0).abs() < 0.02, "{}", s / n);
+        let sd = (s2 / n - (s / n).powi(2)).sqrt();
+        assert!((sd - 0.2).abs() < 0.02, "{sd}");
     }
 
     #[test]
