@@ -1686,6 +1686,14 @@ pub const GROUPS: [Group; 22] = [
     ("drugs", crate::validation_drugs::drug_cases),
     ("metabolism", crate::validation_drugs::metabolism_cases),
     ("ventilator", crate::validation_ventilator::ventilator_cases),
+    (
+        "recruitment",
+        crate::validation_breathing::recruitment_cases,
+    ),
+    (
+        "chemoreflex",
+        crate::validation_breathing::chemoreflex_cases,
+    ),
     ("CPR", crate::validation_cpr::cpr_cases),
 ];
 
