@@ -22,9 +22,11 @@
 //!   VE = VE0 + A/(PaO2 − 32) at constant PaCO2, A [`HYPOXIC_A`] \[M\]; negligible above a PaO2
 //!   of about 100, steep below 50.
 //! - k scales a 75 kg adult's response by (weight/75 kg)^¾, like ventilation (sizes.rs).
-//! - The set points are the patient's own gases: the filtered values at [`SETTLE_S`] s of a run
-//!   (like the baroreflex, the patient's resting ventilation is what holds their resting gases);
-//!   before then the reflex does not act.
+//! - The set points are eucapnia and normoxia, [`PCO2_SET_MMHG`] and [`PO2_SET_MMHG`]: the
+//!   patient's `alveolar_ventilation_lpm` is their ventilation at those gases. A healthy adult
+//!   (PaCO2 about 40) is at rest; a patient whose lungs leave them hypercapnic or hypoxaemic at
+//!   that ventilation is driven to breathe more, as patients with acute respiratory failure are
+//!   (chronic hypercapnia, which resets the central set point, is not modelled).
 //!
 //! How the twin uses it: with `chemoreflex_gain` above 0 (0 in every preset), the patient's
 //! own breathing is driven: without a ventilator the alveolar ventilation is the patient's
@@ -39,8 +41,10 @@
 //!
 //! Pure and deterministic: fixed-size state, no heap.
 
-/// Seconds at the start of a run over which the set points are taken; the reflex acts after.
-pub const SETTLE_S: f64 = 60.0;
+/// Arterial PCO2 at which the reflex adds nothing, mmHg (eucapnia).
+pub const PCO2_SET_MMHG: f64 = 40.0;
+/// Arterial PO2 at which the hypoxic term is taken as zero, mmHg (normoxia).
+pub const PO2_SET_MMHG: f64 = 100.0;
 /// Time constant of the peripheral (carotid body) chemoreceptors, s (Bellville 1979 \[M\]).
 pub const TAU_PERIPHERAL_S: f64 = 10.0;
 /// Time constant of the central chemoreceptors, s (Bellville 1979 \[M\]).
@@ -56,19 +60,17 @@ pub const HYPOXIC_ASYMPTOTE_MMHG: f64 = 32.0;
 /// PO2 below which the hyperbola is held (its value here, about 23 L/min above rest in an
 /// adult, is the most hypoxia adds).
 pub const HYPOXIC_FLOOR_MMHG: f64 = 40.0;
-/// Most the reflex adds to a 75 kg adult's minute ventilation, L/min (chemically driven
-/// ventilation rarely exceeds 60-70 % of the maximal voluntary ventilation of about 150 \[M\]).
+/// Most the reflex adds to (or, as a bound on the signal, takes from) a 75 kg adult's minute
+/// ventilation, L/min (chemically driven ventilation rarely exceeds 60-70 % of the maximal
+/// voluntary ventilation of about 150 \[M\]).
 pub const MAX_DRIVE_L_MIN: f64 = 80.0;
 
 /// The chemoreflex's state.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Chemoreflex {
-    pco2_set: f64,
-    po2_set: f64,
     pco2_peripheral: f64,
     po2_peripheral: f64,
     pco2_central: f64,
-    elapsed_s: f64,
     started: bool,
 }
 
@@ -81,24 +83,16 @@ impl Default for Chemoreflex {
 impl Chemoreflex {
     pub fn new() -> Self {
         Chemoreflex {
-            pco2_set: 40.0,
-            po2_set: 95.0,
-            pco2_peripheral: 40.0,
-            po2_peripheral: 95.0,
-            pco2_central: 40.0,
-            elapsed_s: 0.0,
+            pco2_peripheral: PCO2_SET_MMHG,
+            po2_peripheral: PO2_SET_MMHG,
+            pco2_central: PCO2_SET_MMHG,
             started: false,
         }
     }
 
-    /// Whether the set points are taken and the reflex acts.
-    pub fn settled(&self) -> bool {
-        self.elapsed_s >= SETTLE_S
-    }
-
-    /// The set points (PaCO2, PaO2), mmHg.
-    pub fn set_points(&self) -> (f64, f64) {
-        (self.pco2_set, self.po2_set)
+    /// What the receptors sense now (peripheral PCO2, peripheral PO2, central PCO2), mmHg.
+    pub fn sensed(&self) -> (f64, f64, f64) {
+        (self.pco2_peripheral, self.po2_peripheral, self.pco2_central)
     }
 
     /// Sense the carotid blood's `pco2` and `po2` (mmHg) for `dt_s`.
@@ -117,31 +111,24 @@ impl Chemoreflex {
         self.pco2_peripheral += a_p * (pco2 - self.pco2_peripheral);
         self.po2_peripheral += a_p * (po2 - self.po2_peripheral);
         self.pco2_central += a_c * (pco2 - self.pco2_central);
-        let was = self.settled();
-        self.elapsed_s += dt_s;
-        if !was {
-            // Until settled the set points follow what is sensed (resetting).
-            self.pco2_set = self.pco2_central;
-            self.po2_set = self.po2_peripheral;
-        }
     }
 
     /// The change of minute ventilation (L/min) the reflex asks for at `gain` (0..1) in a
-    /// patient of `weight_kg`; 0 before it has settled.
+    /// patient of `weight_kg`; 0 before it has sensed anything.
     pub fn drive_lpm(&self, gain: f64, weight_kg: f64) -> f64 {
-        if gain.is_nan() || gain <= 0.0 || !self.settled() {
+        if gain.is_nan() || gain <= 0.0 || !self.started {
             return 0.0;
         }
         let k = (weight_kg / crate::sizes::ADULT_WEIGHT_KG)
             .max(1e-3)
             .powf(crate::sizes::EXP_METABOLISM);
         let s = CO2_SLOPE_L_MIN_MMHG;
-        let co2 = s * (1.0 - PERIPHERAL_CO2_SHARE) * (self.pco2_central - self.pco2_set)
-            + s * PERIPHERAL_CO2_SHARE * (self.pco2_peripheral - self.pco2_set);
+        let co2 = s * (1.0 - PERIPHERAL_CO2_SHARE) * (self.pco2_central - PCO2_SET_MMHG)
+            + s * PERIPHERAL_CO2_SHARE * (self.pco2_peripheral - PCO2_SET_MMHG);
         let hyperbola =
             |po2: f64| HYPOXIC_A / (po2.max(HYPOXIC_FLOOR_MMHG) - HYPOXIC_ASYMPTOTE_MMHG);
-        let o2 = hyperbola(self.po2_peripheral) - hyperbola(self.po2_set);
-        (gain.min(1.0) * k * (co2 + o2)).min(MAX_DRIVE_L_MIN * k)
+        let o2 = hyperbola(self.po2_peripheral) - hyperbola(PO2_SET_MMHG);
+        (gain.min(1.0) * k * (co2 + o2)).clamp(-MAX_DRIVE_L_MIN * k, MAX_DRIVE_L_MIN * k)
     }
 }
 
@@ -149,65 +136,52 @@ impl Chemoreflex {
 mod tests {
     use super::*;
 
-    fn settled_at(pco2: f64, po2: f64) -> Chemoreflex {
+    fn held(pco2: f64, po2: f64, seconds: usize) -> Chemoreflex {
         let mut c = Chemoreflex::new();
-        for _ in 0..(SETTLE_S as usize + 1) {
+        for _ in 0..seconds {
             c.step(1.0, pco2, po2);
         }
         c
     }
 
     #[test]
-    fn nothing_before_settling_or_at_rest() {
-        let mut c = Chemoreflex::new();
-        c.step(1.0, 50.0, 60.0);
-        assert_eq!(c.drive_lpm(1.0, 75.0), 0.0);
-        let c = settled_at(40.0, 95.0);
-        assert_eq!(c.set_points(), (40.0, 95.0));
+    fn nothing_before_sensing_or_at_the_set_points() {
+        assert_eq!(Chemoreflex::new().drive_lpm(1.0, 75.0), 0.0);
+        let c = held(PCO2_SET_MMHG, PO2_SET_MMHG, 10);
         assert!(c.drive_lpm(1.0, 75.0).abs() < 1e-9);
-        assert_eq!(c.drive_lpm(0.0, 75.0), 0.0);
+        assert_eq!(held(50.0, 50.0, 10).drive_lpm(0.0, 75.0), 0.0);
     }
 
     #[test]
     fn steady_co2_response_is_the_slope() {
-        let mut c = settled_at(40.0, 300.0);
-        for _ in 0..2000 {
-            c.step(1.0, 44.0, 300.0);
-        }
+        let c = held(44.0, PO2_SET_MMHG, 2000);
         let d = c.drive_lpm(1.0, 75.0);
         assert!((d - 4.0 * CO2_SLOPE_L_MIN_MMHG).abs() < 1e-6, "{d}");
         // The carotid bodies answer within seconds, the central receptors over minutes.
-        let mut c = settled_at(40.0, 300.0);
+        let mut c = held(40.0, PO2_SET_MMHG, 100);
         for _ in 0..20 {
-            c.step(1.0, 44.0, 300.0);
+            c.step(1.0, 44.0, PO2_SET_MMHG);
         }
         let early = c.drive_lpm(1.0, 75.0);
         assert!(early > 0.2 * 10.0 && early < 0.5 * 10.0, "{early}");
         // A neonate's response is smaller by weight^3/4; a blunted reflex by its gain.
-        let n = settled_at(40.0, 300.0);
-        let mut n2 = n;
-        for _ in 0..2000 {
-            n2.step(1.0, 44.0, 300.0);
-        }
-        let r = n2.drive_lpm(1.0, 3.5) / n2.drive_lpm(1.0, 75.0);
+        let n = held(44.0, PO2_SET_MMHG, 2000);
+        let r = n.drive_lpm(1.0, 3.5) / n.drive_lpm(1.0, 75.0);
         assert!((r - (3.5f64 / 75.0).powf(0.75)).abs() < 1e-9);
-        assert!((n2.drive_lpm(0.5, 75.0) - 5.0).abs() < 1e-6);
+        assert!((n.drive_lpm(0.5, 75.0) - 5.0).abs() < 1e-6);
+        // Below the set point: less ventilation, bounded.
+        assert!(held(30.0, PO2_SET_MMHG, 2000).drive_lpm(1.0, 75.0) < -20.0);
+        assert!(held(0.0, PO2_SET_MMHG, 2000).drive_lpm(1.0, 75.0) >= -MAX_DRIVE_L_MIN);
     }
 
     #[test]
     fn hypoxia_drives_by_weils_hyperbola() {
-        let mut c = settled_at(40.0, 100.0);
-        for _ in 0..200 {
-            c.step(1.0, 40.0, 50.0);
-        }
+        let c = held(PCO2_SET_MMHG, 50.0, 200);
         let d = c.drive_lpm(1.0, 75.0);
         let expect = HYPOXIC_A / 18.0 - HYPOXIC_A / 68.0;
         assert!((d - expect).abs() < 1e-6, "{d} {expect}");
         // Held below the floor; bounded above.
-        let mut c = settled_at(40.0, 100.0);
-        for _ in 0..200 {
-            c.step(1.0, 40.0, 10.0);
-        }
+        let mut c = held(PCO2_SET_MMHG, 10.0, 200);
         assert!((c.drive_lpm(1.0, 75.0) - (HYPOXIC_A / 8.0 - HYPOXIC_A / 68.0)).abs() < 1e-6);
         assert!(c.drive_lpm(1.0, 75.0) <= MAX_DRIVE_L_MIN);
         c.step(1.0, f64::NAN, 50.0);
