@@ -18,8 +18,8 @@
 //! overdistends: the formula holds for one respiratory-system elastance, and the cases were
 //! set before recruitment (`physio::recruitment`, its own group in validation_breathing.rs)
 //! was modelled. With the preset's recruitable lung the lung stiffens at zero PEEP and
-//! softens at 10, which raises the pleural share to about 0.37 and the fall of cardiac output
-//! with it (docs/experiments.md, validation section).
+//! softens at 10, which raises the pleural share to 0.377 and the fall of cardiac output to
+//! 15.0 %, just outside Michard's tolerance (docs/experiments.md, validation section).
 use crate::validation::{Basis, Case, Check};
 use physio::presets::{ards_patient, circuit_for, default_actuation};
 use physio::{Configuration, Event, Twin, TwinConfig};
