@@ -28,6 +28,7 @@ pub mod run;
 pub mod signals;
 pub mod validation;
 pub mod validation_aorta;
+pub mod validation_breathing;
 pub mod validation_cpr;
 pub mod validation_drugs;
 pub mod validation_reflex;

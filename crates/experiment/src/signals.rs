@@ -159,6 +159,11 @@ signals! {
     vent_minute_volume_lpm, "L/min", "Minute ventilation, rate × tidal volume (dead space included).", |o| o.vent_minute_volume_lpm;
     vent_compliance_ml_cmh2o, "mL/cmH2O", "Respiratory-system static compliance, lung and chest wall in series.", |o| o.vent_compliance_ml_cmh2o;
     pleural_mean_cmh2o, "cmH2O", "Mean pleural (intrathoracic) pressure over the breath: −5 at rest without a ventilator; PEEP and positive-pressure breaths raise it by C_rs/C_chest_wall of the mean alveolar pressure. The chest's veins and heart sit in it.", |o| o.pleural_mean_cmh2o;
+    shunt_effective, "1", "Intrapulmonary shunt fraction in effect: the patient's `shunt_fraction`, lowered as a ventilator recruits a recruitable lung and raised as it derecruits (ventilator section).", |o| o.shunt_effective;
+    recruited_fraction, "1", "Share of the recruitable lung (patient `recruitability`) open now: 0 at the reference state (PEEP 5), 1 all of it (ventilator section).", |o| o.recruited_fraction;
+    vent_dead_space_fraction, "1", "Dead space over tidal volume of the ventilator's breath: anatomical (2.2 mL/kg) plus the alveolar dead space of an overdistended injured lung.", |o| o.vent_dead_space_fraction;
+    chemoreflex_drive_lpm, "L/min", "Change of minute ventilation the chemoreflex asks for (patient `chemoreflex_gain`; chemoreflex section); 0 with the gain at 0.", |o| o.chemoreflex_drive_lpm;
+    alveolar_ventilation_effective_lpm, "L/min", "Alveolar ventilation of the native lungs in effect: the ventilator's, the patient's own breathing driven by the chemoreflex, or the patient's `alveolar_ventilation_lpm`.", |o| o.alveolar_ventilation_effective_lpm;
 }
 
 /// All signals, scalar ones first and then the blood gases.

@@ -1658,7 +1658,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 23] = [
+pub const GROUPS: [Group; 25] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1686,6 +1686,14 @@ pub const GROUPS: [Group; 23] = [
     ("drugs", crate::validation_drugs::drug_cases),
     ("metabolism", crate::validation_drugs::metabolism_cases),
     ("ventilator", crate::validation_ventilator::ventilator_cases),
+    (
+        "recruitment",
+        crate::validation_breathing::recruitment_cases,
+    ),
+    (
+        "chemoreflex",
+        crate::validation_breathing::chemoreflex_cases,
+    ),
     ("CPR", crate::validation_cpr::cpr_cases),
     ("patient sizes", crate::validation_sizes::size_cases),
 ];

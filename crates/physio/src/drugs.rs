@@ -123,6 +123,9 @@ pub enum Knob {
     Block,
     /// ACT, seconds added per unit concentration (linear, `ec50` unused).
     Act,
+    /// The respiratory centre's output: resting ventilation and chemoreflex together (factor;
+    /// acts only on a patient whose breathing is driven, `chemoreflex_gain` above 0).
+    RespiratoryDrive,
 }
 
 /// A drug's pharmacokinetics and pharmacodynamics.
@@ -315,6 +318,10 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
             fx(Knob::Contractility, -0.15, 3.0, 1.5),
             fx(Knob::Baroreflex, -0.7, 2.5, 1.5),
             fx(Knob::Vo2, -0.15, 2.5, 1.5),
+            // Respiratory depression: the CO2 response falls by half at about 1.3 µg/mL and
+            // anaesthetic concentrations stop breathing (Nieuwenhuijs et al. 2003,
+            // Anesthesiology 98:312 [M]).
+            fx(Knob::RespiratoryDrive, -1.0, 1.3, 1.5),
         ],
     },
     // Fentanyl (µg/kg/h). PK: Shafer 1990 (Anesthesiology 73:1091) V1 6.1 L, CL 0.63 L/min,
@@ -338,6 +345,9 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
             fx(Knob::HeartRate, -0.2, 3.0, 1.0),
             fx(Knob::Baroreflex, -0.3, 3.0, 1.0),
             fx(Knob::Vo2, -0.1, 3.0, 1.0),
+            // Respiratory depression: ventilation at a fixed PCO2 halves at about 2 ng/mL, and
+            // high concentrations cause apnoea (Dahan et al. 2010, Anesthesiology 112:226 [M]).
+            fx(Knob::RespiratoryDrive, -1.0, 2.0, 1.5),
         ],
     },
     // Rocuronium (mg/kg/h; bolus mg). PK: Wierda 1991 (Can J Anaesth 38:430) CL 3.7 mL/kg/min,
@@ -400,6 +410,8 @@ pub struct DrugEffects {
     pub block: f64,
     /// ACT added (direct thrombin inhibition), s.
     pub act_added_s: f64,
+    /// Multiplies the respiratory centre's output ([`Knob::RespiratoryDrive`]).
+    pub respiratory_drive_factor: f64,
 }
 
 impl DrugEffects {
@@ -413,6 +425,7 @@ impl DrugEffects {
         vo2_factor: 1.0,
         block: 0.0,
         act_added_s: 0.0,
+        respiratory_drive_factor: 1.0,
     };
 }
 
@@ -553,6 +566,9 @@ impl Drugs {
                     Knob::Vo2 => e.vo2_factor *= 1.0 + f.emax * h,
                     Knob::Block => e.block = 1.0 - (1.0 - e.block) * (1.0 - f.emax * h),
                     Knob::Act => e.act_added_s += f.emax * c,
+                    Knob::RespiratoryDrive => {
+                        e.respiratory_drive_factor *= (1.0 + f.emax * h).max(0.0)
+                    }
                 }
             }
         }

@@ -23,6 +23,12 @@
 //! last beat's carotid pressure and changes heart rate, contractility, systemic resistance and
 //! venous unstressed volume, scaled by the patient's `baroreflex_gain` (0 in every preset).
 //!
+//! The chemoreflex ([`chemoreflex`]: peripheral and central, PaCO2 and PaO2 of the carotid blood)
+//! runs with the slow step and drives the patient's own breathing, scaled by
+//! `chemoreflex_gain` (0 in every preset). On a ventilator an injured lung recruits and
+//! derecruits with PEEP and plateau and overdistends at high pressures ([`recruitment`]),
+//! changing shunt, compliance and dead space, when its `recruitability` is above 0.
+//!
 //! ## Invariants
 //!
 //! - Blood volume changes only by transfusion, infusion and bleeding events and the fluid
@@ -39,13 +45,14 @@
 //! ## What it does not do
 //!
 //! No spatial (1-D or 3-D) flow: the watershed moves between lumped aortic segments, not
-//! continuously. Of the autonomic reflexes only the arterial baroreflex, and only when a
-//! patient's `baroreflex_gain` is above 0 (no cardiopulmonary reflex, no chemoreflex). No
+//! continuously. Of the autonomic reflexes the arterial baroreflex and the chemoreflex, each
+//! only when its gain is above 0 (no cardiopulmonary, low-pressure reflex). No
 //! transcapillary refill after bleeding. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
 //! here: [`Observation`] holds true values.
 
 pub mod blood;
 pub mod cannula;
+pub mod chemoreflex;
 pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
@@ -62,6 +69,7 @@ pub mod patient;
 pub mod placement;
 pub mod presets;
 pub mod pump;
+pub mod recruitment;
 pub mod reflex;
 pub mod rng;
 pub mod sensors;

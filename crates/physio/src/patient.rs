@@ -27,10 +27,12 @@ pub enum PatientParam {
     Temperature,
     BaroreflexGain,
     LungCompliance,
+    Recruitability,
+    ChemoreflexGain,
 }
 
 impl PatientParam {
-    pub const ALL: [PatientParam; 12] = [
+    pub const ALL: [PatientParam; 14] = [
         PatientParam::HeartRate,
         PatientParam::LvEmax,
         PatientParam::RvEmax,
@@ -43,6 +45,8 @@ impl PatientParam {
         PatientParam::Temperature,
         PatientParam::BaroreflexGain,
         PatientParam::LungCompliance,
+        PatientParam::Recruitability,
+        PatientParam::ChemoreflexGain,
     ];
 
     /// Its row of [`PATIENT_FIELDS`].
@@ -145,6 +149,8 @@ patient_fields! {
     lung_compliance_ml_cmh2o, "Lung compliance", "mL/cmH2O", 1.0, 400.0, 1.0, Some(PatientParam::LungCompliance), "Static lung compliance: normal adult about 200, ARDS 20-50 (West; Gattinoni 2004). With the chest wall it sets the ventilator's plateau and driving pressures, and stiff lungs pass less of the airway pressure on to the pleura (see the ventilator section).";
     chest_wall_compliance_ml_cmh2o, "Chest-wall compliance", "mL/cmH2O", 1.0, 400.0, 1.0, None, "Chest-wall compliance: normal adult about 200 (West); lower with abdominal distension (Gattinoni 2004). The share of airway pressure reaching the pleura is C_lung/(C_lung + C_chest_wall).";
     airway_resistance_cmh2o_s_l, "Airway resistance", "cmH2O*s/L", 0.5, 200.0, 0.5, None, "Airway resistance with the endotracheal tube; normal airways about 2 (West). Sets the ventilator's peak-to-plateau difference and how much gas a short expiration traps (auto-PEEP).";
+    recruitability, "Recruitable lung", "1", 0.0, 0.5, 0.01, Some(PatientParam::Recruitability), "Share of lung tissue collapsed at 5 cmH2O that 45 cmH2O reopens (Gattinoni 2006: 13 +/- 11 % in ALI/ARDS; 0 a lung that does not recruit, every preset but ards-severe). On a ventilator, PEEP and plateau open and close it with a time course (Crotti 2001's opening and closing pressures): the shunt falls and the compliance rises as it opens, and above about 26 cmH2O the lung overdistends (compliance falls, dead space rises). The patient's shunt_fraction and lung compliance are those at PEEP 5 (see the ventilator section). Without a ventilator nothing changes.";
+    chemoreflex_gain, "Chemoreflex gain", "1", 0.0, 1.0, 0.05, Some(PatientParam::ChemoreflexGain), "Strength of the chemoreflex (physio chemoreflex.rs): 1 the published CO2 response (2.5 L/min per mmHg, Read 1967) and hypoxic response (Weil 1970), 0 none (every preset: ventilation is the fixed alveolar_ventilation_lpm). Above 0 the patient's own breathing (no ventilator, or its spontaneous mode) follows the carotid blood's PaCO2 and PaO2 (alveolar_ventilation_lpm is the ventilation at PaCO2 40 and PaO2 100: a hypercapnic or hypoxaemic patient is driven to breathe more); sedatives and opioids depress it and a neuromuscular block stops it. Controlled (vc, pc) breaths are not changed.";
 }
 
 /// Look a patient field up by name.

@@ -92,6 +92,10 @@ pub fn healthy_patient() -> PatientParams {
         lung_compliance_ml_cmh2o: 200.0,
         chest_wall_compliance_ml_cmh2o: 200.0,
         airway_resistance_cmh2o_s_l: 2.0,
+        // A lung that does not recruit, and breathing fixed at `alveolar_ventilation_lpm`
+        // (no chemoreflex): as the presets were set and recorded.
+        recruitability: 0.0,
+        chemoreflex_gain: 0.0,
     }
 }
 
@@ -126,6 +130,10 @@ pub fn ards_patient() -> PatientParams {
         lung_compliance_ml_cmh2o: 54.0,
         chest_wall_compliance_ml_cmh2o: 105.0,
         airway_resistance_cmh2o_s_l: 10.0,
+        // The mean potentially recruitable lung of Gattinoni et al. 2006 (N Engl J Med
+        // 354:1775): 13 % of lung weight collapsed at 5 cmH2O reopens at 45. Acts only on a
+        // ventilator (crate::recruitment).
+        recruitability: 0.13,
         ..healthy_patient()
     }
 }

@@ -70,6 +70,12 @@ pub struct PatientParams {
     pub chest_wall_compliance_ml_cmh2o: f64,
     /// Airway resistance (with the endotracheal tube), cmH2O·s/L ([`crate::ventilator`]).
     pub airway_resistance_cmh2o_s_l: f64,
+    /// Share of lung tissue collapsed at 5 cmH2O that 45 cmH2O reopens
+    /// ([`crate::recruitment`]); 0: a lung that does not recruit.
+    pub recruitability: f64,
+    /// Strength of the chemoreflex ([`crate::chemoreflex`]): 1 the published responses, 0 none
+    /// (ventilation fixed at `alveolar_ventilation_lpm`).
+    pub chemoreflex_gain: f64,
 }
 
 /// Where the cannulae sit.
@@ -305,6 +311,18 @@ pub struct Observation {
     /// Mean pleural (intrathoracic) pressure over the breath, cmH2O: −5 at rest without a
     /// ventilator (FRC), higher with positive pressure and PEEP.
     pub pleural_mean_cmh2o: f64,
+    /// Intrapulmonary shunt fraction in effect: the patient's, changed by recruitment
+    /// ([`crate::recruitment`]).
+    pub shunt_effective: f64,
+    /// Share of the recruitable lung open now, 0..1 (0 at the reference state, PEEP 5).
+    pub recruited_fraction: f64,
+    /// Dead space (anatomical and alveolar) over tidal volume of the ventilator's breath.
+    pub vent_dead_space_fraction: f64,
+    /// Change of minute ventilation the chemoreflex asks for, L/min ([`crate::chemoreflex`]).
+    pub chemoreflex_drive_lpm: f64,
+    /// Alveolar ventilation of the native lungs in effect (the ventilator's, the driven
+    /// spontaneous one, or the patient's parameter), L/min.
+    pub alveolar_ventilation_effective_lpm: f64,
 }
 
 impl Default for Observation {
@@ -409,6 +427,11 @@ impl Default for Observation {
             vent_minute_volume_lpm: 0.0,
             vent_compliance_ml_cmh2o: 0.0,
             pleural_mean_cmh2o: 0.0,
+            shunt_effective: 0.0,
+            recruited_fraction: 0.0,
+            vent_dead_space_fraction: 0.0,
+            chemoreflex_drive_lpm: 0.0,
+            alveolar_ventilation_effective_lpm: 0.0,
         }
     }
 }
@@ -563,6 +586,14 @@ impl PatientParams {
             0.5,
             200.0,
             "cmH2O·s/L",
+        )?;
+        check("patient.recruitability", self.recruitability, 0.0, 0.5, "")?;
+        check(
+            "patient.chemoreflex_gain",
+            self.chemoreflex_gain,
+            0.0,
+            1.0,
+            "",
         )?;
         Ok(())
     }
@@ -862,6 +893,8 @@ pub struct Twin {
     slow_flow_ml: f64,
     /// Σ suction weight·|q|·dt since the last slow step, mL (hemolysis::suction_weight).
     suction_sum_ml: f64,
+    /// Spontaneous breathing and the injured lung on a ventilator (twin/breathing.rs).
+    breathing: breathing::Breathing,
 }
 
 /// The watershed from the recirculation tracer, which marks circuit blood until it passes a
@@ -888,6 +921,8 @@ fn watershed(g: &transport::Gases, weight_kg: f64) -> (f64, f64, f64) {
     let cerebral = 0.5 * (f(cv::RCA) + f(cv::LCA));
     (ws * scale, f(cv::AR), cerebral)
 }
+
+mod breathing;
 
 /// Observed-gas slots in `Twin::guesses`.
 const G_UPPER: usize = 0;
@@ -1078,6 +1113,7 @@ impl Twin {
             flow_sum_ml: 0.0,
             slow_flow_ml: 0.0,
             suction_sum_ml: 0.0,
+            breathing: breathing::Breathing::default(),
         };
         twin.circ.pressures();
         let p_carotid = 0.5 * (twin.circ.p[cv::RCA] + twin.circ.p[cv::LCA]);
@@ -1216,6 +1252,7 @@ impl Twin {
     /// Transport, lungs, metabolism and oxygenator over the last `GAS_EVERY` steps.
     fn gas_step(&mut self) {
         let dtg = GAS_EVERY as f64 * Self::DT_S;
+        let own_va = self.spontaneous_va_lpm();
         let chem = self.chem();
         let circ_flow_ml = self.circ.acc[cv::E_C2];
         self.venous_vol[0] += self.circ.acc[cv::E_UBT_SVC];
@@ -1261,7 +1298,7 @@ impl Twin {
         // Native lungs.
         let (va, fio2) = match self.ventilator {
             Some(b) => (b.alveolar_ventilation_l_min, b.fio2),
-            None => (self.params.alveolar_ventilation_lpm, self.params.fio2),
+            None => (own_va, self.params.fio2),
         };
         self.lungs.ventilate(dtg, va, fio2);
         let (mut o2c, mut co2c) = (g.o2[cv::PCAP], g.co2[cv::PCAP]);
@@ -1461,6 +1498,7 @@ impl Twin {
     /// Hemolysis, anticoagulation, thrombus, battery and temperature, once a second.
     fn slow_step(&mut self) {
         let dt = SLOW_EVERY as f64 * Self::DT_S;
+        self.breathing_step(dt);
         self.fluid_step(dt);
         self.lactate_step(dt);
         if self.drugs.step(dt) {
@@ -1618,7 +1656,7 @@ impl Twin {
             return;
         }
         self.vent_settings.fio2 = self.params.fio2;
-        let b = vt::breath(&self.vent_settings, &self.mechanics());
+        let b = self.breath_now();
         self.circ.pleural_mmhg =
             (b.mean_pleural_cmh2o - vt::PLEURAL_FRC_CMH2O) * vt::MMHG_PER_CMH2O;
         self.ventilator = Some(b);
@@ -1811,9 +1849,13 @@ impl Twin {
             PatientParam::Temperature => p.temp_c = x,
             PatientParam::BaroreflexGain => p.baroreflex_gain = x,
             PatientParam::LungCompliance => p.lung_compliance_ml_cmh2o = x,
+            PatientParam::Recruitability => p.recruitability = x,
+            PatientParam::ChemoreflexGain => p.chemoreflex_gain = x,
         }
         p.validate()?;
-        self.gases.set_shunt(p.shunt_fraction);
+        let lung = self.lung_change_for(&p);
+        self.gases
+            .set_shunt((p.shunt_fraction + lung.shunt_delta).clamp(0.0, 1.0));
         if param == PatientParam::Vo2 {
             // A VO2 set now is the patient's at their present set point.
             self.vo2_ref_temp_c = p.temp_c;
@@ -2010,6 +2052,7 @@ impl Twin {
             o.vent_compliance_ml_cmh2o = b.compliance_ml_cmh2o;
             o.pleural_mean_cmh2o = b.mean_pleural_cmh2o;
         }
+        self.observe_breathing(&mut o);
         o.patient_temp_c = self.temp_c;
         o.blood_volume_ml = self.circ.patient_volume();
         o.stressed_volume_ml = self.circ.stressed_volume();

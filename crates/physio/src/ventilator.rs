@@ -32,9 +32,18 @@
 //! pressure reaching the pleura, C_rs/C_cw = E_cw/E_rs, is Gattinoni et al. 2004's (Crit Care
 //! 8:350).
 //!
-//! Not here: recruitment and overdistension (the compliance and shunt do not change with PEEP
-//! in this module), PEEP's effect on pulmonary vascular resistance, the breath-by-breath
-//! swing, the chemoreflex.
+//! An injured lung ([`breath_injured`]) adds what [`crate::recruitment`] describes: its lung
+//! compliance is scaled by the tissue recruited (the twin keeps that state, with its time
+//! course, and the shunt that goes with it), and above the upper inflection pressure the
+//! static curve bends ([`crate::recruitment::Overdistension`]): the plateau rises faster than
+//! the volume, the chord compliance (VT over plateau less PEEP, the figure a ventilator shows)
+//! falls, and part of the volume delivered above the bend is alveolar dead space (units whose
+//! capillaries it compresses), so VD/VT rises at high PEEP (Suter et al. 1975, N Engl J Med
+//! 292:284: compliance greatest and dead space least at the same, best, PEEP).
+//!
+//! Not here: PEEP's effect on pulmonary vascular resistance, the breath-by-breath swing,
+//! patient triggering. The chemoreflex ([`crate::chemoreflex`]) changes the tidal volume of
+//! spontaneous breaths through the twin.
 use crate::twin::ConfigError;
 
 /// End-expiratory pleural pressure at FRC, zero PEEP, cmH2O \[M, West ch. 7\].
@@ -214,6 +223,9 @@ pub struct Breath {
     pub mean_pleural_cmh2o: f64,
     /// Alveolar ventilation, L/min BTPS.
     pub alveolar_ventilation_l_min: f64,
+    /// Alveolar dead space of the breath (its share of the volume delivered above the upper
+    /// inflection point of an injured lung), mL; 0 in [`breath`].
+    pub alveolar_dead_space_ml: f64,
 }
 
 impl Breath {
@@ -221,11 +233,72 @@ impl Breath {
     pub fn mean_pleural_mmhg(&self) -> f64 {
         self.mean_pleural_cmh2o * MMHG_PER_CMH2O
     }
+
+    /// Dead space (anatomical and alveolar) over tidal volume; 0 without a breath.
+    pub fn dead_space_fraction(&self, weight_kg: f64) -> f64 {
+        if self.vt_ml > 0.0 {
+            ((DEAD_SPACE_ML_PER_KG * weight_kg + self.alveolar_dead_space_ml) / self.vt_ml)
+                .clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
 }
 
 /// The steady breath that `s` gives in a patient with mechanics `m`.
 pub fn breath(s: &Settings, m: &Mechanics) -> Breath {
-    let c = m.c_rs().max(1.0);
+    breath_at(s, m, m.c_rs().max(1.0))
+}
+
+/// The steady breath in an injured lung: the lung compliance of `m` multiplied by
+/// `compliance_factor` (recruitment, [`crate::recruitment::LungChange`]), and the static curve
+/// bent above `od`'s inflection pressure. The breath is solved at the chord compliance of the
+/// bent curve over the breath; part of the volume above the bend is alveolar dead space
+/// ([`crate::recruitment::OVERDISTENDED_DEAD_SPACE_SHARE`]).
+pub fn breath_injured(
+    s: &Settings,
+    m: &Mechanics,
+    compliance_factor: f64,
+    od: &crate::recruitment::Overdistension,
+) -> Breath {
+    let m = Mechanics {
+        c_lung: (m.c_lung * compliance_factor.max(0.0)).max(1.0),
+        ..*m
+    };
+    let c0 = m.c_rs().max(1.0);
+    let peep = s.peep_cmh2o;
+    let chord = |vt: f64| {
+        let (p, over) = od.plateau(c0, peep, vt);
+        if vt > 0.0 && over > 0.0 && p > peep {
+            (vt / (p - peep), over / vt)
+        } else {
+            (c0, 0.0)
+        }
+    };
+    let (c, over_share) = match s.mode {
+        Mode::Off => (c0, 0.0),
+        Mode::VolumeControl | Mode::Spontaneous => chord(s.vt_ml),
+        Mode::PressureControl => {
+            let (v, above) = od.volume(c0, peep, peep + s.pinsp_cmh2o);
+            if v > 0.0 && above > 0.0 && s.pinsp_cmh2o > 0.0 {
+                (v / s.pinsp_cmh2o, above / v)
+            } else {
+                (c0, 0.0)
+            }
+        }
+    };
+    let mut b = breath_at(s, &m, c.max(1.0));
+    let vd_alv = over_share * b.vt_ml * crate::recruitment::OVERDISTENDED_DEAD_SPACE_SHARE;
+    if vd_alv > 0.0 {
+        let dead = DEAD_SPACE_ML_PER_KG * m.weight_kg;
+        b.alveolar_dead_space_ml = vd_alv;
+        b.alveolar_ventilation_l_min = b.rate_bpm * (b.vt_ml - dead - vd_alv).max(0.0) / 1000.0;
+    }
+    b
+}
+
+/// The steady breath at respiratory-system compliance `c` (mL/cmH2O).
+fn breath_at(s: &Settings, m: &Mechanics, c: f64) -> Breath {
     let tau = m.r_aw.max(0.0) * c / 1000.0; // s
     let dead = DEAD_SPACE_ML_PER_KG * m.weight_kg;
     let cycle = if s.rate_bpm > 0.0 {
@@ -249,6 +322,7 @@ pub fn breath(s: &Settings, m: &Mechanics) -> Breath {
         mean_alveolar_cmh2o: 0.0,
         mean_pleural_cmh2o: PLEURAL_FRC_CMH2O,
         alveolar_ventilation_l_min: 0.0,
+        alveolar_dead_space_ml: 0.0,
     };
     match s.mode {
         Mode::Off => return b,
@@ -455,6 +529,39 @@ mod tests {
         let b = breath(&vc(500.0, 5.0), &normal());
         // 12 · (500 − 150) mL = 4.2 L/min.
         assert!((b.alveolar_ventilation_l_min - 4.2).abs() < 1e-9, "{b:?}");
+    }
+
+    #[test]
+    fn an_injured_lung_stiffens_above_the_inflection_point() {
+        use crate::recruitment::Overdistension;
+        let m = ards();
+        let od = Overdistension::INJURED;
+        // Low plateau: the same breath as the plain model.
+        let low = vc(300.0, 5.0);
+        let (a, b) = (breath(&low, &m), breath_injured(&low, &m, 1.0, &od));
+        assert_eq!(a.pplat_cmh2o, b.pplat_cmh2o);
+        assert_eq!(b.alveolar_dead_space_ml, 0.0);
+        // PEEP 15 with 500 mL crosses 26 cmH2O: higher plateau, lower chord compliance, and
+        // alveolar dead space that lowers the alveolar ventilation.
+        let high = vc(500.0, 15.0);
+        let (a, b) = (breath(&high, &m), breath_injured(&high, &m, 1.0, &od));
+        assert!(b.pplat_cmh2o > a.pplat_cmh2o + 3.0, "{a:?} {b:?}");
+        assert!(b.compliance_ml_cmh2o < a.compliance_ml_cmh2o);
+        assert!(b.alveolar_dead_space_ml > 25.0, "{b:?}");
+        assert!(b.alveolar_ventilation_l_min < a.alveolar_ventilation_l_min);
+        assert!(b.dead_space_fraction(70.0) > a.dead_space_fraction(70.0));
+        // Recruitment raises the compliance.
+        let r = breath_injured(&low, &m, 1.3, &od);
+        assert!(r.compliance_ml_cmh2o > a.compliance_ml_cmh2o * 1.1);
+        // Pressure control: the bend lowers the volume a set pressure gives.
+        let mut pc = vc(0.0, 15.0);
+        pc.mode = Mode::PressureControl;
+        pc.pinsp_cmh2o = 20.0;
+        let (a, b) = (breath(&pc, &m), breath_injured(&pc, &m, 1.0, &od));
+        assert!(
+            b.vt_ml < a.vt_ml && b.alveolar_dead_space_ml > 0.0,
+            "{a:?} {b:?}"
+        );
     }
 
     #[test]

@@ -96,6 +96,10 @@ fn ventilator_sets_alveolar_ventilation_and_refuses_bad_settings() {
 #[test]
 fn ventilator_events_connect_set_and_disconnect() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 5.0);
+    // The equation of motion of a lung that neither recruits nor overdistends (recruitment:
+    // tests/breathing.rs).
+    t.apply(&Event::SetPatient(PatientParam::Recruitability, 0.0))
+        .unwrap();
     let o = t.observe();
     assert!(!o.ventilator_on && o.vent_pplat_cmh2o == 0.0);
     assert_eq!(o.pleural_mean_cmh2o, -5.0);

@@ -119,6 +119,8 @@ pub fn describe_event(e: &Event) -> String {
                 P::Temperature => "temperature",
                 P::BaroreflexGain => "baroreflex gain",
                 P::LungCompliance => "lung compliance",
+                P::Recruitability => "recruitable lung",
+                P::ChemoreflexGain => "chemoreflex gain",
             }
         ),
         Event::OxygenatorClot(0.0) => "new oxygenator".into(),
