@@ -337,7 +337,7 @@ test('7: limits shown on the tiles; one alarm acknowledged alone; priority in wo
   assert.match(lims.pdrain, new RegExp('suction ' + p('limit.suction')));
   assert.match(lims.ppost, new RegExp(String(p('limit.return_pressure'))));
   assert.match(lims.dp, new RegExp('≤ ' + p('alarm.delta_p_high')));
-  assert.match(lims.temp, new RegExp(p('alarm.temp_low').toFixed(1) + '–' + p('alarm.temp_high').toFixed(1)));
+  assert.match(lims.temp, new RegExp(p('alarm.temperature_low').toFixed(1) + '–' + p('alarm.temperature_high').toFixed(1)));
   assert.match(lims.sau, new RegExp('≥ ' + p('alarm.sao2_upper_low')));
   assert.match(lims.batt, new RegExp('≥ ' + p('alarm.battery_low')));
   // Two alarms: flow above a lowered high limit, and SaO2 below a raised low limit.

@@ -1,8 +1,16 @@
 """Cohorts, sensitivity analysis and fitting from Python."""
+import copy
+
 import numpy as np
 import pytest
 
 import openecmo as oe
+from conftest import VV
+
+
+def vv_experiment(duration_s):
+    """conftest's VV experiment run for `duration_s` (a deep copy: tests edit theirs)."""
+    return copy.deepcopy(dict(VV, duration_s=duration_s))
 
 
 def cohort_dict(patients=6, duration=20):
@@ -11,12 +19,7 @@ def cohort_dict(patients=6, duration=20):
         "patients": patients,
         "block": 2,
         "seed": 7,
-        "experiment": {
-            "preset": "ards-severe",
-            "duration_s": duration,
-            "circuit": {"configuration": "vv-femoro-jugular"},
-            "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-        },
+        "experiment": vv_experiment(duration),
         "parameters": {
             "shunt_fraction": {"dist": "uniform", "min": 0.3, "max": 0.8},
             "pump_rpm": {"dist": "normal", "mean": 3500, "sd": 300, "min": 2800, "max": 4200},
@@ -68,12 +71,7 @@ def test_sensitivity_on_the_twin():
     spec = {
         "samples": 8,
         "bootstrap": 50,
-        "experiment": {
-            "preset": "ards-severe",
-            "duration_s": 10,
-            "circuit": {"configuration": "vv-femoro-jugular"},
-            "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-        },
+        "experiment": vv_experiment(10),
         "parameters": {
             "pump_rpm": {"dist": "uniform", "min": 2500, "max": 4500},
             "rq": {"dist": "uniform", "min": 0.7, "max": 1.0},
@@ -89,12 +87,7 @@ def test_sensitivity_on_the_twin():
 
 
 def test_fit_recovers_shunt(tmp_path):
-    exp = {
-        "preset": "ards-severe",
-        "duration_s": 1,
-        "circuit": {"configuration": "vv-femoro-jugular"},
-        "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-    }
+    exp = vv_experiment(1)
     truth = oe.Twin(dict(exp, patient={"shunt_fraction": 0.65}))
     data = truth.run(300.0, sample_interval_s=10.0, signals=["art_upper_so2"])
     rng = np.random.default_rng(0)

@@ -1109,10 +1109,7 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
                     *q,
                     inlet,
                     &chem,
-                    physio::oxygenator::Sweep {
-                        flow_lpm: *sweep,
-                        fdo2: 1.0,
-                    },
+                    physio::oxygenator::Sweep::new(*sweep, 1.0),
                     0.0,
                 );
                 push(

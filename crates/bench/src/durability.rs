@@ -36,7 +36,7 @@ use crate::invivo::{Patient, PatientCheck};
 use crate::oxytest::venous_inlet;
 use crate::progress::Progress;
 use crate::pumptest::speed_for;
-use crate::report::{Cell, Plot, Report, Section, Series, Table};
+use crate::report::{Cell, Column, Plot, Report, Section, Series, Table, headers};
 
 /// Settings of a run (the CLI options).
 #[derive(Clone, Debug, PartialEq)]
@@ -260,10 +260,7 @@ pub fn run(c: &Circuit, o: &Options, progress: bool) -> Result<DurabilityResult,
     let ox = &c.oxygenator.model;
     let factor = c.coating.thrombogenicity;
     let device = ox.clot_device_factor();
-    let sweep = |q: f64| Sweep {
-        flow_lpm: o.sweep_lpm.unwrap_or(q),
-        fdo2: 1.0,
-    };
+    let sweep = |q: f64| Sweep::new(o.sweep_lpm.unwrap_or(q), 1.0);
     let ret = c.ret.unwrap_or(c.drainage);
     // Head the circuit asks of the pump at flow q with oxygenator clot f.
     let required = |q: f64, f: f64| {
@@ -486,43 +483,39 @@ pub fn summary_table(results: &[DurabilityResult]) -> Table {
     t
 }
 
+const ROW_COLUMNS: &[Column<Row>] = &[
+    Column::num("day", 3, |x| x.day),
+    Column::num("anti-Xa (IU/mL)", 3, |x| x.anti_xa),
+    Column::num("ACT (s)", 0, |x| x.act_s),
+    Column::pct("oxygenator clot (%)", 2, |x| x.clot_oxygenator),
+    Column::pct("pump-head clot (%)", 2, |x| x.clot_pump),
+    Column::num("flow (L/min)", 2, |x| x.flow_lpm),
+    Column::num("pump speed (rpm)", 0, |x| x.rpm),
+    Column::num("pump head (mmHg)", 1, |x| x.head_mmhg),
+    Column::num("ΔP oxygenator (mmHg)", 1, |x| x.dp_oxy_mmhg),
+    Column::num("O2 transfer (mL/min)", 1, |x| x.o2_ml_min),
+    Column::num("CO2 transfer (mL/min)", 1, |x| x.co2_ml_min),
+    Column::num("outlet PO2 (mmHg)", 1, |x| x.outlet_po2_mmhg),
+    Column::num("plasma free Hb (mg/dL)", 3, |x| x.fhb_mg_dl),
+];
+
+const PATIENT_COLUMNS: &[Column<PatientCheck>] = &[
+    Column::num("day", 0, |x| x.day),
+    Column::pct("oxygenator clot (%)", 2, |x| x.clot_oxygenator),
+    Column::num("flow (L/min)", 2, |x| x.flow_lpm),
+    Column::num("pump speed (rpm)", 0, |x| x.rpm),
+    Column::num("ΔP oxygenator (mmHg)", 1, |x| x.dp_oxy_mmhg),
+    Column::num("post-oxygenator PO2 (mmHg)", 1, |x| x.post_oxy_po2_mmhg),
+    Column::num("oxygenator O2 (mL/min)", 1, |x| x.oxy_o2_ml_min),
+    Column::num("oxygenator CO2 (mL/min)", 1, |x| x.oxy_co2_ml_min),
+    Column::pct("SaO2 (%)", 1, |x| x.sao2),
+    Column::num("PaO2 (mmHg)", 1, |x| x.pao2_mmhg),
+    Column::num("PaCO2 (mmHg)", 1, |x| x.paco2_mmhg),
+];
+
 fn rows_table(r: &DurabilityResult) -> Table {
-    let mut t = r.table(
-        "hourly",
-        "hourly record",
-        &[
-            "day",
-            "anti-Xa (IU/mL)",
-            "ACT (s)",
-            "oxygenator clot (%)",
-            "pump-head clot (%)",
-            "flow (L/min)",
-            "pump speed (rpm)",
-            "pump head (mmHg)",
-            "ΔP oxygenator (mmHg)",
-            "O2 transfer (mL/min)",
-            "CO2 transfer (mL/min)",
-            "outlet PO2 (mmHg)",
-            "plasma free Hb (mg/dL)",
-        ],
-    );
-    for x in &r.rows {
-        t.push(vec![
-            Cell::Num(x.day, 3),
-            Cell::Num(x.anti_xa, 3),
-            Cell::Num(x.act_s, 0),
-            Cell::Num(100.0 * x.clot_oxygenator, 2),
-            Cell::Num(100.0 * x.clot_pump, 2),
-            Cell::Num(x.flow_lpm, 2),
-            Cell::Num(x.rpm, 0),
-            Cell::Num(x.head_mmhg, 1),
-            Cell::Num(x.dp_oxy_mmhg, 1),
-            Cell::Num(x.o2_ml_min, 1),
-            Cell::Num(x.co2_ml_min, 1),
-            Cell::Num(x.outlet_po2_mmhg, 1),
-            Cell::Num(x.fhb_mg_dl, 3),
-        ]);
-    }
+    let mut t = r.table("hourly", "hourly record", &headers(ROW_COLUMNS));
+    t.push_rows(&r.rows, ROW_COLUMNS, &[]);
     t
 }
 
@@ -658,40 +651,11 @@ fn patient_section(results: &[DurabilityResult]) -> Section {
         mk("Pump speed to hold the flow (twin)", "rpm", |x| x.rpm),
     ];
     for r in results.iter().filter(|r| !r.patient_checks.is_empty()) {
-        let mut t = r.table(
-            "patient",
-            "daily checks on the patient",
-            &[
-                "day",
-                "oxygenator clot (%)",
-                "flow (L/min)",
-                "pump speed (rpm)",
-                "ΔP oxygenator (mmHg)",
-                "post-oxygenator PO2 (mmHg)",
-                "oxygenator O2 (mL/min)",
-                "oxygenator CO2 (mL/min)",
-                "SaO2 (%)",
-                "PaO2 (mmHg)",
-                "PaCO2 (mmHg)",
-                "drainage suction",
-            ],
-        );
-        for x in &r.patient_checks {
-            t.push(vec![
-                Cell::Num(x.day, 0),
-                Cell::Num(100.0 * x.clot_oxygenator, 2),
-                Cell::Num(x.flow_lpm, 2),
-                Cell::Num(x.rpm, 0),
-                Cell::Num(x.dp_oxy_mmhg, 1),
-                Cell::Num(x.post_oxy_po2_mmhg, 1),
-                Cell::Num(x.oxy_o2_ml_min, 1),
-                Cell::Num(x.oxy_co2_ml_min, 1),
-                Cell::Num(100.0 * x.sao2, 1),
-                Cell::Num(x.pao2_mmhg, 1),
-                Cell::Num(x.paco2_mmhg, 1),
-                Cell::text(if x.suction { "yes" } else { "no" }),
-            ]);
-        }
+        let mut columns = headers(PATIENT_COLUMNS);
+        columns.push("drainage suction");
+        let mut t = r.table("patient", "daily checks on the patient", &columns);
+        let suction = |x: &PatientCheck| if x.suction { "yes" } else { "no" };
+        t.push_rows(&r.patient_checks, PATIENT_COLUMNS, &[&suction]);
         sec.tables.push(t);
     }
     sec

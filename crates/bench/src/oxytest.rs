@@ -12,7 +12,7 @@ use physio::oxygenator::{DRY_GAS_MMHG, Sweep, iso7199_inlet};
 
 use crate::catalogue::OxygenatorDesign;
 use crate::progress::Progress;
-use crate::report::{Cell, Plot, Report, Section, Series, Table};
+use crate::report::{Cell, Column, Plot, Report, Section, Series, Table, headers};
 
 /// Venous test blood at 37 °C, base excess 0, with the given Hb (g/dL), SO2 (fraction) and PCO2
 /// (mmHg): the ISO 7199 inlet ([`iso7199_inlet`]) generalised for tests at other conditions.
@@ -93,16 +93,7 @@ pub fn run(d: &OxygenatorDesign, progress: bool) -> OxyResult {
         progress,
     );
     let point = |q: f64, sweep_lpm: f64| {
-        let t = ox.transfer(
-            q,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: sweep_lpm,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(q, inlet, &chem, Sweep::new(sweep_lpm, 1.0), 0.0);
         OxyPoint {
             q_lpm: q,
             sweep_lpm,
@@ -181,47 +172,50 @@ pub fn summary_table(results: &[OxyResult]) -> Table {
     t
 }
 
+const POINT_COLUMNS: &[Column<OxyPoint>] = &[
+    Column::num("blood flow (L/min)", 2, |p| p.q_lpm),
+    Column::num("sweep (L/min)", 2, |p| p.sweep_lpm),
+    Column::num("O2 transfer (mL/min)", 1, |p| p.o2_ml_min),
+    Column::num("O2 bound (mL/min)", 1, |p| p.o2_bound_ml_min),
+    Column::num("CO2 transfer (mL/min)", 1, |p| p.co2_ml_min),
+    Column::pct("outlet SO2 (%)", 2, |p| p.outlet_so2),
+    Column::num("outlet PO2 (mmHg)", 1, |p| p.outlet_po2_mmhg),
+    Column::num("outlet PCO2 (mmHg)", 1, |p| p.outlet_pco2_mmhg),
+    Column::num("ΔP (mmHg)", 1, |p| p.dp_mmhg),
+];
+
 /// Every point of one design.
 pub fn points_table(r: &OxyResult) -> Table {
+    let mut columns = headers(POINT_COLUMNS);
+    columns.push("within maker's range");
     let mut t = Table::new(
         &format!("oxygenator-{}-points", r.name),
         &format!(
             "{} — {}: transfer and ΔP versus blood flow",
             r.name, r.title
         ),
-        &[
-            "blood flow (L/min)",
-            "sweep (L/min)",
-            "O2 transfer (mL/min)",
-            "O2 bound (mL/min)",
-            "CO2 transfer (mL/min)",
-            "outlet SO2 (%)",
-            "outlet PO2 (mmHg)",
-            "outlet PCO2 (mmHg)",
-            "ΔP (mmHg)",
-            "within maker's range",
-        ],
+        &columns,
     );
-    for p in &r.points {
-        t.push(vec![
-            Cell::Num(p.q_lpm, 2),
-            Cell::Num(p.sweep_lpm, 2),
-            Cell::Num(p.o2_ml_min, 1),
-            Cell::Num(p.o2_bound_ml_min, 1),
-            Cell::Num(p.co2_ml_min, 1),
-            Cell::Num(100.0 * p.outlet_so2, 2),
-            Cell::Num(p.outlet_po2_mmhg, 1),
-            Cell::Num(p.outlet_pco2_mmhg, 1),
-            Cell::Num(p.dp_mmhg, 1),
-            Cell::text(if p.q_lpm <= r.max_flow_lpm + 1e-9 {
-                "yes"
-            } else {
-                "no"
-            }),
-        ]);
-    }
+    let in_range = |p: &OxyPoint| {
+        if p.q_lpm <= r.max_flow_lpm + 1e-9 {
+            "yes"
+        } else {
+            "no"
+        }
+    };
+    t.push_rows(&r.points, POINT_COLUMNS, &[&in_range]);
     t
 }
+
+const RATIO_COLUMNS: &[Column<OxyPoint>] = &[
+    Column::num("gas:blood ratio", 2, |p| p.sweep_lpm / p.q_lpm),
+    Column::num("blood flow (L/min)", 2, |p| p.q_lpm),
+    Column::num("sweep (L/min)", 2, |p| p.sweep_lpm),
+    Column::num("O2 transfer (mL/min)", 1, |p| p.o2_ml_min),
+    Column::num("CO2 transfer (mL/min)", 1, |p| p.co2_ml_min),
+    Column::num("outlet PCO2 (mmHg)", 1, |p| p.outlet_pco2_mmhg),
+    Column::pct("outlet SO2 (%)", 2, |p| p.outlet_so2),
+];
 
 /// The gas:blood ratio series of one design.
 pub fn ratio_table(r: &OxyResult) -> Table {
@@ -232,27 +226,9 @@ pub fn ratio_table(r: &OxyResult) -> Table {
             "{}: transfer versus gas:blood ratio at {q} L/min blood",
             r.name
         ),
-        &[
-            "gas:blood ratio",
-            "blood flow (L/min)",
-            "sweep (L/min)",
-            "O2 transfer (mL/min)",
-            "CO2 transfer (mL/min)",
-            "outlet PCO2 (mmHg)",
-            "outlet SO2 (%)",
-        ],
+        &headers(RATIO_COLUMNS),
     );
-    for p in &r.ratio_points {
-        t.push(vec![
-            Cell::Num(p.sweep_lpm / p.q_lpm, 2),
-            Cell::Num(p.q_lpm, 2),
-            Cell::Num(p.sweep_lpm, 2),
-            Cell::Num(p.o2_ml_min, 1),
-            Cell::Num(p.co2_ml_min, 1),
-            Cell::Num(p.outlet_pco2_mmhg, 1),
-            Cell::Num(100.0 * p.outlet_so2, 2),
-        ]);
-    }
+    t.push_rows(&r.ratio_points, RATIO_COLUMNS, &[]);
     t
 }
 

@@ -46,22 +46,30 @@ fn frame(t: u64, i: u64) -> SensorFrame {
     f
 }
 
+/// The commands that start a run: flow target 4.5 L/min, 3500 rpm in RPM mode, then `gas`.
+fn setup(gas: &[Command]) -> Vec<Command> {
+    let mut v = vec![
+        Command::SetFlowTarget(4.5),
+        Command::SetRpmTarget(3500.0),
+        Command::SetMode(Mode::Rpm),
+    ];
+    v.extend_from_slice(gas);
+    v
+}
+
 fn main() {
     const N: usize = 1_000_000;
     let mut c = Controller::new(Config::default()).expect("default config is valid");
     let mut t = 0u64;
-    let setup = [
-        Command::SetFlowTarget(4.5),
-        Command::SetRpmTarget(3500.0),
-        Command::SetMode(Mode::Rpm),
+    let setup = setup(&[
         Command::SetSweep(4.0),
         Command::SetPco2Target(32.0),
         Command::SetGasMode(GasMode::AutoPco2),
-    ];
+    ]);
     // Warm up (fills the caches, settles filters), then flow mode.
     for i in 0..2_000u64 {
         t += CONTROL_PERIOD_MS;
-        let cmds: &[Command] = if i == 10 { &setup } else { &[] };
+        let cmds: &[Command] = if i == 10 { &setup[..] } else { &[] };
         std::hint::black_box(c.step(t, &frame(t, i), cmds));
     }
     std::hint::black_box(c.step(t + 10, &frame(t + 10, 0), &[Command::SetMode(Mode::Flow)]));
@@ -111,18 +119,13 @@ fn report_steps(ns: &mut [u64], n: usize) {
 fn compute_only_worst(frames: &[SensorFrame]) {
     let mut c = Controller::new(Config::default()).expect("default config is valid");
     let mut t = 0u64;
-    let setup = [
-        Command::SetFlowTarget(4.5),
-        Command::SetRpmTarget(3500.0),
-        Command::SetMode(Mode::Rpm),
-        Command::SetGasMode(GasMode::AutoPco2),
-    ];
+    let setup = setup(&[Command::SetGasMode(GasMode::AutoPco2)]);
     let n = frames.len().min(300_000);
     let mut ns = Vec::with_capacity(n);
     for (i, f) in frames.iter().take(n).enumerate() {
         t += CONTROL_PERIOD_MS;
         let cmds: &[Command] = match i {
-            10 => &setup,
+            10 => &setup[..],
             2_000 => &[Command::SetMode(Mode::Flow)],
             _ => &[],
         };

@@ -19,7 +19,8 @@
 //! as an event, as is the gap since the previous recording when the console starts.
 use crate::engine::Engine;
 use crate::live::{
-    RunningMeans, alarm_status, frame_numerics, patient_view, pump_state, settings_view, translate,
+    RunningMeans, alarm_status, frame_numerics, frame_wave, patient_view, periods_due, pump_state,
+    settings_view, translate,
 };
 use crate::model::{
     Alarm, AlarmStatus, Command, InjectionInfo, Numerics, PatientView, Priority, Settings, Wave,
@@ -32,8 +33,6 @@ use protocol::{ClampState, Setpoints, Severity};
 use sil::ControlLoop;
 use std::time::Duration;
 
-/// Control period in seconds.
-const PERIOD_S: f64 = control::CONTROL_PERIOD_MS as f64 / 1000.0;
 /// Time allowed to open a TCP connection or a serial line per attempt.
 const OPEN_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -224,10 +223,8 @@ impl DeviceEngine {
 
 impl Engine for DeviceEngine {
     fn advance(&mut self, dt_s: f64) {
-        self.owed += dt_s / PERIOD_S;
-        while self.owed >= 1.0 - 1e-9 {
+        for _ in 0..periods_due(&mut self.owed, dt_s) {
             self.step_once();
-            self.owed -= 1.0;
         }
     }
 
@@ -236,17 +233,8 @@ impl Engine for DeviceEngine {
     }
 
     fn wave(&self) -> Wave {
-        let f = self.control.frame();
-        let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
-        Wave {
-            t: self.time_s(),
-            // The unit has no arterial line; the bedside monitor is not on this link.
-            p_art: f64::NAN,
-            p_drain: r(f.p_drainage),
-            p_pre: r(f.p_pre_oxy),
-            p_post: r(f.p_post_oxy),
-            flow: r(f.flow),
-        }
+        // The unit has no arterial line; the bedside monitor is not on this link.
+        frame_wave(self.time_s(), self.control.frame(), f64::NAN)
     }
 
     fn numerics(&self) -> Numerics {

@@ -63,6 +63,32 @@ impl RunningMeans {
     }
 }
 
+/// Adds `dt_s` of wall time to `owed` (counted in control periods) and takes off the whole
+/// periods now due, returning how many: the run loop of every engine.
+pub(crate) fn periods_due(owed: &mut f64, dt_s: f64) -> usize {
+    *owed += dt_s / PERIOD_S;
+    let mut n = 0;
+    while *owed >= 1.0 - 1e-9 {
+        *owed -= 1.0;
+        n += 1;
+    }
+    n
+}
+
+/// The waveform sample from the controller's sensor frame (unusable readings as NaN), with the
+/// arterial pressure from wherever the engine has one.
+pub(crate) fn frame_wave(t: f64, f: &control::SensorFrame, p_art: f64) -> Wave {
+    let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
+    Wave {
+        t,
+        p_art,
+        p_drain: r(f.p_drainage),
+        p_pre: r(f.p_pre_oxy),
+        p_post: r(f.p_post_oxy),
+        flow: r(f.flow),
+    }
+}
+
 /// The numbers the screen shows straight from the controller's sensor frame (pulsatile ones as
 /// their running means), shared by every engine. What the frame does not carry (sweep and FdO2
 /// as driven, heart rate, MAP) is `None`; each engine fills in what it knows.
@@ -270,14 +296,7 @@ pub fn build(scenario: &str, seed: u64) -> Result<SilEngine, String> {
     config.seed = seed;
     let sil = Sil::new(&config).map_err(|e| format!("--scenario '{scenario}': {e}"))?;
     let start = physio::presets::default_actuation(&config);
-    let mut e = SilEngine {
-        sil,
-        scenario: scenario.to_string(),
-        config,
-        owed: 0.0,
-        means: RunningMeans::default(),
-        femoral: ArtWindow::default(),
-    };
+    let mut e = SilEngine::from_sil(sil, scenario, config);
     if start.pump_rpm > 0.0 {
         for c in [
             control::Command::SetRpmTarget(start.pump_rpm as f32),
@@ -320,22 +339,6 @@ impl SilEngine {
     }
 }
 
-fn snake(id: AlarmId) -> String {
-    let d = format!("{id:?}");
-    let mut s = String::new();
-    for (i, ch) in d.chars().enumerate() {
-        if ch.is_ascii_uppercase() {
-            if i > 0 {
-                s.push('_');
-            }
-            s.push(ch.to_ascii_lowercase());
-        } else {
-            s.push(ch);
-        }
-    }
-    s
-}
-
 fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::Standby => "standby",
@@ -354,21 +357,6 @@ const INTERVENTIONS: [(Intervention, &str, &str); 4] = [
     ),
     (Intervention::Bubble, "bubble", "Bubble: stop and clamp"),
     (Intervention::Backflow, "backflow", "Backflow guard (VA)"),
-];
-
-const LIMITS: [(AlarmLimit, &str); 12] = [
-    (AlarmLimit::FlowLow, "flow_low"),
-    (AlarmLimit::FlowHigh, "flow_high"),
-    (AlarmLimit::DeltaPHigh, "delta_p_high"),
-    (AlarmLimit::DeltaPRisePerHour, "delta_p_rise"),
-    (AlarmLimit::PostOxySo2Low, "post_so2_low"),
-    (AlarmLimit::PostOxyPo2Low, "post_po2_low"),
-    (AlarmLimit::TemperatureLow, "temp_low"),
-    (AlarmLimit::TemperatureHigh, "temp_high"),
-    (AlarmLimit::SaO2UpperLow, "sao2_upper_low"),
-    (AlarmLimit::BatteryLow, "battery_low"),
-    (AlarmLimit::FlowMismatch, "flow_mismatch"),
-    (AlarmLimit::PulsePressureLow, "pulse_pressure_low"),
 ];
 
 /// The control core's settings the console shows as numbers: (name, setting, group, scale to
@@ -422,19 +410,15 @@ fn param_table() -> Vec<(String, Setting, &'static str, f64, f64)> {
             50.0,
         ),
     ];
-    for (l, n) in LIMITS {
-        let (scale, step) = match l {
-            AlarmLimit::BatteryLow => (100.0, 1.0),
-            AlarmLimit::FlowLow | AlarmLimit::FlowHigh | AlarmLimit::FlowMismatch => (1.0, 0.1),
-            AlarmLimit::TemperatureLow | AlarmLimit::TemperatureHigh => (1.0, 0.1),
-            _ => (1.0, 1.0),
-        };
+    // The alarm limits under control's own names, scales and steps (its settings table).
+    for l in AlarmLimit::ALL {
+        let s = Setting::AlarmLimit(l).spec();
         v.push((
-            format!("alarm.{n}"),
-            Setting::AlarmLimit(l),
+            format!("alarm.{}", s.name),
+            s.setting,
             "alarm",
-            scale,
-            step,
+            s.display_scale,
+            s.step * s.display_scale,
         ));
     }
     v
@@ -517,21 +501,17 @@ pub(crate) fn translate(s: &control::Settings, cmd: &Command) -> Result<control:
         },
         Command::PauseAudio => C::PauseAudio,
         Command::Acknowledge { id: None } => C::AcknowledgeAll,
-        Command::Acknowledge { id: Some(id) } => {
-            match AlarmId::ALL.iter().find(|a| snake(**a) == *id) {
-                Some(a) => C::Acknowledge(*a),
-                None => return Err(format!("unknown alarm '{id}'")),
-            }
-        }
+        Command::Acknowledge { id: Some(id) } => match training::names::alarm_by_name(id) {
+            Some(a) => C::Acknowledge(a),
+            None => return Err(format!("unknown alarm '{id}'")),
+        },
     })
 }
 
 impl Engine for SilEngine {
     fn advance(&mut self, dt_s: f64) {
-        self.owed += dt_s / PERIOD_S;
-        while self.owed >= 1.0 - 1e-9 {
+        for _ in 0..periods_due(&mut self.owed, dt_s) {
             self.step_once();
-            self.owed -= 1.0;
         }
     }
 
@@ -540,17 +520,8 @@ impl Engine for SilEngine {
     }
 
     fn wave(&self) -> Wave {
-        let f = self.sil.frame();
-        let o = self.sil.observation();
-        let r = |x: control::Reading| if x.usable() { x.value as f64 } else { f64::NAN };
-        Wave {
-            t: self.time_s(),
-            p_art: o.p_art_mmhg,
-            p_drain: r(f.p_drainage),
-            p_pre: r(f.p_pre_oxy),
-            p_post: r(f.p_post_oxy),
-            flow: r(f.flow),
-        }
+        let p_art = self.sil.observation().p_art_mmhg;
+        frame_wave(self.time_s(), self.sil.frame(), p_art)
     }
 
     fn numerics(&self) -> Numerics {
@@ -683,7 +654,7 @@ pub(crate) fn alarm_status(sys: &control::AlarmSystem, now_ms: u64) -> AlarmStat
             pausable = false;
         }
         alarms.push(Alarm {
-            id: snake(id),
+            id: training::names::alarm_name(id),
             req: spec.requirement.to_string(),
             priority: match spec.priority {
                 control::Priority::Low => Priority::Low,
@@ -889,6 +860,17 @@ mod tests {
         }
     }
 
+    /// Runs in 10 ms steps, up to 30 s, until `done` holds for the pump state; whether it did.
+    fn run_until(e: &mut SilEngine, done: impl Fn(&PumpState) -> bool) -> bool {
+        for _ in 0..3000 {
+            run(e, 0.01);
+            if done(&e.numerics().pump.unwrap()) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// One vocabulary: every twin event (drugs and fluids included) and every patient
     /// parameter an event may change is offered to the instructor with the table's own range,
     /// and each offered value is one the twin takes.
@@ -1005,15 +987,10 @@ mod tests {
         let mut e = build("ards-severe", 7).unwrap();
         run(&mut e, 3.0);
         e.inject("air_entrainment", 20.0).unwrap();
-        let mut stopped = false;
-        for _ in 0..3000 {
-            run(&mut e, 0.01);
-            if e.numerics().pump.unwrap().bubble_stop {
-                stopped = true;
-                break;
-            }
-        }
-        assert!(stopped, "air raised a bubble stop");
+        assert!(
+            run_until(&mut e, |p| p.bubble_stop),
+            "air raised a bubble stop"
+        );
         run(&mut e, 0.5);
         let p = e.numerics().pump.unwrap();
         assert_eq!(p.rpm_command, 0.0);
@@ -1037,15 +1014,10 @@ mod tests {
         e.inject("air_entrainment", 0.0).unwrap();
         // Air stays in a stopped circuit until the perfusionist removes it.
         e.inject("de_air", 1.0).unwrap();
-        let mut possible = false;
-        for _ in 0..3000 {
-            run(&mut e, 0.01);
-            if e.numerics().pump.unwrap().restart_possible {
-                possible = true;
-                break;
-            }
-        }
-        assert!(possible, "restart possible once no air is detected");
+        assert!(
+            run_until(&mut e, |p| p.restart_possible),
+            "restart possible once no air is detected"
+        );
         e.command(&Command::Action {
             name: "restart_after_bubble".into(),
         })

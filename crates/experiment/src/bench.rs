@@ -10,64 +10,19 @@ use physio::{Actuation, Twin, TwinConfig};
 use std::time::Instant;
 
 /// Adult VV case: severe ARDS, femoro-jugular, 3500 rpm, sweep 5 L/min.
-pub const VV_CASE: &str = r#"
-name = "bench: adult VV, severe ARDS"
-preset = "ards-severe"
-duration_s = 60
-[circuit]
-configuration = "vv-femoro-jugular"
-[settings]
-pump_rpm = 3500
-sweep_lpm = 5
-fdo2 = 1.0
-"#;
+pub const VV_CASE: &str = include_str!("bench/vv.toml");
 
 /// Adult VA case: cardiogenic shock, femoral, 3200 rpm, sweep 4 L/min.
-pub const VA_CASE: &str = r#"
-name = "bench: adult VA, cardiogenic shock"
-preset = "cardiogenic-shock"
-duration_s = 60
-[circuit]
-configuration = "va-femoral"
-[settings]
-pump_rpm = 3200
-sweep_lpm = 4
-fdo2 = 1.0
-"#;
+pub const VA_CASE: &str = include_str!("bench/va.toml");
 
 /// Adult VV with everything that responds switched on: the severe-ARDS patient on a ventilator
 /// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex at its published
 /// gains (the presets have it at 0) (issue 15:
 /// bench-sim at or above 2000x with reflexes, drugs and the ventilator active).
-pub const VV_ACTIVE_CASE: &str = r#"
-name = "bench: adult VV, ventilator, norepinephrine, reflexes"
-preset = "ards-severe"
-duration_s = 60
-[patient]
-baroreflex_gain = 1
-[circuit]
-configuration = "vv-femoro-jugular"
-[settings]
-pump_rpm = 3500
-sweep_lpm = 5
-fdo2 = 1.0
-[[timeline]]
-at = 0
-event = { kind = "ventilator_pc" }
-[[timeline]]
-at = 0
-event = { kind = "ventilator_peep", cmh2o = 10 }
-[[timeline]]
-at = 0
-event = { kind = "norepinephrine_infusion", ug_kg_min = 0.1 }
-"#;
+pub const VV_ACTIVE_CASE: &str = include_str!("bench/vv_active.toml");
 
 /// Healthy adult, no circuit: the reference for [`NEONATE_WEIGHT_KG`].
-pub const ADULT_NO_CIRCUIT_CASE: &str = r#"
-name = "bench: healthy adult 75 kg, no circuit"
-preset = "adult-healthy"
-duration_s = 60
-"#;
+pub const ADULT_NO_CIRCUIT_CASE: &str = include_str!("bench/adult_no_circuit.toml");
 
 /// Weight of the neonate timed against the adult: a term newborn (issue 15: the neonate runs at
 /// least as fast as the adult).

@@ -8,6 +8,7 @@
 use crate::error::Error;
 use crate::event_file::EventFile;
 use crate::params;
+use crate::params::circuit;
 use crate::signals;
 use input::de::{Finite, Number, Numbers, Range, lookup};
 use input::num;
@@ -213,15 +214,20 @@ pub struct PatientTable(pub Vec<(&'static str, f64)>);
 
 impl<'de> Deserialize<'de> for PatientTable {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let keys: Vec<_> = params::PATIENT_FIELDS
-            .iter()
-            .map(|f| (f.name, Range::closed(f.min, f.max, f.unit)))
-            .collect();
-        let values = Numbers(&keys).deserialize(d)?;
-        Ok(PatientTable(
-            values.into_iter().map(|(i, x)| (keys[i].0, x)).collect(),
-        ))
+        let key = |f: &params::PatientField| (f.name, Range::closed(f.min, f.max, f.unit));
+        field_values(d, params::PATIENT_FIELDS, key).map(PatientTable)
     }
+}
+
+/// Named numbers of a field table, each within its field's range, as `(name, value)` pairs.
+fn field_values<'de, D: Deserializer<'de>, F>(
+    d: D,
+    fields: &[F],
+    key: impl Fn(&F) -> (&'static str, Range),
+) -> Result<Vec<(&'static str, f64)>, D::Error> {
+    let keys: Vec<_> = fields.iter().map(key).collect();
+    let values = Numbers(&keys).deserialize(d)?;
+    Ok(values.into_iter().map(|(i, x)| (keys[i].0, x)).collect())
 }
 
 /// `[settings]` and a timeline's `set`: keys and ranges from the twin's actuation table.
@@ -229,45 +235,23 @@ struct Settings(Vec<(&'static str, f64)>);
 
 impl<'de> Deserialize<'de> for Settings {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let keys: Vec<_> = params::SETTING_FIELDS
-            .iter()
-            .map(|f| (f.name, Range::closed(f.min, f.max, f.unit)))
-            .collect();
-        let values = Numbers(&keys).deserialize(d)?;
-        Ok(Settings(
-            values.into_iter().map(|(i, x)| (keys[i].0, x)).collect(),
-        ))
+        let key = |f: &params::SettingField| (f.name, Range::closed(f.min, f.max, f.unit));
+        field_values(d, params::SETTING_FIELDS, key).map(Settings)
     }
 }
 
-input::ranged!(drainage_fr, {
-    let (lo, hi) = params::circuit::drainage_fr();
-    Range::closed(lo, hi, "Fr")
-});
-input::ranged!(return_fr, {
-    let (lo, hi) = params::circuit::return_fr();
-    Range::closed(lo, hi, "Fr")
-});
-input::ranged!(drainage_depth, {
-    let (lo, hi) = params::circuit::DRAINAGE_DEPTH_CM;
-    Range::closed(lo, hi, "cm")
-});
-input::ranged!(return_depth, {
-    let (lo, hi) = params::circuit::RETURN_DEPTH_CM;
-    Range::closed(lo, hi, "cm")
-});
-input::ranged!(jet_angle, {
-    let (lo, hi) = params::circuit::RETURN_JET_ANGLE_DEG;
-    Range::closed(lo, hi, "°")
-});
-input::ranged!(tubing_length, {
-    let (lo, hi) = params::circuit::TUBING_LENGTH_M;
-    Range::closed(lo, hi, "m")
-});
-input::ranged!(tubing_diameter, {
-    let (lo, hi) = params::circuit::TUBING_DIAMETER_MM;
-    Range::closed(lo, hi, "mm")
-});
+/// A closed range from a `(min, max)` pair.
+const fn range_of((lo, hi): (f64, f64), unit: &'static str) -> Range {
+    Range::closed(lo, hi, unit)
+}
+
+input::ranged!(drainage_fr, range_of(circuit::drainage_fr(), "Fr"));
+input::ranged!(return_fr, range_of(circuit::return_fr(), "Fr"));
+input::ranged!(drainage_depth, range_of(circuit::DRAINAGE_DEPTH_CM, "cm"));
+input::ranged!(return_depth, range_of(circuit::RETURN_DEPTH_CM, "cm"));
+input::ranged!(jet_angle, range_of(circuit::RETURN_JET_ANGLE_DEG, "°"));
+input::ranged!(tubing_length, range_of(circuit::TUBING_LENGTH_M, "m"));
+input::ranged!(tubing_diameter, range_of(circuit::TUBING_DIAMETER_MM, "mm"));
 
 fn configuration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Configuration>, D::Error> {
     let name = String::deserialize(d)?;

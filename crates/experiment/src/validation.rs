@@ -455,16 +455,7 @@ pub fn oxygenator_cases() -> Vec<Case> {
     let inlet = iso_inlet(&chem, 0.65, 45.0);
     let mut out = Vec::new();
     for (q, bound) in [(5.0, 346.0), (7.0, 484.0)] {
-        let t = oxy.transfer(
-            q,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: q,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = oxy.transfer(q, inlet, &chem, Sweep::new(q, 1.0), 0.0);
         out.push(
             Case {
                 name: format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
@@ -554,10 +545,7 @@ fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
             q,
             iso_inlet(&chem, so2, pco2),
             &chem,
-            Sweep {
-                flow_lpm: sweep,
-                fdo2: 1.0,
-            },
+            Sweep::new(sweep, 1.0),
             0.0,
         )
     };
@@ -664,17 +652,8 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
     let inlet = iso_inlet(&chem, 0.65, 45.0);
     let co2 = |name: &str, q: f64, v: f64| {
         OxygenatorModel::by_name(name).map_or(f64::NAN, |o| {
-            o.transfer(
-                q,
-                inlet,
-                &chem,
-                Sweep {
-                    flow_lpm: v,
-                    fdo2: 1.0,
-                },
-                0.0,
-            )
-            .co2_ml_min
+            o.transfer(q, inlet, &chem, Sweep::new(v, 1.0), 0.0)
+                .co2_ml_min
         })
     };
     // Each small membrane's k_CO2 is fitted to its maximum: calibration.
@@ -737,10 +716,7 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         temp_c: 37.0,
     };
     let iso = iso_inlet(&chem12, 0.65, 45.0);
-    let sweep = Sweep {
-        flow_lpm: 5.0,
-        fdo2: 1.0,
-    };
+    let sweep = Sweep::new(5.0, 1.0);
     // The clot model's own formula (area lost, channels narrowed): restated, not validated.
     out.push(
         change(
@@ -1562,7 +1538,8 @@ pub(crate) fn second_means<const N: usize>(
 }
 
 /// Step a twin for `seconds` at fixed actuation.
-fn advance(t: &mut physio::Twin, act: &physio::Actuation, seconds: f64) {
+/// Steps `t` with `act` for `seconds`.
+pub(crate) fn advance(t: &mut physio::Twin, act: &physio::Actuation, seconds: f64) {
     for _ in 0..(seconds / physio::Twin::DT_S).round() as usize {
         t.step(act);
     }

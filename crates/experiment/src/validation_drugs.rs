@@ -6,7 +6,7 @@
 //! module docs of `physio::drugs`), so the cases at those doses are calibration; the cases at
 //! other doses, with the baroreflex on, or from other studies are independent. `[M]` marks a
 //! figure quoted from memory of the paper.
-use crate::validation::{Basis, Case, Check};
+use crate::validation::{Basis, Case, Check, advance};
 use physio::presets::{circuit_for, default_actuation, dilated_cardiomyopathy_patient, preset};
 use physio::{Configuration, Event, Observation, Twin, TwinConfig};
 
@@ -33,18 +33,8 @@ fn case(
     v: f64,
 ) -> Case {
     Case {
-        name: name.into(),
-        source,
-        unit,
-        check,
         basis,
-        simulated: v,
-    }
-}
-
-fn advance(t: &mut Twin, act: &physio::Actuation, seconds: f64) {
-    for _ in 0..(seconds / Twin::DT_S).round() as usize {
-        t.step(act);
+        ..Case::independent(name, source, unit, check, v)
     }
 }
 

@@ -1028,13 +1028,7 @@ mod tests {
     use super::*;
 
     fn healthy() -> Circulation {
-        let heart = VentricleParams {
-            weight_kg: 75.0,
-            lv_emax: 2.95,
-            rv_emax: 1.75,
-            lv_dilation_ml: 0.0,
-            lv_stiffness: 1.0,
-        };
+        let heart = VentricleParams::normal(75.0, 2.95, 1.75);
         Circulation::new(&heart, 5300.0, 0.9, 0.09, 75.0)
     }
 

@@ -524,13 +524,7 @@ mod tests {
     use super::*;
 
     fn adult() -> Ventricles {
-        Ventricles::new(&VentricleParams {
-            weight_kg: 75.0,
-            lv_emax: 2.95,
-            rv_emax: 1.75,
-            lv_dilation_ml: 0.0,
-            lv_stiffness: 1.0,
-        })
+        Ventricles::new(&VentricleParams::normal(75.0, 2.95, 1.75))
     }
 
     #[test]
@@ -574,16 +568,7 @@ mod tests {
     fn contraction_never_lowers_pressure() {
         // The defect this model replaces: at low Emax, activation lowered LV pressure.
         for emax in [0.1, 0.3, 0.6, 2.95] {
-            let mut h = Ventricles::new(&VentricleParams {
-                lv_emax: emax,
-                ..VentricleParams {
-                    weight_kg: 75.0,
-                    lv_emax: 2.95,
-                    rv_emax: 1.75,
-                    lv_dilation_ml: 0.0,
-                    lv_stiffness: 1.0,
-                }
-            });
+            let mut h = Ventricles::new(&VentricleParams::normal(75.0, emax, 1.75));
             // Each free wall alone, at every volume.
             for v in [5.0, 20.0, 60.0, 120.0, 200.0, 300.0] {
                 assert!(h.lv.eval(v, 1.0).0 >= h.lv.eval(v, 0.0).0);

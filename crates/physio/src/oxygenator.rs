@@ -120,6 +120,12 @@ pub struct Sweep {
     pub fdo2: f64,
 }
 
+impl Sweep {
+    pub const fn new(flow_lpm: f64, fdo2: f64) -> Sweep {
+        Sweep { flow_lpm, fdo2 }
+    }
+}
+
 /// What leaves the oxygenator.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Transfer {
@@ -520,18 +526,9 @@ impl OxygenatorModel {
     pub fn rated_flow_lpm(&self, clot_fraction: f64) -> f64 {
         let (inlet, chem) = iso7199_inlet();
         let out_so2 = |q: f64| {
-            self.transfer(
-                q,
-                inlet,
-                &chem,
-                Sweep {
-                    flow_lpm: q,
-                    fdo2: 1.0,
-                },
-                clot_fraction,
-            )
-            .outlet_gas
-            .so2
+            self.transfer(q, inlet, &chem, Sweep::new(q, 1.0), clot_fraction)
+                .outlet_gas
+                .so2
         };
         let (mut lo, mut hi) = (0.05, 30.0);
         if out_so2(hi) >= 0.95 {
@@ -652,16 +649,7 @@ mod tests {
         let (inlet, chem) = iso7199_inlet();
         let ox = OxygenatorModel::quadrox_adult();
         for q in [4.0, 5.0] {
-            let t = ox.transfer(
-                q,
-                inlet,
-                &chem,
-                Sweep {
-                    flow_lpm: q,
-                    fdo2: 1.0,
-                },
-                0.0,
-            );
+            let t = ox.transfer(q, inlet, &chem, Sweep::new(q, 1.0), 0.0);
             let po2 = t.outlet_gas.po2_mmhg;
             assert!((290.0..=450.0).contains(&po2), "PO2 {po2} at {q} L/min");
         }
@@ -673,16 +661,7 @@ mod tests {
         let ox = OxygenatorModel::quadrox_adult();
         for (q, bound) in [(5.0, 346.0), (7.0, 484.0)] {
             for sweep in [0.5, 1.0, q, 10.0, 20.0] {
-                let t = ox.transfer(
-                    q,
-                    inlet,
-                    &chem,
-                    Sweep {
-                        flow_lpm: sweep,
-                        fdo2: 1.0,
-                    },
-                    0.0,
-                );
+                let t = ox.transfer(q, inlet, &chem, Sweep::new(sweep, 1.0), 0.0);
                 assert!(
                     t.o2_ml_min <= bound,
                     "{q} L/min sweep {sweep}: {}",
@@ -697,10 +676,7 @@ mod tests {
     fn segment_convergence() {
         let (inlet, chem) = iso7199_inlet();
         let ox = OxygenatorModel::quadrox_adult();
-        let s = Sweep {
-            flow_lpm: 5.0,
-            fdo2: 1.0,
-        };
+        let s = Sweep::new(5.0, 1.0);
         let a = ox.transfer_n(5.0, inlet, &chem, s, 0.0, SEGMENTS);
         let b = ox.transfer_n(5.0, inlet, &chem, s, 0.0, 64);
         assert!(
@@ -717,10 +693,7 @@ mod tests {
     fn guess_changes_nothing_but_cost() {
         let (inlet, chem) = iso7199_inlet();
         let ox = OxygenatorModel::quadrox_adult();
-        let s = Sweep {
-            flow_lpm: 4.0,
-            fdo2: 0.8,
-        };
+        let s = Sweep::new(4.0, 0.8);
         let a = ox.transfer(4.0, inlet, &chem, s, 0.1);
         let g = blood::solve(inlet, &chem, None);
         let b = ox.transfer_with_guess(4.0, inlet, Some(g), &chem, s, 0.1);
@@ -733,41 +706,14 @@ mod tests {
     fn zero_flow_and_zero_sweep() {
         let (inlet, chem) = iso7199_inlet();
         let ox = OxygenatorModel::quadrox_adult();
-        let t = ox.transfer(
-            0.0,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: 4.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(0.0, inlet, &chem, Sweep::new(4.0, 1.0), 0.0);
         assert_eq!((t.o2_ml_min, t.co2_ml_min), (0.0, 0.0));
         assert_eq!(t.outlet, inlet);
-        let t = ox.transfer(
-            4.0,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: 0.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(4.0, inlet, &chem, Sweep::new(0.0, 1.0), 0.0);
         assert_eq!((t.o2_ml_min, t.co2_ml_min), (0.0, 0.0));
         assert!(t.outlet_gas.so2.is_finite());
         // A trickle of sweep gas removes little CO2.
-        let t = ox.transfer(
-            4.0,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: 0.05,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(4.0, inlet, &chem, Sweep::new(0.05, 1.0), 0.0);
         assert!(t.co2_ml_min > 0.0 && t.co2_ml_min < 4.0, "{t:?}");
     }
 
@@ -790,10 +736,7 @@ mod tests {
         );
         assert!(ox.pressure_drop_mmhg(5.0, 1.0).is_finite());
         let (inlet, chem) = iso7199_inlet();
-        let s = Sweep {
-            flow_lpm: 5.0,
-            fdo2: 1.0,
-        };
+        let s = Sweep::new(5.0, 1.0);
         let clean = ox.transfer(5.0, inlet, &chem, s, 0.0);
         let half = ox.transfer(5.0, inlet, &chem, s, 0.5);
         let gone = ox.transfer(5.0, inlet, &chem, s, 0.98);
@@ -849,16 +792,7 @@ mod tests {
             for v in [1.0, 2.0, 4.0, 6.0] {
                 for p in [35.0, 45.0, 55.0] {
                     let (c, chem) = venous(10.0, 0.65, p);
-                    let t = ox.transfer(
-                        q,
-                        c,
-                        &chem,
-                        Sweep {
-                            flow_lpm: v,
-                            fdo2: 1.0,
-                        },
-                        0.0,
-                    );
+                    let t = ox.transfer(q, c, &chem, Sweep::new(v, 1.0), 0.0);
                     let r = [1.0, q, v, p];
                     for i in 0..4 {
                         for j in 0..4 {
@@ -897,19 +831,7 @@ mod tests {
     fn park_2013_o2_slope() {
         let ox = OxygenatorModel::quadrox_adult();
         let (c, chem) = venous(11.0, 0.60, 45.0);
-        let at = |q: f64| {
-            ox.transfer(
-                q,
-                c,
-                &chem,
-                Sweep {
-                    flow_lpm: q,
-                    fdo2: 1.0,
-                },
-                0.0,
-            )
-            .o2_ml_min
-        };
+        let at = |q: f64| ox.transfer(q, c, &chem, Sweep::new(q, 1.0), 0.0).o2_ml_min;
         let slope = (at(3.5) - at(1.5)) / 2.0;
         assert!(
             (slope - 66.0).abs() <= 0.25 * 66.0,
@@ -923,32 +845,14 @@ mod tests {
     fn park_2013_pco2_drop() {
         let ox = OxygenatorModel::quadrox_adult();
         let (c, chem) = venous(10.0, 0.65, 35.0);
-        let t = ox.transfer(
-            2.0,
-            c,
-            &chem,
-            Sweep {
-                flow_lpm: 4.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(2.0, c, &chem, Sweep::new(4.0, 1.0), 0.0);
         assert!(
             (t.outlet_gas.pco2_mmhg - 25.0).abs() <= 3.0,
             "{:?}",
             t.outlet_gas
         );
         // More sweep, lower outlet PCO2; more blood, more CO2 removed.
-        let more = ox.transfer(
-            2.0,
-            c,
-            &chem,
-            Sweep {
-                flow_lpm: 8.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let more = ox.transfer(2.0, c, &chem, Sweep::new(8.0, 1.0), 0.0);
         assert!(more.outlet_gas.pco2_mmhg < t.outlet_gas.pco2_mmhg);
     }
 
@@ -958,10 +862,7 @@ mod tests {
     #[test]
     fn karagiannidis_small_membranes() {
         let (c, chem) = venous(12.0, 0.70, 45.0);
-        let s = Sweep {
-            flow_lpm: 8.0,
-            fdo2: 1.0,
-        };
+        let s = Sweep::new(8.0, 1.0);
         let small = OxygenatorModel::ecco2r_04()
             .transfer(0.9, c, &chem, s, 0.0)
             .co2_ml_min;
@@ -979,34 +880,13 @@ mod tests {
         let (c, chem) = venous(12.0, 0.65, 45.0);
         let ox = OxygenatorModel::quadrox_adult();
         let gain = |q: f64| {
-            let at = |v: f64| {
-                ox.transfer(
-                    q,
-                    c,
-                    &chem,
-                    Sweep {
-                        flow_lpm: v,
-                        fdo2: 1.0,
-                    },
-                    0.0,
-                )
-                .co2_ml_min
-            };
+            let at = |v: f64| ox.transfer(q, c, &chem, Sweep::new(v, 1.0), 0.0).co2_ml_min;
             at(10.0) / at(4.0)
         };
         assert!(gain(1.0) < 1.25, "1 L/min: {}", gain(1.0));
         assert!(gain(5.0) > 1.4, "5 L/min: {}", gain(5.0));
         // At low flow the outlet PCO2 approaches the gas side's.
-        let t = ox.transfer(
-            0.5,
-            c,
-            &chem,
-            Sweep {
-                flow_lpm: 10.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(0.5, c, &chem, Sweep::new(10.0, 1.0), 0.0);
         assert!(t.outlet_gas.pco2_mmhg < 20.0, "{:?}", t.outlet_gas);
     }
 

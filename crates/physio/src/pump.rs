@@ -81,18 +81,9 @@ impl PumpModel {
         design_rpm: f64,
         design_flow_lpm: f64,
     ) -> Result<Self, PumpFitError> {
-        let all = [
-            a,
-            r1,
-            r2,
-            rrec,
-            kinf,
-            priming_ml,
-            max_rpm,
-            design_rpm,
-            design_flow_lpm,
-        ];
-        if all.iter().any(|v| !v.is_finite()) {
+        let head = [a, r1, r2, rrec, kinf];
+        let sizes = [priming_ml, max_rpm, design_rpm, design_flow_lpm];
+        if head.iter().chain(&sizes).any(|v| !v.is_finite()) {
             return Err(PumpFitError(format!(
                 "pump {name}: every coefficient must be finite"
             )));
@@ -114,7 +105,7 @@ impl PumpModel {
         }
         Ok(Self::build(
             name,
-            [a, r1, r2, rrec, kinf],
+            head,
             priming_ml,
             max_rpm,
             design_rpm,

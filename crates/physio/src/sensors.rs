@@ -97,6 +97,15 @@ pub struct ChannelSpec {
     pub delay_s: f64,
 }
 
+impl ChannelSpec {
+    /// The same channel read through an averaging lag of `average_s` and a delay of `delay_s`.
+    const fn lag(mut self, average_s: f64, delay_s: f64) -> ChannelSpec {
+        self.average_s = average_s;
+        self.delay_s = delay_s;
+        self
+    }
+}
+
 /// Pulse pressure at or below which a pulse oximeter finds no pulse and gives no reading, mmHg.
 ///
 /// Pulse oximetry needs an arterial pulsation: it "fails when pulsations are weak or absent,
@@ -213,53 +222,35 @@ impl Channel {
                 delay_s: 0.0,
             }
         }
-        const fn lag(mut c: ChannelSpec, average_s: f64, delay_s: f64) -> ChannelSpec {
-            c.average_s = average_s;
-            c.delay_s = delay_s;
-            c
-        }
         const P_RANGE: (f64, f64) = (-500.0, 800.0);
+        const SAT_RANGE: (f64, f64) = (0.0, 1.0);
         match self {
             Channel::DrainagePressure => s("p_drainage", "mmHg", 1.0, 0.01, 50.0, 1.0, P_RANGE),
             Channel::PreOxyPressure => s("p_pre_oxy", "mmHg", 1.0, 0.01, 50.0, 1.0, P_RANGE),
             Channel::PostOxyPressure => s("p_post_oxy", "mmHg", 1.0, 0.01, 50.0, 1.0, P_RANGE),
             Channel::Flow => s("flow", "L/min", 0.02, 0.01, 20.0, 0.01, (-10.0, 10.0)),
             Channel::Speed => s("speed", "rpm", 2.0, 0.0, 20.0, 1.0, (0.0, 12_000.0)),
-            Channel::PreOxySo2 => lag(
-                s("so2_pre_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
-                2.0,
-                0.0,
-            ),
-            Channel::PostOxySo2 => lag(
-                s("so2_post_oxy", "1", 0.01, 0.0, 1.0, 0.01, (0.0, 1.0)),
-                2.0,
-                0.0,
-            ),
-            Channel::PostOxyPo2 => lag(
-                s("po2_post_oxy", "mmHg", 3.0, 0.03, 0.5, 1.0, (0.0, 800.0)),
-                10.0,
-                0.0,
-            ),
-            Channel::PostOxyPco2 => lag(
-                s("pco2_post_oxy", "mmHg", 1.0, 0.02, 0.5, 1.0, (0.0, 150.0)),
-                10.0,
-                0.0,
-            ),
-            Channel::Temperature => {
-                lag(s("temp", "°C", 0.05, 0.0, 1.0, 0.1, (0.0, 45.0)), 3.0, 0.0)
+            Channel::PreOxySo2 => {
+                s("so2_pre_oxy", "1", 0.01, 0.0, 1.0, 0.01, SAT_RANGE).lag(2.0, 0.0)
             }
+            Channel::PostOxySo2 => {
+                s("so2_post_oxy", "1", 0.01, 0.0, 1.0, 0.01, SAT_RANGE).lag(2.0, 0.0)
+            }
+            Channel::PostOxyPo2 => {
+                s("po2_post_oxy", "mmHg", 3.0, 0.03, 0.5, 1.0, (0.0, 800.0)).lag(10.0, 0.0)
+            }
+            Channel::PostOxyPco2 => {
+                s("pco2_post_oxy", "mmHg", 1.0, 0.02, 0.5, 1.0, (0.0, 150.0)).lag(10.0, 0.0)
+            }
+            Channel::Temperature => s("temp", "°C", 0.05, 0.0, 1.0, 0.1, (0.0, 45.0)).lag(3.0, 0.0),
             Channel::Bubble => s("bubble", "bool", 0.0, 0.0, 100.0, 0.0, (0.0, 1.0)),
-            Channel::Hb => lag(s("hb", "g/dL", 0.2, 0.0, 0.5, 0.1, (0.0, 25.0)), 2.0, 0.0),
-            Channel::SaO2Upper => lag(
-                s("sao2_upper", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
-                4.0,
-                5.0,
-            ),
-            Channel::SaO2Lower => lag(
-                s("sao2_lower", "1", 0.015, 0.0, 1.0, 0.01, (0.0, 1.0)),
-                4.0,
-                5.0,
-            ),
+            Channel::Hb => s("hb", "g/dL", 0.2, 0.0, 0.5, 0.1, (0.0, 25.0)).lag(2.0, 0.0),
+            Channel::SaO2Upper => {
+                s("sao2_upper", "1", 0.015, 0.0, 1.0, 0.01, SAT_RANGE).lag(4.0, 5.0)
+            }
+            Channel::SaO2Lower => {
+                s("sao2_lower", "1", 0.015, 0.0, 1.0, 0.01, SAT_RANGE).lag(4.0, 5.0)
+            }
             Channel::ArterialPressure => s("p_art", "mmHg", 1.0, 0.0, 100.0, 1.0, (-50.0, 400.0)),
             Channel::Battery => s("battery", "1", 0.005, 0.0, 0.1, 0.01, (0.0, 1.0)),
             Channel::SweepFlow => s("sweep", "L/min", 0.02, 0.01, 10.0, 0.1, (0.0, 20.0)),

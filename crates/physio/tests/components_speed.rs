@@ -68,10 +68,7 @@ fn print_component_costs() {
 
     let ox = OxygenatorModel::quadrox_adult();
     let (inlet, ichem) = iso7199_inlet();
-    let sweep = Sweep {
-        flow_lpm: 4.0,
-        fdo2: 1.0,
-    };
+    let sweep = Sweep::new(4.0, 1.0);
     let t = per_call_ns(100_000, |i| {
         ox.transfer(4.0 + (i % 5) as f64 * 0.01, inlet, &ichem, sweep, 0.0)
             .o2_ml_min

@@ -2,7 +2,6 @@
 //! in what the blood holds equals what lungs, oxygenator, tissues and events put in or took out.
 mod common;
 use common::*;
-use physio::presets::default_actuation;
 use physio::{Configuration, Event, Twin};
 
 fn check_balance(t: &Twin, t0: physio::twin::Totals, what: &str) {
@@ -37,9 +36,7 @@ fn check_balance(t: &Twin, t0: physio::twin::Totals, what: &str) {
 #[test]
 fn mass_balance_closes_in_every_configuration() {
     for cfg in CONFIGS {
-        let c = config("ards-severe", cfg);
-        let act = default_actuation(&c);
-        let mut t = Twin::new(&c).unwrap();
+        let (mut t, act) = warmed("ards-severe", cfg, None, 0.0);
         let t0 = t.totals();
         run(&mut t, &act, 180.0);
         check_balance(&t, t0, &format!("{cfg:?}"));
@@ -51,9 +48,7 @@ fn mass_balance_closes_in_every_configuration() {
 
 #[test]
 fn mass_balance_closes_through_events() {
-    let c = config("cardiogenic-shock", Configuration::VaFemoral);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
+    let (mut t, act) = warmed("cardiogenic-shock", Configuration::VaFemoral, None, 0.0);
     let t0 = t.totals();
     run(&mut t, &act, 20.0);
     t.apply(&Event::Bleeding(300.0)).unwrap();

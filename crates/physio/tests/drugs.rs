@@ -7,10 +7,7 @@ use physio::presets::default_actuation;
 use physio::{Configuration, Event, Twin};
 
 fn settle(ev: &[Event], minutes: f64) -> (physio::Observation, physio::Observation) {
-    let c = config("adult-healthy", Configuration::None);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 60.0);
+    let (mut t, act) = warmed("adult-healthy", Configuration::None, None, 60.0);
     let o0 = t.observe();
     for e in ev {
         t.apply(e).unwrap();
@@ -111,10 +108,7 @@ fn propofol_lowers_pressure() {
 /// by the twin's Q10 of 2 (7 %/°C), and stays at 33 °C.
 #[test]
 fn vo2_follows_a_set_temperature() {
-    let c = config("adult-healthy", Configuration::None);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 60.0);
+    let (mut t, act) = warmed("adult-healthy", Configuration::None, None, 60.0);
     let o0 = t.observe();
     t.apply(&Event::SetPatient(physio::PatientParam::Temperature, 33.0))
         .unwrap();

@@ -3,14 +3,11 @@
 //! volume, O2 and CO2 balances still close.
 mod common;
 use common::*;
-use physio::presets::default_actuation;
 use physio::{Configuration, Event, Twin};
 
 #[test]
 fn nothing_given_nothing_changes() {
-    let c = config("ards-severe", Configuration::VvFemoroJugular);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
+    let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 0.0);
     let o0 = t.observe();
     run(&mut t, &act, 120.0);
     let o = t.observe();
@@ -26,10 +23,7 @@ fn nothing_given_nothing_changes() {
 
 #[test]
 fn crystalloid_dilutes_and_leaves_red_cells_raise_hb() {
-    let c = config("adult-healthy", Configuration::None);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 30.0);
+    let (mut t, act) = warmed("adult-healthy", Configuration::None, None, 30.0);
     let o0 = t.observe();
     t.apply(&Event::CrystalloidInfusion(2000.0)).unwrap();
     run(&mut t, &act, 1800.0);
@@ -62,9 +56,7 @@ fn crystalloid_dilutes_and_leaves_red_cells_raise_hb() {
 #[test]
 fn balances_close_with_fluids_in_every_configuration() {
     for cfg in CONFIGS {
-        let c = config("ards-severe", cfg);
-        let act = default_actuation(&c);
-        let mut t = Twin::new(&c).unwrap();
+        let (mut t, act) = warmed("ards-severe", cfg, None, 0.0);
         let t0 = t.totals();
         run(&mut t, &act, 20.0);
         t.apply(&Event::CrystalloidInfusion(3000.0)).unwrap();

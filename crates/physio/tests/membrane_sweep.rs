@@ -86,17 +86,8 @@ fn more_flow_and_more_sweep_never_remove_less_co2() {
             &chem,
         );
         let co2 = |q: f64, v: f64| {
-            ox.transfer(
-                q,
-                inlet,
-                &chem,
-                Sweep {
-                    flow_lpm: v,
-                    fdo2: 1.0,
-                },
-                0.0,
-            )
-            .co2_ml_min
+            ox.transfer(q, inlet, &chem, Sweep::new(v, 1.0), 0.0)
+                .co2_ml_min
         };
         for (q, v) in [(0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (4.0, 8.0)] {
             assert!(co2(q * 2.0, v) >= co2(q, v) - 1e-6, "flow {q} sweep {v}");

@@ -85,16 +85,7 @@ fn print_component_costs() {
             o2_ml_dl: 10.0 + (i % 7) as f64 * 0.1,
             co2_ml_dl: 50.0,
         };
-        let t = ox.transfer(
-            5.0,
-            inlet,
-            &chem,
-            Sweep {
-                flow_lpm: 4.0,
-                fdo2: 1.0,
-            },
-            0.0,
-        );
+        let t = ox.transfer(5.0, inlet, &chem, Sweep::new(4.0, 1.0), 0.0);
         acc += t.o2_ml_min;
     }
     let tr = start.elapsed().as_secs_f64() / n as f64;

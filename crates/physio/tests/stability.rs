@@ -2,7 +2,7 @@
 mod common;
 use common::*;
 use physio::presets::{circuit_for, default_actuation, healthy_patient};
-use physio::{Actuation, Twin, TwinConfig};
+use physio::{Actuation, PatientParams, Twin, TwinConfig};
 use proptest::prelude::*;
 
 #[test]
@@ -44,23 +44,25 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
         (0.0..1.0f64, 0.0..1.0f64),
     )
         .prop_map(|(a, b, c, d, e, f)| {
-            let mut p = healthy_patient();
-            p.weight_kg = a.0;
-            p.heart_rate_bpm = a.1;
-            p.lv_emax_mmhg_ml = a.2;
-            p.rv_emax_mmhg_ml = a.3;
-            p.svr_mmhg_s_ml = b.0;
-            p.pvr_mmhg_s_ml = b.1;
-            p.blood_volume_ml = b.2 * p.weight_kg;
-            p.hb_g_dl = b.3;
-            p.vo2_ml_kg_min = c.0;
-            p.alveolar_ventilation_lpm = c.1;
-            p.fio2 = c.2;
-            p.shunt_fraction = c.3;
-            p.temp_c = e.0;
-            p.base_excess_meq_l = e.1;
-            p.rq = e.3;
-            p.baroreflex_gain = f.1;
+            let p = PatientParams {
+                weight_kg: a.0,
+                heart_rate_bpm: a.1,
+                lv_emax_mmhg_ml: a.2,
+                rv_emax_mmhg_ml: a.3,
+                svr_mmhg_s_ml: b.0,
+                pvr_mmhg_s_ml: b.1,
+                hb_g_dl: b.3,
+                vo2_ml_kg_min: c.0,
+                alveolar_ventilation_lpm: c.1,
+                fio2: c.2,
+                shunt_fraction: c.3,
+                temp_c: e.0,
+                base_excess_meq_l: e.1,
+                rq: e.3,
+                baroreflex_gain: f.1,
+                blood_volume_ml: b.2 * a.0,
+                ..healthy_patient()
+            };
             let config = TwinConfig {
                 patient: p,
                 circuit: circuit_for(CONFIGS[d.0]),

@@ -50,6 +50,10 @@ pub mod scale {
     pub const PRESSURE: f32 = 10.0;
     /// 1 mL/min per count; physical unit L/min.
     pub const FLOW: f32 = 1000.0;
+    /// 1 rpm per count.
+    pub const SPEED: f32 = 1.0;
+    /// Sweep gas: 1 mL/min per count; physical unit L/min.
+    pub const SWEEP: f32 = 1000.0;
     /// 0.01 % per count.
     pub const SAT: f32 = 100.0;
     /// 0.01 g/dL per count.
@@ -72,52 +76,40 @@ impl SensorFrame {
             state,
             ..SensorFrame::default()
         };
+        // Each channel: its validity bit set when the value is finite (else 0 on the wire).
+        let mut bits = 0u16;
         let mut set = |bit: u16, x: Option<f32>| -> f32 {
             match x {
                 Some(x) if x.is_finite() => {
-                    f.valid |= bit;
+                    bits |= bit;
                     x
                 }
                 _ => 0.0,
             }
         };
-        let pd = set(valid::P_DRAINAGE, v.p_drainage_mmhg);
-        let pp = set(valid::P_PRE_OXY, v.p_pre_oxy_mmhg);
-        let pq = set(valid::P_POST_OXY, v.p_post_oxy_mmhg);
-        let fl = set(valid::FLOW, v.flow_lpm);
-        let sp = set(valid::SPEED, v.speed_rpm);
-        let s1 = set(valid::SO2_PRE, v.so2_pre_pct);
-        let s2 = set(valid::SO2_POST, v.so2_post_pct);
-        let po = set(valid::PO2_POST, v.po2_post_mmhg);
-        let pc = set(valid::PCO2_POST, v.pco2_post_mmhg);
-        let hb = set(valid::HB, v.hb_g_dl);
-        let t1 = set(valid::TEMP_PRE, v.temp_pre_c);
-        let t2 = set(valid::TEMP_POST, v.temp_post_c);
-        let bu = set(valid::BUBBLE, v.bubble_ul);
-        let sw = set(valid::SWEEP, v.sweep_lpm);
-        let fd = set(valid::FDO2, v.fdo2);
+        f.p_drainage = to_i16(set(valid::P_DRAINAGE, v.p_drainage_mmhg), scale::PRESSURE);
+        f.p_pre_oxy = to_i16(set(valid::P_PRE_OXY, v.p_pre_oxy_mmhg), scale::PRESSURE);
+        f.p_post_oxy = to_i16(set(valid::P_POST_OXY, v.p_post_oxy_mmhg), scale::PRESSURE);
+        f.flow_ml_min = to_i16(set(valid::FLOW, v.flow_lpm), scale::FLOW);
+        f.speed_rpm = to_u16(set(valid::SPEED, v.speed_rpm), scale::SPEED);
+        f.so2_pre = to_u16(set(valid::SO2_PRE, v.so2_pre_pct), scale::SAT);
+        f.so2_post = to_u16(set(valid::SO2_POST, v.so2_post_pct), scale::SAT);
+        f.po2_post = to_u16(set(valid::PO2_POST, v.po2_post_mmhg), scale::PRESSURE);
+        f.pco2_post = to_u16(set(valid::PCO2_POST, v.pco2_post_mmhg), scale::PRESSURE);
+        f.hb = to_u16(set(valid::HB, v.hb_g_dl), scale::HB);
+        f.temp_pre = to_i16(set(valid::TEMP_PRE, v.temp_pre_c), scale::TEMP);
+        f.temp_post = to_i16(set(valid::TEMP_POST, v.temp_post_c), scale::TEMP);
+        f.bubble = to_u16(set(valid::BUBBLE, v.bubble_ul), scale::BUBBLE);
+        f.sweep_ml_min = to_u16(set(valid::SWEEP, v.sweep_lpm), scale::SWEEP);
+        f.fdo2_permille = to_u16(set(valid::FDO2, v.fdo2), scale::FDO2);
         let bp = match (v.battery, v.battery_min) {
             (Some(b), Some(m)) if b.is_finite() && m.is_finite() => {
-                f.valid |= valid::BATTERY;
+                bits |= valid::BATTERY;
                 (b, m)
             }
             _ => (0.0, 0.0),
         };
-        f.p_drainage = to_i16(pd, scale::PRESSURE);
-        f.p_pre_oxy = to_i16(pp, scale::PRESSURE);
-        f.p_post_oxy = to_i16(pq, scale::PRESSURE);
-        f.flow_ml_min = to_i16(fl, scale::FLOW);
-        f.speed_rpm = to_u16(sp, 1.0);
-        f.so2_pre = to_u16(s1, scale::SAT);
-        f.so2_post = to_u16(s2, scale::SAT);
-        f.po2_post = to_u16(po, scale::PRESSURE);
-        f.pco2_post = to_u16(pc, scale::PRESSURE);
-        f.hb = to_u16(hb, scale::HB);
-        f.temp_pre = to_i16(t1, scale::TEMP);
-        f.temp_post = to_i16(t2, scale::TEMP);
-        f.bubble = to_u16(bu, scale::BUBBLE);
-        f.sweep_ml_min = to_u16(sw, 1000.0);
-        f.fdo2_permille = to_u16(fd, scale::FDO2);
+        f.valid = bits;
         f.battery_pct = to_u8(bp.0, 100.0).min(100);
         f.battery_min = to_u16(bp.1, 1.0);
         f
@@ -131,7 +123,7 @@ impl SensorFrame {
             p_pre_oxy_mmhg: g(valid::P_PRE_OXY, self.p_pre_oxy as f32 / scale::PRESSURE),
             p_post_oxy_mmhg: g(valid::P_POST_OXY, self.p_post_oxy as f32 / scale::PRESSURE),
             flow_lpm: g(valid::FLOW, self.flow_ml_min as f32 / scale::FLOW),
-            speed_rpm: g(valid::SPEED, self.speed_rpm as f32),
+            speed_rpm: g(valid::SPEED, self.speed_rpm as f32 / scale::SPEED),
             so2_pre_pct: g(valid::SO2_PRE, self.so2_pre as f32 / scale::SAT),
             so2_post_pct: g(valid::SO2_POST, self.so2_post as f32 / scale::SAT),
             po2_post_mmhg: g(valid::PO2_POST, self.po2_post as f32 / scale::PRESSURE),
@@ -140,7 +132,7 @@ impl SensorFrame {
             temp_pre_c: g(valid::TEMP_PRE, self.temp_pre as f32 / scale::TEMP),
             temp_post_c: g(valid::TEMP_POST, self.temp_post as f32 / scale::TEMP),
             bubble_ul: g(valid::BUBBLE, self.bubble as f32 / scale::BUBBLE),
-            sweep_lpm: g(valid::SWEEP, self.sweep_ml_min as f32 / 1000.0),
+            sweep_lpm: g(valid::SWEEP, self.sweep_ml_min as f32 / scale::SWEEP),
             fdo2: g(valid::FDO2, self.fdo2_permille as f32 / scale::FDO2),
             battery: g(valid::BATTERY, self.battery_pct as f32 / 100.0),
             battery_min: g(valid::BATTERY, self.battery_min as f32),

@@ -25,4 +25,4 @@ pub use doc::{Block, Chart, Doc, Figure, Report, Section};
 pub use draw::{Drawing, esc};
 pub use lanes::{Bar, Lane, Lanes};
 pub use plot::{Axis, Legend, Mark, Plot, Series};
-pub use table::{Cell, Table, Tone, slugify};
+pub use table::{Cell, Column, Table, Tone, headers, slugify};

@@ -87,6 +87,42 @@ fn csv_escape(s: &str) -> String {
     }
 }
 
+/// A column of numbers drawn from a table's row type: header, decimals shown, a display factor
+/// (100 for a fraction shown in %) and the row's value.
+pub struct Column<T> {
+    pub header: &'static str,
+    pub decimals: usize,
+    pub scale: f64,
+    pub get: fn(&T) -> f64,
+}
+
+impl<T> Column<T> {
+    /// The value as it is.
+    pub const fn num(header: &'static str, decimals: usize, get: fn(&T) -> f64) -> Self {
+        Column {
+            header,
+            decimals,
+            scale: 1.0,
+            get,
+        }
+    }
+
+    /// A fraction, shown in %.
+    pub const fn pct(header: &'static str, decimals: usize, get: fn(&T) -> f64) -> Self {
+        Column {
+            header,
+            decimals,
+            scale: 100.0,
+            get,
+        }
+    }
+}
+
+/// The headers of `cols`, for [`Table::new`].
+pub fn headers<T>(cols: &[Column<T>]) -> Vec<&'static str> {
+    cols.iter().map(|c| c.header).collect()
+}
+
 /// A table: a file-name slug (for its CSV), a title (its caption; none when empty), column
 /// headers with units, rows.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +146,22 @@ impl Table {
     pub fn push(&mut self, row: Vec<Cell>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);
+    }
+
+    /// A row for each of `rows`: a cell for each of `cols`, then `text(row)` for each of
+    /// `texts` (the table's columns are `cols` then the text columns).
+    pub fn push_rows<T>(
+        &mut self,
+        rows: &[T],
+        cols: &[Column<T>],
+        texts: &[&dyn Fn(&T) -> &'static str],
+    ) {
+        for x in rows {
+            let nums = cols
+                .iter()
+                .map(|c| Cell::Num(c.scale * (c.get)(x), c.decimals));
+            self.push(nums.chain(texts.iter().map(|f| Cell::text(f(x)))).collect());
+        }
     }
 
     /// The numbers of one column (by header), for tests and plots.

@@ -49,6 +49,26 @@ fn signalled(s: &Sil, id: AlarmId) -> bool {
     s.output().alarms.signalled.contains(id)
 }
 
+/// Runs until alarm `id` is signalled, at most `max_s`; when it was, s after the start.
+fn alarm_within(s: &mut Sil, max_s: f64, id: AlarmId) -> Option<f64> {
+    until(s, max_s, |s| signalled(s, id))
+}
+
+/// How many suction alarms were raised since log sequence `seq0`.
+fn suction_raised_since(s: &Sil, seq0: u64) -> usize {
+    s.controller()
+        .alarm_log()
+        .since(seq0)
+        .filter(|e| e.alarm == AlarmId::Suction && e.event == LogEvent::Raised)
+        .count()
+}
+
+/// Lowest and highest of `xs`.
+fn span(xs: &[f32]) -> (f32, f32) {
+    xs.iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)))
+}
+
 /// Run until `pred` holds or `max_s` passes; returns the seconds it took.
 fn until(s: &mut Sil, max_s: f64, mut pred: impl FnMut(&Sil) -> bool) -> Option<f64> {
     let t0 = s.now_ms();
@@ -221,17 +241,9 @@ fn int1_suction_on_hypovolaemic_patient_recovers_without_oscillation() {
         s.run_for(1.0);
         speeds.push(s.output().actuators.pump_rpm);
     }
-    let raised = s
-        .controller()
-        .alarm_log()
-        .since(seq0)
-        .filter(|e| e.alarm == AlarmId::Suction && e.event == LogEvent::Raised)
-        .count();
+    let raised = suction_raised_since(&s, seq0);
     assert!(raised <= 3, "{raised} suction episodes in 10 min");
-    let last5: Vec<f32> = speeds[300..].to_vec();
-    let (lo, hi) = last5
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    let (lo, hi) = span(&speeds[300..]);
     assert!(
         hi - lo <= 300.0,
         "speed swings {lo}..{hi} in the last 5 min"
@@ -265,7 +277,7 @@ fn int2_return_kink_reduces_speed() {
         "pressure within 25 mmHg of the limit in 10 s"
     );
     // Alarm after its 1 s condition delay, while the intervention holds the speed down.
-    let alarm = until(&mut s, 3.0, |s| signalled(s, AlarmId::ReturnPressureHigh));
+    let alarm = alarm_within(&mut s, 3.0, AlarmId::ReturnPressureHigh);
     assert!(alarm.is_some(), "return pressure alarm");
     s.run_for(30.0);
     assert!(
@@ -341,7 +353,7 @@ fn mon3_oxygenator_failure_alarm() {
     let mut s = start("ards-severe", 3200.0, 4.0, 150.0);
     assert!(!signalled(&s, AlarmId::OxygenatorFailure));
     s.event(&Event::OxygenatorFailure(0.9)).unwrap();
-    let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::OxygenatorFailure));
+    let t = alarm_within(&mut s, 30.0, AlarmId::OxygenatorFailure);
     assert!(
         t.is_some(),
         "post-oxy SO2 {:.3}",
@@ -363,7 +375,7 @@ fn mon4_pump_curve_flags_flow_sensor_gain_error() {
     );
     s.set_sensor_fault(Channel::Flow, ChannelFault::Gain(0.6))
         .unwrap();
-    let t = until(&mut s, 30.0, |s| signalled(s, AlarmId::FlowSpeedMismatch));
+    let t = alarm_within(&mut s, 30.0, AlarmId::FlowSpeedMismatch);
     assert!(t.is_some());
 }
 
@@ -377,7 +389,7 @@ fn mon5_drainage_kink_low_flow_alarm() {
         enabled: false,
     });
     s.event(&Event::DrainageKink(0.95)).unwrap();
-    let t = until(&mut s, 10.0, |s| signalled(s, AlarmId::FlowLow));
+    let t = alarm_within(&mut s, 10.0, AlarmId::FlowLow);
     assert!(t.is_some(), "flow {:.2}", s.observation().circuit_flow_lpm);
 }
 
@@ -386,8 +398,7 @@ fn mon5_drainage_kink_low_flow_alarm() {
 fn mon8_power_loss_alarm() {
     let mut s = start("ards-severe", 3200.0, 4.0, 10.0);
     s.event(&Event::PowerLoss(true)).unwrap();
-    let t = until(&mut s, 1.0, |s| signalled(s, AlarmId::MainsPowerLost));
-    assert!(t.is_some());
+    assert!(alarm_within(&mut s, 1.0, AlarmId::MainsPowerLost).is_some());
     s.run_for(10.0);
     assert!(s.observation().circuit_flow_lpm > 2.0);
     s.event(&Event::PowerLoss(false)).unwrap();
@@ -400,8 +411,7 @@ fn mon8_power_loss_alarm() {
 fn mon9_pump_failure_alarm() {
     let mut s = start("ards-severe", 3200.0, 4.0, 10.0);
     s.event(&Event::PumpFailure(true)).unwrap();
-    let t = until(&mut s, 3.0, |s| signalled(s, AlarmId::PumpStopped));
-    assert!(t.is_some());
+    assert!(alarm_within(&mut s, 3.0, AlarmId::PumpStopped).is_some());
 }
 
 /// SEN-5: the flow sensor fails in flow mode: RPM mode holding the speed, the flow the patient
@@ -435,7 +445,7 @@ fn sys1_heartbeat_loss_keeps_pump_running() {
     let mut s = start("ards-severe", 3200.0, 4.0, 20.0);
     let before = mean_flow(&mut s, 2.0);
     s.set_ui_alive(false);
-    let t = until(&mut s, 4.0, |s| signalled(s, AlarmId::UiHeartbeatLost)).expect("alarm");
+    let t = alarm_within(&mut s, 4.0, AlarmId::UiHeartbeatLost).expect("alarm");
     assert!(t > 2.9 && t <= 3.1, "raised after {t} s");
     s.command(Command::PauseAudio);
     s.run_for(60.0);
@@ -552,7 +562,7 @@ fn int4_mon9_va_pump_failure_clamps_against_backflow() {
     s.event(&Event::PumpFailure(true)).unwrap();
     let clamp = until(&mut s, 1.2, |s| s.output().actuators.return_clamp_closed);
     assert!(clamp.is_some(), "clamped within 1.2 s");
-    let alarm = until(&mut s, 2.0, |s| signalled(s, AlarmId::PumpStopped));
+    let alarm = alarm_within(&mut s, 2.0, AlarmId::PumpStopped);
     assert!(alarm.is_some(), "pump-stopped alarm");
     let m = mean_flow(&mut s, 10.0);
     assert!(m > -0.1, "no backflow through the failed pump: {m:.3}");
@@ -607,7 +617,7 @@ fn mon10_differential_hypoxia_in_va() {
     assert!(!signalled(&s, AlarmId::SaO2UpperLow));
     s.event(&Event::SetPatient(PatientParam::ShuntFraction, 0.9))
         .unwrap();
-    let t = until(&mut s, 300.0, |s| signalled(s, AlarmId::SaO2UpperLow));
+    let t = alarm_within(&mut s, 300.0, AlarmId::SaO2UpperLow);
     let o = s.observation();
     eprintln!(
         "differential hypoxia: alarm after {t:?} s, SaO2 upper {:.1} %, lower {:.1} %",
@@ -648,16 +658,8 @@ fn int1_suction_in_flow_mode_does_not_wind_up() {
             sucking += 1;
         }
     }
-    let raised = s
-        .controller()
-        .alarm_log()
-        .since(seq0)
-        .filter(|e| e.alarm == AlarmId::Suction && e.event == LogEvent::Raised)
-        .count();
-    let last = &speeds[speeds.len() / 2..];
-    let (lo, hi) = last
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    let raised = suction_raised_since(&s, seq0);
+    let (lo, hi) = span(&speeds[speeds.len() / 2..]);
     eprintln!(
         "flow-mode suction: {raised} episodes, speed {lo}..{hi} in the last 5 min, deep suction {sucking} of 6000 samples"
     );
@@ -676,14 +678,14 @@ fn int1_suction_in_flow_mode_does_not_wind_up() {
 #[test]
 fn mon11_va_non_ejecting_heart_raises_loss_of_pulsatility() {
     let mut s = start("cardiogenic-shock", 2500.0, 4.0, 5.0);
-    assert!(until(&mut s, 120.0, |s| signalled(s, AlarmId::PulsatilityLost)).is_none());
+    assert!(alarm_within(&mut s, 120.0, AlarmId::PulsatilityLost).is_none());
     let o = s.observation();
     assert!(o.aortic_valve_open_fraction > 0.9);
     assert!(o.p_art_sys_mmhg - o.p_art_dia_mmhg > 12.0);
     s.event(&Event::SetPatient(PatientParam::LvEmax, 0.2))
         .unwrap();
     rpm_mode(&mut s, 3500.0);
-    let t = until(&mut s, 90.0, |s| signalled(s, AlarmId::PulsatilityLost));
+    let t = alarm_within(&mut s, 90.0, AlarmId::PulsatilityLost);
     let o = s.observation();
     eprintln!(
         "non-ejecting LV: MON-11 after {t:?} s; aortic valve open in {:.0} % of beats, \

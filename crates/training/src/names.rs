@@ -17,268 +17,61 @@ fn pct(x: f64) -> f64 {
     x * 100.0
 }
 
-/// Every recorded signal. True values of the twin, except `flow_sensor_lpm` (what the console's
-/// flow sensor shows, which may fail while the true flow goes on).
-pub const SIGNALS: &[Signal] = &[
-    Signal {
-        name: "circuit_flow_lpm",
-        label: "Circuit flow",
-        unit: "L/min",
-        get: |o, _| o.circuit_flow_lpm,
-    },
-    Signal {
-        name: "flow_sensor_lpm",
-        label: "Flow sensor reading",
-        unit: "L/min",
-        get: |_, f| {
-            if f.flow.valid {
-                f.flow.value as f64
-            } else {
-                f64::NAN
-            }
-        },
-    },
-    Signal {
-        name: "pump_speed_rpm",
-        label: "Pump speed",
-        unit: "rpm",
-        get: |o, _| o.pump_speed_rpm,
-    },
-    Signal {
-        name: "p_drainage_mmhg",
-        label: "Drainage pressure",
-        unit: "mmHg",
-        get: |o, _| o.p_drainage_mmhg,
-    },
-    Signal {
-        name: "p_post_oxy_mmhg",
-        label: "Return (post-oxygenator) pressure",
-        unit: "mmHg",
-        get: |o, _| o.p_post_oxy_mmhg,
-    },
-    Signal {
-        name: "delta_p_oxy_mmhg",
-        label: "Oxygenator pressure drop",
-        unit: "mmHg",
-        get: |o, _| o.delta_p_oxy_mmhg,
-    },
-    Signal {
-        name: "post_oxy_po2_mmhg",
-        label: "Post-oxygenator PO2",
-        unit: "mmHg",
-        get: |o, _| o.post_oxy.po2_mmhg,
-    },
-    Signal {
-        name: "post_oxy_pco2_mmhg",
-        label: "Post-oxygenator PCO2",
-        unit: "mmHg",
-        get: |o, _| o.post_oxy.pco2_mmhg,
-    },
-    Signal {
-        name: "pre_oxy_so2_pct",
-        label: "Pre-oxygenator SO2",
-        unit: "%",
-        get: |o, _| pct(o.pre_oxy.so2),
-    },
-    Signal {
-        name: "sao2_upper_pct",
-        label: "SaO2 upper body (right radial)",
-        unit: "%",
-        get: |o, _| pct(o.art_upper.so2),
-    },
-    Signal {
-        name: "sao2_lower_pct",
-        label: "SaO2 lower body (femoral)",
-        unit: "%",
-        get: |o, _| pct(o.art_lower.so2),
-    },
-    Signal {
-        name: "paco2_upper_mmhg",
-        label: "PaCO2 upper body",
-        unit: "mmHg",
-        get: |o, _| o.art_upper.pco2_mmhg,
-    },
-    Signal {
-        name: "ph_upper",
-        label: "Arterial pH upper body",
-        unit: "",
-        get: |o, _| o.art_upper.ph,
-    },
-    Signal {
-        name: "lactate_mmol_l",
-        label: "Arterial lactate",
-        unit: "mmol/L",
-        get: |o, _| o.lactate_mmol_l,
-    },
-    Signal {
-        name: "base_excess_meq_l",
-        label: "Base excess",
-        unit: "mEq/L",
-        get: |o, _| o.base_excess_meq_l,
-    },
-    Signal {
-        name: "hb_g_dl",
-        label: "Haemoglobin",
-        unit: "g/dL",
-        get: |o, _| o.hb_g_dl,
-    },
-    Signal {
-        name: "svo2_pct",
-        label: "Mixed venous SO2",
-        unit: "%",
-        get: |o, _| pct(o.svo2),
-    },
-    Signal {
-        name: "heart_rate_bpm",
-        label: "Heart rate",
-        unit: "/min",
-        get: |o, _| o.heart_rate_bpm,
-    },
-    Signal {
-        name: "rhythm",
-        label: "Rhythm (0 perfusing, 1 VF, 2 asystole, 3 PEA)",
-        unit: "code",
-        get: |o, _| o.rhythm,
-    },
-    Signal {
-        name: "cpp_mmhg",
-        label: "Coronary perfusion pressure (in arrest)",
-        unit: "mmHg",
-        get: |o, _| o.cpp_mmhg,
-    },
-    Signal {
-        name: "map_mmhg",
-        label: "Mean arterial pressure",
-        unit: "mmHg",
-        get: |o, _| o.map_mmhg,
-    },
-    Signal {
-        name: "cvp_mmhg",
-        label: "Central venous pressure",
-        unit: "mmHg",
-        get: |o, _| o.cvp_mmhg,
-    },
-    Signal {
-        name: "p_la_mmhg",
-        label: "Left atrial pressure",
-        unit: "mmHg",
-        get: |o, _| o.p_la_mmhg,
-    },
-    Signal {
-        name: "cardiac_output_lpm",
-        label: "Native cardiac output",
-        unit: "L/min",
-        get: |o, _| o.cardiac_output_lpm,
-    },
-    Signal {
-        name: "stroke_volume_ml",
-        label: "LV stroke volume",
-        unit: "mL",
-        get: |o, _| o.stroke_volume_ml,
-    },
-    Signal {
-        name: "recirculation_pct",
-        label: "Recirculation (Abrams estimate)",
-        unit: "%",
-        get: |o, _| pct(o.recirculation_fraction),
-    },
-    Signal {
-        name: "recirculation_true_pct",
-        label: "Recirculation (true, traced)",
-        unit: "%",
-        get: |o, _| pct(o.recirculation_traced),
-    },
-    Signal {
-        name: "plasma_fhb_mg_dl",
-        label: "Plasma free Hb",
-        unit: "mg/dL",
-        get: |o, _| o.plasma_fhb_mg_dl,
-    },
-    Signal {
-        name: "act_s",
-        label: "ACT",
-        unit: "s",
-        get: |o, _| o.act_s,
-    },
-    Signal {
-        name: "anti_xa_iu_ml",
-        label: "Anti-Xa",
-        unit: "IU/mL",
-        get: |o, _| o.anti_xa_iu_ml,
-    },
-    Signal {
-        name: "oxy_clot_pct",
-        label: "Oxygenator membrane lost to clot",
-        unit: "%",
-        get: |o, _| pct(o.oxy_clot_fraction),
-    },
-    Signal {
-        name: "pump_clot_pct",
-        label: "Pump head clearance lost to clot",
-        unit: "%",
-        get: |o, _| pct(o.pump_clot_fraction),
-    },
-    Signal {
-        name: "battery_pct",
-        label: "Battery",
-        unit: "%",
-        get: |o, _| pct(o.battery_fraction),
-    },
-    Signal {
-        name: "blood_volume_ml",
-        label: "Blood volume",
-        unit: "mL",
-        get: |o, _| o.blood_volume_ml,
-    },
-    Signal {
-        name: "bubble",
-        label: "Air at the bubble detector",
-        unit: "0/1",
-        get: |o, _| if o.bubble { 1.0 } else { 0.0 },
-    },
-    Signal {
-        name: "air_to_patient_ml",
-        label: "Air passed to the patient",
-        unit: "mL",
-        get: |o, _| o.air_to_patient_ml,
-    },
-    Signal {
-        name: "temperature_c",
-        label: "Patient temperature",
-        unit: "°C",
-        get: |o, _| o.patient_temp_c,
-    },
-    Signal {
-        name: "vent_pplat_cmh2o",
-        label: "Ventilator plateau pressure",
-        unit: "cmH2O",
-        get: |o, _| o.vent_pplat_cmh2o,
-    },
-    Signal {
-        name: "vent_driving_cmh2o",
-        label: "Ventilator driving pressure",
-        unit: "cmH2O",
-        get: |o, _| o.vent_driving_cmh2o,
-    },
-    Signal {
-        name: "vent_vt_ml",
-        label: "Ventilator tidal volume",
-        unit: "mL",
-        get: |o, _| o.vent_vt_ml,
-    },
-    Signal {
-        name: "vent_minute_volume_lpm",
-        label: "Ventilator minute volume",
-        unit: "L/min",
-        get: |o, _| o.vent_minute_volume_lpm,
-    },
-    Signal {
-        name: "sweep_lpm",
-        label: "Sweep gas",
-        unit: "L/min",
-        get: |o, _| o.sweep_lpm,
-    },
-];
+/// Each line: name, label, unit, value.
+macro_rules! signals {
+    ($( $name:literal, $label:literal, $unit:literal, |$o:tt, $f:tt| $e:expr; )*) => {
+        /// Every recorded signal. True values of the twin, except `flow_sensor_lpm` (what the
+        /// console's flow sensor shows, which may fail while the true flow goes on).
+        pub const SIGNALS: &[Signal] = &[
+            $( Signal { name: $name, label: $label, unit: $unit, get: |$o, $f| $e }, )*
+        ];
+    };
+}
+
+signals! {
+    "circuit_flow_lpm", "Circuit flow", "L/min", |o, _| o.circuit_flow_lpm;
+    "flow_sensor_lpm", "Flow sensor reading", "L/min", |_, f| { if f.flow.valid { f.flow.value as f64 } else { f64::NAN } };
+    "pump_speed_rpm", "Pump speed", "rpm", |o, _| o.pump_speed_rpm;
+    "p_drainage_mmhg", "Drainage pressure", "mmHg", |o, _| o.p_drainage_mmhg;
+    "p_post_oxy_mmhg", "Return (post-oxygenator) pressure", "mmHg", |o, _| o.p_post_oxy_mmhg;
+    "delta_p_oxy_mmhg", "Oxygenator pressure drop", "mmHg", |o, _| o.delta_p_oxy_mmhg;
+    "post_oxy_po2_mmhg", "Post-oxygenator PO2", "mmHg", |o, _| o.post_oxy.po2_mmhg;
+    "post_oxy_pco2_mmhg", "Post-oxygenator PCO2", "mmHg", |o, _| o.post_oxy.pco2_mmhg;
+    "pre_oxy_so2_pct", "Pre-oxygenator SO2", "%", |o, _| pct(o.pre_oxy.so2);
+    "sao2_upper_pct", "SaO2 upper body (right radial)", "%", |o, _| pct(o.art_upper.so2);
+    "sao2_lower_pct", "SaO2 lower body (femoral)", "%", |o, _| pct(o.art_lower.so2);
+    "paco2_upper_mmhg", "PaCO2 upper body", "mmHg", |o, _| o.art_upper.pco2_mmhg;
+    "svo2_pct", "Mixed venous SO2", "%", |o, _| pct(o.svo2);
+    "map_mmhg", "Mean arterial pressure", "mmHg", |o, _| o.map_mmhg;
+    "cvp_mmhg", "Central venous pressure", "mmHg", |o, _| o.cvp_mmhg;
+    "p_la_mmhg", "Left atrial pressure", "mmHg", |o, _| o.p_la_mmhg;
+    "cardiac_output_lpm", "Native cardiac output", "L/min", |o, _| o.cardiac_output_lpm;
+    "stroke_volume_ml", "LV stroke volume", "mL", |o, _| o.stroke_volume_ml;
+    "recirculation_pct", "Recirculation (Abrams estimate)", "%", |o, _| pct(o.recirculation_fraction);
+    "recirculation_true_pct", "Recirculation (true, traced)", "%", |o, _| pct(o.recirculation_traced);
+    "plasma_fhb_mg_dl", "Plasma free Hb", "mg/dL", |o, _| o.plasma_fhb_mg_dl;
+    "act_s", "ACT", "s", |o, _| o.act_s;
+    "anti_xa_iu_ml", "Anti-Xa", "IU/mL", |o, _| o.anti_xa_iu_ml;
+    "oxy_clot_pct", "Oxygenator membrane lost to clot", "%", |o, _| pct(o.oxy_clot_fraction);
+    "pump_clot_pct", "Pump head clearance lost to clot", "%", |o, _| pct(o.pump_clot_fraction);
+    "battery_pct", "Battery", "%", |o, _| pct(o.battery_fraction);
+    "blood_volume_ml", "Blood volume", "mL", |o, _| o.blood_volume_ml;
+    "bubble", "Air at the bubble detector", "0/1", |o, _| if o.bubble { 1.0 } else { 0.0 };
+    "air_to_patient_ml", "Air passed to the patient", "mL", |o, _| o.air_to_patient_ml;
+    "sweep_lpm", "Sweep gas", "L/min", |o, _| o.sweep_lpm;
+    "ph_upper", "Arterial pH upper body", "", |o, _| o.art_upper.ph;
+    "lactate_mmol_l", "Arterial lactate", "mmol/L", |o, _| o.lactate_mmol_l;
+    "base_excess_meq_l", "Base excess", "mEq/L", |o, _| o.base_excess_meq_l;
+    "hb_g_dl", "Haemoglobin", "g/dL", |o, _| o.hb_g_dl;
+    "heart_rate_bpm", "Heart rate", "/min", |o, _| o.heart_rate_bpm;
+    "rhythm", "Rhythm (0 perfusing, 1 VF, 2 asystole, 3 PEA)", "code", |o, _| o.rhythm;
+    "cpp_mmhg", "Coronary perfusion pressure (in arrest)", "mmHg", |o, _| o.cpp_mmhg;
+    "temperature_c", "Patient temperature", "°C", |o, _| o.patient_temp_c;
+    "vent_pplat_cmh2o", "Ventilator plateau pressure", "cmH2O", |o, _| o.vent_pplat_cmh2o;
+    "vent_driving_cmh2o", "Ventilator driving pressure", "cmH2O", |o, _| o.vent_driving_cmh2o;
+    "vent_vt_ml", "Ventilator tidal volume", "mL", |o, _| o.vent_vt_ml;
+    "vent_minute_volume_lpm", "Ventilator minute volume", "L/min", |o, _| o.vent_minute_volume_lpm;
+}
 
 pub fn signal(name: &str) -> Option<&'static Signal> {
     SIGNALS.iter().find(|s| s.name == name)
