@@ -41,7 +41,14 @@ signals! {
     "sao2_upper_pct", "SaO2 upper body (right radial)", "%", |o, _| pct(o.art_upper.so2);
     "sao2_lower_pct", "SaO2 lower body (femoral)", "%", |o, _| pct(o.art_lower.so2);
     "paco2_upper_mmhg", "PaCO2 upper body", "mmHg", |o, _| o.art_upper.pco2_mmhg;
+    "ph_upper", "Arterial pH upper body", "", |o, _| o.art_upper.ph;
+    "lactate_mmol_l", "Arterial lactate", "mmol/L", |o, _| o.lactate_mmol_l;
+    "base_excess_meq_l", "Base excess", "mEq/L", |o, _| o.base_excess_meq_l;
+    "hb_g_dl", "Haemoglobin", "g/dL", |o, _| o.hb_g_dl;
     "svo2_pct", "Mixed venous SO2", "%", |o, _| pct(o.svo2);
+    "heart_rate_bpm", "Heart rate", "/min", |o, _| o.heart_rate_bpm;
+    "rhythm", "Rhythm (0 perfusing, 1 VF, 2 asystole, 3 PEA)", "code", |o, _| o.rhythm;
+    "cpp_mmhg", "Coronary perfusion pressure (in arrest)", "mmHg", |o, _| o.cpp_mmhg;
     "map_mmhg", "Mean arterial pressure", "mmHg", |o, _| o.map_mmhg;
     "cvp_mmhg", "Central venous pressure", "mmHg", |o, _| o.cvp_mmhg;
     "p_la_mmhg", "Left atrial pressure", "mmHg", |o, _| o.p_la_mmhg;
@@ -58,19 +65,12 @@ signals! {
     "blood_volume_ml", "Blood volume", "mL", |o, _| o.blood_volume_ml;
     "bubble", "Air at the bubble detector", "0/1", |o, _| if o.bubble { 1.0 } else { 0.0 };
     "air_to_patient_ml", "Air passed to the patient", "mL", |o, _| o.air_to_patient_ml;
-    "sweep_lpm", "Sweep gas", "L/min", |o, _| o.sweep_lpm;
-    "ph_upper", "Arterial pH upper body", "", |o, _| o.art_upper.ph;
-    "lactate_mmol_l", "Arterial lactate", "mmol/L", |o, _| o.lactate_mmol_l;
-    "base_excess_meq_l", "Base excess", "mEq/L", |o, _| o.base_excess_meq_l;
-    "hb_g_dl", "Haemoglobin", "g/dL", |o, _| o.hb_g_dl;
-    "heart_rate_bpm", "Heart rate", "/min", |o, _| o.heart_rate_bpm;
-    "rhythm", "Rhythm (0 perfusing, 1 VF, 2 asystole, 3 PEA)", "code", |o, _| o.rhythm;
-    "cpp_mmhg", "Coronary perfusion pressure (in arrest)", "mmHg", |o, _| o.cpp_mmhg;
     "temperature_c", "Patient temperature", "°C", |o, _| o.patient_temp_c;
     "vent_pplat_cmh2o", "Ventilator plateau pressure", "cmH2O", |o, _| o.vent_pplat_cmh2o;
     "vent_driving_cmh2o", "Ventilator driving pressure", "cmH2O", |o, _| o.vent_driving_cmh2o;
     "vent_vt_ml", "Ventilator tidal volume", "mL", |o, _| o.vent_vt_ml;
     "vent_minute_volume_lpm", "Ventilator minute volume", "L/min", |o, _| o.vent_minute_volume_lpm;
+    "sweep_lpm", "Sweep gas", "L/min", |o, _| o.sweep_lpm;
 }
 
 pub fn signal(name: &str) -> Option<&'static Signal> {
