@@ -302,14 +302,16 @@ pub fn fit(a: &FitArgs) -> ExitCode {
 }
 
 /// A cohort of `patients` adults with severe ARDS on VV support for `seconds` each, the
-/// benchmark of docs/research.md: shunt, VO2, Hb and pump speed vary.
+/// benchmark of docs/research.md: shunt, VO2, Hb and pump speed vary. Blocks of 4 patients:
+/// at the end one thread may wait for the other's last block, so small blocks keep both cores
+/// busy to the end (with 10 a block, about 16 s of a 10-minute run went unshared).
 pub fn bench_cohort_text(patients: usize, seconds: f64) -> String {
     format!(
         r#"name = "bench: VV cohort, severe ARDS"
 patients = {patients}
 sampling = "lhs"
 seed = 1
-block = 10
+block = 4
 
 [experiment]
 preset = "ards-severe"

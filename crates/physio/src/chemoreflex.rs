@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn steady_co2_response_is_the_slope() {
-        let c = held(44.0, PO2_SET_MMHG, 2000);
+        let c = held(44.0, PO2_SET_MMHG, 2_000);
         let d = c.drive_lpm(1.0, 75.0);
         assert!((d - 4.0 * CO2_SLOPE_L_MIN_MMHG).abs() < 1e-6, "{d}");
         // The carotid bodies answer within seconds, the central receptors over minutes.
@@ -165,13 +165,13 @@ mod tests {
         let early = c.drive_lpm(1.0, 75.0);
         assert!(early > 0.2 * 10.0 && early < 0.5 * 10.0, "{early}");
         // A neonate's response is smaller by weight^3/4; a blunted reflex by its gain.
-        let n = held(44.0, PO2_SET_MMHG, 2000);
+        let n = held(44.0, PO2_SET_MMHG, 2_000);
         let r = n.drive_lpm(1.0, 3.5) / n.drive_lpm(1.0, 75.0);
         assert!((r - (3.5f64 / 75.0).powf(0.75)).abs() < 1e-9);
         assert!((n.drive_lpm(0.5, 75.0) - 5.0).abs() < 1e-6);
         // Below the set point: less ventilation, bounded.
-        assert!(held(30.0, PO2_SET_MMHG, 2000).drive_lpm(1.0, 75.0) < -20.0);
-        assert!(held(0.0, PO2_SET_MMHG, 2000).drive_lpm(1.0, 75.0) >= -MAX_DRIVE_L_MIN);
+        assert!(held(30.0, PO2_SET_MMHG, 2_000).drive_lpm(1.0, 75.0) < -20.0);
+        assert!(held(0.0, PO2_SET_MMHG, 2_000).drive_lpm(1.0, 75.0) >= -MAX_DRIVE_L_MIN);
     }
 
     #[test]
