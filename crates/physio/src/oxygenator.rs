@@ -203,7 +203,7 @@ impl OxygenatorModel {
             name: "ecco2r-0.4",
             area_m2: 0.4,
             priming_ml: 60.0,
-            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.4,
+            resistance_mmhg_s_ml: Self::adult_bundle_resistance(0.4),
             k_co2: 1.7,
             max_flow_lpm: 2.0,
             ..Self::quadrox_adult()
@@ -217,7 +217,7 @@ impl OxygenatorModel {
             name: "ecco2r-0.8",
             area_m2: 0.8,
             priming_ml: 100.0,
-            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.8,
+            resistance_mmhg_s_ml: Self::adult_bundle_resistance(0.8),
             k_co2: 2.2,
             max_flow_lpm: 2.5,
             ..Self::quadrox_adult()
@@ -234,7 +234,7 @@ impl OxygenatorModel {
             name: "quadrox-paediatric",
             area_m2: 0.8,
             priming_ml: 81.0,
-            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.8,
+            resistance_mmhg_s_ml: Self::adult_bundle_resistance(0.8),
             max_flow_lpm: 2.8,
             ..Self::quadrox_adult()
         }
@@ -250,10 +250,18 @@ impl OxygenatorModel {
             name: "quadrox-neonatal",
             area_m2: 0.38,
             priming_ml: 38.0,
-            resistance_mmhg_s_ml: 0.6744 * 1.8 / 0.38,
+            resistance_mmhg_s_ml: Self::adult_bundle_resistance(0.38),
             max_flow_lpm: 1.5,
             ..Self::quadrox_adult()
         }
+    }
+
+    /// Blood-side resistance of a bundle like the adult Quadrox's (same fibre, same depth) with
+    /// `area_m2` of frontal area: the adult's resistance times its area over this one
+    /// \[assumption, stated at each design\].
+    fn adult_bundle_resistance(area_m2: f64) -> f64 {
+        let adult = Self::quadrox_adult();
+        adult.resistance_mmhg_s_ml * adult.area_m2 / area_m2
     }
 
     /// Clot growth of this design relative to the reference adult device (priming volume per m²
