@@ -870,13 +870,12 @@ impl Lsq<'_, '_> {
 
     /// Residuals at z, and the Jacobian's columns if `with_jacobian` (or already known).
     fn evaluate(&self, z: &[f64], with_jacobian: bool) -> (Vec<f64>, Option<Columns>) {
-        if let Some((r, cols)) = self.cached(z)
-            && (cols.is_some() || !with_jacobian)
-        {
-            return (r, cols);
-        }
+        let known = match self.cached(z) {
+            Some((r, cols)) if cols.is_some() || !with_jacobian => return (r, cols),
+            Some((r, None)) => Some(r),
+            _ => None,
+        };
         let p = z.len();
-        let known = self.cached(z).map(|(r, _)| r);
         // Task p is the point itself (unless known), task j < p the step along z_j: towards
         // z = 0, away from the crest of sin z where θ turns back.
         let step = |j: usize| if z[j] > 0.0 { -LM_STEP_Z } else { LM_STEP_Z };
