@@ -385,7 +385,9 @@ const VENT_MODE = { volume_control: 'VC', pressure_control: 'PC', spontaneous: '
 // under the number.
 const RHYTHM = { sinus: 'sinus rhythm', vf: 'VENTRICULAR FIBRILLATION', asystole: 'ASYSTOLE', pea: 'PEA: NO PULSE' };
 const hrValue = (n) => n.rhythm === 'vf' ? 'VF' : (n.rhythm === 'asystole' ? 'ASYST' : fmt(n.hr_bpm, 0));
-const rhythmSub = (n) => (n.rhythm ? RHYTHM[n.rhythm] || n.rhythm : '') + (n.cpr_per_min ? ' · CPR ' + fmt(n.cpr_per_min, 0) + '/min' : '');
+// Compressions first: the tile's number already says VF or ASYST, and a long rhythm name would
+// push the compression rate out of the tile.
+const rhythmSub = (n) => (n.cpr_per_min ? 'CPR ' + fmt(n.cpr_per_min, 0) + '/min · ' : '') + (n.rhythm ? RHYTHM[n.rhythm] || n.rhythm : '');
 const TILES = [
   ['flow', 'FLOW', 'L/min', 'c-flow', 'big', (n) => fmt(n.flow_lpm, 2),
     (n, s, p) => 'index ' + fmt(n.flow_index, 2) + ' L/min/m²' + (p && p.mode === 'flow' && param(s, 'flow_target') ? ' · target ' + lim(s, 'flow_target') : ''),
