@@ -383,7 +383,9 @@ const art = (a) => a ? fmt(a.sys, 0) + '/' + fmt(a.dia, 0) : '---/---';
 const VENT_MODE = { volume_control: 'VC', pressure_control: 'PC', spontaneous: 'SPONT' };
 // The ECG monitor: no rate to count in VF or asystole; the rhythm and any chest compressions
 // under the number.
-const RHYTHM = { sinus: 'sinus rhythm', vf: 'VENTRICULAR FIBRILLATION', asystole: 'ASYSTOLE', pea: 'PEA: NO PULSE' };
+// Short, as a bedside monitor writes them: the second line beside the number has about nine
+// characters at 1024x768 (the layout test checks that none is cut).
+const RHYTHM = { sinus: 'sinus', vf: 'V-FIB', asystole: 'ASYSTOLE', pea: 'PEA' };
 const hrValue = (n) => n.rhythm === 'vf' ? 'VF' : (n.rhythm === 'asystole' ? 'ASYST' : fmt(n.hr_bpm, 0));
 // Compressions first: the tile's number already says VF or ASYST, and a long rhythm name would
 // push the compression rate out of the tile.
@@ -424,13 +426,15 @@ const TILES = [
   ['vent', 'VENTILATOR', 'read only', 'c-gas', 'wide', (n) => n.vent ? VENT_MODE[n.vent.mode] + ' ' + fmt(n.vent.rate_bpm, 0) + '/min' : '---',
     (n) => n.vent ? 'PEEP ' + fmt(n.vent.peep_cmh2o, 0) + ' · Pplat ' + fmt(n.vent.pplat_cmh2o, 0) + ' · VT ' + fmt(n.vent.vt_ml, 0) + ' mL · FiO₂ ' + fmt(n.vent.fio2_pct, 0) + ' %' : '',
     () => 'ventilator alarms on the ventilator'],
-  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => fmt(n.battery_min, 0) + ' min' + (n.mains === false ? ' · ON BATTERY' : (n.mains ? ' · mains' : '')), (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
+  ['batt', 'BATTERY', '%', 'c-batt', '', (n) => fmt(n.battery_pct, 0), (n) => (n.mains === false ? 'ON BATTERY · ' : '') + fmt(n.battery_min, 0) + ' min', (n, s) => '≥ ' + lim(s, 'alarm.battery_low') + ' %'],
 ];
+// A safety intervention's reduction first: it is what the operator must see, and the line is
+// cut at the tile's end.
 function speedSub(n, s, p) {
   const t = [];
+  if (p && p.reduction_rpm > 0) t.push('−' + fmt(p.reduction_rpm, 0) + ' intervention');
   if (p) t.push('driving ' + fmt(p.rpm_command, 0));
   if (p && p.mode === 'rpm' && !p.bubble_stop) t.push('target ' + lim(s, 'rpm_target'));
-  if (p && p.reduction_rpm > 0) t.push('−' + fmt(p.reduction_rpm, 0) + ' intervention');
   return t.join(' · ');
 }
 // The pump tile shows what the control core drives, not what was set: after a bubble stop the
