@@ -156,3 +156,29 @@ fn int6_adult_guard_still_prevents_backflow() {
     println!("adult unguarded 1000 rpm: {q:.3} L/min, MAP {map:.1}");
     assert!(q < -0.2, "unguarded: {q:.3}");
 }
+
+/// INT-6 (a): the minimum set when the circuit is configured grows with the patient's normal
+/// pressure: neonate below child below adult (the adult keeps the power-up 2000 rpm), each a
+/// whole 50 rpm step holding off the age-normal MAP with 20 mmHg to spare.
+#[test]
+fn int6_configured_minimum_follows_the_circuit() {
+    let neonate = sil::va_min_rpm(&preset("neonate").unwrap());
+    let child = sil::va_min_rpm(&preset("child").unwrap());
+    let adult = sil::va_min_rpm(&preset("cardiogenic-shock").unwrap());
+    println!("configured minimum VA speed: neonate {neonate}, child {child}, adult {adult}");
+    assert_eq!(neonate, 1550.0);
+    assert_eq!(child, 1700.0);
+    assert_eq!(adult, 2000.0);
+    for (w, n) in [(3.5, neonate), (20.0, child)] {
+        let cfg = preset(if w < 10.0 { "neonate" } else { "child" }).unwrap();
+        let head = sil::pump_curve(&cfg).shutoff_head(n);
+        let norm = physio::sizes::norms(w).map_mmhg as f32;
+        assert!(
+            head >= norm + sil::PAEDIATRIC_VA_MARGIN_MMHG,
+            "{w} kg: {head}"
+        );
+        assert!(
+            sil::pump_curve(&cfg).shutoff_head(n - 50.0) < norm + sil::PAEDIATRIC_VA_MARGIN_MMHG
+        );
+    }
+}
