@@ -167,7 +167,7 @@ fn int6_configured_minimum_follows_the_circuit() {
     let adult = sil::va_min_rpm(&preset("cardiogenic-shock").unwrap());
     println!("configured minimum VA speed: neonate {neonate}, child {child}, adult {adult}");
     assert_eq!(neonate, 1550.0);
-    assert_eq!(child, 1700.0);
+    assert_eq!(child, 1750.0);
     assert_eq!(adult, 2000.0);
     for (w, n) in [(3.5, neonate), (20.0, child)] {
         let cfg = preset(if w < 10.0 { "neonate" } else { "child" }).unwrap();
