@@ -380,8 +380,11 @@ pub const SETTINGS: [SettingSpec; Setting::COUNT] = [
         0.0,
         Int,
     ),
-    // Minimum VA speed: Rotaflow head at zero flow is 44 mmHg at 1500 rpm and 269 mmHg at
-    // 3000 rpm (circuit.md), spanning every plausible MAP.
+    // Minimum VA speed: the Rotaflow-class zero-flow head (with the low-flow recirculation term)
+    // is 30 mmHg at 1000 rpm, 120 at 2000 and 366 at 3500 (circuit.md), spanning every
+    // plausible MAP from a neonate's to a hypertensive adult's. The power-up default is the
+    // adult's 2000 rpm; a paediatric circuit sets its own when configured, and the measured
+    // arterial pressure raises the floor above it (INT-6).
     num(
         S::InterventionLimit(Intervention::Backflow),
         "backflow_min_rpm",

@@ -88,6 +88,28 @@ impl PumpCurve {
         if q.is_finite() { Some(q.max(qk)) } else { None }
     }
 
+    /// Head at zero flow (the shut-off head), mmHg: `a·n² + rrec·(kinf·n)²`. A pump turning
+    /// at `rpm` holds off a pressure difference up to this across it without flow; above it,
+    /// blood runs backward through the pump (INT-4).
+    pub fn shutoff_head(&self, rpm: f32) -> f32 {
+        self.head(rpm, 0.0)
+    }
+
+    /// The lowest speed whose shut-off head reaches `head_mmhg` (the inverse of
+    /// [`PumpCurve::shutoff_head`]): 0 for a head at or below 0; `None` when the curve is not
+    /// usable or the head is not finite.
+    pub fn speed_for_shutoff_head(&self, head_mmhg: f32) -> Option<f32> {
+        if !self.is_valid() || !head_mmhg.is_finite() {
+            return None;
+        }
+        if head_mmhg <= 0.0 {
+            return Some(0.0);
+        }
+        let k = self.a + self.rrec * self.kinf * self.kinf;
+        let n = sqrt(head_mmhg / k);
+        if n.is_finite() { Some(n) } else { None }
+    }
+
     /// Whether the coefficients are usable (finite, `a`, `r2` positive, `rrec`, `kinf` ≥ 0).
     pub fn is_valid(&self) -> bool {
         self.a.is_finite()
@@ -140,6 +162,29 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The shut-off head inverts to the speed (INT-4's floor): at the Rotaflow class's 2000
+    /// rpm it is 120 mmHg (circuit.md table), and the speed found for a head makes exactly that
+    /// head; degenerate input answers `None` or 0, never a panic.
+    #[test]
+    fn speed_for_shutoff_head_inverts_the_zero_flow_head() {
+        let c = PumpCurve::ROTAFLOW;
+        assert!((c.shutoff_head(2000.0) - 120.0).abs() < 1.5);
+        for h in [5.0f32, 30.0, 58.0, 80.0, 120.0, 300.0] {
+            let n = c.speed_for_shutoff_head(h).unwrap();
+            assert!((c.shutoff_head(n) - h).abs() < 0.01 * h, "{h}: {n}");
+            assert!(c.shutoff_head(n * 0.98) < h);
+        }
+        assert_eq!(c.speed_for_shutoff_head(0.0), Some(0.0));
+        assert_eq!(c.speed_for_shutoff_head(-40.0), Some(0.0));
+        assert_eq!(c.speed_for_shutoff_head(f32::NAN), None);
+        assert_eq!(c.speed_for_shutoff_head(f32::INFINITY), None);
+        let bad = PumpCurve { a: 0.0, ..c };
+        assert_eq!(bad.speed_for_shutoff_head(50.0), None);
+        // A neonate's 48 mmHg is held off near 1270 rpm; an adult's 93 near 1760.
+        let neo = c.speed_for_shutoff_head(48.0).unwrap();
+        assert!((1240.0..1300.0).contains(&neo), "{neo}");
     }
 
     #[test]

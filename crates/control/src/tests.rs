@@ -377,6 +377,55 @@ fn int4_va_backflow_guard() {
     assert!(out.alarms.signalled.contains(AlarmId::Backflow));
 }
 
+/// INT-4 with INT-6 through the step: a VA controller configured for a small circuit (minimum
+/// 1000 rpm) holds a 1100 rpm target without an arterial line, and with a neonate's 50 mmHg on
+/// the line raises the floor to the speed that holds it off with the margin; the floor is in
+/// the status. Without the line again the operator's minimum holds alone.
+#[test]
+fn int6_va_floor_follows_the_arterial_line() {
+    let mut c = Controller::with_va_min_rpm(
+        Config {
+            circuit: CircuitKind::Va,
+            pump: PumpCurve::ROTAFLOW,
+        },
+        1000.0,
+    )
+    .unwrap();
+    let mut t = 0;
+    ok(
+        &mut c,
+        t,
+        &[Command::SetRpmTarget(1100.0), Command::SetMode(Mode::Rpm)],
+    );
+    let mut turning = |t: u64, f: &mut SensorFrame| {
+        f.pump_speed = Reading::new(1100.0, t);
+        f.flow = Reading::new(0.1 + ((t / 10) % 3) as f32 * 0.001, t);
+    };
+    let out = run(&mut c, &mut t, 300, &mut turning);
+    assert_eq!(out.actuators.pump_rpm, 1100.0);
+    assert_eq!(c.min_rpm(), 1000.0);
+    assert!(!out.status.backflow_guard);
+    assert!(!out.actuators.return_clamp_closed);
+    let need = PumpCurve::ROTAFLOW.speed_for_shutoff_head(60.0).unwrap();
+    let out = run(&mut c, &mut t, 1000, &mut |t, f| {
+        f.pump_speed = Reading::new(1400.0, t);
+        f.flow = Reading::new(0.1 + ((t / 10) % 3) as f32 * 0.001, t);
+        f.p_art = Reading::new(50.0 + ((t / 10) % 5) as f32 * 0.01, t);
+    });
+    assert!(
+        (out.actuators.pump_rpm - need).abs() < 5.0,
+        "{} vs {need}",
+        out.actuators.pump_rpm
+    );
+    assert!((c.min_rpm() - need).abs() < 5.0);
+    assert!(out.status.backflow_guard);
+    let out = run(&mut c, &mut t, 300, &mut turning);
+    assert_eq!(
+        out.actuators.pump_rpm, 1100.0,
+        "line gone: the setting alone"
+    );
+}
+
 /// SEN-5: flow mode falls back to RPM mode holding the current speed when the flow sensor
 /// drops out, with a high-priority alarm; flow mode is refused without a flow sensor.
 #[test]

@@ -142,12 +142,14 @@ impl DeviceEngine {
                 physio::presets::PRESET_NAMES.join(", ")
             )
         })?;
-        let control = ControlLoop::new(sil::control_config(&config)).map_err(|e| {
-            format!(
-                "--scenario '{scenario}': controller: {}: {}",
-                e.field, e.reason
-            )
-        })?;
+        let control = sil::controller(&config)
+            .map(ControlLoop::with_controller)
+            .map_err(|e| {
+                format!(
+                    "--scenario '{scenario}': controller: {}: {}",
+                    e.field, e.reason
+                )
+            })?;
         let a = addr.clone();
         let link_config = ConsoleConfig {
             key,

@@ -33,8 +33,14 @@ pub struct ControlLoop {
 
 impl ControlLoop {
     pub fn new(config: control::Config) -> Result<ControlLoop, control::ConfigError> {
-        Ok(ControlLoop {
-            controller: Controller::new(config)?,
+        Ok(ControlLoop::with_controller(Controller::new(config)?))
+    }
+
+    /// A loop around a controller already built (e.g. [`crate::controller`], with the
+    /// circuit's minimum VA speed).
+    pub fn with_controller(controller: Controller) -> ControlLoop {
+        ControlLoop {
+            controller,
             frame: SensorFrame::MISSING,
             output: Output {
                 actuators: ActuatorCommands::SAFE,
@@ -48,7 +54,7 @@ impl ControlLoop {
             last_commands: Vec::new(),
             now_ms: 0,
             ui_alive: true,
-        })
+        }
     }
 
     /// Queue a command unchecked; the step's answer is in [`ControlLoop::last_commands`]. For

@@ -89,6 +89,40 @@ pub fn control_config(config: &TwinConfig) -> control::Config {
     }
 }
 
+/// The minimum VA speed set when the circuit is configured (INT-6), rpm: the power-up default
+/// (2000 rpm) for an adult circuit; for a paediatric circuit (physio's `sized_circuit`, below
+/// [`physio::presets::PAEDIATRIC_CIRCUIT_BELOW_KG`]) the speed whose zero-flow head on the
+/// circuit's pump holds off the age-normal mean arterial pressure (physio `sizes::norms`: 48
+/// mmHg at 3.5 kg) with [`PAEDIATRIC_VA_MARGIN_MMHG`] to spare, rounded up to the setting's
+/// 50-rpm step and kept within its range. The controller raises the floor above it whenever the
+/// measured arterial pressure needs more.
+pub fn va_min_rpm(config: &TwinConfig) -> f32 {
+    let adult = control::Settings::DEFAULT
+        .intervention(control::Intervention::Backflow)
+        .limit;
+    let w = config.patient.weight_kg;
+    if w.is_nan() || w >= physio::presets::PAEDIATRIC_CIRCUIT_BELOW_KG {
+        return adult;
+    }
+    let head = physio::sizes::norms(w).map_mmhg as f32 + PAEDIATRIC_VA_MARGIN_MMHG;
+    let (lo, hi) = control::Setting::InterventionLimit(control::Intervention::Backflow).range();
+    match pump_curve(config).speed_for_shutoff_head(head) {
+        Some(n) => ((n / 50.0).ceil() * 50.0).clamp(lo, hi),
+        None => adult,
+    }
+}
+
+/// Margin of a paediatric circuit's configured minimum VA speed over the age-normal mean
+/// arterial pressure, mmHg: without an arterial line the floor must also hold off a patient
+/// above the norm (a median), so the margin is twice the controller's over a measured pressure.
+pub const PAEDIATRIC_VA_MARGIN_MMHG: f32 = 20.0;
+
+/// The controller for a twin configuration: [`control_config`] with the minimum VA speed of
+/// [`va_min_rpm`].
+pub fn controller(config: &TwinConfig) -> Result<Controller, control::ConfigError> {
+    Controller::with_va_min_rpm(control_config(config), va_min_rpm(config))
+}
+
 /// Controller commands onto the twin's actuators.
 pub fn actuation(cmd: &ActuatorCommands) -> Actuation {
     Actuation {
@@ -140,7 +174,7 @@ impl Sil {
     /// Build with a given sensor layer (e.g. [`SensorLayer::ideal`]).
     pub fn with_sensors(config: &TwinConfig, sensors: SensorLayer) -> Result<Sil, SilError> {
         let twin = Twin::new(config).map_err(SilError::Twin)?;
-        let control = ControlLoop::new(control_config(config)).map_err(SilError::Control)?;
+        let control = ControlLoop::with_controller(controller(config).map_err(SilError::Control)?);
         let observation = twin.observe();
         let mut sil = Sil {
             plant: TwinPlant {

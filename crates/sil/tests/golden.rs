@@ -13,7 +13,7 @@
 //! Record anew (only for a deliberate change of behaviour, said so in the commit):
 //! `GOLDEN_RECORD=1 cargo test -p sil --test golden`.
 
-use control::{AlarmId, AlarmLimit, Channel, Command, Controller, GasMode, Intervention, Mode};
+use control::{AlarmId, AlarmLimit, Channel, Command, GasMode, Intervention, Mode};
 use physio::presets::preset;
 use physio::{Event, PatientParam};
 use sil::trace::{Digest, Tape};
@@ -289,7 +289,7 @@ fn record(preset_name: &str, script: &[(u64, Do)]) -> Run {
 fn replay(preset_name: &str, script: &[(u64, Do)], tape: &[u8]) -> Vec<u64> {
     let cfg = preset(preset_name).unwrap();
     let cmds = commands(script);
-    let mut c = Controller::new(sil::control_config(&cfg)).unwrap();
+    let mut c = sil::controller(&cfg).unwrap();
     let mut d = Digest::new();
     let mut digests = Vec::new();
     let steps = Tape::read(tape).unwrap();

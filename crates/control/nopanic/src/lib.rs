@@ -22,6 +22,16 @@ pub extern "C" fn nopanic_new(config: &Config, out: &mut Option<Controller>) {
     *out = Controller::new(black_box(*config)).ok();
 }
 
+/// A new controller with a per-circuit minimum VA speed (INT-6), both opaque to the optimiser.
+#[unsafe(no_mangle)]
+pub extern "C" fn nopanic_with_va_min_rpm(
+    config: &Config,
+    va_min_rpm: f32,
+    out: &mut Option<Controller>,
+) {
+    *out = Controller::with_va_min_rpm(black_box(*config), black_box(va_min_rpm)).ok();
+}
+
 /// One step on any frame and up to `n` commands.
 #[unsafe(no_mangle)]
 pub extern "C" fn nopanic_step(

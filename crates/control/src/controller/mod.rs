@@ -33,7 +33,7 @@ mod settings;
 pub use settings::{Config, ConfigError, InterventionSetting, Settings};
 
 use crate::alarm::{AlarmLog, AlarmSummary, AlarmSystem};
-use crate::command::{Command, CommandError, GasMode, Mode, Setting};
+use crate::command::{Command, CommandError, GasMode, Intervention, Mode, Setting};
 use crate::frame::SensorFrame;
 use crate::hal::{ErrorKind, Plant};
 use crate::plausibility::{ChannelSet, Plausibility};
@@ -101,6 +101,18 @@ const BACKFLOW_BOOST_STEP: f32 = 100.0;
 const BACKFLOW_BOOST_MS: u64 = 200;
 const BACKFLOW_BOOST_MAX: f32 = 1500.0;
 const BACKFLOW_BOOST_DECAY_RPM_S: f32 = 10.0;
+/// VA floor from the patient's pressure (INT-4, INT-6): the floor is at least the speed whose
+/// zero-flow head on the configured pump curve exceeds the measured mean arterial pressure by
+/// this margin, mmHg. The venous side is taken as 0 mmHg, so a positive venous pressure (3-10
+/// mmHg) only adds to the margin; the margin itself covers a zeroed transducer's error
+/// (about ±4 mmHg) and the spread of the pump-curve fit (±1.5 mmHg, pump_curve.rs tests).
+const VA_FLOOR_MARGIN_MMHG: f32 = 10.0;
+/// The mean arterial pressure for the VA floor is the arterial line filtered over this long, s:
+/// several beats at any heart rate, so that the floor follows the mean, not each beat.
+const MAP_FILTER_S: f32 = 2.0;
+/// The highest floor the arterial pressure may ask for, rpm: the top of the minimum VA speed's
+/// setting range (command.rs), the highest minimum an operator can set.
+const VA_FLOOR_MAX_RPM: f32 = 3500.0;
 
 /// Auto sweep (CTL-10): proportional rate on the PCO2 error, capped at 0.5 L/min per minute
 /// (slow enough that the patient's CO2 stores follow without overshoot; ELSO advises against
@@ -221,6 +233,10 @@ pub struct Controller {
     temp_f: Lp,
     trend: Trend,
     pulse: Pulse,
+    /// Mean arterial pressure for the VA floor (INT-6).
+    map_f: Lp,
+    /// The minimum speed in force at the last step (see [`Controller::min_rpm`]).
+    floor_rpm: f32,
 }
 
 impl Controller {
@@ -277,7 +293,33 @@ impl Controller {
             temp_f: Lp::NEW,
             trend: Trend::NEW,
             pulse: Pulse::NEW,
+            map_f: Lp::NEW,
+            floor_rpm: 0.0,
         })
+    }
+
+    /// A controller whose minimum VA speed (INT-4) starts at `va_min_rpm` instead of the
+    /// power-up default: the per-circuit default of INT-6, set when the circuit is configured
+    /// (a neonatal circuit's pump holds off a neonate's pressure at a lower speed than an
+    /// adult's). Refused, naming `backflow_min_rpm`, outside that setting's range.
+    pub fn with_va_min_rpm(config: Config, va_min_rpm: f32) -> Result<Self, ConfigError> {
+        let setting = Setting::InterventionLimit(Intervention::Backflow);
+        let (lo, hi) = setting.range();
+        if !(va_min_rpm.is_finite() && va_min_rpm >= lo && va_min_rpm <= hi) {
+            return Err(ConfigError {
+                field: "backflow_min_rpm",
+                reason: "outside the minimum VA speed's range 1000..=3500 rpm",
+            });
+        }
+        let mut c = Controller::new(config)?;
+        if let Some(i) = c
+            .settings
+            .interventions
+            .get_mut(Intervention::Backflow.index())
+        {
+            i.limit = va_min_rpm;
+        }
+        Ok(c)
     }
 
     pub fn config(&self) -> &Config {
@@ -286,6 +328,13 @@ impl Controller {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The minimum speed in force at the last step, rpm (INT-4, INT-6): on VA the larger of the
+    /// operator's minimum VA speed and the speed that holds off the measured mean arterial
+    /// pressure; otherwise the lowest running speed once the pump runs; 0 when not pumping.
+    pub fn min_rpm(&self) -> f32 {
+        self.floor_rpm
     }
 
     pub fn alarms(&self) -> &AlarmSystem {
@@ -440,6 +489,7 @@ impl Controller {
         self.flow_fallback(now_ms, m.flow);
         self.mode_control(timing.dt, m.flow_f);
         let drive = self.drive_pump(now_ms, timing.dt, &m);
+        self.floor_rpm = drive.floor;
         let actuators = self.gas(timing.dt, m.pco2);
         // The heartbeat is the console's, not the sensors': it counts even when acquisition
         // failed.

@@ -344,6 +344,7 @@ mod tests {
             pumping: true,
             va,
             backflow_guard: false,
+            floor: 0.0,
         };
         let raised = |pp: Option<f32>, va: bool, circulating: bool| {
             let m = Measured {

@@ -10,8 +10,8 @@ use super::{
     BACKFLOW_LPM, Controller, FLOW_FALLBACK_MS, FLOW_KI, FLOW_KP, FLOW_SLEW, KINK_BACKOFF_MS,
     KINK_HOLD_MS, KINK_HYST_MMHG, KINK_RETURN_RPM_S, KINK_STEP_MS, KINK_STEP_RPM, MIN_RUNNING_RPM,
     PUMP_FAIL_CLAMP_MS, RPM_SLEW_UP, SUCTION_BACKOFF_MS, SUCTION_HOLD_MS, SUCTION_HYST_MMHG,
-    SUCTION_RETURN_RPM_S, SUCTION_STEP_MS, SUCTION_STEP_RPM, ZERO_FLOW_TARGET, pump_lagging,
-    sanitize,
+    SUCTION_RETURN_RPM_S, SUCTION_STEP_MS, SUCTION_STEP_RPM, VA_FLOOR_MARGIN_MMHG,
+    VA_FLOOR_MAX_RPM, ZERO_FLOW_TARGET, pump_lagging, sanitize,
 };
 use crate::MAX_RPM;
 use crate::command::{CircuitKind, Intervention, Mode};
@@ -25,6 +25,8 @@ pub(super) struct Drive {
     pub(super) va: bool,
     /// The VA minimum speed or the backflow boost holds the speed up.
     pub(super) backflow_guard: bool,
+    /// The minimum speed in force (see [`Controller::speed_floor`]), rpm.
+    pub(super) floor: f32,
 }
 
 impl Controller {
@@ -118,7 +120,7 @@ impl Controller {
     pub(super) fn drive_pump(&mut self, now_ms: u64, dt: f32, m: &Measured) -> Drive {
         let va = self.settings.circuit == CircuitKind::Va;
         let pumping = self.settings.mode != Mode::Standby && !self.bubble_stop;
-        let floor = self.speed_floor(va, pumping);
+        let floor = self.speed_floor(va, pumping, m.map);
         self.pressure_interventions(now_ms, dt, m, pumping, floor);
         self.backflow_boost(now_ms, dt, m.flow_f, va, pumping);
         let backflow_guard = self.speed_command(dt, va, pumping, floor);
@@ -127,12 +129,15 @@ impl Controller {
             pumping,
             va,
             backflow_guard,
+            floor,
         }
     }
 
-    /// The lowest speed while pumping: in VA the backflow guard's minimum (INT-4), otherwise
-    /// the lowest running speed once the pump runs; 0 when not pumping.
-    fn speed_floor(&self, va: bool, pumping: bool) -> f32 {
+    /// The lowest speed while pumping: in VA the backflow guard's minimum (INT-4): the
+    /// operator's minimum VA speed, raised to the speed that holds off the measured mean
+    /// arterial pressure `map` (INT-6); otherwise the lowest running speed once the pump runs;
+    /// 0 when not pumping.
+    fn speed_floor(&self, va: bool, pumping: bool, map: Option<f32>) -> f32 {
         let va_floor = self.settings.intervention(Intervention::Backflow);
         let clamped_by_operator = self.settings.return_clamp;
         if va
@@ -141,12 +146,25 @@ impl Controller {
             && !clamped_by_operator
             && self.settings.mode != Mode::ZeroFlow
         {
-            va_floor.limit
+            va_floor.limit.max(self.pressure_floor(map))
         } else if pumping && self.base_rpm >= MIN_RUNNING_RPM {
             MIN_RUNNING_RPM
         } else {
             0.0
         }
+    }
+
+    /// The speed that holds off the measured mean arterial pressure `map` with
+    /// [`VA_FLOOR_MARGIN_MMHG`] to spare, on the configured pump's zero-flow head (INT-6), at
+    /// most [`VA_FLOOR_MAX_RPM`]; 0 without a plausible arterial line (the operator's minimum
+    /// then holds alone).
+    pub(super) fn pressure_floor(&self, map: Option<f32>) -> f32 {
+        map.and_then(|p| {
+            self.config
+                .pump
+                .speed_for_shutoff_head(p + VA_FLOOR_MARGIN_MMHG)
+        })
+        .map_or(0.0, |n| sanitize(n, 0.0, VA_FLOOR_MAX_RPM))
     }
 
     /// Suction (INT-1) and return pressure (INT-2): stepwise reductions that keep the speed
@@ -306,5 +324,116 @@ impl Controller {
         };
         let stall_va = guard_va && failed_for >= PUMP_FAIL_CLAMP_MS;
         self.clamp_closed = !pumping || clamped_by_operator || spin_up_va || stall_va;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, Controller, VA_FLOOR_MARGIN_MMHG, VA_FLOOR_MAX_RPM};
+    use crate::command::{CircuitKind, Intervention, Mode, Setting};
+    use crate::pump_curve::PumpCurve;
+
+    fn va(min_rpm: f32) -> Controller {
+        let config = Config {
+            circuit: CircuitKind::Va,
+            pump: PumpCurve::ROTAFLOW,
+        };
+        match Controller::with_va_min_rpm(config, min_rpm) {
+            Ok(mut c) => {
+                c.settings.mode = Mode::Rpm;
+                c
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    /// INT-6: the pressure floor is the speed whose zero-flow head exceeds the measured mean
+    /// arterial pressure by the margin; none without a reading; capped at the setting's top.
+    #[test]
+    fn int6_pressure_floor_holds_off_the_measured_pressure() {
+        let c = va(1000.0);
+        assert_eq!(c.pressure_floor(None), 0.0);
+        assert_eq!(c.pressure_floor(Some(f32::NAN)), 0.0);
+        for map in [20.0f32, 48.0, 70.0, 110.0] {
+            let n = c.pressure_floor(Some(map));
+            let head = PumpCurve::ROTAFLOW.shutoff_head(n);
+            assert!(
+                (head - (map + VA_FLOOR_MARGIN_MMHG)).abs() < 0.5,
+                "{map}: {n} rpm holds {head}"
+            );
+        }
+        // A neonate's 48 mmHg needs about 1390 rpm, an adult's 70 about 1640; both below the
+        // adult default of 2000, which a hypertensive 120 mmHg exceeds.
+        assert!((1370.0..1410.0).contains(&c.pressure_floor(Some(48.0))));
+        assert!((1620.0..1660.0).contains(&c.pressure_floor(Some(70.0))));
+        assert!(c.pressure_floor(Some(120.0)) > 2000.0);
+        assert_eq!(c.pressure_floor(Some(1000.0)), VA_FLOOR_MAX_RPM);
+        assert_eq!(
+            VA_FLOOR_MAX_RPM,
+            Setting::InterventionLimit(Intervention::Backflow).range().1,
+            "the cap is the top of the minimum VA speed's range"
+        );
+    }
+
+    /// INT-4 with INT-6: the VA floor is the larger of the operator's minimum and the pressure
+    /// floor; only in VA, only while pumping with the line open and not in zero-flow mode.
+    #[test]
+    fn int6_floor_is_the_larger_of_setting_and_pressure() {
+        let adult = va(2000.0);
+        assert_eq!(adult.speed_floor(true, true, None), 2000.0);
+        assert_eq!(adult.speed_floor(true, true, Some(70.0)), 2000.0);
+        let high = adult.speed_floor(true, true, Some(120.0));
+        assert_eq!(high, adult.pressure_floor(Some(120.0)));
+        assert!(high > 2000.0);
+        let neo = va(1000.0);
+        assert_eq!(neo.speed_floor(true, true, None), 1000.0);
+        let at_48 = neo.speed_floor(true, true, Some(48.0));
+        assert_eq!(at_48, neo.pressure_floor(Some(48.0)));
+        assert_eq!(neo.speed_floor(true, false, Some(48.0)), 0.0, "not pumping");
+        // VV: no arterial pressure across the pump; the lowest running speed once running.
+        assert!(neo.speed_floor(false, true, Some(48.0)) <= 1000.0);
+        let mut zero = va(1000.0);
+        zero.settings.mode = Mode::ZeroFlow;
+        assert!(zero.speed_floor(true, true, Some(48.0)) <= 1000.0);
+        let mut clamped = va(1000.0);
+        clamped.settings.return_clamp = true;
+        assert!(clamped.speed_floor(true, true, Some(48.0)) <= 1000.0);
+        let mut off = va(1000.0);
+        if let Some(i) = off
+            .settings
+            .interventions
+            .get_mut(Intervention::Backflow.index())
+        {
+            i.enabled = false;
+        }
+        assert!(off.speed_floor(true, true, Some(48.0)) <= 1000.0);
+    }
+
+    /// INT-6: the per-circuit minimum is validated against the setting's range, naming it.
+    #[test]
+    fn int6_per_circuit_minimum_is_validated() {
+        let config = Config {
+            circuit: CircuitKind::Va,
+            pump: PumpCurve::ROTAFLOW,
+        };
+        let c = va(1550.0);
+        assert_eq!(
+            c.settings.intervention(Intervention::Backflow).limit,
+            1550.0
+        );
+        for bad in [999.0f32, 3501.0, f32::NAN, f32::INFINITY, -1.0] {
+            match Controller::with_va_min_rpm(config, bad) {
+                Err(e) => assert_eq!(e.field, "backflow_min_rpm"),
+                Ok(_) => panic!("{bad} accepted"),
+            }
+        }
+        let bad_pump = Config {
+            pump: PumpCurve {
+                a: f32::NAN,
+                ..PumpCurve::ROTAFLOW
+            },
+            ..config
+        };
+        assert!(Controller::with_va_min_rpm(bad_pump, 1500.0).is_err());
     }
 }

@@ -1,7 +1,9 @@
 //! Phases 1 and 2: timing (SYS-2), then plausibility of every channel (SEN-1..SEN-6) and the
 //! filters the later phases read.
 
-use super::{Controller, FLOW_FILTER_S, GAS_FILTER_S, MONITOR_FILTER_S, PRESSURE_FILTER_S};
+use super::{
+    Controller, FLOW_FILTER_S, GAS_FILTER_S, MAP_FILTER_S, MONITOR_FILTER_S, PRESSURE_FILTER_S,
+};
 use crate::CONTROL_PERIOD_MS;
 use crate::frame::{Channel, SensorFrame};
 
@@ -42,6 +44,8 @@ pub(super) struct Measured {
     pub(super) temp: Option<f32>,
     /// Arterial pulse pressure of the last complete window, mmHg (MON-11).
     pub(super) pulse_pressure: Option<f32>,
+    /// Mean arterial pressure, the arterial line filtered over [`MAP_FILTER_S`], mmHg (INT-6).
+    pub(super) map: Option<f32>,
     /// Air at the detector now.
     pub(super) bubble_now: bool,
     /// The bubble detector is not reporting (invalid, stale or from the future).
@@ -124,6 +128,7 @@ impl Controller {
             sao2_up: self.sao2_up_f.update(sao2_up, dt, GAS_FILTER_S),
             temp: self.temp_f.update(temp, dt, GAS_FILTER_S),
             pulse_pressure: self.pulse.update(now_ms, p_art, dt),
+            map: self.map_f.update(p_art, dt, MAP_FILTER_S),
             bubble_now,
             bubble_fault,
             on_battery: frame.mains_power.valid && !frame.mains_power.value,

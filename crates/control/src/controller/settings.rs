@@ -83,7 +83,8 @@ impl Settings {
                 enabled: true,
                 limit: 0.0,
             },
-            // Rotaflow shut-off head at 2000 rpm ≈ 78 mmHg: above a typical VA MAP minus CVP.
+            // Rotaflow-class zero-flow head at 2000 rpm ≈ 120 mmHg (pump_curve.rs): above a typical
+            // adult VA MAP minus CVP. A paediatric circuit sets its own when configured (INT-6).
             InterventionSetting {
                 enabled: true,
                 limit: 2000.0,
