@@ -1517,6 +1517,20 @@ pub(crate) fn second_means<const N: usize>(
     s.map(|x| x / seconds as f64)
 }
 
+/// A twin of `patient` on the circuit `configuration` (seed 1), with its default actuation.
+pub(crate) fn started(
+    patient: physio::PatientParams,
+    configuration: physio::Configuration,
+) -> Option<(physio::Twin, physio::Actuation)> {
+    let c = physio::TwinConfig {
+        patient,
+        circuit: physio::presets::circuit_for(configuration),
+        seed: 1,
+    };
+    let act = physio::presets::default_actuation(&c);
+    Some((physio::Twin::new(&c).ok()?, act))
+}
+
 /// Step a twin for `seconds` at fixed actuation.
 /// Steps `t` with `act` for `seconds`.
 pub(crate) fn advance(t: &mut physio::Twin, act: &physio::Actuation, seconds: f64) {
