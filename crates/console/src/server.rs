@@ -495,6 +495,7 @@ fn require(s: &Session, role: Role, what: &str) -> Result<(), Response> {
 }
 
 /// [`require`]; a refusal is also recorded in the event log, with the `request` refused.
+#[allow(clippy::result_large_err)] // see `require`
 fn require_or_record(
     shared: &Shared,
     s: &Session,
