@@ -8,23 +8,19 @@ import sys
 import numpy as np
 
 import openecmo as oe
+from vv_ards import PUMP_RPM, SHUNT, vv_ards
 
 spec = {
     "name": "VV ECMO in severe ARDS: 200 virtual patients",
     "patients": 200,
     "sampling": "lhs",
     "seed": 1,
-    "experiment": {
-        "preset": "ards-severe",
-        "duration_s": 1800,
-        "circuit": {"configuration": "vv-femoro-jugular"},
-        "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-    },
+    "experiment": vv_ards(1800),
     "parameters": {
-        "shunt_fraction": {"dist": "uniform", "min": 0.3, "max": 0.8},
+        "shunt_fraction": SHUNT,
         "vo2_ml_kg_min": {"dist": "lognormal", "median": 3.6, "sigma": 0.15},
         "hb_g_dl": {"dist": "normal", "mean": 10, "sd": 1.5, "min": 7, "max": 14},
-        "pump_rpm": {"dist": "uniform", "min": 2800, "max": 4200},
+        "pump_rpm": PUMP_RPM,
     },
     "outputs": {"signals": ["art_upper_so2", "circuit_flow_lpm", "recirculation_fraction"]},
 }

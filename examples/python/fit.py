@@ -5,13 +5,9 @@
 import numpy as np
 
 import openecmo as oe
+from vv_ards import vv_ards
 
-exp = {
-    "preset": "ards-severe",
-    "duration_s": 1,
-    "circuit": {"configuration": "vv-femoro-jugular"},
-    "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-}
+exp = vv_ards(1)
 # The "patient": known parameters, measured every minute with noise.
 truth = oe.Twin(dict(exp, patient={"shunt_fraction": 0.62, "vo2_ml_kg_min": 4.2}))
 data = truth.run(3600, sample_interval_s=60, signals=["art_upper_so2", "pre_oxy_so2"])

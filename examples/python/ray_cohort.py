@@ -7,17 +7,13 @@
 import os
 
 from openecmo.ray import run_cohort
+from vv_ards import SHUNT, vv_ards
 
 spec = {
     "patients": 40,
     "block": 5,
-    "experiment": {
-        "preset": "ards-severe",
-        "duration_s": 600,
-        "circuit": {"configuration": "vv-femoro-jugular"},
-        "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-    },
-    "parameters": {"shunt_fraction": {"dist": "uniform", "min": 0.3, "max": 0.8}},
+    "experiment": vv_ards(600),
+    "parameters": {"shunt_fraction": SHUNT},
 }
 table = run_cohort(spec, out="ray-cohort.parquet", address=os.environ.get("RAY_ADDRESS"))
 print(f"{table.rows} rows gathered into ray-cohort.parquet")

@@ -3,20 +3,16 @@
     python examples/python/sensitivity.py
 """
 import openecmo as oe
+from vv_ards import PUMP_RPM, SHUNT, vv_ards
 
 spec = {
     "samples": 64,
-    "experiment": {
-        "preset": "ards-severe",
-        "duration_s": 600,
-        "circuit": {"configuration": "vv-femoro-jugular"},
-        "settings": {"pump_rpm": 3500, "sweep_lpm": 5, "fdo2": 1.0},
-    },
+    "experiment": vv_ards(600),
     "parameters": {
-        "shunt_fraction": {"dist": "uniform", "min": 0.3, "max": 0.8},
+        "shunt_fraction": SHUNT,
         "vo2_ml_kg_min": {"dist": "uniform", "min": 2.5, "max": 5.0},
         "hb_g_dl": {"dist": "uniform", "min": 7, "max": 14},
-        "pump_rpm": {"dist": "uniform", "min": 2800, "max": 4200},
+        "pump_rpm": PUMP_RPM,
     },
     "outputs": {"signals": ["art_upper_so2", "circuit_flow_lpm"]},
 }

@@ -183,7 +183,35 @@ def _experiment(
     return d
 
 
-class Twin:
+class _Simulation:
+    """What the twin and the control loop both answer: their time, their signals and their
+    settings now, events, and runs sampled into a :class:`Table`."""
+
+    def __init__(self, native: Any) -> None:
+        self._n = native
+
+    @property
+    def time_s(self) -> float:
+        """Simulated time, s."""
+        return self._n.time_s
+
+    def _run(self, seconds: float, sample_interval_s: float, signals: Optional[Sequence[str]]) -> Table:
+        return _table(self._n.run(seconds, sample_interval_s, None if signals is None else list(signals)))
+
+    def observe(self) -> Dict[str, float]:
+        """Every signal now."""
+        return self._n.observe()
+
+    def actuation(self) -> Dict[str, float]:
+        """The settings in force."""
+        return self._n.actuation()
+
+    def event(self, kind: str, **value: Any) -> None:
+        """Something happens: ``twin.event("return_kink", severity=0.8)``."""
+        self._n.event({"kind": kind, **value})
+
+
+class Twin(_Simulation):
     """The digital twin, stepped from Python with open-loop settings.
 
     Build it from a preset and overrides (``Twin(preset="ards-severe", settings={"pump_rpm":
@@ -201,50 +229,33 @@ class Twin:
         settings: Optional[Mapping[str, float]] = None,
         seed: int = 0,
     ) -> None:
-        self._t = _native.Twin(_experiment(experiment, preset, patient, circuit, settings, seed))
-
-    @property
-    def time_s(self) -> float:
-        """Simulated time, s."""
-        return self._t.time_s
+        super().__init__(_native.Twin(_experiment(experiment, preset, patient, circuit, settings, seed)))
 
     def step(self, seconds: float = DT_S) -> None:
         """Advance by ``seconds`` (whole 2 ms steps)."""
-        self._t.step(seconds)
+        self._n.step(seconds)
 
     def run(self, seconds: float, sample_interval_s: float = 1.0, signals: Optional[Sequence[str]] = None) -> Table:
         """Advance by ``seconds``, sampling ``signals`` (all when None) every
         ``sample_interval_s`` from now on; ``time_s`` first."""
-        return _table(self._t.run(seconds, sample_interval_s, None if signals is None else list(signals)))
-
-    def observe(self) -> Dict[str, float]:
-        """Every signal now."""
-        return self._t.observe()
-
-    def actuation(self) -> Dict[str, float]:
-        """The settings in force."""
-        return self._t.actuation()
+        return self._run(seconds, sample_interval_s, signals)
 
     def set(self, **settings: float) -> None:
         """Change settings (``twin.set(pump_rpm=3800, sweep_lpm=5)``), each within its range."""
-        self._t.set(settings)
-
-    def event(self, kind: str, **value: Any) -> None:
-        """Something happens: ``twin.event("return_kink", severity=0.8)``."""
-        self._t.event({"kind": kind, **value})
+        self._n.set(settings)
 
     def patient(self) -> Dict[str, float]:
         """The patient's parameters now."""
-        return self._t.patient()
+        return self._n.patient()
 
     def fork(self) -> "Twin":
         """An exact, independent copy: run two futures from one present."""
         t = Twin.__new__(Twin)
-        t._t = self._t.fork()
+        _Simulation.__init__(t, self._n.fork())
         return t
 
 
-class Sil:
+class Sil(_Simulation):
     """The control core (``control::Controller``) in the loop with the twin, as the console runs
     it: commands go through the controller's validation; alarms and interventions act."""
 
@@ -257,42 +268,29 @@ class Sil:
         circuit: Optional[Mapping[str, Any]] = None,
         seed: int = 0,
     ) -> None:
-        self._s = _native.Sil(_experiment(experiment, preset, patient, circuit, None, seed))
-
-    @property
-    def time_s(self) -> float:
-        return self._s.time_s
+        super().__init__(_native.Sil(_experiment(experiment, preset, patient, circuit, None, seed)))
 
     def command(self, name: str, value: Any = None) -> str:
         """An action by name, as training scenarios write them (``set_mode``, ``set_rpm``,
         ``set_sweep``, ``set_fdo2``, ``clamp_return``, bedside actions, …). Raises
         :class:`CommandRefused` with the controller's reason."""
-        return self._s.command(name, value)
-
-    def event(self, kind: str, **value: Any) -> None:
-        self._s.event({"kind": kind, **value})
+        return self._n.command(name, value)
 
     def step(self, seconds: float) -> None:
         """Advance by ``seconds`` (whole 10 ms control periods)."""
-        self._s.step(seconds)
+        self._n.step(seconds)
 
     def run(self, seconds: float, sample_interval_s: float = 1.0, signals: Optional[Sequence[str]] = None) -> Table:
         """Advance by ``seconds``, sampling the twin's truth plus ``command_pump_rpm``,
         ``command_sweep_lpm`` and ``alarms_present``."""
-        return _table(self._s.run(seconds, sample_interval_s, None if signals is None else list(signals)))
-
-    def observe(self) -> Dict[str, float]:
-        return self._s.observe()
+        return self._run(seconds, sample_interval_s, signals)
 
     def mode(self) -> str:
-        return self._s.mode()
+        return self._n.mode()
 
     def alarms(self) -> List[str]:
         """Alarms present (active or latched), by id."""
-        return self._s.alarms()
-
-    def actuation(self) -> Dict[str, float]:
-        return self._s.actuation()
+        return self._n.alarms()
 
 
 class ExperimentResult:

@@ -7,7 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ART, shot, startServe, launchChromium, audioProbe, tonesSince, firstAdminLogin, consoleUrl, loginOn } from './harness.mjs';
+import { BIN, ART, shot, startServe, launchChromium, audioProbe, tonesSince, firstAdminLogin, consoleUrl, loginOn, openTab, addUser, confirm, connected } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-browser-'));
 
@@ -42,14 +42,6 @@ async function loginAs(user, pass) {
   return loginOn(await newPage(), url, user, pass);
 }
 
-async function openTab(page, name) { await page.click(`.tab[data-tab="${name}"]`); }
-
-async function confirm(page, value) {
-  await page.waitForSelector('#confirm:not([hidden])');
-  if (value !== undefined) await page.fill('#confirm-value', String(value));
-  await page.click('#confirm-ok');
-}
-
 let admin;
 test('log in (first-run administrator) and see the live console', async () => {
   const page = await newPage();
@@ -63,7 +55,7 @@ test('log in (first-run administrator) and see the live console', async () => {
   await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
   // The printed password works once: the page asks for the administrator's own.
   await firstAdminLogin(page, adminPass, '01b-new-password.png');
-  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  await connected(page);
   // Live numbers from the twin arrive and the trace is drawn.
   await page.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent), null, { timeout: 10000 });
   await page.waitForTimeout(3000);
@@ -74,13 +66,7 @@ test('log in (first-run administrator) and see the live console', async () => {
 
 test('instructor adds an operator and a viewer in the Users tab', async () => {
   await openTab(admin, 'users');
-  for (const [name, role] of [['olga', 'operator'], ['vic', 'viewer']]) {
-    await admin.fill('#u-name', name);
-    await admin.selectOption('#u-role', role);
-    await admin.fill('#u-pass', 'password-' + name);
-    await admin.click('#user-form button[type=submit]');
-    await admin.waitForFunction((n) => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === n), name);
-  }
+  for (const [name, role] of [['olga', 'operator'], ['vic', 'viewer']]) await addUser(admin, name, role);
   // And removes one, after confirming.
   await admin.fill('#u-name', 'temp');
   await admin.fill('#u-pass', 'password-temp');
@@ -272,7 +258,7 @@ test('replay: the run plays back into the console, read only', async () => {
     await page.fill('#login-user', 'olga');
     await page.fill('#login-pass', 'password-olga');
     await page.click('#login-go');
-    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+    await connected(page);
     assert.match(await page.textContent('#mode-badge'), /REPLAY ×4/);
     await page.waitForFunction(() => window.__ecmo.lat.n > 200, null, { timeout: 10000 });
     await page.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent));
@@ -307,7 +293,7 @@ test('TLS: the console over HTTPS and WSS', async () => {
     const page = await ctx.newPage();
     await page.goto(u);
     await firstAdminLogin(page, p);
-    await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+    await connected(page);
     await page.waitForFunction(() => window.__ecmo.lat.n > 50, null, { timeout: 10000 });
     assert.equal(await page.evaluate(() => location.protocol), 'https:');
     assert.match(await page.evaluate(() => window.__ecmo.state.ws.url), /^wss:\/\//);

@@ -55,8 +55,33 @@ export async function loginOn(page, url, user, pass) {
   await page.fill('#login-pass', pass);
   await page.click('#login-go');
   await page.waitForSelector('#app:not([hidden])');
-  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  await connected(page);
   return page;
+}
+
+/** Waits until `page`'s console shows its live link as connected. */
+export const connected = (page) => page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+
+/** Answers the confirmation dialog on `page` (with `value` when it asks for one) with OK. */
+export async function confirm(page, value) {
+  await page.waitForSelector('#confirm:not([hidden])');
+  if (value !== undefined) await page.fill('#confirm-value', String(value));
+  await page.click('#confirm-ok');
+}
+
+/** Opens the console tab `name` on `page`. */
+export const openTab = (page, name) => page.click(`.tab[data-tab="${name}"]`);
+
+/**
+ * In the open Users tab of `page`, adds the user `name` with `role` and the password
+ * `password-<name>`, and waits until the list shows them.
+ */
+export async function addUser(page, name, role) {
+  await page.fill('#u-name', name);
+  await page.selectOption('#u-role', role);
+  await page.fill('#u-pass', 'password-' + name);
+  await page.click('#user-form button[type=submit]');
+  await page.waitForFunction((n) => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === n), name);
 }
 
 /** What the tests choose as the first administrator's own password. */

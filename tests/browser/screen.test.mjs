@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState, until, autoplayPolicy, firstAdminLogin, consoleUrl } from './harness.mjs';
+import { BIN, ART, shot, startServe, restartServe, launchChromium, audioProbe, tonesSince, apiState, until, autoplayPolicy, firstAdminLogin, consoleUrl, connected, openTab, addUser, confirm } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-screen-'));
 const DB = path.join(tmp, 'ecmo.db');
@@ -43,16 +43,13 @@ async function login(page, user, pass) {
   await page.fill('#login-pass', pass);
   await page.click('#login-go');
   await page.waitForSelector('#app:not([hidden])');
-  await page.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  await connected(page);
   await page.waitForFunction(() => /\d/.test(document.querySelector('#n-flow').textContent), null, { timeout: 10000 });
 }
-const openTab = (page, name) => page.click(`.tab[data-tab="${name}"]`);
 async function setParam(page, name, value) {
   await openTab(page, 'controls');
   await page.click(`.row[data-param="${name}"] button`);
-  await page.waitForSelector('#confirm:not([hidden])');
-  await page.fill('#confirm-value', String(value));
-  await page.click('#confirm-ok');
+  await confirm(page, value);
   await page.waitForFunction((n) => /taken by the control core/.test(document.querySelector('#toast').textContent), name, { timeout: 10000 });
 }
 async function inject(page, name, value) {
@@ -61,8 +58,7 @@ async function inject(page, name, value) {
   await page.waitForSelector(row);
   await page.fill(`${row} input`, String(value));
   await page.click(`${row} button`);
-  await page.waitForSelector('#confirm:not([hidden])');
-  await page.click('#confirm-ok');
+  await confirm(page);
   await page.waitForFunction(() => /: (sent|taken)/.test(document.querySelector('#toast').textContent));
 }
 const num = (s) => parseFloat(String(s).replace('−', '-'));
@@ -72,13 +68,9 @@ test('setup: the administrator adds an operator', async () => {
   await admin.goto(url);
   await admin.waitForSelector('#login:not([hidden])');
   await firstAdminLogin(admin, adminPass);
-  await admin.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  await connected(admin);
   await openTab(admin, 'users');
-  await admin.fill('#u-name', 'olga');
-  await admin.selectOption('#u-role', 'operator');
-  await admin.fill('#u-pass', 'password-olga');
-  await admin.click('#user-form button[type=submit]');
-  await admin.waitForFunction(() => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === 'olga'));
+  await addUser(admin, 'olga', 'operator');
 });
 
 // 6. Every reading a bedside user expects, each within tolerance of what the server says.

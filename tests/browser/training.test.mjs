@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, shot, startServe, launchChromium, firstAdminLogin, loginOn } from './harness.mjs';
+import { ROOT, shot, startServe, launchChromium, firstAdminLogin, loginOn, connected, openTab, addUser, confirm } from './harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecmo-training-'));
 const SCENARIO = path.join(ROOT, 'scenarios/02-drainage-kink.toml');
@@ -30,12 +30,6 @@ const newPage = async () => (await browser.newContext({ viewport: { width: 1280,
 async function loginAs(user, pass) {
   return loginOn(await newPage(), url, user, pass);
 }
-const openTab = (page, name) => page.click(`.tab[data-tab="${name}"]`);
-async function confirm(page, value) {
-  await page.waitForSelector('#confirm:not([hidden])');
-  if (value !== undefined) await page.fill('#confirm-value', String(value));
-  await page.click('#confirm-ok');
-}
 async function inject(page, name, value) {
   const row = `.inj[data-inject="${name}"]`;
   await page.waitForSelector(row);
@@ -50,13 +44,9 @@ test('instructor and trainee log in from separate browsers', async () => {
   instructor = await newPage();
   await instructor.goto(url);
   await firstAdminLogin(instructor, adminPass);
-  await instructor.waitForFunction(() => document.querySelector('#conn').textContent === 'connected');
+  await connected(instructor);
   await openTab(instructor, 'users');
-  await instructor.fill('#u-name', 'tina');
-  await instructor.selectOption('#u-role', 'operator');
-  await instructor.fill('#u-pass', 'password-tina');
-  await instructor.click('#user-form button[type=submit]');
-  await instructor.waitForFunction(() => [...document.querySelectorAll('#user-list td')].some((td) => td.textContent === 'tina'));
+  await addUser(instructor, 'tina', 'operator');
   trainee = await loginAs('tina', 'password-tina');
   // The trainee sees the console, not the instructor's tab.
   assert.equal(await trainee.isVisible('#tab-instructor'), false);

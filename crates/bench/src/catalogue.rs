@@ -226,6 +226,22 @@ pub struct Catalogue {
     designs: BTreeMap<String, Design>,
 }
 
+/// `Catalogue::pump(name)` and its kin: the design `name` when it is of that kind, else an error
+/// saying what it is.
+macro_rules! typed_lookups {
+    ($($method:ident: $variant:ident($ty:ty), $kind:literal;)+) => {
+        $(
+            #[doc = concat!("The design `name`, which must be ", $kind, ".")]
+            pub fn $method(&self, name: &str) -> Result<&$ty, String> {
+                match self.find(name)? {
+                    Design::$variant(d) => Ok(d),
+                    d => Err(format!("`{name}` is {}, not {}", d.a_kind(), $kind)),
+                }
+            }
+        )+
+    };
+}
+
 impl Catalogue {
     /// The built-in designs only.
     pub fn builtin() -> Result<Self, CatalogueError> {
@@ -288,32 +304,11 @@ impl Catalogue {
         self.designs.values()
     }
 
-    pub fn pump(&self, name: &str) -> Result<&PumpDesign, String> {
-        match self.find(name)? {
-            Design::Pump(p) => Ok(p),
-            d => Err(format!("`{name}` is {}, not a pump", d.a_kind())),
-        }
-    }
-
-    pub fn oxygenator(&self, name: &str) -> Result<&OxygenatorDesign, String> {
-        match self.find(name)? {
-            Design::Oxygenator(p) => Ok(p),
-            d => Err(format!("`{name}` is {}, not an oxygenator", d.a_kind())),
-        }
-    }
-
-    pub fn cannula(&self, name: &str) -> Result<&CannulaDesign, String> {
-        match self.find(name)? {
-            Design::Cannula(p) => Ok(p),
-            d => Err(format!("`{name}` is {}, not a cannula", d.a_kind())),
-        }
-    }
-
-    pub fn coating(&self, name: &str) -> Result<&CoatingDesign, String> {
-        match self.find(name)? {
-            Design::Coating(p) => Ok(p),
-            d => Err(format!("`{name}` is {}, not a coating", d.a_kind())),
-        }
+    typed_lookups! {
+        pump: Pump(PumpDesign), "a pump";
+        oxygenator: Oxygenator(OxygenatorDesign), "an oxygenator";
+        cannula: Cannula(CannulaDesign), "a cannula";
+        coating: Coating(CoatingDesign), "a coating";
     }
 }
 

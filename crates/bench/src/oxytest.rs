@@ -172,15 +172,26 @@ pub fn summary_table(results: &[OxyResult]) -> Table {
     t
 }
 
+/// The columns of a test point that both tables show.
+mod point {
+    use super::{Column, OxyPoint};
+    pub const FLOW: Column<OxyPoint> = Column::num("blood flow (L/min)", 2, |p| p.q_lpm);
+    pub const SWEEP: Column<OxyPoint> = Column::num("sweep (L/min)", 2, |p| p.sweep_lpm);
+    pub const O2: Column<OxyPoint> = Column::num("O2 transfer (mL/min)", 1, |p| p.o2_ml_min);
+    pub const CO2: Column<OxyPoint> = Column::num("CO2 transfer (mL/min)", 1, |p| p.co2_ml_min);
+    pub const SO2: Column<OxyPoint> = Column::pct("outlet SO2 (%)", 2, |p| p.outlet_so2);
+    pub const PCO2: Column<OxyPoint> = Column::num("outlet PCO2 (mmHg)", 1, |p| p.outlet_pco2_mmhg);
+}
+
 const POINT_COLUMNS: &[Column<OxyPoint>] = &[
-    Column::num("blood flow (L/min)", 2, |p| p.q_lpm),
-    Column::num("sweep (L/min)", 2, |p| p.sweep_lpm),
-    Column::num("O2 transfer (mL/min)", 1, |p| p.o2_ml_min),
+    point::FLOW,
+    point::SWEEP,
+    point::O2,
     Column::num("O2 bound (mL/min)", 1, |p| p.o2_bound_ml_min),
-    Column::num("CO2 transfer (mL/min)", 1, |p| p.co2_ml_min),
-    Column::pct("outlet SO2 (%)", 2, |p| p.outlet_so2),
+    point::CO2,
+    point::SO2,
     Column::num("outlet PO2 (mmHg)", 1, |p| p.outlet_po2_mmhg),
-    Column::num("outlet PCO2 (mmHg)", 1, |p| p.outlet_pco2_mmhg),
+    point::PCO2,
     Column::num("ΔP (mmHg)", 1, |p| p.dp_mmhg),
 ];
 
@@ -209,12 +220,12 @@ pub fn points_table(r: &OxyResult) -> Table {
 
 const RATIO_COLUMNS: &[Column<OxyPoint>] = &[
     Column::num("gas:blood ratio", 2, |p| p.sweep_lpm / p.q_lpm),
-    Column::num("blood flow (L/min)", 2, |p| p.q_lpm),
-    Column::num("sweep (L/min)", 2, |p| p.sweep_lpm),
-    Column::num("O2 transfer (mL/min)", 1, |p| p.o2_ml_min),
-    Column::num("CO2 transfer (mL/min)", 1, |p| p.co2_ml_min),
-    Column::num("outlet PCO2 (mmHg)", 1, |p| p.outlet_pco2_mmhg),
-    Column::pct("outlet SO2 (%)", 2, |p| p.outlet_so2),
+    point::FLOW,
+    point::SWEEP,
+    point::O2,
+    point::CO2,
+    point::PCO2,
+    point::SO2,
 ];
 
 /// The gas:blood ratio series of one design.

@@ -398,6 +398,36 @@ async fn read_json(shared: &Shared, req: Request) -> Result<Value, Response> {
         .map_err(|e| error(400, "body", &format!("body is not valid JSON: {e}")))
 }
 
+/// `f` on a blocking thread with the request's JSON body; a body that cannot be read is
+/// answered as [`read_json`] answers it.
+async fn json_blocking(
+    shared: Arc<Shared>,
+    req: Request,
+    f: impl FnOnce(Arc<Shared>, Value) -> Response + Send + 'static,
+) -> Response {
+    match read_json(&shared, req).await {
+        Ok(body) => blocking(move || f(shared, body)).await,
+        Err(r) => r,
+    }
+}
+
+/// The two string fields `keys` of a JSON body, or the 400 that names them.
+async fn read_strings(
+    shared: &Shared,
+    req: Request,
+    keys: [&str; 2],
+) -> Result<(String, String), Response> {
+    let b = read_json(shared, req).await?;
+    match keys.map(|k| b.get(k).and_then(Value::as_str)) {
+        [Some(x), Some(y)] => Ok((x.to_string(), y.to_string())),
+        _ => Err(error(
+            400,
+            "body",
+            &format!("expected {{\"{}\": ..., \"{}\": ...}}", keys[0], keys[1]),
+        )),
+    }
+}
+
 fn body_too_large(max: usize) -> Response {
     error(
         413,
@@ -462,6 +492,19 @@ fn require(s: &Session, role: Role, what: &str) -> Result<(), Response> {
             ),
         ))
     }
+}
+
+/// [`require`]; a refusal is also recorded in the event log, with the `request` refused.
+#[allow(clippy::result_large_err)] // see `require`
+fn require_or_record(
+    shared: &Shared,
+    s: &Session,
+    role: Role,
+    what: &str,
+    request: impl FnOnce() -> Value,
+) -> Result<(), Response> {
+    require(s, role, what)
+        .inspect_err(|_| record(shared, "denied", &s.user, json!({"request": request()})))
 }
 
 // ---------------------------------------------------------------- routes
@@ -592,17 +635,11 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let b = match read_json(&shared, req).await {
-        Ok(b) => b,
+    let (user, pw) = match read_strings(&shared, req, ["user", "password"]).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let (Some(user), Some(pw)) = (
-        b.get("user").and_then(Value::as_str),
-        b.get("password").and_then(Value::as_str),
-    ) else {
-        return error(400, "body", "expected {\"user\": ..., \"password\": ...}");
-    };
-    let name = auth::sanitise_name(user);
+    let name = auth::sanitise_name(&user);
     let addr = peer.ip().to_string();
     // Refused before anything is checked: no Argon2 work, no database.
     if let Err(wait) = shared.address_throttle.check(&addr) {
@@ -618,7 +655,6 @@ async fn login(
     else {
         return error(503, "server", "too many logins at once; try again");
     };
-    let (user, pw) = (user.to_string(), pw.to_string());
     let sh = shared.clone();
     let r = blocking(move || login_blocking(&sh, &user, &name, &pw, &addr)).await;
     drop(permit);
@@ -717,15 +753,9 @@ async fn change_password(
     Authed(s): Authed,
     req: Request,
 ) -> Response {
-    let b = match read_json(&shared, req).await {
-        Ok(b) => b,
+    let (old, new) = match read_strings(&shared, req, ["old", "new"]).await {
+        Ok(p) => p,
         Err(r) => return r,
-    };
-    let (Some(old), Some(new)) = (
-        b.get("old").and_then(Value::as_str),
-        b.get("new").and_then(Value::as_str),
-    ) else {
-        return error(400, "body", "expected {\"old\": ..., \"new\": ...}");
     };
     if let Err(wait) = shared.account_throttle.check(&s.user) {
         return too_many(wait);
@@ -733,7 +763,7 @@ async fn change_password(
     if old.len() > auth::MAX_PASSWORD_BYTES {
         return error(400, "old", "password too long");
     }
-    if let Err(e) = auth::check_password(&s.user, new) {
+    if let Err(e) = auth::check_password(&s.user, &new) {
         return error(400, "new", &e);
     }
     if old == new {
@@ -743,7 +773,7 @@ async fn change_password(
     else {
         return error(503, "server", "too many logins at once; try again");
     };
-    let (old, new, addr) = (old.to_string(), new.to_string(), peer.ip().to_string());
+    let addr = peer.ip().to_string();
     let sh = shared.clone();
     let r = blocking(move || {
         let c = match store::open(&sh.db_path) {
@@ -836,19 +866,15 @@ fn record(shared: &Shared, kind: &str, user: &str, detail: Value) {
 }
 
 async fn command(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
-    let body = match read_json(&shared, req).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    blocking(move || {
+    json_blocking(shared, req, move |shared, body| {
         let what = body
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or("command")
             .to_string();
         // Role first: a viewer learns nothing about the command's validity (ACC-1).
-        if let Err(r) = require(&s, Role::Operator, &format!("command '{what}'")) {
-            record(&shared, "denied", &s.user, json!({"request": body}));
+        let why = format!("command '{what}'");
+        if let Err(r) = require_or_record(&shared, &s, Role::Operator, &why, || body.clone()) {
             return r;
         }
         let cmd: Command = match serde_json::from_value(body.clone()) {
@@ -861,13 +887,9 @@ async fn command(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Requ
 }
 
 async fn inject(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
-    let body = match read_json(&shared, req).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    blocking(move || {
-        if let Err(r) = require(&s, Role::Instructor, "injecting an event") {
-            record(&shared, "denied", &s.user, json!({"request": body}));
+    json_blocking(shared, req, move |shared, body| {
+        let what = "injecting an event";
+        if let Err(r) = require_or_record(&shared, &s, Role::Instructor, what, || body.clone()) {
             return r;
         }
         let inj: Injection = match serde_json::from_value(body) {
@@ -990,13 +1012,10 @@ async fn list_users(State(shared): State<Arc<Shared>>, Authed(s): Authed) -> Res
 }
 
 async fn put_user(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Request) -> Response {
-    let body = match read_json(&shared, req).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    blocking(move || {
-        if let Err(r) = require(&s, Role::Instructor, "managing users") {
-            record(&shared, "denied", &s.user, json!({"request": "users"}));
+    json_blocking(shared, req, move |shared, body| {
+        if let Err(r) = require_or_record(&shared, &s, Role::Instructor, "managing users", || {
+            json!("users")
+        }) {
             return r;
         }
         let name = body.get("name").and_then(Value::as_str).unwrap_or("");
@@ -1032,18 +1051,10 @@ async fn remove_user(
     Authed(s): Authed,
     req: Request,
 ) -> Response {
-    let body = match read_json(&shared, req).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    blocking(move || {
-        if let Err(r) = require(&s, Role::Instructor, "managing users") {
-            record(
-                &shared,
-                "denied",
-                &s.user,
-                json!({"request": "remove user"}),
-            );
+    json_blocking(shared, req, move |shared, body| {
+        if let Err(r) = require_or_record(&shared, &s, Role::Instructor, "managing users", || {
+            json!("remove user")
+        }) {
             return r;
         }
         let Some(name) = body.get("name").and_then(Value::as_str) else {

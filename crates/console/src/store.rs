@@ -103,6 +103,23 @@ fn err(ctx: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     move |e| StoreError(format!("{ctx}: {e}"))
 }
 
+/// Runs one statement that answers no rows; `what` names it in the error.
+fn exec(c: &Connection, what: &str, sql: &str, p: impl rusqlite::Params) -> Result<()> {
+    c.execute(sql, p).map_err(err(what))?;
+    Ok(())
+}
+
+/// The rows of `sql` (which takes no parameters) as pairs of text columns; `what` names the
+/// query in errors.
+fn text_pairs(c: &Connection, sql: &str, what: &str) -> Result<Vec<(String, String)>> {
+    let mut st = c.prepare(sql).map_err(err(what))?;
+    let rows = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(err(what))?;
+    rows.collect::<std::result::Result<_, _>>()
+        .map_err(err(what))
+}
+
 /// Open (creating if needed) the database at `path` with the console's schema and pragmas.
 pub fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent()
@@ -358,12 +375,8 @@ pub fn get_user(c: &Connection, name: &str) -> Result<Option<(Role, String, bool
 
 /// Mark a user's password as one to be changed at the next login (the first administrator's).
 pub fn set_must_change(c: &Connection, name: &str, must: bool) -> Result<()> {
-    c.execute(
-        "UPDATE users SET must_change = ?2 WHERE name = ?1",
-        params![name, must],
-    )
-    .map_err(err("updating user"))?;
-    Ok(())
+    let sql = "UPDATE users SET must_change = ?2 WHERE name = ?1";
+    exec(c, "updating user", sql, params![name, must])
 }
 
 /// The users whose password must be changed before anything else.
@@ -407,33 +420,32 @@ pub struct SessionRow {
 }
 
 pub fn insert_session(c: &Connection, s: &SessionRow) -> Result<()> {
-    c.execute(
-        "INSERT OR REPLACE INTO sessions(id, user, role, created_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![s.id, s.user, s.role.as_str(), s.created_ms, s.last_ms],
-    )
-    .map_err(err("storing session"))?;
-    Ok(())
+    let sql = "INSERT OR REPLACE INTO sessions(id, user, role, created_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
+    let p = params![s.id, s.user, s.role.as_str(), s.created_ms, s.last_ms];
+    exec(c, "storing session", sql, p)
 }
 
 pub fn touch_session(c: &Connection, id: &str, last_ms: i64) -> Result<()> {
-    c.execute(
-        "UPDATE sessions SET last_ms = ?2 WHERE id = ?1",
-        params![id, last_ms],
-    )
-    .map_err(err("updating session"))?;
-    Ok(())
+    let sql = "UPDATE sessions SET last_ms = ?2 WHERE id = ?1";
+    exec(c, "updating session", sql, params![id, last_ms])
 }
 
 pub fn delete_session(c: &Connection, id: &str) -> Result<()> {
-    c.execute("DELETE FROM sessions WHERE id = ?1", [id])
-        .map_err(err("deleting session"))?;
-    Ok(())
+    exec(
+        c,
+        "deleting session",
+        "DELETE FROM sessions WHERE id = ?1",
+        [id],
+    )
 }
 
 pub fn delete_user_sessions(c: &Connection, user: &str) -> Result<()> {
-    c.execute("DELETE FROM sessions WHERE user = ?1", [user])
-        .map_err(err("deleting sessions"))?;
-    Ok(())
+    exec(
+        c,
+        "deleting sessions",
+        "DELETE FROM sessions WHERE user = ?1",
+        [user],
+    )
 }
 
 /// Every stored session, after deleting those past `idle_before` or `created_before`.
@@ -504,20 +516,15 @@ pub fn login_failure_count(c: &Connection) -> Result<i64> {
 }
 
 pub fn list_users(c: &Connection) -> Result<Vec<(String, Role)>> {
-    let mut st = c
-        .prepare("SELECT name, role FROM users ORDER BY name")
-        .map_err(err("listing users"))?;
-    let rows = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(err("listing users"))?;
-    let mut out = Vec::new();
-    for r in rows {
-        let (n, role) = r.map_err(err("listing users"))?;
-        if let Some(role) = Role::parse(&role) {
-            out.push((n, role));
-        }
-    }
-    Ok(out)
+    let rows = text_pairs(
+        c,
+        "SELECT name, role FROM users ORDER BY name",
+        "listing users",
+    )?;
+    let parsed = rows
+        .into_iter()
+        .filter_map(|(n, role)| Some((n, Role::parse(&role)?)));
+    Ok(parsed.collect())
 }
 
 // ---- persisted settings ----
@@ -525,16 +532,10 @@ pub fn list_users(c: &Connection) -> Result<Vec<(String, Role)>> {
 /// The settings commands to restore at start, in the order they were last taken (mode last, so
 /// that the targets are in place before the mode that uses them).
 pub fn saved_settings(c: &Connection) -> Result<Vec<Command>> {
-    let mut st = c
-        .prepare("SELECT key, value FROM settings ORDER BY wall_ms")
-        .map_err(err("reading settings"))?;
-    let rows = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(err("reading settings"))?;
+    let sql = "SELECT key, value FROM settings ORDER BY wall_ms";
     let mut cmds = Vec::new();
     let mut mode = None;
-    for r in rows {
-        let (key, v) = r.map_err(err("reading settings"))?;
+    for (key, v) in text_pairs(c, sql, "reading settings")? {
         match serde_json::from_str::<Command>(&v) {
             Ok(c @ Command::Mode { .. }) => mode = Some(c),
             Ok(c) => cmds.push(c),

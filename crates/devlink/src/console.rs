@@ -204,6 +204,13 @@ enum Reply {
 }
 
 impl Shared {
+    /// Hands `reply` to the command waiting on sequence number `seq`, if one is.
+    fn reply(&self, seq: u16, reply: Reply) {
+        if let Some(tx) = self.pending.lock().ok().and_then(|mut p| p.remove(&seq)) {
+            let _ = tx.send(reply);
+        }
+    }
+
     fn bump(&self, f: impl FnOnce(&mut ConsoleStats)) {
         if let Ok(mut s) = self.stats.lock() {
             f(&mut s);
@@ -563,25 +570,9 @@ fn reader_loop(
                 shared.event(ConsoleEvent::UnitBack);
             }
             match frame.msg {
-                Message::Ack(a) => {
-                    if let Some(tx) = shared
-                        .pending
-                        .lock()
-                        .ok()
-                        .and_then(|mut p| p.remove(&a.acked_seq))
-                    {
-                        let _ = tx.send(Reply::Ack(a.result));
-                    }
-                }
+                Message::Ack(a) => shared.reply(a.acked_seq, Reply::Ack(a.result)),
                 Message::ProtocolError(e) => {
-                    if let Some(tx) = shared
-                        .pending
-                        .lock()
-                        .ok()
-                        .and_then(|mut p| p.remove(&e.offending_seq))
-                    {
-                        let _ = tx.send(Reply::Refused(e.reason));
-                    }
+                    shared.reply(e.offending_seq, Reply::Refused(e.reason));
                     shared.event(ConsoleEvent::Refused(e));
                 }
                 Message::Sensor(s) => shared.event(ConsoleEvent::Sensor(s)),

@@ -170,25 +170,37 @@ pub fn set_raw(file: &File, baud: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// Waits up to `timeout` for `events` on `file`; answers the events that came (`revents`), or
+/// `TimedOut` with `idle` when none did.
+fn poll(
+    file: &File,
+    events: libc::c_short,
+    timeout: Duration,
+    idle: &str,
+) -> io::Result<libc::c_short> {
+    let mut pfd = libc::pollfd {
+        fd: file.as_raw_fd(),
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for an open descriptor.
+    let n = unsafe { libc::poll(&mut pfd, 1, timeout.as_millis() as libc::c_int) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if n == 0 {
+        return Err(io::Error::new(io::ErrorKind::TimedOut, idle));
+    }
+    Ok(pfd.revents)
+}
+
 /// Reads from a descriptor with a [`READ_POLL`] timeout, so a reader thread can be stopped.
 struct PollReader(File);
 
 impl Read for PollReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut pfd = libc::pollfd {
-            fd: self.0.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for an open descriptor.
-        let n = unsafe { libc::poll(&mut pfd, 1, READ_POLL.as_millis() as libc::c_int) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, "no data"));
-        }
-        if pfd.revents & libc::POLLIN == 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR) != 0 {
+        let revents = poll(&self.0, libc::POLLIN, READ_POLL, "no data")?;
+        if revents & libc::POLLIN == 0 && revents & (libc::POLLHUP | libc::POLLERR) != 0 {
             return Ok(0); // hung up: end of stream
         }
         match self.0.read(buf) {
@@ -205,19 +217,7 @@ struct PollWriter(File);
 
 impl Write for PollWriter {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut pfd = libc::pollfd {
-            fd: self.0.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for an open descriptor.
-        let n = unsafe { libc::poll(&mut pfd, 1, WRITE_TIMEOUT.as_millis() as libc::c_int) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, "peer not reading"));
-        }
+        poll(&self.0, libc::POLLOUT, WRITE_TIMEOUT, "peer not reading")?;
         self.0.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {

@@ -52,6 +52,15 @@ fn running(rpm: f32) -> ActuatorCommands {
     }
 }
 
+/// The unit drives every setpoint of `running(rpm)`: the pump's, the gas's and the heater's.
+fn took_running(unit: &UnitEndpoint, rpm: u16) -> bool {
+    let o = unit.outputs();
+    o.pump_rpm == rpm
+        && o.sweep_ml_min == 3000
+        && o.fdo2_permille == 800
+        && o.heater_centi_c == 3700
+}
+
 fn stopped() -> ActuatorCommands {
     ActuatorCommands {
         pump_rpm: 0.0,
@@ -74,12 +83,7 @@ fn controller_commands_reach_the_unit_and_sensors_come_back() {
     // Each setpoint travels in its own command: wait for all of them (generous timeouts: the
     // waits end as soon as the condition holds, and a loaded 2-core CI machine is slow).
     assert!(wait_until(Duration::from_secs(3), || {
-        let o = unit.outputs();
-        o.pump_rpm == 3200
-            && o.sweep_ml_min == 3000
-            && o.heater_centi_c == 3700
-            && o.fdo2_permille == 800
-            && o.clamp == ClampState::Open
+        took_running(&unit, 3200) && unit.outputs().clamp == ClampState::Open
     }));
     let out = unit.outputs();
     assert_eq!(
@@ -195,13 +199,9 @@ fn restarted_console_takes_over_bumplessly() {
     wait_link_up(&hal);
     hal.apply(0, &running(3400.0)).unwrap();
     // Each setpoint travels in its own command: wait for the last one, not just the pump's.
-    assert!(wait_until(Duration::from_secs(2), || {
-        let o = unit.outputs();
-        o.pump_rpm == 3400
-            && o.sweep_ml_min == 3000
-            && o.fdo2_permille == 800
-            && o.heater_centi_c == 3700
-    }));
+    assert!(wait_until(Duration::from_secs(2), || took_running(
+        &unit, 3400
+    )));
     let before = unit.outputs();
     drop(hal); // the console process dies
     let hal = hal_to(addr);

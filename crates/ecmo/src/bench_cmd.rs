@@ -214,37 +214,46 @@ fn emit(report: &Report, out: &Path) -> ExitCode {
     }
 }
 
+/// `ecmo bench oxygenator` and `ecmo bench pump`: each named design of the kind `find` looks
+/// up goes through `test`, and `report` writes them all.
+fn test_designs<D, R>(
+    names: &[String],
+    common: &Common,
+    find: for<'c> fn(&'c Catalogue, &str) -> Result<&'c D, String>,
+    test: fn(&D, bool) -> R,
+    report: fn(&[R]) -> Report,
+) -> ExitCode {
+    let c = match load(&common.dirs) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let mut res = Vec::new();
+    for n in names {
+        match find(&c, n) {
+            Ok(d) => res.push(test(d, !common.quiet)),
+            Err(e) => return bad(e),
+        }
+    }
+    emit(&report(&res), &common.out)
+}
+
 /// Run one `ecmo bench` command.
 pub fn run(cmd: BenchCommand) -> ExitCode {
     match cmd {
-        BenchCommand::Oxygenator { names, common } => {
-            let c = match load(&common.dirs) {
-                Ok(c) => c,
-                Err(e) => return e,
-            };
-            let mut res = Vec::new();
-            for n in &names {
-                match c.oxygenator(n) {
-                    Ok(d) => res.push(oxytest::run(d, !common.quiet)),
-                    Err(e) => return bad(e),
-                }
-            }
-            emit(&oxytest::report(&res), &common.out)
-        }
-        BenchCommand::Pump { names, common } => {
-            let c = match load(&common.dirs) {
-                Ok(c) => c,
-                Err(e) => return e,
-            };
-            let mut res = Vec::new();
-            for n in &names {
-                match c.pump(n) {
-                    Ok(d) => res.push(pumptest::run(d, !common.quiet)),
-                    Err(e) => return bad(e),
-                }
-            }
-            emit(&pumptest::report(&res), &common.out)
-        }
+        BenchCommand::Oxygenator { names, common } => test_designs(
+            &names,
+            &common,
+            Catalogue::oxygenator,
+            oxytest::run,
+            oxytest::report,
+        ),
+        BenchCommand::Pump { names, common } => test_designs(
+            &names,
+            &common,
+            Catalogue::pump,
+            pumptest::run,
+            pumptest::report,
+        ),
         BenchCommand::Durability {
             circuit,
             options,

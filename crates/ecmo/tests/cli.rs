@@ -13,6 +13,13 @@ fn ecmo(args: &[&str]) -> Output {
         .expect("run ecmo")
 }
 
+/// `ecmo sim FILE --json`, which must succeed: its summary.
+fn sim_json(file: &str) -> serde_json::Value {
+    let out = ecmo(&["sim", file, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -57,13 +64,7 @@ fn validate_one_group() {
 /// crystalloid dilutes Hb and red cells raise it again.
 #[test]
 fn sim_haemorrhage_reflex_transfusion() {
-    let out = ecmo(&[
-        "sim",
-        "examples/experiments/haemorrhage-reflex-transfusion.toml",
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let v = sim_json("examples/experiments/haemorrhage-reflex-transfusion.toml");
     let mean = |w: &str, s: &str| v["windows"][w]["mean"][s].as_f64().unwrap();
     assert!(mean("bled", "heart_rate_bpm") > mean("before", "heart_rate_bpm") + 5.0);
     assert!(mean("after_crystalloid", "hb_g_dl") < mean("before", "hb_g_dl") - 0.5);
@@ -75,9 +76,7 @@ fn sim_haemorrhage_reflex_transfusion() {
 /// the coronaries.
 #[test]
 fn sim_ecpr_arrest_va() {
-    let out = ecmo(&["sim", "examples/experiments/ecpr-arrest-va.toml", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let v = sim_json("examples/experiments/ecpr-arrest-va.toml");
     let mean = |w: &str, s: &str| v["windows"][w]["mean"][s].as_f64().unwrap();
     let co0 = mean("before", "cardiac_output_lpm");
     assert!(mean("no_flow", "cardiac_output_lpm") < 0.01 * co0);
@@ -93,9 +92,7 @@ fn sim_ecpr_arrest_va() {
 
 #[test]
 fn sim_json_summary() {
-    let out = ecmo(&["sim", "examples/experiments/healthy.toml", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let v = sim_json("examples/experiments/healthy.toml");
     let fin = &v["windows"]["final"];
     assert_eq!(fin["start_s"], 540.0);
     assert_eq!(fin["end_s"], 600.0);

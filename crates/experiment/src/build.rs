@@ -85,26 +85,11 @@ impl Experiment {
             };
         }
         if let Some(p) = &c.pump {
-            circ.pump = PumpModel::by_name(p).ok_or_else(|| {
-                Error::new(
-                    "circuit.pump",
-                    format!(
-                        "unknown pump `{p}`; allowed: {}",
-                        PumpModel::NAMES.join(", ")
-                    ),
-                )
-            })?;
+            circ.pump = by_name("pump", p, PumpModel::by_name, &PumpModel::NAMES)?;
         }
         if let Some(o) = &c.oxygenator {
-            circ.oxygenator = OxygenatorModel::by_name(o).ok_or_else(|| {
-                Error::new(
-                    "circuit.oxygenator",
-                    format!(
-                        "unknown oxygenator `{o}`; allowed: {}",
-                        OxygenatorModel::NAMES.join(", ")
-                    ),
-                )
-            })?;
+            let names = &OxygenatorModel::NAMES;
+            circ.oxygenator = by_name("oxygenator", o, OxygenatorModel::by_name, names)?;
         }
         if let Some(x) = c.coating {
             circ.coating = x;
@@ -140,4 +125,19 @@ impl Experiment {
         let (cfg, act) = self.twin_config()?;
         crate::run::run_only(self, &cfg, act, only)
     }
+}
+
+/// The `kind` of device (`circuit.<kind>`) called `name`, or the error that lists `names`.
+fn by_name<T>(
+    kind: &str,
+    name: &str,
+    find: fn(&str) -> Option<T>,
+    names: &[&str],
+) -> Result<T, Error> {
+    find(name).ok_or_else(|| {
+        Error::new(
+            format!("circuit.{kind}"),
+            format!("unknown {kind} `{name}`; allowed: {}", names.join(", ")),
+        )
+    })
 }

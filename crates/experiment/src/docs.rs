@@ -131,55 +131,42 @@ pub fn reference_markdown() -> String {
         names(&confs),
         col(&|p| format!("`{}`", conf_name(p.config.circuit.configuration)))
     ));
-    let (lo, hi) = params::circuit::drainage_fr();
-    s.push_str(&format!(
-        "| `drainage_fr` | Fr | {}..={} |{} drainage cannula size; range of the venous ΔP fit (circuit.md) |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.drainage.size_fr))
-    ));
-    let (lo, hi) = params::circuit::return_fr();
-    s.push_str(&format!(
-        "| `return_fr` | Fr | {}..={} |{} return cannula size; range of the arterial ΔP fit (circuit.md) |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.return_cannula.size_fr))
-    ));
-    let (lo, hi) = params::circuit::DRAINAGE_DEPTH_CM;
-    s.push_str(&format!(
-        "| `drainage_depth_cm` | cm | {}..={} |{} femoral drainage cannula inserted this deep at the groin: the tip sits 50 cm (adult, scaled by weight^⅓) minus this below the middle of the right atrium, the side holes over the 15 cm behind it (physio::placement) |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.placement.drainage_depth_cm))
-    ));
-    let (lo, hi) = params::circuit::RETURN_DEPTH_CM;
-    s.push_str(&format!(
-        "| `return_depth_cm` | cm | {}..={} |{} venous return cannula's depth: jugular (tip 16 cm minus this above mid-atrium) in femoro-jugular VV, femoral (like the drainage) in femoro-femoral VV; unused in VA |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.placement.return_depth_cm))
-    ));
-    let (lo, hi) = params::circuit::RETURN_JET_ANGLE_DEG;
-    s.push_str(&format!(
-        "| `return_jet_angle_deg` | ° | {}..={} |{} `vv-dual-lumen` only: angle between the return jet and the tricuspid valve (0: aimed through the valve, as placed under echo; 180: turned toward the IVC) |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.placement.return_jet_angle_deg))
-    ));
-    let (lo, hi) = params::circuit::TUBING_LENGTH_M;
-    s.push_str(&format!(
-        "| `tubing_length_m` | m | {}..={} |{} total tubing length |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.tubing.length_m))
-    ));
-    let (lo, hi) = params::circuit::TUBING_DIAMETER_MM;
-    s.push_str(&format!(
-        "| `tubing_diameter_mm` | mm | {}..={} |{} tubing inner diameter (3/8\" = 9.525) |\n",
-        num(lo),
-        num(hi),
-        col(&|p| fmt_default(p.config.circuit.tubing.inner_diameter_mm))
-    ));
+    // The circuit's numbers: field, unit, range, each preset's value (`c`: its circuit), meaning.
+    macro_rules! circuit_numbers {
+        ($($name:literal, $unit:literal, $range:expr, |$c:ident| $value:expr, $doc:literal;)+) => {
+            $(
+                let (lo, hi) = $range;
+                s.push_str(&format!(
+                    "| `{}` | {} | {}..={} |{} {} |\n",
+                    $name,
+                    $unit,
+                    num(lo),
+                    num(hi),
+                    col(&|p| {
+                        let $c = &p.config.circuit;
+                        fmt_default($value)
+                    }),
+                    $doc
+                ));
+            )+
+        };
+    }
+    circuit_numbers! {
+        "drainage_fr", "Fr", params::circuit::drainage_fr(), |c| c.drainage.size_fr,
+            "drainage cannula size; range of the venous ΔP fit (circuit.md)";
+        "return_fr", "Fr", params::circuit::return_fr(), |c| c.return_cannula.size_fr,
+            "return cannula size; range of the arterial ΔP fit (circuit.md)";
+        "drainage_depth_cm", "cm", params::circuit::DRAINAGE_DEPTH_CM, |c| c.placement.drainage_depth_cm,
+            "femoral drainage cannula inserted this deep at the groin: the tip sits 50 cm (adult, scaled by weight^⅓) minus this below the middle of the right atrium, the side holes over the 15 cm behind it (physio::placement)";
+        "return_depth_cm", "cm", params::circuit::RETURN_DEPTH_CM, |c| c.placement.return_depth_cm,
+            "venous return cannula's depth: jugular (tip 16 cm minus this above mid-atrium) in femoro-jugular VV, femoral (like the drainage) in femoro-femoral VV; unused in VA";
+        "return_jet_angle_deg", "°", params::circuit::RETURN_JET_ANGLE_DEG, |c| c.placement.return_jet_angle_deg,
+            "`vv-dual-lumen` only: angle between the return jet and the tricuspid valve (0: aimed through the valve, as placed under echo; 180: turned toward the IVC)";
+        "tubing_length_m", "m", params::circuit::TUBING_LENGTH_M, |c| c.tubing.length_m,
+            "total tubing length";
+        "tubing_diameter_mm", "mm", params::circuit::TUBING_DIAMETER_MM, |c| c.tubing.inner_diameter_mm,
+            "tubing inner diameter (3/8\" = 9.525)";
+    }
     s.push_str(&format!(
         "| `pump` | - | {} |{} centrifugal pump model |\n",
         names(&physio::pump::PumpModel::NAMES),

@@ -13,9 +13,10 @@
 //! (calibration); Kolobow 1977's lambs, whose spontaneous ventilation fell in proportion to the
 //! CO2 their membrane lung removed while PaCO2 stayed where it was, are independent: the result
 //! follows from the reflex's gain and the twin's CO2 mass balance.
-use crate::validation::{Case, Check, second_means};
-use physio::presets::{ards_patient, circuit_for, default_actuation, healthy_patient};
-use physio::{Actuation, Configuration, Event, PatientParam, Twin, TwinConfig};
+use crate::validation::{Case, Check, second_means, started};
+use crate::validation_ventilator::on_volume_control;
+use physio::presets::{ards_patient, healthy_patient};
+use physio::{Actuation, Configuration, Event, PatientParam, Twin};
 
 const SRC_GATTINONI: &str = "Gattinoni et al. 2006 (N Engl J Med 354:1775): potentially \
      recruitable lung, collapsed at 5 and aerated at 45 cmH2O, 13 +/- 11 % of lung weight in 68 \
@@ -49,23 +50,7 @@ fn advance(t: &mut Twin, act: &Actuation, seconds: usize) {
 /// The ards-severe patient without a circuit on volume control at 6 mL/kg, 20/min, I:E 1:2,
 /// PEEP 5, settled 3 min.
 fn ventilated_ards() -> Option<(Twin, Actuation)> {
-    let c = TwinConfig {
-        patient: ards_patient(),
-        circuit: circuit_for(Configuration::None),
-        seed: 1,
-    };
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).ok()?;
-    let vt = 6.0 * c.patient.weight_kg;
-    for e in [
-        Event::VentilatorPeep(5.0),
-        Event::VentilatorVt(vt),
-        Event::VentilatorRate(20.0),
-        Event::VentilatorIe(2.0),
-        Event::VentilatorVc,
-    ] {
-        t.apply(&e).ok()?;
-    }
+    let (mut t, act) = on_volume_control(ards_patient(), 5.0, 6.0, 20.0)?;
     advance(&mut t, &act, 180);
     Some((t, act))
 }
@@ -174,15 +159,11 @@ pub fn recruitment_cases() -> Vec<Case> {
 
 /// A healthy adult whose breathing the chemoreflex drives, on `configuration`.
 fn driven(configuration: Configuration) -> Option<(Twin, Actuation)> {
-    let mut p = healthy_patient();
-    p.chemoreflex_gain = 1.0;
-    let c = TwinConfig {
-        patient: p,
-        circuit: circuit_for(configuration),
-        seed: 1,
+    let patient = physio::PatientParams {
+        chemoreflex_gain: 1.0,
+        ..healthy_patient()
     };
-    let act = default_actuation(&c);
-    Some((Twin::new(&c).ok()?, act))
+    started(patient, configuration)
 }
 
 /// Means of (carotid PaCO2, alveolar ventilation, chemoreflex drive, lung CO2 output) over

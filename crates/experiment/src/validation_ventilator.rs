@@ -21,8 +21,8 @@
 //! softens at 10, which raises the pleural share to 0.377 and the fall of cardiac output to
 //! 15.0 %, just outside Michard's tolerance (docs/experiments.md, validation section).
 use crate::validation::{Basis, Case, Check};
-use physio::presets::{ards_patient, circuit_for, default_actuation};
-use physio::{Configuration, Event, Twin, TwinConfig};
+use physio::presets::ards_patient;
+use physio::{Actuation, Configuration, Event, Twin};
 
 const SRC_MICHARD: &str = "Michard et al. 1999 (Am J Respir Crit Care Med 159:935): 14 sedated, \
      ventilated patients with acute lung injury, PEEP 0 to 10 cmH2O: cardiac index 4.2 +/- 1.1 \
@@ -31,6 +31,28 @@ const SRC_MICHARD: &str = "Michard et al. 1999 (Am J Respir Crit Care Med 159:93
 const SRC_KATZ: &str = "Katz et al. 1981 (Chest 80:304): in 15 ventilated patients in acute \
      respiratory failure the chest wall was 34 +/- 2 % of the respiratory-system elastance; \
      the pleural share of a PEEP step is E_cw/E_rs (Gattinoni et al. 2004, Crit Care 8:350)";
+
+/// A twin of `patient` without a circuit, its ventilator on volume control at `ml_per_kg` of
+/// body weight, `rate` breaths a minute, I:E 1:2 and PEEP `peep` (cmH2O), not yet settled.
+pub(crate) fn on_volume_control(
+    patient: physio::PatientParams,
+    peep: f64,
+    ml_per_kg: f64,
+    rate: f64,
+) -> Option<(Twin, Actuation)> {
+    let vt = ml_per_kg * patient.weight_kg;
+    let (mut t, act) = crate::validation::started(patient, Configuration::None)?;
+    for e in [
+        Event::VentilatorPeep(peep),
+        Event::VentilatorVt(vt),
+        Event::VentilatorRate(rate),
+        Event::VentilatorIe(2.0),
+        Event::VentilatorVc,
+    ] {
+        t.apply(&e).ok()?;
+    }
+    Some((t, act))
+}
 
 /// Means of (cardiac output, mean pleural pressure in cmH2O) over `seconds`, sampled each second.
 fn mean(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 2] {
@@ -42,26 +64,11 @@ fn mean(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 2] {
 /// The ARDS patient (a lung that does not recruit) without a circuit on volume control (8 mL/kg, 14/min, I:E 1:2) at PEEP 0,
 /// settled for 2 min, then PEEP 10 for 5 min: (before, after) means of (CO, pleural pressure).
 fn peep_step() -> Option<([f64; 2], [f64; 2])> {
-    let c = TwinConfig {
-        patient: physio::PatientParams {
-            recruitability: 0.0,
-            ..ards_patient()
-        },
-        circuit: circuit_for(Configuration::None),
-        seed: 1,
+    let patient = physio::PatientParams {
+        recruitability: 0.0,
+        ..ards_patient()
     };
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).ok()?;
-    let vt = 8.0 * c.patient.weight_kg;
-    for e in [
-        Event::VentilatorPeep(0.0),
-        Event::VentilatorVt(vt),
-        Event::VentilatorRate(14.0),
-        Event::VentilatorIe(2.0),
-        Event::VentilatorVc,
-    ] {
-        t.apply(&e).ok()?;
-    }
+    let (mut t, act) = on_volume_control(patient, 0.0, 8.0, 14.0)?;
     mean(&mut t, &act, 90);
     let before = mean(&mut t, &act, 30);
     t.apply(&Event::VentilatorPeep(10.0)).ok()?;

@@ -72,13 +72,117 @@ pub mod valid {
     pub const BATTERY: u16 = 1 << 15;
 }
 
-/// Hello/HelloAck handshake outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HelloStatus {
-    /// Session established at the versions and timings in the HelloAck.
-    Accepted = 0,
-    /// The unit does not speak the console's major version; no session, commands refused.
-    VersionMismatch = 1,
+/// A one-byte enum of the wire (a plain `Copy` value, like every message type): the variants
+/// with their codes, written once, and `from_wire`, which reads a code back (`None` for a code
+/// the enum does not list).
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($(#[$vmeta])* $variant = $code,)+ }
+
+        impl $name {
+            /// The variant whose code is `b`, if any.
+            pub(crate) const fn from_wire(b: u8) -> Option<Self> {
+                match b {
+                    $($code => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl Wire for $name {
+            fn put(&self, w: &mut Writer<'_>) {
+                w.u8(*self as u8);
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, BodyError> {
+                let at = r.at;
+                Self::from_wire(r.u8()).ok_or(BodyError::BadField { offset: at as u8 })
+            }
+        }
+    };
+}
+
+/// A struct of the wire (a plain `Copy` value) whose body is its fields in order: the fields
+/// are listed once, and their layout (`Wire`) follows from their types.
+macro_rules! wire_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name { $($(#[$fmeta])* pub $field: $ty,)+ }
+
+        impl Wire for $name {
+            fn put(&self, w: &mut Writer<'_>) {
+                $(self.$field.put(w);)+
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, BodyError> {
+                Ok($name { $($field: Wire::get(r)?,)+ })
+            }
+        }
+    };
+}
+
+/// A value with a fixed layout in a body (little-endian): written, and read back.
+trait Wire: Sized {
+    fn put(&self, w: &mut Writer<'_>);
+    /// `BadField` at the byte where the reader stood when that byte is no value of the type.
+    fn get(r: &mut Reader<'_>) -> Result<Self, BodyError>;
+}
+
+/// The integers, through the writer's and reader's methods of the same name.
+macro_rules! wire_int {
+    ($($t:ident),+) => {
+        $(impl Wire for $t {
+            fn put(&self, w: &mut Writer<'_>) {
+                w.$t(*self);
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, BodyError> {
+                Ok(r.$t())
+            }
+        })+
+    };
+}
+
+wire_int!(u8, u16, i16, u32);
+
+impl<const N: usize> Wire for [u8; N] {
+    fn put(&self, w: &mut Writer<'_>) {
+        w.bytes(self);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, BodyError> {
+        Ok(r.take())
+    }
+}
+
+/// One byte, 0 or 1.
+impl Wire for bool {
+    fn put(&self, w: &mut Writer<'_>) {
+        w.u8(u8::from(*self));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, BodyError> {
+        let at = r.at;
+        match r.u8() {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(BodyError::BadField { offset: at as u8 }),
+        }
+    }
+}
+
+wire_enum! {
+    /// Hello/HelloAck handshake outcome.
+    pub enum HelloStatus {
+        /// Session established at the versions and timings in the HelloAck.
+        Accepted = 0,
+        /// The unit does not speak the console's major version; no session, commands refused.
+        VersionMismatch = 1,
+    }
 }
 
 /// Console -> unit: opens (or re-opens) a session. Its first 10 bytes are frozen across all
@@ -97,15 +201,16 @@ pub struct Hello {
     pub console_nonce: [u8; NONCE_LEN],
 }
 
-/// The unit's commanded state: what it drives its actuators towards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Setpoints {
-    pub pump_rpm: u16,
-    pub clamp: ClampState,
-    pub sweep_ml_min: u16,
-    pub fdo2_permille: u16,
-    /// Heater target, 0.01 °C; 0 = heater off.
-    pub heater_centi_c: u16,
+wire_struct! {
+    /// The unit's commanded state: what it drives its actuators towards.
+    pub struct Setpoints {
+        pub pump_rpm: u16,
+        pub clamp: ClampState,
+        pub sweep_ml_min: u16,
+        pub fdo2_permille: u16,
+        /// Heater target, 0.01 °C; 0 = heater off.
+        pub heater_centi_c: u16,
+    }
 }
 
 /// Unit -> console: answer to Hello, the unit's challenge and its proof that it holds the
@@ -123,47 +228,51 @@ pub struct HelloAck {
     pub proof: [u8; PROOF_LEN],
 }
 
-/// Console -> unit, the first tagged frame of a session: the console's proof that it holds the
-/// pairing key. Only after it does the unit make this connection the session (DEV-6, DEV-8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Auth {
-    pub proof: [u8; PROOF_LEN],
+wire_struct! {
+    /// Console -> unit, the first tagged frame of a session: the console's proof that it holds the
+    /// pairing key. Only after it does the unit make this connection the session (DEV-6, DEV-8).
+    pub struct Auth {
+        pub proof: [u8; PROOF_LEN],
+    }
 }
 
-/// Unit -> console, the unit's first tagged frame of a session: the session is open; the
-/// timing in force, who the unit is, and what it is doing now, so that a (re)connecting console
-/// takes over without a bump (DEV-7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionOpen {
-    /// Heartbeat period in force (the Hello's, clamped to 20–1000), ms.
-    pub heartbeat_ms: u16,
-    /// Timeout in force (the Hello's, clamped to 3 × period … 5000), ms.
-    pub timeout_ms: u16,
-    pub sensor_rate_hz: u16,
-    pub unit_serial: u32,
-    /// Firmware version, major in the high byte.
-    pub firmware: u16,
-    pub state: u16,
-    /// What the unit is doing now.
-    pub setpoints: Setpoints,
+wire_struct! {
+    /// Unit -> console, the unit's first tagged frame of a session: the session is open; the
+    /// timing in force, who the unit is, and what it is doing now, so that a (re)connecting console
+    /// takes over without a bump (DEV-7).
+    pub struct SessionOpen {
+        /// Heartbeat period in force (the Hello's, clamped to 20–1000), ms.
+        pub heartbeat_ms: u16,
+        /// Timeout in force (the Hello's, clamped to 3 × period … 5000), ms.
+        pub timeout_ms: u16,
+        pub sensor_rate_hz: u16,
+        pub unit_serial: u32,
+        /// Firmware version, major in the high byte.
+        pub firmware: u16,
+        pub state: u16,
+        /// What the unit is doing now.
+        pub setpoints: Setpoints,
+    }
 }
 
-/// Both directions, every heartbeat period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Heartbeat {
-    /// Sender's monotonic uptime, ms (wraps after 49.7 days).
-    pub uptime_ms: u32,
-    /// Unit: [`state`] flags. Console: 0.
-    pub state: u16,
-    /// Frames the sender rejected in this session (CRC, framing, sequence), wrapping.
-    pub rx_rejected: u16,
+wire_struct! {
+    /// Both directions, every heartbeat period.
+    pub struct Heartbeat {
+        /// Sender's monotonic uptime, ms (wraps after 49.7 days).
+        pub uptime_ms: u32,
+        /// Unit: [`state`] flags. Console: 0.
+        pub state: u16,
+        /// Frames the sender rejected in this session (CRC, framing, sequence), wrapping.
+        pub rx_rejected: u16,
+    }
 }
 
-/// Return-line clamp position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClampState {
-    Open = 0,
-    Closed = 1,
+wire_enum! {
+    /// Return-line clamp position.
+    pub enum ClampState {
+        Open = 0,
+        Closed = 1,
+    }
 }
 
 /// Console -> unit commands. Each is an absolute setpoint, so repeating one is harmless: this
@@ -200,78 +309,82 @@ impl Command {
     }
 }
 
-/// Result of a command, in its Ack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AckResult {
-    /// Applied: the new setpoint is in force when the Ack is sent.
-    Applied = 0,
-    /// Outside the unit's hard limits; nothing changed.
-    OutOfLimits = 1,
-    /// Would restart flow while an air stop is latched; nothing changed.
-    AirStopActive = 2,
-    /// No session (no accepted Hello yet); nothing changed.
-    NoSession = 3,
-    /// ClearAirStop while the detector still sees air; nothing changed.
-    AirPresent = 4,
+wire_enum! {
+    /// Result of a command, in its Ack.
+    pub enum AckResult {
+        /// Applied: the new setpoint is in force when the Ack is sent.
+        Applied = 0,
+        /// Outside the unit's hard limits; nothing changed.
+        OutOfLimits = 1,
+        /// Would restart flow while an air stop is latched; nothing changed.
+        AirStopActive = 2,
+        /// No session (no accepted Hello yet); nothing changed.
+        NoSession = 3,
+        /// ClearAirStop while the detector still sees air; nothing changed.
+        AirPresent = 4,
+    }
 }
 
-/// Unit -> console: answers one command frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ack {
-    /// Sequence number of the command frame answered.
-    pub acked_seq: u16,
-    /// Its type code.
-    pub acked_type: u8,
-    pub result: AckResult,
+wire_struct! {
+    /// Unit -> console: answers one command frame.
+    pub struct Ack {
+        /// Sequence number of the command frame answered.
+        pub acked_seq: u16,
+        /// Its type code.
+        pub acked_type: u8,
+        pub result: AckResult,
+    }
 }
 
-/// Unit -> console at the sensor rate (100 Hz or more). Raw scaled integers as on the wire;
-/// use the accessor methods for physical values. A channel whose validity bit is clear must
-/// not be used, whatever its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SensorFrame {
-    /// Sample counter, +1 per sample; a gap means samples were lost.
-    pub sample: u32,
-    /// Unit uptime at the sample, ms.
-    pub time_ms: u32,
-    /// [`valid`] bits.
-    pub valid: u16,
-    /// [`state`] flags.
-    pub state: u16,
-    /// Drainage (pre-pump) pressure, 0.1 mmHg.
-    pub p_drainage: i16,
-    /// Pre-oxygenator pressure, 0.1 mmHg.
-    pub p_pre_oxy: i16,
-    /// Post-oxygenator pressure, 0.1 mmHg.
-    pub p_post_oxy: i16,
-    /// Circuit flow, mL/min, negative = backflow.
-    pub flow_ml_min: i16,
-    /// Measured pump speed, rpm.
-    pub speed_rpm: u16,
-    /// Pre-oxygenator SO2, 0.01 %.
-    pub so2_pre: u16,
-    /// Post-oxygenator SO2, 0.01 %.
-    pub so2_post: u16,
-    /// Post-oxygenator PO2, 0.1 mmHg.
-    pub po2_post: u16,
-    /// Post-oxygenator PCO2, 0.1 mmHg.
-    pub pco2_post: u16,
-    /// Haemoglobin, 0.01 g/dL.
-    pub hb: u16,
-    /// Blood temperature before the oxygenator, 0.01 °C.
-    pub temp_pre: i16,
-    /// Blood temperature after the oxygenator (return), 0.01 °C.
-    pub temp_post: i16,
-    /// Air seen by the return-line bubble detector during this sample period, 0.1 µL.
-    pub bubble: u16,
-    /// Measured sweep gas flow, mL/min.
-    pub sweep_ml_min: u16,
-    /// Measured FdO2, 0.1 %.
-    pub fdo2_permille: u16,
-    /// Battery state of charge, % (0..=100).
-    pub battery_pct: u8,
-    /// Estimated battery runtime at the present load, min.
-    pub battery_min: u16,
+wire_struct! {
+    /// Unit -> console at the sensor rate (100 Hz or more). Raw scaled integers as on the wire;
+    /// use the accessor methods for physical values. A channel whose validity bit is clear must
+    /// not be used, whatever its value.
+    #[derive(Default)]
+    pub struct SensorFrame {
+        /// Sample counter, +1 per sample; a gap means samples were lost.
+        pub sample: u32,
+        /// Unit uptime at the sample, ms.
+        pub time_ms: u32,
+        /// [`valid`] bits.
+        pub valid: u16,
+        /// [`state`] flags.
+        pub state: u16,
+        /// Drainage (pre-pump) pressure, 0.1 mmHg.
+        pub p_drainage: i16,
+        /// Pre-oxygenator pressure, 0.1 mmHg.
+        pub p_pre_oxy: i16,
+        /// Post-oxygenator pressure, 0.1 mmHg.
+        pub p_post_oxy: i16,
+        /// Circuit flow, mL/min, negative = backflow.
+        pub flow_ml_min: i16,
+        /// Measured pump speed, rpm.
+        pub speed_rpm: u16,
+        /// Pre-oxygenator SO2, 0.01 %.
+        pub so2_pre: u16,
+        /// Post-oxygenator SO2, 0.01 %.
+        pub so2_post: u16,
+        /// Post-oxygenator PO2, 0.1 mmHg.
+        pub po2_post: u16,
+        /// Post-oxygenator PCO2, 0.1 mmHg.
+        pub pco2_post: u16,
+        /// Haemoglobin, 0.01 g/dL.
+        pub hb: u16,
+        /// Blood temperature before the oxygenator, 0.01 °C.
+        pub temp_pre: i16,
+        /// Blood temperature after the oxygenator (return), 0.01 °C.
+        pub temp_post: i16,
+        /// Air seen by the return-line bubble detector during this sample period, 0.1 µL.
+        pub bubble: u16,
+        /// Measured sweep gas flow, mL/min.
+        pub sweep_ml_min: u16,
+        /// Measured FdO2, 0.1 %.
+        pub fdo2_permille: u16,
+        /// Battery state of charge, % (0..=100).
+        pub battery_pct: u8,
+        /// Estimated battery runtime at the present load, min.
+        pub battery_min: u16,
+    }
 }
 
 /// Unit fault codes (docs/protocol.md §5.7). Unknown codes from newer units are kept as-is.
@@ -289,43 +402,47 @@ pub mod fault {
     pub const INTERNAL: u16 = 0x000B;
 }
 
-/// Fault severity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Info = 1,
-    Warning = 2,
-    Critical = 3,
+wire_enum! {
+    /// Fault severity.
+    pub enum Severity {
+        Info = 1,
+        Warning = 2,
+        Critical = 3,
+    }
 }
 
-/// Unit -> console: a fault raised or cleared; active faults are repeated every second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
-    pub code: u16,
-    pub active: bool,
-    pub severity: Severity,
-    /// Code-specific detail (e.g. the validity bit index of a failed sensor).
-    pub detail: u32,
-    /// Unit uptime when the fault was raised or cleared, ms.
-    pub time_ms: u32,
+wire_struct! {
+    /// Unit -> console: a fault raised or cleared; active faults are repeated every second.
+    pub struct Fault {
+        pub code: u16,
+        pub active: bool,
+        pub severity: Severity,
+        /// Code-specific detail (e.g. the validity bit index of a failed sensor).
+        pub detail: u32,
+        /// Unit uptime when the fault was raised or cleared, ms.
+        pub time_ms: u32,
+    }
 }
 
-/// Why a CRC-valid frame was not acted on (sent back to its sender).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProtocolErrorReason {
-    UnknownType = 1,
-    BadLength = 2,
-    BadField = 3,
-    UnsupportedVersion = 4,
-    /// A message type the receiver does not accept from this direction.
-    WrongDirection = 5,
+wire_enum! {
+    /// Why a CRC-valid frame was not acted on (sent back to its sender).
+    pub enum ProtocolErrorReason {
+        UnknownType = 1,
+        BadLength = 2,
+        BadField = 3,
+        UnsupportedVersion = 4,
+        /// A message type the receiver does not accept from this direction.
+        WrongDirection = 5,
+    }
 }
 
-/// Either direction: a well-formed frame was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProtocolError {
-    pub reason: ProtocolErrorReason,
-    pub offending_seq: u16,
-    pub offending_type: u8,
+wire_struct! {
+    /// Either direction: a well-formed frame was refused.
+    pub struct ProtocolError {
+        pub reason: ProtocolErrorReason,
+        pub offending_seq: u16,
+        pub offending_type: u8,
+    }
 }
 
 /// Every message of protocol version 1.
@@ -400,32 +517,16 @@ impl Message {
                 w.u8(a.major);
                 w.u8(a.minor);
                 w.u32(a.nonce);
-                w.u8(a.status as u8);
+                a.status.put(&mut w);
                 w.bytes(&a.unit_nonce);
                 w.bytes(&a.proof);
             }
-            Message::Heartbeat(h) => {
-                w.u32(h.uptime_ms);
-                w.u16(h.state);
-                w.u16(h.rx_rejected);
-            }
-            Message::Auth(a) => w.bytes(&a.proof),
-            Message::SessionOpen(o) => {
-                w.u16(o.heartbeat_ms);
-                w.u16(o.timeout_ms);
-                w.u16(o.sensor_rate_hz);
-                w.u32(o.unit_serial);
-                w.u16(o.firmware);
-                w.u16(o.state);
-                w.u16(o.setpoints.pump_rpm);
-                w.u8(o.setpoints.clamp as u8);
-                w.u16(o.setpoints.sweep_ml_min);
-                w.u16(o.setpoints.fdo2_permille);
-                w.u16(o.setpoints.heater_centi_c);
-            }
+            Message::Heartbeat(h) => h.put(&mut w),
+            Message::Auth(a) => a.put(&mut w),
+            Message::SessionOpen(o) => o.put(&mut w),
             Message::Command(c) => match *c {
                 Command::SetPumpSpeed { rpm } => w.u16(rpm),
-                Command::SetClamp(s) => w.u8(s as u8),
+                Command::SetClamp(s) => s.put(&mut w),
                 Command::SetGas {
                     sweep_ml_min,
                     fdo2_permille,
@@ -436,46 +537,10 @@ impl Message {
                 Command::SetHeater { target_centi_c } => w.u16(target_centi_c),
                 Command::ClearAirStop => {}
             },
-            Message::Ack(a) => {
-                w.u16(a.acked_seq);
-                w.u8(a.acked_type);
-                w.u8(a.result as u8);
-            }
-            Message::Sensor(s) => {
-                w.u32(s.sample);
-                w.u32(s.time_ms);
-                w.u16(s.valid);
-                w.u16(s.state);
-                w.i16(s.p_drainage);
-                w.i16(s.p_pre_oxy);
-                w.i16(s.p_post_oxy);
-                w.i16(s.flow_ml_min);
-                w.u16(s.speed_rpm);
-                w.u16(s.so2_pre);
-                w.u16(s.so2_post);
-                w.u16(s.po2_post);
-                w.u16(s.pco2_post);
-                w.u16(s.hb);
-                w.i16(s.temp_pre);
-                w.i16(s.temp_post);
-                w.u16(s.bubble);
-                w.u16(s.sweep_ml_min);
-                w.u16(s.fdo2_permille);
-                w.u8(s.battery_pct);
-                w.u16(s.battery_min);
-            }
-            Message::Fault(f) => {
-                w.u16(f.code);
-                w.u8(f.active as u8);
-                w.u8(f.severity as u8);
-                w.u32(f.detail);
-                w.u32(f.time_ms);
-            }
-            Message::ProtocolError(e) => {
-                w.u8(e.reason as u8);
-                w.u16(e.offending_seq);
-                w.u8(e.offending_type);
-            }
+            Message::Ack(a) => a.put(&mut w),
+            Message::Sensor(s) => s.put(&mut w),
+            Message::Fault(f) => f.put(&mut w),
+            Message::ProtocolError(e) => e.put(&mut w),
         }
         w.at
     }
@@ -522,39 +587,15 @@ impl Message {
                 major: r.u8(),
                 minor: r.u8(),
                 nonce: r.u32(),
-                status: match r.u8() {
-                    0 => HelloStatus::Accepted,
-                    1 => HelloStatus::VersionMismatch,
-                    _ => return Err(BodyError::BadField { offset: 6 }),
-                },
+                status: Wire::get(&mut r)?,
                 unit_nonce: if ours { r.take() } else { [0; NONCE_LEN] },
                 proof: if ours { r.take() } else { [0; PROOF_LEN] },
             }),
-            ty::HEARTBEAT => Message::Heartbeat(Heartbeat {
-                uptime_ms: r.u32(),
-                state: r.u16(),
-                rx_rejected: r.u16(),
-            }),
-            ty::AUTH => Message::Auth(Auth { proof: r.take() }),
-            ty::SESSION_OPEN => Message::SessionOpen(SessionOpen {
-                heartbeat_ms: r.u16(),
-                timeout_ms: r.u16(),
-                sensor_rate_hz: r.u16(),
-                unit_serial: r.u32(),
-                firmware: r.u16(),
-                state: r.u16(),
-                setpoints: Setpoints {
-                    pump_rpm: r.u16(),
-                    clamp: clamp_from(r.u8()).ok_or(BodyError::BadField { offset: 16 })?,
-                    sweep_ml_min: r.u16(),
-                    fdo2_permille: r.u16(),
-                    heater_centi_c: r.u16(),
-                },
-            }),
+            ty::HEARTBEAT => Message::Heartbeat(Wire::get(&mut r)?),
+            ty::AUTH => Message::Auth(Wire::get(&mut r)?),
+            ty::SESSION_OPEN => Message::SessionOpen(Wire::get(&mut r)?),
             ty::SET_PUMP_SPEED => Message::Command(Command::SetPumpSpeed { rpm: r.u16() }),
-            ty::SET_CLAMP => Message::Command(Command::SetClamp(
-                clamp_from(r.u8()).ok_or(BodyError::BadField { offset: 0 })?,
-            )),
+            ty::SET_CLAMP => Message::Command(Command::SetClamp(Wire::get(&mut r)?)),
             ty::SET_GAS => Message::Command(Command::SetGas {
                 sweep_ml_min: r.u16(),
                 fdo2_permille: r.u16(),
@@ -563,80 +604,13 @@ impl Message {
                 target_centi_c: r.u16(),
             }),
             ty::CLEAR_AIR_STOP => Message::Command(Command::ClearAirStop),
-            ty::ACK => Message::Ack(Ack {
-                acked_seq: r.u16(),
-                acked_type: r.u8(),
-                result: match r.u8() {
-                    0 => AckResult::Applied,
-                    1 => AckResult::OutOfLimits,
-                    2 => AckResult::AirStopActive,
-                    3 => AckResult::NoSession,
-                    4 => AckResult::AirPresent,
-                    _ => return Err(BodyError::BadField { offset: 3 }),
-                },
-            }),
-            ty::SENSOR => Message::Sensor(SensorFrame {
-                sample: r.u32(),
-                time_ms: r.u32(),
-                valid: r.u16(),
-                state: r.u16(),
-                p_drainage: r.i16(),
-                p_pre_oxy: r.i16(),
-                p_post_oxy: r.i16(),
-                flow_ml_min: r.i16(),
-                speed_rpm: r.u16(),
-                so2_pre: r.u16(),
-                so2_post: r.u16(),
-                po2_post: r.u16(),
-                pco2_post: r.u16(),
-                hb: r.u16(),
-                temp_pre: r.i16(),
-                temp_post: r.i16(),
-                bubble: r.u16(),
-                sweep_ml_min: r.u16(),
-                fdo2_permille: r.u16(),
-                battery_pct: r.u8(),
-                battery_min: r.u16(),
-            }),
-            ty::FAULT => Message::Fault(Fault {
-                code: r.u16(),
-                active: match r.u8() {
-                    0 => false,
-                    1 => true,
-                    _ => return Err(BodyError::BadField { offset: 2 }),
-                },
-                severity: match r.u8() {
-                    1 => Severity::Info,
-                    2 => Severity::Warning,
-                    3 => Severity::Critical,
-                    _ => return Err(BodyError::BadField { offset: 3 }),
-                },
-                detail: r.u32(),
-                time_ms: r.u32(),
-            }),
-            ty::PROTOCOL_ERROR => Message::ProtocolError(ProtocolError {
-                reason: match r.u8() {
-                    1 => ProtocolErrorReason::UnknownType,
-                    2 => ProtocolErrorReason::BadLength,
-                    3 => ProtocolErrorReason::BadField,
-                    4 => ProtocolErrorReason::UnsupportedVersion,
-                    5 => ProtocolErrorReason::WrongDirection,
-                    _ => return Err(BodyError::BadField { offset: 0 }),
-                },
-                offending_seq: r.u16(),
-                offending_type: r.u8(),
-            }),
+            ty::ACK => Message::Ack(Wire::get(&mut r)?),
+            ty::SENSOR => Message::Sensor(Wire::get(&mut r)?),
+            ty::FAULT => Message::Fault(Wire::get(&mut r)?),
+            ty::PROTOCOL_ERROR => Message::ProtocolError(Wire::get(&mut r)?),
             _ => return Err(BodyError::UnknownType),
         };
         Ok(msg)
-    }
-}
-
-fn clamp_from(b: u8) -> Option<ClampState> {
-    match b {
-        0 => Some(ClampState::Open),
-        1 => Some(ClampState::Closed),
-        _ => None,
     }
 }
 

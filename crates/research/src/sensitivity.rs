@@ -376,20 +376,10 @@ mod tests {
         assert!((s1[0] - 0.3139).abs() < 1e-3 && (st[2] - 0.2437).abs() < 1e-3);
         for i in 0..3 {
             let r = &idx[i];
-            assert!(
-                (r.first - s1[i]).abs() < 0.03,
-                "S{} = {} vs {}",
-                i + 1,
-                r.first,
-                s1[i]
-            );
-            assert!(
-                (r.total - st[i]).abs() < 0.03,
-                "ST{} = {} vs {}",
-                i + 1,
-                r.total,
-                st[i]
-            );
+            for (index, got, truth) in [("S", r.first, s1[i]), ("ST", r.total, st[i])] {
+                let k = i + 1;
+                assert!((got - truth).abs() < 0.03, "{index}{k} = {got} vs {truth}");
+            }
             // The intervals are honest: they hold the truth and are not absurdly wide.
             assert!(
                 r.first_ci.0 - 0.01 <= s1[i] && s1[i] <= r.first_ci.1 + 0.01,

@@ -545,16 +545,14 @@ pub(crate) fn outputs(
                     "is empty; name at least one signal",
                 ));
             }
-            for (i, n) in list.iter().enumerate() {
-                if !names.contains(n) {
-                    return Err(src.at(
-                        span.clone(),
-                        format!("outputs.signals[{i}]"),
-                        format!(
-                            "unknown signal `{n}`; see docs/experiments.md for the list (e.g. art_upper_so2, circuit_flow_lpm)"
-                        ),
-                    ));
-                }
+            if let Some((i, n)) = first_unknown(&list, &names) {
+                return Err(src.at(
+                    span,
+                    format!("outputs.signals[{i}]"),
+                    format!(
+                        "unknown signal `{n}`; see docs/experiments.md for the list (e.g. art_upper_so2, circuit_flow_lpm)"
+                    ),
+                ));
             }
             list
         }
@@ -581,17 +579,15 @@ pub(crate) fn outputs(
             let span = w.span();
             let all: Vec<String> = exp.all_windows().into_iter().map(|w| w.name).collect();
             let list = w.into_inner();
-            for (i, n) in list.iter().enumerate() {
-                if !all.contains(n) {
-                    return Err(src.at(
-                        span.clone(),
-                        format!("outputs.windows[{i}]"),
-                        format!(
-                            "unknown window `{n}`; the experiment has: {}",
-                            all.join(", ")
-                        ),
-                    ));
-                }
+            if let Some((i, n)) = first_unknown(&list, &all) {
+                return Err(src.at(
+                    span,
+                    format!("outputs.windows[{i}]"),
+                    format!(
+                        "unknown window `{n}`; the experiment has: {}",
+                        all.join(", ")
+                    ),
+                ));
             }
             list
         }
@@ -601,6 +597,11 @@ pub(crate) fn outputs(
         stats,
         windows,
     })
+}
+
+/// The first name of `list` (with its index) that `known` does not hold.
+fn first_unknown<'a>(list: &'a [String], known: &[String]) -> Option<(usize, &'a String)> {
+    list.iter().enumerate().find(|(_, n)| !known.contains(n))
 }
 
 /// The experiment with parameter values `x` (in [`Parameter`] order) put in.

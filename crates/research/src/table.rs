@@ -3,7 +3,8 @@
 //! Columns are numbers (`f64`), patient numbers (`u32`) or optional text (window names and
 //! errors). The Python package hands the same columns to numpy, so a cohort run in-process, a
 //! cohort read back from its Parquet file and a cohort gathered from Ray tasks are one shape.
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::types::{ArrowPrimitiveType, Float64Type, UInt32Type};
+use arrow_array::{ArrayRef, Float64Array, PrimitiveArray, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -147,20 +148,12 @@ impl Table {
             let mut t = Table::default();
             for (f, a) in batch.schema().fields().iter().zip(batch.columns()) {
                 let col = match f.data_type() {
-                    DataType::Float64 => Column::F64(
-                        a.as_any()
-                            .downcast_ref::<Float64Array>()
-                            .ok_or_else(|| ctx(&"bad f64 column"))?
-                            .values()
-                            .to_vec(),
-                    ),
-                    DataType::UInt32 => Column::U32(
-                        a.as_any()
-                            .downcast_ref::<UInt32Array>()
-                            .ok_or_else(|| ctx(&"bad u32 column"))?
-                            .values()
-                            .to_vec(),
-                    ),
+                    DataType::Float64 => {
+                        Column::F64(numbers::<Float64Type>(a, "f64").map_err(|e| ctx(&e))?)
+                    }
+                    DataType::UInt32 => {
+                        Column::U32(numbers::<UInt32Type>(a, "u32").map_err(|e| ctx(&e))?)
+                    }
                     DataType::Utf8 => Column::Text(
                         a.as_any()
                             .downcast_ref::<StringArray>()
@@ -177,6 +170,14 @@ impl Table {
         }
         Ok(out)
     }
+}
+
+/// The values of a numeric Arrow column of type `T` (`what` names it in the error).
+fn numbers<T: ArrowPrimitiveType>(a: &ArrayRef, what: &str) -> Result<Vec<T::Native>, String> {
+    a.as_any()
+        .downcast_ref::<PrimitiveArray<T>>()
+        .map(|x| x.values().to_vec())
+        .ok_or_else(|| format!("bad {what} column"))
 }
 
 #[cfg(test)]

@@ -172,6 +172,22 @@ mod tests {
         rest.parse().unwrap()
     }
 
+    /// A blood gas drawn from `obs()` and 2000 of its results, with the seed of `name`: the
+    /// same blood measured again and again.
+    fn blood_gases(name: &str) -> (Pending, Vec<String>) {
+        let mut rng = Rng::new(seed_for(name));
+        let p = Pending::draw(Test::BloodGas, 0.0, &obs());
+        let results = (0..2000).map(|_| p.result(&mut rng)).collect();
+        (p, results)
+    }
+
+    /// Mean and standard deviation (of the population) of `xs`.
+    fn mean_sd(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let (s, s2) = xs.iter().fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
+        (s / n, (s2 / n - (s / n).powi(2)).sqrt())
+    }
+
     #[test]
     fn turnaround_by_test() {
         let o = obs();
@@ -190,49 +206,32 @@ mod tests {
     #[test]
     fn the_blood_gas_reports_lactate_with_its_error() {
         // Lactate 4 mmol/L: σ max(0.1, 5 %) = 0.2 mmol/L, reported to 0.1.
-        let o = obs();
-        let mut rng = Rng::new(seed_for("lactate"));
-        let p = Pending::draw(Test::BloodGas, 0.0, &o);
-        let n = 2000;
-        let (mut s, mut s2) = (0.0, 0.0);
-        for _ in 0..n {
-            let x = number_after(&p.result(&mut rng), "lactate");
-            s += x;
-            s2 += x * x;
-        }
-        let n = n as f64;
-        assert!((s / n - 4.0).abs() < 0.02, "{}", s / n);
-        let sd = (s2 / n - (s / n).powi(2)).sqrt();
+        let (_, results) = blood_gases("lactate");
+        let lactate: Vec<f64> = results.iter().map(|r| number_after(r, "lactate")).collect();
+        let (mean, sd) = mean_sd(&lactate);
+        assert!((mean - 4.0).abs() < 0.02, "{mean}");
         assert!((sd - 0.2).abs() < 0.02, "{sd}");
     }
 
     #[test]
     fn results_carry_the_analysers_error() {
         // Over many samples of the same blood: the spread is the stated σ, the mean is true.
-        let o = obs();
-        let mut rng = Rng::new(seed_for("x"));
-        let p = Pending::draw(Test::BloodGas, 0.0, &o);
-        let n = 2000;
-        let (mut ph, mut ph2, mut pco2, mut pco22) = (0.0, 0.0, 0.0, 0.0);
-        let mut exact = 0;
-        for _ in 0..n {
-            let r = p.result(&mut rng);
-            let x = number_after(&r, "pH");
-            let c = number_after(&r, "PaCO2");
-            ph += x;
-            ph2 += x * x;
-            pco2 += c;
-            pco22 += c * c;
-            exact += usize::from((x - 7.40).abs() < 1e-9 && (c - 40.0).abs() < 1e-9);
-        }
-        let n = n as f64;
-        let sd = |s: f64, s2: f64| (s2 / n - (s / n).powi(2)).sqrt();
-        assert!((ph / n - 7.40).abs() < 0.003);
+        let (p, results) = blood_gases("x");
+        let ph: Vec<f64> = results.iter().map(|r| number_after(r, "pH")).collect();
+        let pco2: Vec<f64> = results.iter().map(|r| number_after(r, "PaCO2")).collect();
+        let exact = ph
+            .iter()
+            .zip(&pco2)
+            .filter(|&(x, c)| (x - 7.40).abs() < 1e-9 && (c - 40.0).abs() < 1e-9)
+            .count();
+        let (ph_mean, ph_sd) = mean_sd(&ph);
+        assert!((ph_mean - 7.40).abs() < 0.003);
         // σ 0.02, reported to 0.01 (quantisation adds 0.01²/12).
-        assert!((sd(ph, ph2) - 0.0202).abs() < 0.002, "{}", sd(ph, ph2));
+        assert!((ph_sd - 0.0202).abs() < 0.002, "{ph_sd}");
         // PCO2 40: σ max(2.5, 1.6) = 2.5 mmHg, reported to 1 mmHg.
-        assert!((pco2 / n - 40.0).abs() < 0.2);
-        assert!((sd(pco2, pco22) - 2.52).abs() < 0.2, "{}", sd(pco2, pco22));
+        let (pco2_mean, pco2_sd) = mean_sd(&pco2);
+        assert!((pco2_mean - 40.0).abs() < 0.2);
+        assert!((pco2_sd - 2.52).abs() < 0.2, "{pco2_sd}");
         // Both rounded to the true value: about 0.2 × 0.16 of results by chance, not all.
         assert!(exact < 150, "{exact} exact results");
         // Same seed, same results; the sample is what was drawn, not what came later.

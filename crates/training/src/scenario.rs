@@ -50,14 +50,39 @@ impl Happening {
     }
 }
 
+/// A kink of the `line` (drainage or return) in words: its severity, or that it is straight.
+fn kink(line: &str, x: f64) -> String {
+    if x == 0.0 {
+        format!("{line} line straightened")
+    } else {
+        format!("{line} line kinked (severity {x:.2})")
+    }
+}
+
+/// A fluid infusion in words: its rate, or that it stopped.
+fn fluid(name: &str, x: f64) -> String {
+    if x == 0.0 {
+        format!("{name} stopped")
+    } else {
+        format!("{name} at {x:.0} mL/h")
+    }
+}
+
+/// A drug infusion in words: its rate, or that it stopped.
+fn rate(drug: &str, x: f64, unit: &str) -> String {
+    if x == 0.0 {
+        format!("{drug} stopped")
+    } else {
+        format!("{drug} {x} {unit}")
+    }
+}
+
 /// An event in words, for the instructor's log and the debrief.
 pub fn describe_event(e: &Event) -> String {
     use physio::PatientParam as P;
     match *e {
-        Event::DrainageKink(0.0) => "drainage line straightened".into(),
-        Event::DrainageKink(x) => format!("drainage line kinked (severity {x:.2})"),
-        Event::ReturnKink(0.0) => "return line straightened".into(),
-        Event::ReturnKink(x) => format!("return line kinked (severity {x:.2})"),
+        Event::DrainageKink(x) => kink("drainage", x),
+        Event::ReturnKink(x) => kink("return", x),
         Event::AirEntrainment(0.0) => "air entry closed".into(),
         Event::AirEntrainment(x) => format!("air entering the drainage line, {x:.0} mL/min"),
         Event::PumpFailure(true) => "pump motor failed".into(),
@@ -71,38 +96,26 @@ pub fn describe_event(e: &Event) -> String {
         Event::Volume(x) => format!("{:.0} mL lost", -x),
         Event::Bleeding(0.0) => "bleeding stopped".into(),
         Event::Bleeding(x) => format!("bleeding {x:.0} mL/min"),
-        Event::CrystalloidInfusion(0.0) => "crystalloid stopped".into(),
-        Event::CrystalloidInfusion(x) => format!("crystalloid at {x:.0} mL/h"),
+        Event::CrystalloidInfusion(x) => fluid("crystalloid", x),
         Event::AlbuminInfusion(0.0) => "albumin stopped".into(),
         Event::AlbuminInfusion(x) => format!("albumin 5 % at {x:.0} mL/h"),
-        Event::RedCellInfusion(0.0) => "red cells stopped".into(),
-        Event::RedCellInfusion(x) => format!("red cells at {x:.0} mL/h"),
-        Event::PlasmaInfusion(0.0) => "plasma stopped".into(),
-        Event::PlasmaInfusion(x) => format!("plasma at {x:.0} mL/h"),
+        Event::RedCellInfusion(x) => fluid("red cells", x),
+        Event::PlasmaInfusion(x) => fluid("plasma", x),
         Event::HeparinBolus(u) => format!("heparin bolus {u:.0} U"),
         Event::HeparinInfusion(u) => format!("heparin infusion {u:.0} U/h"),
-        Event::NorepinephrineInfusion(0.0) => "norepinephrine stopped".into(),
-        Event::NorepinephrineInfusion(x) => format!("norepinephrine {x} µg/kg/min"),
-        Event::EpinephrineInfusion(0.0) => "epinephrine stopped".into(),
-        Event::EpinephrineInfusion(x) => format!("epinephrine {x} µg/kg/min"),
+        Event::NorepinephrineInfusion(x) => rate("norepinephrine", x, "µg/kg/min"),
+        Event::EpinephrineInfusion(x) => rate("epinephrine", x, "µg/kg/min"),
         Event::EpinephrineBolus(x) => format!("epinephrine bolus {x} µg"),
-        Event::VasopressinInfusion(0.0) => "vasopressin stopped".into(),
-        Event::VasopressinInfusion(x) => format!("vasopressin {x} U/min"),
-        Event::DobutamineInfusion(0.0) => "dobutamine stopped".into(),
-        Event::DobutamineInfusion(x) => format!("dobutamine {x} µg/kg/min"),
-        Event::MilrinoneInfusion(0.0) => "milrinone stopped".into(),
-        Event::MilrinoneInfusion(x) => format!("milrinone {x} µg/kg/min"),
-        Event::PropofolInfusion(0.0) => "propofol stopped".into(),
-        Event::PropofolInfusion(x) => format!("propofol {x} mg/kg/h"),
+        Event::VasopressinInfusion(x) => rate("vasopressin", x, "U/min"),
+        Event::DobutamineInfusion(x) => rate("dobutamine", x, "µg/kg/min"),
+        Event::MilrinoneInfusion(x) => rate("milrinone", x, "µg/kg/min"),
+        Event::PropofolInfusion(x) => rate("propofol", x, "mg/kg/h"),
         Event::PropofolBolus(x) => format!("propofol bolus {x} mg"),
-        Event::FentanylInfusion(0.0) => "fentanyl stopped".into(),
-        Event::FentanylInfusion(x) => format!("fentanyl {x} µg/kg/h"),
+        Event::FentanylInfusion(x) => rate("fentanyl", x, "µg/kg/h"),
         Event::FentanylBolus(x) => format!("fentanyl bolus {x} µg"),
-        Event::RocuroniumInfusion(0.0) => "rocuronium stopped".into(),
-        Event::RocuroniumInfusion(x) => format!("rocuronium {x} mg/kg/h"),
+        Event::RocuroniumInfusion(x) => rate("rocuronium", x, "mg/kg/h"),
         Event::RocuroniumBolus(x) => format!("rocuronium bolus {x} mg"),
-        Event::BivalirudinInfusion(0.0) => "bivalirudin stopped".into(),
-        Event::BivalirudinInfusion(x) => format!("bivalirudin {x} mg/kg/h"),
+        Event::BivalirudinInfusion(x) => rate("bivalirudin", x, "mg/kg/h"),
         Event::BivalirudinBolus(x) => format!("bivalirudin bolus {x} mg"),
         Event::SetPatient(p, x) => format!(
             "{} set to {x}",

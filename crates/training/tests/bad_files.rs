@@ -22,6 +22,182 @@ fn edit(from: &str, to: &str) -> String {
     BASE.replacen(from, to, 1)
 }
 
+/// Edits of the base scenario (replace the first `from` with `to`), each with the field its
+/// error must name and words its message must hold.
+const EDITS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "duration_s = 600",
+        "duration_s = 10",
+        "duration_s",
+        &["60..=86400"],
+    ),
+    ("name = \"Drainage line kink\"\n", "", "name", &["missing"]),
+    (
+        "objectives = [",
+        "objectives = [3, ",
+        "objectives[0]",
+        &["string"],
+    ),
+    (
+        "preset = \"ards-severe\"",
+        "preset = \"ards\"",
+        "preset",
+        &["unknown preset", "ards-severe"],
+    ),
+    ("fio2 = 0.5", "fio2 = 5", "patient.fio2", &["range"]),
+    (
+        "configuration = \"vv-femoro-jugular\"",
+        "configuration = \"none\"",
+        "circuit.configuration",
+        &["needs a circuit"],
+    ),
+    (
+        "mode = \"rpm\"",
+        "mode = \"fast\"",
+        "settings.mode",
+        &["standby, rpm, flow"],
+    ),
+    (
+        "rpm = 3200\n",
+        "",
+        "settings.rpm",
+        &["rpm mode needs a speed"],
+    ),
+    (
+        "sweep_lpm = 4",
+        "sweep_lpm = 4\nalarm_limits = { flow_low = 20 }",
+        "settings.alarm_limits.flow_low",
+        &["0..=8"],
+    ),
+    (
+        "sweep_lpm = 4",
+        "sweep_lpm = 4\ninterventions = { suck = false }",
+        "settings.interventions.suck",
+        &["suction"],
+    ),
+    (
+        "at = 60\nlabel",
+        "at = 6000\nlabel",
+        "timeline[0].at",
+        &["0..=600"],
+    ),
+    (
+        "kind = \"drainage_kink\"",
+        "kind = \"drain_kink\"",
+        "timeline[0].event.kind",
+        &["drainage_kink", "pump_clot"],
+    ),
+    (
+        "severity = 0.85",
+        "severity = 1.5",
+        "timeline[0].event.severity",
+        &["0..=1"],
+    ),
+    (
+        "event = { kind = \"drainage_kink\", severity = 0.85 }",
+        "event = { kind = \"pump_clot\", fraction = 2 }",
+        "timeline[0].event.fraction",
+        &["0..=0.98"],
+    ),
+    (
+        "event = { kind = \"drainage_kink\", severity = 0.85 }",
+        "sensor = { channel = \"flux\", fault = \"dropout\" }",
+        "timeline[0].sensor.channel",
+        &["flow"],
+    ),
+    (
+        "event = { kind = \"drainage_kink\", severity = 0.85 }",
+        "sensor = { channel = \"flow\", fault = \"melted\" }",
+        "timeline[0].sensor.fault",
+        &["dropout"],
+    ),
+    (
+        "event = { kind = \"drainage_kink\", severity = 0.85 }\nremark = \"Drainage line kinked under the patient's leg during the turn\"",
+        "",
+        "timeline[0]",
+        &["does nothing"],
+    ),
+    (
+        "action = \"release_drainage_kink\"\nafter",
+        "action = \"unkink\"\nafter",
+        "expected[0].action",
+        &["unknown action", "release_drainage_kink"],
+    ),
+    (
+        "after = \"kink\"\nwithin_s = 90",
+        "after = \"knik\"\nwithin_s = 90",
+        "expected[0].after",
+        &["unknown anchor", "kink"],
+    ),
+    (
+        "within_s = 90",
+        "within_s = 0",
+        "expected[0].within_s",
+        &["1..=600"],
+    ),
+    (
+        "within_s = 90",
+        "within_s = 90\nat_most = 3",
+        "expected[0]",
+        &["no number"],
+    ),
+    (
+        "id = \"acknowledge\"",
+        "id = \"release_kink\"",
+        "expected",
+        &["used twice"],
+    ),
+    (
+        "signal = \"circuit_flow_lpm\"",
+        "signal = \"flow\"",
+        "outcomes[0].signal",
+        &["unknown signal", "circuit_flow_lpm"],
+    ),
+    (
+        "stat = \"final\"\nat_least = 4.5",
+        "stat = \"mean\"\nat_least = 4.5",
+        "outcomes[0].stat",
+        &["final, min, max"],
+    ),
+    (
+        "stat = \"final\"\nat_least = 4.5",
+        "stat = \"final\"",
+        "outcomes[0]",
+        &["at_least"],
+    ),
+    (
+        "at = 20\naction = \"release_drainage_kink\"",
+        "at = 20\naction = \"release_drainage_kink\"\nvalue = 3",
+        "model_answer[0].value",
+        &["takes no value"],
+    ),
+    (
+        "plots = [[\"p_drainage_mmhg\"]",
+        "plots = [[\"p_drain\"]",
+        "plots[0][0]",
+        &["unknown signal"],
+    ),
+];
+
+/// Tables appended to the base scenario, with the field and the words.
+const APPENDED: &[(&str, &str, &[&str])] = &[
+    (
+        "[[triggers]]\nname = \"x\"\nwhen = { alarm = \"flow_lo\" }\n",
+        "triggers[0].when.alarm",
+        &["unknown alarm", "flow_low"],
+    ),
+    (
+        "[[triggers]]\nname = \"x\"\nwhen = { signal = \"sao2_upper_pct\", for_s = 3 }\n",
+        "triggers[0].when",
+        &["below"],
+    ),
+    (
+        "[[triggers]]\nname = \"kink\"\nwhen = { alarm = \"flow_low\" }\n",
+        "triggers.name",
+        &["used twice"],
+    ),
+];
+
 #[test]
 fn each_mistake_names_its_field() {
     refuse("name = ", "", &["not valid TOML"]);
@@ -30,187 +206,12 @@ fn each_mistake_names_its_field() {
         "colour",
         &["unknown field", "allowed here"],
     );
-    refuse(
-        &edit("duration_s = 600", "duration_s = 10"),
-        "duration_s",
-        &["60..=86400"],
-    );
-    refuse(
-        &edit("name = \"Drainage line kink\"\n", ""),
-        "name",
-        &["missing"],
-    );
-    refuse(
-        &edit("objectives = [", "objectives = [3, "),
-        "objectives[0]",
-        &["string"],
-    );
-    refuse(
-        &edit("preset = \"ards-severe\"", "preset = \"ards\""),
-        "preset",
-        &["unknown preset", "ards-severe"],
-    );
-    refuse(&edit("fio2 = 0.5", "fio2 = 5"), "patient.fio2", &["range"]);
-    refuse(
-        &edit(
-            "configuration = \"vv-femoro-jugular\"",
-            "configuration = \"none\"",
-        ),
-        "circuit.configuration",
-        &["needs a circuit"],
-    );
-    refuse(
-        &edit("mode = \"rpm\"", "mode = \"fast\""),
-        "settings.mode",
-        &["standby, rpm, flow"],
-    );
-    refuse(
-        &edit("rpm = 3200\n", ""),
-        "settings.rpm",
-        &["rpm mode needs a speed"],
-    );
-    refuse(
-        &edit(
-            "sweep_lpm = 4",
-            "sweep_lpm = 4\nalarm_limits = { flow_low = 20 }",
-        ),
-        "settings.alarm_limits.flow_low",
-        &["0..=8"],
-    );
-    refuse(
-        &edit(
-            "sweep_lpm = 4",
-            "sweep_lpm = 4\ninterventions = { suck = false }",
-        ),
-        "settings.interventions.suck",
-        &["suction"],
-    );
-    refuse(
-        &edit("at = 60\nlabel", "at = 6000\nlabel"),
-        "timeline[0].at",
-        &["0..=600"],
-    );
-    refuse(
-        &edit("kind = \"drainage_kink\"", "kind = \"drain_kink\""),
-        "timeline[0].event.kind",
-        &["drainage_kink", "pump_clot"],
-    );
-    refuse(
-        &edit("severity = 0.85", "severity = 1.5"),
-        "timeline[0].event.severity",
-        &["0..=1"],
-    );
-    refuse(
-        &edit(
-            "event = { kind = \"drainage_kink\", severity = 0.85 }",
-            "event = { kind = \"pump_clot\", fraction = 2 }",
-        ),
-        "timeline[0].event.fraction",
-        &["0..=0.98"],
-    );
-    refuse(
-        &edit(
-            "event = { kind = \"drainage_kink\", severity = 0.85 }",
-            "sensor = { channel = \"flux\", fault = \"dropout\" }",
-        ),
-        "timeline[0].sensor.channel",
-        &["flow"],
-    );
-    refuse(
-        &edit(
-            "event = { kind = \"drainage_kink\", severity = 0.85 }",
-            "sensor = { channel = \"flow\", fault = \"melted\" }",
-        ),
-        "timeline[0].sensor.fault",
-        &["dropout"],
-    );
-    refuse(
-        &edit(
-            "event = { kind = \"drainage_kink\", severity = 0.85 }\nremark = \"Drainage line kinked under the patient's leg during the turn\"",
-            "",
-        ),
-        "timeline[0]",
-        &["does nothing"],
-    );
-    refuse(
-        &edit(
-            "action = \"release_drainage_kink\"\nafter",
-            "action = \"unkink\"\nafter",
-        ),
-        "expected[0].action",
-        &["unknown action", "release_drainage_kink"],
-    );
-    refuse(
-        &edit(
-            "after = \"kink\"\nwithin_s = 90",
-            "after = \"knik\"\nwithin_s = 90",
-        ),
-        "expected[0].after",
-        &["unknown anchor", "kink"],
-    );
-    refuse(
-        &edit("within_s = 90", "within_s = 0"),
-        "expected[0].within_s",
-        &["1..=600"],
-    );
-    refuse(
-        &edit("within_s = 90", "within_s = 90\nat_most = 3"),
-        "expected[0]",
-        &["no number"],
-    );
-    refuse(
-        &edit("id = \"acknowledge\"", "id = \"release_kink\""),
-        "expected",
-        &["used twice"],
-    );
-    refuse(
-        &edit("signal = \"circuit_flow_lpm\"", "signal = \"flow\""),
-        "outcomes[0].signal",
-        &["unknown signal", "circuit_flow_lpm"],
-    );
-    refuse(
-        &edit(
-            "stat = \"final\"\nat_least = 4.5",
-            "stat = \"mean\"\nat_least = 4.5",
-        ),
-        "outcomes[0].stat",
-        &["final, min, max"],
-    );
-    refuse(
-        &edit("stat = \"final\"\nat_least = 4.5", "stat = \"final\""),
-        "outcomes[0]",
-        &["at_least"],
-    );
-    refuse(
-        &edit(
-            "at = 20\naction = \"release_drainage_kink\"",
-            "at = 20\naction = \"release_drainage_kink\"\nvalue = 3",
-        ),
-        "model_answer[0].value",
-        &["takes no value"],
-    );
-    refuse(
-        &edit("plots = [[\"p_drainage_mmhg\"]", "plots = [[\"p_drain\"]"),
-        "plots[0][0]",
-        &["unknown signal"],
-    );
-    refuse(
-        &format!("{BASE}\n[[triggers]]\nname = \"x\"\nwhen = {{ alarm = \"flow_lo\" }}\n"),
-        "triggers[0].when.alarm",
-        &["unknown alarm", "flow_low"],
-    );
-    refuse(
-        &format!(
-            "{BASE}\n[[triggers]]\nname = \"x\"\nwhen = {{ signal = \"sao2_upper_pct\", for_s = 3 }}\n"
-        ),
-        "triggers[0].when",
-        &["below"],
-    );
-    refuse(
-        &format!("{BASE}\n[[triggers]]\nname = \"kink\"\nwhen = {{ alarm = \"flow_low\" }}\n"),
-        "triggers.name",
-        &["used twice"],
-    );
+    for (from, to, path, words) in EDITS {
+        refuse(&edit(from, to), path, words);
+    }
+    for (table, path, words) in APPENDED {
+        refuse(&format!("{BASE}\n{table}"), path, words);
+    }
 }
 
 #[test]

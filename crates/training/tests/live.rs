@@ -6,13 +6,15 @@ use training::action::Action;
 use training::scenario::Happening;
 use training::{Runner, Scenario, score};
 
+/// The library scenario `file` (scenarios/).
+fn library(file: &str) -> Scenario {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios");
+    Scenario::load(&std::path::Path::new(dir).join(file)).unwrap()
+}
+
 #[test]
 fn instructor_and_trainee_actions_are_recorded_and_scored() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scenarios/02-drainage-kink.toml"
-    );
-    let sc = Scenario::load(std::path::Path::new(path)).unwrap();
+    let sc = library("02-drainage-kink.toml");
     let mut r = Runner::new(&sc, "alice").unwrap();
     while r.t_s() < 75.0 {
         r.step();
@@ -73,11 +75,7 @@ fn instructor_and_trainee_actions_are_recorded_and_scored() {
 /// The invariant of the crate's design note: the same scenario and script give the same record.
 #[test]
 fn runs_are_deterministic() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scenarios/06-air-entrainment.toml"
-    );
-    let sc = Scenario::load(std::path::Path::new(path)).unwrap();
+    let sc = library("06-air-entrainment.toml");
     let mut a = training::run_script(&sc, "x", &sc.model_answer).unwrap();
     let mut b = training::run_script(&sc, "x", &sc.model_answer).unwrap();
     a.wall_s = 0.0;

@@ -33,12 +33,15 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         v.parse()
             .map_err(|_| format!("{flag} {v:?}: not a whole number"))
     };
-    let u16_of = |flag: &str, n: u64| -> Result<u16, String> {
+    let u16_of = |flag: &str, v: Option<&String>| -> Result<u16, String> {
+        let n = num(flag, v)?;
         u16::try_from(n).map_err(|_| format!("{flag} {n}: larger than 65535"))
     };
     while i < args.len() {
         let flag = args[i].as_str();
         let val = args.get(i + 1);
+        // Every option but --clear-air-stop takes a value.
+        i += if flag == "--clear-air-stop" { 1 } else { 2 };
         match flag {
             "--clamp" => {
                 let c = match val.map(String::as_str) {
@@ -47,45 +50,28 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     other => return Err(format!("--clamp {other:?}: expected open or closed")),
                 };
                 cmds.push(Command::SetClamp(c));
-                i += 2;
             }
-            "--rpm" => {
-                cmds.push(Command::SetPumpSpeed {
-                    rpm: u16_of(flag, num(flag, val)?)?,
-                });
-                i += 2;
-            }
+            "--rpm" => cmds.push(Command::SetPumpSpeed {
+                rpm: u16_of(flag, val)?,
+            }),
             "--gas" => {
                 let v = val.ok_or("--gas needs SWEEP_ML_MIN,FDO2_PERMILLE")?;
                 let (a, b) = v
                     .split_once(',')
                     .ok_or(format!("--gas {v:?}: expected SWEEP_ML_MIN,FDO2_PERMILLE"))?;
-                let sweep = u16_of(flag, num(flag, Some(&a.to_string()))?)?;
-                let fdo2 = u16_of(flag, num(flag, Some(&b.to_string()))?)?;
                 cmds.push(Command::SetGas {
-                    sweep_ml_min: sweep,
-                    fdo2_permille: fdo2,
+                    sweep_ml_min: u16_of(flag, Some(&a.to_string()))?,
+                    fdo2_permille: u16_of(flag, Some(&b.to_string()))?,
                 });
-                i += 2;
             }
-            "--heater" => {
-                cmds.push(Command::SetHeater {
-                    target_centi_c: u16_of(flag, num(flag, val)?)?,
-                });
-                i += 2;
-            }
-            "--clear-air-stop" => {
-                cmds.push(Command::ClearAirStop);
-                i += 1;
-            }
-            "--seconds" => {
-                seconds = Some(num(flag, val)?);
-                i += 2;
-            }
+            "--heater" => cmds.push(Command::SetHeater {
+                target_centi_c: u16_of(flag, val)?,
+            }),
+            "--clear-air-stop" => cmds.push(Command::ClearAirStop),
+            "--seconds" => seconds = Some(num(flag, val)?),
             "--key" => {
                 let path = val.ok_or("--key needs a file")?;
                 key = Some(devlink::load_key_file(std::path::Path::new(path))?);
-                i += 2;
             }
             other => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
