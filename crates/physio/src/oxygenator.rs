@@ -310,47 +310,11 @@ impl OxygenatorModel {
         self.transfer_n(q_lpm, inlet, chem, sweep, clot_fraction, SEGMENTS)
     }
 
-    /// [`transfer`](Self::transfer) with the inlet's last solved state as a guess for the
-    /// blood solver (saves most of one solve per call when the caller keeps it).
-    pub fn transfer_with_guess(
-        &self,
-        q_lpm: f64,
-        inlet: Contents,
-        inlet_guess: Option<GasState>,
-        chem: &Chemistry,
-        sweep: Sweep,
-        clot_fraction: f64,
-    ) -> Transfer {
-        self.transfer_impl(
-            q_lpm,
-            inlet,
-            inlet_guess,
-            chem,
-            sweep,
-            clot_fraction,
-            SEGMENTS,
-        )
-    }
-
     /// [`transfer`](Self::transfer) with a chosen number of segments (for convergence checks).
     pub fn transfer_n(
         &self,
         q_lpm: f64,
         inlet: Contents,
-        chem: &Chemistry,
-        sweep: Sweep,
-        clot_fraction: f64,
-        segments: usize,
-    ) -> Transfer {
-        self.transfer_impl(q_lpm, inlet, None, chem, sweep, clot_fraction, segments)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn transfer_impl(
-        &self,
-        q_lpm: f64,
-        inlet: Contents,
-        inlet_guess: Option<GasState>,
         chem: &Chemistry,
         sweep: Sweep,
         clot_fraction: f64,
@@ -366,7 +330,7 @@ impl OxygenatorModel {
             o2_ml_dl: finite_or(inlet.o2_ml_dl, 0.0).clamp(0.0, 60.0),
             co2_ml_dl: finite_or(inlet.co2_ml_dl, 0.0).clamp(0.0, 200.0),
         };
-        let in_gas = blood::solve(inlet, &chem, inlet_guess);
+        let in_gas = blood::solve(inlet, &chem, None);
         let n = segments.clamp(1, 256);
         let v_total = finite_or(sweep.flow_lpm, 0.0).clamp(0.0, 50.0) * 1000.0;
         let fdo2 = finite_or(sweep.fdo2, 0.21).clamp(0.0, 1.0);
@@ -694,19 +658,6 @@ mod tests {
         assert!(
             (a.co2_ml_min - b.co2_ml_min).abs() / b.co2_ml_min < 0.03,
             "{a:?} {b:?}"
-        );
-    }
-
-    #[test]
-    fn guess_changes_nothing_but_cost() {
-        let (inlet, chem) = iso7199_inlet();
-        let ox = OxygenatorModel::quadrox_adult();
-        let s = Sweep::new(4.0, 0.8);
-        let a = ox.transfer(4.0, inlet, &chem, s, 0.1);
-        let g = blood::solve(inlet, &chem, None);
-        let b = ox.transfer_with_guess(4.0, inlet, Some(g), &chem, s, 0.1);
-        assert!(
-            (a.o2_ml_min - b.o2_ml_min).abs() < 1e-6 && (a.co2_ml_min - b.co2_ml_min).abs() < 1e-6
         );
     }
 
