@@ -2055,6 +2055,11 @@ impl Twin {
         &self.reflex
     }
 
+    /// The cardiopulmonary reflex's state.
+    pub fn cardiopulmonary_reflex(&self) -> &crate::cpreflex::CardiopulmonaryReflex {
+        &self.cpreflex
+    }
+
     pub fn observe(&self) -> Observation {
         let mut o = self.obs;
         o.time_s = self.time_s();
