@@ -39,12 +39,7 @@ fn healthy(baro: f64, cp: f64) -> Option<TwinConfig> {
 /// Mean CVP, MAP, heart rate and systemic resistance over `seconds`.
 fn means(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 4] {
     second_means(t, act, seconds, |o| {
-        [
-            o.cvp_mmhg,
-            o.map_mmhg,
-            o.heart_rate_bpm,
-            o.svr_mmhg_s_ml,
-        ]
+        [o.cvp_mmhg, o.map_mmhg, o.heart_rate_bpm, o.svr_mmhg_s_ml]
     })
 }
 

@@ -58,11 +58,11 @@
 pub mod blood;
 pub mod cannula;
 pub mod chemoreflex;
-pub mod cpreflex;
 pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
 pub mod cpr;
+pub mod cpreflex;
 pub mod drugs;
 pub mod event;
 pub mod fluids;

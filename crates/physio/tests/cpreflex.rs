@@ -20,12 +20,10 @@ fn means(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 4] {
     for _ in 0..seconds {
         run(t, act, 1.0);
         let o = t.observe();
-        for (a, x) in m.iter_mut().zip([
-            o.heart_rate_bpm,
-            o.map_mmhg,
-            o.svr_mmhg_s_ml,
-            o.cvp_mmhg,
-        ]) {
+        for (a, x) in m
+            .iter_mut()
+            .zip([o.heart_rate_bpm, o.map_mmhg, o.svr_mmhg_s_ml, o.cvp_mmhg])
+        {
             *a += x;
         }
     }
@@ -126,7 +124,12 @@ fn deterministic_and_volume_conserved_with_both_reflexes_on() {
             (a.totals().volume_ml - (v0 - lost)).abs() < 1e-6,
             "{cfg:?}: volume not conserved"
         );
-        for x in [oa.map_mmhg, oa.heart_rate_bpm, oa.svr_mmhg_s_ml, oa.cvp_mmhg] {
+        for x in [
+            oa.map_mmhg,
+            oa.heart_rate_bpm,
+            oa.svr_mmhg_s_ml,
+            oa.cvp_mmhg,
+        ] {
             assert!(x.is_finite(), "{cfg:?}: {oa:?}");
         }
         assert!(a.cardiopulmonary_reflex().settled());
