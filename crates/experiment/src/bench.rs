@@ -16,8 +16,8 @@ pub const VV_CASE: &str = include_str!("bench/vv.toml");
 pub const VA_CASE: &str = include_str!("bench/va.toml");
 
 /// Adult VV with everything that responds switched on: the severe-ARDS patient on a ventilator
-/// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex at its published
-/// gains (the presets have it at 0) (issue 15:
+/// (pressure control, PEEP 10) and a norepinephrine infusion, the baroreflex and the
+/// cardiopulmonary reflex at their published gains (the presets have them at 0) (issue 15:
 /// bench-sim at or above 2000x with reflexes, drugs and the ventilator active).
 pub const VV_ACTIVE_CASE: &str = include_str!("bench/vv_active.toml");
 

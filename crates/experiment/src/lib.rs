@@ -30,6 +30,7 @@ pub mod validation;
 pub mod validation_aorta;
 pub mod validation_breathing;
 pub mod validation_cpr;
+pub mod validation_cpreflex;
 pub mod validation_drugs;
 pub mod validation_reflex;
 pub mod validation_sizes;

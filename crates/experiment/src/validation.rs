@@ -1627,7 +1627,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 25] = [
+pub const GROUPS: [Group; 26] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1651,6 +1651,10 @@ pub const GROUPS: [Group; 25] = [
         crate::validation_venous::dual_lumen_cases,
     ),
     ("baroreflex", crate::validation_reflex::baroreflex_cases),
+    (
+        "cardiopulmonary reflex",
+        crate::validation_cpreflex::cardiopulmonary_cases,
+    ),
     ("fluids", crate::validation_reflex::fluid_cases),
     ("drugs", crate::validation_drugs::drug_cases),
     ("metabolism", crate::validation_drugs::metabolism_cases),

@@ -23,6 +23,11 @@
 //! last beat's carotid pressure and changes heart rate, contractility, systemic resistance and
 //! venous unstressed volume, scaled by the patient's `baroreflex_gain` (0 in every preset).
 //!
+//! The cardiopulmonary (low-pressure) reflex ([`cpreflex`], Heldt et al. 2002) runs with it:
+//! it senses the last beat's transmural right atrial pressure and changes systemic resistance
+//! and venous unstressed volume (not heart rate), scaled by `cardiopulmonary_gain` (0 in every
+//! preset); the two reflexes add.
+//!
 //! The chemoreflex ([`chemoreflex`]: peripheral and central, PaCO2 and PaO2 of the carotid blood)
 //! runs with the slow step and drives the patient's own breathing, scaled by
 //! `chemoreflex_gain` (0 in every preset). On a ventilator an injured lung recruits and
@@ -45,8 +50,8 @@
 //! ## What it does not do
 //!
 //! No spatial (1-D or 3-D) flow: the watershed moves between lumped aortic segments, not
-//! continuously. Of the autonomic reflexes the arterial baroreflex and the chemoreflex, each
-//! only when its gain is above 0 (no cardiopulmonary, low-pressure reflex). No
+//! continuously. The autonomic reflexes (arterial baroreflex, cardiopulmonary reflex,
+//! chemoreflex) act only when their gains are above 0. No
 //! transcapillary refill after bleeding. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
 //! here: [`Observation`] holds true values.
 
@@ -57,6 +62,7 @@ pub mod circuit;
 pub mod circulation;
 pub mod coagulation;
 pub mod cpr;
+pub mod cpreflex;
 pub mod drugs;
 pub mod event;
 pub mod fluids;

@@ -29,10 +29,11 @@ pub enum PatientParam {
     LungCompliance,
     Recruitability,
     ChemoreflexGain,
+    CardiopulmonaryGain,
 }
 
 impl PatientParam {
-    pub const ALL: [PatientParam; 14] = [
+    pub const ALL: [PatientParam; 15] = [
         PatientParam::HeartRate,
         PatientParam::LvEmax,
         PatientParam::RvEmax,
@@ -47,6 +48,7 @@ impl PatientParam {
         PatientParam::LungCompliance,
         PatientParam::Recruitability,
         PatientParam::ChemoreflexGain,
+        PatientParam::CardiopulmonaryGain,
     ];
 
     /// Its row of [`PATIENT_FIELDS`].
@@ -150,6 +152,7 @@ patient_fields! {
     chest_wall_compliance_ml_cmh2o, "Chest-wall compliance", "mL/cmH2O", 1.0, 400.0, 1.0, None, "Chest-wall compliance: normal adult about 200 (West); lower with abdominal distension (Gattinoni 2004). The share of airway pressure reaching the pleura is C_lung/(C_lung + C_chest_wall).";
     airway_resistance_cmh2o_s_l, "Airway resistance", "cmH2O*s/L", 0.5, 200.0, 0.5, None, "Airway resistance with the endotracheal tube; normal airways about 2 (West). Sets the ventilator's peak-to-plateau difference and how much gas a short expiration traps (auto-PEEP).";
     recruitability, "Recruitable lung", "1", 0.0, 0.5, 0.01, Some(PatientParam::Recruitability), "Share of lung tissue collapsed at 5 cmH2O that 45 cmH2O reopens (Gattinoni 2006: 13 +/- 11 % in ALI/ARDS; 0 a lung that does not recruit, every preset but ards-severe). On a ventilator, PEEP and plateau open and close it with a time course (Crotti 2001's opening and closing pressures): the shunt falls and the compliance rises as it opens, and above about 26 cmH2O the lung overdistends (compliance falls, dead space rises). The patient's shunt_fraction and lung compliance are those at PEEP 5 (see the ventilator section). Without a ventilator nothing changes.";
+    cardiopulmonary_gain, "Cardiopulmonary reflex gain", "1", 0.0, 1.0, 0.05, Some(PatientParam::CardiopulmonaryGain), "Strength of the cardiopulmonary (low-pressure) reflex (Heldt et al. 2002, physio cpreflex.rs): 1 the published gains, 0 none (every preset). Above 0, a fall of the transmural right atrial pressure below the patient's own (taken over the first 30 s of a run) constricts the systemic arterioles and the veins (up to about +11 % resistance and -865 mL of venous unstressed volume in a 70 kg adult, at full unloading) without changing heart rate; a rise dilates them. It adds to the arterial baroreflex (baroreflex_gain) and is blunted with it by sedatives; 0 for a denervated (transplanted) heart, whose atrial afferents are cut, lower in sedation or septic shock.";
     chemoreflex_gain, "Chemoreflex gain", "1", 0.0, 1.0, 0.05, Some(PatientParam::ChemoreflexGain), "Strength of the chemoreflex (physio chemoreflex.rs): 1 the published CO2 response (2.5 L/min per mmHg, Read 1967) and hypoxic response (Weil 1970), 0 none (every preset: ventilation is the fixed alveolar_ventilation_lpm). Above 0 the patient's own breathing (no ventilator, or its spontaneous mode) follows the carotid blood's PaCO2 and PaO2 (alveolar_ventilation_lpm is the ventilation at PaCO2 40 and PaO2 100: a hypercapnic or hypoxaemic patient is driven to breathe more); sedatives and opioids depress it and a neuromuscular block stops it. Controlled (vc, pc) breaths are not changed.";
 }
 

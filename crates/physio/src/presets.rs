@@ -96,6 +96,7 @@ pub fn healthy_patient() -> PatientParams {
         // (no chemoreflex): as the presets were set and recorded.
         recruitability: 0.0,
         chemoreflex_gain: 0.0,
+        cardiopulmonary_gain: 0.0,
     }
 }
 

@@ -76,6 +76,9 @@ pub struct PatientParams {
     /// Strength of the chemoreflex ([`crate::chemoreflex`]): 1 the published responses, 0 none
     /// (ventilation fixed at `alveolar_ventilation_lpm`).
     pub chemoreflex_gain: f64,
+    /// Strength of the cardiopulmonary (low-pressure) reflex ([`crate::cpreflex`]): 1 Heldt
+    /// 2002's gains, 0 none (the twin without it).
+    pub cardiopulmonary_gain: f64,
 }
 
 /// Where the cannulae sit.
@@ -595,6 +598,13 @@ impl PatientParams {
             1.0,
             "",
         )?;
+        check(
+            "patient.cardiopulmonary_gain",
+            self.cardiopulmonary_gain,
+            0.0,
+            1.0,
+            "",
+        )?;
         Ok(())
     }
 }
@@ -864,6 +874,8 @@ pub struct Twin {
     /// shift of the venous unstressed volume it asks for (the patient's own values when
     /// `baroreflex_gain` is 0).
     reflex: crate::reflex::Baroreflex,
+    /// The cardiopulmonary reflex; it adds to the baroreflex in `apply_effectors`.
+    cpreflex: crate::cpreflex::CardiopulmonaryReflex,
     hr_bpm: f64,
     svr_eff: f64,
     unstressed_shift_ml: f64,
@@ -1094,6 +1106,7 @@ impl Twin {
             thrombus: Thrombus::default(),
             balance: Balance::default(),
             reflex: crate::reflex::Baroreflex::new(0.0),
+            cpreflex: crate::cpreflex::CardiopulmonaryReflex::new(0.0),
             hr_bpm: p.heart_rate_bpm,
             svr_eff: p.svr_mmhg_s_ml,
             unstressed_shift_ml: 0.0,
@@ -1118,6 +1131,7 @@ impl Twin {
         twin.circ.pressures();
         let p_carotid = 0.5 * (twin.circ.p[cv::RCA] + twin.circ.p[cv::LCA]);
         twin.reflex = crate::reflex::Baroreflex::new(p_carotid);
+        twin.cpreflex = crate::cpreflex::CardiopulmonaryReflex::new(twin.circ.p[cv::RA]);
         twin.obs.p_carotid_mmhg = p_carotid;
         twin.observe_gases();
         // The tissue stores start at equilibrium with the venous blood just solved.
@@ -1264,7 +1278,12 @@ impl Twin {
         }
         // The baroreflex senses the last beat's carotid pressure.
         self.reflex.step(dtg, self.obs.p_carotid_mmhg);
-        if self.params.baroreflex_gain > 0.0 && self.reflex.settled() {
+        // The cardiopulmonary reflex senses the last beat's transmural right atrial pressure.
+        self.cpreflex
+            .step(dtg, self.obs.cvp_mmhg - self.circ.pleural_mmhg);
+        if (self.params.baroreflex_gain > 0.0 && self.reflex.settled())
+            || (self.params.cardiopulmonary_gain > 0.0 && self.cpreflex.settled())
+        {
             self.apply_effectors();
         }
         let returned_ml = self.circ.acc[cv::E_RET];
@@ -1851,6 +1870,7 @@ impl Twin {
             PatientParam::LungCompliance => p.lung_compliance_ml_cmh2o = x,
             PatientParam::Recruitability => p.recruitability = x,
             PatientParam::ChemoreflexGain => p.chemoreflex_gain = x,
+            PatientParam::CardiopulmonaryGain => p.cardiopulmonary_gain = x,
         }
         p.validate()?;
         let lung = self.lung_change_for(&p);
@@ -1873,8 +1893,9 @@ impl Twin {
     }
 
     /// Put the patient's heart rate, contractility and resistances, changed by what the
-    /// baroreflex asks for, into the heart and vessels. With `baroreflex_gain` 0 (or before the
-    /// reflex has taken its set point) they are the patient's own values, unchanged.
+    /// baroreflex and the cardiopulmonary reflex ask for, into the heart and vessels. With both
+    /// gains 0 (or before the reflexes have taken their set points) they are the patient's own
+    /// values, unchanged.
     fn apply_effectors(&mut self) {
         let p = &self.params;
         let fx = self.drug_fx;
@@ -1883,6 +1904,18 @@ impl Twin {
         } else {
             p.baroreflex_gain
         };
+        // The cardiopulmonary reflex adds to the baroreflex: resistance factors multiply,
+        // unstressed-volume shifts add ([`crate::cpreflex`]); the same drugs blunt both.
+        let cp_gain = if self.drugs.active() {
+            p.cardiopulmonary_gain * fx.baroreflex_factor.max(0.0)
+        } else {
+            p.cardiopulmonary_gain
+        };
+        let cp = if cp_gain > 0.0 && self.cpreflex.settled() {
+            self.cpreflex.output(cp_gain, p.weight_kg)
+        } else {
+            crate::reflex::ReflexOutput::NONE
+        };
         let (hr, lv, rv, svr, shift) = if gain > 0.0 && self.reflex.settled() {
             let o = self.reflex.output(gain, p.weight_kg);
             let period = (60.0 / p.heart_rate_bpm * o.heart_period_factor).clamp(60.0 / 220.0, 3.0);
@@ -1890,16 +1923,16 @@ impl Twin {
                 60.0 / period,
                 (p.lv_emax_mmhg_ml * o.lv_emax_factor).clamp(0.1, 6.0),
                 (p.rv_emax_mmhg_ml * o.rv_emax_factor).clamp(0.1, 5.0),
-                (p.svr_mmhg_s_ml * o.svr_factor).clamp(0.2, 4.0),
-                o.unstressed_ml,
+                (p.svr_mmhg_s_ml * o.svr_factor * cp.svr_factor).clamp(0.2, 4.0),
+                o.unstressed_ml + cp.unstressed_ml,
             )
         } else {
             (
                 p.heart_rate_bpm,
                 p.lv_emax_mmhg_ml,
                 p.rv_emax_mmhg_ml,
-                p.svr_mmhg_s_ml,
-                0.0,
+                p.svr_mmhg_s_ml * cp.svr_factor,
+                cp.unstressed_ml,
             )
         };
         // Drugs act on what the patient and the reflex set ([`crate::drugs`]); untouched when
@@ -2020,6 +2053,11 @@ impl Twin {
     /// The baroreflex's state.
     pub fn baroreflex(&self) -> &crate::reflex::Baroreflex {
         &self.reflex
+    }
+
+    /// The cardiopulmonary reflex's state.
+    pub fn cardiopulmonary_reflex(&self) -> &crate::cpreflex::CardiopulmonaryReflex {
+        &self.cpreflex
     }
 
     pub fn observe(&self) -> Observation {

@@ -60,6 +60,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
                 base_excess_meq_l: e.1,
                 rq: e.3,
                 baroreflex_gain: f.1,
+                cardiopulmonary_gain: f.1,
                 blood_volume_ml: b.2 * a.0,
                 ..healthy_patient()
             };

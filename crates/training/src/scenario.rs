@@ -134,6 +134,7 @@ pub fn describe_event(e: &Event) -> String {
                 P::LungCompliance => "lung compliance",
                 P::Recruitability => "recruitable lung",
                 P::ChemoreflexGain => "chemoreflex gain",
+                P::CardiopulmonaryGain => "cardiopulmonary reflex gain",
             }
         ),
         Event::OxygenatorClot(0.0) => "new oxygenator".into(),
