@@ -68,6 +68,7 @@ pub mod oxygenator;
 pub mod patient;
 pub mod placement;
 pub mod presets;
+pub mod prime;
 pub mod pump;
 pub mod recruitment;
 pub mod reflex;
