@@ -31,6 +31,7 @@ pub mod validation_aorta;
 pub mod validation_breathing;
 pub mod validation_cpr;
 pub mod validation_drugs;
+pub mod validation_prime;
 pub mod validation_reflex;
 pub mod validation_sizes;
 pub mod validation_venous;

@@ -2,11 +2,11 @@
 //! blood (issue 15: "no haemodilution from crystalloid prime").
 //!
 //! A circuit is filled (primed) before it is connected: with a balanced crystalloid in adults,
-//! sometimes with albumin added, and with blood in neonates and small infants, whose blood
-//! volume is of the order of the circuit's (a neonatal circuit holds 1–2 times a newborn's
-//! blood volume, and "for most children, especially neonates, a blood-primed circuit is
-//! preferable, bringing the haematocrit to 35–40 %"; ELSO neonatal respiratory guideline,
-//! Wild 2020 \[M\]). When flow starts, the prime mixes with the patient's blood: the
+//! sometimes with albumin added, and with blood (red cells reconstituted to a haematocrit of
+//! about 35–40 %) in neonates and small infants, whose blood volume is of the order of the
+//! circuit's: a neonatal ECMO circuit of a few hundred mL holds one to two times a newborn's
+//! blood volume, an adult's 0.5–0.7 L a tenth of an adult's (ELSO practice \[M\]). When flow
+//! starts, the prime mixes with the patient's blood: the
 //! haemoglobin falls by the mixing ratio (the "Fick principle" prediction used to choose between
 //! a blood and a blood-free prime: measured Hb immediately after the onset of paediatric
 //! bypass agreed with it, bias 0.07 g/dL, limits of agreement −1.35 to 1.48 g/dL, in 522
@@ -57,8 +57,8 @@ pub enum Prime {
 /// A circuit volume at least this share of the patient's blood volume is primed with blood by
 /// [`Prime::BySize`] \[assumption\]: a crystalloid prime of a quarter of the blood volume would
 /// dilute Hb by a fifth (14 to 11.2 g/dL), the range in which centres add red cells to the
-/// prime of small patients; an adult circuit of 0.6 L is 11 % of 5.3 L, the twin's neonatal
-/// circuit more than half of a neonate's 300 mL.
+/// prime of small patients; the twin's adult circuit of about 0.45 L is 8 % of 5.3 L, its
+/// neonatal circuit of about 120 mL two fifths of a neonate's 290 mL.
 pub const BLOOD_PRIME_FRACTION: f64 = 0.25;
 
 impl Prime {
