@@ -171,10 +171,18 @@ fn each_mistake_names_its_field() {
     refuse(
         &edit(
             "stat = \"final\"\nat_least = 4.5",
-            "stat = \"mean\"\nat_least = 4.5",
+            "stat = \"median\"\nat_least = 4.5",
         ),
         "outcomes[0].stat",
-        &["final, min, max"],
+        &["final, min, max, mean"],
+    );
+    refuse(
+        &edit(
+            "stat = \"final\"\nat_least = 4.5",
+            "stat = \"mean\"\nuntil = \"knik\"\nat_least = 4.5",
+        ),
+        "outcomes[0].until",
+        &["unknown anchor", "kink"],
     );
     refuse(
         &edit("stat = \"final\"\nat_least = 4.5", "stat = \"final\""),
