@@ -145,7 +145,7 @@ impl Wash {
 
     /// Wash the circuit with `flow_ml` of blood; returns the prime that left it, mL.
     pub fn step(&mut self, flow_ml: f64) -> f64 {
-        if !(flow_ml > 0.0) {
+        if flow_ml.is_nan() || flow_ml <= 0.0 {
             return 0.0;
         }
         let mut washed = self.left_ml * (1.0 - (-flow_ml / self.volume_ml).exp());
