@@ -94,6 +94,22 @@ impl Experiment {
         if let Some(x) = c.coating {
             circ.coating = x;
         }
+        if let Some(p) = c.prime {
+            circ.prime = p;
+        }
+        if let Some(h) = c.prime_hb_g_dl {
+            match circ.prime {
+                physio::prime::Prime::Blood { .. } => {
+                    circ.prime = physio::prime::Prime::Blood { hb_g_dl: Some(h) }
+                }
+                _ => {
+                    return Err(Error::new(
+                        "circuit.prime_hb_g_dl",
+                        "only for a blood prime (`prime = \"blood\"`)".to_string(),
+                    ));
+                }
+            }
+        }
         // The twin's own checks (e.g. blood volume per kg of weight, which depends on two fields)
         // run here, so that a file that loads is a twin that starts.
         let refused = |e: physio::ConfigError| {

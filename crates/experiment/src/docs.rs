@@ -182,6 +182,18 @@ pub fn reference_markdown() -> String {
         names(&coats),
         col(&|p| format!("`{}`", coat_name(p.config.circuit.coating)))
     ));
+    s.push_str(&format!(
+        "| `prime` | - | {} |{} what a new circuit holds before flow starts (physio prime.rs): `established` for support already running (its prime mixed before the start, the patient's `hb_g_dl` is the Hb on support); the others start support: when flow first washes the circuit out its volume mixes with the patient's blood, Hb falls by the mixing ratio (crystalloid, albumin 5 %) and a crystalloid's water then leaves the plasma for the interstitium (half-time about 8 min, Törnudd 2014); `blood` is red cells reconstituted to `prime_hb_g_dl` (the patient's Hb if not given); `by-size` is blood when the circuit holds at least a quarter of the patient's blood volume (neonates, small infants), crystalloid otherwise |\n",
+        names(&physio::prime::Prime::NAMES),
+        col(&|p| format!("`{}`", p.config.circuit.prime.name()))
+    ));
+    let (lo, hi) = params::circuit::PRIME_HB_G_DL;
+    s.push_str(&format!(
+        "| `prime_hb_g_dl` | g/dL | {}..={} |{} Hb of a blood prime (only with `prime = \"blood\"`) |\n",
+        num(lo),
+        num(hi),
+        col(&|_| "patient's".into())
+    ));
 
     s.push_str("\n### `[settings]` and timeline `set`: what the console asks of the circuit\n\n");
     s.push_str(&format!(

@@ -14,6 +14,7 @@ use input::de::{Finite, Number, Numbers, Range, lookup};
 use input::num;
 use input::toml::{Spanned, at, within};
 use physio::coagulation::Coating;
+use physio::prime::Prime;
 use physio::sensors::{Channel, Fault};
 use physio::{Configuration, Event, Twin};
 use serde::Deserialize;
@@ -54,6 +55,10 @@ pub struct CircuitSpec {
     pub pump: Option<String>,
     pub oxygenator: Option<String>,
     pub coating: Option<Coating>,
+    /// What a new circuit holds before flow starts (`physio::prime`).
+    pub prime: Option<Prime>,
+    /// Hb of a blood prime, g/dL (only with `prime = "blood"`).
+    pub prime_hb_g_dl: Option<f64>,
 }
 
 /// One line of the timeline: at `at_s`, change settings and/or inject an event.
@@ -252,6 +257,15 @@ input::ranged!(return_depth, range_of(circuit::RETURN_DEPTH_CM, "cm"));
 input::ranged!(jet_angle, range_of(circuit::RETURN_JET_ANGLE_DEG, "°"));
 input::ranged!(tubing_length, range_of(circuit::TUBING_LENGTH_M, "m"));
 input::ranged!(tubing_diameter, range_of(circuit::TUBING_DIAMETER_MM, "mm"));
+input::ranged!(prime_hb, range_of(circuit::PRIME_HB_G_DL, "g/dL"));
+
+fn prime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Prime>, D::Error> {
+    let name = String::deserialize(d)?;
+    let names = Prime::NAMES.iter().map(|&n| (n, n));
+    lookup(names, "value", &name)
+        .map(Prime::by_name)
+        .map_err(de::Error::custom)
+}
 
 fn configuration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Configuration>, D::Error> {
     let name = String::deserialize(d)?;
@@ -291,6 +305,10 @@ pub struct CircuitFile {
     oxygenator: Option<String>,
     #[serde(default, deserialize_with = "coating")]
     coating: Option<Coating>,
+    #[serde(default, deserialize_with = "prime")]
+    prime: Option<Prime>,
+    #[serde(default, deserialize_with = "prime_hb")]
+    prime_hb_g_dl: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -698,6 +716,8 @@ impl Experiment {
                 pump: c.pump,
                 oxygenator: c.oxygenator,
                 coating: c.coating,
+                prime: c.prime,
+                prime_hb_g_dl: c.prime_hb_g_dl,
             },
             settings: Vec::new(),
             sensors: SensorSpec::default(),

@@ -32,6 +32,7 @@ pub mod validation_breathing;
 pub mod validation_cpr;
 pub mod validation_cpreflex;
 pub mod validation_drugs;
+pub mod validation_prime;
 pub mod validation_reflex;
 pub mod validation_sizes;
 pub mod validation_venous;

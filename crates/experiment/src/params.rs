@@ -77,4 +77,6 @@ pub mod circuit {
     pub const TUBING_LENGTH_M: (f64, f64) = (0.5, 6.0);
     /// Tubing inner diameter: 3/16" (4.8 mm) to 1/2" (12.7 mm); adult circuits use 3/8" (9.525 mm).
     pub const TUBING_DIAMETER_MM: (f64, f64) = (4.0, 13.0);
+    /// Hb of a blood prime: the twin's range of Hb (`patient.hb_g_dl`).
+    pub const PRIME_HB_G_DL: (f64, f64) = (3.0, 22.0);
 }

@@ -1627,7 +1627,7 @@ fn panicked(group: &str) -> Case {
 pub type Group = (&'static str, fn() -> Vec<Case>);
 
 /// Every group, in the order `ecmo validate` prints them.
-pub const GROUPS: [Group; 26] = [
+pub const GROUPS: [Group; 27] = [
     ("pump", pump_cases),
     ("cannula", cannula_cases),
     ("blood", blood_cases),
@@ -1656,6 +1656,7 @@ pub const GROUPS: [Group; 26] = [
         crate::validation_cpreflex::cardiopulmonary_cases,
     ),
     ("fluids", crate::validation_reflex::fluid_cases),
+    ("prime", crate::validation_prime::prime_cases),
     ("drugs", crate::validation_drugs::drug_cases),
     ("metabolism", crate::validation_drugs::metabolism_cases),
     ("ventilator", crate::validation_ventilator::ventilator_cases),

@@ -363,3 +363,34 @@ fn errors_name_the_line_and_the_file() {
     assert_eq!(shown, want);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn circuit_prime_is_one_of_its_names_and_its_hb_needs_a_blood_prime() {
+    assert_err(
+        &format!("{BASE}[circuit]\nprime = \"saline\"\n"),
+        "circuit.prime",
+        &["saline", "established", "crystalloid", "by-size"],
+    );
+    assert_err(
+        &format!("{BASE}[circuit]\nprime = \"blood\"\nprime_hb_g_dl = 30\n"),
+        "circuit.prime_hb_g_dl",
+        &["3", "22", "g/dL"],
+    );
+    let only_blood = format!("{BASE}[circuit]\nprime = \"crystalloid\"\nprime_hb_g_dl = 10\n");
+    let e = match Experiment::parse(&only_blood) {
+        Ok(x) => x.twin_config().map(|_| ()).unwrap_err(),
+        Err(e) => e,
+    };
+    assert_eq!(e.path, "circuit.prime_hb_g_dl", "{e}");
+    let good = Experiment::parse(&format!(
+        "{BASE}[circuit]\nprime = \"blood\"\nprime_hb_g_dl = 10\n"
+    ))
+    .unwrap();
+    let (cfg, _) = good.twin_config().unwrap();
+    assert_eq!(
+        cfg.circuit.prime,
+        physio::prime::Prime::Blood {
+            hb_g_dl: Some(10.0)
+        }
+    );
+}

@@ -181,6 +181,35 @@ impl Fluids {
         self.active
     }
 
+    /// Replace `washed_ml` of the blood (patient and circuit: `blood_ml` at `hb_g_dl`) by a
+    /// circuit's prime ([`crate::prime`]) of Hb `prime_hb_g_dl` and relative plasma protein
+    /// `prime_protein` (0 crystalloid, 1 albumin or reconstituted blood). The blood volume does
+    /// not change; the plasma protein concentration does, so the water the prime brings moves
+    /// to the interstitium over the following steps. Returns the Hb after mixing.
+    pub fn mix_prime(
+        &mut self,
+        washed_ml: f64,
+        prime_hb_g_dl: f64,
+        prime_protein: f64,
+        blood_ml: f64,
+        hb_g_dl: f64,
+    ) -> f64 {
+        if !(washed_ml > 0.0 && blood_ml > 1.0) {
+            return hb_g_dl;
+        }
+        let w = washed_ml.min(blood_ml);
+        let (h, hp) = (
+            crate::cannula::hct_from_hb(hb_g_dl),
+            crate::cannula::hct_from_hb(prime_hb_g_dl),
+        );
+        let vp = plasma_ml(blood_ml, hb_g_dl);
+        let protein_amount = self.protein * (vp - w * (1.0 - h)) + prime_protein * w * (1.0 - hp);
+        let vp_new = vp + w * (h - hp);
+        self.protein = protein_amount / vp_new.max(1.0);
+        self.active = true;
+        hb_g_dl + w * (prime_hb_g_dl - hb_g_dl) / blood_ml
+    }
+
     /// Advance `dt` seconds for a patient with `blood_ml` of blood (patient and circuit) at
     /// `hb_g_dl`. Returns `None` while nothing has been given.
     pub fn step(&mut self, dt: f64, blood_ml: f64, hb_g_dl: f64) -> Option<FluidStep> {
@@ -282,5 +311,26 @@ mod tests {
         run(&mut f, &mut b, &mut h, 30.0);
         // 300 mL of product at Hb 19.8 into 4300 mL at 8: about 8.8 g/dL.
         assert!((8.5..9.1).contains(&h), "Hb {h}");
+    }
+
+    #[test]
+    fn a_crystalloid_prime_dilutes_at_once_and_its_water_then_leaves() {
+        // 600 mL of prime washed into 5900 mL (patient 5300 and circuit 600) at Hb 14.
+        let (mut b, mut h) = (5900.0, 14.0);
+        let mut f = Fluids::new(75.0, b, h);
+        h = f.mix_prime(600.0, 0.0, 0.0, b, h);
+        assert!((h - 14.0 * 5300.0 / 5900.0).abs() < 1e-9, "Hb {h}");
+        assert!(f.protein() < 0.85, "protein {}", f.protein());
+        let h0 = h;
+        run(&mut f, &mut b, &mut h, 30.0);
+        assert!(h > h0 + 0.3, "Hb {h0} then {h}");
+        assert!(b < 5900.0 - 200.0, "blood {b}");
+        // An albumin prime dilutes the cells as much, and its water stays.
+        let (mut b2, mut h2) = (5900.0, 14.0);
+        let mut g = Fluids::new(75.0, b2, h2);
+        h2 = g.mix_prime(600.0, 0.0, 1.0, b2, h2);
+        assert!((g.protein() - 1.0).abs() < 1e-12);
+        run(&mut g, &mut b2, &mut h2, 30.0);
+        assert!(b2 > b + 150.0, "albumin {b2} vs crystalloid {b}");
     }
 }

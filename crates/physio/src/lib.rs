@@ -37,8 +37,9 @@
 //! ## Invariants
 //!
 //! - Blood volume changes only by transfusion, infusion and bleeding events and the fluid
-//!   kinetics that follow an infusion; every flow is subtracted from
-//!   one compartment and added to another (tested to 1e-6 mL over minutes).
+//!   kinetics that follow an infusion or a new circuit's crystalloid prime ([`prime`]);
+//!   every flow is subtracted from one compartment and added to another (tested to 1e-6 mL
+//!   over minutes).
 //! - The change in total O2 equals lung uptake + oxygenator transfer − consumption (+ events),
 //!   and likewise for CO2 (with what the tissue CO2 stores take up or give back), to rounding ([`twin::Balance`], tested in every configuration).
 //! - Recirculation, the femoral VA watershed and suction are not parameters: they follow from
@@ -74,6 +75,7 @@ pub mod oxygenator;
 pub mod patient;
 pub mod placement;
 pub mod presets;
+pub mod prime;
 pub mod pump;
 pub mod recruitment;
 pub mod reflex;

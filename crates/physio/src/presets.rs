@@ -199,6 +199,7 @@ fn circuit(configuration: Configuration, drainage_fr: f64, return_fr: f64) -> Ci
         oxygenator: OxygenatorModel::quadrox_adult(),
         coating: Coating::HeparinBonded,
         placement: crate::placement::Placement::typical(configuration),
+        prime: crate::prime::Prime::Established,
     }
 }
 

@@ -115,6 +115,9 @@ pub struct CircuitConfig {
     pub coating: Coating,
     /// Insertion depths of the cannulae (see [`crate::placement`]).
     pub placement: crate::placement::Placement,
+    /// What the circuit holds before flow starts ([`crate::prime`]): `Established` (every
+    /// preset) for support already running.
+    pub prime: crate::prime::Prime,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -677,6 +680,9 @@ impl CircuitConfig {
             13.0,
             "mm",
         )?;
+        if let crate::prime::Prime::Blood { hb_g_dl: Some(h) } = self.prime {
+            check("circuit.prime_hb_g_dl", h, 3.0, 22.0, "g/dL")?;
+        }
         Ok(())
     }
 }
@@ -893,6 +899,8 @@ pub struct Twin {
     o2_deficit_ml: f64,
     /// Cardiac arrest, compressions and defibrillation ([`crate::cpr`]).
     cpr: crate::cpr::Cpr,
+    /// The circuit's prime not yet mixed with the patient's blood ([`crate::prime`]).
+    prime: Option<crate::prime::Wash>,
     obs: Observation,
     guesses: [Option<GasState>; 10],
     // Beat averages and the pressure–volume loop.
@@ -998,6 +1006,12 @@ impl Twin {
             );
             circ.v[cv::CDR..cv::N].copy_from_slice(&seg);
         }
+        let prime = if with_circuit {
+            let circuit_ml = circ.v[cv::CDR..cv::N].iter().sum();
+            crate::prime::Wash::new(cc.prime, circuit_ml, p.blood_volume_ml, p.hb_g_dl)
+        } else {
+            None
+        };
         // Initial gases: an estimate of the steady state (alveolar gas equation, Fick), which
         // the dynamics then refine within minutes.
         let chem = Chemistry {
@@ -1117,6 +1131,7 @@ impl Twin {
             o2_deficit_ml: 0.0,
             drug_fx: crate::drugs::DrugEffects::NONE,
             cpr: crate::cpr::Cpr::new(config.seed),
+            prime,
             obs,
             guesses: [None; 10],
             beat_sum: [0.0; 8],
@@ -1525,6 +1540,9 @@ impl Twin {
             self.apply_effectors();
         }
         let q_lpm = self.slow_flow_lpm(dt);
+        if self.prime.is_some() {
+            self.prime_step(q_lpm.abs() * 1000.0 / 60.0 * dt);
+        }
         let plasma_ml = self.circ.patient_volume() * (1.0 - hct(self.params.hb_g_dl));
         let hb = self.params.hb_g_dl;
         let release = if self.with_circuit {
@@ -1991,6 +2009,39 @@ impl Twin {
             self.balance.external_volume_ml += dv;
         }
         self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
+    }
+
+    /// The circuit's prime washed out into the patient by `flow_ml` of circuit flow
+    /// ([`crate::prime`]): Hb and the plasma protein change by the mixing ratio, and the O2
+    /// the haemoglobin carries with the Hb (every compartment's O2 scaled by the Hb ratio, the
+    /// prime's dissolved O2 neglected; counted as external O2).
+    fn prime_step(&mut self, flow_ml: f64) {
+        let Some(w) = self.prime.as_mut() else {
+            return;
+        };
+        let washed = w.step(flow_ml);
+        let (prime_hb, prime_protein) = (w.hb_g_dl, w.protein);
+        if w.done() {
+            self.prime = None;
+        }
+        if washed <= 0.0 {
+            return;
+        }
+        let n = if self.with_circuit { cv::N } else { cv::NP };
+        let blood_ml: f64 = self.circ.v[..n].iter().sum();
+        let hb = self.params.hb_g_dl;
+        let mixed = self
+            .fluids
+            .mix_prime(washed, prime_hb, prime_protein, blood_ml, hb)
+            .clamp(3.0, 22.0);
+        let r = mixed / hb;
+        let g = &mut self.gases;
+        for i in (0..n).chain([crate::transport::PSH]) {
+            let d = g.o2[i] * (r - 1.0);
+            g.o2[i] += d;
+            self.balance.external_o2 += d;
+        }
+        self.params.hb_g_dl = mixed;
     }
 
     /// The anti-Xa activity the thrombus model sees: heparin's, plus, when bivalirudin is

@@ -232,6 +232,9 @@ pub enum Stat {
     Min,
     /// Highest 1-s mean from the anchor to the end.
     Max,
+    /// Mean of the recorded means from the anchor to the `until` anchor (or the end): what a
+    /// team kept up over a phase (the coronary perfusion pressure their compressions made).
+    Mean,
 }
 
 /// A state of the patient or circuit the trainee should reach or keep.
@@ -244,6 +247,9 @@ pub struct Outcome {
     pub at_least: Option<f64>,
     pub at_most: Option<f64>,
     pub after: Option<String>,
+    /// Where the window of `min`, `max` and `mean` ends: an anchor (its firing time), or the
+    /// end of the run when `None` or when it never fired.
+    pub until: Option<String>,
     pub points: f64,
     pub critical: bool,
     pub teach: String,

@@ -300,6 +300,7 @@ enum StatFile {
     Final,
     Min,
     Max,
+    Mean,
 }
 
 #[derive(Deserialize)]
@@ -312,6 +313,7 @@ struct OutcomeFile {
     at_least: Option<Finite>,
     at_most: Option<Finite>,
     after: Option<Spanned<String>>,
+    until: Option<Spanned<String>>,
     #[serde(deserialize_with = "points_req")]
     points: f64,
     #[serde(default)]
@@ -614,10 +616,12 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
                 None | Some(StatFile::Final) => Stat::Final,
                 Some(StatFile::Min) => Stat::Min,
                 Some(StatFile::Max) => Stat::Max,
+                Some(StatFile::Mean) => Stat::Mean,
             },
             at_least,
             at_most,
             after: check_anchor(format!("{p}.after"), o.after.as_ref())?,
+            until: check_anchor(format!("{p}.until"), o.until.as_ref())?,
             points: o.points,
             critical: o.critical,
             teach: o.teach,

@@ -187,15 +187,21 @@ fn score_outcome(o: &Outcome, sc: &Scenario, rec: &Record) -> Item {
     };
     let series = rec.series(o.signal);
     let end = rec.ended_s;
+    // The window of min, max and mean ends at the `until` anchor if it fired.
+    let t1 = o
+        .until
+        .as_ref()
+        .and_then(|a| rec.anchors.get(a).copied())
+        .unwrap_or(f64::INFINITY);
     let vals: Vec<f64> = match o.stat {
         Stat::Final => series
             .iter()
             .filter(|(t, _)| *t > end - sc.final_s - 1e-9)
             .map(|p| p.1)
             .collect(),
-        Stat::Min | Stat::Max => series
+        Stat::Min | Stat::Max | Stat::Mean => series
             .iter()
-            .filter(|(t, _)| *t > t0 + 1e-9)
+            .filter(|(t, _)| *t > t0 + 1e-9 && *t <= t1 + 1e-9)
             .map(|p| p.1)
             .collect(),
     };
@@ -203,7 +209,7 @@ fn score_outcome(o: &Outcome, sc: &Scenario, rec: &Record) -> Item {
         None
     } else {
         Some(match o.stat {
-            Stat::Final => vals.iter().sum::<f64>() / vals.len() as f64,
+            Stat::Final | Stat::Mean => vals.iter().sum::<f64>() / vals.len() as f64,
             Stat::Min => vals.iter().cloned().fold(f64::INFINITY, f64::min),
             Stat::Max => vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         })
@@ -218,6 +224,7 @@ fn score_outcome(o: &Outcome, sc: &Scenario, rec: &Record) -> Item {
         Stat::Final => "final mean",
         Stat::Min => "lowest",
         Stat::Max => "highest",
+        Stat::Mean => "mean",
     };
     item.value = value;
     let unit = crate::names::signal(o.signal).map_or("", |s| s.unit);

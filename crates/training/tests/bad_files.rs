@@ -155,9 +155,15 @@ const EDITS: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         "stat = \"final\"\nat_least = 4.5",
-        "stat = \"mean\"\nat_least = 4.5",
+        "stat = \"median\"\nat_least = 4.5",
         "outcomes[0].stat",
-        &["final, min, max"],
+        &["final, min, max, mean"],
+    ),
+    (
+        "stat = \"final\"\nat_least = 4.5",
+        "stat = \"mean\"\nuntil = \"knik\"\nat_least = 4.5",
+        "outcomes[0].until",
+        &["unknown anchor", "kink"],
     ),
     (
         "stat = \"final\"\nat_least = 4.5",

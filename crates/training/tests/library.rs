@@ -132,3 +132,31 @@ fn good_trainee_passes_and_doing_nothing_fails_in_every_scenario() {
     );
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+/// The ECPR scenario scores the coronary perfusion pressure the compressions made during the
+/// low-flow CPR (`stat = "mean"` from the arrest until cannulation), not whether a shock
+/// brought a rhythm back: the model answer's compressions keep it near Paradis 1990's mean
+/// with ROSC, a team that never compresses makes next to none.
+#[test]
+fn ecpr_scores_the_cpp_of_the_low_flow_cpr() {
+    let f = library()
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("15-ecpr"))
+        .expect("the ECPR scenario");
+    let sc = Scenario::load(&f).unwrap();
+    let item = |trainee: &str, script| {
+        let rec = run_script(&sc, trainee, script).unwrap();
+        score(&sc, &rec)
+            .items
+            .into_iter()
+            .find(|i| i.id == "cpp_low_flow")
+            .expect("cpp_low_flow outcome")
+    };
+    let good = item("model answer", &sc.model_answer);
+    let none = item("nothing", &[]);
+    let (g, n) = (good.value.unwrap(), none.value.unwrap());
+    assert!((18.0..35.0).contains(&g), "model answer CPP {g}");
+    assert_eq!(good.points, good.max_points);
+    assert!(n < 5.0, "no compressions CPP {n}");
+    assert_eq!(none.points, 0.0);
+}
