@@ -14,6 +14,9 @@ struct Plant {
     n: f32,
     /// The controller's last speed command, rpm.
     cmd: f32,
+    /// Drainage and post-oxygenator pressure readings, mmHg, when not the healthy frame's.
+    p_drainage: Option<f32>,
+    p_post_oxy: Option<f32>,
 }
 
 impl Plant {
@@ -22,6 +25,8 @@ impl Plant {
             n0,
             n: 0.0,
             cmd: 0.0,
+            p_drainage: None,
+            p_post_oxy: None,
         }
     }
 
@@ -47,6 +52,13 @@ impl Plant {
             // A little deterministic ripple, as live signals have (the stuck check needs it).
             f.flow = Reading::new(self.flow() + ((*t / 10) % 3) as f32 * 0.001, *t);
             f.pump_speed = Reading::new(self.n, *t);
+            let w = ((*t / 10) % 7) as f32 * 0.01;
+            if let Some(p) = self.p_drainage {
+                f.p_drainage = Reading::new(p + w, *t);
+            }
+            if let Some(p) = self.p_post_oxy {
+                f.p_post_oxy = Reading::new(p + w, *t);
+            }
             let out = c.step(*t, &f, if i == 0 { cmds } else { &[] });
             for r in out.command_results.iter().flatten() {
                 assert_eq!(*r, Ok(()), "{cmds:?}");
@@ -124,4 +136,146 @@ fn sen5_fallback_after_300_ms_of_rejected_flow_not_before() {
     );
     assert!(out.status.flow_fallback);
     assert_eq!(out.actuators.pump_rpm, held);
+}
+
+/// INT-1, INT-2 in flow mode: the flow loop does not push the speed back up against a
+/// pressure intervention that holds it down (the lost flow is the intervention's purpose), so
+/// the pump turns slower by the whole reduction.
+#[test]
+fn int1_int2_flow_loop_does_not_undo_a_reduction() {
+    for suction in [true, false] {
+        let mut c = ctl(CircuitKind::Vv);
+        let mut p = Plant::new(1700.0);
+        let mut t = 0;
+        let start = [Command::SetFlowTarget(4.0), Command::SetMode(Mode::Flow)];
+        p.drive(&mut c, &mut t, 2000, &start, &mut |_, _, _| {});
+        let before = p.cmd;
+        // The pressure moves past its limit within a few periods (the plausibility layer
+        // rejects larger jumps), then stays there for 3 s.
+        for k in 1..=4 {
+            let x = k as f32 / 4.0;
+            if suction {
+                p.p_drainage = Some(-40.0 - 110.0 * x);
+            } else {
+                p.p_post_oxy = Some(230.0 + 190.0 * x);
+            }
+            p.drive(&mut c, &mut t, 1, &[], &mut |_, _, _| {});
+        }
+        let mut last = None;
+        p.drive(&mut c, &mut t, 300, &[], &mut |_, out, _| {
+            let s = out.status;
+            let red = s.suction_reduction_rpm + s.return_reduction_rpm;
+            assert!(s.base_rpm <= before + 1.0, "{s:?}");
+            assert!(out.actuators.pump_rpm <= before - red + 1.0, "{s:?}");
+            last = Some(*out);
+        });
+        let s = last.unwrap().status;
+        let red = if suction {
+            s.suction_reduction_rpm
+        } else {
+            s.return_reduction_rpm
+        };
+        assert!(red >= 200.0, "suction {suction}: {s:?}");
+        assert!(p.flow() < 4.0 - 0.0025 * 150.0, "{}", p.flow());
+    }
+}
+
+/// INT-1 during spin-up: suction from the first moment the pump turns lowers the speed the
+/// pump ramps through at once, step by step; it does not wait for the ramp to end.
+#[test]
+fn int1_suction_during_spin_up_lowers_the_ramp() {
+    let cmds = [Command::SetRpmTarget(3500.0), Command::SetMode(Mode::Rpm)];
+    let mut plain = ctl(CircuitKind::Vv);
+    let mut sucking = ctl(CircuitKind::Vv);
+    let mut most = 0.0f32;
+    for i in 0..95u64 {
+        let t = i * CONTROL_PERIOD_MS;
+        let mut f = frame(t);
+        let free = plain.step(t, &f, if i == 0 { &cmds } else { &[] });
+        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t);
+        let out = sucking.step(t, &f, if i == 0 { &cmds } else { &[] });
+        assert!(out.actuators.pump_rpm <= free.actuators.pump_rpm);
+        assert!(out.status.base_rpm <= free.status.base_rpm);
+        most = most.max(free.actuators.pump_rpm - out.actuators.pump_rpm);
+    }
+    // Two steps of 100 rpm by 0.5 s, each no more than the speed reached.
+    assert!(most >= 100.0, "{most}");
+}
+
+/// CTL-3: the speed the mode asks for (`Status::base_rpm`) rises at 1000 rpm/s like the
+/// command and drops to a lower target at once.
+#[test]
+fn ctl3_base_speed_is_slewed_up_and_immediate_down() {
+    let mut c = ctl(CircuitKind::Vv);
+    let cmds = [Command::SetRpmTarget(3000.0), Command::SetMode(Mode::Rpm)];
+    let out = c.step(0, &frame(0), &cmds);
+    assert!(
+        (out.status.base_rpm - 10.0).abs() < 1e-3,
+        "{:?}",
+        out.status
+    );
+    let mut t = 0;
+    let out = run(&mut c, &mut t, 99, &mut |_, _| {});
+    assert!(
+        (out.status.base_rpm - 1000.0).abs() < 0.5,
+        "{:?}",
+        out.status
+    );
+    assert!(
+        (out.status.base_rpm - out.actuators.pump_rpm).abs() < 0.5,
+        "{out:?}"
+    );
+    let out = run(&mut c, &mut t, 300, &mut |_, _| {});
+    assert_eq!(out.status.base_rpm, 3000.0);
+    t += CONTROL_PERIOD_MS;
+    let out = ok(&mut c, t, &[Command::SetRpmTarget(2000.0)]);
+    assert_eq!(out.status.base_rpm, 2000.0);
+}
+
+/// CTL-5: in zero-flow mode retrograde flow is corrected three times as fast as forward flow
+/// of the same size (backflow must not last; forward flow is approached gently so that the
+/// loop does not overshoot into backflow), and no net flow at all is not retrograde.
+#[test]
+fn ctl5_zero_flow_corrects_backflow_three_times_as_fast() {
+    // Speed change in the first second with the flow reading held at `q` (plus `ripple`).
+    let rate = |q: f32, ripple: f32| {
+        let (mut c, mut t) = running_rpm(CircuitKind::Va, 3000.0);
+        // Walk the reading to `q` within the plausibility layer's rate limit, in RPM mode
+        // with the backflow guard off (its boost would move the speed).
+        t += CONTROL_PERIOD_MS;
+        let off = Command::SetIntervention {
+            which: Intervention::Backflow,
+            enabled: false,
+        };
+        ok(&mut c, t, &[off]);
+        let q0 = 4.5;
+        let reading = |t: u64| Reading::new(q + ((t / 10) % 2) as f32 * ripple, t);
+        for k in 1..=10 {
+            t += CONTROL_PERIOD_MS;
+            let mut f = frame(t);
+            f.flow = Reading::new(q0 + (q - q0) * k as f32 / 10.0, t);
+            c.step(t, &f, &[]);
+        }
+        // One rejected reading restarts the flow filter, which then holds `q` itself (within
+        // the ripple).
+        run(&mut c, &mut t, 1, &mut |_, f| f.flow = Reading::MISSING);
+        run(&mut c, &mut t, 10, &mut |t, f| f.flow = reading(t));
+        t += CONTROL_PERIOD_MS;
+        let mut f = frame(t);
+        f.flow = reading(t);
+        let out = c.step(t, &f, &[Command::SetMode(Mode::ZeroFlow)]);
+        assert_eq!(out.command_results[0], Some(Ok(())));
+        let n0 = out.status.base_rpm;
+        let out = run(&mut c, &mut t, 100, &mut |t, f| f.flow = reading(t));
+        assert_eq!(out.mode, Mode::ZeroFlow);
+        out.status.base_rpm - n0
+    };
+    let target = 0.08;
+    let back = rate(target - 0.4, 1e-4);
+    let fwd = rate(target + 0.4, 1e-4);
+    assert!(back > 0.0 && fwd < 0.0, "{back} {fwd}");
+    assert!((back / -fwd - 3.0).abs() < 0.1, "{back} {fwd}");
+    // Exactly no net flow: the forward gain (error 0.08).
+    let zero = rate(0.0, 0.0);
+    assert!((zero / -fwd - 0.08 / 0.4).abs() < 0.02, "{zero} {fwd}");
 }
