@@ -279,3 +279,171 @@ fn ctl5_zero_flow_corrects_backflow_three_times_as_fast() {
     let zero = rate(0.0, 0.0);
     assert!((zero / -fwd - 0.08 / 0.4).abs() < 0.02, "{zero} {fwd}");
 }
+
+/// One step with the measured speed `n` (and the healthy frame otherwise).
+fn at_speed(c: &mut Controller, t: &mut u64, n: f32) -> Output {
+    run(c, t, 1, &mut |t, f| f.pump_speed = Reading::new(n, t))
+}
+
+/// INT-4: a VA pump whose measured speed lags its command (below 70 % of it less 100 rpm)
+/// for 200 ms has the return line clamped, and the clamp opens again as soon as the pump
+/// turns; on VV a lagging pump only alarms (MON-9), the line stays open.
+#[test]
+fn int4_va_failing_pump_clamped_after_200_ms_until_it_turns_again() {
+    for kind in [CircuitKind::Va, CircuitKind::Vv] {
+        let (mut c, mut t) = running_rpm(kind, 3000.0);
+        for _ in 0..10 {
+            at_speed(&mut c, &mut t, 3000.0);
+        }
+        // 2000 rpm (70 % of 3000 less 100) is not yet lagging.
+        let out = at_speed(&mut c, &mut t, 2000.0);
+        assert!(!out.actuators.return_clamp_closed);
+        for _ in 0..30 {
+            let out = at_speed(&mut c, &mut t, 2000.0);
+            assert!(!out.actuators.return_clamp_closed, "{kind:?}");
+        }
+        // Lagging from here on.
+        let t1 = t + CONTROL_PERIOD_MS;
+        while t + CONTROL_PERIOD_MS < t1 + 200 {
+            let out = at_speed(&mut c, &mut t, 1900.0);
+            assert!(!out.actuators.return_clamp_closed, "{kind:?} {} ms", t - t1);
+        }
+        let out = at_speed(&mut c, &mut t, 1900.0);
+        assert_eq!(t - t1, 200);
+        assert_eq!(out.actuators.return_clamp_closed, kind == CircuitKind::Va);
+        assert_eq!(out.actuators.pump_rpm, 3000.0, "the command stays");
+        let out = at_speed(&mut c, &mut t, 1500.0);
+        assert_eq!(out.actuators.return_clamp_closed, kind == CircuitKind::Va);
+        // Turning again.
+        let out = at_speed(&mut c, &mut t, 2000.0);
+        assert!(!out.actuators.return_clamp_closed, "{kind:?}");
+    }
+}
+
+/// INT-4: the VA minimum speed holds while the return line is open and the guard is on; it
+/// does not hold with the guard switched off (INT-5), with the line clamped by the operator
+/// (no backflow through a clamped line), or in zero-flow mode (which must run slower).
+#[test]
+fn int4_va_minimum_speed_only_where_backflow_can_happen() {
+    let start = [Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)];
+    let speed_after = |extra: &[Command]| {
+        let mut c = ctl(CircuitKind::Va);
+        let mut t = 0;
+        ok(&mut c, t, &start);
+        if !extra.is_empty() {
+            t += CONTROL_PERIOD_MS;
+            ok(&mut c, t, extra);
+        }
+        let out = run(&mut c, &mut t, 400, &mut |t, f| {
+            f.pump_speed = Reading::new(2000.0, t)
+        });
+        (out, c.settings().intervention(Intervention::Backflow).limit)
+    };
+    let (out, floor) = speed_after(&[]);
+    assert_eq!(out.actuators.pump_rpm, floor);
+    assert!(out.status.backflow_guard);
+    assert!(!out.actuators.return_clamp_closed);
+    let off = Command::SetIntervention {
+        which: Intervention::Backflow,
+        enabled: false,
+    };
+    let (out, _) = speed_after(&[off]);
+    assert_eq!(out.actuators.pump_rpm, 1200.0, "guard off");
+    assert!(!out.status.backflow_guard);
+    let (out, _) = speed_after(&[Command::SetReturnClamp(true)]);
+    assert_eq!(out.actuators.pump_rpm, 1200.0, "clamped by the operator");
+    assert!(out.actuators.return_clamp_closed);
+    assert!(!out.status.backflow_guard);
+    // VV: only the lowest running speed, and only for interventions.
+    let mut c = ctl(CircuitKind::Vv);
+    let mut t = 0;
+    ok(&mut c, t, &start);
+    let out = run(&mut c, &mut t, 400, &mut |_, _| {});
+    assert_eq!(out.actuators.pump_rpm, 1200.0);
+    assert!(!out.status.backflow_guard);
+}
+
+/// INT-1 with the lowest running speed: suction reduces a running pump no further than
+/// 1000 rpm (below it a centrifugal pump recirculates and heats the blood).
+#[test]
+fn int1_suction_stops_at_the_lowest_running_speed() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 1500.0);
+    // 10 s of suction: 20 steps of 100 rpm would be 2000 rpm.
+    let out = run(&mut c, &mut t, 1000, &mut |t, f| {
+        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t)
+    });
+    assert_eq!(out.status.suction_reduction_rpm, 500.0);
+    assert_eq!(out.actuators.pump_rpm, 1000.0);
+    // Return pressure too: both together never below it.
+    let out = run(&mut c, &mut t, 1000, &mut |t, f| {
+        let w = ((t / 10) % 7) as f32 * 0.01;
+        f.p_drainage = Reading::new(-150.0 + w, t);
+        f.p_post_oxy = Reading::new(420.0 + w, t);
+    });
+    let s = out.status;
+    assert_eq!(s.suction_reduction_rpm + s.return_reduction_rpm, 500.0);
+    assert_eq!(out.actuators.pump_rpm, 1000.0);
+}
+
+/// INT-4: retrograde flow on VA raises the speed by 100 rpm every 0.2 s, at most 1500 rpm
+/// above the minimum speed; the boost holds while the flow is about zero and decays at
+/// 10 rpm/s once it is forward (above 0.2 L/min) again.
+#[test]
+fn int4_backflow_boost_steps_caps_holds_and_decays() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    ok(
+        &mut c,
+        t,
+        &[Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)],
+    );
+    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    let at = |q: f32| {
+        move |t: u64, f: &mut SensorFrame| {
+            f.pump_speed = Reading::new(2000.0, t);
+            f.flow = Reading::new(q + ((t / 10) % 3) as f32 * 0.001, t);
+        }
+    };
+    let out = run(&mut c, &mut t, 400, &mut at(1.0));
+    assert_eq!(out.actuators.pump_rpm, floor);
+    // Flow turns retrograde within the plausibility layer's rate limit.
+    run(&mut c, &mut t, 1, &mut at(0.0));
+    run(&mut c, &mut t, 1, &mut at(-0.5));
+    // 1 s: five steps at most (the filter takes a few periods to see it).
+    let out = run(&mut c, &mut t, 100, &mut at(-0.5));
+    let boost = out.actuators.pump_rpm - floor;
+    assert!((400.0..=500.0).contains(&boost), "{boost}");
+    assert!(out.status.backflow_guard);
+    let out = run(&mut c, &mut t, 100, &mut at(-0.5));
+    let boost2 = out.actuators.pump_rpm - floor;
+    assert!((boost2 - boost - 500.0).abs() < 1.0, "{boost} → {boost2}");
+    let out = run(&mut c, &mut t, 400, &mut at(-0.5));
+    assert_eq!(out.actuators.pump_rpm, floor + 1500.0, "capped");
+    // About zero (between −0.1 and 0.2 L/min): held.
+    run(&mut c, &mut t, 1, &mut at(0.0));
+    let out = run(&mut c, &mut t, 300, &mut at(0.15));
+    assert_eq!(out.actuators.pump_rpm, floor + 1500.0, "held");
+    let out = run(&mut c, &mut t, 300, &mut at(-0.05));
+    assert_eq!(out.actuators.pump_rpm, floor + 1500.0, "held");
+    // Forward: 10 rpm/s down.
+    run(&mut c, &mut t, 1, &mut at(0.5));
+    let out = run(&mut c, &mut t, 1000, &mut at(1.0));
+    let left = out.actuators.pump_rpm - floor;
+    assert!((1395.0..=1405.0).contains(&left), "{left}");
+    assert!(out.status.backflow_guard);
+    // Zero-flow mode and a clamped line drop the boost at once.
+    let mut z = c.clone();
+    t += CONTROL_PERIOD_MS;
+    let mut f = frame(t);
+    at(1.0)(t, &mut f);
+    let out = z.step(t, &f, &[Command::SetMode(Mode::ZeroFlow)]);
+    assert_eq!(out.command_results[0], Some(Ok(())));
+    assert!(
+        out.actuators.pump_rpm < floor + 1400.0,
+        "{}",
+        out.actuators.pump_rpm
+    );
+    let out = c.step(t, &f, &[Command::SetReturnClamp(true)]);
+    assert_eq!(out.command_results[0], Some(Ok(())));
+    assert_eq!(out.actuators.pump_rpm, 1200.0);
+}
