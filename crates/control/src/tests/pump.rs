@@ -447,3 +447,64 @@ fn int4_backflow_boost_steps_caps_holds_and_decays() {
     assert_eq!(out.command_results[0], Some(Ok(())));
     assert_eq!(out.actuators.pump_rpm, 1200.0);
 }
+
+/// `steps` periods with the drainage (`suction`) or post-oxygenator pressure reading exactly
+/// `p`, after one missing sample that restarts its filter, so that the filtered pressure is
+/// exactly `p` as well.
+fn pressure_exactly(c: &mut Controller, t: &mut u64, suction: bool, p: f32, steps: u32) -> Output {
+    let set = |f: &mut SensorFrame, r: Reading| {
+        if suction {
+            f.p_drainage = r
+        } else {
+            f.p_post_oxy = r
+        }
+    };
+    run(c, t, 1, &mut |_, f| set(f, Reading::MISSING));
+    run(c, t, steps, &mut |t, f| set(f, Reading::new(p, t)))
+}
+
+/// INT-1, INT-2 at their edges: a pressure at the limit is not beyond it (no reduction), one
+/// just beyond is; recovered means past the limit by the whole hysteresis (15 mmHg for
+/// suction, 25 mmHg for return pressure), not just at it.
+#[test]
+fn int1_int2_limits_and_hysteresis_at_their_edges() {
+    for suction in [true, false] {
+        let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+        let which = if suction {
+            Intervention::Suction
+        } else {
+            Intervention::ReturnPressure
+        };
+        let limit = c.settings().intervention(which).limit;
+        // Beyond is below the suction limit and above the return-pressure limit.
+        let (beyond, hyst) = if suction {
+            (-0.01, 15.0)
+        } else {
+            (0.01, -25.0)
+        };
+        let reduction = |o: &Output| {
+            if suction {
+                o.status.suction_reduction_rpm
+            } else {
+                o.status.return_reduction_rpm
+            }
+        };
+        // Walk there within the plausibility layer's rate limit.
+        let from = if suction { -40.0 } else { 230.0 };
+        for k in 1..=4 {
+            let p = from + (limit - from) * k as f32 / 4.0;
+            pressure_exactly(&mut c, &mut t, suction, p, 1);
+        }
+        let out = pressure_exactly(&mut c, &mut t, suction, limit, 200);
+        assert_eq!(reduction(&out), 0.0, "{which:?} at the limit");
+        let out = pressure_exactly(&mut c, &mut t, suction, limit + beyond, 120);
+        let r = reduction(&out);
+        assert!(r >= 200.0, "{which:?} beyond the limit: {r}");
+        // At the limit plus the hysteresis: not recovered, the reduction holds.
+        let out = pressure_exactly(&mut c, &mut t, suction, limit + hyst, 700);
+        assert_eq!(reduction(&out), r, "{which:?} at the hysteresis");
+        // Past it: held 5 s, then returning.
+        let out = pressure_exactly(&mut c, &mut t, suction, limit + hyst - beyond, 700);
+        assert!(reduction(&out) < r, "{which:?} recovered");
+    }
+}
