@@ -508,3 +508,41 @@ fn int1_int2_limits_and_hysteresis_at_their_edges() {
         assert!(reduction(&out) < r, "{which:?} recovered");
     }
 }
+
+/// INT-4 at its edges: a flow of exactly −0.1 L/min is not yet retrograde (no boost), and
+/// exactly 0.2 L/min is not yet forward (the boost holds).
+#[test]
+fn int4_backflow_boost_edges() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    ok(
+        &mut c,
+        t,
+        &[Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)],
+    );
+    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    // A missing sample restarts the flow filter, which then holds the reading exactly.
+    let exactly = |c: &mut Controller, t: &mut u64, q: f32, steps: u32| {
+        run(c, t, 1, &mut |t, f| {
+            f.pump_speed = Reading::new(2000.0, t);
+            f.flow = Reading::MISSING;
+        });
+        run(c, t, steps, &mut |t, f| {
+            f.pump_speed = Reading::new(2000.0, t);
+            f.flow = Reading::new(q, t);
+        })
+    };
+    exactly(&mut c, &mut t, 1.0, 400);
+    let out = exactly(&mut c, &mut t, -0.1, 100);
+    assert_eq!(
+        out.actuators.pump_rpm, floor,
+        "−0.1 L/min is not retrograde"
+    );
+    let out = exactly(&mut c, &mut t, -0.11, 100);
+    let boosted = out.actuators.pump_rpm;
+    assert!(boosted >= floor + 400.0, "{boosted}");
+    let out = exactly(&mut c, &mut t, 0.2, 200);
+    assert_eq!(out.actuators.pump_rpm, boosted, "0.2 L/min is not forward");
+    let out = exactly(&mut c, &mut t, 0.21, 200);
+    assert!(out.actuators.pump_rpm < boosted);
+}
