@@ -343,6 +343,10 @@ fn int4_va_minimum_speed_only_where_backflow_can_happen() {
     assert_eq!(out.actuators.pump_rpm, floor);
     assert!(out.status.backflow_guard);
     assert!(!out.actuators.return_clamp_closed);
+    // A target at the minimum speed is not held up by the guard.
+    let (out, _) = speed_after(&[Command::SetRpmTarget(floor)]);
+    assert_eq!(out.actuators.pump_rpm, floor);
+    assert!(!out.status.backflow_guard);
     let off = Command::SetIntervention {
         which: Intervention::Backflow,
         enabled: false,
@@ -374,6 +378,7 @@ fn int1_suction_stops_at_the_lowest_running_speed() {
     });
     assert_eq!(out.status.suction_reduction_rpm, 500.0);
     assert_eq!(out.actuators.pump_rpm, 1000.0);
+    assert!(!out.status.backflow_guard, "VV has no backflow guard");
     // Return pressure too: both together never below it.
     let out = run(&mut c, &mut t, 1000, &mut |t, f| {
         let w = ((t / 10) % 7) as f32 * 0.01;
@@ -383,6 +388,22 @@ fn int1_suction_stops_at_the_lowest_running_speed() {
     let s = out.status;
     assert_eq!(s.suction_reduction_rpm + s.return_reduction_rpm, 500.0);
     assert_eq!(out.actuators.pump_rpm, 1000.0);
+    // The drainage and return pressures lost while the reductions last, and the operator
+    // lowers the target to 1100 rpm: the reductions cannot follow without their pressures,
+    // the lowest running speed still holds, and VV reports no backflow guard.
+    t += CONTROL_PERIOD_MS;
+    ok(&mut c, t, &[Command::SetRpmTarget(1100.0)]);
+    let out = run(&mut c, &mut t, 10, &mut |_, f| {
+        f.p_drainage = Reading::MISSING;
+        f.p_post_oxy = Reading::MISSING;
+    });
+    let s = out.status;
+    assert!(
+        s.suction_reduction_rpm + s.return_reduction_rpm > 100.0,
+        "{s:?}"
+    );
+    assert_eq!(out.actuators.pump_rpm, 1000.0);
+    assert!(!s.backflow_guard);
 }
 
 /// INT-4: retrograde flow on VA raises the speed by 100 rpm every 0.2 s, at most 1500 rpm
@@ -545,4 +566,40 @@ fn int4_backflow_boost_edges() {
     assert_eq!(out.actuators.pump_rpm, boosted, "0.2 L/min is not forward");
     let out = exactly(&mut c, &mut t, 0.21, 200);
     assert!(out.actuators.pump_rpm < boosted);
+}
+
+/// INT-4: `Status::backflow_guard` reports only the VA minimum speed or the boost holding the
+/// speed up: not a reduction that outlasts a lowered target on VA with the guard off.
+#[test]
+fn int4_no_backflow_guard_without_a_minimum_speed() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    let off = Command::SetIntervention {
+        which: Intervention::Backflow,
+        enabled: false,
+    };
+    let start = [
+        off,
+        Command::SetRpmTarget(1500.0),
+        Command::SetMode(Mode::Rpm),
+    ];
+    ok(&mut c, t, &start);
+    let out = run(&mut c, &mut t, 300, &mut |_, _| {});
+    assert_eq!(out.actuators.pump_rpm, 1500.0);
+    let out = run(&mut c, &mut t, 120, &mut |t, f| {
+        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t)
+    });
+    assert!(
+        out.status.suction_reduction_rpm >= 200.0,
+        "{:?}",
+        out.status
+    );
+    t += CONTROL_PERIOD_MS;
+    ok(&mut c, t, &[Command::SetRpmTarget(100.0)]);
+    let out = run(&mut c, &mut t, 10, &mut |_, f| {
+        f.p_drainage = Reading::MISSING
+    });
+    assert!(out.status.suction_reduction_rpm > out.status.base_rpm);
+    assert_eq!(out.actuators.pump_rpm, 0.0);
+    assert!(!out.status.backflow_guard);
 }
