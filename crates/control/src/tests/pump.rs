@@ -603,3 +603,31 @@ fn int4_no_backflow_guard_without_a_minimum_speed() {
     assert_eq!(out.actuators.pump_rpm, 0.0);
     assert!(!out.status.backflow_guard);
 }
+
+/// INT-4, CTL-3: a VA spin-up rises to the minimum speed at 1000 rpm/s (gentle on the
+/// circuit) with the clamp closed until the measured speed reaches 90 % of the minimum speed;
+/// just below it the clamp stays closed.
+#[test]
+fn int4_va_spin_up_slewed_and_clamped_below_90_percent() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    let open_at = 0.9 * floor;
+    let start = [Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)];
+    let out = c.step(t, &frame(t), &start);
+    assert!((out.actuators.pump_rpm - 10.0).abs() < 1e-3, "{out:?}");
+    let below = open_at - 1.0;
+    let out = run(&mut c, &mut t, 99, &mut |t, f| {
+        f.pump_speed = Reading::new(below.min(t as f32), t)
+    });
+    assert!((out.actuators.pump_rpm - 1000.0).abs() < 0.5, "{out:?}");
+    let out = run(&mut c, &mut t, 300, &mut |t, f| {
+        f.pump_speed = Reading::new(below, t)
+    });
+    assert_eq!(out.actuators.pump_rpm, floor);
+    assert!(out.actuators.return_clamp_closed, "below 90 %");
+    let out = run(&mut c, &mut t, 1, &mut |t, f| {
+        f.pump_speed = Reading::new(open_at, t)
+    });
+    assert!(!out.actuators.return_clamp_closed, "at 90 %");
+}
