@@ -631,3 +631,22 @@ fn int4_va_spin_up_slewed_and_clamped_below_90_percent() {
     });
     assert!(!out.actuators.return_clamp_closed, "at 90 %");
 }
+
+/// INT-5: with the suction intervention switched off, suction alarms but leaves the speed
+/// alone.
+#[test]
+fn int5_suction_intervention_switchable() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    t += CONTROL_PERIOD_MS;
+    let off = Command::SetIntervention {
+        which: Intervention::Suction,
+        enabled: false,
+    };
+    ok(&mut c, t, &[off]);
+    let out = run(&mut c, &mut t, 300, &mut |t, f| {
+        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t)
+    });
+    assert_eq!(out.status.suction_reduction_rpm, 0.0);
+    assert_eq!(out.actuators.pump_rpm, 3500.0);
+    assert!(out.alarms.signalled.contains(AlarmId::Suction));
+}
