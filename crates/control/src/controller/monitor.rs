@@ -826,4 +826,45 @@ mod tests {
         assert!(!arming(MIN_RUNNING_RPM - 1.0, true));
         assert!(!arming(MIN_RUNNING_RPM, false));
     }
+
+    /// MON-2: the resistance trend is built only from samples taken while the circuit
+    /// circulates at more than 0.5 L/min (ΔP/Q of a stopped or barely turning pump says
+    /// nothing about the oxygenator); a flat resistance otherwise raises no trend alarm.
+    #[test]
+    fn mon2_trend_only_from_circulating_flow_above_half_a_litre() {
+        let sample = |dp: f32, q: f32| Measured {
+            dp_m: Some(dp),
+            flow_m: Some(q),
+            ..Measured::default()
+        };
+        let rising = |extra: &[(Measured, bool)]| {
+            let mut c = vv_controller();
+            let mut set = AlarmSet::EMPTY;
+            // Eight 10-minute buckets of a flat 10 mmHg·min/L, five samples each; the
+            // newest bucket also gets `extra`.
+            for k in 0..8u64 {
+                for i in 0..5u64 {
+                    let now = 1_000 + k * 600_000 + i * 1_000;
+                    c.resistance_trend(now, &sample(40.0, 4.0), true, &mut set);
+                }
+                if k == 7 {
+                    for (m, circulating) in extra {
+                        c.resistance_trend(1_000 + k * 600_000 + 9_000, m, *circulating, &mut set);
+                    }
+                }
+            }
+            let mut set = AlarmSet::EMPTY;
+            c.resistance_trend(1_000 + 8 * 600_000, &sample(40.0, 4.0), true, &mut set);
+            set.contains(AlarmId::DeltaPRising)
+        };
+        assert!(!rising(&[]));
+        assert!(!rising(&[
+            (sample(100.0, 0.5), true),
+            (sample(100.0, 4.0), false)
+        ]));
+        assert!(
+            rising(&[(sample(100.0, 0.51), true)]),
+            "the extra sample counts"
+        );
+    }
 }
