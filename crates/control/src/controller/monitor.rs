@@ -867,4 +867,29 @@ mod tests {
             "the extra sample counts"
         );
     }
+
+    /// MON-2 follows the resistance ΔP/Q: a flow raised step by step over the hour with ΔP
+    /// rising in proportion (the same oxygenator) is no trend; ΔP rising at constant flow is.
+    #[test]
+    fn mon2_trend_on_resistance_not_on_pressure() {
+        let rising = |dp_rise_per_bucket: f32, q_rise_per_bucket: f32| {
+            let mut c = vv_controller();
+            let mut set = AlarmSet::EMPTY;
+            for k in 0..=8u64 {
+                let q = 3.0 + q_rise_per_bucket * k as f32;
+                let dp = 10.0 * q + dp_rise_per_bucket * k as f32;
+                let m = Measured {
+                    dp_m: Some(dp),
+                    flow_m: Some(q),
+                    ..Measured::default()
+                };
+                set = AlarmSet::EMPTY;
+                c.resistance_trend(1_000 + k * 600_000, &m, true, &mut set);
+            }
+            set.contains(AlarmId::DeltaPRising)
+        };
+        assert!(!rising(0.0, 0.0));
+        assert!(!rising(0.0, 0.25), "flow and ΔP up together");
+        assert!(rising(3.0, 0.0), "ΔP up 18 mmHg in an hour at 3 L/min");
+    }
 }
