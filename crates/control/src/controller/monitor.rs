@@ -892,4 +892,33 @@ mod tests {
         assert!(!rising(0.0, 0.25), "flow and ΔP up together");
         assert!(rising(3.0, 0.0), "ΔP up 18 mmHg in an hour at 3 L/min");
     }
+
+    /// MON-2 at its limit: a rise of resistance over the hour times the present flow equal
+    /// to the limit (mmHg/h at the current flow) is not above it.
+    #[test]
+    fn mon2_trend_limit_at_its_edge() {
+        let limit = vv_controller()
+            .settings
+            .alarm_limit(AlarmLimit::DeltaPRisePerHour);
+        let q = 2.0;
+        let rising = |newest_dp: f32| {
+            let mut c = vv_controller();
+            let mut set = AlarmSet::EMPTY;
+            for k in 0..=8u64 {
+                let dp = if k == 8 { newest_dp } else { 10.0 * q };
+                let m = Measured {
+                    dp_m: Some(dp),
+                    flow_m: Some(q),
+                    ..Measured::default()
+                };
+                set = AlarmSet::EMPTY;
+                c.resistance_trend(1_000 + k * 600_000, &m, true, &mut set);
+            }
+            set.contains(AlarmId::DeltaPRising)
+        };
+        // Resistance 10 → 10 + limit/q: a rise of limit/q per hour, times q.
+        let at = (10.0 + limit / q) * q;
+        assert!(!rising(at));
+        assert!(rising(at + 0.01));
+    }
 }
