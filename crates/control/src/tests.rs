@@ -3,6 +3,7 @@
 
 use crate::*;
 
+mod commands;
 mod pump;
 
 /// A healthy VV frame at `t`: 3500 rpm, 4.5 L/min, normal pressures and gases. Pressures and
