@@ -195,7 +195,10 @@ mod tests {
         let m = sensed(Flag::new(false, now - 200), ok);
         assert!(!m.bubble_fault && !m.bubble_now && !m.on_battery);
         assert!(sensed(Flag::new(false, now - 201), ok).bubble_fault);
-        assert!(!sensed(Flag::new(false, now), ok).bubble_fault, "stamped now");
+        assert!(
+            !sensed(Flag::new(false, now), ok).bubble_fault,
+            "stamped now"
+        );
         assert!(sensed(Flag::new(false, now + 1), ok).bubble_fault);
         let invalid = Flag {
             value: true,
