@@ -143,6 +143,19 @@ fn ctl10_gas_mode_changes_are_bumpless() {
     });
     let auto = out.actuators.sweep_lpm;
     assert!((auto - 5.5).abs() < 0.05, "{auto}");
+    // Manual straight from automatic: continues from the automatic sweep.
+    let mut m = c.clone();
+    let out = ok(&mut m, t + 10, &[Command::SetGasMode(GasMode::Manual)]);
+    assert!(
+        (out.actuators.sweep_lpm - auto).abs() < 0.01,
+        "{:?}",
+        out.actuators
+    );
+    // Manual again: the manual sweep stays as set.
+    let out = ok(&mut m, t + 20, &[Command::SetSweep(3.0)]);
+    assert_eq!(out.actuators.sweep_lpm, 3.0);
+    let out = ok(&mut m, t + 30, &[Command::SetGasMode(GasMode::Manual)]);
+    assert_eq!(out.actuators.sweep_lpm, 3.0);
     // Asking for automatic again keeps the sweep where it is.
     t += 10;
     let out = ok(&mut c, t, &[Command::SetGasMode(GasMode::AutoPco2)]);
@@ -224,4 +237,40 @@ fn ctl2_to_ctl5_mode_changes_are_bumpless() {
     let out = ok(&mut c, t, &[Command::SetMode(Mode::Standby)]);
     assert_eq!(out.status.suction_reduction_rpm, 0.0);
     assert_eq!(out.status.base_rpm, 0.0);
+}
+
+/// ALM: the operator's acknowledge-all and audio pause reach the alarm system through the
+/// step: a latched alarm whose condition has ended clears on acknowledge-all, and a sounding
+/// pausable alarm goes quiet on pause.
+#[test]
+fn alm_acknowledge_all_and_pause_through_the_step() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    // A late step: the latching deadline alarm (SYS-2).
+    t += 35;
+    let out = c.step(t, &frame(t), &[]);
+    assert!(out.alarms.signalled.contains(AlarmId::DeadlineMissed));
+    let out = run(&mut c, &mut t, 5, &mut |_, _| {});
+    assert!(
+        out.alarms.signalled.contains(AlarmId::DeadlineMissed),
+        "latched"
+    );
+    assert!(
+        matches!(out.alarms.audio, AudioState::Sounding(_)),
+        "{:?}",
+        out.alarms
+    );
+    t += 10;
+    let out = ok(&mut c, t, &[Command::PauseAudio]);
+    assert!(
+        matches!(out.alarms.audio, AudioState::Paused { .. }),
+        "{:?}",
+        out.alarms
+    );
+    t += 10;
+    let out = ok(&mut c, t, &[Command::AcknowledgeAll]);
+    assert!(
+        !out.alarms.signalled.contains(AlarmId::DeadlineMissed),
+        "{:?}",
+        out.alarms
+    );
 }
