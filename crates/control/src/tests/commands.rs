@@ -274,3 +274,36 @@ fn alm_acknowledge_all_and_pause_through_the_step() {
         out.alarms
     );
 }
+
+/// SEN-5, CTL-5: flow and zero-flow modes are refused without a working flow sensor, and
+/// zero-flow mode on a VV circuit; nothing changes on a refusal.
+#[test]
+fn sen5_ctl5_flow_modes_need_their_sensor_and_zero_flow_va() {
+    for kind in [CircuitKind::Vv, CircuitKind::Va] {
+        let (mut c, mut t) = running_rpm(kind, 3500.0);
+        let no_flow = |t: u64| {
+            let mut f = frame(t);
+            f.flow = Reading::MISSING;
+            f
+        };
+        for mode in [Mode::Flow, Mode::ZeroFlow] {
+            t += 10;
+            let out = c.step(t, &no_flow(t), &[Command::SetMode(mode)]);
+            assert!(
+                refused(out.command_results[0].unwrap()),
+                "{kind:?} {mode:?}"
+            );
+            assert_eq!(out.mode, Mode::Rpm);
+        }
+    }
+    // With the flow sensor working: zero-flow only on VA.
+    let (mut c, t) = running_rpm(CircuitKind::Vv, 3500.0);
+    let out = c.step(t + 10, &frame(t + 10), &[Command::SetMode(Mode::ZeroFlow)]);
+    assert!(refused(out.command_results[0].unwrap()));
+    assert_eq!(out.mode, Mode::Rpm);
+    let out = c.step(t + 20, &frame(t + 20), &[Command::SetMode(Mode::Flow)]);
+    assert_eq!(out.command_results[0], Some(Ok(())));
+    let (mut c, t) = running_rpm(CircuitKind::Va, 3500.0);
+    let out = c.step(t + 10, &frame(t + 10), &[Command::SetMode(Mode::ZeroFlow)]);
+    assert_eq!(out.command_results[0], Some(Ok(())));
+}
