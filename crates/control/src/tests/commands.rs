@@ -307,3 +307,36 @@ fn sen5_ctl5_flow_modes_need_their_sensor_and_zero_flow_va() {
     let out = c.step(t + 10, &frame(t + 10), &[Command::SetMode(Mode::ZeroFlow)]);
     assert_eq!(out.command_results[0], Some(Ok(())));
 }
+
+/// CTL-4, INT-4: entering flow mode starts the loop from the speed the pump runs at, not
+/// from a lower target the VA minimum speed was holding it above: flow below its target
+/// raises the pump's speed at once.
+#[test]
+fn ctl4_flow_mode_starts_from_the_running_speed() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut t = 0;
+    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    let start = [
+        Command::SetRpmTarget(floor - 800.0),
+        Command::SetMode(Mode::Rpm),
+    ];
+    ok(&mut c, t, &start);
+    let low_flow = |t: u64, f: &mut SensorFrame| {
+        f.pump_speed = Reading::new(floor, t);
+        f.flow = Reading::new(3.0 + ((t / 10) % 3) as f32 * 0.001, t);
+    };
+    let out = run(&mut c, &mut t, 400, &mut |t, f| low_flow(t, f));
+    assert_eq!(out.actuators.pump_rpm, floor);
+    t += 10;
+    let mut f = frame(t);
+    low_flow(t, &mut f);
+    let cmds = [Command::SetFlowTarget(4.0), Command::SetMode(Mode::Flow)];
+    let out = c.step(t, &f, &cmds);
+    assert_eq!(out.command_results[1], Some(Ok(())));
+    let out = run(&mut c, &mut t, 50, &mut |t, f| low_flow(t, f));
+    assert!(
+        out.actuators.pump_rpm > floor + 100.0,
+        "{:?}",
+        out.actuators
+    );
+}
