@@ -1,0 +1,38 @@
+//! The settings vocabulary (command.rs, issue 13: one table per vocabulary): what files, the
+//! wire and the page read from the table.
+
+use super::*;
+
+/// The settings table's groups carry their names in files and on the wire.
+#[test]
+fn group_names() {
+    assert_eq!(Group::Control.name(), "control");
+    assert_eq!(Group::Intervention.name(), "intervention");
+    assert_eq!(Group::Alarm.name(), "alarm");
+}
+
+/// FdO2 (and every other fraction) is a fraction everywhere in code, files and the API, shown
+/// on a screen as a percent; every other number is shown as it is.
+#[test]
+fn fractions_shown_as_percent() {
+    let f = Setting::FdO2.spec();
+    assert_eq!(f.unit, "fraction");
+    assert_eq!((f.min, f.max), (0.21, 1.0));
+    for s in SETTINGS.iter() {
+        if s.unit == "fraction" {
+            assert_eq!(
+                (s.display_unit, s.display_scale),
+                ("%", 100.0),
+                "{}",
+                s.name
+            );
+        } else {
+            assert_eq!(
+                (s.display_unit, s.display_scale),
+                (s.unit, 1.0),
+                "{}",
+                s.name
+            );
+        }
+    }
+}
