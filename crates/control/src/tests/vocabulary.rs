@@ -36,3 +36,21 @@ fn fractions_shown_as_percent() {
         }
     }
 }
+
+/// Each setting answers its row's name, label and unit: names distinct and never empty (a
+/// parser finds a setting by its name).
+#[test]
+fn settings_answer_their_rows() {
+    for (i, s) in SETTINGS.iter().enumerate() {
+        let set = s.setting;
+        assert_eq!(set.name(), s.name);
+        assert_eq!(set.label(), s.label);
+        assert_eq!(set.unit(), s.unit);
+        assert!(!s.name.is_empty() && !s.label.is_empty(), "{s:?}");
+        for other in SETTINGS.iter().skip(i + 1) {
+            assert_ne!(s.name, other.name);
+        }
+    }
+    assert_eq!(Setting::FdO2.name(), "fdo2");
+    assert_eq!(Setting::Sweep.name(), "sweep_lpm");
+}
