@@ -54,3 +54,25 @@ fn settings_answer_their_rows() {
     assert_eq!(Setting::FdO2.name(), "fdo2");
     assert_eq!(Setting::Sweep.name(), "sweep_lpm");
 }
+
+/// Each setting's command, once accepted, is the value in force (`Setting::current`): the
+/// table, the commands and the settings agree row by row.
+#[test]
+fn each_setting_round_trips_through_its_command() {
+    // The bubble intervention has a row but no adjustable limit (refused by its command).
+    let bubble = Setting::InterventionLimit(Intervention::Bubble);
+    for s in SETTINGS.iter().filter(|s| s.setting != bubble) {
+        let mut c = ctl(CircuitKind::Vv);
+        let (lo, hi) = s.setting.range();
+        let mut taken = None;
+        for v in [0.5 * (lo + hi), lo + 0.25 * (hi - lo), lo, hi] {
+            let cmd = s.setting.command(v, c.settings());
+            if c.apply(0, &cmd).is_ok() {
+                taken = Some(v);
+                break;
+            }
+        }
+        let v = taken.unwrap_or_else(|| panic!("{}: no value taken", s.name));
+        assert_eq!(s.setting.current(c.settings()), v, "{}", s.name);
+    }
+}
