@@ -76,3 +76,42 @@ fn each_setting_round_trips_through_its_command() {
         assert_eq!(s.setting.current(c.settings()), v, "{}", s.name);
     }
 }
+
+/// Each switch answers its own row, and its command, once accepted, is what is in force.
+#[test]
+fn switches_answer_their_rows_and_round_trip() {
+    for (i, s) in SWITCHES.iter().enumerate() {
+        assert_eq!(s.switch.spec(), s, "{}", s.name);
+        assert_eq!(s.switch.name(), s.name);
+        assert!(!s.name.is_empty());
+        for other in SWITCHES.iter().skip(i + 1) {
+            assert_ne!(s.name, other.name);
+        }
+        for on in [true, false, true] {
+            // A running VV pump with a PCO2 reading (automatic sweep needs one).
+            let (mut c, t) = running_rpm(CircuitKind::Vv, 3000.0);
+            let out = c.step(t + 10, &frame(t + 10), &[s.switch.command(on)]);
+            assert_eq!(out.command_results[0], Some(Ok(())), "{} {on}", s.name);
+            assert_eq!(s.switch.current(c.settings()), on, "{} {on}", s.name);
+        }
+    }
+}
+
+/// The modes and one-shot actions answer their names, distinct and never empty.
+#[test]
+fn modes_and_actions_answer_their_names() {
+    for m in MODES {
+        assert_eq!(m.item.name(), m.name);
+        assert_eq!(Mode::by_name(m.name), Some(m.item));
+    }
+    for a in ACTIONS {
+        assert_eq!(a.item.name(), a.name);
+        assert_eq!(Action::by_name(a.name), Some(a.item));
+    }
+    let names = [
+        Mode::Rpm.name(),
+        Mode::ZeroFlow.name(),
+        Action::PauseAudio.name(),
+    ];
+    assert_eq!(names, ["rpm", "zero_flow", "pause_audio"]);
+}
