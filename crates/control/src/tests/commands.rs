@@ -340,3 +340,40 @@ fn ctl4_flow_mode_starts_from_the_running_speed() {
         out.actuators
     );
 }
+
+/// A console that restarts restores its saved settings before the first step, each command
+/// validated as a step would; once the controller has stepped, restoring is refused.
+#[test]
+fn settings_restored_only_before_the_first_step() {
+    let mut c = ctl(CircuitKind::Vv);
+    let saved = [
+        Command::SetRpmTarget(3000.0),
+        Command::SetSweep(20.0),
+        Command::SetMode(Mode::Rpm),
+    ];
+    let r = c.restore(&saved).unwrap();
+    assert_eq!(r[0], Some(Ok(())));
+    assert!(matches!(r[1], Some(Err(CommandError::OutOfRange { .. }))));
+    assert_eq!(r[2], Some(Ok(())));
+    assert_eq!(r[3], None);
+    assert_eq!(c.settings().rpm_target, 3000.0);
+    assert_eq!(c.settings().mode, Mode::Rpm);
+    c.step(0, &frame(0), &[]);
+    assert!(matches!(
+        c.restore(&saved),
+        Err(CommandError::NotAllowed { .. })
+    ));
+}
+
+/// SYS-2: a step reported to have taken exactly the compute budget met its deadline; one
+/// microsecond more missed it.
+#[test]
+fn sys2_reported_duration_at_the_budget() {
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    c.report_step_duration(STEP_DEADLINE_US);
+    let out = run(&mut c, &mut t, 1, &mut |_, _| {});
+    assert!(!out.status.deadline_missed);
+    c.report_step_duration(STEP_DEADLINE_US + 1);
+    let out = run(&mut c, &mut t, 1, &mut |_, _| {});
+    assert!(out.status.deadline_missed);
+}
