@@ -3,6 +3,10 @@
 
 use crate::*;
 
+mod commands;
+mod pump;
+mod vocabulary;
+
 /// A healthy VV frame at `t`: 3500 rpm, 4.5 L/min, normal pressures and gases. Pressures and
 /// flow carry a small deterministic ripple, as live signals do (the stuck check needs it).
 fn frame(t: u64) -> SensorFrame {

@@ -135,3 +135,108 @@ impl Controller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::Config;
+    use crate::frame::{Flag, Reading};
+
+    fn controller() -> Controller {
+        match Controller::new(Config::default()) {
+            Ok(c) => c,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    /// SYS-2: a step up to two periods after the last is on time (one period may be late
+    /// by its whole length), a later one missed its deadline; a clock going backwards is a
+    /// missed deadline, the same time again is not. The period used is the real gap, at most
+    /// 100 ms, and none when the clock went back.
+    #[test]
+    fn sys2_timing_at_its_edges() {
+        let mut c = controller();
+        let t = c.timing(1_000);
+        assert!(!t.deadline_missed);
+        assert_eq!(t.start, 1_000);
+        assert!((t.dt - 0.01).abs() < 1e-6, "{}", t.dt);
+        let t = c.timing(1_015);
+        assert!(!t.deadline_missed);
+        assert!((t.dt - 0.015).abs() < 1e-6);
+        let t = c.timing(1_035);
+        assert!(!t.deadline_missed, "exactly two periods");
+        let t = c.timing(1_056);
+        assert!(t.deadline_missed, "more than two periods");
+        let t = c.timing(1_056);
+        assert!(!t.deadline_missed, "the same time again");
+        assert_eq!(t.dt, 0.0);
+        let t = c.timing(1_050);
+        assert!(t.deadline_missed, "backwards");
+        assert_eq!(t.dt, 0.0);
+        let t = c.timing(3_000);
+        assert!(t.deadline_missed);
+        assert!((t.dt - 0.1).abs() < 1e-6, "{}", t.dt);
+        assert_eq!(t.start, 1_000);
+        // An overrun the caller reported counts once, at the next step.
+        c.report_step_duration(crate::STEP_DEADLINE_US + 1);
+        assert!(c.timing(3_010).deadline_missed);
+        assert!(!c.timing(3_020).deadline_missed);
+    }
+
+    /// SEN-6: the bubble detector is silent when its flag is invalid, older than 200 ms or
+    /// stamped in the future; air is seen only on a valid flag. Mains power is lost only on
+    /// a valid flag saying so.
+    #[test]
+    fn sen6_bubble_detector_and_mains_flags() {
+        let now = 10_000;
+        let sensed = |bubble: Flag, mains: Flag| {
+            let mut c = controller();
+            let mut f = SensorFrame::MISSING;
+            f.bubble = bubble;
+            f.mains_power = mains;
+            c.sense(now, 0.01, &f)
+        };
+        let ok = Flag::new(true, now);
+        let m = sensed(Flag::new(false, now - 200), ok);
+        assert!(!m.bubble_fault && !m.bubble_now && !m.on_battery);
+        assert!(sensed(Flag::new(false, now - 201), ok).bubble_fault);
+        assert!(
+            !sensed(Flag::new(false, now), ok).bubble_fault,
+            "stamped now"
+        );
+        assert!(sensed(Flag::new(false, now + 1), ok).bubble_fault);
+        let invalid = Flag {
+            value: true,
+            valid: false,
+            t_ms: now,
+        };
+        let m = sensed(invalid, ok);
+        assert!(m.bubble_fault && !m.bubble_now);
+        assert!(sensed(Flag::new(true, now), ok).bubble_now);
+        assert!(sensed(ok, Flag::new(false, now)).on_battery);
+        let unknown = Flag {
+            value: false,
+            valid: false,
+            t_ms: now,
+        };
+        assert!(!sensed(ok, unknown).on_battery);
+    }
+
+    /// SEN-3: a channel is checked for being stuck only while the pump runs above 500 rpm.
+    #[test]
+    fn sen3_stuck_only_while_the_pump_runs() {
+        let stuck_after = |rpm: f32| {
+            let mut c = controller();
+            c.out_rpm = rpm;
+            let mut f = SensorFrame::MISSING;
+            for k in 0..700u64 {
+                let t = 1_000 + k * 10;
+                f.p_post_oxy = Reading::new(230.0, t);
+                c.sense(t, 0.01, &f);
+            }
+            c.plaus.fault(crate::frame::Channel::PostOxyPressure)
+        };
+        assert_eq!(stuck_after(500.0), None);
+        assert_eq!(stuck_after(501.0), Some(crate::plausibility::Fault::Stuck));
+    }
+}
