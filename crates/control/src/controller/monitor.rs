@@ -379,6 +379,8 @@ mod tests {
         pumping: true,
         va: false,
         backflow_guard: false,
+        // Not read by the monitoring conditions.
+        floor: 0.0,
     };
 
     /// The alarm conditions `circuit_conditions` raises for `m`.
