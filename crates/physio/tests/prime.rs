@@ -49,18 +49,7 @@ fn crystalloid_prime_dilutes_when_flow_starts_and_balances_close() {
         run(&mut t, &act, 1800.0);
         let hb2 = t.observe().hb_g_dl;
         assert!(hb2 > hb1 + 0.2, "{cfg:?}: the water leaves: {hb1} -> {hb2}");
-        let t1 = t.totals();
-        let b = t.balance();
-        let d_o2 = t1.o2_ml - t0.o2_ml;
-        let e_o2 = b.lung_o2 + b.oxy_o2 - b.consumed_o2 + b.external_o2;
-        let d_co2 = t1.co2_ml - t0.co2_ml;
-        let e_co2 = b.produced_co2 - b.tissue_stored_co2 - b.lung_co2 - b.oxy_co2 + b.external_co2;
-        assert!((d_o2 - e_o2).abs() < 1e-8 * t0.o2_ml, "{cfg:?} O2");
-        assert!((d_co2 - e_co2).abs() < 1e-8 * t0.co2_ml, "{cfg:?} CO2");
-        assert!(
-            (t1.volume_ml - t0.volume_ml - b.external_volume_ml).abs() < 1e-6,
-            "{cfg:?} volume"
-        );
+        assert_balances_close(&t, t0, &format!("{cfg:?}"));
         assert!(all_finite(&t.observe()), "{cfg:?}");
     }
 }

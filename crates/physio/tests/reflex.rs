@@ -89,24 +89,7 @@ fn gain_changes_during_a_run_and_zero_restores_the_patient() {
 #[test]
 fn deterministic_and_volume_conserved_with_the_reflex_on() {
     for cfg in [Configuration::None, Configuration::VaFemoral] {
-        let mut c = config("cardiogenic-shock", cfg);
-        c.patient.baroreflex_gain = 1.0;
-        let act = default_actuation(&c);
-        let mut a = Twin::new(&c).unwrap();
-        let v0 = a.totals().volume_ml;
-        run(&mut a, &act, 40.0);
-        a.apply(&Event::Bleeding(400.0)).unwrap();
-        let mut b = a.clone();
-        run(&mut a, &act, 60.0);
-        run(&mut b, &act, 60.0);
-        let (oa, ob) = (a.observe(), b.observe());
-        assert_eq!(oa, ob, "{cfg:?}: a fork diverged");
-        let lost = -a.balance().external_volume_ml;
-        assert!(lost > 300.0, "{cfg:?}: {lost}");
-        assert!(
-            (a.totals().volume_ml - (v0 - lost)).abs() < 1e-6,
-            "{cfg:?}: volume not conserved"
-        );
+        let (_, oa) = bleeding_forks_agree(cfg, 1.0, 0.0);
         for x in [
             oa.map_mmhg,
             oa.heart_rate_bpm,

@@ -177,3 +177,55 @@ pub fn all_finite(o: &Observation) -> bool {
         && g(&o.art_upper)
         && g(&o.art_lower)
 }
+
+/// The cardiogenic-shock patient on `cfg` with the reflexes at `baro` and `cp` bleeding
+/// 400 mL/min, run as two forks for a minute: asserts the forks agree to the bit and that the
+/// volume lost is the volume the balance books; returns one fork and its observation.
+pub fn bleeding_forks_agree(cfg: Configuration, baro: f64, cp: f64) -> (Twin, Observation) {
+    let mut c = config("cardiogenic-shock", cfg);
+    c.patient.baroreflex_gain = baro;
+    c.patient.cardiopulmonary_gain = cp;
+    let act = physio::presets::default_actuation(&c);
+    let mut a = Twin::new(&c).expect("valid preset");
+    let v0 = a.totals().volume_ml;
+    run(&mut a, &act, 40.0);
+    a.apply(&physio::Event::Bleeding(400.0)).expect("bleeding");
+    let mut b = a.clone();
+    run(&mut a, &act, 60.0);
+    run(&mut b, &act, 60.0);
+    let (oa, ob) = (a.observe(), b.observe());
+    assert_eq!(oa, ob, "{cfg:?}: a fork diverged");
+    let lost = -a.balance().external_volume_ml;
+    assert!(lost > 300.0, "{cfg:?}: {lost}");
+    assert!(
+        (a.totals().volume_ml - (v0 - lost)).abs() < 1e-6,
+        "{cfg:?}: volume not conserved"
+    );
+    (a, oa)
+}
+
+/// Since `t0`, the O2, CO2 and volume the blood holds changed by what lungs, oxygenator,
+/// tissues and events booked (to 1e-8 of the gas, 1e-6 mL of volume).
+pub fn assert_balances_close(t: &Twin, t0: physio::twin::Totals, what: &str) {
+    let t1 = t.totals();
+    let b = t.balance();
+    let d_o2 = t1.o2_ml - t0.o2_ml;
+    let expect_o2 = b.lung_o2 + b.oxy_o2 - b.consumed_o2 + b.external_o2;
+    let d_co2 = t1.co2_ml - t0.co2_ml;
+    let expect_co2 = b.produced_co2 - b.tissue_stored_co2 - b.lung_co2 - b.oxy_co2 + b.external_co2;
+    assert!(
+        (d_o2 - expect_o2).abs() < 1e-8 * t0.o2_ml,
+        "{what}: O2 changed {d_o2} but sources say {expect_o2}"
+    );
+    assert!(
+        (d_co2 - expect_co2).abs() < 1e-8 * t0.co2_ml,
+        "{what}: CO2 changed {d_co2} but sources say {expect_co2}"
+    );
+    assert!(
+        (t1.volume_ml - t0.volume_ml - b.external_volume_ml).abs() < 1e-6,
+        "{what}: volume {} -> {} with {} external",
+        t0.volume_ml,
+        t1.volume_ml,
+        b.external_volume_ml
+    );
+}
