@@ -383,6 +383,24 @@ mod tests {
         floor: 0.0,
     };
 
+    /// MON-2 over nine ten-minute buckets whose (ΔP, flow) `bucket(k)` gives: whether the
+    /// last one raises "ΔP rising".
+    fn trend_rises(bucket: impl Fn(u64) -> (f32, f32)) -> bool {
+        let mut c = vv_controller();
+        let mut set = AlarmSet::EMPTY;
+        for k in 0..=8u64 {
+            let (dp, q) = bucket(k);
+            let m = Measured {
+                dp_m: Some(dp),
+                flow_m: Some(q),
+                ..Measured::default()
+            };
+            set = AlarmSet::EMPTY;
+            c.resistance_trend(1_000 + k * 600_000, &m, true, &mut set);
+        }
+        set.contains(AlarmId::DeltaPRising)
+    }
+
     /// The alarm conditions `circuit_conditions` raises for `m`.
     fn circuit(c: &Controller, m: &Measured, drive: &Drive, circulating: bool) -> AlarmSet {
         let mut set = AlarmSet::EMPTY;
@@ -876,20 +894,10 @@ mod tests {
     #[test]
     fn mon2_trend_on_resistance_not_on_pressure() {
         let rising = |dp_rise_per_bucket: f32, q_rise_per_bucket: f32| {
-            let mut c = vv_controller();
-            let mut set = AlarmSet::EMPTY;
-            for k in 0..=8u64 {
+            trend_rises(|k| {
                 let q = 3.0 + q_rise_per_bucket * k as f32;
-                let dp = 10.0 * q + dp_rise_per_bucket * k as f32;
-                let m = Measured {
-                    dp_m: Some(dp),
-                    flow_m: Some(q),
-                    ..Measured::default()
-                };
-                set = AlarmSet::EMPTY;
-                c.resistance_trend(1_000 + k * 600_000, &m, true, &mut set);
-            }
-            set.contains(AlarmId::DeltaPRising)
+                (10.0 * q + dp_rise_per_bucket * k as f32, q)
+            })
         };
         assert!(!rising(0.0, 0.0));
         assert!(!rising(0.0, 0.25), "flow and ΔP up together");
@@ -904,21 +912,8 @@ mod tests {
             .settings
             .alarm_limit(AlarmLimit::DeltaPRisePerHour);
         let q = 2.0;
-        let rising = |newest_dp: f32| {
-            let mut c = vv_controller();
-            let mut set = AlarmSet::EMPTY;
-            for k in 0..=8u64 {
-                let dp = if k == 8 { newest_dp } else { 10.0 * q };
-                let m = Measured {
-                    dp_m: Some(dp),
-                    flow_m: Some(q),
-                    ..Measured::default()
-                };
-                set = AlarmSet::EMPTY;
-                c.resistance_trend(1_000 + k * 600_000, &m, true, &mut set);
-            }
-            set.contains(AlarmId::DeltaPRising)
-        };
+        let rising =
+            |newest_dp: f32| trend_rises(|k| (if k == 8 { newest_dp } else { 10.0 * q }, q));
         // Resistance 10 → 10 + limit/q: a rise of limit/q per hour, times q.
         let at = (10.0 + limit / q) * q;
         assert!(!rising(at));

@@ -406,19 +406,24 @@ fn int1_suction_stops_at_the_lowest_running_speed() {
     assert!(!s.backflow_guard);
 }
 
+/// A VA controller set to 1200 rpm in speed mode, below its minimum VA speed; the minimum.
+fn va_set_below_its_minimum() -> (Controller, u64, f32) {
+    let mut c = ctl(CircuitKind::Va);
+    ok(
+        &mut c,
+        0,
+        &[Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)],
+    );
+    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    (c, 0, floor)
+}
+
 /// INT-4: retrograde flow on VA raises the speed by 100 rpm every 0.2 s, at most 1500 rpm
 /// above the minimum speed; the boost holds while the flow is about zero and decays at
 /// 10 rpm/s once it is forward (above 0.2 L/min) again.
 #[test]
 fn int4_backflow_boost_steps_caps_holds_and_decays() {
-    let mut c = ctl(CircuitKind::Va);
-    let mut t = 0;
-    ok(
-        &mut c,
-        t,
-        &[Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)],
-    );
-    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    let (mut c, mut t, floor) = va_set_below_its_minimum();
     let at = |q: f32| {
         move |t: u64, f: &mut SensorFrame| {
             f.pump_speed = Reading::new(2000.0, t);
@@ -534,14 +539,7 @@ fn int1_int2_limits_and_hysteresis_at_their_edges() {
 /// exactly 0.2 L/min is not yet forward (the boost holds).
 #[test]
 fn int4_backflow_boost_edges() {
-    let mut c = ctl(CircuitKind::Va);
-    let mut t = 0;
-    ok(
-        &mut c,
-        t,
-        &[Command::SetRpmTarget(1200.0), Command::SetMode(Mode::Rpm)],
-    );
-    let floor = c.settings().intervention(Intervention::Backflow).limit;
+    let (mut c, mut t, floor) = va_set_below_its_minimum();
     // A missing sample restarts the flow filter, which then holds the reading exactly.
     let exactly = |c: &mut Controller, t: &mut u64, q: f32, steps: u32| {
         run(c, t, 1, &mut |t, f| {
