@@ -200,6 +200,48 @@ mod tests {
         assert_eq!(c.flow_at(1000.0, 1000.0), None);
     }
 
+    /// No flow is answered for a curve that is not usable or an input that is not a number,
+    /// each on its own; at exactly the shut-off head the flow is zero (not "beyond").
+    #[test]
+    fn flow_at_refuses_each_bad_input_and_starts_at_the_shutoff_head() {
+        let c = PumpCurve::ROTAFLOW;
+        assert!(c.flow_at(3000.0, 200.0).is_some());
+        let broken = PumpCurve { r2: 0.0, ..c };
+        assert_eq!(broken.flow_at(3000.0, 200.0), None);
+        assert_eq!(c.flow_at(f32::NAN, 200.0), None);
+        assert_eq!(c.flow_at(3000.0, f32::NAN), None);
+        assert_eq!(c.flow_at(0.0, -10.0), None);
+        assert_eq!(c.flow_at(-3000.0, -10.0), None);
+        let q = c.flow_at(3000.0, c.shutoff_head(3000.0));
+        assert!(q.is_some_and(|q| q < 0.01), "{q:?}");
+    }
+
+    /// A curve whose recirculation term cancels the quadratic loss (`rrec == r2`) has a
+    /// straight low-flow branch; the inverse still finds the flow there.
+    #[test]
+    fn flow_at_inverts_a_straight_low_flow_branch() {
+        let c = PumpCurve {
+            rrec: PumpCurve::ROTAFLOW.r2,
+            ..PumpCurve::ROTAFLOW
+        };
+        for q in [0.5f32, 1.5, 3.0, 4.5] {
+            let h = c.head(3000.0, q);
+            let back = c.flow_at(3000.0, h);
+            assert!(back.is_some_and(|b| (b - q).abs() < 0.01), "{q} {back:?}");
+        }
+    }
+
+    /// The DP3-class coefficients are circuit.md's row (its R1 negative, as the Rotaflow's):
+    /// no published head table to check them against, so the row itself.
+    #[test]
+    fn dp3_is_circuit_md_row() {
+        let c = PumpCurve::DP3;
+        assert_eq!(
+            (c.a, c.r1, c.r2, c.rrec, c.kinf),
+            (6.5298e-6, -1.9593e-3, 4.0802, 5.0355, 4e-4)
+        );
+    }
+
     #[test]
     fn sqrt_is_accurate() {
         for x in [1e-6f32, 0.25, 2.0, 9.0, 1234.5, 1e12] {

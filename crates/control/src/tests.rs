@@ -3,6 +3,7 @@
 
 use crate::*;
 
+mod basics;
 mod commands;
 mod pump;
 mod vocabulary;
