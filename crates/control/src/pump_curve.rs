@@ -206,8 +206,12 @@ mod tests {
     fn flow_at_refuses_each_bad_input_and_starts_at_the_shutoff_head() {
         let c = PumpCurve::ROTAFLOW;
         assert!(c.flow_at(3000.0, 200.0).is_some());
-        let broken = PumpCurve { r2: 0.0, ..c };
-        assert_eq!(broken.flow_at(3000.0, 200.0), None);
+        // A strong recirculation term puts 400 mmHg on the low-flow branch, which needs no
+        // r2: only the check of the coefficients refuses the curve without one.
+        let steep = PumpCurve { rrec: 20.0, ..c };
+        assert!(steep.flow_at(3000.0, 400.0).is_some());
+        let broken = PumpCurve { r2: 0.0, ..steep };
+        assert_eq!(broken.flow_at(3000.0, 400.0), None);
         assert_eq!(c.flow_at(f32::NAN, 200.0), None);
         assert_eq!(c.flow_at(3000.0, f32::NAN), None);
         assert_eq!(c.flow_at(0.0, -10.0), None);
