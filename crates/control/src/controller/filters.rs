@@ -233,6 +233,122 @@ impl Pulse {
 mod tests {
     use super::*;
 
+    const TUNE: ReducerTuning = ReducerTuning {
+        step: 100.0,
+        step_ms: 1_000,
+        hold_ms: 2_000,
+        return_rate: 50.0,
+        backoff_ms: 10_000,
+    };
+
+    /// Runs the reducer every 10 ms over `[from, to)`: beyond the limit, or recovered, or
+    /// neither; answers the reduction at the end.
+    fn drive(r: &mut Reducer, from: u64, to: u64, beyond: bool, recovered: bool) -> f32 {
+        let mut t = from;
+        while t < to {
+            r.update(t, 0.01, beyond, recovered, 1_000.0, &TUNE);
+            t += 10;
+        }
+        r.reduction
+    }
+
+    /// INT-1/INT-2: one step at once, another each step interval while beyond; held for the
+    /// hold time once recovered, then returned at the return rate to zero (and no further);
+    /// neither beyond nor recovered (inside the hysteresis) holds.
+    #[test]
+    fn reducer_steps_holds_and_returns() {
+        let mut r = Reducer::NEW;
+        assert_eq!(drive(&mut r, 0, 10, true, false), 100.0);
+        assert_eq!(drive(&mut r, 10, 1_000, true, false), 100.0);
+        assert_eq!(drive(&mut r, 1_000, 1_010, true, false), 200.0);
+        assert_eq!(drive(&mut r, 1_010, 5_000, false, false), 200.0);
+        assert_eq!(drive(&mut r, 5_000, 6_990, false, true), 200.0, "held");
+        // 2 s after recovery the return starts: 50 rpm/s.
+        let after = drive(&mut r, 6_990, 8_990, false, true);
+        assert!((after - 100.0).abs() < 1.0, "{after}");
+        assert_eq!(drive(&mut r, 8_990, 20_000, false, true), 0.0);
+        assert!(
+            !r.returning,
+            "a finished return is not a return in progress"
+        );
+    }
+
+    /// INT-1/INT-2 back-off: a pressure that comes back while the speed is being returned
+    /// takes another step, and the reduction is then held at least at that level for the
+    /// back-off time, doubled at each recurrence up to eight times.
+    #[test]
+    fn reducer_backs_off_longer_at_each_recurrence() {
+        let mut r = Reducer::NEW;
+        drive(&mut r, 0, 10, true, false);
+        let mut t = 10;
+        for k in 0..5u32 {
+            // Recovered: held 2 s, then returning (a little under 100 rpm by 0.5 s later).
+            let returning = drive(&mut r, t, t + 2_500, false, true);
+            assert!(returning < 100.0 && returning > 50.0, "{k}: {returning}");
+            assert!(r.returning);
+            t += 2_500;
+            // Back beyond: a step on top, and the floor = that level.
+            let stepped = drive(&mut r, t, t + 10, true, false);
+            assert_eq!(stepped, returning + 100.0, "{k}");
+            t += 10;
+            let backoff = 10_000u64 << k.min(3);
+            // Recovered again: never below the floor until the back-off ends...
+            let held = drive(&mut r, t, t + backoff - 20, false, true);
+            assert_eq!(held, stepped, "{k}: held for {backoff} ms");
+            // ...then returned to zero.
+            let back = drive(&mut r, t + backoff - 20, t + backoff + 20_000, false, true);
+            assert_eq!(back, 0.0, "{k}");
+            t += backoff + 20_000;
+            drive(&mut r, t, t + 10, true, false);
+            t += 10;
+        }
+    }
+
+    /// The low-pass: the first sample passes, then each moves it by dt/(τ + dt) of the
+    /// difference; τ = 0 follows at once; a missing sample restarts it.
+    #[test]
+    fn low_pass_steps_by_dt_over_tau_plus_dt() {
+        let mut f = Lp::NEW;
+        assert_eq!(f.update(Some(0.0), 0.01, 1.0), Some(0.0));
+        let y = f.update(Some(1.0), 0.01, 1.0).unwrap_or(f32::NAN);
+        assert!((y - 0.01 / 1.01).abs() < 1e-7, "{y}");
+        assert_eq!(f.update(Some(5.0), 0.01, 0.0), Some(5.0));
+        assert_eq!(f.update(None, 0.01, 1.0), None);
+        assert_eq!(f.update(Some(3.0), 0.01, 1.0), Some(3.0));
+    }
+
+    /// MON-2's trend: ten-minute bucket means; a rise once seven buckets (an hour) are full,
+    /// the newest less the oldest; the first bucket starts with the first update, wherever
+    /// the clock stands.
+    #[test]
+    fn trend_buckets_ten_minutes_from_the_first_update() {
+        let mut tr = Trend::NEW;
+        let start = 5_000_000u64;
+        let mut t = start;
+        // Resistance 10, then 11, 12, ... per bucket; sampled every second.
+        let mut bucket = 0u64;
+        while bucket < 8 {
+            tr.update(t, Some(10.0 + bucket as f32));
+            t += 1_000;
+            if t - start >= (bucket + 1) * TREND_BUCKET_MS {
+                bucket += 1;
+            }
+            if bucket < 7 {
+                assert_eq!(tr.rise_per_hour(), None, "before an hour, at {}", t - start);
+            }
+        }
+        // Buckets 0..=6 closed at 10..16: the rise is 6 (one per bucket).
+        let rise = tr.rise_per_hour();
+        assert!(rise.is_some_and(|r| (r - 6.0).abs() < 0.01), "{rise:?}");
+        // A bucket with no samples has no mean and gives no rise.
+        let mut gap = Trend::NEW;
+        gap.update(0, None);
+        for k in 1..=7u64 {
+            gap.update(k * TREND_BUCKET_MS, None);
+        }
+        assert_eq!(gap.rise_per_hour(), None);
+    }
+
     /// Feeds `n` steps of 10 ms from `t`, `p(t)` each; answers the last pulse pressure.
     fn feed(pulse: &mut Pulse, t: &mut u64, n: u32, p: &dyn Fn(u64) -> Option<f32>) -> Option<f32> {
         let mut out = None;
