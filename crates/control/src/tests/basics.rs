@@ -21,16 +21,23 @@ fn channels_have_distinct_names_and_their_units() {
         for b in &Channel::ALL[i + 1..] {
             assert_ne!(a.name(), b.name(), "{a:?} and {b:?}");
         }
-        let unit = match a {
-            Channel::Flow => "L/min",
-            Channel::PumpSpeed => "rpm",
-            Channel::PreOxySo2 | Channel::PostOxySo2 | Channel::SaO2Upper | Channel::SaO2Lower => {
-                "%"
-            }
-            Channel::Hb => "g/dL",
-            Channel::Temperature => "°C",
-            Channel::Battery => "fraction",
-            _ => "mmHg",
+        // The unit follows from what the name says is measured.
+        let n = a.name();
+        let unit = if n.contains("pressure") || n.contains("PO2") || n.contains("PCO2") {
+            "mmHg"
+        } else if n.contains("SO2") || n.contains("SaO2") {
+            "%"
+        } else {
+            [
+                ("flow", "L/min"),
+                ("pump speed", "rpm"),
+                ("haemoglobin", "g/dL"),
+                ("temperature", "°C"),
+                ("battery", "fraction"),
+            ]
+            .iter()
+            .find(|(name, _)| *name == n)
+            .map_or("?", |(_, u)| *u)
         };
         assert_eq!(a.unit(), unit, "{a:?}");
     }
