@@ -292,16 +292,37 @@ mod tests {
             assert_eq!(stepped, returning + 100.0, "{k}");
             t += 10;
             let backoff = 10_000u64 << k.min(3);
+            let until = t - 10 + backoff;
             // Recovered again: never below the floor until the back-off ends...
-            let held = drive(&mut r, t, t + backoff - 20, false, true);
+            let held = drive(&mut r, t, until, false, true);
             assert_eq!(held, stepped, "{k}: held for {backoff} ms");
-            // ...then returned to zero.
-            let back = drive(&mut r, t + backoff - 20, t + backoff + 20_000, false, true);
+            // ...and from that very step returned to zero.
+            assert!(
+                drive(&mut r, until, until + 10, false, true) < stepped,
+                "{k}"
+            );
+            let back = drive(&mut r, until + 10, t + backoff + 20_000, false, true);
             assert_eq!(back, 0.0, "{k}");
             t += backoff + 20_000;
             drive(&mut r, t, t + 10, true, false);
             t += 10;
         }
+    }
+
+    /// A reduction the speed's floor took away (the allowed reduction 0) does not come back
+    /// by itself when the pressure has recovered, back-off or not: only a pressure beyond its
+    /// limit lowers the speed.
+    #[test]
+    fn reducer_never_lowers_the_speed_while_recovered() {
+        let mut r = Reducer::NEW;
+        drive(&mut r, 0, 10, true, false);
+        drive(&mut r, 10, 2_510, false, true);
+        assert!(r.returning);
+        drive(&mut r, 2_510, 2_520, true, false);
+        // The back-off floor is set; the speed floor then allows no reduction at all.
+        r.update(2_520, 0.01, false, false, 0.0, &TUNE);
+        assert_eq!(r.reduction, 0.0);
+        assert_eq!(drive(&mut r, 2_530, 8_000, false, true), 0.0);
     }
 
     /// The low-pass: the first sample passes, then each moves it by dt/(τ + dt) of the
