@@ -325,6 +325,23 @@ mod tests {
         assert_eq!(drive(&mut r, 2_530, 8_000, false, true), 0.0);
     }
 
+    /// A pressure that comes back while the back-off floor holds the speed (not while it is
+    /// being returned) takes a step but no longer back-off: holding at the floor is not a
+    /// return.
+    #[test]
+    fn reducer_backoff_counts_returns_not_holds() {
+        let mut r = Reducer::NEW;
+        drive(&mut r, 0, 10, true, false);
+        drive(&mut r, 10, 2_510, false, true);
+        let level = drive(&mut r, 2_510, 2_520, true, false);
+        // Held at the floor (back-off 10 s, until 12.51 s), then beyond again at 7.52 s.
+        assert_eq!(drive(&mut r, 2_520, 7_520, false, true), level);
+        assert!(!r.returning, "held, not returning");
+        assert_eq!(drive(&mut r, 7_520, 7_530, true, false), level + 100.0);
+        // The first back-off still ends at 12.51 s: by 20 s the speed is back.
+        assert_eq!(drive(&mut r, 7_530, 20_000, false, true), 0.0);
+    }
+
     /// The low-pass: the first sample passes, then each moves it by dt/(τ + dt) of the
     /// difference; τ = 0 follows at once; a missing sample restarts it.
     #[test]
