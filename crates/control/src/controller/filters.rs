@@ -343,7 +343,8 @@ mod tests {
     }
 
     /// The low-pass: the first sample passes, then each moves it by dt/(τ + dt) of the
-    /// difference; τ = 0 follows at once; a missing sample restarts it.
+    /// difference; τ = 0 follows at once (even in a step of dt 0); a missing sample restarts
+    /// it.
     #[test]
     fn low_pass_steps_by_dt_over_tau_plus_dt() {
         let mut f = Lp::NEW;
@@ -351,6 +352,8 @@ mod tests {
         let y = f.update(Some(1.0), 0.01, 1.0).unwrap_or(f32::NAN);
         assert!((y - 0.01 / 1.01).abs() < 1e-7, "{y}");
         assert_eq!(f.update(Some(5.0), 0.01, 0.0), Some(5.0));
+        // A repeated step time (dt 0) with τ 0 still follows, not 0/0.
+        assert_eq!(f.update(Some(7.0), 0.0, 0.0), Some(7.0));
         assert_eq!(f.update(None, 0.01, 1.0), None);
         assert_eq!(f.update(Some(3.0), 0.01, 1.0), Some(3.0));
     }
