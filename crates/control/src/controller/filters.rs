@@ -381,13 +381,27 @@ mod tests {
         // Buckets 0..=6 closed at 10..16: the rise is 6 (one per bucket).
         let rise = tr.rise_per_hour();
         assert!(rise.is_some_and(|r| (r - 6.0).abs() < 0.01), "{rise:?}");
-        // A bucket with no samples has no mean and gives no rise.
+        // The first bucket closes ten minutes after the first update even when its first
+        // samples carry no resistance (flow too low)...
+        let t0 = 1_000u64;
+        let feed = |tr: &mut Trend, from: u64, to: u64, first_with: u64| {
+            for s in from..to {
+                tr.update(t0 + s * 1_000, (s >= first_with).then_some(10.0));
+            }
+        };
+        let mut late = Trend::NEW;
+        feed(&mut late, 0, 600, 300);
+        assert_eq!(late.filled, 0);
+        feed(&mut late, 600, 601, 300);
+        assert_eq!(late.filled, 1, "closed 10 min after the first update");
+        // ...and a bucket with no samples has no mean, so no rise is reported while it is
+        // the oldest.
         let mut gap = Trend::NEW;
-        gap.update(0, None);
-        for k in 1..=7u64 {
-            gap.update(k * TREND_BUCKET_MS, None);
-        }
-        assert_eq!(gap.rise_per_hour(), None);
+        feed(&mut gap, 0, 4_201, 601);
+        assert_eq!(gap.filled, TREND_BUCKETS);
+        assert_eq!(gap.rise_per_hour(), None, "the oldest bucket is empty");
+        feed(&mut gap, 4_201, 4_801, 601);
+        assert_eq!(gap.rise_per_hour(), Some(0.0));
     }
 
     /// Feeds `n` steps of 10 ms from `t`, `p(t)` each; answers the last pulse pressure.
