@@ -1,7 +1,7 @@
 //! Phase 3: operator commands (CTL-8). Each is validated against its permitted range and the
 //! state it needs; a refused command changes nothing and says what and why.
 
-use super::{CommandResults, Controller, MAX_COMMANDS_PER_STEP};
+use super::{CommandResults, Controller, MAX_COMMANDS_PER_STEP, sanitize};
 use crate::MAX_RPM;
 use crate::clamp_between;
 use crate::command::{
@@ -211,8 +211,21 @@ impl Controller {
             (Mode::Flow | Mode::ZeroFlow, Mode::Rpm) => {
                 self.settings.rpm_target = self.base_rpm.clamp(0.0, MAX_RPM);
             }
+            // Entering a closed-loop mode: the loop starts from the speed the pump runs at
+            // (not from a lower target the VA minimum speed holds it above), expressed as the
+            // base speed phase 7 turns into that very command: the reductions of INT-1/INT-2
+            // in force are added back, since phase 7 takes them off again; in flow mode the
+            // backflow boost (INT-4) is taken out, since phase 7 puts it on again, while
+            // zero-flow mode drops the boost, so there the loop takes it over. Otherwise a
+            // reduction or a boost would count twice.
             (_, Mode::Flow | Mode::ZeroFlow) => {
-                self.base_rpm = self.out_rpm;
+                let reductions = self.suction.reduction + self.kink.reduction;
+                let boost = if m == Mode::Flow {
+                    self.backflow_boost
+                } else {
+                    0.0
+                };
+                self.base_rpm = sanitize(self.out_rpm - boost + reductions, 0.0, MAX_RPM);
                 self.flow_e_prev = 0.0;
             }
             (_, Mode::Standby) => {

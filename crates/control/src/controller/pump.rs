@@ -306,9 +306,11 @@ impl Controller {
         // A pump that stops turning in VA (motor or drive failure) would let arterial pressure
         // run the circuit backwards: once the measured speed has lagged the command (see
         // `pump_lagging`) for PUMP_FAIL_CLAMP_MS, the clamp closes, and it opens again when the
-        // speed has caught up (INT-4).
+        // speed has caught up (INT-4). In every pumping mode and at every speed: in zero-flow
+        // mode below the lowest running speed the floor is 0 and the lag is judged on the
+        // command alone, since a stopped pump there lets the arterial pressure drive blood
+        // backwards as anywhere else.
         let failing = guard_va
-            && floor > 0.0
             && self.out_rpm >= floor
             && speed.is_some_and(|n| pump_lagging(n, self.out_rpm, floor));
         let failed_for = match (failing, self.pump_slow_since_ms) {

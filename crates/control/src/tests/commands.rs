@@ -341,6 +341,80 @@ fn ctl4_flow_mode_starts_from_the_running_speed() {
     );
 }
 
+/// CTL-2..CTL-5 with INT-1/INT-2 and INT-4 in force: entering flow or zero-flow mode while a
+/// pressure intervention holds the speed down, or the backflow boost holds it up, keeps the
+/// speed the pump runs at: the reduction is not taken off twice, nor the boost put on twice
+/// (nor lost, in zero-flow mode, which drops the boost).
+#[test]
+fn ctl4_ctl5_closed_loop_modes_bumpless_during_an_intervention() {
+    // VV at 3500 rpm, the drainage pressure past the suction limit until a reduction holds.
+    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+    let sucking = |t: u64, f: &mut SensorFrame| {
+        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t);
+    };
+    let out = run(&mut c, &mut t, 120, &mut |t, f| sucking(t, f));
+    let reduction = out.status.suction_reduction_rpm;
+    assert!(reduction >= 100.0, "{:?}", out.status);
+    let before = out.actuators.pump_rpm;
+    assert_eq!(before, 3500.0 - reduction);
+    t += 10;
+    let mut f = frame(t);
+    sucking(t, &mut f);
+    let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(Mode::Flow)];
+    let out = c.step(t, &f, &cmds);
+    assert_eq!(out.command_results[1], Some(Ok(())));
+    assert_eq!(out.status.suction_reduction_rpm, reduction);
+    assert!(
+        (out.actuators.pump_rpm - before).abs() < 1.0,
+        "{before} rpm before, {:?} after",
+        out.actuators
+    );
+    assert!(
+        (out.status.base_rpm - 3500.0).abs() < 1.0,
+        "{:?}",
+        out.status
+    );
+
+    // VA with measured backflow: the boost holds the speed above the minimum. Flow mode keeps
+    // the boost (phase 7 puts it on the loop's speed), zero-flow mode drops it (the loop's
+    // speed takes it over): either way the pump keeps its speed.
+    for mode in [Mode::Flow, Mode::ZeroFlow] {
+        let (mut c, mut t) = running_rpm(CircuitKind::Va, 2500.0);
+        let backflow = |t: u64, f: &mut SensorFrame| {
+            f.flow = Reading::new(-0.5 + ((t / 10) % 3) as f32 * 0.001, t);
+        };
+        // Walk the flow reading down within the plausibility layer's rate limit.
+        for k in 1..=10 {
+            run(&mut c, &mut t, 1, &mut |t, f| {
+                f.flow = Reading::new(4.5 - 5.0 * k as f32 / 10.0, t)
+            });
+        }
+        let out = run(&mut c, &mut t, 60, &mut |t, f| backflow(t, f));
+        let before = out.actuators.pump_rpm;
+        assert!(out.status.backflow_guard && before >= 2600.0, "{out:?}");
+        assert_eq!(out.status.base_rpm, 2500.0);
+        t += 10;
+        let mut f = frame(t);
+        backflow(t, &mut f);
+        let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(mode)];
+        let out = c.step(t, &f, &cmds);
+        assert_eq!(out.command_results[1], Some(Ok(())));
+        // The loop may raise its speed by one period's 6 rpm (the flow is below target in
+        // both modes); the boost may take one more step of 100 rpm in flow mode.
+        let base = if mode == Mode::Flow { 2500.0 } else { before };
+        assert!(
+            out.status.base_rpm >= base && out.status.base_rpm <= base + 6.0 + 1e-3,
+            "{mode:?}: {before} rpm before, {:?} after",
+            out.status
+        );
+        let n = out.actuators.pump_rpm;
+        assert!(
+            n >= before && n <= before + 100.0 + 6.0 + 1e-3,
+            "{mode:?}: {n}"
+        );
+    }
+}
+
 /// A console that restarts restores its saved settings before the first step, each command
 /// validated as a step would; once the controller has stepped, restoring is refused.
 #[test]

@@ -320,6 +320,45 @@ fn int4_va_failing_pump_clamped_after_200_ms_until_it_turns_again() {
     }
 }
 
+/// INT-4 in zero-flow mode below the lowest running speed (1000 rpm), where no minimum speed
+/// holds the pump up: a VA pump that lags its command for 200 ms still has the return line
+/// clamped, and the clamp opens when it turns again. Against a head that a pump at 700 rpm balances, the
+/// zero-flow loop settles at about 730 rpm.
+#[test]
+fn int4_va_failing_pump_clamped_in_zero_flow_below_the_running_speed() {
+    let mut c = ctl(CircuitKind::Va);
+    let mut p = Plant::new(700.0);
+    let mut t = 0;
+    let start = [Command::SetMode(Mode::ZeroFlow)];
+    p.drive(&mut c, &mut t, 2000, &start, &mut |_, out, _| {
+        assert!(!out.actuators.return_clamp_closed, "{:?}", out.status);
+    });
+    let running = p.cmd;
+    assert!(running > 700.0 && running < 800.0, "{running}");
+    // The pump slows to 400 rpm, below 70 % of its command less 100 rpm (about 410 rpm): it
+    // is failing. The flow reading stays where it was.
+    let q = p.flow();
+    let stopped = |c: &mut Controller, t: &mut u64, n: f32| {
+        run(c, t, 1, &mut |t, f| {
+            f.flow = Reading::new(q + ((t / 10) % 3) as f32 * 0.001, t);
+            f.pump_speed = Reading::new(n, t);
+        })
+    };
+    let t1 = t + CONTROL_PERIOD_MS;
+    while t + CONTROL_PERIOD_MS < t1 + 200 {
+        let out = stopped(&mut c, &mut t, 400.0);
+        assert!(!out.actuators.return_clamp_closed, "{} ms", t - t1);
+    }
+    let out = stopped(&mut c, &mut t, 400.0);
+    assert_eq!(t - t1, 200);
+    assert!(out.actuators.return_clamp_closed, "{:?}", out.status);
+    assert_eq!(out.mode, Mode::ZeroFlow);
+    assert!(!out.status.faulty_channels.contains(Channel::PumpSpeed));
+    // Turning again at its command: the line opens.
+    let out = stopped(&mut c, &mut t, out.actuators.pump_rpm);
+    assert!(!out.actuators.return_clamp_closed, "{:?}", out.status);
+}
+
 /// INT-4: the VA minimum speed holds while the return line is open and the guard is on; it
 /// does not hold with the guard switched off (INT-5), with the line clamped by the operator
 /// (no backflow through a clamped line), or in zero-flow mode (which must run slower).
