@@ -347,33 +347,47 @@ fn ctl4_flow_mode_starts_from_the_running_speed() {
 /// (nor lost, in zero-flow mode, which drops the boost).
 #[test]
 fn ctl4_ctl5_closed_loop_modes_bumpless_during_an_intervention() {
-    // VV at 3500 rpm, the drainage pressure past the suction limit until a reduction holds.
-    let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
-    let sucking = |t: u64, f: &mut SensorFrame| {
-        f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t);
-    };
-    let out = run(&mut c, &mut t, 120, &mut |t, f| sucking(t, f));
-    let reduction = out.status.suction_reduction_rpm;
-    assert!(reduction >= 100.0, "{:?}", out.status);
-    let before = out.actuators.pump_rpm;
-    assert_eq!(before, 3500.0 - reduction);
-    t += 10;
-    let mut f = frame(t);
-    sucking(t, &mut f);
-    let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(Mode::Flow)];
-    let out = c.step(t, &f, &cmds);
-    assert_eq!(out.command_results[1], Some(Ok(())));
-    assert_eq!(out.status.suction_reduction_rpm, reduction);
-    assert!(
-        (out.actuators.pump_rpm - before).abs() < 1.0,
-        "{before} rpm before, {:?} after",
-        out.actuators
-    );
-    assert!(
-        (out.status.base_rpm - 3500.0).abs() < 1.0,
-        "{:?}",
-        out.status
-    );
+    // VV at 3500 rpm, the drainage pressure past the suction limit (INT-1) or the return
+    // pressure past its limit (INT-2) until a reduction holds.
+    for suction in [true, false] {
+        let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
+        let pressure = |t: u64, f: &mut SensorFrame| {
+            let w = ((t / 10) % 7) as f32 * 0.01;
+            if suction {
+                f.p_drainage = Reading::new(-150.0 + w, t);
+            } else {
+                f.p_post_oxy = Reading::new(420.0 + w, t);
+            }
+        };
+        let reduction = |s: &Status| s.suction_reduction_rpm + s.return_reduction_rpm;
+        let out = run(&mut c, &mut t, 120, &mut |t, f| pressure(t, f));
+        let held = reduction(&out.status);
+        let which = if suction {
+            out.status.suction_reduction_rpm
+        } else {
+            out.status.return_reduction_rpm
+        };
+        assert!(which >= 100.0 && which == held, "{:?}", out.status);
+        let before = out.actuators.pump_rpm;
+        assert_eq!(before, 3500.0 - held);
+        t += 10;
+        let mut f = frame(t);
+        pressure(t, &mut f);
+        let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(Mode::Flow)];
+        let out = c.step(t, &f, &cmds);
+        assert_eq!(out.command_results[1], Some(Ok(())));
+        assert_eq!(reduction(&out.status), held);
+        assert!(
+            (out.actuators.pump_rpm - before).abs() < 1.0,
+            "suction {suction}: {before} rpm before, {:?} after",
+            out.actuators
+        );
+        assert!(
+            (out.status.base_rpm - 3500.0).abs() < 1.0,
+            "{:?}",
+            out.status
+        );
+    }
 
     // VA with measured backflow: the boost holds the speed above the minimum. Flow mode keeps
     // the boost (phase 7 puts it on the loop's speed), zero-flow mode drops it (the loop's
