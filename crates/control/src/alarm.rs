@@ -576,6 +576,17 @@ impl AlarmSet {
     }
 }
 
+/// A set of the alarms an iterator yields (the console's and the tests' way of naming a few).
+impl FromIterator<AlarmId> for AlarmSet {
+    fn from_iter<I: IntoIterator<Item = AlarmId>>(ids: I) -> AlarmSet {
+        let mut s = AlarmSet::EMPTY;
+        for id in ids {
+            s.insert(id);
+        }
+        s
+    }
+}
+
 /// Where one alarm stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -1026,11 +1037,7 @@ mod tests {
     use super::*;
 
     fn set(ids: &[AlarmId]) -> AlarmSet {
-        let mut s = AlarmSet::EMPTY;
-        for &i in ids {
-            s.insert(i);
-        }
-        s
+        ids.iter().copied().collect()
     }
 
     /// ALM-9: the table is in index order, every row has a requirement, a text and an action.

@@ -69,6 +69,14 @@ fn ok(c: &mut Controller, t: u64, cmds: &[Command]) -> Output {
     out
 }
 
+/// The command that switches an intervention off (INT-5).
+fn switch_off(which: Intervention) -> Command {
+    Command::SetIntervention {
+        which,
+        enabled: false,
+    }
+}
+
 fn running_rpm(kind: CircuitKind, rpm: f32) -> (Controller, u64) {
     let mut c = ctl(kind);
     let mut t = 0;
@@ -279,14 +287,7 @@ fn int3_bubble_stop_within_one_step() {
 fn int5_bubble_intervention_switchable() {
     let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
     t += 10;
-    ok(
-        &mut c,
-        t,
-        &[Command::SetIntervention {
-            which: Intervention::Bubble,
-            enabled: false,
-        }],
-    );
+    ok(&mut c, t, &[switch_off(Intervention::Bubble)]);
     let out = run(&mut c, &mut t, 2, &mut |t, f| f.bubble = Flag::new(true, t));
     assert_eq!(out.actuators.pump_rpm, 3500.0);
     assert!(out.alarms.signalled.contains(AlarmId::Bubble));
@@ -333,14 +334,7 @@ fn int2_return_pressure_reduces_speed() {
     // Disabled: no reduction.
     let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
     t += 10;
-    ok(
-        &mut c,
-        t,
-        &[Command::SetIntervention {
-            which: Intervention::ReturnPressure,
-            enabled: false,
-        }],
-    );
+    ok(&mut c, t, &[switch_off(Intervention::ReturnPressure)]);
     let out = run(&mut c, &mut t, 200, &mut |t, f| {
         f.p_post_oxy = Reading::new(420.0, t)
     });

@@ -6,11 +6,7 @@
 use control::{AlarmId, AlarmSet, AlarmSystem, LogEvent, Phase};
 
 fn set(ids: &[AlarmId]) -> AlarmSet {
-    let mut s = AlarmSet::EMPTY;
-    for &i in ids {
-        s.insert(i);
-    }
-    s
+    ids.iter().copied().collect()
 }
 
 /// The set holds exactly what was inserted and not removed, at both ends of the bit mask.

@@ -243,10 +243,7 @@ fn ctl5_zero_flow_corrects_backflow_three_times_as_fast() {
         // Walk the reading to `q` within the plausibility layer's rate limit, in RPM mode
         // with the backflow guard off (its boost would move the speed).
         t += CONTROL_PERIOD_MS;
-        let off = Command::SetIntervention {
-            which: Intervention::Backflow,
-            enabled: false,
-        };
+        let off = switch_off(Intervention::Backflow);
         ok(&mut c, t, &[off]);
         let q0 = 4.5;
         let reading = |t: u64| Reading::new(q + ((t / 10) % 2) as f32 * ripple, t);
@@ -386,10 +383,7 @@ fn int4_va_minimum_speed_only_where_backflow_can_happen() {
     let (out, _) = speed_after(&[Command::SetRpmTarget(floor)]);
     assert_eq!(out.actuators.pump_rpm, floor);
     assert!(!out.status.backflow_guard);
-    let off = Command::SetIntervention {
-        which: Intervention::Backflow,
-        enabled: false,
-    };
+    let off = switch_off(Intervention::Backflow);
     let (out, _) = speed_after(&[off]);
     assert_eq!(out.actuators.pump_rpm, 1200.0, "guard off");
     assert!(!out.status.backflow_guard);
@@ -611,10 +605,7 @@ fn int4_backflow_boost_edges() {
 fn int4_no_backflow_guard_without_a_minimum_speed() {
     let mut c = ctl(CircuitKind::Va);
     let mut t = 0;
-    let off = Command::SetIntervention {
-        which: Intervention::Backflow,
-        enabled: false,
-    };
+    let off = switch_off(Intervention::Backflow);
     let start = [
         off,
         Command::SetRpmTarget(1500.0),
@@ -675,10 +666,7 @@ fn int4_va_spin_up_slewed_and_clamped_below_90_percent() {
 fn int5_suction_intervention_switchable() {
     let (mut c, mut t) = running_rpm(CircuitKind::Vv, 3500.0);
     t += CONTROL_PERIOD_MS;
-    let off = Command::SetIntervention {
-        which: Intervention::Suction,
-        enabled: false,
-    };
+    let off = switch_off(Intervention::Suction);
     ok(&mut c, t, &[off]);
     let out = run(&mut c, &mut t, 300, &mut |t, f| {
         f.p_drainage = Reading::new(-150.0 + ((t / 10) % 7) as f32 * 0.01, t)
