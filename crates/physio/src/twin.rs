@@ -1741,16 +1741,10 @@ impl Twin {
                 for i in res {
                     // Transfused or lost blood has the receiving compartment's gas contents.
                     let share = dv * self.circ.v[i] / total;
-                    let g = &mut self.gases;
+                    let g = &self.gases;
                     let f = share / g.vprev[i];
                     let (do2, dco2) = (g.o2[i] * f, g.co2[i] * f);
-                    g.o2[i] += do2;
-                    g.co2[i] += dco2;
-                    g.vprev[i] += share;
-                    self.circ.v[i] += share;
-                    self.balance.external_o2 += do2;
-                    self.balance.external_co2 += dco2;
-                    self.balance.external_volume_ml += share;
+                    self.add_external(i, share, do2, dco2);
                 }
             }
             Event::Bleeding(r) => self.bleeding_ml_min = r,
@@ -1994,21 +1988,28 @@ impl Twin {
         let total: f64 = res.iter().map(|&i| self.circ.v[i]).sum();
         for i in res {
             let w = self.circ.v[i] / total;
-            let g = &mut self.gases;
+            let g = &self.gases;
             let (o2_ml, co2_ml) = (g.o2[i] / g.vprev[i], g.co2[i] / g.vprev[i]);
             let out = (s.water_out_ml * w).min(0.5 * self.circ.v[i]);
             let dv = (s.acellular_in_ml + s.red_cells_in_ml) * w - out;
             let do2 = o2_ml * s.red_cells_in_ml * w * crate::fluids::RED_CELL_HB_G_DL / hb;
             let dco2 = co2_ml * dv;
-            g.o2[i] += do2;
-            g.co2[i] += dco2;
-            g.vprev[i] += dv;
-            self.circ.v[i] += dv;
-            self.balance.external_o2 += do2;
-            self.balance.external_co2 += dco2;
-            self.balance.external_volume_ml += dv;
+            self.add_external(i, dv, do2, dco2);
         }
         self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
+    }
+
+    /// `dv_ml` of blood or fluid carrying `do2` and `dco2` mL of gas given into compartment `i`
+    /// from outside the body (negative: lost from it), booked in the balance.
+    fn add_external(&mut self, i: usize, dv_ml: f64, do2: f64, dco2: f64) {
+        let g = &mut self.gases;
+        g.o2[i] += do2;
+        g.co2[i] += dco2;
+        g.vprev[i] += dv_ml;
+        self.circ.v[i] += dv_ml;
+        self.balance.external_o2 += do2;
+        self.balance.external_co2 += dco2;
+        self.balance.external_volume_ml += dv_ml;
     }
 
     /// The circuit's prime washed out into the patient by `flow_ml` of circuit flow
