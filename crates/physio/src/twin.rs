@@ -461,15 +461,28 @@ impl core::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// `value` of `field` lies outside `lo..=hi` (in `unit`).
+    pub fn out_of_range(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Self {
+        ConfigError {
+            field,
+            message: format!("{value} is outside the allowed range {lo}..={hi} {unit}"),
+        }
+    }
+}
+
 /// A range check that names the field and the allowed range.
-fn check(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Result<(), ConfigError> {
+pub(crate) fn check(
+    field: &'static str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    unit: &str,
+) -> Result<(), ConfigError> {
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(ConfigError {
-            field,
-            message: format!("{value} is outside the allowed range {lo}..={hi} {unit}"),
-        })
+        Err(ConfigError::out_of_range(field, value, lo, hi, unit))
     }
 }
 
