@@ -498,129 +498,18 @@ impl PatientParams {
         }
     }
 
-    /// Check every field against its allowed range.
+    /// Check every field against its allowed range ([`crate::PATIENT_FIELDS`]); the blood
+    /// volume against 35–120 mL per kg of weight instead, which keeps it within its range too.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("patient.weight_kg", self.weight_kg, 2.0, 200.0, "kg")?;
-        check(
-            "patient.heart_rate_bpm",
-            self.heart_rate_bpm,
-            20.0,
-            220.0,
-            "1/min",
-        )?;
-        check(
-            "patient.lv_emax_mmhg_ml",
-            self.lv_emax_mmhg_ml,
-            0.1,
-            6.0,
-            "mmHg/mL",
-        )?;
-        check(
-            "patient.rv_emax_mmhg_ml",
-            self.rv_emax_mmhg_ml,
-            0.1,
-            5.0,
-            "mmHg/mL",
-        )?;
-        check(
-            "patient.lv_dilation_ml",
-            self.lv_dilation_ml,
-            0.0,
-            250.0,
-            "mL",
-        )?;
-        check("patient.lv_stiffness", self.lv_stiffness, 0.3, 3.0, "")?;
-        check(
-            "patient.svr_mmhg_s_ml",
-            self.svr_mmhg_s_ml,
-            0.2,
-            12.0,
-            "mmHg·s/mL",
-        )?;
-        check(
-            "patient.pvr_mmhg_s_ml",
-            self.pvr_mmhg_s_ml,
-            0.02,
-            10.0,
-            "mmHg·s/mL",
-        )?;
-        let bv_per_kg = self.blood_volume_ml / self.weight_kg;
-        check(
-            "patient.blood_volume_ml",
-            bv_per_kg,
-            35.0,
-            120.0,
-            "mL per kg of weight",
-        )?;
-        check("patient.hb_g_dl", self.hb_g_dl, 3.0, 22.0, "g/dL")?;
-        check(
-            "patient.base_excess_meq_l",
-            self.base_excess_meq_l,
-            -30.0,
-            30.0,
-            "mEq/L",
-        )?;
-        check("patient.temp_c", self.temp_c, 25.0, 43.0, "°C")?;
-        check(
-            "patient.vo2_ml_kg_min",
-            self.vo2_ml_kg_min,
-            0.5,
-            10.0,
-            "mL/kg/min",
-        )?;
-        check("patient.rq", self.rq, 0.6, 1.2, "")?;
-        check(
-            "patient.alveolar_ventilation_lpm",
-            self.alveolar_ventilation_lpm,
-            0.0,
-            30.0,
-            "L/min",
-        )?;
-        check("patient.fio2", self.fio2, 0.21, 1.0, "")?;
-        check("patient.shunt_fraction", self.shunt_fraction, 0.0, 1.0, "")?;
-        check(
-            "patient.baroreflex_gain",
-            self.baroreflex_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
-        check(
-            "patient.lung_compliance_ml_cmh2o",
-            self.lung_compliance_ml_cmh2o,
-            1.0,
-            400.0,
-            "mL/cmH2O",
-        )?;
-        check(
-            "patient.chest_wall_compliance_ml_cmh2o",
-            self.chest_wall_compliance_ml_cmh2o,
-            1.0,
-            400.0,
-            "mL/cmH2O",
-        )?;
-        check(
-            "patient.airway_resistance_cmh2o_s_l",
-            self.airway_resistance_cmh2o_s_l,
-            0.5,
-            200.0,
-            "cmH2O·s/L",
-        )?;
-        check("patient.recruitability", self.recruitability, 0.0, 0.5, "")?;
-        check(
-            "patient.chemoreflex_gain",
-            self.chemoreflex_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
-        check(
-            "patient.cardiopulmonary_gain",
-            self.cardiopulmonary_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
+        for f in crate::patient::PATIENT_FIELDS {
+            if f.name == "blood_volume_ml" {
+                let bv_per_kg = self.blood_volume_ml / self.weight_kg;
+                check(f.path, bv_per_kg, 35.0, 120.0, "mL per kg of weight")?;
+            } else {
+                let unit = if f.unit == "1" { "" } else { f.unit };
+                check(f.path, (f.get)(self), f.min, f.max, unit)?;
+            }
+        }
         Ok(())
     }
 }
