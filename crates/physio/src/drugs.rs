@@ -80,7 +80,29 @@ pub enum RateUnit {
     UMin,
 }
 
+/// Reported concentrations are in thousandths of the amount unit per mL: ng/mL for the µg-dosed
+/// drugs, µg/mL for the mg-dosed ones, mU/mL for vasopressin.
+pub const CONC_PER_AMOUNT_PER_ML: f64 = 1000.0;
+
 impl RateUnit {
+    /// Unit of the amount (what a bolus is given in): `ug`, `mg` or `U`.
+    pub const fn amount_unit(self) -> &'static str {
+        match self {
+            RateUnit::UgKgMin | RateUnit::UgKgH => "ug",
+            RateUnit::MgKgH => "mg",
+            RateUnit::UMin => "U",
+        }
+    }
+
+    /// Unit of the reported concentration ([`CONC_PER_AMOUNT_PER_ML`]).
+    pub const fn conc_unit(self) -> &'static str {
+        match self {
+            RateUnit::UgKgMin | RateUnit::UgKgH => "ng/mL",
+            RateUnit::MgKgH => "ug/mL",
+            RateUnit::UMin => "mU/mL",
+        }
+    }
+
     /// Amount per minute of a rate `r` in this unit, for a patient of `weight_kg`.
     pub fn per_min(self, r: f64, weight_kg: f64) -> f64 {
         match self {
@@ -134,12 +156,9 @@ pub struct DrugSpec {
     pub drug: Drug,
     /// Name in files, signals and the docs.
     pub name: &'static str,
+    /// The infusion rate's unit; it sets the amount's and the concentration's
+    /// ([`RateUnit::amount_unit`], [`RateUnit::conc_unit`]).
     pub rate_unit: RateUnit,
-    /// Unit of the amount (what a bolus is given in): `ug`, `mg` or `U`.
-    pub amount_unit: &'static str,
-    /// Unit of the reported concentration; `conc_scale` converts amount/mL into it.
-    pub conc_unit: &'static str,
-    pub conc_scale: f64,
     /// Central volume, mL/kg.
     pub v1_ml_kg: f64,
     /// Elimination clearance, mL/kg/min.
@@ -162,8 +181,9 @@ const fn fx(knob: Knob, emax: f64, ec50: f64, hill: f64) -> Effect {
     }
 }
 
-/// The drug table. Concentrations: ng/mL for the µg-dosed drugs (`conc_scale` 1000 turns
-/// µg/mL into ng/mL), µg/mL for the mg-dosed ones, mU/mL for vasopressin.
+/// The drug table. Concentrations in thousandths of the amount unit per mL
+/// ([`CONC_PER_AMOUNT_PER_ML`]): ng/mL for the µg-dosed drugs, µg/mL for the mg-dosed ones,
+/// mU/mL for vasopressin.
 pub const DRUGS: [DrugSpec; N_DRUGS] = [
     // Norepinephrine. PK: plasma clearance about 2 L/min in adults (Esler 1979, Clin Sci
     // 56:93 [M]; septic shock: Beloeil 2005, Br J Anaesth 95:782, one compartment, t½ ≈ 2.4 min
@@ -178,9 +198,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Norepinephrine,
         name: "norepinephrine",
         rate_unit: RateUnit::UgKgMin,
-        amount_unit: "ug",
-        conc_unit: "ng/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 104.0,
         cl_ml_kg_min: 30.0,
         q2_ml_kg_min: 0.0,
@@ -205,9 +222,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Epinephrine,
         name: "epinephrine",
         rate_unit: RateUnit::UgKgMin,
-        amount_unit: "ug",
-        conc_unit: "ng/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 188.0,
         cl_ml_kg_min: 52.0,
         q2_ml_kg_min: 0.0,
@@ -231,9 +245,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Vasopressin,
         name: "vasopressin",
         rate_unit: RateUnit::UMin,
-        amount_unit: "U",
-        conc_unit: "mU/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 195.0,
         cl_ml_kg_min: 9.0,
         q2_ml_kg_min: 0.0,
@@ -255,9 +266,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Dobutamine,
         name: "dobutamine",
         rate_unit: RateUnit::UgKgMin,
-        amount_unit: "ug",
-        conc_unit: "ng/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 204.0,
         cl_ml_kg_min: 59.0,
         q2_ml_kg_min: 0.0,
@@ -278,9 +286,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Milrinone,
         name: "milrinone",
         rate_unit: RateUnit::UgKgMin,
-        amount_unit: "ug",
-        conc_unit: "ng/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 380.0,
         cl_ml_kg_min: 2.2,
         q2_ml_kg_min: 0.0,
@@ -304,9 +309,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Propofol,
         name: "propofol",
         rate_unit: RateUnit::MgKgH,
-        amount_unit: "mg",
-        conc_unit: "ug/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 228.0,
         cl_ml_kg_min: 27.0,
         q2_ml_kg_min: 25.5,
@@ -333,9 +335,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Fentanyl,
         name: "fentanyl",
         rate_unit: RateUnit::UgKgH,
-        amount_unit: "ug",
-        conc_unit: "ng/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 87.0,
         cl_ml_kg_min: 9.0,
         q2_ml_kg_min: 68.6,
@@ -360,9 +359,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Rocuronium,
         name: "rocuronium",
         rate_unit: RateUnit::MgKgH,
-        amount_unit: "mg",
-        conc_unit: "ug/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 45.0,
         cl_ml_kg_min: 3.7,
         q2_ml_kg_min: 5.0,
@@ -383,9 +379,6 @@ pub const DRUGS: [DrugSpec; N_DRUGS] = [
         drug: Drug::Bivalirudin,
         name: "bivalirudin",
         rate_unit: RateUnit::MgKgH,
-        amount_unit: "mg",
-        conc_unit: "ug/mL",
-        conc_scale: 1000.0,
         v1_ml_kg: 200.0,
         cl_ml_kg_min: 3.4,
         q2_ml_kg_min: 0.0,
@@ -485,7 +478,7 @@ impl Drugs {
         self.rate[drug as usize]
     }
 
-    /// A bolus of `amount` (µg, mg or U: the drug's `amount_unit`) into the central volume.
+    /// A bolus of `amount` (µg, mg or U: [`RateUnit::amount_unit`]) into the central volume.
     pub fn bolus(&mut self, drug: Drug, amount: f64) {
         if amount.is_finite() && amount > 0.0 {
             self.central[drug as usize] += amount;
@@ -496,7 +489,7 @@ impl Drugs {
     /// Plasma (central) concentration of `drug`, in its concentration unit.
     pub fn plasma(&self, drug: Drug) -> f64 {
         let s = drug.spec();
-        self.central[drug as usize] / (s.v1_ml_kg * self.weight_kg) * s.conc_scale
+        self.central[drug as usize] / (s.v1_ml_kg * self.weight_kg) * CONC_PER_AMOUNT_PER_ML
     }
 
     /// Effect-site concentration of `drug` (the plasma's for drugs without an effect site).
@@ -533,7 +526,7 @@ impl Drugs {
             self.central[i] = a1.max(0.0);
             self.peripheral[i] = a2.max(0.0);
             if s.ke0_per_min > 0.0 {
-                let c = self.central[i] / v1 * s.conc_scale;
+                let c = self.central[i] / v1 * CONC_PER_AMOUNT_PER_ML;
                 let e = (-s.ke0_per_min * t).exp();
                 self.effect_site[i] = c + (self.effect_site[i] - c) * e;
             }
@@ -628,7 +621,8 @@ mod tests {
                 d.step(1.0);
             }
             let s = drug.spec();
-            let css = s.rate_unit.per_min(1.0, 70.0) / (s.cl_ml_kg_min * 70.0) * s.conc_scale;
+            let css =
+                s.rate_unit.per_min(1.0, 70.0) / (s.cl_ml_kg_min * 70.0) * CONC_PER_AMOUNT_PER_ML;
             let c = d.plasma(drug);
             assert!((c - css).abs() < 1e-3 * css, "{drug:?}: {c} vs {css}");
             assert!((d.effect_site(drug) - css).abs() < 1e-3 * css);

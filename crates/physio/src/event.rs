@@ -399,25 +399,15 @@ impl Event {
     pub fn check(&self) -> Result<(), ConfigError> {
         let spec = self.spec();
         match (spec.value, self.value()) {
-            (EventValue::Number(q), EventArg::Number(x)) if !q.contains(x) => Err(ConfigError {
-                field: spec.path,
-                message: format!(
-                    "{x} is outside the allowed range {}..={} {}",
-                    q.min, q.max, q.unit
-                ),
-            }),
+            (EventValue::Number(q), EventArg::Number(x)) if !q.contains(x) => Err(
+                ConfigError::out_of_range(spec.path, x, q.min, q.max, q.unit),
+            ),
             (EventValue::Patient, EventArg::Patient(p, x)) => {
                 let f = p.field();
                 if f.quantity().contains(x) {
                     Ok(())
                 } else {
-                    Err(ConfigError {
-                        field: f.path,
-                        message: format!(
-                            "{x} is outside the allowed range {}..={} {}",
-                            f.min, f.max, f.unit
-                        ),
-                    })
+                    Err(ConfigError::out_of_range(f.path, x, f.min, f.max, f.unit))
                 }
             }
             _ => Ok(()),

@@ -269,6 +269,17 @@ mod tests {
         }
     }
 
+    /// A 75 kg patient with `blood` mL at Hb `hb` given `fluid` at `rate` mL/h for `minutes`,
+    /// then the infusion stopped: its fluids, blood volume and Hb.
+    fn infused(fluid: Fluid, rate: f64, blood: f64, hb: f64, minutes: f64) -> (Fluids, f64, f64) {
+        let (mut b, mut h) = (blood, hb);
+        let mut f = Fluids::new(75.0, b, h);
+        f.set_rate(fluid, rate);
+        run(&mut f, &mut b, &mut h, minutes);
+        f.set_rate(fluid, 0.0);
+        (f, b, h)
+    }
+
     #[test]
     fn nothing_given_nothing_changes() {
         let mut f = Fluids::new(75.0, 5300.0, 14.0);
@@ -280,22 +291,14 @@ mod tests {
 
     #[test]
     fn crystalloid_dilutes_and_leaves_albumin_stays() {
-        let (mut b, mut h) = (5300.0, 14.0);
-        let mut f = Fluids::new(75.0, b, h);
-        f.set_rate(Fluid::Crystalloid, 2000.0);
-        run(&mut f, &mut b, &mut h, 30.0);
-        f.set_rate(Fluid::Crystalloid, 0.0);
+        let (mut f, mut b, mut h) = infused(Fluid::Crystalloid, 2000.0, 5300.0, 14.0, 30.0);
         assert!(h < 13.5, "Hb {h}");
         run(&mut f, &mut b, &mut h, 60.0);
         // Most of the litre has left the blood.
         assert!(b - 5300.0 < 400.0, "blood {b}");
         assert!(f.interstitial_ml() > INTERSTITIAL_ML_KG * 75.0 + 200.0);
 
-        let (mut b2, mut h2) = (5300.0, 14.0);
-        let mut g = Fluids::new(75.0, b2, h2);
-        g.set_rate(Fluid::Albumin, 2000.0);
-        run(&mut g, &mut b2, &mut h2, 30.0);
-        g.set_rate(Fluid::Albumin, 0.0);
+        let (mut g, mut b2, mut h2) = infused(Fluid::Albumin, 2000.0, 5300.0, 14.0, 30.0);
         run(&mut g, &mut b2, &mut h2, 60.0);
         assert!(
             b2 - 5300.0 > b - 5300.0 + 200.0,
@@ -305,10 +308,7 @@ mod tests {
 
     #[test]
     fn red_cells_raise_hb() {
-        let (mut b, mut h) = (4300.0, 8.0);
-        let mut f = Fluids::new(75.0, b, h);
-        f.set_rate(Fluid::RedCells, 600.0);
-        run(&mut f, &mut b, &mut h, 30.0);
+        let (_, _, h) = infused(Fluid::RedCells, 600.0, 4300.0, 8.0, 30.0);
         // 300 mL of product at Hb 19.8 into 4300 mL at 8: about 8.8 g/dL.
         assert!((8.5..9.1).contains(&h), "Hb {h}");
     }

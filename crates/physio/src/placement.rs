@@ -338,28 +338,27 @@ pub fn jet_exchanges(sites: &Sites, returned_ml: f64, weight_kg: f64) -> [(usize
 mod tests {
     use super::*;
 
-    #[test]
-    fn typical_placements_resolve_to_the_old_sites() {
-        let s = resolve(
-            Configuration::VvFemoroJugular,
-            &Placement::typical(Configuration::VvFemoroJugular),
+    /// The sites of `configuration`'s typical placement in a 75 kg adult, 21 Fr return.
+    fn typical(configuration: Configuration) -> Sites {
+        resolve(
+            configuration,
+            &Placement::typical(configuration),
             75.0,
             21.0,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn typical_placements_resolve_to_the_old_sites() {
+        let s = typical(Configuration::VvFemoroJugular);
         assert_eq!(s.ret, SVC);
         // Tip and holes in the infrarenal IVC.
         assert_eq!(s.main_drain(), IVCI);
         assert!((s.tip_distance_cm().unwrap() - 18.0).abs() < 1e-9);
         let total: f64 = s.drain.iter().map(|d| d.1).sum();
         assert!((total - 1.0).abs() < 1e-12);
-        let f = resolve(
-            Configuration::VvFemoroFemoral,
-            &Placement::typical(Configuration::VvFemoroFemoral),
-            75.0,
-            21.0,
-        )
-        .unwrap();
+        let f = typical(Configuration::VvFemoroFemoral);
         assert_eq!(f.ret, IVCJ);
         assert_eq!(f.main_drain(), IVCI);
     }
@@ -391,7 +390,7 @@ mod tests {
     #[test]
     fn the_jet_reaches_less_far_than_it_is_wide() {
         let p = Placement::typical(Configuration::VvFemoroJugular);
-        let s = resolve(Configuration::VvFemoroJugular, &p, 75.0, 21.0).unwrap();
+        let s = typical(Configuration::VvFemoroJugular);
         let x = jet_exchanges(&s, 100.0, 75.0);
         // The RA–SVC boundary is 0.5 cm from the tip, the IVCI–IVCH one 17 cm.
         assert!(x[3].2 > 10.0 * x[0].2);

@@ -203,53 +203,28 @@ fn circuit(configuration: Configuration, drainage_fr: f64, return_fr: f64) -> Ci
     }
 }
 
-/// VV femoro-jugular: 25 Fr femoral drainage, 21 Fr jugular return (ELSO adult cannulation,
-/// Tonna 2021 \[M\]).
-pub fn vv_femoro_jugular_circuit() -> CircuitConfig {
-    circuit(Configuration::VvFemoroJugular, 25.0, 21.0)
-}
-
-/// VV femoro-femoral: 25 Fr drainage, 21 Fr return in the other femoral vein.
-pub fn vv_femoro_femoral_circuit() -> CircuitConfig {
-    circuit(Configuration::VvFemoroFemoral, 25.0, 21.0)
-}
-
-/// Femoral VA: 25 Fr femoral venous drainage, 17 Fr femoral arterial return \[M\].
-pub fn va_femoral_circuit() -> CircuitConfig {
-    circuit(Configuration::VaFemoral, 25.0, 17.0)
-}
-
-/// Central VA: right-atrial drainage, 21 Fr ascending-aortic return \[M\].
-pub fn va_central_circuit() -> CircuitConfig {
-    circuit(Configuration::VaCentral, 25.0, 21.0)
-}
-
-/// Axillary VA: femoral venous drainage, 17 Fr return into the right axillary artery (in
-/// practice often through an 8 mm side graft; the cannula sizing is the same class) \[M\].
-pub fn va_axillary_circuit() -> CircuitConfig {
-    circuit(Configuration::VaAxillary, 25.0, 17.0)
-}
-
-/// VV through one 27 Fr bicaval dual-lumen cannula in the right internal jugular vein
-/// (Avalon-class; the lumens' fits in `cannula::DualLumenCannula`). The single-lumen sizes
-/// stand for the lumens' calibres in the blood column's inertance only.
-pub fn vv_dual_lumen_circuit() -> CircuitConfig {
-    circuit(Configuration::VvDualLumen, 23.0, 17.0)
-}
-
-/// The circuit of a configuration, with the sizes above (`None` gets the VV circuit, unused).
+/// The adult circuit of a configuration (`None` gets the VV femoro-jugular sizes, unused).
 pub fn circuit_for(configuration: Configuration) -> CircuitConfig {
-    let mut c = match configuration {
-        Configuration::None | Configuration::VvFemoroJugular => vv_femoro_jugular_circuit(),
-        Configuration::VvFemoroFemoral => vv_femoro_femoral_circuit(),
-        Configuration::VaFemoral => va_femoral_circuit(),
-        Configuration::VaCentral => va_central_circuit(),
-        Configuration::VaAxillary => va_axillary_circuit(),
-        Configuration::VvDualLumen => vv_dual_lumen_circuit(),
+    let (drainage_fr, return_fr) = match configuration {
+        // VV femoro-jugular: 25 Fr femoral drainage, 21 Fr jugular return (ELSO adult
+        // cannulation, Tonna 2021 [M]).
+        Configuration::None | Configuration::VvFemoroJugular => (25.0, 21.0),
+        // VV femoro-femoral: 25 Fr drainage, 21 Fr return in the other femoral vein.
+        Configuration::VvFemoroFemoral => (25.0, 21.0),
+        // Femoral VA: 25 Fr femoral venous drainage, 17 Fr femoral arterial return [M].
+        Configuration::VaFemoral => (25.0, 17.0),
+        // Central VA: right-atrial drainage, 21 Fr ascending-aortic return [M].
+        Configuration::VaCentral => (25.0, 21.0),
+        // Axillary VA: femoral venous drainage, 17 Fr return into the right axillary artery
+        // (in practice often through an 8 mm side graft; the cannula sizing is the same class)
+        // [M].
+        Configuration::VaAxillary => (25.0, 17.0),
+        // VV through one 27 Fr bicaval dual-lumen cannula in the right internal jugular vein
+        // (Avalon-class; the lumens' fits in `cannula::DualLumenCannula`). The single-lumen
+        // sizes stand for the lumens' calibres in the blood column's inertance only.
+        Configuration::VvDualLumen => (23.0, 17.0),
     };
-    c.configuration = configuration;
-    c.placement = crate::placement::Placement::typical(configuration);
-    c
+    circuit(configuration, drainage_fr, return_fr)
 }
 
 /// The circuit of `configuration` for a patient of `weight_kg`: the adult circuit
@@ -294,9 +269,15 @@ pub fn sized_circuit(configuration: Configuration, weight_kg: f64) -> CircuitCon
 pub fn preset(name: &str) -> Option<TwinConfig> {
     let (patient, circuit) = match name {
         "adult-healthy" => (healthy_patient(), circuit_for(Configuration::None)),
-        "ards-severe" => (ards_patient(), vv_femoro_jugular_circuit()),
-        "cardiogenic-shock" => (cardiogenic_shock_patient(), va_femoral_circuit()),
-        "dilated-cardiomyopathy" => (dilated_cardiomyopathy_patient(), va_femoral_circuit()),
+        "ards-severe" => (ards_patient(), circuit_for(Configuration::VvFemoroJugular)),
+        "cardiogenic-shock" => (
+            cardiogenic_shock_patient(),
+            circuit_for(Configuration::VaFemoral),
+        ),
+        "dilated-cardiomyopathy" => (
+            dilated_cardiomyopathy_patient(),
+            circuit_for(Configuration::VaFemoral),
+        ),
         "hypovolaemia" => (
             PatientParams {
                 // 1000 mL lost from 5300 (class II haemorrhage, 15–30 % [M, ATLS]).
@@ -305,7 +286,7 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
                 svr_mmhg_s_ml: 1.3,
                 ..ards_patient()
             },
-            vv_femoro_jugular_circuit(),
+            circuit_for(Configuration::VvFemoroJugular),
         ),
         "va-central-postcardiotomy" => (
             PatientParams {
@@ -313,7 +294,7 @@ pub fn preset(name: &str) -> Option<TwinConfig> {
                 rv_emax_mmhg_ml: 0.8,
                 ..cardiogenic_shock_patient()
             },
-            va_central_circuit(),
+            circuit_for(Configuration::VaCentral),
         ),
         "neonate" => (
             crate::sizes::scaled_patient(NEONATE_WEIGHT_KG).ok()?,

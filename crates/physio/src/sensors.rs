@@ -358,6 +358,8 @@ impl core::fmt::Display for FaultError {
     }
 }
 
+impl std::error::Error for FaultError {}
+
 #[derive(Clone, Debug, PartialEq)]
 struct ChannelState {
     rng: Rng,

@@ -311,12 +311,7 @@ pub fn norms(weight_kg: f64) -> Norms {
 /// `patient.weight_kg`.
 pub fn scaled_patient(weight_kg: f64) -> Result<PatientParams, ConfigError> {
     let (lo, hi) = WEIGHT_RANGE_KG;
-    if !(weight_kg.is_finite() && (lo..=hi).contains(&weight_kg)) {
-        return Err(ConfigError {
-            field: "patient.weight_kg",
-            message: format!("{weight_kg} is outside the allowed range {lo}..={hi} kg"),
-        });
-    }
+    crate::twin::check("patient.weight_kg", weight_kg, lo, hi, "kg")?;
     let adult = healthy_patient();
     let r = weight_kg / ADULT_WEIGHT_KG;
     let mut p = PatientParams {

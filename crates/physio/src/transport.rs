@@ -46,6 +46,12 @@ pub struct Gases {
     shunt: f64,
 }
 
+/// `amount` per mL of a pool of `v_ml`, 0 for an empty pool (1e-9 mL or less).
+#[inline]
+fn per_ml(amount: f64, v_ml: f64) -> f64 {
+    if v_ml > 1e-9 { amount / v_ml } else { 0.0 }
+}
+
 /// Pool volumes from compartment volumes.
 fn pool_volumes(v: &[f64; N], shunt: f64) -> [f64; NG] {
     let mut out = [0.0; NG];
@@ -116,21 +122,13 @@ impl Gases {
     /// O2 content of compartment `i`, mL/dL.
     #[inline]
     pub fn o2_content(&self, i: usize) -> f64 {
-        if self.vprev[i] > 1e-9 {
-            100.0 * self.o2[i] / self.vprev[i]
-        } else {
-            0.0
-        }
+        per_ml(100.0 * self.o2[i], self.vprev[i])
     }
 
     /// CO2 content of compartment `i`, mL/dL.
     #[inline]
     pub fn co2_content(&self, i: usize) -> f64 {
-        if self.vprev[i] > 1e-9 {
-            100.0 * self.co2[i] / self.vprev[i]
-        } else {
-            0.0
-        }
+        per_ml(100.0 * self.co2[i], self.vprev[i])
     }
 
     /// Move gas along every connection by the volumes the circulation recorded since the last
@@ -266,11 +264,7 @@ impl Gases {
     /// Share of compartment `i`'s blood that is returned blood not yet through a capillary bed
     /// (see [`Gases::returned`]), 0..1.
     pub fn returned_fraction(&self, i: usize) -> f64 {
-        if self.vprev[i] > 1e-9 {
-            (self.returned[i] / self.vprev[i]).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
+        per_ml(self.returned[i], self.vprev[i]).clamp(0.0, 1.0)
     }
 
     /// Total O2 and CO2 in the first `n` compartments (patient: `NP`, with circuit: `N`) and
@@ -288,14 +282,10 @@ impl Gases {
     /// O2 and CO2 contents of the whole capillary compartment (both pools), mL/dL.
     pub fn capillary_contents(&self) -> (f64, f64) {
         let v = self.vprev[PCAP] + self.vprev[PSH];
-        if v > 1e-9 {
-            (
-                100.0 * (self.o2[PCAP] + self.o2[PSH]) / v,
-                100.0 * (self.co2[PCAP] + self.co2[PSH]) / v,
-            )
-        } else {
-            (0.0, 0.0)
-        }
+        (
+            per_ml(100.0 * (self.o2[PCAP] + self.o2[PSH]), v),
+            per_ml(100.0 * (self.co2[PCAP] + self.co2[PSH]), v),
+        )
     }
 }
 

@@ -461,15 +461,28 @@ impl core::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl ConfigError {
+    /// `value` of `field` lies outside `lo..=hi` (in `unit`).
+    pub fn out_of_range(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Self {
+        ConfigError {
+            field,
+            message: format!("{value} is outside the allowed range {lo}..={hi} {unit}"),
+        }
+    }
+}
+
 /// A range check that names the field and the allowed range.
-fn check(field: &'static str, value: f64, lo: f64, hi: f64, unit: &str) -> Result<(), ConfigError> {
+pub(crate) fn check(
+    field: &'static str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    unit: &str,
+) -> Result<(), ConfigError> {
     if value.is_finite() && value >= lo && value <= hi {
         Ok(())
     } else {
-        Err(ConfigError {
-            field,
-            message: format!("{value} is outside the allowed range {lo}..={hi} {unit}"),
-        })
+        Err(ConfigError::out_of_range(field, value, lo, hi, unit))
     }
 }
 
@@ -485,129 +498,18 @@ impl PatientParams {
         }
     }
 
-    /// Check every field against its allowed range.
+    /// Check every field against its allowed range ([`crate::PATIENT_FIELDS`]); the blood
+    /// volume against 35–120 mL per kg of weight instead, which keeps it within its range too.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check("patient.weight_kg", self.weight_kg, 2.0, 200.0, "kg")?;
-        check(
-            "patient.heart_rate_bpm",
-            self.heart_rate_bpm,
-            20.0,
-            220.0,
-            "1/min",
-        )?;
-        check(
-            "patient.lv_emax_mmhg_ml",
-            self.lv_emax_mmhg_ml,
-            0.1,
-            6.0,
-            "mmHg/mL",
-        )?;
-        check(
-            "patient.rv_emax_mmhg_ml",
-            self.rv_emax_mmhg_ml,
-            0.1,
-            5.0,
-            "mmHg/mL",
-        )?;
-        check(
-            "patient.lv_dilation_ml",
-            self.lv_dilation_ml,
-            0.0,
-            250.0,
-            "mL",
-        )?;
-        check("patient.lv_stiffness", self.lv_stiffness, 0.3, 3.0, "")?;
-        check(
-            "patient.svr_mmhg_s_ml",
-            self.svr_mmhg_s_ml,
-            0.2,
-            12.0,
-            "mmHg·s/mL",
-        )?;
-        check(
-            "patient.pvr_mmhg_s_ml",
-            self.pvr_mmhg_s_ml,
-            0.02,
-            10.0,
-            "mmHg·s/mL",
-        )?;
-        let bv_per_kg = self.blood_volume_ml / self.weight_kg;
-        check(
-            "patient.blood_volume_ml",
-            bv_per_kg,
-            35.0,
-            120.0,
-            "mL per kg of weight",
-        )?;
-        check("patient.hb_g_dl", self.hb_g_dl, 3.0, 22.0, "g/dL")?;
-        check(
-            "patient.base_excess_meq_l",
-            self.base_excess_meq_l,
-            -30.0,
-            30.0,
-            "mEq/L",
-        )?;
-        check("patient.temp_c", self.temp_c, 25.0, 43.0, "°C")?;
-        check(
-            "patient.vo2_ml_kg_min",
-            self.vo2_ml_kg_min,
-            0.5,
-            10.0,
-            "mL/kg/min",
-        )?;
-        check("patient.rq", self.rq, 0.6, 1.2, "")?;
-        check(
-            "patient.alveolar_ventilation_lpm",
-            self.alveolar_ventilation_lpm,
-            0.0,
-            30.0,
-            "L/min",
-        )?;
-        check("patient.fio2", self.fio2, 0.21, 1.0, "")?;
-        check("patient.shunt_fraction", self.shunt_fraction, 0.0, 1.0, "")?;
-        check(
-            "patient.baroreflex_gain",
-            self.baroreflex_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
-        check(
-            "patient.lung_compliance_ml_cmh2o",
-            self.lung_compliance_ml_cmh2o,
-            1.0,
-            400.0,
-            "mL/cmH2O",
-        )?;
-        check(
-            "patient.chest_wall_compliance_ml_cmh2o",
-            self.chest_wall_compliance_ml_cmh2o,
-            1.0,
-            400.0,
-            "mL/cmH2O",
-        )?;
-        check(
-            "patient.airway_resistance_cmh2o_s_l",
-            self.airway_resistance_cmh2o_s_l,
-            0.5,
-            200.0,
-            "cmH2O·s/L",
-        )?;
-        check("patient.recruitability", self.recruitability, 0.0, 0.5, "")?;
-        check(
-            "patient.chemoreflex_gain",
-            self.chemoreflex_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
-        check(
-            "patient.cardiopulmonary_gain",
-            self.cardiopulmonary_gain,
-            0.0,
-            1.0,
-            "",
-        )?;
+        for f in crate::patient::PATIENT_FIELDS {
+            if f.name == "blood_volume_ml" {
+                let bv_per_kg = self.blood_volume_ml / self.weight_kg;
+                check(f.path, bv_per_kg, 35.0, 120.0, "mL per kg of weight")?;
+            } else {
+                let unit = if f.unit == "1" { "" } else { f.unit };
+                check(f.path, (f.get)(self), f.min, f.max, unit)?;
+            }
+        }
         Ok(())
     }
 }
@@ -1741,16 +1643,10 @@ impl Twin {
                 for i in res {
                     // Transfused or lost blood has the receiving compartment's gas contents.
                     let share = dv * self.circ.v[i] / total;
-                    let g = &mut self.gases;
+                    let g = &self.gases;
                     let f = share / g.vprev[i];
                     let (do2, dco2) = (g.o2[i] * f, g.co2[i] * f);
-                    g.o2[i] += do2;
-                    g.co2[i] += dco2;
-                    g.vprev[i] += share;
-                    self.circ.v[i] += share;
-                    self.balance.external_o2 += do2;
-                    self.balance.external_co2 += dco2;
-                    self.balance.external_volume_ml += share;
+                    self.add_external(i, share, do2, dco2);
                 }
             }
             Event::Bleeding(r) => self.bleeding_ml_min = r,
@@ -1994,21 +1890,28 @@ impl Twin {
         let total: f64 = res.iter().map(|&i| self.circ.v[i]).sum();
         for i in res {
             let w = self.circ.v[i] / total;
-            let g = &mut self.gases;
+            let g = &self.gases;
             let (o2_ml, co2_ml) = (g.o2[i] / g.vprev[i], g.co2[i] / g.vprev[i]);
             let out = (s.water_out_ml * w).min(0.5 * self.circ.v[i]);
             let dv = (s.acellular_in_ml + s.red_cells_in_ml) * w - out;
             let do2 = o2_ml * s.red_cells_in_ml * w * crate::fluids::RED_CELL_HB_G_DL / hb;
             let dco2 = co2_ml * dv;
-            g.o2[i] += do2;
-            g.co2[i] += dco2;
-            g.vprev[i] += dv;
-            self.circ.v[i] += dv;
-            self.balance.external_o2 += do2;
-            self.balance.external_co2 += dco2;
-            self.balance.external_volume_ml += dv;
+            self.add_external(i, dv, do2, dco2);
         }
         self.params.hb_g_dl = s.hb_g_dl.clamp(3.0, 22.0);
+    }
+
+    /// `dv_ml` of blood or fluid carrying `do2` and `dco2` mL of gas given into compartment `i`
+    /// from outside the body (negative: lost from it), booked in the balance.
+    fn add_external(&mut self, i: usize, dv_ml: f64, do2: f64, dco2: f64) {
+        let g = &mut self.gases;
+        g.o2[i] += do2;
+        g.co2[i] += dco2;
+        g.vprev[i] += dv_ml;
+        self.circ.v[i] += dv_ml;
+        self.balance.external_o2 += do2;
+        self.balance.external_co2 += dco2;
+        self.balance.external_volume_ml += dv_ml;
     }
 
     /// The circuit's prime washed out into the patient by `flow_ml` of circuit flow

@@ -44,7 +44,7 @@
 //! Not here: PEEP's effect on pulmonary vascular resistance, the breath-by-breath swing,
 //! patient triggering. The chemoreflex ([`crate::chemoreflex`]) changes the tidal volume of
 //! spontaneous breaths through the twin.
-use crate::twin::ConfigError;
+use crate::twin::{ConfigError, check};
 
 /// End-expiratory pleural pressure at FRC, zero PEEP, cmH2O \[M, West ch. 7\].
 pub const PLEURAL_FRC_CMH2O: f64 = -5.0;
@@ -160,27 +160,16 @@ impl Settings {
     /// Refuses settings outside what a ventilator delivers, naming the field.
     pub fn check(&self) -> Result<(), ConfigError> {
         let (lo, hi) = PEEP_RANGE;
-        range("ventilator.peep_cmh2o", self.peep_cmh2o, lo, hi, "cmH2O")?;
+        check("ventilator.peep_cmh2o", self.peep_cmh2o, lo, hi, "cmH2O")?;
         let (lo, hi) = VT_RANGE;
-        range("ventilator.vt_ml", self.vt_ml, lo, hi, "mL")?;
+        check("ventilator.vt_ml", self.vt_ml, lo, hi, "mL")?;
         let (lo, hi) = PINSP_RANGE;
-        range("ventilator.pinsp_cmh2o", self.pinsp_cmh2o, lo, hi, "cmH2O")?;
+        check("ventilator.pinsp_cmh2o", self.pinsp_cmh2o, lo, hi, "cmH2O")?;
         let (lo, hi) = RATE_RANGE;
-        range("ventilator.rate_bpm", self.rate_bpm, lo, hi, "/min")?;
+        check("ventilator.rate_bpm", self.rate_bpm, lo, hi, "/min")?;
         let (lo, hi) = IE_RANGE;
-        range("ventilator.ie_e", self.ie_e, lo, hi, "")?;
-        range("ventilator.fio2", self.fio2, 0.21, 1.0, "")
-    }
-}
-
-fn range(field: &'static str, v: f64, lo: f64, hi: f64, unit: &str) -> Result<(), ConfigError> {
-    if v.is_finite() && v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(ConfigError {
-            field,
-            message: format!("{v} is outside the allowed range {lo}..={hi} {unit}"),
-        })
+        check("ventilator.ie_e", self.ie_e, lo, hi, "")?;
+        check("ventilator.fio2", self.fio2, 0.21, 1.0, "")
     }
 }
 

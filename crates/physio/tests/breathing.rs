@@ -69,9 +69,7 @@ fn a_recruitment_manoeuvre_and_its_loss() {
     assert!(all_finite(&o));
     // Back to volume control at PEEP 15: the lung stays open and is more compliant.
     t.apply(&Event::VentilatorPeep(15.0)).unwrap();
-    t.apply(&Event::VentilatorVc).unwrap();
-    run(&mut t, &act, 60.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::VentilatorVc, 60.0);
     assert!(o.recruited_fraction > 0.95, "{}", o.recruited_fraction);
     assert!(
         o.vent_compliance_ml_cmh2o > c0,
@@ -87,9 +85,7 @@ fn a_recruitment_manoeuvre_and_its_loss() {
     assert!(mid > shunt0 - 0.11 && mid < shunt0 - 0.02, "{mid}");
     assert!(o.recruited_fraction < 0.02, "{}", o.recruited_fraction);
     // PEEP 30 overdistends: dead space up, compliance down.
-    t.apply(&Event::VentilatorPeep(30.0)).unwrap();
-    run(&mut t, &act, 5.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::VentilatorPeep(30.0), 5.0);
     assert!(
         o.vent_dead_space_fraction > 0.4,
         "{}",
@@ -141,9 +137,7 @@ fn the_chemoreflex_defends_paco2() {
 fn paralysis_stops_breathing_and_spontaneous_vt_follows_the_drive() {
     let (mut t, act) = driven(Configuration::None);
     let p0 = t.observe().art_upper.pco2_mmhg;
-    t.apply(&Event::RocuroniumBolus(45.0)).unwrap();
-    run(&mut t, &act, 240.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::RocuroniumBolus(45.0), 240.0);
     assert!(o.neuromuscular_block > 0.9);
     // However hard the drive pushes, a blocked patient moves little air and retains CO2.
     assert!(
@@ -164,9 +158,7 @@ fn paralysis_stops_breathing_and_spontaneous_vt_follows_the_drive() {
     run(&mut t, &act, 300.0);
     let vt0 = t.observe().vent_vt_ml;
     // Fewer breaths at the set tidal volume: the drive deepens them.
-    t.apply(&Event::VentilatorRate(8.0)).unwrap();
-    run(&mut t, &act, 600.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::VentilatorRate(8.0), 600.0);
     assert!(o.vent_vt_ml > vt0 + 100.0, "{} {vt0}", o.vent_vt_ml);
     assert!(o.chemoreflex_drive_lpm > 0.5);
 }
@@ -176,9 +168,7 @@ fn paralysis_stops_breathing_and_spontaneous_vt_follows_the_drive() {
 fn propofol_depresses_breathing() {
     let (mut t, act) = driven(Configuration::None);
     let p0 = t.observe().art_upper.pco2_mmhg;
-    t.apply(&Event::PropofolInfusion(6.0)).unwrap();
-    run(&mut t, &act, 900.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::PropofolInfusion(6.0), 900.0);
     // The depressed centre still answers CO2, so PaCO2 rises only a few mmHg while the reflex
     // pushes against the depression.
     assert!(

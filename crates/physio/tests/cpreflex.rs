@@ -4,8 +4,7 @@
 //! and volume is conserved while it moves the veins' unstressed volume.
 mod common;
 use common::*;
-use physio::presets::default_actuation;
-use physio::{Configuration, Event, PatientParam, Twin};
+use physio::{Configuration, Event, PatientParam};
 
 fn healthy(baro: f64, cp: f64) -> physio::TwinConfig {
     let mut c = config("adult-healthy", Configuration::None);
@@ -14,35 +13,17 @@ fn healthy(baro: f64, cp: f64) -> physio::TwinConfig {
     c
 }
 
-/// Mean (heart rate, MAP, effective SVR, CVP) over `seconds`, sampled once a second.
-fn means(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> [f64; 4] {
-    let mut m = [0.0; 4];
-    for _ in 0..seconds {
-        run(t, act, 1.0);
-        let o = t.observe();
-        for (a, x) in m
-            .iter_mut()
-            .zip([o.heart_rate_bpm, o.map_mmhg, o.svr_mmhg_s_ml, o.cvp_mmhg])
-        {
-            *a += x;
-        }
-    }
-    m.map(|x| x / seconds as f64)
-}
-
-/// (before, after) a loss of 500 mL, after = minutes 1.5-2.5 after it.
+/// (before, after) a loss of 500 mL, after = minutes 1.5-2.5 after it: means of (heart rate,
+/// MAP, effective SVR, CVP).
 fn bled(baro: f64, cp: f64, sedated: bool) -> ([f64; 4], [f64; 4]) {
-    let c = healthy(baro, cp);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
+    let (mut t, act) = started(&healthy(baro, cp), None, 0.0);
     if sedated {
         t.apply(&Event::PropofolInfusion(4.0)).unwrap();
     }
     run(&mut t, &act, 90.0);
-    let before = means(&mut t, &act, 30);
-    t.apply(&Event::Volume(-500.0)).unwrap();
-    run(&mut t, &act, 90.0);
-    (before, means(&mut t, &act, 60))
+    around_loss(&mut t, &act, 500.0, 90.0, 60, |o| {
+        [o.heart_rate_bpm, o.map_mmhg, o.svr_mmhg_s_ml, o.cvp_mmhg]
+    })
 }
 
 #[test]
@@ -82,13 +63,9 @@ fn a_sedative_blunts_it() {
 
 #[test]
 fn gain_changes_during_a_run_and_zero_restores_the_patient() {
-    let c = healthy(0.0, 0.0);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 60.0);
-    t.apply(&Event::Volume(-500.0)).unwrap();
-    run(&mut t, &act, 30.0);
-    assert_eq!(t.observe().svr_mmhg_s_ml, 0.9);
+    let (mut t, act) = started(&healthy(0.0, 0.0), None, 60.0);
+    let o = after(&mut t, &act, Event::Volume(-500.0), 30.0);
+    assert_eq!(o.svr_mmhg_s_ml, 0.9);
     t.apply(&Event::SetPatient(PatientParam::CardiopulmonaryGain, 1.0))
         .unwrap();
     run(&mut t, &act, 60.0);

@@ -140,9 +140,7 @@ fn lactate_rises_when_delivery_falls_short() {
     assert_eq!(o0.base_excess_meq_l, c.patient.base_excess_meq_l);
     t.apply(&Event::Bleeding(100.0)).unwrap();
     run(&mut t, &act, 900.0);
-    t.apply(&Event::Bleeding(0.0)).unwrap();
-    run(&mut t, &act, 600.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::Bleeding(0.0), 600.0);
     eprintln!(
         "bled: lactate {:.2} BE {:.2} pH {:.3} CO {:.2} MAP {:.0} SvO2 {:.2} VO2 {:.0}",
         o.lactate_mmol_l,

@@ -45,9 +45,7 @@ fn bad_values_name_the_field_and_range() {
 fn kinks_and_clamp_cut_flow() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 20.0);
     let base = t.observe();
-    t.apply(&Event::DrainageKink(0.8)).unwrap();
-    run(&mut t, &act, 5.0);
-    let dk = t.observe();
+    let dk = after(&mut t, &act, Event::DrainageKink(0.8), 5.0);
     assert!(
         dk.circuit_flow_lpm < 0.7 * base.circuit_flow_lpm,
         "{} {}",
@@ -57,9 +55,7 @@ fn kinks_and_clamp_cut_flow() {
     // A drainage-side kink pulls the pre-pump pressure down.
     assert!(dk.p_drainage_mmhg < base.p_drainage_mmhg - 30.0);
     t.apply(&Event::DrainageKink(0.0)).unwrap();
-    t.apply(&Event::ReturnKink(0.8)).unwrap();
-    run(&mut t, &act, 5.0);
-    let rk = t.observe();
+    let rk = after(&mut t, &act, Event::ReturnKink(0.8), 5.0);
     assert!(rk.circuit_flow_lpm < 0.7 * base.circuit_flow_lpm);
     // A return-side kink raises the post-oxygenator pressure.
     assert!(rk.p_post_oxy_mmhg > base.p_post_oxy_mmhg + 30.0);
@@ -76,9 +72,7 @@ fn kinks_and_clamp_cut_flow() {
 fn pump_failure_coasts_down_and_va_flows_backward() {
     let (mut t, act) = warmed("cardiogenic-shock", Configuration::VaFemoral, None, 20.0);
     assert!(t.observe().circuit_flow_lpm > 2.0);
-    t.apply(&Event::PumpFailure(true)).unwrap();
-    run(&mut t, &act, 1.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::PumpFailure(true), 1.0);
     // Coasting, not stopped dead.
     assert!(
         o.pump_speed_rpm > 500.0 && o.pump_speed_rpm < 3000.0,
@@ -98,9 +92,7 @@ fn pump_failure_coasts_down_and_va_flows_backward() {
 #[test]
 fn power_loss_runs_on_battery() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 5.0);
-    t.apply(&Event::PowerLoss(true)).unwrap();
-    run(&mut t, &act, 60.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::PowerLoss(true), 60.0);
     assert!(!o.mains_power);
     assert!(o.pump_speed_rpm > 3000.0, "still driven on battery");
     // Two hours of endurance: one minute costs about 1/120 of the charge.
@@ -118,9 +110,7 @@ fn power_loss_runs_on_battery() {
 fn oxygenator_failure_cuts_transfer() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 30.0);
     let before = t.observe();
-    t.apply(&Event::OxygenatorFailure(0.9)).unwrap();
-    run(&mut t, &act, 30.0);
-    let after = t.observe();
+    let after = after(&mut t, &act, Event::OxygenatorFailure(0.9), 30.0);
     assert!(after.oxy_o2_transfer_ml_min < 0.5 * before.oxy_o2_transfer_ml_min);
     assert!(after.post_oxy.so2 < before.post_oxy.so2);
 }
@@ -271,9 +261,7 @@ fn heparin_raises_anti_xa() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 1.0);
     let a0 = t.observe().anti_xa_iu_ml;
     t.apply(&Event::HeparinBolus(5000.0)).unwrap();
-    t.apply(&Event::HeparinInfusion(1200.0)).unwrap();
-    run(&mut t, &act, 60.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::HeparinInfusion(1200.0), 60.0);
     assert!(o.anti_xa_iu_ml > a0 + 0.1, "{}", o.anti_xa_iu_ml);
     assert!(o.act_s > 150.0);
 }
@@ -282,9 +270,7 @@ fn heparin_raises_anti_xa() {
 fn oxygenator_thrombus_raises_pressure_drop_and_cuts_transfer() {
     let (mut t, act) = warmed("ards-severe", Configuration::VvFemoroJugular, None, 30.0);
     let before = t.observe();
-    t.apply(&Event::OxygenatorClot(0.5)).unwrap();
-    run(&mut t, &act, 30.0);
-    let after = t.observe();
+    let after = after(&mut t, &act, Event::OxygenatorClot(0.5), 30.0);
     assert!(
         after.delta_p_oxy_mmhg > 1.5 * before.delta_p_oxy_mmhg,
         "dP {} -> {}",

@@ -3,8 +3,7 @@
 //! and volume is conserved while the reflex moves the veins' unstressed volume.
 mod common;
 use common::*;
-use physio::presets::default_actuation;
-use physio::{Configuration, Event, PatientParam, Twin};
+use physio::{Configuration, Event, PatientParam};
 
 fn healthy(gain: f64) -> physio::TwinConfig {
     let mut c = config("adult-healthy", Configuration::None);
@@ -12,38 +11,22 @@ fn healthy(gain: f64) -> physio::TwinConfig {
     c
 }
 
-/// Mean (heart rate, MAP, effective SVR) over `seconds`, sampled once a second.
-fn means(t: &mut Twin, act: &physio::Actuation, seconds: usize) -> (f64, f64, f64) {
-    let (mut hr, mut map, mut svr) = (0.0, 0.0, 0.0);
-    for _ in 0..seconds {
-        run(t, act, 1.0);
-        let o = t.observe();
-        hr += o.heart_rate_bpm;
-        map += o.map_mmhg;
-        svr += o.svr_mmhg_s_ml;
-    }
-    let n = seconds as f64;
-    (hr / n, map / n, svr / n)
-}
-
-fn bled(gain: f64) -> ((f64, f64, f64), (f64, f64, f64)) {
-    let c = healthy(gain);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 90.0);
-    let before = means(&mut t, &act, 30);
-    t.apply(&Event::Volume(-800.0)).unwrap();
-    run(&mut t, &act, 60.0);
-    (before, means(&mut t, &act, 30))
+/// (before, after) a loss of 800 mL, after = the second minute after it: means of (heart
+/// rate, MAP, effective SVR).
+fn bled(gain: f64) -> ([f64; 3], [f64; 3]) {
+    let (mut t, act) = started(&healthy(gain), None, 90.0);
+    around_loss(&mut t, &act, 800.0, 60.0, 30, |o| {
+        [o.heart_rate_bpm, o.map_mmhg, o.svr_mmhg_s_ml]
+    })
 }
 
 #[test]
 fn without_gain_nothing_responds() {
     let (b, a) = bled(0.0);
-    assert_eq!(b.0, 75.0);
-    assert_eq!(a.0, 75.0, "heart rate moved without a reflex");
-    assert!((a.2 - 0.9).abs() < 1e-12, "SVR moved without a reflex");
-    assert!(a.1 < b.1 - 10.0, "MAP {b:?} -> {a:?}");
+    assert_eq!(b[0], 75.0);
+    assert_eq!(a[0], 75.0, "heart rate moved without a reflex");
+    assert!((a[2] - 0.9).abs() < 1e-12, "SVR moved without a reflex");
+    assert!(a[1] < b[1] - 10.0, "MAP {b:?} -> {a:?}");
 }
 
 #[test]
@@ -51,22 +34,21 @@ fn a_bleeding_patient_speeds_up_constricts_and_keeps_more_pressure() {
     let (b0, a0) = bled(0.0);
     let (b1, a1) = bled(1.0);
     // At rest the reflex asks for nothing: the patient's own values.
-    assert!((b1.0 - 75.0).abs() < 0.5, "resting HR {b1:?}");
-    assert!((b1.1 - b0.1).abs() < 1.0, "resting MAP {b1:?} vs {b0:?}");
-    assert!(a1.0 > b1.0 + 10.0, "HR {b1:?} -> {a1:?}");
-    assert!(a1.2 > b1.2 * 1.05, "SVR {b1:?} -> {a1:?}");
-    assert!(a1.1 > a0.1 + 5.0, "MAP with reflex {a1:?}, without {a0:?}");
+    assert!((b1[0] - 75.0).abs() < 0.5, "resting HR {b1:?}");
+    assert!((b1[1] - b0[1]).abs() < 1.0, "resting MAP {b1:?} vs {b0:?}");
+    assert!(a1[0] > b1[0] + 10.0, "HR {b1:?} -> {a1:?}");
+    assert!(a1[2] > b1[2] * 1.05, "SVR {b1:?} -> {a1:?}");
+    assert!(
+        a1[1] > a0[1] + 5.0,
+        "MAP with reflex {a1:?}, without {a0:?}"
+    );
 }
 
 #[test]
 fn gain_changes_during_a_run_and_zero_restores_the_patient() {
-    let c = healthy(0.0);
-    let act = default_actuation(&c);
-    let mut t = Twin::new(&c).unwrap();
-    run(&mut t, &act, 60.0);
-    t.apply(&Event::Volume(-800.0)).unwrap();
-    run(&mut t, &act, 30.0);
-    assert_eq!(t.observe().heart_rate_bpm, 75.0);
+    let (mut t, act) = started(&healthy(0.0), None, 60.0);
+    let o = after(&mut t, &act, Event::Volume(-800.0), 30.0);
+    assert_eq!(o.heart_rate_bpm, 75.0);
     t.apply(&Event::SetPatient(PatientParam::BaroreflexGain, 1.0))
         .unwrap();
     run(&mut t, &act, 60.0);

@@ -91,9 +91,7 @@ fn hand_crank_drives_the_pump_without_power() {
     t.apply(&Event::Battery(0.0)).unwrap();
     run(&mut t, &act, 10.0);
     assert!(t.observe().pump_speed_rpm < 100.0, "no power: coasted");
-    t.apply(&Event::ManualDrive(act.pump_rpm)).unwrap();
-    run(&mut t, &act, 20.0);
-    let o = t.observe();
+    let o = after(&mut t, &act, Event::ManualDrive(act.pump_rpm), 20.0);
     assert!((o.pump_speed_rpm - act.pump_rpm).abs() < 50.0);
     assert!(
         (o.circuit_flow_lpm - q0).abs() < 0.5,

@@ -32,20 +32,8 @@ pub enum ChannelFault {
     Gain(f32),
 }
 
-/// Why a fault could not be injected.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SensorError {
-    pub channel: &'static str,
-    pub message: String,
-}
-
-impl std::fmt::Display for SensorError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sensor {}: {}", self.channel, self.message)
-    }
-}
-
-impl std::error::Error for SensorError {}
+/// Why a fault could not be injected: the suite's own refusal, naming the controller's channel.
+pub use physio::sensors::FaultError as SensorError;
 
 /// The suite's channel for a controller channel (`None` for the derived ΔP).
 pub fn suite_channel(ch: Channel) -> Option<ps::Channel> {

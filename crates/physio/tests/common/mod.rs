@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 use physio::presets::{default_actuation, preset, sized_circuit};
-use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
+use physio::{Actuation, Configuration, Event, Observation, Twin, TwinConfig};
 
 pub const CONFIGS: [Configuration; 6] = [
     Configuration::None,
@@ -115,11 +115,55 @@ pub fn warmed(
     act: Option<Actuation>,
     warmup: f64,
 ) -> (Twin, Actuation) {
-    let c = config(name, cfg);
-    let act = act.unwrap_or_else(|| default_actuation(&c));
-    let mut t = Twin::new(&c).expect("valid preset");
+    started(&config(name, cfg), act, warmup)
+}
+
+/// A twin of `c` run for `warmup` seconds at `act` (or `c`'s default).
+pub fn started(c: &TwinConfig, act: Option<Actuation>, warmup: f64) -> (Twin, Actuation) {
+    let act = act.unwrap_or_else(|| default_actuation(c));
+    let mut t = Twin::new(c).expect("valid configuration");
     run(&mut t, &act, warmup);
     (t, act)
+}
+
+/// Apply `e`, run `seconds` at `act` and observe.
+pub fn after(t: &mut Twin, act: &Actuation, e: Event, seconds: f64) -> Observation {
+    t.apply(&e).expect("valid event");
+    run(t, act, seconds);
+    t.observe()
+}
+
+/// Means of `pick` of the observation over `seconds`, sampled once a second.
+pub fn per_second_means<const K: usize>(
+    t: &mut Twin,
+    act: &Actuation,
+    seconds: usize,
+    pick: impl Fn(&Observation) -> [f64; K],
+) -> [f64; K] {
+    let mut m = [0.0; K];
+    for _ in 0..seconds {
+        run(t, act, 1.0);
+        for (a, x) in m.iter_mut().zip(pick(&t.observe())) {
+            *a += x;
+        }
+    }
+    m.map(|x| x / seconds as f64)
+}
+
+/// Per-second means of `pick` over 30 s, then over `after_s` from `wait_s` after a sudden
+/// loss of `loss_ml` of blood: (before, after).
+pub fn around_loss<const K: usize>(
+    t: &mut Twin,
+    act: &Actuation,
+    loss_ml: f64,
+    wait_s: f64,
+    after_s: usize,
+    pick: impl Fn(&Observation) -> [f64; K] + Copy,
+) -> ([f64; K], [f64; K]) {
+    let before = per_second_means(t, act, 30, pick);
+    t.apply(&Event::Volume(-loss_ml)).expect("volume");
+    run(t, act, wait_s);
+    (before, per_second_means(t, act, after_s, pick))
 }
 
 /// Every number of an observation is finite.
