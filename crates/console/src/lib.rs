@@ -52,6 +52,24 @@
 //! Without TLS it listens on loopback by default and refuses a non-loopback address unless
 //! `--insecure-remote` is given (for a TLS-terminating reverse proxy on the same machine, keep
 //! it on loopback). docs/security.md has the threat model.
+
+/// An error that is its message: the type, with `Display` (the message) and `Error`.
+macro_rules! message_error {
+    ($(#[$meta:meta])* pub struct $name:ident;) => {
+        $(#[$meta])*
+        #[derive(Debug)]
+        pub struct $name(pub String);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+
 pub mod auth;
 pub mod bench;
 pub mod net;
@@ -160,15 +178,10 @@ impl Handle {
     }
 }
 
-/// Why the console could not start.
-#[derive(Debug)]
-pub struct StartError(pub String);
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+message_error! {
+    /// Why the console could not start.
+    pub struct StartError;
 }
-impl std::error::Error for StartError {}
 
 /// The I/O side: a tokio runtime, the listener (with TLS if configured), the origins.
 struct Io {

@@ -27,6 +27,7 @@ use axum::routing::{get, post};
 use engine::engine::{Applied, LoopIn, LoopOut, LoopStats, Status};
 use engine::model::{Command, EventRec, Injection, Role, wall_ms};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -530,8 +531,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/users", get(list_users).post(put_user))
         .route("/api/users/remove", post(remove_user))
         .route("/api/remark", post(remark))
-        .route("/api/debrief", get(debrief_html))
-        .route("/api/debrief.pdf", get(debrief_pdf))
+        .route("/api/debrief", get(debrief::<false>))
+        .route("/api/debrief.pdf", get(debrief::<true>))
         .route("/api/replay", post(replay))
         .route("/ws", get(websocket))
         .fallback(not_found)
@@ -903,11 +904,17 @@ async fn inject(State(shared): State<Arc<Shared>>, Authed(s): Authed, req: Reque
 
 type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
-/// A query string, parsed (percent-decoded) by serde_urlencoded; errors name the query.
-#[allow(clippy::result_large_err)] // see `require`
-fn query<T>(q: QueryResult<T>) -> Result<T, Response> {
-    q.map(|Query(t)| t)
-        .map_err(|e| error(400, "query", &format!("bad query: {}", e.body_text())))
+/// A query string, parsed (percent-decoded) by serde_urlencoded; refused with 400 naming the
+/// query.
+struct Q<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::try_from_uri(&parts.uri)
+            .map(|Query(t)| Q(t))
+            .map_err(|e| error(400, "query", &format!("bad query: {}", e.body_text())))
+    }
 }
 
 #[derive(Deserialize)]
@@ -921,12 +928,8 @@ struct TrendsQuery {
 async fn trends(
     State(shared): State<Arc<Shared>>,
     Authed(_s): Authed,
-    q: QueryResult<TrendsQuery>,
+    Q(q): Q<TrendsQuery>,
 ) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
     let span = q
         .span
         .filter(|s| s.is_finite() && *s > 0.0)
@@ -965,12 +968,8 @@ struct EventsQuery {
 async fn events(
     State(shared): State<Arc<Shared>>,
     Authed(s): Authed,
-    q: QueryResult<EventsQuery>,
+    Q(q): Q<EventsQuery>,
 ) -> Response {
-    let q = match query(q) {
-        Ok(q) => q,
-        Err(r) => return r,
-    };
     let limit = q.limit.unwrap_or(200).min(5000);
     blocking(move || {
         let mut rows = match store::open_ro(&shared.db_path)
@@ -1119,9 +1118,14 @@ struct DebriefQuery {
     run: Option<i64>,
 }
 
-async fn debrief(shared: Arc<Shared>, q: QueryResult<DebriefQuery>, pdf: bool) -> Response {
-    let run = match query(q) {
-        Ok(q) => q.run.unwrap_or(shared.run),
+/// `GET /api/debrief` (HTML) and `/api/debrief.pdf` (`PDF`).
+async fn debrief<const PDF: bool>(
+    State(shared): State<Arc<Shared>>,
+    Authed(_s): Authed,
+    q: QueryResult<DebriefQuery>,
+) -> Response {
+    let run = match q {
+        Ok(Query(q)) => q.run.unwrap_or(shared.run),
         Err(_) => return error(400, "run", "run must be a number"),
     };
     blocking(move || {
@@ -1129,7 +1133,7 @@ async fn debrief(shared: Arc<Shared>, q: QueryResult<DebriefQuery>, pdf: bool) -
             .and_then(training::debrief::Debrief::new);
         match debrief {
             Err(e) => error(404, "run", &e),
-            Ok(d) if pdf => match d.pdf() {
+            Ok(d) if PDF => match d.pdf() {
                 Ok(pdf) => {
                     let mut r = Body::from(pdf).into_response();
                     r.headers_mut().insert(
@@ -1160,22 +1164,6 @@ async fn debrief(shared: Arc<Shared>, q: QueryResult<DebriefQuery>, pdf: bool) -
         }
     })
     .await
-}
-
-async fn debrief_html(
-    State(shared): State<Arc<Shared>>,
-    Authed(_s): Authed,
-    q: QueryResult<DebriefQuery>,
-) -> Response {
-    debrief(shared, q, false).await
-}
-
-async fn debrief_pdf(
-    State(shared): State<Arc<Shared>>,
-    Authed(_s): Authed,
-    q: QueryResult<DebriefQuery>,
-) -> Response {
-    debrief(shared, q, true).await
 }
 
 /// `POST /api/replay`: the replay's transport. `{"action": "play" | "pause"}`,
@@ -1259,28 +1247,26 @@ fn submit(shared: &Shared, s: &Session, req: LoopInReq) -> Response {
         return error(422, &r.field, &r.message);
     }
     let seq = shared.seq.fetch_add(1, Ordering::Relaxed) + 1;
-    let (kind, detail, msg) = match req {
-        LoopInReq::Command(cmd) => (
-            "action",
-            json!({"seq": seq, "request": cmd}),
-            LoopIn::Command {
-                seq,
-                user: s.user.clone(),
-                cmd,
-            },
-        ),
+    let user = s.user.clone();
+    let (kind, request, msg) = match req {
+        LoopInReq::Command(cmd) => ("action", json!(cmd), LoopIn::Command { seq, user, cmd }),
         LoopInReq::Inject(i) => (
             "inject",
-            json!({"seq": seq, "request": i}),
+            json!(i),
             LoopIn::Inject {
                 seq,
-                user: s.user.clone(),
+                user,
                 name: i.name,
                 value: i.value,
             },
         ),
     };
-    record(shared, kind, &s.user, detail);
+    record(
+        shared,
+        kind,
+        &s.user,
+        json!({"seq": seq, "request": request}),
+    );
     match loop_tx.try_send(msg) {
         Ok(()) => json_response(202, &json!({"seq": seq, "pending": true})),
         Err(_) => error(503, "loop", "the control loop is busy; try again"),

@@ -86,16 +86,10 @@ fn check_version(c: &Connection, path: &Path) -> Result<i64> {
     Ok(v)
 }
 
-/// An error with what failed and where.
-#[derive(Debug)]
-pub struct StoreError(pub String);
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+message_error! {
+    /// An error with what failed and where.
+    pub struct StoreError;
 }
-impl std::error::Error for StoreError {}
 
 type Result<T> = std::result::Result<T, StoreError>;
 

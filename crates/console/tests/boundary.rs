@@ -357,7 +357,6 @@ fn origin_is_checked_against_configured_origins_not_host() {
             addr,
             "POST",
             "/api/login",
-            None,
             Some(body),
             &[("Origin", origin)],
         )
@@ -366,7 +365,7 @@ fn origin_is_checked_against_configured_origins_not_host() {
         ("Origin", "http://evil.example:8080"),
         ("Host", "evil.example:8080"),
     ];
-    let r = http_h(h.addr, "POST", "/api/login", None, Some(body), &rebinding);
+    let r = http_h(h.addr, "POST", "/api/login", Some(body), &rebinding);
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(r.json()["field"], "origin");
     let own = format!("http://{}", h.addr);

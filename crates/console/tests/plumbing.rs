@@ -49,6 +49,31 @@ fn ws_until<T>(
     None
 }
 
+/// The waveform samples `ws` brings in `secs` s (waiting at most 4 s longer for messages).
+fn waveform_samples(
+    ws: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+    secs: f64,
+) -> usize {
+    let t0 = Instant::now();
+    let mut n = 0usize;
+    ws_until(ws, secs + 4.0, |v| {
+        if v["k"] == "w" {
+            n += v["d"].as_array().unwrap().len();
+        }
+        (t0.elapsed() > Duration::from_secs_f64(secs)).then_some(())
+    });
+    n
+}
+
+/// A console in a fresh directory `tag` with the administrator logged in, once the loop has run
+/// for 300 ms.
+fn console_running(tag: &str) -> (console::ServeOptions, console::Handle, String) {
+    let (o, h) = console_in(tag);
+    let a = admin_login(&h);
+    std::thread::sleep(Duration::from_millis(300));
+    (o, h, a)
+}
+
 #[test]
 fn acc_1_login_roles_and_refusals() {
     let (_, h) = console_in("roles");
@@ -87,9 +112,8 @@ fn acc_1_login_roles_and_refusals() {
         h.addr,
         "POST",
         "/api/command",
-        Some(&op),
         Some(cmd),
-        &[("Origin", "http://evil.example")],
+        &[("Cookie", &op), ("Origin", "http://evil.example")],
     );
     assert_eq!(r.status, 403);
     // CON-1: range checked on the server with the field named.
@@ -171,14 +195,7 @@ fn con_1_pending_until_applied_and_flow_follows_over_websocket() {
     // The first message is the current status; waveforms follow at ≥ 50 Hz.
     let first = ws_until(&mut ws, 5.0, |v| Some(v["k"].as_str().unwrap().to_string())).unwrap();
     assert!(first == "s" || first == "w");
-    let t0 = Instant::now();
-    let mut samples = 0usize;
-    ws_until(&mut ws, 5.0, |v| {
-        if v["k"] == "w" {
-            samples += v["d"].as_array().unwrap().len();
-        }
-        (t0.elapsed() > Duration::from_secs(1)).then_some(())
-    });
+    let samples = waveform_samples(&mut ws, 1.0);
     assert!(samples >= 50, "{samples} waveform samples in 1 s");
     let r = command(h.addr, &a, r#"{"type":"mode","mode":"flow"}"#);
     assert_eq!(r.status, 202);
@@ -234,9 +251,7 @@ fn instructor_injects_kink_and_alarm_appears_then_audio_pause_counts_down() {
 
 #[test]
 fn rec_3_settings_persist_across_restart_and_runs_are_recorded() {
-    let (o, h) = console_in("persist");
-    let a = admin_login(&h);
-    std::thread::sleep(Duration::from_millis(300));
+    let (o, h, a) = console_running("persist");
     for c in [
         r#"{"type":"param","name":"p_post_high","value":350}"#,
         r#"{"type":"param","name":"rpm_target","value":3500}"#,
@@ -310,14 +325,7 @@ fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
     // 20 viewers that never read, and one that does.
     let stuck: Vec<_> = (0..20).map(|_| websocket(h.addr, &a)).collect();
     let mut ws = websocket(h.addr, &a);
-    let t0 = Instant::now();
-    let mut n = 0usize;
-    ws_until(&mut ws, 8.0, |v| {
-        if v["k"] == "w" {
-            n += v["d"].as_array().unwrap().len();
-        }
-        (t0.elapsed() > Duration::from_secs(4)).then_some(())
-    });
+    let n = waveform_samples(&mut ws, 4.0);
     let health = http(h.addr, "GET", "/api/health", Some(&a), None).json();
     assert_eq!(health["clients"].as_u64().unwrap(), 21);
     assert!(n > 350, "the reading viewer got {n} samples in 4 s");
@@ -330,9 +338,7 @@ fn con_2_slow_viewers_lose_samples_not_the_loop_its_timing() {
 
 #[test]
 fn replay_plays_a_recording_back_and_refuses_commands() {
-    let (o, h) = console_in("replay");
-    let a = admin_login(&h);
-    std::thread::sleep(Duration::from_millis(300));
+    let (o, h, a) = console_running("replay");
     inject_json(h.addr, &a, r#"{"name":"return_kink","value":0.9}"#);
     std::thread::sleep(Duration::from_millis(2000));
     let run = h.run;

@@ -4,28 +4,67 @@
 use crate::auth::{NONCE_LEN, PROOF_LEN};
 use crate::frame::PROTOCOL_MAJOR;
 
-/// Message type codes (header byte 1).
-pub mod ty {
-    pub const HELLO: u8 = 0x01;
-    pub const HELLO_ACK: u8 = 0x02;
-    pub const HEARTBEAT: u8 = 0x03;
-    pub const AUTH: u8 = 0x04;
-    pub const SESSION_OPEN: u8 = 0x05;
-    pub const SET_PUMP_SPEED: u8 = 0x10;
-    pub const SET_CLAMP: u8 = 0x11;
-    pub const SET_GAS: u8 = 0x12;
-    pub const SET_HEATER: u8 = 0x13;
-    pub const CLEAR_AIR_STOP: u8 = 0x14;
-    pub const ACK: u8 = 0x1F;
-    pub const SENSOR: u8 = 0x20;
-    pub const FAULT: u8 = 0x30;
-    pub const PROTOCOL_ERROR: u8 = 0x31;
+/// The message types, each once: its type code (header byte 1, in [`ty`]) and its body length
+/// in version 2.0 (the tag not included, in [`body_len`]).
+macro_rules! message_types {
+    (
+        $(#[$ty_meta:meta])* pub mod ty { $($ty_item:item)* }
+        $(#[$len_meta:meta])* pub mod body_len { $($len_item:item)* }
+        $($name:ident = $code:literal, $len:literal;)+
+    ) => {
+        $(#[$ty_meta])*
+        pub mod ty {
+            $(pub const $name: u8 = $code;)+
+            $($ty_item)*
+        }
 
-    /// Hello and HelloAck open a session: they travel without a tag (there is no session key
-    /// yet) and keep their header and body prefix in every major version.
-    pub const fn is_handshake(t: u8) -> bool {
-        t == HELLO || t == HELLO_ACK
+        $(#[$len_meta])*
+        pub mod body_len {
+            $(pub const $name: usize = $len;)+
+            $($len_item)*
+        }
+
+        /// The body length of type `t` in version 2.0; `None` for a type no message has.
+        const fn body_len_of(t: u8) -> Option<usize> {
+            match t {
+                $($code => Some($len),)+
+                _ => None,
+            }
+        }
+    };
+}
+
+message_types! {
+    /// Message type codes (header byte 1).
+    pub mod ty {
+        /// Hello and HelloAck open a session: they travel without a tag (there is no session key
+        /// yet) and keep their header and body prefix in every major version.
+        pub const fn is_handshake(t: u8) -> bool {
+            t == HELLO || t == HELLO_ACK
+        }
     }
+    /// Body lengths of version 2.0 (the tag not included). A longer body is accepted and its tail
+    /// ignored (minor-version extensions append fields); a shorter one is rejected.
+    pub mod body_len {
+        /// The part of a Hello frozen across major versions: all a unit reads of another major's.
+        pub const HELLO_FROZEN: usize = 10;
+        /// The part of a HelloAck frozen across major versions.
+        pub const HELLO_ACK_FROZEN: usize = 7;
+    }
+    HELLO = 0x01, 26;
+    HELLO_ACK = 0x02, 39;
+    HEARTBEAT = 0x03, 8;
+    AUTH = 0x04, 16;
+    SESSION_OPEN = 0x05, 23;
+    SET_PUMP_SPEED = 0x10, 2;
+    SET_CLAMP = 0x11, 1;
+    SET_GAS = 0x12, 4;
+    SET_HEATER = 0x13, 2;
+    CLEAR_AIR_STOP = 0x14, 0;
+    ACK = 0x1F, 4;
+    SENSOR = 0x20, 45;
+    FAULT = 0x30, 12;
+    PROTOCOL_ERROR = 0x31, 4;
 }
 
 /// Unit state flags (heartbeat and sensor frames), docs/protocol.md §5.3.
@@ -460,29 +499,6 @@ pub enum Message {
     ProtocolError(ProtocolError),
 }
 
-/// Body lengths of version 2.0 (the tag not included). A longer body is accepted and its tail
-/// ignored (minor-version extensions append fields); a shorter one is rejected.
-pub mod body_len {
-    pub const HELLO: usize = 26;
-    pub const HELLO_ACK: usize = 39;
-    /// The part of a Hello frozen across major versions: all a unit reads of another major's.
-    pub const HELLO_FROZEN: usize = 10;
-    /// The part of a HelloAck frozen across major versions.
-    pub const HELLO_ACK_FROZEN: usize = 7;
-    pub const HEARTBEAT: usize = 8;
-    pub const AUTH: usize = 16;
-    pub const SESSION_OPEN: usize = 23;
-    pub const SET_PUMP_SPEED: usize = 2;
-    pub const SET_CLAMP: usize = 1;
-    pub const SET_GAS: usize = 4;
-    pub const SET_HEATER: usize = 2;
-    pub const CLEAR_AIR_STOP: usize = 0;
-    pub const ACK: usize = 4;
-    pub const SENSOR: usize = 45;
-    pub const FAULT: usize = 12;
-    pub const PROTOCOL_ERROR: usize = 4;
-}
-
 impl Message {
     /// Type code (header byte 1).
     pub const fn type_code(&self) -> u8 {
@@ -551,23 +567,9 @@ impl Message {
         // answer or report a version mismatch.
         let ours = body.first() == Some(&PROTOCOL_MAJOR);
         let need = match ty {
-            ty::HELLO if ours => body_len::HELLO,
-            ty::HELLO => body_len::HELLO_FROZEN,
-            ty::HELLO_ACK if ours => body_len::HELLO_ACK,
-            ty::HELLO_ACK => body_len::HELLO_ACK_FROZEN,
-            ty::HEARTBEAT => body_len::HEARTBEAT,
-            ty::AUTH => body_len::AUTH,
-            ty::SESSION_OPEN => body_len::SESSION_OPEN,
-            ty::SET_PUMP_SPEED => body_len::SET_PUMP_SPEED,
-            ty::SET_CLAMP => body_len::SET_CLAMP,
-            ty::SET_GAS => body_len::SET_GAS,
-            ty::SET_HEATER => body_len::SET_HEATER,
-            ty::CLEAR_AIR_STOP => body_len::CLEAR_AIR_STOP,
-            ty::ACK => body_len::ACK,
-            ty::SENSOR => body_len::SENSOR,
-            ty::FAULT => body_len::FAULT,
-            ty::PROTOCOL_ERROR => body_len::PROTOCOL_ERROR,
-            _ => return Err(BodyError::UnknownType),
+            ty::HELLO if !ours => body_len::HELLO_FROZEN,
+            ty::HELLO_ACK if !ours => body_len::HELLO_ACK_FROZEN,
+            t => body_len_of(t).ok_or(BodyError::UnknownType)?,
         };
         if body.len() < need {
             return Err(BodyError::TooShort { need: need as u8 });

@@ -45,6 +45,11 @@ fn input_error(py: Python<'_>, e: &input::Error) -> PyErr {
     }
 }
 
+/// A refusal of the twin's (a configuration or an event out of range) as `openecmo.InputError`.
+fn config_error(py: Python<'_>, e: physio::ConfigError) -> PyErr {
+    input_error(py, &input::Error::new(e.field, e.message))
+}
+
 fn runtime(m: impl std::fmt::Display) -> PyErr {
     PyRuntimeError::new_err(m.to_string())
 }
@@ -183,12 +188,30 @@ fn table_dict<'py>(py: Python<'py>, t: &Table) -> PyResult<Bound<'py, PyDict>> {
     Ok(d)
 }
 
-fn observation_dict<'py>(py: Python<'py>, o: &physio::Observation) -> PyResult<Bound<'py, PyDict>> {
+/// A dict of numbers by name.
+fn named_dict<'py>(
+    py: Python<'py>,
+    items: impl IntoIterator<Item = (&'static str, f64)>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    for s in signals::all() {
-        d.set_item(s.name, (s.get)(o))?;
+    for (name, x) in items {
+        d.set_item(name, x)?;
     }
     Ok(d)
+}
+
+/// The settings in `act`, by name.
+fn settings_dict<'py>(py: Python<'py>, act: &physio::Actuation) -> PyResult<Bound<'py, PyDict>> {
+    named_dict(py, SETTING_FIELDS.iter().map(|f| (f.name, (f.get)(act))))
+}
+
+/// The patient parameters `p`, by name.
+fn patient_dict<'py>(py: Python<'py>, p: &physio::PatientParams) -> PyResult<Bound<'py, PyDict>> {
+    named_dict(py, PATIENT_FIELDS.iter().map(|f| (f.name, (f.get)(p))))
+}
+
+fn observation_dict<'py>(py: Python<'py>, o: &physio::Observation) -> PyResult<Bound<'py, PyDict>> {
+    named_dict(py, signals::all().map(|s| (s.name, (s.get)(o))))
 }
 
 /// Samples of a run: time and the chosen signals every `interval` steps.
@@ -245,6 +268,25 @@ impl Recorder {
     }
 }
 
+/// `n` steps of `sim`, sampled before the first and after every `every`-th (the first sample
+/// is now).
+fn sampled<S>(
+    sim: &mut S,
+    n: u64,
+    every: u64,
+    mut sample: impl FnMut(&S),
+    mut step: impl FnMut(&mut S),
+) {
+    for k in 0..=n {
+        if k % every == 0 {
+            sample(sim);
+        }
+        if k < n {
+            step(sim);
+        }
+    }
+}
+
 fn steps(seconds: f64) -> PyResult<u64> {
     if !(seconds.is_finite() && seconds >= 0.0) {
         return Err(PyValueError::new_err(
@@ -281,10 +323,7 @@ fn preset<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
             physio::presets::PRESET_NAMES.join(", ")
         ))
     })?;
-    let patient = PyDict::new(py);
-    for f in PATIENT_FIELDS {
-        patient.set_item(f.name, (f.get)(&cfg.patient))?;
-    }
+    let patient = patient_dict(py, &cfg.patient)?;
     let c = &cfg.circuit;
     let circuit = PyDict::new(py);
     let conf = experiment::format::CONFIGURATIONS
@@ -297,10 +336,7 @@ fn preset<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
     circuit.set_item("tubing_length_m", c.tubing.length_m)?;
     circuit.set_item("tubing_diameter_mm", c.tubing.inner_diameter_mm)?;
     let act = physio::presets::default_actuation(&cfg);
-    let settings = PyDict::new(py);
-    for f in SETTING_FIELDS {
-        settings.set_item(f.name, (f.get)(&act))?;
-    }
+    let settings = settings_dict(py, &act)?;
     let d = PyDict::new(py);
     d.set_item("patient", patient)?;
     d.set_item("circuit", circuit)?;
@@ -414,8 +450,7 @@ impl Twin {
     #[new]
     fn new(py: Python<'_>, experiment: &Bound<'_, PyAny>) -> PyResult<Twin> {
         let (cfg, act) = twin_config(py, experiment)?;
-        let twin = physio::Twin::new(&cfg)
-            .map_err(|e| input_error(py, &input::Error::new(e.field, e.message)))?;
+        let twin = physio::Twin::new(&cfg).map_err(|e| config_error(py, e))?;
         Ok(Twin { twin, act })
     }
 
@@ -449,16 +484,15 @@ impl Twin {
     ) -> PyResult<Bound<'py, PyDict>> {
         let n = steps(seconds)?;
         let mut rec = Recorder::new(sample_interval_s, signals)?;
-        let (twin, act) = (&mut self.twin, &self.act);
+        let (twin, act, every) = (&mut self.twin, &self.act, rec.every);
         py.detach(|| {
-            for k in 0..=n {
-                if k % rec.every == 0 {
-                    rec.take(twin.time_s(), &twin.observe());
-                }
-                if k < n {
-                    twin.step(act);
-                }
-            }
+            sampled(
+                twin,
+                n,
+                every,
+                |t| rec.take(t.time_s(), &t.observe()),
+                |t| t.step(act),
+            )
         });
         rec.into_dict(py)
     }
@@ -470,11 +504,7 @@ impl Twin {
 
     /// The settings in force.
     fn actuation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for f in SETTING_FIELDS {
-            d.set_item(f.name, (f.get)(&self.act))?;
-        }
-        Ok(d)
+        settings_dict(py, &self.act)
     }
 
     /// Change settings: `{"pump_rpm": 3500, "sweep_lpm": 4}`, checked against their ranges.
@@ -485,18 +515,12 @@ impl Twin {
     /// Something happens: `{"kind": "return_kink", "severity": 0.8}` (see openecmo.events()).
     fn event(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
         let ev = parse_event(py, event)?;
-        self.twin
-            .apply(&ev)
-            .map_err(|e| input_error(py, &input::Error::new(e.field, e.message)))
+        self.twin.apply(&ev).map_err(|e| config_error(py, e))
     }
 
     /// The patient's parameters now.
     fn patient<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for f in PATIENT_FIELDS {
-            d.set_item(f.name, (f.get)(self.twin.patient()))?;
-        }
-        Ok(d)
+        patient_dict(py, self.twin.patient())
     }
 
     /// An exact, independent copy (the twin holds no heap data).
@@ -558,9 +582,7 @@ impl Sil {
     /// Something happens to the patient or circuit.
     fn event(&mut self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
         let ev = parse_event(py, event)?;
-        self.sil
-            .event(&ev)
-            .map_err(|e| input_error(py, &input::Error::new(e.field, e.message)))
+        self.sil.event(&ev).map_err(|e| config_error(py, e))
     }
 
     /// Advance by `seconds` (whole 10 ms control periods), without the GIL.
@@ -586,19 +608,17 @@ impl Sil {
         let every = (rec.every / u64::from(sil::TWIN_STEPS_PER_CONTROL)).max(1);
         let (mut cmd_rpm, mut cmd_sweep, mut alarms) = (Vec::new(), Vec::new(), Vec::new());
         let sil = &mut self.sil;
+        let sample = |sil: &sil::Sil| {
+            rec.take(sil.now_ms() as f64 / 1000.0, sil.observation());
+            let out = sil.output();
+            cmd_rpm.push(f64::from(out.actuators.pump_rpm));
+            cmd_sweep.push(f64::from(out.actuators.sweep_lpm));
+            alarms.push(sil.alarms().present().len() as f64);
+        };
         py.detach(|| {
-            for k in 0..=n {
-                if k % every == 0 {
-                    rec.take(sil.now_ms() as f64 / 1000.0, sil.observation());
-                    let out = sil.output();
-                    cmd_rpm.push(f64::from(out.actuators.pump_rpm));
-                    cmd_sweep.push(f64::from(out.actuators.sweep_lpm));
-                    alarms.push(sil.alarms().present().len() as f64);
-                }
-                if k < n {
-                    sil.step();
-                }
-            }
+            sampled(sil, n, every, sample, |s| {
+                s.step();
+            })
         });
         let d = rec.into_dict(py)?;
         for (name, col) in [
@@ -633,11 +653,7 @@ impl Sil {
 
     /// The actuation the controller commands.
     fn actuation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        for f in SETTING_FIELDS {
-            d.set_item(f.name, (f.get)(self.sil.actuation()))?;
-        }
-        Ok(d)
+        settings_dict(py, self.sil.actuation())
     }
 }
 
@@ -719,6 +735,15 @@ fn catalogue() -> PyResult<Vec<(String, &'static str, String)>> {
         .collect())
 }
 
+/// A test's points as a table: one column per field named, under the field's name.
+macro_rules! points_table {
+    ($points:expr; $($field:ident),+ $(,)?) => {{
+        let mut t = Table::default();
+        $(t.push(stringify!($field), Column::F64($points.iter().map(|p| p.$field).collect()));)+
+        t
+    }};
+}
+
 /// The ISO 7199 oxygenator test of a catalogue oxygenator: columns per test point.
 #[pyfunction]
 fn bench_oxygenator<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
@@ -732,17 +757,10 @@ fn bench_oxygenator<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyD
         }
     };
     let r = py.detach(|| bench::oxytest::run(&d, false));
-    let mut t = Table::default();
-    let col =
-        |f: fn(&bench::oxytest::OxyPoint) -> f64| Column::F64(r.points.iter().map(f).collect());
-    t.push("q_lpm", col(|p| p.q_lpm));
-    t.push("sweep_lpm", col(|p| p.sweep_lpm));
-    t.push("o2_ml_min", col(|p| p.o2_ml_min));
-    t.push("co2_ml_min", col(|p| p.co2_ml_min));
-    t.push("outlet_so2", col(|p| p.outlet_so2));
-    t.push("outlet_po2_mmhg", col(|p| p.outlet_po2_mmhg));
-    t.push("outlet_pco2_mmhg", col(|p| p.outlet_pco2_mmhg));
-    t.push("dp_mmhg", col(|p| p.dp_mmhg));
+    let t = points_table!(r.points;
+        q_lpm, sweep_lpm, o2_ml_min, co2_ml_min, outlet_so2, outlet_po2_mmhg, outlet_pco2_mmhg,
+        dp_mmhg,
+    );
     table_dict(py, &t)
 }
 
@@ -752,14 +770,7 @@ fn bench_pump<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> 
     let c = bench::catalogue::Catalogue::builtin().map_err(runtime)?;
     let d = c.pump(name).map_err(PyValueError::new_err)?.clone();
     let r = py.detach(|| bench::pumptest::run(&d, false));
-    let mut t = Table::default();
-    let col =
-        |f: fn(&bench::pumptest::CurvePoint) -> f64| Column::F64(r.curve.iter().map(f).collect());
-    t.push("rpm", col(|p| p.rpm));
-    t.push("q_lpm", col(|p| p.q_lpm));
-    t.push("head_mmhg", col(|p| p.head_mmhg));
-    t.push("hydraulic_w", col(|p| p.hydraulic_w));
-    t.push("efficiency", col(|p| p.efficiency));
+    let t = points_table!(r.curve; rpm, q_lpm, head_mmhg, hydraulic_w, efficiency);
     table_dict(py, &t)
 }
 
@@ -1009,6 +1020,13 @@ fn read_parquet<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDi
     table_dict(py, &t)
 }
 
+/// Little-endian values of `N` bytes each (a trailing partial value is dropped).
+fn from_le<T, const N: usize>(b: &[u8], value: fn([u8; N]) -> T) -> Vec<T> {
+    b.chunks_exact(N)
+        .map(|c| value(c.try_into().unwrap_or([0; N])))
+        .collect()
+}
+
 /// Write columns (`{name: ("f8"|"u4", bytes) | ("str", list)}`) as Parquet, as the package's
 /// own runs do (used to gather Ray blocks when pyarrow is missing).
 #[pyfunction]
@@ -1018,22 +1036,8 @@ fn write_parquet(path: PathBuf, columns: &Bound<'_, PyDict>) -> PyResult<()> {
         let name: String = k.extract()?;
         let (kind, payload): (String, Bound<'_, PyAny>) = v.extract()?;
         let col = match kind.as_str() {
-            "f8" => {
-                let b: Vec<u8> = payload.extract()?;
-                Column::F64(
-                    b.chunks_exact(8)
-                        .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-                        .collect(),
-                )
-            }
-            "u4" => {
-                let b: Vec<u8> = payload.extract()?;
-                Column::U32(
-                    b.chunks_exact(4)
-                        .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
-                        .collect(),
-                )
-            }
+            "f8" => Column::F64(from_le(&payload.extract::<Vec<u8>>()?, f64::from_le_bytes)),
+            "u4" => Column::U32(from_le(&payload.extract::<Vec<u8>>()?, u32::from_le_bytes)),
             "str" => Column::Text(payload.extract()?),
             other => {
                 return Err(PyValueError::new_err(format!(

@@ -237,7 +237,8 @@ pub fn http(
     cookie: Option<&str>,
     body: Option<&str>,
 ) -> Resp {
-    http_h(addr, method, path, cookie, body, &[])
+    let cookie: Vec<_> = cookie.map(|c| ("Cookie", c)).into_iter().collect();
+    http_h(addr, method, path, body, &cookie)
 }
 
 /// POST the JSON `body` to `path` with the session `cookie`.
@@ -255,21 +256,18 @@ pub fn inject_json(addr: SocketAddr, cookie: &str, body: &str) -> Resp {
     post(addr, "/api/inject", cookie, body)
 }
 
+/// A request with these `headers` (the session's is `("Cookie", cookie)`).
 pub fn http_h(
     addr: SocketAddr,
     method: &str,
     path: &str,
-    cookie: Option<&str>,
     body: Option<&str>,
-    extra: &[(&str, &str)],
+    headers: &[(&str, &str)],
 ) -> Resp {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(c) = cookie {
-        req += &format!("Cookie: {c}\r\n");
-    }
-    for (k, v) in extra {
+    for (k, v) in headers {
         req += &format!("{k}: {v}\r\n");
     }
     let b = body.unwrap_or("");
