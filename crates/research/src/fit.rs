@@ -231,20 +231,7 @@ pub enum Method {
     NelderMead,
 }
 
-impl Method {
-    /// The names a fit file gives: (name, method).
-    pub const NAMES: &[(&str, Method)] = &[
-        ("lm", Method::LevenbergMarquardt),
-        ("nelder-mead", Method::NelderMead),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Method::NAMES
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("lm", |(n, _)| n)
-    }
-}
+names!(Method: LevenbergMarquardt = "lm", NelderMead = "nelder-mead");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
