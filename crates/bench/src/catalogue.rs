@@ -612,6 +612,18 @@ impl Check<'_> {
         Ok(x)
     }
 
+    /// The tolerance of published figures: `0 < x ≤ 1000` in their unit, sourced like [`num`].
+    ///
+    /// [`num`]: Check::num
+    fn tolerance(
+        &mut self,
+        v: &Num,
+        path: &str,
+        table_source: &Option<String>,
+    ) -> Result<f64, Error> {
+        self.num(v, path, pos(1000.0), table_source)
+    }
+
     /// Published points, each of `N` numbers in `ranges`, covered by the table's source.
     fn points<const N: usize>(
         &mut self,
@@ -811,12 +823,7 @@ fn parse_pump(c: &mut Check, file: &str, f: PumpFile) -> Result<PumpDesign, Erro
             closed(-2000.0, 2000.0),
         ];
         published_head = c.points(&p.head, "published.head", ranges, &p.source)?;
-        tol = c.num(
-            &p.tolerance_mmhg,
-            "published.tolerance_mmhg",
-            pos(1000.0),
-            &p.source,
-        )?;
+        tol = c.tolerance(&p.tolerance_mmhg, "published.tolerance_mmhg", &p.source)?;
     }
     Ok(PumpDesign {
         meta: c.meta(file, names),
@@ -886,7 +893,7 @@ fn parse_oxygenator(
         };
         let path = "published.dp_tolerance_mmhg";
         if let Some(n) = needed(&p.dp_tolerance_mmhg, path, !dp.is_empty())? {
-            dp_tol = c.num(&n, path, pos(1000.0), src)?;
+            dp_tol = c.tolerance(&n, path, src)?;
         }
         if let Some(q) = &p.rated_flow_lpm {
             let q = c.num(q, "published.rated_flow_lpm", pos(20.0), src)?;
@@ -908,7 +915,7 @@ fn parse_oxygenator(
         co2 = c.points(&p.co2_removal, "published.co2_removal", ranges, src)?;
         let path = "published.co2_tolerance_ml_min";
         if let Some(n) = needed(&p.co2_tolerance_ml_min, path, !co2.is_empty())? {
-            co2_tol = c.num(&n, path, pos(1000.0), src)?;
+            co2_tol = c.tolerance(&n, path, src)?;
         }
     }
     Ok(OxygenatorDesign {
@@ -983,10 +990,9 @@ fn parse_cannula(c: &mut Check, file: &str, f: CannulaFile) -> Result<CannulaDes
         let rr = [closed(0.0, 20.0), closed(0.0, 2000.0)];
         dp = c.points(&p.dp, "published.dp", rr, &p.source)?;
         ddp = c.points(&p.drainage_dp, "published.drainage_dp", rr, &p.source)?;
-        tol = c.num(
+        tol = c.tolerance(
             &p.dp_tolerance_mmhg,
             "published.dp_tolerance_mmhg",
-            pos(1000.0),
             &p.source,
         )?;
     }
@@ -1042,104 +1048,91 @@ pub fn check_published(d: &Design) -> Vec<FigureCheck> {
             .unwrap_or_default()
     };
     let mut out = Vec::new();
-    let mut push =
-        |what: String, published: f64, model: f64, tolerance: f64, at_least: bool, field: &str| {
-            out.push(FigureCheck {
-                design: meta.name.clone(),
-                what,
-                published,
-                model,
-                tolerance,
-                at_least,
-                source: src(field),
-            })
-        };
+    // The figures of one published field, (what, published, model), against one tolerance.
+    let mut field = |field: &str, tolerance: f64, at_least: bool, rows: Vec<(String, f64, f64)>| {
+        let source = src(field);
+        out.extend(
+            rows.into_iter()
+                .map(|(what, published, model)| FigureCheck {
+                    design: meta.name.clone(),
+                    what,
+                    published,
+                    model,
+                    tolerance,
+                    at_least,
+                    source: source.clone(),
+                }),
+        )
+    };
+    // (flow, ΔP) pairs against the model's drop at each flow.
+    let dp = |lumen: &str, rows: &[[f64; 2]], drop: &dyn Fn(f64) -> f64| {
+        rows.iter()
+            .map(|[q, dp]| (format!("{lumen}ΔP at {q} L/min (mmHg)"), *dp, drop(*q)))
+            .collect()
+    };
     match d {
         Design::Pump(p) => {
-            for [n, q, h] in &p.published_head {
-                push(
-                    format!("head at {n} rpm, {q} L/min (mmHg)"),
-                    *h,
-                    p.model.head_mmhg(*n, *q),
-                    p.head_tolerance_mmhg,
-                    false,
-                    "published.head",
-                );
-            }
+            let head = p.published_head.iter().map(|[n, q, h]| {
+                let what = format!("head at {n} rpm, {q} L/min (mmHg)");
+                (what, *h, p.model.head_mmhg(*n, *q))
+            });
+            field(
+                "published.head",
+                p.head_tolerance_mmhg,
+                false,
+                head.collect(),
+            );
         }
         Design::Oxygenator(o) => {
-            for [q, dp] in &o.published_dp {
-                push(
-                    format!("ΔP at {q} L/min (mmHg)"),
-                    *dp,
-                    o.model.pressure_drop_mmhg(*q, 0.0),
-                    o.dp_tolerance_mmhg,
-                    false,
-                    "published.dp",
-                );
-            }
+            let drop = |q| o.model.pressure_drop_mmhg(q, 0.0);
+            field(
+                "published.dp",
+                o.dp_tolerance_mmhg,
+                false,
+                dp("", &o.published_dp, &drop),
+            );
+            let rated = || o.model.rated_flow_lpm(0.0);
             if let Some((q, tol)) = o.published_rated_flow {
-                push(
-                    "ISO 7199 rated flow (L/min)".into(),
-                    q,
-                    o.model.rated_flow_lpm(0.0),
+                let what = "ISO 7199 rated flow (L/min)".to_string();
+                field(
+                    "published.rated_flow_lpm",
                     tol,
                     false,
-                    "published.rated_flow_lpm",
+                    vec![(what, q, rated())],
                 );
             }
             if let Some(q) = o.rated_flow_min_lpm {
-                push(
-                    "ISO 7199 rated flow at least the labelled maximum (L/min)".into(),
-                    q,
-                    o.model.rated_flow_lpm(0.0),
+                let what = "ISO 7199 rated flow at least the labelled maximum (L/min)".to_string();
+                field(
+                    "published.rated_flow_min_lpm",
                     0.0,
                     true,
-                    "published.rated_flow_min_lpm",
+                    vec![(what, q, rated())],
                 );
             }
-            for [q, sweep, hb, pco2, co2] in &o.published_co2 {
+            let co2 = o.published_co2.iter().map(|[q, sweep, hb, pco2, co2]| {
                 let (inlet, chem) = crate::oxytest::venous_inlet(*hb, 0.70, *pco2);
-                let t = o.model.transfer(
-                    *q,
-                    inlet,
-                    &chem,
-                    physio::oxygenator::Sweep::new(*sweep, 1.0),
-                    0.0,
+                let sweep_gas = physio::oxygenator::Sweep::new(*sweep, 1.0);
+                let t = o.model.transfer(*q, inlet, &chem, sweep_gas, 0.0);
+                let what = format!(
+                    "CO2 removal at {q} L/min blood, {sweep} L/min sweep, PCO2 {pco2} (mL/min)"
                 );
-                push(
-                    format!(
-                        "CO2 removal at {q} L/min blood, {sweep} L/min sweep, PCO2 {pco2} (mL/min)"
-                    ),
-                    *co2,
-                    t.co2_ml_min,
-                    o.co2_tolerance_ml_min,
-                    false,
-                    "published.co2_removal",
-                );
-            }
+                (what, *co2, t.co2_ml_min)
+            });
+            field(
+                "published.co2_removal",
+                o.co2_tolerance_ml_min,
+                false,
+                co2.collect(),
+            );
         }
         Design::Cannula(c) => {
-            for [q, dp] in &c.published_dp {
-                push(
-                    format!("ΔP at {q} L/min (mmHg)"),
-                    *dp,
-                    c.model.drop_mmhg(*q),
-                    c.dp_tolerance_mmhg,
-                    false,
-                    "published.dp",
-                );
-            }
-            for [q, dp] in &c.published_drainage_dp {
-                push(
-                    format!("drainage lumen ΔP at {q} L/min (mmHg)"),
-                    *dp,
-                    c.model.drainage_drop_mmhg(*q),
-                    c.dp_tolerance_mmhg,
-                    false,
-                    "published.drainage_dp",
-                );
-            }
+            let tol = c.dp_tolerance_mmhg;
+            let drop = |q| c.model.drop_mmhg(q);
+            field("published.dp", tol, false, dp("", &c.published_dp, &drop));
+            let drainage = |q| c.model.drainage_drop_mmhg(q);
+            let rows = dp("drainage lumen ", &c.published_drainage_dp, &drainage);
+            field("published.drainage_dp", tol, false, rows);
         }
         Design::Coating(_) => {}
     }

@@ -689,10 +689,7 @@ mod tests {
     #[test]
     fn oxygenator_and_coating_verdicts() {
         let c = Catalogue::builtin().unwrap();
-        let o = Options {
-            days: 3.0,
-            ..Options::default()
-        };
+        let o = Options::for_days(3.0);
         let n = names(&["quadrox-adult", "quadrox-small-adult"]);
         let r = run(&c, &n, &o, false).unwrap();
         let by = |w: &str| r.criteria.iter().find(|c| c.what.starts_with(w)).unwrap();
@@ -727,10 +724,7 @@ mod tests {
     #[test]
     fn pump_and_cannula_verdicts() {
         let c = Catalogue::builtin().unwrap();
-        let o = Options {
-            days: 1.0,
-            ..Options::default()
-        };
+        let o = Options::for_days(1.0);
         let r = run(&c, &names(&["rotaflow", "dp3"]), &o, false).unwrap();
         assert_eq!(r.criteria.len(), pumptest::HEMOLYSIS_POINTS.len() + 4);
         assert!(

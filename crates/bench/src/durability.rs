@@ -61,6 +61,16 @@ pub struct Options {
     pub patient: Option<String>,
 }
 
+impl Options {
+    /// The default settings for a run of `days`.
+    pub fn for_days(days: f64) -> Options {
+        Options {
+            days,
+            ..Options::default()
+        }
+    }
+}
+
 impl Default for Options {
     /// Adult VV ECMO: 4.5 L/min, 80 kg, Hb 12 g/dL, heparin 80 U/kg bolus and 18 U/kg/h
     /// (Raschke 1993 nomogram, as in physio's coagulation tests), CVP 8 mmHg at both sites.
@@ -703,10 +713,7 @@ mod tests {
     #[test]
     fn durability_trends_and_coating_order() {
         let c = Catalogue::builtin().unwrap();
-        let o = Options {
-            days: 7.0,
-            ..Options::default()
-        };
+        let o = Options::for_days(7.0);
         let mut days = Vec::new();
         for coat in ["uncoated", "heparin-bonded", "long-acting"] {
             let r = run(&circuit(&c, coat), &o, false).unwrap();
@@ -731,10 +738,7 @@ mod tests {
     #[test]
     fn reports_are_deterministic() {
         let c = Catalogue::builtin().unwrap();
-        let o = Options {
-            days: 1.0,
-            ..Options::default()
-        };
+        let o = Options::for_days(1.0);
         let a = run(&circuit(&c, "uncoated"), &o, false).unwrap();
         let b = run(&circuit(&c, "uncoated"), &o, false).unwrap();
         let (ra, rb) = (report(&[a]), report(&[b]));

@@ -212,10 +212,7 @@ mod tests {
     fn twin_agrees_with_the_circuit_balance_and_clot_hurts() {
         let c = Catalogue::builtin().unwrap();
         let k = circuit(&c, "drainage-25fr", Some("return-21fr"));
-        let o = Options {
-            days: 1.0,
-            ..Options::default()
-        };
+        let o = Options::for_days(1.0);
         let r = run(&k, &o, false).unwrap();
         assert_eq!(r.patient_checks.len(), 2);
         for (x, row) in r

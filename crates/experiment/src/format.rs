@@ -514,13 +514,11 @@ impl File {
             let set = match t.set {
                 None => Vec::new(),
                 Some(s) if s.get_ref().0.is_empty() => {
-                    let allowed: Vec<&str> =
-                        params::SETTING_FIELDS.iter().map(|f| f.name).collect();
                     return Err(at(
                         text,
                         s.span(),
                         format!("{path}.set"),
-                        format!("is empty; give one or more of: {}", allowed.join(", ")),
+                        format!("is empty; give one or more of: {}", params::setting_names()),
                     ));
                 }
                 Some(s) => s.into_inner().0,

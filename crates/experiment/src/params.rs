@@ -56,6 +56,15 @@ pub fn setting_field(name: &str) -> Option<&'static SettingField> {
     SETTING_FIELDS.iter().find(|f| f.name == name)
 }
 
+/// The settings' names, comma-separated, for "allowed: …" messages.
+pub fn setting_names() -> String {
+    SETTING_FIELDS
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Cannula and tubing ranges, with the reason for each.
 pub mod circuit {
     use physio::cannula::{Cannula, CannulaRole};

@@ -93,6 +93,22 @@ impl Case {
         }
     }
 
+    /// A case within `tolerance` of a published figure: |simulated − expected| ≤ tolerance.
+    pub fn near(
+        name: impl Into<String>,
+        source: &'static str,
+        unit: &'static str,
+        expected: f64,
+        tolerance: f64,
+        simulated: f64,
+    ) -> Case {
+        let check = Check::Near {
+            expected,
+            tolerance,
+        };
+        Case::independent(name, source, unit, check, simulated)
+    }
+
     /// The same case marked as calibration.
     pub fn calibration(mut self) -> Case {
         self.basis = Basis::Calibration;
@@ -269,17 +285,14 @@ pub fn pump_cases() -> Vec<Case> {
     let mut out = Vec::new();
     for (rpm, heads) in PUMP_TABLE {
         for (q, h) in PUMP_FLOWS.iter().zip(heads) {
-            out.push(Case {
-                name: format!("Rotaflow head {rpm:.0} rpm, {q:.0} L/min"),
-                source: SRC_PUMP,
-                unit: "mmHg",
-                check: Check::Near {
-                    expected: h,
-                    tolerance: 1.0,
-                },
-                basis: Basis::Independent,
-                simulated: pump.head_mmhg(rpm, *q),
-            });
+            out.push(Case::near(
+                format!("Rotaflow head {rpm:.0} rpm, {q:.0} L/min"),
+                SRC_PUMP,
+                "mmHg",
+                h,
+                1.0,
+                pump.head_mmhg(rpm, *q),
+            ));
         }
     }
     // The pump model is this fit: the table restates it.
@@ -297,17 +310,14 @@ pub fn cannula_cases() -> Vec<Case> {
                 CannulaRole::Return => "return",
                 CannulaRole::Drainage => "drainage",
             };
-            out.push(Case {
-                name: format!("{kind} cannula {fr:.0} Fr dP at {q:.0} L/min"),
-                source: SRC_CANNULA,
-                unit: "mmHg",
-                check: Check::Near {
-                    expected: dp,
-                    tolerance: (0.01 * dp).max(1.0),
-                },
-                basis: Basis::Independent,
-                simulated: c.pressure_drop_mmhg(q).abs(),
-            });
+            out.push(Case::near(
+                format!("{kind} cannula {fr:.0} Fr dP at {q:.0} L/min"),
+                SRC_CANNULA,
+                "mmHg",
+                dp,
+                (0.01 * dp).max(1.0),
+                c.pressure_drop_mmhg(q).abs(),
+            ));
         }
     }
     // The cannula model is this fit.
@@ -321,35 +331,31 @@ pub fn blood_cases() -> Vec<Case> {
     let kelman = [(26.8, 49.9), (40.0, 74.1), (60.0, 91.1), (100.0, 97.5)];
     for (po2, so2) in kelman {
         out.push(
-            Case {
-                name: format!("Kelman SO2 at PO2 {po2} mmHg"),
-                source: SRC_KELMAN,
-                unit: "%",
-                // The table is rounded to 0.1 %.
-                check: Check::Near {
-                    expected: so2,
-                    tolerance: 0.3,
-                },
-                basis: Basis::Independent,
-                simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
-            }
+            // The table is rounded to 0.1 %.
+            Case::near(
+                format!("Kelman SO2 at PO2 {po2} mmHg"),
+                SRC_KELMAN,
+                "%",
+                so2,
+                0.3,
+                100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
+            )
             .calibration(),
         );
     }
     let sev = [(26.8, 49.9), (40.0, 75.0), (60.0, 90.6), (100.0, 97.7)];
     for (po2, so2) in sev {
-        out.push(Case {
-            name: format!("SO2 vs Severinghaus at PO2 {po2} mmHg"),
-            source: SRC_SEVERINGHAUS,
-            unit: "%",
+        out.push(
             // Two published fits to the same curve differ by up to about 1 %.
-            check: Check::Near {
-                expected: so2,
-                tolerance: 1.5,
-            },
-            basis: Basis::Independent,
-            simulated: 100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
-        });
+            Case::near(
+                format!("SO2 vs Severinghaus at PO2 {po2} mmHg"),
+                SRC_SEVERINGHAUS,
+                "%",
+                so2,
+                1.5,
+                100.0 * blood::kelman_so2(po2, 40.0, 7.4, 37.0),
+            ),
+        );
     }
     // Full content at Hb 15, PO2 100, PCO2 40, BE 0, 37 °C: 1.34*15*0.975 + 0.0031*100.
     let chem = Chemistry {
@@ -359,33 +365,27 @@ pub fn blood_cases() -> Vec<Case> {
     };
     let (contents, _) = blood::from_partial_pressures(100.0, 40.0, &chem);
     out.push(
-        Case {
-            name: "O2 content, Hb 15, PO2 100, PCO2 40".into(),
-            source: SRC_CONTENT,
-            unit: "mL/dL",
-            check: Check::Near {
-                expected: 1.34 * 15.0 * 0.975 + 0.0031 * 100.0,
-                tolerance: 0.15,
-            },
-            basis: Basis::Independent,
-            simulated: contents.o2_ml_dl,
-        }
+        Case::near(
+            "O2 content, Hb 15, PO2 100, PCO2 40",
+            SRC_CONTENT,
+            "mL/dL",
+            1.34 * 15.0 * 0.975 + 0.0031 * 100.0,
+            0.15,
+            contents.o2_ml_dl,
+        )
         .calibration(),
     );
     // Inverse solver returns what forward made.
     let g = blood::solve(contents, &chem, None);
     out.push(
-        Case {
-            name: "blood::solve inverts content at PO2 100".into(),
-            source: "consistency of forward and inverse",
-            unit: "mmHg",
-            check: Check::Near {
-                expected: 100.0,
-                tolerance: 0.5,
-            },
-            basis: Basis::Independent,
-            simulated: g.po2_mmhg,
-        }
+        Case::near(
+            "blood::solve inverts content at PO2 100",
+            "consistency of forward and inverse",
+            "mmHg",
+            100.0,
+            0.5,
+            g.po2_mmhg,
+        )
         .calibration(),
     );
     out.extend(haldane_cases());
@@ -411,17 +411,14 @@ fn haldane_cases() -> Vec<Case> {
             };
             let (ven, gv) = blood::from_partial_pressures(36.0, 45.0, &chem);
             let (art, ga) = blood::from_partial_pressures(600.0, 45.0, &chem);
-            Case {
-                name: format!("Haldane factor at Hb {hb} g/dL, PCO2 45"),
-                source: SRC_LOEPPKY,
-                unit: "mL/mL",
-                check: Check::Near {
-                    expected: 0.28,
-                    tolerance: 0.05,
-                },
-                basis: Basis::Independent,
-                simulated: (ven.co2_ml_dl - art.co2_ml_dl) / (1.34 * hb * (ga.so2 - gv.so2)),
-            }
+            Case::near(
+                format!("Haldane factor at Hb {hb} g/dL, PCO2 45"),
+                SRC_LOEPPKY,
+                "mL/mL",
+                0.28,
+                0.05,
+                (ven.co2_ml_dl - art.co2_ml_dl) / (1.34 * hb * (ga.so2 - gv.so2)),
+            )
         })
         .collect()
 }
@@ -463,14 +460,13 @@ pub fn oxygenator_cases() -> Vec<Case> {
     for (q, bound) in [(5.0, 346.0), (7.0, 484.0)] {
         let t = oxy.transfer(q, inlet, &chem, Sweep::new(q, 1.0), 0.0);
         out.push(
-            Case {
-                name: format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
-                source: SRC_ISO,
-                unit: "mL/min",
-                check: Check::AtMost { bound },
-                basis: Basis::Independent,
-                simulated: t.o2_ml_min,
-            }
+            Case::independent(
+                format!("Quadrox O2 transfer at {q:.0} L/min, ISO inlet"),
+                SRC_ISO,
+                "mL/min",
+                Check::AtMost { bound },
+                t.o2_ml_min,
+            )
             // k_O2 was fitted with this bound as a constraint.
             .calibration(),
         );
@@ -569,16 +565,8 @@ fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
     }
     let o2 = ols(&o2_rows);
     let co2 = ols(&co2_rows);
-    let case = |name: &str, unit: &'static str, expected: f64, sim: f64| Case {
-        name: name.into(),
-        source: SRC_PARK,
-        unit,
-        check: Check::Near {
-            expected,
-            tolerance: 0.5 * expected.abs(),
-        },
-        basis: Basis::Independent,
-        simulated: sim,
+    let case = |name: &str, unit: &'static str, expected: f64, sim: f64| {
+        Case::near(name, SRC_PARK, unit, expected, 0.5 * expected.abs(), sim)
     };
     vec![
         case(
@@ -601,17 +589,16 @@ fn park_cases(oxy: &OxygenatorModel) -> Vec<Case> {
             co2[2],
         )
         .calibration(),
-        Case {
-            name: "Park: CO2 transfer per mmHg inlet PCO2".into(),
-            source: SRC_PARK,
-            unit: "mL/min/mmHg",
-            check: Check::Within {
+        Case::independent(
+            "Park: CO2 transfer per mmHg inlet PCO2",
+            SRC_PARK,
+            "mL/min/mmHg",
+            Check::Within {
                 lo: 0.5 * 1.2,
                 hi: 3.0 * 1.2,
             },
-            basis: Basis::Independent,
-            simulated: co2[3],
-        },
+            co2[3],
+        ),
     ]
 }
 
@@ -634,18 +621,14 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
     ] {
         let expected = r * 5.0 * 1000.0 / 60.0;
         out.push(
-            Case {
-                name: format!("{name} dP at 5 L/min"),
-                source: SRC_OXY_DP,
-                unit: "mmHg",
-                check: Check::Near {
-                    expected,
-                    tolerance: (0.01 * expected).max(1.0),
-                },
-                basis: Basis::Independent,
-                simulated: OxygenatorModel::by_name(name)
-                    .map_or(f64::NAN, |o| o.pressure_drop_mmhg(5.0, 0.0)),
-            }
+            Case::near(
+                format!("{name} dP at 5 L/min"),
+                SRC_OXY_DP,
+                "mmHg",
+                expected,
+                (0.01 * expected).max(1.0),
+                OxygenatorModel::by_name(name).map_or(f64::NAN, |o| o.pressure_drop_mmhg(5.0, 0.0)),
+            )
             .calibration(),
         );
     }
@@ -667,17 +650,14 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         ("ecco2r-0.8", 1.8, 101.0, 12.0),
     ] {
         out.push(
-            Case {
-                name: format!("{name} CO2 removal, {q} L/min blood, 8 L/min sweep"),
-                source: SRC_KARAGIANNIDIS,
-                unit: "mL/min",
-                check: Check::Near {
-                    expected: mean,
-                    tolerance: 2.0 * sd,
-                },
-                basis: Basis::Independent,
-                simulated: co2(name, q, 8.0),
-            }
+            Case::near(
+                format!("{name} CO2 removal, {q} L/min blood, 8 L/min sweep"),
+                SRC_KARAGIANNIDIS,
+                "mL/min",
+                mean,
+                2.0 * sd,
+                co2(name, q, 8.0),
+            )
             .calibration(),
         );
     }
@@ -689,29 +669,23 @@ pub fn oxygenator_reference_cases() -> Vec<Case> {
         ("ecco2r-0.8", 1.8, 26.0, 7.0),
         ("ecco2r-0.4", 0.9, 6.0, 4.0),
     ] {
-        out.push(Case {
-            name: format!("{name} CO2 removal gain, sweep 2 -> 8 L/min at {q} L/min blood"),
-            source: SRC_KARAGIANNIDIS,
-            unit: "mL/min",
-            check: Check::Near {
-                expected: gain,
-                tolerance: 2.0 * sd,
-            },
-            basis: Basis::Independent,
-            simulated: co2(name, q, 8.0) - co2(name, q, 2.0),
-        });
+        out.push(Case::near(
+            format!("{name} CO2 removal gain, sweep 2 -> 8 L/min at {q} L/min blood"),
+            SRC_KARAGIANNIDIS,
+            "mL/min",
+            gain,
+            2.0 * sd,
+            co2(name, q, 8.0) - co2(name, q, 2.0),
+        ));
     }
-    out.push(Case {
-        name: "ecco2r-0.4 CO2 removal, 0.9 L/min blood, 2 L/min sweep".into(),
-        source: SRC_KARAGIANNIDIS,
-        unit: "mL/min",
-        check: Check::Near {
-            expected: 35.0,
-            tolerance: 10.0,
-        },
-        basis: Basis::Independent,
-        simulated: co2("ecco2r-0.4", 0.9, 2.0),
-    });
+    out.push(Case::near(
+        "ecco2r-0.4 CO2 removal, 0.9 L/min blood, 2 L/min sweep",
+        SRC_KARAGIANNIDIS,
+        "mL/min",
+        35.0,
+        10.0,
+        co2("ecco2r-0.4", 0.9, 2.0),
+    ));
     // Thrombus: a membrane with 30 % of its area lost has a higher pressure drop and moves
     // less O2 at the ISO inlet, 5 L/min.
     let oxy = OxygenatorModel::quadrox_adult();
@@ -874,36 +848,33 @@ pub fn hemolysis_cases() -> Vec<Case> {
     let clotted = fhb_run(3500.0, 4.5, -60.0, Some(0.4), 2.0);
     let suction = fhb_run(3500.0, 4.0, -390.0, Some(0.0), 0.5);
     vec![
-        Case {
-            name: "VV 13 days, Rotaflow 3500 rpm 4.5 L/min: plasma free Hb".into(),
-            source: SRC_LEHLE,
-            unit: "mg/dL",
-            check: Check::Within {
+        Case::independent(
+            "VV 13 days, Rotaflow 3500 rpm 4.5 L/min: plasma free Hb",
+            SRC_LEHLE,
+            "mg/dL",
+            Check::Within {
                 lo: physio::hemolysis::BASELINE_MG_DL,
                 hi: 14.2,
             },
-            basis: Basis::Independent,
-            simulated: vv,
-        },
-        Case {
-            name: "oxygenator clot 0 -> 40 % for 2 days: rise of plasma free Hb".into(),
-            source: SRC_LEHLE_OXY,
-            unit: "mg/dL",
-            check: Check::AtMost { bound: 2.0 },
-            basis: Basis::Independent,
-            simulated: clotted - clean,
-        },
-        Case {
-            name: "12 h drainage at -390 mmHg, 4 L/min: plasma free Hb".into(),
-            source: SRC_PEDERSEN,
-            unit: "mg/dL",
-            check: Check::Within {
+            vv,
+        ),
+        Case::independent(
+            "oxygenator clot 0 -> 40 % for 2 days: rise of plasma free Hb",
+            SRC_LEHLE_OXY,
+            "mg/dL",
+            Check::AtMost { bound: 2.0 },
+            clotted - clean,
+        ),
+        Case::independent(
+            "12 h drainage at -390 mmHg, 4 L/min: plasma free Hb",
+            SRC_PEDERSEN,
+            "mg/dL",
+            Check::Within {
                 lo: 100.0,
                 hi: 300.0,
             },
-            basis: Basis::Independent,
-            simulated: suction,
-        }
+            suction,
+        )
         .calibration(),
     ]
 }
@@ -934,17 +905,16 @@ fn device_clot_cases() -> Vec<Case> {
     let small = days(&OxygenatorModel::quadrox_small_adult());
     // Earlier by more than the bench's 3 % equivalence margin (bench::compare::EQUIVALENCE).
     vec![
-        Case {
-            name: "days to oxygenator change-out: adult -> small adult (more mL per m2)".into(),
-            source: SRC_CLOT,
-            unit: "days",
-            check: Check::Falls {
+        Case::independent(
+            "days to oxygenator change-out: adult -> small adult (more mL per m2)",
+            SRC_CLOT,
+            "days",
+            Check::Falls {
                 before: adult,
                 by: 0.03 * adult,
             },
-            basis: Basis::Independent,
-            simulated: small,
-        }
+            small,
+        )
         .calibration(),
     ]
 }
@@ -1025,14 +995,13 @@ fn healthy_cases() -> Vec<Case> {
     ];
     let m = means(&text, &sig);
     let row = |name: &str, unit: &'static str, lo: f64, hi: f64, v: f64| {
-        Case {
-            name: format!("adult-healthy {name}"),
-            source: SRC_NORMAL,
+        Case::independent(
+            format!("adult-healthy {name}"),
+            SRC_NORMAL,
             unit,
-            check: Check::Within { lo, hi },
-            basis: Basis::Independent,
-            simulated: v,
-        }
+            Check::Within { lo, hi },
+            v,
+        )
         // The healthy preset is set to these ranges.
         .calibration()
     };
@@ -1243,17 +1212,14 @@ fn va_cases() -> Vec<Case> {
     ];
     let mut cases = vec![
         shot_change(&r, &harlequin),
-        Case {
-            name: "central VA, shunt 0.7: SaO2 upper - lower body".into(),
-            source: SRC_CENTRAL,
-            unit: "",
-            check: Check::Near {
-                expected: 0.0,
-                tolerance: 0.02,
-            },
-            basis: Basis::Independent,
-            simulated: r[1][0] - r[1][1],
-        },
+        Case::near(
+            "central VA, shunt 0.7: SaO2 upper - lower body",
+            SRC_CENTRAL,
+            "",
+            0.0,
+            0.02,
+            r[1][0] - r[1][1],
+        ),
     ];
     cases.extend(afterload.iter().map(|row| shot_change(&r, row)));
     cases
@@ -1290,22 +1256,6 @@ fn swine_va(heart: &str, rpm: f64, duration_s: f64) -> String {
          [settings]\npump_rpm = {rpm}\nsweep_lpm = 2\nfdo2 = 0.6\n\
          [output]\nfinal_window_s = 60\n"
     )
-}
-
-/// A row comparing a simulated change with a published one: |simulated − published| ≤ tol.
-fn published_change(
-    name: &str,
-    source: &'static str,
-    unit: &'static str,
-    published: f64,
-    tol: f64,
-    simulated: f64,
-) -> Case {
-    let check = Check::Near {
-        expected: published,
-        tolerance: tol,
-    };
-    Case::independent(name, source, unit, check, simulated)
 }
 
 /// VA flow sweeps in swine with a failing LV, measured with a conductance (pressure–volume)
@@ -1463,7 +1413,7 @@ fn va_flow_sweep_cases() -> Vec<Case> {
     ];
     let near = |source| {
         move |&(name, unit, published, tol, simulated, calibration): &(_, _, _, _, _, bool)| {
-            let c = published_change(name, source, unit, published, tol, simulated);
+            let c = Case::near(name, source, unit, published, tol, simulated);
             if calibration { c.calibration() } else { c }
         }
     };
@@ -1567,29 +1517,23 @@ fn apnoea_cases() -> Vec<Case> {
     advance(&mut t, &act, 1200.0);
     let after = t.observe();
     vec![
-        Case {
-            name: "FiO2 1: alveolar PO2 + PCO2 (full alveolar gas equation)".into(),
-            source: SRC_ALVEOLAR,
-            unit: "mmHg",
-            check: Check::Near {
-                expected: 713.0,
-                tolerance: 3.0,
-            },
-            basis: Basis::Independent,
-            simulated: before.p_alv_o2_mmhg + before.p_alv_co2_mmhg,
-        }
+        Case::near(
+            "FiO2 1: alveolar PO2 + PCO2 (full alveolar gas equation)",
+            SRC_ALVEOLAR,
+            "mmHg",
+            713.0,
+            3.0,
+            before.p_alv_o2_mmhg + before.p_alv_co2_mmhg,
+        )
         .calibration(),
-        Case {
-            name: "apnoea, anaesthetised: PaCO2 rise per minute, minutes 1-10".into(),
-            source: SRC_APNOEA,
-            unit: "mmHg/min",
-            check: Check::Near {
-                expected: 3.4,
-                tolerance: 1.0,
-            },
-            basis: Basis::Independent,
-            simulated: (p10 - p1) / 9.0,
-        }
+        Case::near(
+            "apnoea, anaesthetised: PaCO2 rise per minute, minutes 1-10",
+            SRC_APNOEA,
+            "mmHg/min",
+            3.4,
+            1.0,
+            (p10 - p1) / 9.0,
+        )
         .calibration(),
         Case::independent(
             "apnoea 30 min on O2: SaO2",
@@ -1610,17 +1554,14 @@ fn apnoea_cases() -> Vec<Case> {
 
 /// A failing row standing for a group of cases that panicked instead of answering.
 fn panicked(group: &str) -> Case {
-    Case {
-        name: format!("{group}: panicked (see stderr)"),
-        source: "runner",
-        unit: "",
-        check: Check::Near {
-            expected: 0.0,
-            tolerance: 0.0,
-        },
-        basis: Basis::Independent,
-        simulated: f64::NAN,
-    }
+    Case::near(
+        format!("{group}: panicked (see stderr)"),
+        "runner",
+        "",
+        0.0,
+        0.0,
+        f64::NAN,
+    )
 }
 
 /// A named group of cases.

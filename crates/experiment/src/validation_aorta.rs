@@ -5,7 +5,7 @@
 //! operating points by bisection: the share of total flow the circuit carries is set by the
 //! heart's contractility, as in the studies, where it stood for the degree of cardiac failure.
 //! None of the model's constants was fitted to these figures; they are independent checks.
-use crate::validation::{Basis, Case, Check};
+use crate::validation::{Case, Check};
 use physio::presets::{circuit_for, default_actuation, preset};
 use physio::{Actuation, Configuration, Observation, Twin, TwinConfig};
 
@@ -139,14 +139,6 @@ fn apnoeic_sheep(configuration: Configuration, flow_lpm: f64) -> Option<Observat
     settle(&config, &act, 900.0, 30.0)
 }
 
-fn near(name: String, source: &'static str, unit: &'static str, e: f64, tol: f64, v: f64) -> Case {
-    let check = Check::Near {
-        expected: e,
-        tolerance: tol,
-    };
-    Case::independent(name, source, unit, check, v)
-}
-
 fn within(
     name: String,
     source: &'static str,
@@ -155,14 +147,7 @@ fn within(
     hi: f64,
     v: f64,
 ) -> Case {
-    Case {
-        name,
-        source,
-        unit,
-        check: Check::Within { lo, hi },
-        basis: Basis::Independent,
-        simulated: v,
-    }
+    Case::independent(name, source, unit, Check::Within { lo, hi }, v)
 }
 
 /// The cases: the watershed against Nezami's CFD at three support levels; coronaries before
@@ -194,7 +179,10 @@ pub fn watershed_cases() -> Vec<Case> {
         // The aortic arch runs from about 6 to 14 cm from the valve (segment table in
         // physio::circulation::AORTA); the descending thoracic aorta from 14 to about 34 cm.
         within(
-            format!("femoral VA, circuit {:.0} % of flow: watershed in the arch", pct(&s90)),
+            format!(
+                "femoral VA, circuit {:.0} % of flow: watershed in the arch",
+                pct(&s90)
+            ),
             SRC_NEZAMI,
             "cm",
             5.0,
@@ -212,75 +200,70 @@ pub fn watershed_cases() -> Vec<Case> {
             36.0,
             s75.watershed_cm,
         ),
-        Case {
-            name: format!(
+        // "Entirely" in a CFD result; 0.10 here because the twin's transport mixes each
+        // aortic segment at once (a compartment is well mixed), which smears the interface
+        // over about one segment (2–3 cm in the arch), and the diastolic flow reversal in
+        // the proximal descending aorta then carries a little circuit blood into the
+        // distal arch. The CFD's sharper interface does not.
+        Case::independent(
+            format!(
                 "femoral VA, circuit {:.0} % of flow: arch branches fed by the heart (circuit share)",
                 pct(&s75)
             ),
-            source: SRC_NEZAMI,
-            unit: "",
-            // "Entirely" in a CFD result; 0.10 here because the twin's transport mixes each
-            // aortic segment at once (a compartment is well mixed), which smears the interface
-            // over about one segment (2–3 cm in the arch), and the diastolic flow reversal in
-            // the proximal descending aorta then carries a little circuit blood into the
-            // distal arch. The CFD's sharper interface does not.
-            check: Check::AtMost { bound: 0.10 },
-            basis: Basis::Independent,
-            simulated: s75.cerebral_circuit_fraction,
-        },
-        Case {
-            name: format!(
+            SRC_NEZAMI,
+            "",
+            Check::AtMost { bound: 0.10 },
+            s75.cerebral_circuit_fraction,
+        ),
+        Case::independent(
+            format!(
                 "femoral VA, circuit {:.0} % -> {:.0} % of flow: watershed moves on down",
                 pct(&s75),
                 pct(&s50)
             ),
-            source: SRC_NEZAMI,
-            unit: "cm",
-            check: Check::Rises {
+            SRC_NEZAMI,
+            "cm",
+            Check::Rises {
                 before: s75.watershed_cm,
                 by: 3.0,
             },
-            basis: Basis::Independent,
-            simulated: s50.watershed_cm,
-        },
-        Case {
-            name: format!(
+            s50.watershed_cm,
+        ),
+        Case::independent(
+            format!(
                 "femoral VA, circuit {:.0} % of flow: carotid minus coronary circuit share",
                 pct(&s90)
             ),
-            source: SRC_PRISCO,
-            unit: "",
-            check: Check::AtLeast { bound: 0.2 },
-            basis: Basis::Independent,
-            simulated: s90.cerebral_circuit_fraction - s90.coronary_circuit_fraction,
-        },
-        Case {
-            name: format!(
+            SRC_PRISCO,
+            "",
+            Check::AtLeast { bound: 0.2 },
+            s90.cerebral_circuit_fraction - s90.coronary_circuit_fraction,
+        ),
+        Case::independent(
+            format!(
                 "femoral VA, circuit {:.0} % -> {:.0} % of flow (heart recovering): right radial SaO2",
                 pct(&s97),
                 pct(&s75)
             ),
-            source: SRC_DERIVED,
-            unit: "",
-            check: Check::Falls {
+            SRC_DERIVED,
+            "",
+            Check::Falls {
                 before: s97.art_upper.so2,
                 by: 0.10,
             },
-            basis: Basis::Independent,
-            simulated: s75.art_upper.so2,
-        },
-        Case {
-            name: format!(
+            s75.art_upper.so2,
+        ),
+        Case::independent(
+            format!(
                 "femoral VA, circuit {:.0} % of flow: lower-body SaO2 stays high",
                 pct(&s75)
             ),
-            source: SRC_DERIVED,
-            unit: "",
-            check: Check::AtLeast { bound: 0.95 },
-            basis: Basis::Independent,
-            simulated: s75.art_lower.so2,
-        },
-        near(
+            SRC_DERIVED,
+            "",
+            Check::AtLeast { bound: 0.95 },
+            s75.art_lower.so2,
+        ),
+        Case::near(
             format!(
                 "apnoeic sheep, femoral VA {:.1} L/min: SVC SO2",
                 fem.circuit_flow_lpm
@@ -291,7 +274,7 @@ pub fn watershed_cases() -> Vec<Case> {
             10.0,
             100.0 * fem.svc_so2,
         ),
-        near(
+        Case::near(
             format!(
                 "apnoeic sheep, femoral VA {:.1} L/min: IVC SO2",
                 fem.circuit_flow_lpm
@@ -302,9 +285,8 @@ pub fn watershed_cases() -> Vec<Case> {
             10.0,
             100.0 * fem.ivc_so2,
         ),
-        near(
-            "apnoeic sheep, return femoral -> arch branch (carotid; here axillary): rise of SVC SO2"
-                .into(),
+        Case::near(
+            "apnoeic sheep, return femoral -> arch branch (carotid; here axillary): rise of SVC SO2",
             SRC_HOU,
             "% points",
             39.6,

@@ -90,29 +90,26 @@ pub fn dual_lumen_cases() -> Vec<Case> {
         )
     });
     vec![
-        Case {
-            basis: Basis::Independent,
-            name: format!(
+        Case::independent(
+            format!(
                 "dual-lumen VV {:.1} L/min, jet at the tricuspid valve: traced recirculation",
                 aligned.1
             ),
-            source: SRC_DLC,
-            unit: "%",
-            check: Check::AtMost { bound: 10.0 },
-            simulated: aligned.0,
-        },
-        Case {
-            basis: Basis::Independent,
-            name: "dual-lumen VV 4 L/min, jet turned from the valve to the IVC: recirculation"
-                .into(),
-            source: SRC_DLC,
-            unit: "%",
-            check: Check::Rises {
+            SRC_DLC,
+            "%",
+            Check::AtMost { bound: 10.0 },
+            aligned.0,
+        ),
+        Case::independent(
+            "dual-lumen VV 4 L/min, jet turned from the valve to the IVC: recirculation",
+            SRC_DLC,
+            "%",
+            Check::Rises {
                 before: aligned.0,
                 by: 10.0,
             },
-            simulated: turned.0,
-        },
+            turned.0,
+        ),
     ]
 }
 
@@ -154,24 +151,22 @@ pub fn recirculation_cases() -> Vec<Case> {
             },
             simulated: at30.0,
         },
-        Case {
-            basis: Basis::Independent,
-            name: format!(
+        Case::independent(
+            format!(
                 "femoro-jugular VV {:.1} -> {:.1} L/min: recirculation per L/min",
                 at25.1, at35.1
             ),
-            source: SRC_COHORT,
-            unit: "%/(L/min)",
-            check: Check::Within { lo: 2.5, hi: 5.9 },
-            simulated: flow_slope,
-        },
-        Case {
-            basis: Basis::Independent,
-            name: "femoro-jugular VV 3 L/min, tips 18 -> 26 cm apart: recirculation per cm".into(),
-            source: SRC_COHORT,
-            unit: "%/cm",
-            check: Check::Within { lo: -0.7, hi: -0.1 },
-            simulated: distance_slope,
-        },
+            SRC_COHORT,
+            "%/(L/min)",
+            Check::Within { lo: 2.5, hi: 5.9 },
+            flow_slope,
+        ),
+        Case::independent(
+            "femoro-jugular VV 3 L/min, tips 18 -> 26 cm apart: recirculation per cm",
+            SRC_COHORT,
+            "%/cm",
+            Check::Within { lo: -0.7, hi: -0.1 },
+            distance_slope,
+        ),
     ]
 }

@@ -81,17 +81,14 @@ fn peep_step() -> Option<([f64; 2], [f64; 2])> {
 pub fn ventilator_cases() -> Vec<Case> {
     let (b, a) = peep_step().unwrap_or(([f64::NAN; 2], [f64::NAN; 2]));
     vec![
-        Case {
-            name: "PEEP 0 -> 10 cmH2O, ventilated injured lungs: cardiac output change".into(),
-            source: SRC_MICHARD,
-            unit: "%",
-            check: Check::Near {
-                expected: -9.5,
-                tolerance: 5.0,
-            },
-            basis: Basis::Independent,
-            simulated: 100.0 * (a[0] / b[0] - 1.0),
-        },
+        Case::near(
+            "PEEP 0 -> 10 cmH2O, ventilated injured lungs: cardiac output change",
+            SRC_MICHARD,
+            "%",
+            -9.5,
+            5.0,
+            100.0 * (a[0] / b[0] - 1.0),
+        ),
         Case {
             name: "PEEP 0 -> 10 cmH2O: rise of mean pleural pressure per cmH2O of PEEP".into(),
             source: SRC_KATZ,

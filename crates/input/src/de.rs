@@ -5,6 +5,7 @@
 use crate::error::num;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use std::fmt;
+use std::marker::PhantomData;
 
 /// An allowed interval of numbers, with the unit they are in.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -177,25 +178,9 @@ pub struct Numbers<'a>(pub &'a [(&'static str, Range)]);
 impl<'de> DeserializeSeed<'de> for Numbers<'_> {
     type Value = Vec<(usize, f64)>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Numbers<'_> {
-    type Value = Vec<(usize, f64)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a table")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let names: Vec<&str> = self.0.iter().map(|(n, _)| *n).collect();
-        let mut out = Vec::new();
-        while let Some(i) = map.next_key_seed(Key(&names))? {
-            let x = map.next_value_seed(Number(self.0[i].1))?;
-            out.push((i, x));
-        }
-        Ok(out)
+        let value = |i: usize| Number(self.0[i].1);
+        d.deserialize_map(Keyed(&names, value))
     }
 }
 
@@ -207,12 +192,20 @@ pub struct Flags<'a>(pub &'a [&'a str]);
 impl<'de> DeserializeSeed<'de> for Flags<'_> {
     type Value = Vec<(usize, bool)>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
+        d.deserialize_map(Keyed(self.0, |_| PhantomData::<bool>))
     }
 }
 
-impl<'de> Visitor<'de> for Flags<'_> {
-    type Value = Vec<(usize, bool)>;
+/// A table whose keys must be among the names ([`Key`]), each value read with the seed the
+/// function gives for the key's index: the values, in file order, with that index.
+struct Keyed<'a, F>(&'a [&'a str], F);
+
+impl<'de, S, F> Visitor<'de> for Keyed<'_, F>
+where
+    S: DeserializeSeed<'de>,
+    F: Fn(usize) -> S,
+{
+    type Value = Vec<(usize, S::Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a table")
@@ -221,7 +214,7 @@ impl<'de> Visitor<'de> for Flags<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(i) = map.next_key_seed(Key(self.0))? {
-            out.push((i, map.next_value::<bool>()?));
+            out.push((i, map.next_value_seed((self.1)(i))?));
         }
         Ok(out)
     }

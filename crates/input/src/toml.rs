@@ -62,6 +62,18 @@ pub fn within(
         .map_err(|m| at(text, x.span(), path, m))
 }
 
+/// The items of an array read with their positions, in file order: each with its path
+/// (`name[i]`), its span and its value.
+pub fn items<'a, T: 'a>(
+    name: &'a str,
+    list: Vec<Spanned<T>>,
+) -> impl Iterator<Item = (String, std::ops::Range<usize>, T)> + 'a {
+    list.into_iter().enumerate().map(move |(i, item)| {
+        let span = item.span();
+        (format!("{name}[{i}]"), span, item.into_inner())
+    })
+}
+
 /// `timeline[2].event.kind`; toml's private span fields and serde's bookkeeping left out.
 fn path_of(p: &serde_path_to_error::Path) -> String {
     let mut s = String::new();

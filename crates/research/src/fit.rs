@@ -38,7 +38,7 @@ use crate::sample::{self, Design};
 use crate::spec::{self, Ordered, ParamFile, Parameter, Source};
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
-use experiment::params::{SETTING_FIELDS, setting_field};
+use experiment::params::{setting_field, setting_names};
 use experiment::signals::{self, Signal};
 use experiment::{Error, Experiment};
 use input::de::Finite;
@@ -141,11 +141,7 @@ impl Data {
             } else {
                 return Err(format!(
                     "unknown column `{name}`: expected time_s, a signal name (docs/experiments.md) or a setting ({})",
-                    SETTING_FIELDS
-                        .iter()
-                        .map(|f| f.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    setting_names()
                 ));
             }
         }
@@ -235,20 +231,7 @@ pub enum Method {
     NelderMead,
 }
 
-impl Method {
-    /// The names a fit file gives: (name, method).
-    pub const NAMES: &[(&str, Method)] = &[
-        ("lm", Method::LevenbergMarquardt),
-        ("nelder-mead", Method::NelderMead),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Method::NAMES
-            .iter()
-            .find(|(_, m)| *m == self)
-            .map_or("lm", |(n, _)| n)
-    }
-}
+names!(Method: LevenbergMarquardt = "lm", NelderMead = "nelder-mead");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,6 +19,24 @@
 //! What it does not do: no physics (all in `physio`), no argument parsing (clap is in `ecmo`),
 //! no Python (crates/pyecmo wraps it).
 
+/// The names a research file gives the variants of an enum, in one table: `NAMES` (for reading)
+/// and `name()` (for writing).
+macro_rules! names {
+    ($t:ident: $($v:ident = $n:literal),+) => {
+        impl $t {
+            /// Every variant with the name a file gives it.
+            pub const NAMES: &[(&str, $t)] = &[$(($n, $t::$v)),+];
+
+            /// The name a file gives this variant.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($t::$v => $n,)+
+                }
+            }
+        }
+    };
+}
+
 pub mod cohort;
 pub mod dist;
 pub mod fit;

@@ -23,13 +23,7 @@ pub enum Design {
     Sobol,
 }
 
-impl Design {
-    pub const NAMES: &[(&str, Design)] = &[
-        ("random", Design::Random),
-        ("lhs", Design::LatinHypercube),
-        ("sobol", Design::Sobol),
-    ];
-}
+names!(Design: Random = "random", LatinHypercube = "lhs", Sobol = "sobol");
 
 /// `n` points in `[0, 1)^d`, row-major (`points[i * d + j]`), fixed by `seed`.
 pub fn unit_points(design: Design, n: usize, d: usize, seed: u64) -> Vec<f64> {

@@ -39,17 +39,7 @@ pub enum Stat {
     Max,
 }
 
-impl Stat {
-    pub const NAMES: &[(&str, Stat)] =
-        &[("mean", Stat::Mean), ("min", Stat::Min), ("max", Stat::Max)];
-    pub fn name(self) -> &'static str {
-        match self {
-            Stat::Mean => "mean",
-            Stat::Min => "min",
-            Stat::Max => "max",
-        }
-    }
-}
+names!(Stat: Mean = "mean", Min = "min", Max = "max");
 
 /// The outcomes reported per patient and window: `<signal>_<stat>`.
 #[derive(Clone, Debug, PartialEq)]

@@ -69,10 +69,7 @@ pub fn cohort_doc(spec: &CohortSpec, table: &Table, wall_s: f64) -> Doc {
             .collect(),
         _ => Default::default(),
     };
-    let design = crate::sample::Design::NAMES
-        .iter()
-        .find(|(_, d)| *d == spec.design)
-        .map_or("?", |(n, _)| *n);
+    let design = spec.design.name();
     doc.push(Block::Text(format!(
         "{} virtual patients ({} design, seed {}), {} refused by the twin; {:.0} s of simulated time each; computed in {:.0} s.",
         spec.patients,

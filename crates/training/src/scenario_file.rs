@@ -17,7 +17,7 @@ use experiment::Error;
 use experiment::event_file::EventFile;
 use experiment::format::{CircuitFile, PatientTable, RawSensor};
 use input::de::{Choice, Finite, Flags, Key, Number, Numbers, Range, about, at_key};
-use input::toml::{Spanned, at, within};
+use input::toml::{Spanned, at, items, within};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use sil::ChannelFault;
@@ -349,10 +349,7 @@ fn steps(
 ) -> Result<Vec<ScriptStep>, Error> {
     let range = Range::closed(0.0, max_s, "s");
     let mut out = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let span = item.span();
-        let s = item.into_inner();
+    for (p, span, s) in input::toml::items(path, items) {
         let at_s = within(text, &s.at, format!("{p}.at"), range)?;
         let action = Action::new(&p, &s.action, s.value.as_ref())
             .map_err(|e| e.at_offset(text, span.start))?;
@@ -432,10 +429,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
 
     let run = Range::closed(0.0, duration_s, "s (the scenario's duration)");
     let mut timeline = Vec::new();
-    for (i, item) in f.timeline.into_iter().enumerate() {
-        let p = format!("timeline[{i}]");
-        let span = item.span();
-        let t = item.into_inner();
+    for (p, span, t) in items("timeline", f.timeline) {
         let at_s = within(text, &t.at, format!("{p}.at"), run)?;
         let what = HappeningsFile {
             event: t.event,
@@ -540,10 +534,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
     }
 
     let mut expected = Vec::new();
-    for (i, item) in f.expected.into_iter().enumerate() {
-        let p = format!("expected[{i}]");
-        let span = item.span();
-        let e = item.into_inner();
+    for (p, span, e) in items("expected", f.expected) {
         let name = e.action.get_ref();
         let kind = action::kind(name).ok_or_else(|| {
             at(
@@ -598,10 +589,7 @@ pub fn parse(text: &str) -> Result<Scenario, Error> {
     }
 
     let mut outcomes = Vec::new();
-    for (i, item) in f.outcomes.into_iter().enumerate() {
-        let p = format!("outcomes[{i}]");
-        let span = item.span();
-        let o = item.into_inner();
+    for (p, span, o) in items("outcomes", f.outcomes) {
         let sig = signal(o.signal.get_ref())
             .map_err(|m| at(text, o.signal.span(), format!("{p}.signal"), m))?;
         let (at_least, at_most) = (o.at_least.map(|x| x.0), o.at_most.map(|x| x.0));

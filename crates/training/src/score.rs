@@ -98,27 +98,50 @@ fn value_matches(e: &Expected, value: &str) -> bool {
     true
 }
 
-fn score_expected(e: &Expected, rec: &Record) -> Item {
-    let anchor = match &e.after {
+/// When the anchor `after` fired (the start when there is none); `None` if it never did.
+fn anchor_time(after: &Option<String>, rec: &Record) -> Option<f64> {
+    match after {
         None => Some(0.0),
         Some(a) => rec.anchors.get(a).copied(),
-    };
-    let mut item = Item {
-        id: e.id.clone(),
-        text: e.text.clone(),
-        kind: "action".into(),
-        status: Status::NotReached,
-        points: 0.0,
-        max_points: e.points,
-        critical: e.critical,
-        anchor_s: anchor,
-        done_s: None,
-        delay_s: None,
-        window_s: Some(e.within_s),
-        value: None,
-        detail: String::new(),
-        teach: e.teach.clone(),
-    };
+    }
+}
+
+impl Item {
+    /// An item of `kind` not reached yet, anchored at `anchor_s`, before it is scored.
+    fn not_reached(
+        kind: &str,
+        id: &str,
+        text: &str,
+        teach: &str,
+        max_points: f64,
+        critical: bool,
+        anchor_s: Option<f64>,
+    ) -> Item {
+        Item {
+            id: id.into(),
+            text: text.into(),
+            kind: kind.into(),
+            status: Status::NotReached,
+            points: 0.0,
+            max_points,
+            critical,
+            anchor_s,
+            done_s: None,
+            delay_s: None,
+            window_s: None,
+            value: None,
+            detail: String::new(),
+            teach: teach.into(),
+        }
+    }
+}
+
+fn score_expected(e: &Expected, rec: &Record) -> Item {
+    let anchor = anchor_time(&e.after, rec);
+    let mut item = Item::not_reached(
+        "action", &e.id, &e.text, &e.teach, e.points, e.critical, anchor,
+    );
+    item.window_s = Some(e.within_s);
     let Some(t0) = anchor else {
         item.max_points = 0.0;
         item.detail = format!(
@@ -160,26 +183,10 @@ fn score_expected(e: &Expected, rec: &Record) -> Item {
 }
 
 fn score_outcome(o: &Outcome, sc: &Scenario, rec: &Record) -> Item {
-    let anchor = match &o.after {
-        None => Some(0.0),
-        Some(a) => rec.anchors.get(a).copied(),
-    };
-    let mut item = Item {
-        id: o.id.clone(),
-        text: o.text.clone(),
-        kind: "outcome".into(),
-        status: Status::NotReached,
-        points: 0.0,
-        max_points: o.points,
-        critical: o.critical,
-        anchor_s: anchor,
-        done_s: None,
-        delay_s: None,
-        window_s: None,
-        value: None,
-        detail: String::new(),
-        teach: o.teach.clone(),
-    };
+    let anchor = anchor_time(&o.after, rec);
+    let mut item = Item::not_reached(
+        "outcome", &o.id, &o.text, &o.teach, o.points, o.critical, anchor,
+    );
     let Some(t0) = anchor else {
         item.max_points = 0.0;
         item.detail = "its anchor never happened".into();
