@@ -61,6 +61,19 @@ fn run(
     out.unwrap()
 }
 
+/// One step, a period after `t`, with `shape` applied to the healthy frame and `cmds` given.
+fn step_shaped(
+    c: &mut Controller,
+    t: &mut u64,
+    shape: &mut dyn FnMut(u64, &mut SensorFrame),
+    cmds: &[Command],
+) -> Output {
+    *t += CONTROL_PERIOD_MS;
+    let mut f = frame(*t);
+    shape(*t, &mut f);
+    c.step(*t, &f, cmds)
+}
+
 fn ok(c: &mut Controller, t: u64, cmds: &[Command]) -> Output {
     let out = c.step(t, &frame(t), cmds);
     for (i, r) in out.command_results.iter().take(cmds.len()).enumerate() {

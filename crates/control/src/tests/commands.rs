@@ -327,11 +327,8 @@ fn ctl4_flow_mode_starts_from_the_running_speed() {
     };
     let out = run(&mut c, &mut t, 400, &mut |t, f| low_flow(t, f));
     assert_eq!(out.actuators.pump_rpm, floor);
-    t += 10;
-    let mut f = frame(t);
-    low_flow(t, &mut f);
     let cmds = [Command::SetFlowTarget(4.0), Command::SetMode(Mode::Flow)];
-    let out = c.step(t, &f, &cmds);
+    let out = step_shaped(&mut c, &mut t, &mut |t, f| low_flow(t, f), &cmds);
     assert_eq!(out.command_results[1], Some(Ok(())));
     let out = run(&mut c, &mut t, 50, &mut |t, f| low_flow(t, f));
     assert!(
@@ -370,11 +367,8 @@ fn ctl4_ctl5_closed_loop_modes_bumpless_during_an_intervention() {
         assert!(which >= 100.0 && which == held, "{:?}", out.status);
         let before = out.actuators.pump_rpm;
         assert_eq!(before, 3500.0 - held);
-        t += 10;
-        let mut f = frame(t);
-        pressure(t, &mut f);
         let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(Mode::Flow)];
-        let out = c.step(t, &f, &cmds);
+        let out = step_shaped(&mut c, &mut t, &mut |t, f| pressure(t, f), &cmds);
         assert_eq!(out.command_results[1], Some(Ok(())));
         assert_eq!(reduction(&out.status), held);
         assert!(
@@ -407,11 +401,8 @@ fn ctl4_ctl5_closed_loop_modes_bumpless_during_an_intervention() {
         let before = out.actuators.pump_rpm;
         assert!(out.status.backflow_guard && before >= 2600.0, "{out:?}");
         assert_eq!(out.status.base_rpm, 2500.0);
-        t += 10;
-        let mut f = frame(t);
-        backflow(t, &mut f);
         let cmds = [Command::SetFlowTarget(4.5), Command::SetMode(mode)];
-        let out = c.step(t, &f, &cmds);
+        let out = step_shaped(&mut c, &mut t, &mut |t, f| backflow(t, f), &cmds);
         assert_eq!(out.command_results[1], Some(Ok(())));
         // The loop may raise its speed by one period's 6 rpm (the flow is below target in
         // both modes); the boost may take one more step of 100 rpm in flow mode.

@@ -282,6 +282,24 @@ fn at_speed(c: &mut Controller, t: &mut u64, n: f32) -> Output {
     run(c, t, 1, &mut |t, f| f.pump_speed = Reading::new(n, t))
 }
 
+/// INT-4's 200 ms: steps `lagging` (one step each call) from the next period on, checking
+/// that the return line stays open for the first 190 ms; answers the step 200 ms after the
+/// first.
+fn lagging_for_200_ms(
+    c: &mut Controller,
+    t: &mut u64,
+    lagging: &mut dyn FnMut(&mut Controller, &mut u64) -> Output,
+) -> Output {
+    let t1 = *t + CONTROL_PERIOD_MS;
+    while *t + CONTROL_PERIOD_MS < t1 + 200 {
+        let out = lagging(c, t);
+        assert!(!out.actuators.return_clamp_closed, "{} ms", *t - t1);
+    }
+    let out = lagging(c, t);
+    assert_eq!(*t - t1, 200);
+    out
+}
+
 /// INT-4: a VA pump whose measured speed lags its command (below 70 % of it less 100 rpm)
 /// for 200 ms has the return line clamped, and the clamp opens again as soon as the pump
 /// turns; on VV a lagging pump only alarms (MON-9), the line stays open.
@@ -300,13 +318,7 @@ fn int4_va_failing_pump_clamped_after_200_ms_until_it_turns_again() {
             assert!(!out.actuators.return_clamp_closed, "{kind:?}");
         }
         // Lagging from here on.
-        let t1 = t + CONTROL_PERIOD_MS;
-        while t + CONTROL_PERIOD_MS < t1 + 200 {
-            let out = at_speed(&mut c, &mut t, 1900.0);
-            assert!(!out.actuators.return_clamp_closed, "{kind:?} {} ms", t - t1);
-        }
-        let out = at_speed(&mut c, &mut t, 1900.0);
-        assert_eq!(t - t1, 200);
+        let out = lagging_for_200_ms(&mut c, &mut t, &mut |c, t| at_speed(c, t, 1900.0));
         assert_eq!(out.actuators.return_clamp_closed, kind == CircuitKind::Va);
         assert_eq!(out.actuators.pump_rpm, 3000.0, "the command stays");
         let out = at_speed(&mut c, &mut t, 1500.0);
@@ -341,13 +353,7 @@ fn int4_va_failing_pump_clamped_in_zero_flow_below_the_running_speed() {
             f.pump_speed = Reading::new(n, t);
         })
     };
-    let t1 = t + CONTROL_PERIOD_MS;
-    while t + CONTROL_PERIOD_MS < t1 + 200 {
-        let out = stopped(&mut c, &mut t, 400.0);
-        assert!(!out.actuators.return_clamp_closed, "{} ms", t - t1);
-    }
-    let out = stopped(&mut c, &mut t, 400.0);
-    assert_eq!(t - t1, 200);
+    let out = lagging_for_200_ms(&mut c, &mut t, &mut |c, t| stopped(c, t, 400.0));
     assert!(out.actuators.return_clamp_closed, "{:?}", out.status);
     assert_eq!(out.mode, Mode::ZeroFlow);
     assert!(!out.status.faulty_channels.contains(Channel::PumpSpeed));
