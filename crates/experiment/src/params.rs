@@ -2,59 +2,16 @@
 //!
 //! These tables are the single source for parsing, range checks and the parameter lists in
 //! docs/experiments.md (a test keeps the document and the tables in step). The patient table is
-//! physio's own ([`physio::patient`]); the settings here are the twin's actuation. Ranges are
-//! those `physio` itself accepts (`PatientParams::validate`, `Actuation::validate`), so a file
-//! that parses is a twin that starts; a test checks that the two agree. Cannula ranges are the
-//! validity ranges of the pressure-drop fits.
-use physio::Actuation;
+//! physio's own ([`physio::patient`]), and so is the settings table, the twin's actuation
+//! ([`physio::actuation`]). `PatientParams::validate` and `Actuation::validate` check against
+//! the same tables, so a file that parses is a twin that starts; a test checks it at each
+//! range's edges. Cannula ranges are the validity ranges of the pressure-drop fits.
 
 /// The patient parameters are the twin's own vocabulary (`physio::patient`), read here.
 pub use physio::patient::{PATIENT_FIELDS, PatientField, patient_field};
 
-/// One field of `Actuation`, settable in `[settings]` and by timeline `set`.
-pub struct SettingField {
-    pub name: &'static str,
-    pub unit: &'static str,
-    pub min: f64,
-    pub max: f64,
-    pub doc: &'static str,
-    pub get: fn(&Actuation) -> f64,
-    pub set: fn(&mut Actuation, f64),
-}
-
-macro_rules! setting_fields {
-    ($( $name:ident, $unit:expr, $min:expr, $max:expr, $doc:expr; )*) => {
-        /// Every field of `Actuation`.
-        pub const SETTING_FIELDS: &[SettingField] = &[
-            $( SettingField {
-                name: stringify!($name),
-                unit: $unit,
-                min: $min,
-                max: $max,
-                doc: $doc,
-                get: |a| a.$name,
-                set: |a, v| a.$name = v,
-            }, )*
-        ];
-    };
-}
-
-setting_fields! {
-    pump_rpm, "rpm", 0.0, physio::circuit::MAX_RPM,
-        "Commanded pump speed; the motor follows with its own acceleration limit.";
-    return_clamp, "1", 0.0, 1.0,
-        "Return-line clamp: 0 open, 1 fully closed.";
-    sweep_lpm, "L/min", 0.0, 15.0,
-        "Sweep gas flow through the oxygenator.";
-    fdo2, "1", 0.21, 1.0,
-        "O2 fraction of the sweep gas.";
-    heater_c, "degC", 0.0, 42.0,
-        "Heater water temperature set point; 0 turns the heater off.";
-}
-
-pub fn setting_field(name: &str) -> Option<&'static SettingField> {
-    SETTING_FIELDS.iter().find(|f| f.name == name)
-}
+/// The settings are the twin's own vocabulary too (`physio::actuation`), read here.
+pub use physio::actuation::{SETTING_FIELDS, SettingField, setting_field};
 
 /// The settings' names, comma-separated, for "allowed: …" messages.
 pub fn setting_names() -> String {

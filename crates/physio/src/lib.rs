@@ -56,6 +56,7 @@
 //! transcapillary refill after bleeding. No diffusion limitation in the lungs. Sensor error lives in [`sensors`], not
 //! here: [`Observation`] holds true values.
 
+pub mod actuation;
 pub mod blood;
 pub mod cannula;
 pub mod chemoreflex;
@@ -87,6 +88,7 @@ pub mod transport;
 pub mod twin;
 pub mod ventilator;
 
+pub use actuation::{SETTING_FIELDS, SettingField};
 pub use event::{EVENTS, EventArg, EventKind, EventSpec, EventValue, Quantity};
 pub use patient::{PATIENT_FIELDS, PatientField};
 pub use twin::{

@@ -589,31 +589,6 @@ impl CircuitConfig {
     }
 }
 
-impl Actuation {
-    /// Check a command against the ranges the twin accepts; [`Twin::step`] clamps out-of-range
-    /// values instead, so that a faulty controller cannot make the model non-physical.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        check(
-            "actuation.pump_rpm",
-            self.pump_rpm,
-            0.0,
-            circuit::MAX_RPM,
-            "rpm",
-        )?;
-        check("actuation.return_clamp", self.return_clamp, 0.0, 1.0, "")?;
-        check("actuation.sweep_lpm", self.sweep_lpm, 0.0, 15.0, "L/min")?;
-        check("actuation.fdo2", self.fdo2, 0.21, 1.0, "")?;
-        check(
-            "actuation.heater_c",
-            self.heater_c,
-            0.0,
-            42.0,
-            "°C (0 = off)",
-        )?;
-        Ok(())
-    }
-}
-
 impl Configuration {
     /// How a screen names the configuration.
     pub fn label(self) -> &'static str {
