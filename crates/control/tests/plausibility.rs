@@ -78,6 +78,25 @@ fn a_stopped_or_slightly_reversed_pump_speed_is_plausible() {
     assert_eq!(speed_fault(lim.max + 1.0), Some(Fault::OutOfRange));
 }
 
+/// The arterial line (MON-11, INT-6): a line that is flushed or zeroed reads near 0 mmHg and a
+/// little below, and a non-ejecting heart's low flat pressure is real; these are plausible.
+/// Only readings below −30 or above 350 mmHg are sensor faults.
+#[test]
+fn a_zeroed_or_low_arterial_line_is_plausible() {
+    let fault = |mmhg: f32| {
+        let mut frame = SensorFrame::MISSING;
+        frame.p_art = Reading::new(mmhg, 1_000);
+        let mut p = Plausibility::new();
+        p.check(1_000, &frame, true);
+        p.fault(Channel::ArterialPressure)
+    };
+    for mmhg in [0.0, -10.0, -30.0, 12.0, 25.0, 60.0, 350.0] {
+        assert_eq!(fault(mmhg), None, "{mmhg} mmHg");
+    }
+    assert_eq!(fault(-31.0), Some(Fault::OutOfRange));
+    assert_eq!(fault(351.0), Some(Fault::OutOfRange));
+}
+
 #[test]
 fn faulty_lists_the_faulty_channels_only() {
     let mut frame = SensorFrame::MISSING;
