@@ -16,4 +16,4 @@ args=()
 for f in "$@"; do args+=(-f "$f"); done
 # Only the crate's own tests (unit and integration, not doc tests): a mutant of the safety core
 # must be caught by the safety core's tests.
-exec cargo mutants -p control "${args[@]}" --timeout 120 -o mutants.out -- --lib --tests
+exec cargo mutants -p control "${args[@]}" -j "${MUTANTS_JOBS:-2}" --timeout 120 -o mutants.out -- --lib --tests
