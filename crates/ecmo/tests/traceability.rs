@@ -155,14 +155,13 @@ fn every_requirement_is_met_by_code_and_named_by_a_test() {
         let (group, n) = id.split_once('-').unwrap();
         let n: u32 = n.parse().unwrap();
         let cited = |text: &str| {
-            text.contains(&format!("{id} "))
-                || text.contains(&format!("{id})"))
-                || text.contains(&format!("{id},"))
-                || text.contains(&format!("{id}:"))
-                || text.contains(&format!("{id}."))
-                || text.contains(&format!("{id}/"))
-                || text.contains(&format!("{id}\n"))
-                || in_a_range(text, group, n)
+            // The ID not followed by another digit ("INT-1" is not "INT-10").
+            text.match_indices(id.as_str()).any(|(i, _)| {
+                !text[i + id.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            }) || in_a_range(text, group, n)
         };
         if !cited(&code) {
             gaps.push(format!("{id}: named by no control code"));
