@@ -5,8 +5,33 @@
 //! The twin implements these in `crates/sil`; a microcontroller port implements them over its
 //! ADCs, motor driver and clamp solenoid.
 
-use crate::ActuatorCommands;
 use crate::frame::SensorFrame;
+
+/// What the actuators are told to do this step. Every field is finite and within its range.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ActuatorCommands {
+    /// Pump speed, rpm, 0..=[`crate::MAX_RPM`].
+    pub pump_rpm: f32,
+    /// Return-line clamp closed.
+    pub return_clamp_closed: bool,
+    /// Sweep gas flow, L/min, 0..=12.
+    pub sweep_lpm: f32,
+    /// Fraction of O2 in the sweep gas, 0.21..=1.
+    pub fdo2: f32,
+    /// Heater water set point, °C, 33..=39.
+    pub heater_c: f32,
+}
+
+impl ActuatorCommands {
+    /// Safe state: pump stopped, clamp closed, gas and heater at defaults.
+    pub const SAFE: ActuatorCommands = ActuatorCommands {
+        pump_rpm: 0.0,
+        return_clamp_closed: true,
+        sweep_lpm: 0.0,
+        fdo2: 1.0,
+        heater_c: 37.0,
+    };
+}
 
 /// What went wrong, independent of the driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -48,7 +48,7 @@ pub use controller::{
     CommandResults, Config, ConfigError, Controller, InterventionSetting, Output, Settings, Status,
 };
 pub use frame::{Channel, Flag, Reading, SensorFrame};
-pub use hal::{Actuators, Error, ErrorKind, ErrorType, Plant, SensorSource};
+pub use hal::{ActuatorCommands, Actuators, Error, ErrorKind, ErrorType, Plant, SensorSource};
 pub use plausibility::{ChannelSet, Fault};
 pub use pump_curve::PumpCurve;
 
@@ -95,29 +95,3 @@ pub const UI_HEARTBEAT_TIMEOUT_MS: u64 = 3_000;
 pub const MAX_COMMANDS_PER_STEP: usize = 8;
 /// Highest pump speed the controller ever commands, rpm (Cardiohelp-class drive: 0–5025 rpm).
 pub const MAX_RPM: f32 = 5000.0;
-
-/// What the actuators are told to do this step. Every field is finite and within its range.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ActuatorCommands {
-    /// Pump speed, rpm, 0..=[`MAX_RPM`].
-    pub pump_rpm: f32,
-    /// Return-line clamp closed.
-    pub return_clamp_closed: bool,
-    /// Sweep gas flow, L/min, 0..=12.
-    pub sweep_lpm: f32,
-    /// Fraction of O2 in the sweep gas, 0.21..=1.
-    pub fdo2: f32,
-    /// Heater water set point, °C, 33..=39.
-    pub heater_c: f32,
-}
-
-impl ActuatorCommands {
-    /// Safe state: pump stopped, clamp closed, gas and heater at defaults.
-    pub const SAFE: ActuatorCommands = ActuatorCommands {
-        pump_rpm: 0.0,
-        return_clamp_closed: true,
-        sweep_lpm: 0.0,
-        fdo2: 1.0,
-        heater_c: 37.0,
-    };
-}
