@@ -597,7 +597,7 @@ impl Engine for SilEngine {
             return self
                 .sil
                 .set_sensor_fault(ch, if on { fault } else { ChannelFault::None })
-                .map_err(|e| format!("{}: {}", e.channel, e.message));
+                .map_err(|e| e.to_string());
         }
         let ev = injected_event(name, value)?;
         self.sil

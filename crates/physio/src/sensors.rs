@@ -29,7 +29,7 @@
 //! Not modelled: correlated noise (a pulse oximeter's error is partly a fixed bias per patient),
 //! artefacts of motion, calibration procedures, carboxy- and methaemoglobin, skin pigmentation.
 use crate::rng::Rng;
-use crate::twin::Observation;
+use crate::twin::{ConfigError, Observation};
 
 /// A measured quantity on the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -345,21 +345,6 @@ pub struct ChannelFaults {
     pub drift_since_s: f64,
 }
 
-/// Why a fault was refused.
-#[derive(Clone, Debug, PartialEq)]
-pub struct FaultError {
-    pub channel: &'static str,
-    pub message: String,
-}
-
-impl core::fmt::Display for FaultError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "sensor {}: {}", self.channel, self.message)
-    }
-}
-
-impl std::error::Error for FaultError {}
-
 #[derive(Clone, Debug, PartialEq)]
 struct ChannelState {
     rng: Rng,
@@ -427,7 +412,7 @@ impl SensorSuite {
     /// Switch a fault on. Drift and offset replace an earlier drift or offset on the channel;
     /// a drift starts from the time of the last [`sample`](Self::sample). Non-finite
     /// magnitudes are refused.
-    pub fn set_fault(&mut self, ch: Channel, fault: Fault) -> Result<(), FaultError> {
+    pub fn set_fault(&mut self, ch: Channel, fault: Fault) -> Result<(), ConfigError> {
         let now = self.now_s;
         let st = &mut self.channels[ch.index()];
         match fault {
@@ -439,9 +424,9 @@ impl SensorSuite {
             }
             Fault::Dropout => st.faults.dropout = true,
             Fault::Offset(v) | Fault::Drift(v) if !v.is_finite() => {
-                return Err(FaultError {
-                    channel: ch.spec().name,
-                    message: format!("fault magnitude must be finite, got {v}"),
+                return Err(ConfigError {
+                    field: ch.spec().name,
+                    message: format!("sensor fault magnitude must be finite, got {v}"),
                 });
             }
             Fault::Offset(v) => st.faults.offset = v,

@@ -445,10 +445,10 @@ impl Default for Observation {
 pub use crate::event::Event;
 pub use crate::patient::PatientParam;
 
-/// Why a configuration or event was refused.
+/// Why a configuration, an event or a sensor fault was refused: the twin's one refusal type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigError {
-    /// The field, e.g. `patient.heart_rate_bpm`.
+    /// The field, e.g. `patient.heart_rate_bpm`, or the sensor channel a fault was meant for.
     pub field: &'static str,
     pub message: String,
 }

@@ -35,7 +35,7 @@ use control::{
 };
 pub use control_loop::{ControlLoop, MAX_QUEUED};
 use physio::{Actuation, ConfigError, Event, Observation, Twin, TwinConfig};
-pub use sensors::{ChannelFault, SensorError, SensorLayer};
+pub use sensors::{ChannelFault, SensorLayer};
 
 /// Twin steps per control step: 10 ms / 2 ms.
 pub const TWIN_STEPS_PER_CONTROL: u32 = 5;
@@ -226,7 +226,7 @@ impl Sil {
         &mut self,
         ch: control::Channel,
         fault: ChannelFault,
-    ) -> Result<(), SensorError> {
+    ) -> Result<(), ConfigError> {
         self.plant.sensors.set_fault(ch, fault)
     }
 

@@ -12,7 +12,7 @@
 //! sensor), which the suite does not model.
 
 use control::{Channel, Flag, Reading, SensorFrame};
-use physio::Observation;
+use physio::{ConfigError, Observation};
 use physio::sensors::{self as ps, SensorSuite};
 
 /// A fault injected on one channel.
@@ -31,9 +31,6 @@ pub enum ChannelFault {
     /// Multiplies by this gain (mis-calibration).
     Gain(f32),
 }
-
-/// Why a fault could not be injected: the suite's own refusal, naming the controller's channel.
-pub use physio::sensors::FaultError as SensorError;
 
 /// The suite's channel for a controller channel (`None` for the derived ΔP).
 pub fn suite_channel(ch: Channel) -> Option<ps::Channel> {
@@ -151,9 +148,9 @@ impl SensorLayer {
 
     /// Inject (or with [`ChannelFault::None`] clear) a fault on a channel. The derived ΔP
     /// takes no faults of its own: fail one of the two pressures instead.
-    pub fn set_fault(&mut self, ch: Channel, fault: ChannelFault) -> Result<(), SensorError> {
-        let err = |m: &str| SensorError {
-            channel: ch.name(),
+    pub fn set_fault(&mut self, ch: Channel, fault: ChannelFault) -> Result<(), ConfigError> {
+        let err = |m: &str| ConfigError {
+            field: ch.name(),
             message: m.to_string(),
         };
         let mag = match fault {
@@ -161,7 +158,7 @@ impl SensorLayer {
             _ => 0.0,
         };
         if !mag.is_finite() {
-            return Err(err("fault magnitude must be finite"));
+            return Err(err("sensor fault magnitude must be finite"));
         }
         let i = ch.index();
         if let ChannelFault::Gain(g) = fault {
@@ -189,8 +186,8 @@ impl SensorLayer {
                     ChannelFault::Drift(v) => suite.set_fault(pc, ps::Fault::Drift(v as f64 / k)),
                     ChannelFault::Gain(_) => Ok(()),
                 };
-                r.map_err(|e| SensorError {
-                    channel: ch.name(),
+                r.map_err(|e| ConfigError {
+                    field: ch.name(),
                     message: e.message,
                 })
             }
