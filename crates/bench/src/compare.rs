@@ -218,40 +218,67 @@ pub fn run(
         ));
     }
     opts.validate()?;
+    let ask = Ask {
+        c,
+        names,
+        opts,
+        progress,
+    };
     match kind {
-        "oxygenator" => oxygenators(c, names, opts, progress),
-        "pump" => pumps(c, names, opts, progress),
-        "coating" => coatings(c, names, opts, progress),
-        _ => cannulae(c, names),
+        "oxygenator" => oxygenators(&ask),
+        "pump" => pumps(&ask),
+        "coating" => coatings(&ask),
+        _ => cannulae(&ask),
     }
 }
 
-fn durability_runs(
-    c: &Catalogue,
-    names: &[String],
-    opts: &Options,
+/// One comparison's question: the catalogue, the designs named (checked: two or more of one
+/// kind, no repeats) and the test options. Every kind's comparison reads it.
+struct Ask<'a> {
+    c: &'a Catalogue,
+    names: &'a [String],
+    opts: &'a Options,
     progress: bool,
-    pick: impl Fn(&str) -> (Option<&str>, Option<&str>, Option<&str>),
-) -> Result<Vec<DurabilityResult>, String> {
-    names
-        .iter()
-        .map(|n| {
-            let (p, o, k) = pick(n);
-            durability::run(&default_circuit(c, p, o, k)?, opts, progress)
-        })
-        .collect()
 }
 
-fn oxygenators(
-    c: &Catalogue,
-    names: &[String],
-    opts: &Options,
-    progress: bool,
-) -> Result<Comparison, String> {
-    let res: Vec<OxyResult> = names
-        .iter()
-        .map(|n| c.oxygenator(n).map(|d| oxytest::run(d, progress)))
-        .collect::<Result<_, _>>()?;
+impl Ask<'_> {
+    /// Each named design through `f`, in order; the first refusal ends it.
+    fn each<T>(&self, f: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+        self.names.iter().map(|n| f(n)).collect()
+    }
+
+    /// Durability runs in the default circuit, `pick` naming which part each design replaces
+    /// (pump, oxygenator, coating).
+    fn durability_runs(
+        &self,
+        opts: &Options,
+        pick: impl Fn(&str) -> (Option<&str>, Option<&str>, Option<&str>),
+    ) -> Result<Vec<DurabilityResult>, String> {
+        self.each(|n| {
+            let (p, o, k) = pick(n);
+            durability::run(&default_circuit(self.c, p, o, k)?, opts, self.progress)
+        })
+    }
+
+    fn comparison(
+        &self,
+        kind: &'static str,
+        criteria: Vec<Criterion>,
+        detail: Report,
+    ) -> Comparison {
+        Comparison {
+            kind,
+            names: self.names.to_vec(),
+            criteria,
+            detail,
+        }
+    }
+}
+
+fn oxygenators(ask: &Ask) -> Result<Comparison, String> {
+    let (c, names, opts) = (ask.c, ask.names, ask.opts);
+    let res: Vec<OxyResult> =
+        ask.each(|n| c.oxygenator(n).map(|d| oxytest::run(d, ask.progress)))?;
     // Common flow: 5 L/min or the smallest label, on the test grid.
     let label = res.iter().map(|r| r.max_flow_lpm).fold(5.0, f64::min);
     let q = oxytest::flows()
@@ -269,7 +296,7 @@ fn oxygenators(
         flow_lpm: opts.flow_lpm.min(label),
         ..opts.clone()
     };
-    let dur = durability_runs(c, names, &dopts, progress, |n| (None, Some(n), None))?;
+    let dur = ask.durability_runs(&dopts, |n| (None, Some(n), None))?;
     let criteria = vec![
         criterion(
             names,
@@ -316,12 +343,7 @@ fn oxygenators(
     let mut detail = oxytest::report(&res);
     detail.sections.extend(durability::report(&dur).sections);
     detail.summary.extend(durability::report(&dur).summary);
-    Ok(Comparison {
-        kind: "oxygenator",
-        names: names.to_vec(),
-        criteria,
-        detail,
-    })
+    Ok(ask.comparison("oxygenator", criteria, detail))
 }
 
 fn change_out_criterion(names: &[String], dur: &[DurabilityResult]) -> Criterion {
@@ -346,16 +368,9 @@ fn change_out_criterion(names: &[String], dur: &[DurabilityResult]) -> Criterion
     )
 }
 
-fn pumps(
-    c: &Catalogue,
-    names: &[String],
-    opts: &Options,
-    progress: bool,
-) -> Result<Comparison, String> {
-    let res: Vec<PumpResult> = names
-        .iter()
-        .map(|n| c.pump(n).map(|d| pumptest::run(d, progress)))
-        .collect::<Result<_, _>>()?;
+fn pumps(ask: &Ask) -> Result<Comparison, String> {
+    let (c, names, opts) = (ask.c, ask.names, ask.opts);
+    let res: Vec<PumpResult> = ask.each(|n| c.pump(n).map(|d| pumptest::run(d, ask.progress)))?;
     let mut criteria = Vec::new();
     for (i, (label, q, h)) in pumptest::HEMOLYSIS_POINTS.iter().enumerate() {
         let values: Vec<Option<f64>> = res.iter().map(|r| r.hemolysis[i].nih).collect();
@@ -418,7 +433,7 @@ fn pumps(
             .map(|n| c.pump(n).ok().map(|d| d.model.priming_ml))
             .collect(),
     ));
-    let dur = durability_runs(c, names, opts, progress, |n| (Some(n), None, None))?;
+    let dur = ask.durability_runs(opts, |n| (Some(n), None, None))?;
     criteria.push(criterion(
         names,
         "plasma free Hb at the end of the run",
@@ -444,13 +459,9 @@ fn pumps(
     })
 }
 
-fn coatings(
-    c: &Catalogue,
-    names: &[String],
-    opts: &Options,
-    progress: bool,
-) -> Result<Comparison, String> {
-    let dur = durability_runs(c, names, opts, progress, |n| (None, None, Some(n)))?;
+fn coatings(ask: &Ask) -> Result<Comparison, String> {
+    let (names, opts) = (ask.names, ask.opts);
+    let dur = ask.durability_runs(opts, |n| (None, None, Some(n)))?;
     let cond = format!(
         "durability: {} days at {} L/min in the default circuit, heparin {} U/kg/h",
         opts.days, opts.flow_lpm, opts.heparin_u_kg_h
@@ -485,19 +496,12 @@ fn coatings(
             last(|x| 100.0 * x.clot_oxygenator),
         ),
     ];
-    Ok(Comparison {
-        kind: "coating",
-        names: names.to_vec(),
-        criteria,
-        detail: durability::report(&dur),
-    })
+    Ok(ask.comparison("coating", criteria, durability::report(&dur)))
 }
 
-fn cannulae(c: &Catalogue, names: &[String]) -> Result<Comparison, String> {
-    let ds: Vec<_> = names
-        .iter()
-        .map(|n| c.cannula(n))
-        .collect::<Result<_, _>>()?;
+fn cannulae(ask: &Ask) -> Result<Comparison, String> {
+    let names = ask.names;
+    let ds = ask.each(|n| ask.c.cannula(n))?;
     if let Some(d) = ds
         .iter()
         .find(|d| d.model.role_name() != ds[0].model.role_name())
@@ -563,18 +567,17 @@ fn cannulae(c: &Catalogue, names: &[String]) -> Result<Comparison, String> {
     }
     sec.plots.push(plot);
     sec.tables.push(pts);
-    Ok(Comparison {
-        kind: "cannula",
-        names: names.to_vec(),
+    Ok(ask.comparison(
+        "cannula",
         criteria,
-        detail: Report {
+        Report {
             slug: String::new(),
             title: String::new(),
             intro: Vec::new(),
             sections: vec![sec],
             summary: Vec::new(),
         },
-    })
+    ))
 }
 
 impl Comparison {
