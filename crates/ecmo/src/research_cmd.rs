@@ -5,6 +5,7 @@ use research::cohort::CohortSpec;
 use research::fit::{Data, FitSpec};
 use research::progress::{Bar, Progress, Quiet};
 use research::sensitivity::SensitivitySpec;
+use research::spec::ResearchFile;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

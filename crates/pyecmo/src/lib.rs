@@ -17,7 +17,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use research::progress::{Bar, Progress, Quiet};
-use research::spec::Source;
+use research::spec::{ResearchFile, Source};
 use research::table::{Column, Table};
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@
 use crate::pool;
 use crate::progress::Progress;
 use crate::sample::{self, Design};
-use crate::spec::{self, Common, Ordered, OutputsFile, ParamFile, Parameter, Source};
+use crate::spec::{self, Common, Ordered, OutputsFile, ParamFile, Parameter, ResearchFile, Source};
 use crate::table::{Column, Table};
 use experiment::Error;
 use input::de::Finite;
@@ -105,13 +105,8 @@ pub(crate) fn count(
     }
 }
 
-impl CohortSpec {
-    /// Read and check a cohort file.
-    pub fn load(path: &Path) -> Result<CohortSpec, Error> {
-        CohortSpec::from_source(&Source::file(path)?)
-    }
-
-    pub fn from_source(src: &Source) -> Result<CohortSpec, Error> {
+impl ResearchFile for CohortSpec {
+    fn from_source(src: &Source) -> Result<Self, Error> {
         let f: CohortFile = src.parse()?;
         let experiment = spec::experiment(src, f.experiment)?;
         let (parameters, _) = spec::parameters(src, f.parameters, false)?;
@@ -217,7 +212,9 @@ impl CohortSpec {
             source_text: src.text.clone(),
         })
     }
+}
 
+impl CohortSpec {
     /// The cohort as one self-contained TOML text, its experiment inlined as an
     /// `[experiment]` table: what a worker on another machine needs (Ray).
     pub fn portable(&self) -> Result<String, Error> {

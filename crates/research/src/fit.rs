@@ -35,7 +35,7 @@ use crate::cohort::count;
 use crate::dist::Dist;
 use crate::pool;
 use crate::sample::{self, Design};
-use crate::spec::{self, Ordered, ParamFile, Parameter, Source};
+use crate::spec::{self, Ordered, ParamFile, Parameter, ResearchFile, Source};
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use experiment::params::{setting_field, setting_names};
@@ -250,12 +250,8 @@ struct FitFile {
     signals: Option<Ordered<Finite>>,
 }
 
-impl FitSpec {
-    pub fn load(path: &Path) -> Result<FitSpec, Error> {
-        FitSpec::from_source(&Source::file(path)?)
-    }
-
-    pub fn from_source(src: &Source) -> Result<FitSpec, Error> {
+impl ResearchFile for FitSpec {
+    fn from_source(src: &Source) -> Result<Self, Error> {
         let f: FitFile = src.parse()?;
         let experiment = spec::experiment(src, f.experiment)?.experiment;
         let (parameters, start) = spec::parameters(src, f.parameters, true)?;

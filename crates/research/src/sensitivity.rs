@@ -18,7 +18,7 @@ use crate::dist::Marginal;
 use crate::pool;
 use crate::progress::Progress;
 use crate::sample::{self, Design};
-use crate::spec::{self, Common, Ordered, OutputsFile, ParamFile, Source};
+use crate::spec::{self, Common, Ordered, OutputsFile, ParamFile, ResearchFile, Source};
 use crate::summary::quantile;
 use crate::table::{Column, Table};
 use experiment::Error;
@@ -27,7 +27,6 @@ use input::num;
 use input::toml::Spanned;
 use physio::rng::Rng;
 use serde::Deserialize;
-use std::path::Path;
 
 /// The points to run, `N (d + 2)` rows of d values: A's N rows, then B's, then AB_0's, …
 pub fn saltelli_points(marginals: &[Marginal], n: usize, seed: u64) -> Vec<Vec<f64>> {
@@ -191,12 +190,8 @@ pub struct SensitivityRun {
     pub failed: usize,
 }
 
-impl SensitivitySpec {
-    pub fn load(path: &Path) -> Result<SensitivitySpec, Error> {
-        SensitivitySpec::from_source(&Source::file(path)?)
-    }
-
-    pub fn from_source(src: &Source) -> Result<SensitivitySpec, Error> {
+impl ResearchFile for SensitivitySpec {
+    fn from_source(src: &Source) -> Result<Self, Error> {
         let f: SensitivityFile = src.parse()?;
         let experiment = spec::experiment(src, f.experiment)?;
         let (parameters, _) = spec::parameters(src, f.parameters, false)?;
@@ -261,7 +256,9 @@ impl SensitivitySpec {
             confidence,
         })
     }
+}
 
+impl SensitivitySpec {
     /// Output names: `<signal>_<stat>`, prefixed with `<window>.` when several windows.
     pub fn output_names(&self) -> Vec<String> {
         let o = &self.common.outputs;

@@ -104,6 +104,17 @@ pub struct ExperimentRef {
     pub text: String,
 }
 
+/// A research file (cohort, sensitivity, fit), read from a path or from text the same way.
+pub trait ResearchFile: Sized {
+    /// Read and check one; an error names the file, the line and the field.
+    fn from_source(src: &Source) -> Result<Self, Error>;
+
+    /// Read and check the file at `path`.
+    fn load(path: &Path) -> Result<Self, Error> {
+        Self::from_source(&Source::file(path)?)
+    }
+}
+
 /// The parts every research file shares, after reading.
 #[derive(Clone, Debug)]
 pub struct Common {

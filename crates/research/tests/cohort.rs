@@ -5,7 +5,7 @@ mod common;
 
 use research::cohort::{self, CohortSpec};
 use research::progress::Quiet;
-use research::spec::Source;
+use research::spec::{ResearchFile, Source};
 use research::table::Column;
 use std::path::PathBuf;
 

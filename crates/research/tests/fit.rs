@@ -5,7 +5,7 @@ mod common;
 
 use physio::rng::Rng;
 use research::fit::{self, Data, FitSpec, Problem};
-use research::spec::Source;
+use research::spec::{ResearchFile, Source};
 use std::path::PathBuf;
 
 /// Severe ARDS on VV support; the parameters to recover: shunt fraction and O2 consumption.

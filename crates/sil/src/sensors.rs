@@ -12,8 +12,8 @@
 //! sensor), which the suite does not model.
 
 use control::{Channel, Flag, Reading, SensorFrame};
-use physio::{ConfigError, Observation};
 use physio::sensors::{self as ps, SensorSuite};
+use physio::{ConfigError, Observation};
 
 /// A fault injected on one channel.
 #[derive(Clone, Copy, Debug, PartialEq)]
