@@ -25,7 +25,8 @@ pub mod event_file;
 pub mod format;
 pub mod params;
 pub mod run;
-pub mod signals;
+/// The twin's signal vocabulary lives in physio, beside `Observation`; re-exported here.
+pub use physio::signals;
 pub mod validation;
 pub mod validation_aorta;
 pub mod validation_breathing;

@@ -82,6 +82,7 @@ pub mod recruitment;
 pub mod reflex;
 pub mod rng;
 pub mod sensors;
+pub mod signals;
 pub mod sizes;
 pub mod tissue;
 pub mod transport;

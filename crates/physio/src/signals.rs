@@ -1,8 +1,10 @@
-//! The named signals an experiment records: every numeric field of `physio::Observation`, with
+//! The named signals an experiment records: every numeric field of [`Observation`], with
 //! blood-gas sub-fields flattened (`art_upper.so2` becomes `art_upper_so2`) and flags as 0/1.
 //!
-//! These are the twin's true values, before any sensor model.
-use physio::Observation;
+//! These are the twin's true values, before any sensor model. The table lives here, beside
+//! `Observation`, so that experiments, research, the Python package and the twin's own tests
+//! read one vocabulary (`experiment::signals` re-exports it).
+use crate::twin::Observation;
 
 /// One recordable signal.
 pub struct Signal {
@@ -198,7 +200,7 @@ pub fn names() -> Vec<&'static str> {
 pub struct SensorSignal {
     pub name: String,
     pub unit: &'static str,
-    pub channel: physio::sensors::Channel,
+    pub channel: crate::sensors::Channel,
     /// The validity flag rather than the value.
     pub valid: bool,
 }
@@ -206,7 +208,7 @@ pub struct SensorSignal {
 /// Every sensor signal, value then validity, channel by channel.
 pub fn sensor_signals() -> Vec<SensorSignal> {
     let mut out = Vec::new();
-    for ch in physio::sensors::Channel::ALL {
+    for ch in crate::sensors::Channel::ALL {
         let spec = ch.spec();
         for valid in [false, true] {
             out.push(SensorSignal {
@@ -222,4 +224,80 @@ pub fn sensor_signals() -> Vec<SensorSignal> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drugs::DRUGS;
+    use crate::presets::preset;
+    use crate::twin::Twin;
+
+    /// The top-level field names of a `{:?}`-printed struct (`Name { a: 1, b: Inner { .. } }`).
+    fn fields(debug: &str) -> Vec<String> {
+        let body = &debug[debug.find('{').expect("a struct") + 1..];
+        let (mut depth, mut start, mut out) = (0i32, 0, Vec::new());
+        for (i, c) in body.char_indices() {
+            match c {
+                '{' | '[' | '(' => depth += 1,
+                '}' | ']' | ')' if depth > 0 => depth -= 1,
+                ',' | '}' if depth == 0 => {
+                    let item = body[start..i].trim();
+                    if let Some((name, _)) = item.split_once(':') {
+                        out.push(name.trim().to_string());
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_observation_field_is_a_signal_once() {
+        let o = Twin::new(&preset("ards-severe").expect("preset"))
+            .expect("valid preset")
+            .observe();
+        let fields = fields(&format!("{o:?}"));
+        assert!(fields.len() > 50, "parsed {fields:?}");
+        // The drugs' plasma levels are one array field, a signal per drug in DRUGS order.
+        let drug = |s: &Signal| {
+            DRUGS
+                .iter()
+                .position(|d| s.name.starts_with(&format!("{}_", d.name)))
+        };
+        let mut marked = o;
+        for (i, c) in marked.drug_plasma.iter_mut().enumerate() {
+            *c = 1.0 + i as f64;
+        }
+        for (i, d) in DRUGS.iter().enumerate() {
+            let s: Vec<_> = SIGNALS.iter().filter(|s| drug(s) == Some(i)).collect();
+            assert_eq!(s.len(), 1, "{}: one signal", d.name);
+            assert_eq!(
+                (s[0].get)(&marked),
+                1.0 + i as f64,
+                "{} reads its own level",
+                s[0].name
+            );
+        }
+        for f in &fields {
+            let scalar = SIGNALS.iter().any(|s| s.name == f) || f == "drug_plasma";
+            let gas = GAS_SIGNALS
+                .iter()
+                .any(|g| g[0].name.strip_suffix("_po2_mmhg") == Some(f.as_str()));
+            assert!(
+                scalar || gas || f == "time_s",
+                "Observation::{f} has no signal"
+            );
+        }
+        let names = names();
+        for (i, n) in names.iter().enumerate() {
+            assert!(!names[..i].contains(n), "{n} twice");
+        }
+        // Every signal is a field (or a gas state's part): the table names nothing else.
+        for s in SIGNALS.iter().filter(|s| drug(s).is_none()) {
+            assert!(fields.iter().any(|f| f == s.name), "{} is no field", s.name);
+        }
+    }
 }
