@@ -55,6 +55,14 @@ pub fn settings_markdown() -> String {
         let what = format!("Automatic intervention on or off: {}", spec.label);
         row(format!("interventions.{}", spec.name), on_off(), what);
     }
+    for spec in crate::scenario::intervention_limits() {
+        let r = range(spec.min, spec.max, spec.unit);
+        row(
+            format!("intervention_limits.{}", spec.name),
+            r,
+            spec.label.into(),
+        );
+    }
     s
 }
 

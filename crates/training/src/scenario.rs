@@ -320,6 +320,14 @@ pub fn alarm_limit_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The intervention limits `[settings.intervention_limits]` takes: the control core's (the
+/// suction and return-pressure limits, the minimum VA speed; the bubble stop has none).
+pub(crate) fn intervention_limits() -> impl Iterator<Item = &'static control::SettingSpec> {
+    SETTINGS
+        .iter()
+        .filter(|s| s.group == Group::Intervention && s.min < s.max)
+}
+
 /// Names of the automatic interventions in `[settings.interventions]`: the control core's.
 pub fn intervention_names() -> Vec<&'static str> {
     SWITCHES
@@ -330,7 +338,7 @@ pub fn intervention_names() -> Vec<&'static str> {
 }
 
 /// Names allowed at the top of `[settings]`: `mode`, the control group's settings and
-/// switches, and the two sub-tables.
+/// switches, and the three sub-tables.
 pub(crate) fn settings_keys() -> Vec<&'static str> {
     let mut v = vec!["mode"];
     v.extend(
@@ -345,7 +353,7 @@ pub(crate) fn settings_keys() -> Vec<&'static str> {
             .filter(|s| s.group == Group::Control)
             .map(|s| s.name),
     );
-    v.extend(["alarm_limits", "interventions"]);
+    v.extend(["alarm_limits", "interventions", "intervention_limits"]);
     v
 }
 

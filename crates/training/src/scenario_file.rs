@@ -63,7 +63,7 @@ input::ranged!(points, Range::closed(0.0, 1000.0, ""));
 input::ranged!(for_s, Range::closed(0.0, 86_400.0, "s"));
 
 /// `[settings]`: `mode`, the control group's settings and switches by the control core's
-/// names, `alarm_limits` and `interventions` tables.
+/// names, `alarm_limits`, `interventions` and `intervention_limits` tables.
 struct SettingsFile(Settings);
 
 impl<'de> Deserialize<'de> for SettingsFile {
@@ -87,11 +87,13 @@ impl<'de> Visitor<'de> for SettingsVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SettingsFile, A::Error> {
         let keys = crate::scenario::settings_keys();
         let control = |r: &&control::SettingSpec| r.group == Group::Control;
+        let ranged = |r: &control::SettingSpec| (r.name, Range::closed(r.min, r.max, r.unit));
         let alarms: Vec<_> = SETTINGS
             .iter()
             .filter(|r| r.group == Group::Alarm)
-            .map(|r| (r.name, Range::closed(r.min, r.max, r.unit)))
+            .map(ranged)
             .collect();
+        let limits: Vec<_> = crate::scenario::intervention_limits().map(ranged).collect();
         let interventions = intervention_names();
         let (mut mode, mut values, mut switches) = (None, Vec::new(), Vec::new());
         while let Some(i) = map.next_key_seed(Key(&keys))? {
@@ -102,9 +104,14 @@ impl<'de> Visitor<'de> for SettingsVisitor {
                     what: "mode",
                 };
                 mode = Mode::by_name(START_MODES[map.next_value_seed(what)?]);
-            } else if key == "alarm_limits" {
-                for (j, x) in map.next_value_seed(Numbers(&alarms))? {
-                    if let Some(s) = control::Setting::by_name(alarms[j].0) {
+            } else if key == "alarm_limits" || key == "intervention_limits" {
+                let table = if key == "alarm_limits" {
+                    &alarms
+                } else {
+                    &limits
+                };
+                for (j, x) in map.next_value_seed(Numbers(table))? {
+                    if let Some(s) = control::Setting::by_name(table[j].0) {
                         values.push((s, x));
                     }
                 }

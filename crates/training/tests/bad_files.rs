@@ -71,6 +71,18 @@ const EDITS: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         "sweep_lpm = 4",
+        "sweep_lpm = 4\nintervention_limits = { suction_limit_mmhg = -400 }",
+        "settings.intervention_limits.suction_limit_mmhg",
+        &["-300..=-20", "mmHg"],
+    ),
+    (
+        "sweep_lpm = 4",
+        "sweep_lpm = 4\nintervention_limits = { bubble_limit = 0 }",
+        "settings.intervention_limits.bubble_limit",
+        &["backflow_min_rpm"],
+    ),
+    (
+        "sweep_lpm = 4",
         "sweep_lpm = 4\ninterventions = { suck = false }",
         "settings.interventions.suck",
         &["suction"],

@@ -100,3 +100,27 @@ fn runs_are_deterministic() {
     assert_eq!(item.points, item.max_points / 2.0);
     assert!(!s.passed, "a critical item late fails the run");
 }
+
+/// `[settings.intervention_limits]` sets the automatic interventions' limits before the
+/// warm-up, through the controller's own validation, as an operator would.
+#[test]
+fn scenario_settings_set_the_intervention_limits() {
+    let base = library("02-drainage-kink.toml").source;
+    let text = base.replacen(
+        "fdo2 = 1.0\n",
+        "fdo2 = 1.0\nintervention_limits = { suction_limit_mmhg = -150, return_pressure_limit_mmhg = 300 }\n",
+        1,
+    );
+    assert_ne!(text, base);
+    let r = Runner::new(&Scenario::parse(&text).unwrap(), "alice").unwrap();
+    let s = r.sil().controller().settings();
+    assert_eq!(s.intervention(control::Intervention::Suction).limit, -150.0);
+    assert_eq!(
+        s.intervention(control::Intervention::ReturnPressure).limit,
+        300.0
+    );
+    // Without the table, the power-up limits (docs/hazards.md).
+    let r = Runner::new(&Scenario::parse(&base).unwrap(), "alice").unwrap();
+    let s = r.sil().controller().settings();
+    assert_eq!(s.intervention(control::Intervention::Suction).limit, -100.0);
+}
