@@ -1001,16 +1001,18 @@ mod tests {
             !s.switch("return_clamp").unwrap().on,
             "the operator's clamp is still open"
         );
-        let air = e.sil.frame().bubble.value;
-        assert_eq!(p.restart_possible, !air);
-        if air {
-            assert!(
-                e.command(&Command::Action {
-                    name: "restart_after_bubble".into()
-                })
-                .is_err()
-            );
-        }
+        // Air trapped at the stopped, clamped detector stays there: no restart yet.
+        assert!(
+            e.sil.frame().bubble.value,
+            "the detector still sees the air"
+        );
+        assert!(!p.restart_possible);
+        assert!(
+            e.command(&Command::Action {
+                name: "restart_after_bubble".into()
+            })
+            .is_err()
+        );
         e.inject("air_entrainment", 0.0).unwrap();
         // Air stays in a stopped circuit until the perfusionist removes it.
         e.inject("de_air", 1.0).unwrap();

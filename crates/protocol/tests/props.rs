@@ -307,5 +307,27 @@ proptest! {
         let st = t.stats();
         prop_assert_eq!(st.accepted as usize, accepted.len());
         prop_assert_eq!(st.accepted + st.rejected(), seqs.len() as u32);
+        // A fresh tracker takes the first number it sees, whatever it is.
+        prop_assert_eq!(accepted.first(), seqs.first());
+    }
+
+    /// "Once" is not "never": every number ahead of the last accepted one (gaps are lost
+    /// frames, not a reason to refuse) is accepted, across the wrap of u16.
+    #[test]
+    fn tracker_accepts_every_number_ahead(
+        start in any::<u16>(),
+        steps in prop::collection::vec(1u16..2000, 0..300),
+    ) {
+        let mut t = SeqTracker::new();
+        prop_assert!(t.check(start).is_ok());
+        let mut s = start;
+        let mut lost = 0u32;
+        for d in &steps {
+            s = s.wrapping_add(*d);
+            prop_assert_eq!(t.check(s), Ok(d - 1), "seq {} after a step of {}", s, d);
+            lost += u32::from(d - 1);
+        }
+        prop_assert_eq!(t.stats().accepted as usize, steps.len() + 1);
+        prop_assert_eq!(lost, t.stats().lost);
     }
 }

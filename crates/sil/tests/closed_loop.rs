@@ -156,7 +156,9 @@ fn ctl5_zero_flow_va_holds_net_flow_near_zero() {
     for _ in 0..60 {
         let m = mean_flow(&mut s, 1.0);
         assert!(m.abs() <= 0.2, "net flow {m:.3}");
-        assert!(m > -0.2, "backflow {m:.3}");
+        // No sustained backflow: no 1-s mean below half the controller's own backflow
+        // threshold (-0.1 L/min, INT-4); measured, the least is +0.07 L/min.
+        assert!(m > -0.05, "backflow {m:.3}");
     }
     assert!(!signalled(&s, AlarmId::Backflow));
 }
@@ -530,7 +532,7 @@ fn ctl8_commands_answered_through_the_loop() {
 
 /// SEN-1..SEN-4 without nuisance: thirty minutes of a stable VV run through the twin's sensor
 /// suite (noise, sample-and-hold, quantisation) raise no technical alarm at all, and after the
-/// 2-minute arming no alarm of any kind except those the patient's state explains.
+/// 2-minute arming no alarm of any kind (the settled ARDS patient on 3200 rpm explains none).
 #[test]
 fn sen_no_false_technical_alarms_on_a_stable_run() {
     let mut s = start("ards-severe", 3200.0, 4.0, 0.0);
@@ -550,6 +552,18 @@ fn sen_no_false_technical_alarms_on_a_stable_run() {
         "technical alarms on a healthy run: {technical:?}"
     );
     assert!(s.output().status.faulty_channels.is_empty());
+    let clinical: Vec<_> = s
+        .controller()
+        .alarm_log()
+        .entries()
+        .iter()
+        .filter(|e| e.event == LogEvent::Raised && e.t_ms > 120_000)
+        .map(|e| (e.t_ms, e.alarm))
+        .collect();
+    assert!(
+        clinical.is_empty(),
+        "alarms after the arming on a stable run: {clinical:?}"
+    );
 }
 
 /// INT-4, MON-9: the pump fails on femoral VA and coasts down (τ 2 s): the return line is
