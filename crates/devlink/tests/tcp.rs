@@ -394,11 +394,11 @@ fn one_peer(talk: impl FnOnce(TcpStream, Decoder) + Send + 'static) -> std::net:
 
 /// A scripted fake unit for console-side tests: answers the handshake (or, with `ack_major`
 /// other than 2, a version mismatch), then for each command frame calls `on_cmd(n)` to decide
-/// whether to Ack; stops talking after `quiet_after_ms`.
+/// whether to Ack; silent (no reply at all) during `quiet_ms` after the handshake.
 fn fake_unit(
     ack_major: u8,
     on_cmd: impl Fn(usize) -> bool + Send + 'static,
-    quiet_after_ms: u64,
+    quiet_ms: std::ops::Range<u64>,
 ) -> std::net::SocketAddr {
     one_peer(move |mut s, mut dec| {
         if ack_major != 2 {
@@ -439,7 +439,7 @@ fn fake_unit(
                 }
                 dec.feed(&buf[..n], |r| frames.push(r));
             }
-            let talking = t0.elapsed() < Duration::from_millis(quiet_after_ms);
+            let talking = !quiet_ms.contains(&(t0.elapsed().as_millis() as u64));
             for f in frames.into_iter().flatten() {
                 let reply = match f.msg {
                     Message::Command(c) if talking => {
@@ -473,12 +473,12 @@ fn fake_unit(
 #[test]
 fn console_resends_until_acked_and_reports_no_ack() {
     // The first send of each command is "lost"; the resend is acknowledged.
-    let addr = fake_unit(2, |n| n % 2 == 0, 10_000);
+    let addr = fake_unit(2, |n| n % 2 == 0, 10_000..u64::MAX);
     let link = connect(addr);
     applied(&link, Command::SetPumpSpeed { rpm: 1000 });
     assert_eq!(link.stats().resends, 1);
     // A unit that never acknowledges: NoAck after the configured attempts.
-    let addr = fake_unit(2, |_| false, 10_000);
+    let addr = fake_unit(2, |_| false, 10_000..u64::MAX);
     let link = connect(addr);
     match link.command(Command::SetPumpSpeed { rpm: 1000 }) {
         Err(LinkError::NoAck { attempts: 3, .. }) => {}
@@ -490,21 +490,30 @@ fn console_resends_until_acked_and_reports_no_ack() {
 
 #[test]
 fn console_detects_silent_unit_and_version_mismatch() {
-    let addr = fake_unit(2, |_| true, 300);
+    // Silent from 0.3 s to 2 s after the handshake, then talking again.
+    let addr = fake_unit(2, |_| true, 300..2000);
     let link = connect(addr);
     assert_eq!(
         link.timing().1,
         Duration::from_millis(300),
         "the unit's granted timeout is used"
     );
-    assert!(wait_until(Duration::from_secs(2), || link.unit_lost()));
+    assert!(wait_until(Duration::from_secs(3), || link.unit_lost()));
+    // It speaks again: the flag clears.
+    assert!(wait_until(Duration::from_secs(4), || !link.unit_lost()));
+    // The events say so, once each and in order (the flags alone were asserted above).
     let ev = collect_events(&link, Duration::from_millis(50));
-    // The event is sent once when the unit falls silent (the flag alone was asserted above).
-    let lost = ev.iter().filter(|e| **e == ConsoleEvent::UnitLost).count();
-    assert_eq!(lost, 1, "{ev:?}");
-    assert!(!ev.contains(&ConsoleEvent::UnitBack), "{ev:?}");
+    let marks: Vec<_> = ev
+        .iter()
+        .filter(|e| matches!(e, ConsoleEvent::UnitLost | ConsoleEvent::UnitBack))
+        .collect();
+    assert_eq!(
+        marks,
+        [&ConsoleEvent::UnitLost, &ConsoleEvent::UnitBack],
+        "{ev:?}"
+    );
 
-    let addr = fake_unit(3, |_| true, 10_000);
+    let addr = fake_unit(3, |_| true, 10_000..u64::MAX);
     let t = Transport::connect_tcp(&addr.to_string(), Duration::from_secs(2)).unwrap();
     match ConsoleLink::connect(t, ConsoleConfig::default()) {
         Err(LinkError::VersionMismatch { unit_major: 3, .. }) => {}
