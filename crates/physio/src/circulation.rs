@@ -1067,8 +1067,17 @@ mod tests {
         assert!(co1 < co0, "CO {co0} -> {co1}");
         assert!(cvp1 > cvp0, "CVP {cvp0} -> {cvp1}");
         assert!((c1.patient_volume() - v).abs() < 1e-8);
-        // Pressures outside the chest carry no pleural offset.
-        assert!(!THORACIC.contains(&IVCI) && !THORACIC.contains(&UBT));
+        // At equal volumes the pleural pressure shifts every compartment in the chest by
+        // itself and none outside it.
+        let (mut a, mut b) = (healthy(), healthy());
+        b.pleural_mmhg = 5.0;
+        a.pressures();
+        b.pressures();
+        for i in 0..N {
+            let shift = b.p[i] - a.p[i];
+            let want = if THORACIC.contains(&i) { 5.0 } else { 0.0 };
+            assert!((shift - want).abs() < 1e-9, "compartment {i}: {shift}");
+        }
     }
 
     #[test]

@@ -813,6 +813,8 @@ mod tests {
         // More sweep, lower outlet PCO2; more blood, more CO2 removed.
         let more = ox.transfer(2.0, c, &chem, Sweep::new(8.0, 1.0), 0.0);
         assert!(more.outlet_gas.pco2_mmhg < t.outlet_gas.pco2_mmhg);
+        let blood = ox.transfer(4.0, c, &chem, Sweep::new(4.0, 1.0), 0.0);
+        assert!(blood.co2_ml_min > t.co2_ml_min, "{blood:?} against {t:?}");
     }
 
     /// Karagiannidis 2019 (normalised to PCO2 45, 8 L/min sweep): 0.4 m² 41 ± 6 mL/min at

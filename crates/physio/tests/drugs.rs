@@ -154,4 +154,23 @@ fn lactate_rises_when_delivery_falls_short() {
     assert!(o.lactate_mmol_l > 2.0);
     let d = (o.lactate_mmol_l - 1.0) + (o.base_excess_meq_l - c.patient.base_excess_meq_l);
     assert!(d.abs() < 1e-9);
+    // The reported base excess is defined that way; what must follow is that the acid reaches
+    // the blood: the arterial pH is lower than the same blood gases without the lactate give
+    // (ventilation may have lowered the PaCO2 and so the pH change itself), by about 0.015
+    // per mEq/L at fixed PCO2 (the Van Slyke relation behind base excess, Siggaard-Andersen
+    // 1977 \[M\]).
+    let chem = physio::blood::Chemistry {
+        hb_g_dl: o.hb_g_dl,
+        base_excess_meq_l: c.patient.base_excess_meq_l,
+        temp_c: o.patient_temp_c,
+    };
+    let a = o.art_upper;
+    let no_acid = physio::blood::from_partial_pressures(a.po2_mmhg, a.pco2_mmhg, &chem).1;
+    let per_meq = (no_acid.ph - a.ph) / (o.lactate_mmol_l - 1.0);
+    assert!(
+        (0.008..0.02).contains(&per_meq),
+        "pH {:.3} against {:.3} without the lactate: {per_meq:.4} per mmol/L",
+        a.ph,
+        no_acid.ph
+    );
 }

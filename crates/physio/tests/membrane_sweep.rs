@@ -1,7 +1,8 @@
 //! Seeded random-parameter sweep of the membrane model (no property-test dependency: physio
 //! keeps none): over wide ranges of blood flow, sweep, FdO2, inlet gases, Hb, temperature and
-//! clot, every result is finite, O2 and CO2 balance between blood and gas to rounding, and the
-//! transfer stays within what physics allows.
+//! clot, every result is finite, O2 and CO2 balance between blood and gas to rounding, the
+//! blood takes up no more O2 than equilibrium with the fresh gas allows, and the outlet's
+//! partial pressures are those of its contents.
 use physio::blood::{self, Chemistry};
 use physio::oxygenator::{DRY_GAS_MMHG, OxygenatorModel, Sweep};
 use physio::rng::Rng;
@@ -65,6 +66,27 @@ fn wide_ranges_stay_finite_and_balance() {
         // CO2 never leaves the blood below the gas side's zero, nor above its inlet PCO2 at
         // the outlet's oxygenation plus rounding.
         assert!(t.outlet.co2_ml_dl >= 0.0, "{what}");
+        // The checks above hold by how the transfer is written (outlet = inlet + transfer,
+        // clamped); these two do not. The blood cannot take up more O2 than it holds when
+        // equilibrated with the freshest gas it meets (at the outlet's PCO2, the lowest it
+        // sees, where the Bohr effect lets it hold the most) ...
+        if q_dl > 1e-6 && sweep.flow_lpm > 0.0 {
+            let po2_max = (DRY_GAS_MMHG * sweep.fdo2).max(in_gas.po2_mmhg);
+            let pco2_min = t.outlet_gas.pco2_mmhg.min(in_gas.pco2_mmhg);
+            let c_max = blood::from_partial_pressures(po2_max, pco2_min, &chem).0;
+            let ceiling = (c_max.o2_ml_dl - inlet.o2_ml_dl).max(0.0) * q_dl;
+            assert!(
+                t.o2_ml_min <= ceiling * 1.001 + 1e-6,
+                "{what}: ceiling {ceiling}"
+            );
+        }
+        // ... and the outlet's partial pressures are those its contents give.
+        let back = blood::solve(t.outlet, &chem, None);
+        assert!(
+            (back.po2_mmhg - t.outlet_gas.po2_mmhg).abs() < 0.5 + 0.005 * back.po2_mmhg
+                && (back.pco2_mmhg - t.outlet_gas.pco2_mmhg).abs() < 0.5,
+            "{what}: contents give {back:?}"
+        );
     }
 }
 

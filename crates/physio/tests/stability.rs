@@ -41,7 +41,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
             0.21..1.0f64,
         ),
         (25.0..43.0f64, -30.0..30.0f64, 0.0..42.0f64, 0.6..1.2f64),
-        (0.0..1.0f64, 0.0..1.0f64),
+        (0.0..1.0f64, 0.0..1.0f64, 0.0..1.0f64),
     )
         .prop_map(|(a, b, c, d, e, f)| {
             let p = PatientParams {
@@ -60,7 +60,7 @@ fn arb_config() -> impl Strategy<Value = (TwinConfig, Actuation)> {
                 base_excess_meq_l: e.1,
                 rq: e.3,
                 baroreflex_gain: f.1,
-                cardiopulmonary_gain: f.1,
+                cardiopulmonary_gain: f.2,
                 blood_volume_ml: b.2 * a.0,
                 ..healthy_patient()
             };

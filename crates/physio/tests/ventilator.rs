@@ -54,7 +54,15 @@ fn ventilator_sets_alveolar_ventilation_and_refuses_bad_settings() {
     let b = t.ventilator().unwrap();
     assert!(b.pplat_cmh2o > 10.0 && b.driving_cmh2o > 0.0);
     // 20 · (400 − dead space at the preset's weight), dead space 150 mL per 70 kg.
-    assert!(b.alveolar_ventilation_l_min > 3.0, "{b:?}");
+    let w = physio::presets::preset("ards-severe")
+        .unwrap()
+        .patient
+        .weight_kg;
+    let va = 20.0 * (400.0 - 150.0 * w / 70.0) / 1000.0;
+    assert!(
+        (b.alveolar_ventilation_l_min - va).abs() < 1e-9,
+        "{va} L/min: {b:?}"
+    );
     // Lung rest (rate 8, small VT) ventilates less: PaCO2 ends higher than in a fork of the
     // same twin kept on the larger ventilation.
     let mut fork = t.clone();
