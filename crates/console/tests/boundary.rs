@@ -101,10 +101,11 @@ fn header_flood_keeps_memory_bounded_and_limits_answer_with_their_codes() {
             })
         })
         .collect();
-    for f in floods {
-        let code = f.join().unwrap();
-        assert!(code == 431 || code == 0, "header flood answered {code}");
-    }
+    let codes: Vec<u16> = floods.into_iter().map(|f| f.join().unwrap()).collect();
+    // A client still writing its flood may see the connection reset before it reads the
+    // answer (0); every answer read is 431, and some are read.
+    assert!(codes.iter().all(|c| *c == 431 || *c == 0), "{codes:?}");
+    assert!(codes.contains(&431), "no flood was answered 431: {codes:?}");
     let grown = rss_kib().saturating_sub(before);
     assert!(
         grown < 64 * 1024,
@@ -200,6 +201,9 @@ fn login_is_throttled_and_costs_the_same_for_unknown_names() {
             "Argon2 verifications for '{name}'"
         );
     }
+    // A hostile name, sent while the event log still takes failed logins (10 a minute).
+    let long = format!("{}\n<b>", "é".repeat(30_000));
+    login_status(h.addr, &long, "wrong-password-1");
     // 50 wrong passwords for one account in a burst.
     let mut last = None;
     let mut refused = 0;
@@ -238,9 +242,6 @@ fn login_is_throttled_and_costs_the_same_for_unknown_names() {
         .status,
         200
     );
-    // Failed names are recorded sanitised and at most 64 characters long.
-    let long = format!("{}\n<b>", "é".repeat(30_000));
-    login_status(h.addr, &long, "wrong-password-1");
     std::thread::sleep(Duration::from_millis(600));
     let ev = http(h.addr, "GET", "/api/events?limit=500", Some(&a), None).json();
     let failed: Vec<String> = ev["events"]
@@ -250,7 +251,8 @@ fn login_is_throttled_and_costs_the_same_for_unknown_names() {
         .filter(|e| e["e"]["kind"] == "login_failed")
         .map(|e| e["e"]["user"].as_str().unwrap().to_string())
         .collect();
-    assert!(!failed.is_empty());
+    // Failed names are recorded sanitised and at most 64 characters long, the hostile one too.
+    assert!(failed.contains(&"?".repeat(64)), "{failed:?}");
     assert!(
         failed
             .iter()
@@ -296,6 +298,19 @@ fn closes_within(ws: &mut Ws, limit: Duration) -> Duration {
     }
 }
 
+/// Reads a streaming socket for `d`; panics if it closes meanwhile.
+fn stays_open(ws: &mut Ws, d: Duration, what: &str) {
+    let t0 = Instant::now();
+    while t0.elapsed() < d {
+        match ws.read() {
+            Ok(tungstenite::Message::Close(_)) | Err(_) => {
+                panic!("{what}: socket closed after {:?}", t0.elapsed())
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
 type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>;
 
 /// Finding 4: a removed, demoted or logged-out user's socket closes within a second.
@@ -303,6 +318,9 @@ type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>
 fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
     let (_g, _, h) = serial_console("revoke");
     let a = admin_login(&h);
+    // The administrator watches throughout; only the revoked user's socket may close.
+    let mut admin = websocket(h.addr, &a);
+    admin.read().unwrap();
     for (name, how) in [("ivan", "remove"), ("dora", "demote"), ("lou", "logout")] {
         add(&h, &a, name, "instructor");
         let c = login(h.addr, name, "heparin-drip-77");
@@ -339,10 +357,8 @@ fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
             http(h.addr, "GET", "/api/state", Some(&c), None).status,
             401
         );
+        stays_open(&mut admin, Duration::from_millis(300), how);
     }
-    // The administrator's own socket is untouched.
-    let mut ws = websocket(h.addr, &a);
-    assert!(ws.read().is_ok());
     h.stop();
 }
 
