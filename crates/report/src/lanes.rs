@@ -224,11 +224,26 @@ mod tests {
             &svg,
             &[
                 ">suction</text>",
+                ">missed one</text>",
                 ">20 s</text>",
                 ">1</text>",
                 ">delay (s)</text>",
             ],
         );
+        // The bar, the square and the cross are drawn, not only the words.
+        let filled = |colour: &str| {
+            d.shapes.iter().any(|s| {
+                matches!(s, crate::draw::Shape::Rect { fill: Some((c, _)), .. } if c.as_str() == colour)
+            })
+        };
+        assert!(filled("#d62728"), "the bar");
+        assert!(filled("#2e8b57"), "the square point");
+        let red_lines = d
+            .shapes
+            .iter()
+            .filter(|s| matches!(s, crate::draw::Shape::Line { pen, .. } if pen.color == "#d62728"))
+            .count();
+        assert!(red_lines >= 2, "the cross: {red_lines} red lines");
         let mut empty = Lanes::new(Axis::new("t", "s"));
         empty.empty = "No alarm was signalled.".into();
         let mut d = Drawing::new(600.0, empty.height(11.0));
