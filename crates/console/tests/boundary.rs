@@ -313,20 +313,24 @@ fn stays_open(ws: &mut Ws, d: Duration, what: &str) {
 
 type Ws = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>;
 
+/// A socket for `session` that has begun streaming (its first message read).
+fn streaming(addr: std::net::SocketAddr, session: &str) -> Ws {
+    let mut ws = websocket(addr, session);
+    ws.read().unwrap();
+    ws
+}
+
 /// Finding 4: a removed, demoted or logged-out user's socket closes within a second.
 #[test]
 fn sockets_close_within_a_second_on_removal_demotion_and_logout() {
     let (_g, _, h) = serial_console("revoke");
     let a = admin_login(&h);
     // The administrator watches throughout; only the revoked user's socket may close.
-    let mut admin = websocket(h.addr, &a);
-    admin.read().unwrap();
+    let mut admin = streaming(h.addr, &a);
     for (name, how) in [("ivan", "remove"), ("dora", "demote"), ("lou", "logout")] {
         add(&h, &a, name, "instructor");
         let c = login(h.addr, name, "heparin-drip-77");
-        let mut ws = websocket(h.addr, &c);
-        // Streaming.
-        ws.read().unwrap();
+        let mut ws = streaming(h.addr, &c);
         let r = match how {
             "remove" => http(
                 h.addr,
@@ -579,14 +583,12 @@ fn plain_http_cookie_is_not_secure() {
 fn junk_websocket_frames_close_the_socket() {
     let (_g, _, h) = serial_console("junk");
     let a = admin_login(&h);
-    let mut ws = websocket(h.addr, &a);
-    ws.read().unwrap();
+    let mut ws = streaming(h.addr, &a);
     ws.send(tungstenite::Message::Binary(vec![0u8; 100_000].into()))
         .unwrap();
     let took = closes_within(&mut ws, Duration::from_secs(2));
     assert!(took < Duration::from_secs(2), "{took:?}");
-    let mut ws = websocket(h.addr, &a);
-    ws.read().unwrap();
+    let mut ws = streaming(h.addr, &a);
     ws.send(tungstenite::Message::Text("hello".into())).unwrap();
     let took = closes_within(&mut ws, Duration::from_secs(2));
     assert!(took < Duration::from_secs(2), "{took:?}");
